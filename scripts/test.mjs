@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// `npm test`: type-check, make the fixtures, then run every *.test.ts under test/ with node's test runner (through tsx).
+// Usage: npm test [-- path-substring ...] to run only matching files.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const filters = process.argv.slice(2);
+
+function find(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) return find(p);
+    return name.endsWith(".test.ts") ? [p] : [];
+  });
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "."]);
+const files = find(path.join(root, "test"))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
+if (files.length === 0) {
+  console.error("no test files matched");
+  process.exit(1);
+}
+run(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files]);

@@ -1,0 +1,51 @@
+// The list of engines. Each engine folder has a pure `descriptor.ts` (no native code) and an
+// `index.ts` whose default export creates the Backend; the latter is imported only when that engine
+// is used, so running one engine never loads another's native code (two llama.cpp bindings must
+// not share a process).
+import type { Backend, BackendDescriptor, ModelFiles, TaskName } from "./types.ts";
+import { HearthError } from "../errors/HearthError.ts";
+
+interface Entry {
+  descriptor: BackendDescriptor;
+  create: () => Promise<Backend>;
+}
+
+// Engines register here, one entry each.
+const entries: Entry[] = [];
+
+export function backendDescriptors(): BackendDescriptor[] {
+  return entries.map((e) => e.descriptor);
+}
+
+export function backendNames(): string[] {
+  return entries.map((e) => e.descriptor.name);
+}
+
+const created = new Map<string, Promise<Backend>>();
+
+export function loadBackend(name: string): Promise<Backend> {
+  const entry = entries.find((e) => e.descriptor.name === name);
+  if (!entry) {
+    return Promise.reject(
+      new HearthError("backend_unavailable", `unknown backend "${name}"`, {
+        hint: `choose one of: ${backendNames().join(", ") || "(none registered)"}`,
+      }),
+    );
+  }
+  let p = created.get(name);
+  if (!p) {
+    p = entry.create();
+    created.set(name, p);
+  }
+  return p;
+}
+
+/** Descriptors of the engines that can run this model (format, type, optionally a task). */
+export function descriptorsFor(model: Pick<ModelFiles, "format" | "type">, task?: TaskName): BackendDescriptor[] {
+  return backendDescriptors().filter(
+    (d) =>
+      d.formats.includes(model.format) &&
+      d.modelTypes.includes(model.type) &&
+      (task === undefined || d.tasks.includes(task)),
+  );
+}

@@ -1,0 +1,52 @@
+// Requests and results of speech tasks: recognition, synthesis, diarization.
+import type { Profile } from "../profile.ts";
+
+export interface TranscribeRequest {
+  task: "asr";
+  /** encoded audio (WAV, MP3, FLAC) */
+  audio: Uint8Array;
+  /** ISO code, or undefined to detect */
+  language?: string;
+  prompt?: string;
+}
+
+export interface TranscriptSegment {
+  startMs: number;
+  endMs: number;
+  text: string;
+}
+
+export interface TranscribeResult {
+  text: string;
+  language?: string;
+  segments: TranscriptSegment[];
+  durationMs: number;
+  profile: Profile;
+}
+
+export interface SpeakRequest {
+  task: "tts";
+  text: string;
+  voice?: string;
+  /** 1.0 = normal */
+  speed?: number;
+}
+
+export interface SpeakResult {
+  sampleRate: number;
+  /** mono float32 samples in [-1, 1] */
+  samples: Float32Array;
+  durationMs: number;
+  profile: Profile;
+}
+
+export interface DiarizeRequest {
+  task: "diarize";
+  audio: Uint8Array;
+  numSpeakers?: number;
+}
+
+export interface DiarizeResult {
+  segments: { startMs: number; endMs: number; speaker: number }[];
+  profile: Profile;
+}

@@ -1,0 +1,37 @@
+// The `hearth` command: parses input, runs one verb, prints. Errors become one line and a non-zero exit.
+import { Command, CommanderError } from "commander";
+import { reportError } from "./errors.ts";
+import type { CommandModule } from "./command.ts";
+
+// One module per verb, each in cli/commands/<verb>.ts.
+const commands: Array<() => Promise<{ default: CommandModule }>> = [
+];
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command("hearth")
+    .description("on-device AI inference: pull, run, serve, benchmark and tune models on this machine")
+    .version("0.1.0")
+    .option("--verbose", "print stack traces and engine logs")
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  for (const load of commands) (await load()).default.register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = await buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are "errors" to commander; usage errors already printed their line
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(err, argv.includes("--verbose"));
+  }
+}
+
+const exitCode = await main(process.argv);
+// Let stdout drain before exiting; runners and servers keep the process alive on their own.
+if (exitCode !== 0) process.exitCode = exitCode;
