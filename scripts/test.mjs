@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, make the fixtures, then run every *.test.ts under test/ with node's test runner (through tsx).
+// `npm test`: type-check, then run every *.test.ts under test/ with node's test runner (through tsx).
 // Usage: npm test [-- path-substring ...] to run only matching files.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
