@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, then run every *.test.ts under test/ with node's test runner (through tsx).
+// `npm test`: install the Debian tools the tests drive (if missing), type-check, then run every *.test.ts under test/ with node's test runner (through tsx).
 // Usage: npm test [-- path-substring ...] to run only matching files.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -22,6 +22,7 @@ function run(cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+run("bash", [path.join(root, "scripts/system-deps.sh")]);
 run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "."]);
 const files = find(path.join(root, "test"))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite drives for real: tmux (the interactive CLI through a
+# pseudo-terminal), chromium (opening benchmark reports), espeak-ng and sox (making and measuring speech).
+# Runs before the tests; does nothing when they are present; needs root and apt-get otherwise.
+set -euo pipefail
+declare -A bin_for=([tmux]=tmux [chromium]=chromium [espeak-ng]=espeak-ng [sox]=sox)
+missing=()
+for pkg in "${!bin_for[@]}"; do
+  command -v "${bin_for[$pkg]}" >/dev/null 2>&1 || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
+  echo "missing system packages: ${missing[*]} (install them with your package manager; the tests that need them will fail)" >&2
+  exit 0
+fi
+echo "installing system packages for the tests: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
