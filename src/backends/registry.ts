@@ -4,6 +4,7 @@
 // not share a process).
 import type { Backend, BackendDescriptor, ModelFiles, TaskName } from "./types.ts";
 import { HearthError } from "../errors/HearthError.ts";
+import { descriptor as llamaMm } from "./llama-mm/descriptor.ts";
 
 interface Entry {
   descriptor: BackendDescriptor;
@@ -11,7 +12,9 @@ interface Entry {
 }
 
 // Engines register here, one entry each.
-const entries: Entry[] = [];
+const entries: Entry[] = [
+  { descriptor: llamaMm, create: () => import("./llama-mm/index.ts").then((m) => m.default()) },
+];
 
 export function backendDescriptors(): BackendDescriptor[] {
   return entries.map((e) => e.descriptor);

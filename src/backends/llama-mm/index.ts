@@ -1,0 +1,276 @@
+// The llama.cpp multimodal engine through @fugood/llama.node: a GGUF text model plus an mmproj
+// projector (vision and/or audio encoder). It carries its own ggml, so it must never share a
+// process with node-llama-cpp: runners host it in a process of its own.
+import type { LlamaCompletionOptions, LlamaCompletionResult, LibVariant } from "@fugood/llama.node";
+import type { Backend, DeviceProbe, LoadedModel, LoadOptions, ModelFiles, TaskEvent, TaskRequest } from "../types.ts";
+import type { FinishReason, GenerationResult, OutputConstraint, SamplingOptions } from "../tasks/text.ts";
+import { HearthError } from "../../errors/HearthError.ts";
+import { physicalCores } from "../cpuCores.ts";
+import { descriptor } from "./descriptor.ts";
+import { gguf } from "@huggingface/gguf";
+import { toLlamaNodeMessages, type MediaSupport } from "./messages.ts";
+
+type LlamaNode = typeof import("@fugood/llama.node");
+type Context = Awaited<ReturnType<LlamaNode["loadModel"]>>;
+
+const GPU_VARIANTS: LibVariant[] = ["cuda", "vulkan"];
+
+async function gpuVariant(ln: LlamaNode): Promise<{ variant?: LibVariant; reason: string }> {
+  const reasons: string[] = [];
+  for (const variant of GPU_VARIANTS) {
+    try {
+      if (!(await ln.isLibVariantAvailable(variant))) {
+        reasons.push(`${variant}: no build for this platform`);
+        continue;
+      }
+      const devices = await ln.getBackendDevicesInfo(variant);
+      if (devices.some((d) => d.type.toLowerCase().includes("gpu"))) return { variant, reason: "" };
+      reasons.push(`${variant}: no GPU device`);
+    } catch (e) {
+      reasons.push(`${variant}: ${e instanceof Error ? e.message.split("\n")[0] : e}`);
+    }
+  }
+  return { reason: reasons.join("; ") };
+}
+
+function samplingOptions(s: SamplingOptions = {}): Partial<LlamaCompletionOptions> {
+  return {
+    temperature: s.temperature ?? 0.8,
+    top_p: s.topP,
+    top_k: s.topK,
+    min_p: s.minP,
+    penalty_repeat: s.repeatPenalty,
+    penalty_present: s.presencePenalty,
+    penalty_freq: s.frequencyPenalty,
+    seed: s.seed,
+    n_predict: s.maxTokens ?? -1,
+    stop: s.stop,
+    logit_bias: s.logitBias
+      ? Object.entries(s.logitBias).map(([id, bias]) => [Number(id), Number.isFinite(bias) ? bias : -1e9])
+      : undefined,
+  };
+}
+
+function constraintOptions(c?: OutputConstraint): Partial<LlamaCompletionOptions> {
+  if (!c) return {};
+  if (c.type === "grammar") return { grammar: c.grammar };
+  if (c.type === "json_schema") return { response_format: { type: "json_schema", json_schema: { schema: c.schema } } };
+  return { response_format: { type: "json_object" } };
+}
+
+function finishReason(r: LlamaCompletionResult, maxTokens: number | undefined, aborted: boolean): FinishReason {
+  if (aborted || r.interrupted) return "abort";
+  if (r.context_full || (maxTokens !== undefined && r.tokens_predicted >= maxTokens)) return "length";
+  return "stop";
+}
+
+/** A push queue turned into an async iterator: completion callbacks push, run() pulls. */
+class EventQueue {
+  private items: TaskEvent[] = [];
+  private waiting?: () => void;
+  private done = false;
+  private error?: unknown;
+  push(e: TaskEvent) { this.items.push(e); this.waiting?.(); }
+  end(error?: unknown) { this.done = true; this.error = error; this.waiting?.(); }
+  async *drain(): AsyncGenerator<TaskEvent> {
+    for (;;) {
+      while (this.items.length) yield this.items.shift()!;
+      if (this.done) {
+        if (this.error) throw this.error;
+        return;
+      }
+      await new Promise<void>((r) => (this.waiting = r));
+      this.waiting = undefined;
+    }
+  }
+}
+
+class LlamaMmModel implements LoadedModel {
+  readonly info;
+  // llama.node runs one completion per context at a time: requests queue here
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+
+  constructor(private ctx: Context, private support: MediaSupport, info: LoadedModel["info"]) {
+    this.info = info;
+  }
+
+  run(request: TaskRequest, signal?: AbortSignal): AsyncIterable<TaskEvent> {
+    if (request.task !== "chat" && request.task !== "complete") {
+      throw new HearthError("unsupported_task", `the llama-mm engine cannot run task "${request.task}"`, { hint: "it runs chat and complete" });
+    }
+    if (this.disposed) throw new HearthError("bad_input", "the model was disposed", { hint: "load it again" });
+    // convert before queueing, so a bad request fails at once, not after others finish
+    const options: LlamaCompletionOptions = {
+      ...samplingOptions(request.sampling),
+      ...constraintOptions(request.constraint),
+      ...(request.task === "chat"
+        ? { messages: toLlamaNodeMessages(request.messages, this.support), jinja: true }
+        : { prompt: request.prompt }),
+    };
+    const q = new EventQueue();
+    const task = request.task;
+    const maxTokens = request.sampling?.maxTokens;
+    const job = this.queue.then(() => this.complete(task, options, maxTokens, q, signal));
+    this.queue = job.catch(() => undefined);
+    job.catch((e) => q.end(e));
+    return q.drain();
+  }
+
+  private async complete(task: "chat" | "complete", options: LlamaCompletionOptions, maxTokens: number | undefined, q: EventQueue, signal?: AbortSignal) {
+    if (signal?.aborted) throw new HearthError("aborted", "the request was aborted");
+    const t0 = performance.now();
+    let ttft: number | undefined;
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      this.ctx.stopCompletion();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let r: LlamaCompletionResult;
+    try {
+      r = await this.ctx.completion(options, (t) => {
+        ttft ??= performance.now() - t0;
+        // `content`/`reasoning_content` in these callbacks are the parsed text so far; the new piece is `token`
+        if (t.token) q.push({ type: "text", text: t.token });
+      });
+    } catch (e) {
+      throw mediaError(e);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+    if (aborted) throw new HearthError("aborted", "the request was aborted");
+    const totalMs = performance.now() - t0;
+    const result: GenerationResult = {
+      text: r.content ?? r.text,
+      reasoning: r.reasoning_content || undefined,
+      finishReason: finishReason(r, maxTokens, aborted),
+      usage: { promptTokens: r.tokens_evaluated, completionTokens: r.tokens_predicted },
+      profile: {
+        ttftMs: ttft ?? totalMs,
+        prefillTokensPerSec: r.timings.prompt_per_second || undefined,
+        decodeTokensPerSec: r.timings.predicted_per_second || undefined,
+        promptTokens: r.tokens_evaluated,
+        generatedTokens: r.tokens_predicted,
+        totalMs,
+        device: `llama-mm/${this.info.device}`,
+      },
+    };
+    q.push({ type: "result", task, result });
+    q.end();
+  }
+
+  async dispose() {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.queue;
+    if (this.ctx.isMultimodalEnabled()) this.ctx.releaseMultimodal();
+    await this.ctx.release();
+  }
+}
+
+/** The architecture in a GGUF header, or a clear error when the file is not GGUF. */
+async function ggufArchitecture(file: string): Promise<string> {
+  try {
+    const { metadata } = await gguf(file, { allowLocalFile: true });
+    return String(metadata["general.architecture"] ?? "");
+  } catch (e) {
+    throw new HearthError("unsupported_architecture", `${file} is not a readable GGUF file: ${e instanceof Error ? e.message : e}`, {
+      hint: "check the path, or download the file again",
+    });
+  }
+}
+
+/** llama.node reports undecodable media as plain errors; give them our code. */
+function mediaError(e: unknown): unknown {
+  if (e instanceof HearthError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/bitmap|media|image|audio|decode/i.test(msg)) {
+    return new HearthError("unsupported_media", `the engine could not use the media: ${msg}`, { hint: "check the image or audio file", cause: e });
+  }
+  return new HearthError("internal", `llama-mm: ${msg}`, { cause: e });
+}
+
+export default async function createBackend(): Promise<Backend> {
+  const ln: LlamaNode = await import("@fugood/llama.node");
+  return {
+    descriptor,
+    async probe(): Promise<DeviceProbe[]> {
+      const gpu = await gpuVariant(ln);
+      return [
+        { device: "cpu", api: "cpu", available: true },
+        { device: "gpu", api: gpu.variant ?? "cuda/vulkan", available: !!gpu.variant, reason: gpu.variant ? undefined : gpu.reason },
+      ];
+    },
+    async load(model: ModelFiles, options: LoadOptions): Promise<LoadedModel> {
+      const t0 = performance.now();
+      let variant: LibVariant = "default";
+      if (options.device === "gpu") {
+        const gpu = await gpuVariant(ln);
+        if (!gpu.variant) throw new HearthError("backend_unavailable", `llama-mm cannot use a GPU here: ${gpu.reason}`, { hint: "use --device cpu" });
+        variant = gpu.variant;
+      }
+      // llama.node 1.7.15 crashes the process (SIGSEGV) when llama.cpp fails to load a model, so
+      // the common mistakes are caught from the header first: a projector given as the model, not GGUF
+      const arch = await ggufArchitecture(model.primary);
+      if (arch === "clip") {
+        throw new HearthError("unsupported_architecture", `${model.primary} is a multimodal projector (mmproj), not a text model`, {
+          hint: "give the language model as the model and this file as --mmproj",
+        });
+      }
+      if (model.mmproj && (await ggufArchitecture(model.mmproj)) !== "clip") {
+        throw new HearthError("unsupported_architecture", `${model.mmproj} is not a multimodal projector (its architecture is not "clip")`, {
+          hint: "give the mmproj-*.gguf file made for this model",
+        });
+      }
+      const threads = options.threads ?? physicalCores();
+      const gpuLayers = options.device === "gpu" ? (options.gpuLayers === "max" || options.gpuLayers === undefined ? 999 : options.gpuLayers) : 0;
+      let ctx: Context;
+      try {
+        ctx = await ln.loadModel({
+          model: model.primary,
+          lib_variant: variant,
+          n_ctx: options.contextSize ?? 4096,
+          n_batch: options.batchSize,
+          n_parallel: options.parallel ?? 1,
+          n_threads: threads,
+          n_gpu_layers: gpuLayers,
+          cache_type_k: options.kvCacheType,
+          cache_type_v: options.kvCacheType,
+          flash_attn_type: options.flashAttention === undefined ? "auto" : options.flashAttention ? "on" : "off",
+        });
+      } catch (e) {
+        throw new HearthError("unsupported_architecture", `llama-mm could not load ${model.primary}: ${e instanceof Error ? e.message : e}`, {
+          hint: "check that the file is a complete GGUF text model", cause: e,
+        });
+      }
+      let support: MediaSupport = { vision: false, audio: false };
+      if (model.mmproj) {
+        let ok = false;
+        try {
+          ok = ctx.initMultimodal({ path: model.mmproj, use_gpu: options.device === "gpu" });
+        } catch {
+          ok = false;
+        }
+        if (!ok) {
+          await ctx.release();
+          throw new HearthError("unsupported_architecture", `the projector ${model.mmproj} does not load with this model`, {
+            hint: "give the mmproj file made for this exact model (its output width must match the model's embedding width)",
+          });
+        }
+        support = ctx.getMultimodalSupport();
+      }
+      const info = ctx.getModelInfo() as { size?: number; nCtx?: number };
+      return new LlamaMmModel(ctx, support, {
+        backend: descriptor.name,
+        device: options.device,
+        api: variant === "default" ? "cpu" : variant,
+        tasks: ["chat", "complete"],
+        contextSize: options.contextSize ?? 4096,
+        memoryBytes: info.size,
+        loadMs: performance.now() - t0,
+        settings: { threads, gpuLayers, vision: support.vision, audio: support.audio, libVariant: variant },
+      });
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// Vision-language and audio-input chat models: `VLM.load(ref, { mmproj })`, then chat with
+// messages whose content mixes text, images and audio (paths, bytes or data URIs).
+import type { LoadedModel, TaskEvent } from "../backends/types.ts";
+import type { ChatMessage, ContentPart, GenerationResult, Role } from "../backends/tasks/text.ts";
+import { HearthError } from "../errors/HearthError.ts";
+import { resolveModel } from "../store/resolve.ts";
+import { loadModel } from "../runtime/load.ts";
+import { expandHome } from "./mediaInput.ts";
+import { prepareContentPart, type MediaOptions, type UserContentPart } from "./mediaParts.ts";
+import type { GenerateOptions, GenerationChunk, GenerationStream, LoadModelOptions, ModelHandleInfo } from "./types.ts";
+import path from "node:path";
+import { existsSync } from "node:fs";
+
+export interface VLMLoadOptions extends LoadModelOptions {
+  /** the multimodal projector GGUF (vision and/or audio encoder); without it the model reads text only */
+  mmproj?: string;
+}
+
+export interface VLMMessage {
+  role: Role;
+  content: string | (UserContentPart | ContentPart)[];
+}
+
+export interface VLMGenerateOptions extends GenerateOptions, MediaOptions {}
+
+/** Streams chunks from a backend run and resolves `result` with its final event. */
+function toGenerationStream(events: () => Promise<AsyncIterable<TaskEvent>>): GenerationStream {
+  let resolve!: (r: GenerationResult) => void;
+  let reject!: (e: unknown) => void;
+  const result = new Promise<GenerationResult>((a, b) => ((resolve = a), (reject = b)));
+  result.catch(() => undefined); // a consumer that only iterates still sees the error there
+  let started: AsyncGenerator<GenerationChunk> | undefined;
+  async function* run(): AsyncGenerator<GenerationChunk> {
+    try {
+      let final: GenerationResult | undefined;
+      for await (const e of await events()) {
+        if (e.type === "text" || e.type === "reasoning") yield e;
+        else if (e.type === "tool_call") yield e;
+        else if (e.type === "result") final = e.result as GenerationResult;
+      }
+      if (!final) throw new HearthError("internal", "the engine ended without a result");
+      resolve(final);
+    } catch (e) {
+      reject(e);
+      throw e;
+    }
+  }
+  const start = () => (started ??= run());
+  return {
+    // reading `result` without iterating drives the stream to its end in the background
+    get result() {
+      if (!started) void (async () => { for await (const _ of start()) { /* drain */ } })().catch(() => undefined);
+      return result;
+    },
+    [Symbol.asyncIterator]: () => start(),
+  };
+}
+
+export class VLM {
+  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+
+  static async load(ref: string, options: VLMLoadOptions = {}): Promise<VLM> {
+    const files = await resolveModel(ref, { type: "vlm" });
+    if (options.mmproj) {
+      const mmproj = path.resolve(expandHome(options.mmproj));
+      if (!existsSync(mmproj)) throw new HearthError("model_not_found", `no mmproj file at ${mmproj}`, { hint: "check the path" });
+      files.mmproj = mmproj;
+    }
+    const device = options.device === "auto" ? undefined : options.device;
+    const model = await loadModel(files, {
+      backend: options.backend ?? "llama-mm",
+      device,
+      contextSize: options.contextSize,
+      gpuLayers: options.gpuLayers,
+      threads: options.threads,
+      batchSize: options.batchSize,
+      kvCacheType: options.kvCacheType,
+      flashAttention: options.flashAttention,
+      seed: options.seed,
+      parallel: options.parallel,
+    });
+    return new VLM(model, { ...model.info, ref });
+  }
+
+  /** Whether the loaded projector reads images / audio. */
+  get supports(): { vision: boolean; audio: boolean } {
+    return { vision: this.info.settings.vision === true, audio: this.info.settings.audio === true };
+  }
+
+  /** Media are prepared (decoded, checked, resized) before the engine sees them. */
+  async prepareMessages(messages: VLMMessage[], options: MediaOptions = {}): Promise<ChatMessage[]> {
+    return Promise.all(
+      messages.map(async (m) => ({
+        role: m.role,
+        content: typeof m.content === "string" ? m.content : await Promise.all(m.content.map((p) => prepareContentPart(p, options))),
+      })),
+    );
+  }
+
+  chat(messages: VLMMessage[], options: VLMGenerateOptions = {}): GenerationStream {
+    const { signal, constraint, tools, toolChoice, parallelToolCalls, ...rest } = options;
+    return toGenerationStream(async () => {
+      const prepared = await this.prepareMessages(messages, options);
+      return this.model.run({ task: "chat", messages: prepared, sampling: rest, constraint, tools, toolChoice, parallelToolCalls }, signal);
+    });
+  }
+
+  complete(prompt: string, options: GenerateOptions = {}): GenerationStream {
+    const { signal, constraint, tools: _t, toolChoice: _c, parallelToolCalls: _p, ...sampling } = options;
+    return toGenerationStream(async () => this.model.run({ task: "complete", prompt, sampling, constraint }, signal));
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
