@@ -5,6 +5,7 @@
 import type { Backend, BackendDescriptor, ModelFiles, TaskName } from "./types.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { descriptor as llamaMm } from "./llama-mm/descriptor.ts";
+import { descriptor as whisper } from "./whisper/descriptor.ts";
 
 interface Entry {
   descriptor: BackendDescriptor;
@@ -14,6 +15,7 @@ interface Entry {
 // Engines register here, one entry each.
 const entries: Entry[] = [
   { descriptor: llamaMm, create: () => import("./llama-mm/index.ts").then((m) => m.default()) },
+  { descriptor: whisper, create: () => import("./whisper/index.ts").then((m) => m.default()) },
 ];
 
 export function backendDescriptors(): BackendDescriptor[] {

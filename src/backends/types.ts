@@ -10,7 +10,7 @@ import type {
   TranscribeRequest, TranscribeResult, SpeakRequest, SpeakResult, DiarizeRequest, DiarizeResult,
 } from "./tasks/speech.ts";
 
-export type ModelFormat = "gguf" | "onnx" | "mlx" | "nexa";
+export type ModelFormat = "gguf" | "onnx" | "mlx" | "nexa" | "ggml"; // ggml: whisper.cpp's legacy binary format
 export type ModelType = "llm" | "vlm" | "embedder" | "reranker" | "asr" | "tts" | "cv" | "image_gen" | "diarize";
 export type DeviceKind = "cpu" | "gpu" | "npu";
 export type TaskName = TaskRequest["task"];

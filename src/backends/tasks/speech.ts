@@ -8,6 +8,8 @@ export interface TranscribeRequest {
   /** ISO code, or undefined to detect */
   language?: string;
   prompt?: string;
+  /** cut silence before recognition (voice activity detection); default false in engines, true in the SDK */
+  vad?: boolean;
 }
 
 export interface TranscriptSegment {

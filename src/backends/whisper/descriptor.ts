@@ -1,0 +1,11 @@
+// What the whisper.cpp engine (@fugood/whisper.node) can do. Pure data: no native code.
+import type { BackendDescriptor } from "../types.ts";
+
+export const descriptor: BackendDescriptor = {
+  name: "whisper",
+  // whisper.cpp loads its own legacy ggml binary format (ggml-*.bin)
+  formats: ["ggml"],
+  modelTypes: ["asr"],
+  tasks: ["asr"],
+  devices: ["cpu", "gpu"],
+};

@@ -1,0 +1,165 @@
+// Speech recognition with whisper.cpp through @fugood/whisper.node (Whisper-family ggml models).
+// Chosen over sherpa-onnx for the first ASR engine because its model format can be written as a
+// random-weight fixture here (the legacy ggml binary), so the real loader and decoder run in tests;
+// sherpa-onnx needs ONNX graphs that cannot be fabricated without the model-export toolchain.
+import { openSync, readSync, closeSync } from "node:fs";
+import type { Backend, DeviceProbe, LoadedModel, LoadOptions, ModelFiles, TaskEvent, TaskRequest } from "../types.ts";
+import type { TranscribeRequest, TranscribeResult, TranscriptSegment } from "../tasks/speech.ts";
+import { HearthError } from "../../errors/HearthError.ts";
+import { physicalCores } from "../cpuCores.ts";
+import { decodeAudio } from "../media/audio.ts";
+import { detectSpeech, joinRegions } from "../media/vad.ts";
+import { descriptor } from "./descriptor.ts";
+
+type WhisperNode = typeof import("@fugood/whisper.node");
+type Context = Awaited<ReturnType<WhisperNode["initWhisper"]>>;
+
+const GGML_MAGIC = 0x67676d6c;
+
+function checkMagic(file: string) {
+  const b = Buffer.alloc(4);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, "r");
+    readSync(fd, b, 0, 4, 0);
+  } catch (e) {
+    throw new HearthError("model_not_found", `cannot read ${file}: ${(e as Error).message}`, { hint: "check the path" });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (b.readUInt32LE(0) !== GGML_MAGIC) {
+    throw new HearthError("unsupported_architecture", `${file} is not a whisper.cpp ggml model`, {
+      hint: "give a ggml-*.bin Whisper model (whisper.cpp format)",
+    });
+  }
+}
+
+function toPcm16(samples: Float32Array): ArrayBuffer {
+  const pcm = new Int16Array(samples.length);
+  for (let i = 0; i < samples.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32767)));
+  return pcm.buffer;
+}
+
+class WhisperModel implements LoadedModel {
+  readonly info;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private ctx: Context, info: LoadedModel["info"], private temperatureInc: number) {
+    this.info = info;
+  }
+
+  async *run(request: TaskRequest, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
+    if (request.task !== "asr") throw new HearthError("unsupported_task", `the whisper engine cannot run task "${request.task}"`, { hint: "it runs asr" });
+    // decode first: bad audio fails without waiting for other requests
+    const audio = await decodeAudio(request.audio, { sampleRate: 16000 });
+    const events: TaskEvent[] = [];
+    let wake: (() => void) | undefined;
+    let finished = false;
+    let failure: unknown;
+    const job = this.queue.then(() => this.transcribe(request, audio.samples, audio.durationMs, (e) => { events.push(e); wake?.(); }, signal));
+    this.queue = job.catch(() => undefined);
+    job.then(() => { finished = true; wake?.(); }, (e) => { failure = e; finished = true; wake?.(); });
+    for (;;) {
+      while (events.length) yield events.shift()!;
+      if (finished) break;
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+    while (events.length) yield events.shift()!;
+    if (failure) throw failure;
+  }
+
+  private async transcribe(req: TranscribeRequest, samples: Float32Array, durationMs: number, emit: (e: TaskEvent) => void, signal?: AbortSignal) {
+    if (signal?.aborted) throw new HearthError("aborted", "the request was aborted");
+    const t0 = performance.now();
+    let input = samples;
+    let toOriginalMs = (ms: number) => ms;
+    if (req.vad) {
+      const regions = detectSpeech(samples, 16000);
+      const joined = joinRegions(samples, 16000, regions);
+      input = joined.samples;
+      toOriginalMs = joined.toOriginalMs;
+    }
+    const segments: TranscriptSegment[] = [];
+    let language = req.language;
+    if (input.length >= 1600) { // whisper.cpp needs at least 100 ms
+      const clamp = (ms: number) => Math.max(0, Math.min(durationMs, toOriginalMs(ms)));
+      const seen = { n: 0 };
+      const handle = this.ctx.transcribeData(toPcm16(input), {
+        language: req.language ?? "auto",
+        prompt: req.prompt,
+        maxThreads: Number(this.info.settings.threads),
+        temperature: 0,
+        temperatureInc: this.temperatureInc,
+        onNewSegments: (r) => {
+          for (const s of r.segments.slice(seen.n)) emit({ type: "segment", startMs: clamp(s.t0), endMs: clamp(s.t1), text: s.text });
+          seen.n = r.segments.length;
+        },
+      });
+      const onAbort = () => void handle.stop();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      let r;
+      try {
+        r = await handle.promise;
+      } catch (e) {
+        throw new HearthError("internal", `whisper: ${e instanceof Error ? e.message : e}`, { cause: e });
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+      }
+      if (signal?.aborted || r.isAborted) throw new HearthError("aborted", "the request was aborted");
+      for (const s of r.segments) segments.push({ startMs: clamp(s.t0), endMs: clamp(s.t1), text: s.text });
+      language = r.language ?? language;
+    }
+    const totalMs = performance.now() - t0;
+    const result: TranscribeResult = {
+      text: segments.map((s) => s.text).join("").trim(),
+      language,
+      segments,
+      durationMs,
+      profile: { totalMs, realTimeFactor: durationMs ? totalMs / durationMs : undefined, device: `whisper/${this.info.device}` },
+    };
+    emit({ type: "result", task: "asr", result });
+  }
+
+  async dispose() {
+    await this.queue;
+    await this.ctx.release();
+  }
+}
+
+export default async function createBackend(): Promise<Backend> {
+  const wn: WhisperNode = await import("@fugood/whisper.node");
+  return {
+    descriptor,
+    async probe(): Promise<DeviceProbe[]> {
+      // GPU builds (cuda, vulkan) exist; whether a device is there is only known by loading one
+      return [
+        { device: "cpu", api: "cpu", available: true },
+        { device: "gpu", api: "cuda/vulkan", available: false, reason: "not probed yet: load with device gpu to try" },
+      ];
+    },
+    async load(model: ModelFiles, options: LoadOptions): Promise<LoadedModel> {
+      const t0 = performance.now();
+      checkMagic(model.primary);
+      const threads = options.threads ?? physicalCores();
+      let ctx: Context;
+      try {
+        ctx = await wn.initWhisper({ filePath: model.primary, useGpu: options.device === "gpu" }, options.device === "gpu" ? "cuda" : undefined);
+      } catch (e) {
+        throw new HearthError("unsupported_architecture", `whisper could not load ${model.primary}: ${e instanceof Error ? e.message : e}`, {
+          hint: "check that the file is a complete whisper.cpp ggml model", cause: e,
+        });
+      }
+      // whisper.cpp retries at higher temperatures when a decode looks poor (0.2 steps by default)
+      const temperatureInc = typeof options.extra?.temperatureInc === "number" ? options.extra.temperatureInc : 0.2;
+      return new WhisperModel(ctx, {
+        backend: descriptor.name,
+        device: options.device,
+        api: options.device === "gpu" ? "cuda" : "cpu",
+        tasks: ["asr"],
+        loadMs: performance.now() - t0,
+        settings: { threads, temperatureInc },
+      }, temperatureInc);
+    },
+  };
+}
