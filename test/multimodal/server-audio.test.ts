@@ -1,0 +1,122 @@
+// POST /v1/audio/transcriptions over real HTTP (the audio routes plugin in a Fastify app), with the
+// real whisper engine on the random-weight fixture; and OpenAI content parts -> ContentParts.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Fastify, { type FastifyInstance } from "fastify";
+import { audioRoutes } from "../../src/server/routes/audio.ts";
+import { fromOpenAIContent } from "../../src/server/openaiContent.ts";
+import { ASR } from "../../src/sdk/ASR.ts";
+import { HearthError } from "../../src/errors/HearthError.ts";
+import { decodeAudio } from "../../src/backends/media/audio.ts";
+import { ensureWhisperFixture } from "../../fixtures/whisperGgml.ts";
+import { say } from "./speech.ts";
+import { solidPng, hugePngHeader } from "./images.ts";
+import sharp from "sharp";
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "hearth-srv-audio-"));
+let app: FastifyInstance;
+let base: string;
+let asr: ASR;
+let wav: Buffer;
+
+before(async () => {
+  asr = await ASR.load(await ensureWhisperFixture(), { threads: 2, temperatureInc: 0 });
+  wav = readFileSync(say("testing the transcription endpoint", path.join(dir, "t.wav")));
+  app = Fastify();
+  await app.register(audioRoutes, {
+    getAsr: async (name) => {
+      if (name !== "whisper-test") throw new HearthError("model_not_found", `model "${name}" is not loaded`, { hint: "load it first" });
+      return asr;
+    },
+  });
+  base = await app.listen({ host: "127.0.0.1", port: 0 });
+});
+
+after(async () => {
+  await app?.close();
+  await asr?.dispose();
+});
+
+function form(fields: Record<string, string>, file?: Buffer, name = "speech.wav") {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(fields)) f.set(k, v);
+  if (file) f.set("file", new Blob([file]), name);
+  return f;
+}
+
+const post = (body: FormData) => fetch(`${base}/v1/audio/transcriptions`, { method: "POST", body });
+
+test("json, text, srt, vtt and verbose_json responses", async () => {
+  const json = await post(form({ model: "whisper-test", language: "en" }, wav));
+  assert.equal(json.status, 200);
+  const j = await json.json();
+  assert.equal(typeof j.text, "string");
+
+  const verbose = await (await post(form({ model: "whisper-test", language: "en", response_format: "verbose_json" }, wav))).json();
+  assert.equal(verbose.task, "transcribe");
+  assert.equal(verbose.language, "en");
+  const seconds = (await decodeAudio(wav)).durationMs / 1000;
+  assert.ok(Math.abs(verbose.duration - seconds) < 0.01);
+  assert.ok(verbose.segments.length >= 1);
+  for (const s of verbose.segments) assert.ok(s.start >= 0 && s.end <= seconds + 0.001 && typeof s.text === "string");
+
+  const text = await post(form({ model: "whisper-test", response_format: "text" }, wav));
+  assert.match(text.headers.get("content-type")!, /text\/plain/);
+  const srt = await (await post(form({ model: "whisper-test", response_format: "srt" }, wav))).text();
+  assert.match(srt, /^1\n\d\d:\d\d:\d\d,\d\d\d --> \d\d:\d\d:\d\d,\d\d\d\n/);
+  const vtt = await (await post(form({ model: "whisper-test", response_format: "vtt" }, wav))).text();
+  assert.match(vtt, /^WEBVTT\n\n\d\d:\d\d:\d\d\.\d\d\d --> /);
+});
+
+test("bad requests get OpenAI-shaped 4xx errors and the server keeps serving", async () => {
+  const cases: [FormData, number, RegExp][] = [
+    [form({ model: "whisper-test" }, wav.subarray(0, wav.length / 3)), 400, /truncated/],
+    [form({ model: "whisper-test" }, Buffer.from("garbage bytes")), 400, /unrecognised audio format/],
+    [form({ model: "whisper-test" }), 400, /no `file` field/],
+    [form({}, wav), 400, /no `model` field/],
+    [form({ model: "nope" }, wav), 404, /not loaded/],
+    [form({ model: "whisper-test", response_format: "mp4" }, wav), 400, /unknown response_format/],
+  ];
+  for (const [body, status, message] of cases) {
+    const r = await post(body);
+    assert.equal(r.status, status);
+    const e = await r.json();
+    assert.match(e.error.message, message);
+    assert.equal(typeof e.error.code, "string");
+  }
+  const notMultipart = await fetch(`${base}/v1/audio/transcriptions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  assert.ok(notMultipart.status >= 400 && notMultipart.status < 500);
+  assert.equal((await post(form({ model: "whisper-test" }, wav))).status, 200);
+});
+
+test("OpenAI image_url and input_audio parts become decoded, resized ContentParts", async () => {
+  const png = await solidPng(2000, 500);
+  const parts = await fromOpenAIContent([
+    { type: "text", text: "look" },
+    { type: "image_url", image_url: { url: `data:image/png;base64,${png.toString("base64")}` } },
+    { type: "input_audio", input_audio: { data: wav.toString("base64"), format: "wav" } },
+  ], { imageMaxLength: 512 });
+  assert.ok(Array.isArray(parts));
+  const [t, image, audio] = parts as Exclude<typeof parts, string>;
+  assert.deepEqual(t, { type: "text", text: "look" });
+  assert.equal(image.type, "image");
+  const meta = await sharp((image as { data: Uint8Array }).data).metadata();
+  assert.deepEqual([meta.width, meta.height], [512, 128]);
+  assert.equal(audio.type, "audio");
+  const decoded = await decodeAudio((audio as { data: Uint8Array }).data, { sampleRate: 16000 });
+  assert.ok(decoded.durationMs > 500);
+});
+
+test("remote image URLs, local paths, corrupt and huge images are refused as bad input", async () => {
+  const expect = async (part: object, code: string, re: RegExp) =>
+    assert.rejects(fromOpenAIContent([part as never]), (e: HearthError) => e.code === code && re.test(e.message));
+  await expect({ type: "image_url", image_url: { url: "https://example.com/cat.png" } }, "bad_input", /remote/);
+  await expect({ type: "image_url", image_url: { url: "/etc/passwd" } }, "bad_input", /data: URI or an http/);
+  await expect({ type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }, "unsupported_media", /cannot read the image/);
+  await expect({ type: "image_url", image_url: { url: `data:image/png;base64,${hugePngHeader().toString("base64")}` } }, "unsupported_media", /20000x20000/);
+  await expect({ type: "input_audio", input_audio: { data: "AAAA", format: "aiff" } }, "bad_input", /not supported/);
+  await expect({ type: "video_url", video_url: {} }, "bad_input", /unsupported type/);
+});
