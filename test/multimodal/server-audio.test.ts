@@ -43,7 +43,7 @@ after(async () => {
 function form(fields: Record<string, string>, file?: Buffer, name = "speech.wav") {
   const f = new FormData();
   for (const [k, v] of Object.entries(fields)) f.set(k, v);
-  if (file) f.set("file", new Blob([file]), name);
+  if (file) f.set("file", new Blob([new Uint8Array(file)]), name);
   return f;
 }
 
