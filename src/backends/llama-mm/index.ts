@@ -91,7 +91,7 @@ class LlamaMmModel implements LoadedModel {
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
 
-  constructor(private ctx: Context, private support: MediaSupport, info: LoadedModel["info"]) {
+  constructor(private ctx: Context, private support: MediaSupport, private reopen: () => Promise<Context>, info: LoadedModel["info"]) {
     this.info = info;
   }
 
@@ -117,6 +117,29 @@ class LlamaMmModel implements LoadedModel {
     return q.drain();
   }
 
+  // llama.node 1.7.15 marks a context busy in completion() *after* queueing the worker, and clears
+  // the mark from the worker's completion hook: when the worker finishes first (a short completion
+  // on a loaded machine), the mark is never cleared and every later completion is refused with
+  // "Another completion is in progress". Our queue already runs one completion at a time, so that
+  // refusal always means the stale mark: wait a moment for a slow clear, then reopen the context.
+  private async completionWhenFree(options: LlamaCompletionOptions, onToken: (t: { token?: string }) => void) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.ctx.completion(options, onToken);
+      } catch (e) {
+        if (!/another completion is in progress/i.test(String((e as Error)?.message))) throw e;
+        if (attempt < 20) {
+          await new Promise((r) => setTimeout(r, 5));
+        } else if (attempt === 20) {
+          await this.ctx.release().catch(() => undefined);
+          this.ctx = await this.reopen();
+        } else {
+          throw e;
+        }
+      }
+    }
+  }
+
   private async complete(task: "chat" | "complete", options: LlamaCompletionOptions, maxTokens: number | undefined, q: EventQueue, signal?: AbortSignal) {
     if (signal?.aborted) throw new HearthError("aborted", "the request was aborted");
     const t0 = performance.now();
@@ -128,12 +151,26 @@ class LlamaMmModel implements LoadedModel {
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     let r: LlamaCompletionResult;
+    // Token callbacks reach the JS thread through a queue that can still hold tokens when the
+    // completion's promise resolves (seen on a loaded machine): stream what arrives in time, send
+    // the rest from the final text, and drop late callbacks, so the stream always adds up to the result.
+    let streamed = "";
+    let finished = false;
     try {
-      r = await this.ctx.completion(options, (t) => {
+      r = await this.completionWhenFree(options, (t) => {
+        if (finished) return;
         ttft ??= performance.now() - t0;
         // `content`/`reasoning_content` in these callbacks are the parsed text so far; the new piece is `token`
-        if (t.token) q.push({ type: "text", text: t.token });
+        if (t.token) {
+          streamed += t.token;
+          q.push({ type: "text", text: t.token });
+        }
       });
+      finished = true;
+      if (r.text.startsWith(streamed) && r.text.length > streamed.length) {
+        ttft ??= performance.now() - t0;
+        q.push({ type: "text", text: r.text.slice(streamed.length) });
+      }
     } catch (e) {
       throw mediaError(e);
     } finally {
@@ -225,43 +262,47 @@ export default async function createBackend(): Promise<Backend> {
       }
       const threads = options.threads ?? physicalCores();
       const gpuLayers = options.device === "gpu" ? (options.gpuLayers === "max" || options.gpuLayers === undefined ? 999 : options.gpuLayers) : 0;
-      let ctx: Context;
-      try {
-        ctx = await ln.loadModel({
-          model: model.primary,
-          lib_variant: variant,
-          n_ctx: options.contextSize ?? 4096,
-          n_batch: options.batchSize,
-          n_parallel: options.parallel ?? 1,
-          n_threads: threads,
-          n_gpu_layers: gpuLayers,
-          cache_type_k: options.kvCacheType,
-          cache_type_v: options.kvCacheType,
-          flash_attn_type: options.flashAttention === undefined ? "auto" : options.flashAttention ? "on" : "off",
-        });
-      } catch (e) {
-        throw new HearthError("unsupported_architecture", `llama-mm could not load ${model.primary}: ${e instanceof Error ? e.message : e}`, {
-          hint: "check that the file is a complete GGUF text model", cause: e,
-        });
-      }
-      let support: MediaSupport = { vision: false, audio: false };
-      if (model.mmproj) {
-        let ok = false;
+      const open = async (): Promise<{ ctx: Context; support: MediaSupport }> => {
+        let ctx: Context;
         try {
-          ok = ctx.initMultimodal({ path: model.mmproj, use_gpu: options.device === "gpu" });
-        } catch {
-          ok = false;
-        }
-        if (!ok) {
-          await ctx.release();
-          throw new HearthError("unsupported_architecture", `the projector ${model.mmproj} does not load with this model`, {
-            hint: "give the mmproj file made for this exact model (its output width must match the model's embedding width)",
+          ctx = await ln.loadModel({
+            model: model.primary,
+            lib_variant: variant,
+            n_ctx: options.contextSize ?? 4096,
+            n_batch: options.batchSize,
+            n_parallel: options.parallel ?? 1,
+            n_threads: threads,
+            n_gpu_layers: gpuLayers,
+            cache_type_k: options.kvCacheType,
+            cache_type_v: options.kvCacheType,
+            flash_attn_type: options.flashAttention === undefined ? "auto" : options.flashAttention ? "on" : "off",
+          });
+        } catch (e) {
+          throw new HearthError("unsupported_architecture", `llama-mm could not load ${model.primary}: ${e instanceof Error ? e.message : e}`, {
+            hint: "check that the file is a complete GGUF text model", cause: e,
           });
         }
-        support = ctx.getMultimodalSupport();
-      }
+        let support: MediaSupport = { vision: false, audio: false };
+        if (model.mmproj) {
+          let ok = false;
+          try {
+            ok = ctx.initMultimodal({ path: model.mmproj, use_gpu: options.device === "gpu" });
+          } catch {
+            ok = false;
+          }
+          if (!ok) {
+            await ctx.release();
+            throw new HearthError("unsupported_architecture", `the projector ${model.mmproj} does not load with this model`, {
+              hint: "give the mmproj file made for this exact model (its output width must match the model's embedding width)",
+            });
+          }
+          support = ctx.getMultimodalSupport();
+        }
+  return { ctx, support };
+      };
+      const { ctx, support } = await open();
       const info = ctx.getModelInfo() as { size?: number; nCtx?: number };
-      return new LlamaMmModel(ctx, support, {
+      return new LlamaMmModel(ctx, support, async () => (await open()).ctx, {
         backend: descriptor.name,
         device: options.device,
         api: variant === "default" ? "cpu" : variant,
