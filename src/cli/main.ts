@@ -1,11 +1,22 @@
 // The `hearth` command: parses input, runs one verb, prints. Errors become one line and a non-zero exit.
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { reportError } from "./errors.ts";
 import type { CommandModule } from "./command.ts";
 
-// One module per verb, each in cli/commands/<verb>.ts.
-const commands: Array<() => Promise<{ default: CommandModule }>> = [
-];
+// One module per verb, each in cli/commands/<verb>.ts, default-exporting a CommandModule. They are
+// found by listing the folder, so adding a verb touches no shared file.
+const commandsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands");
+
+function commandFiles(): string[] {
+  try {
+    return readdirSync(commandsDir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).sort();
+  } catch {
+    return [];
+  }
+}
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command("hearth")
@@ -14,7 +25,10 @@ export async function buildProgram(): Promise<Command> {
     .option("--verbose", "print stack traces and engine logs")
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const load of commands) (await load()).default.register(program);
+  for (const file of commandFiles()) {
+    const mod = (await import(path.join(commandsDir, file))) as { default: CommandModule };
+    mod.default.register(program);
+  }
   return program;
 }
 

@@ -1,5 +1,8 @@
 // The manifest kept beside each model in the store: models/<org>/<repo>/manifest.json.
 import type { ModelFormat, ModelType } from "../backends/types.ts";
+import type { ModelFacts } from "../formats/ggufFacts.ts";
+
+export type { ModelFacts };
 
 export interface ManifestFile {
   /** path inside the repo */
@@ -21,21 +24,6 @@ export interface QuantEntry {
   /** files (paths) that make it up, shards in order */
   files: string[];
   downloaded: boolean;
-}
-
-/** Facts read from the GGUF header (or ONNX metadata) before the weights are downloaded. */
-export interface ModelFacts {
-  architecture?: string;
-  parameters?: number;
-  contextLength?: number;
-  layers?: number;
-  embeddingLength?: number;
-  headCount?: number;
-  headCountKv?: number;
-  hasChatTemplate?: boolean;
-  chatTemplate?: string;
-  /** e.g. ["text"], ["text","image"] */
-  modalities?: string[];
 }
 
 export interface Manifest {
