@@ -1,0 +1,43 @@
+// What the runtime tells the faces about: a model moved to another device (fallback), a runner
+// died. The server shows these in /health and /metrics; the CLI prints the one line.
+import { EventEmitter } from "node:events";
+import type { DeviceKind } from "../backends/types.ts";
+
+export interface FallbackEvent {
+  /** the model as the user named it, or its primary file */
+  model: string;
+  from: { backend: string; device: DeviceKind };
+  to: { backend: string; device: DeviceKind };
+  /** why, in one line: "load failed: ...", "runner crashed twice", "decode 3.1 tok/s, under a third of the expected 40" */
+  reason: string;
+  /** ISO time */
+  at: string;
+}
+
+export interface RunnerExitEvent {
+  model: string;
+  backend: string;
+  device: DeviceKind;
+  code: number | null;
+  signal: string | null;
+  at: string;
+}
+
+export interface RuntimeEventMap {
+  fallback: [FallbackEvent];
+  runnerExit: [RunnerExitEvent];
+}
+
+/** One emitter for the process: the runtime emits, faces listen. */
+export const runtimeEvents = new EventEmitter<RuntimeEventMap>();
+
+const history: FallbackEvent[] = [];
+runtimeEvents.on("fallback", (e) => {
+  history.push(e);
+  if (history.length > 100) history.shift();
+});
+
+/** Fallbacks seen by this process, oldest first (at most 100). */
+export function fallbackHistory(): readonly FallbackEvent[] {
+  return history;
+}
