@@ -1,0 +1,44 @@
+// Runs a whole benchmark matrix, one cell after another (cells never overlap: they would measure
+// each other), and gathers the results with the machine's description and the exact settings.
+import { readFileSync } from "node:fs";
+import { expandMatrix, cellLabel, type BenchCell, type MatrixAxes } from "./matrix.ts";
+import { describeMachine } from "./machine.ts";
+import type { BenchRun, BenchSettings, CellResult } from "./types.ts";
+import type { CellProgress } from "./measureCell.ts";
+import { runCell } from "./runCell.ts";
+
+export interface BenchProgress extends CellProgress {
+  /** 0-based cell index */
+  index: number;
+  cells: number;
+  label: string;
+  /** set when phase is "done" */
+  result?: CellResult;
+}
+
+function hearthVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+export async function runBench(
+  axes: MatrixAxes,
+  settings: BenchSettings,
+  onProgress: (p: BenchProgress) => void = () => {},
+): Promise<BenchRun> {
+  const cells: BenchCell[] = expandMatrix(axes);
+  const startedAt = new Date().toISOString();
+  const results: CellResult[] = [];
+  for (const [index, cell] of cells.entries()) {
+    const label = cellLabel(cell, cells);
+    const result = await runCell(cell, label, settings, (p) => {
+      if (p.phase !== "done") onProgress({ ...p, index, cells: cells.length, label });
+    });
+    results.push(result);
+    onProgress({ phase: "done", index, cells: cells.length, label, result });
+  }
+  return { hearth: hearthVersion(), startedAt, finishedAt: new Date().toISOString(), machine: describeMachine(), settings, cells: results };
+}

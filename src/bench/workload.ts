@@ -1,0 +1,118 @@
+// The request a cell repeats, chosen by what the model does: text generation for LLMs (a prompt of
+// the asked length, the end-of-generation tokens forbidden so every repetition generates exactly
+// the asked count, as llama-bench does), embedding and reranking for those models, generated
+// audio for speech recognition and a rendered text image for OCR.
+import { readFileSync } from "node:fs";
+import { gguf } from "@huggingface/gguf";
+import sharp from "sharp";
+import type { ModelFiles, TaskRequest } from "../backends/types.ts";
+import { encodeWav } from "../backends/media/audio.ts";
+import { HearthError } from "../errors/HearthError.ts";
+import { seededRandom, syntheticPrompt } from "./prompt.ts";
+
+export type WorkloadKind = "generate" | "embed" | "rerank" | "asr" | "ocr";
+
+export function workloadKind(files: ModelFiles): WorkloadKind {
+  switch (files.type) {
+    case "llm":
+    case "vlm":
+      return "generate";
+    case "embedder":
+      return "embed";
+    case "reranker":
+      return "rerank";
+    case "asr":
+      return "asr";
+    case "cv":
+      return "ocr";
+    default:
+      throw new HearthError("unsupported_task", `hearth bench cannot measure ${files.type} models yet`, {
+        hint: "it measures LLMs, embedders, rerankers, speech recognition and OCR",
+      });
+  }
+}
+
+/** Token ids that end generation (EOS, EOT, EOM), read from the GGUF header. */
+export async function endTokenIds(files: ModelFiles): Promise<number[]> {
+  if (files.format !== "gguf") return [];
+  try {
+    const { metadata } = await gguf(files.primary, { allowLocalFile: true });
+    const m = metadata as Record<string, unknown>;
+    return ["tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"]
+      .map((k) => m[k])
+      .filter((v): v is number => typeof v === "number");
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The prompt text for one run. Every run starts differently, so no engine can reuse a cached
+ * prefix and every repetition pays the full prefill: a synthetic prompt is rotated by a few words
+ * per run (same words, so about the same token count), a prompt file gets a run number up front.
+ */
+export function promptText(opts: { promptFile?: string; words: number; seed: number; run: number }): string {
+  if (opts.promptFile) return `[${opts.run}] ${readFileSync(opts.promptFile, "utf8")}`;
+  const words = syntheticPrompt(opts.words, opts.seed).split(" ");
+  const shift = (((opts.run * 7) % words.length) + words.length) % words.length;
+  return [...words.slice(shift), ...words.slice(0, shift)].join(" ");
+}
+
+/** `seconds` of 16 kHz mono test audio: a gliding tone with some noise, deterministic. */
+export function testAudio(seconds: number, seed: number): Uint8Array {
+  const rate = 16000;
+  const n = Math.max(1, Math.round(seconds * rate));
+  const rnd = seededRandom(seed);
+  const s = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    s[i] = 0.3 * Math.sin(2 * Math.PI * (220 + 80 * Math.sin(t)) * t) + 0.05 * (rnd() * 2 - 1);
+  }
+  return encodeWav(s, rate);
+}
+
+/** A PNG of a few lines of printed text, for OCR latency. */
+export async function testImage(): Promise<Uint8Array> {
+  const lines = ["hearth benchmark 0123456789", "The quick brown fox jumps", "over the lazy dog. 2026-11-25"];
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="200"><rect width="100%" height="100%" fill="white"/>${lines
+    .map((l, i) => `<text x="20" y="${50 + i * 55}" font-family="sans-serif" font-size="36" fill="black">${l}</text>`)
+    .join("")}</svg>`;
+  return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
+}
+
+export interface WorkloadInput {
+  kind: WorkloadKind;
+  text: string;
+  genTokens: number;
+  seed: number;
+  endTokens: number[];
+  audio?: Uint8Array;
+  image?: Uint8Array;
+}
+
+export function requestFor(w: WorkloadInput): TaskRequest {
+  switch (w.kind) {
+    case "generate":
+      return {
+        task: "complete",
+        prompt: w.text,
+        sampling: {
+          temperature: 0,
+          seed: w.seed,
+          maxTokens: w.genTokens,
+          logitBias: Object.fromEntries(w.endTokens.map((id) => [id, -Infinity])),
+        },
+      };
+    case "embed":
+      return { task: "embed", texts: [w.text] };
+    case "rerank": {
+      const words = w.text.split(" ");
+      const third = Math.max(1, Math.floor(words.length / 3));
+      return { task: "rerank", query: words.slice(0, third).join(" "), documents: [words.slice(third, 2 * third).join(" "), words.slice(2 * third).join(" ")] };
+    }
+    case "asr":
+      return { task: "asr", audio: w.audio!, language: "en" };
+    case "ocr":
+      return { task: "ocr", image: w.image! };
+  }
+}
