@@ -1,0 +1,113 @@
+// `hearth infer <model>`: runs a model for what it is. A chat model chats (interactive on a
+// terminal, one turn per prompt otherwise); an embedding model embeds; a reranker ranks; a speech
+// model transcribes. The dispatch is the table below: one entry per model type.
+import type { Command } from "commander";
+import type { CommandModule } from "../command.ts";
+import type { ModelType } from "../../backends/types.ts";
+import { HearthError } from "../../errors/HearthError.ts";
+import {
+  addLoadOptions, addSamplingOptions, generateOptionsFrom, loadOptionsFrom, type LoadFlags, type SamplingFlags,
+} from "../infer/options.ts";
+import { allPrompts } from "../infer/prompts.ts";
+
+export interface InferFlags extends LoadFlags, SamplingFlags {
+  prompt?: string[];
+  input?: string;
+  system?: string;
+  json?: boolean;
+  hideThink?: boolean;
+  mmproj?: string;
+  query?: string;
+  document?: string[];
+  language?: string;
+  vad?: boolean;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Texts for models that take a list (embedder, reranker): -i FILE or stdin lines, then the flags. */
+async function textsFrom(flags: string[] | undefined, input: string | undefined): Promise<string[]> {
+  const texts: string[] = [];
+  const stdin = !flags?.length && !input && !process.stdin.isTTY;
+  for await (const t of allPrompts({ prompts: flags, file: input, stdin })) texts.push(t);
+  return texts;
+}
+
+type InferRunner = (ref: string, f: InferFlags) => Promise<void>;
+
+// Runners are imported when used: `hearth --help` should not load engines, and one modality's
+// code never loads another's.
+/** What `infer` does for each model type; a new modality is one more entry. */
+const runners: Partial<Record<ModelType, InferRunner>> = {
+  llm: chat,
+  vlm: chat,
+  embedder: async (ref, f) => {
+    const { runEmbedInfer } = await import("../infer/embed.ts");
+    return runEmbedInfer(ref, { texts: await textsFrom(f.prompt, f.input), load: loadOptionsFrom(f), json: f.json });
+  },
+  reranker: async (ref, f) => {
+    const { runRerankInfer } = await import("../infer/rerank.ts");
+    return runRerankInfer(ref, { query: f.query, documents: await textsFrom(f.document, f.input), load: loadOptionsFrom(f), json: f.json });
+  },
+  asr: async (ref, f) => {
+    if (!f.input) throw new HearthError("bad_input", "no audio to transcribe", { hint: "give one with -i FILE" });
+    const { runAsrInfer } = await import("../infer/media.ts");
+    return runAsrInfer(ref, { input: f.input, language: f.language, json: f.json, threads: f.threads, vad: f.vad });
+  },
+};
+
+async function chat(ref: string, f: InferFlags): Promise<void> {
+  const { runChatInfer } = await import("../infer/chat.ts");
+  return runChatInfer(ref, {
+    load: loadOptionsFrom(f),
+    mmproj: f.mmproj,
+    generate: generateOptionsFrom(f),
+    prompts: f.prompt,
+    input: f.input,
+    system: f.system,
+    json: f.json,
+    hideThink: f.hideThink,
+  });
+}
+
+export default {
+  register(program: Command) {
+    const cmd = program
+      .command("infer")
+      .description("run a model: chat with an LLM (interactive on a terminal), embed texts, rank documents, transcribe audio")
+      .argument("<model>", "store name (org/repo[:QUANT]), alias, or path to a model file")
+      .option("-p, --prompt <text>", "a prompt; repeat for several turns of one conversation (texts to embed, for an embedding model)", collect)
+      .option("-i, --input <file>", "prompts, one per line (a line ending in \\ goes on with the next; - is stdin); the audio file, for a speech model")
+      .option("-s, --system <text>", "system prompt")
+      .option("--json", "one JSON line per turn: input, output, reasoning, tool_calls, profile, error")
+      .option("--hide-think", "do not show <think> reasoning")
+      .option("--mmproj <file>", "multimodal projector GGUF: image and audio paths typed in a prompt become inputs")
+      .option("--query <text>", "reranker: the query")
+      .option("--document <text>", "reranker: a document to rank (repeatable)", collect)
+      .option("--language <code>", "speech: the spoken language (default: detect)")
+      .option("--no-vad", "speech: do not cut silence before recognition");
+    addLoadOptions(cmd);
+    addSamplingOptions(cmd);
+    cmd.addHelpText(
+      "after",
+      "\nOn a terminal with no -p / -i, infer starts an interactive chat (/help inside lists its commands).\n" +
+        "Otherwise each prompt (-i FILE or stdin lines first, then each -p) is one turn of the same conversation;\n" +
+        "answers go to stdout, reasoning and the speed line to stderr. Exit status 1 if a turn failed.",
+    );
+    cmd.action(async (ref: string, flags: InferFlags) => {
+      // read --json-schema / --grammar now: a bad file should fail before a model loads
+      generateOptionsFrom(flags);
+      const { modelTypeOf } = await import("../infer/modelType.ts");
+      const type = await modelTypeOf(ref, { mmproj: flags.mmproj });
+      const run = runners[type];
+      if (!run) {
+        throw new HearthError("unsupported_task", `hearth infer cannot run ${type} models yet (${ref})`, {
+          hint: `infer runs: ${Object.keys(runners).join(", ")}`,
+        });
+      }
+      await run(ref, flags);
+    });
+  },
+} satisfies CommandModule;
