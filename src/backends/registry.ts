@@ -6,6 +6,7 @@ import type { Backend, BackendDescriptor, ModelFiles, TaskName } from "./types.t
 import { HearthError } from "../errors/HearthError.ts";
 import { descriptor as llamaMm } from "./llama-mm/descriptor.ts";
 import { descriptor as whisper } from "./whisper/descriptor.ts";
+import { descriptor as sherpa } from "./sherpa/descriptor.ts";
 import { descriptor as onnx } from "./onnx/descriptor.ts";
 
 interface Entry {
@@ -17,6 +18,7 @@ interface Entry {
 const entries: Entry[] = [
   { descriptor: llamaMm, create: () => import("./llama-mm/index.ts").then((m) => m.default()) },
   { descriptor: whisper, create: () => import("./whisper/index.ts").then((m) => m.default()) },
+  { descriptor: sherpa, create: () => import("./sherpa/index.ts").then((m) => m.default()) },
   { descriptor: onnx, create: () => import("./onnx/index.ts").then((m) => m.default()) },
 ];
 

@@ -1,0 +1,12 @@
+// What the sherpa-onnx engine (sherpa-onnx-node) runs here: speech synthesis (VITS, Kokoro) and
+// speaker diarization (pyannote segmentation + speaker embeddings). Pure data: no native code.
+import type { BackendDescriptor } from "../types.ts";
+
+export const descriptor: BackendDescriptor = {
+  name: "sherpa",
+  formats: ["onnx"],
+  modelTypes: ["tts", "diarize"],
+  tasks: ["tts", "diarize"],
+  // the npm build of sherpa-onnx links onnxruntime's CPU provider only
+  devices: ["cpu"],
+};

@@ -1,0 +1,97 @@
+// Finds the files of a sherpa-onnx speech model from what a user gives (a folder as sherpa-onnx's
+// releases ship them, or the .onnx file inside one) and tells speech ONNX models apart by the
+// metadata_props their exporters write. No native code: the SDK and the CLI use this to choose.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import type { ModelFiles } from "../types.ts";
+import { HearthError } from "../../errors/HearthError.ts";
+import { readOnnxMetadata } from "../onnx/metadata.ts";
+
+export type SherpaModelKind = "tts" | "diarize-segmentation" | "speaker-embedding";
+
+/** What an ONNX file is, from its metadata; undefined when it is none of sherpa-onnx's speech models. */
+export function sherpaModelKind(file: string): SherpaModelKind | undefined {
+  const m = readOnnxMetadata(file);
+  if (m.window_size !== undefined && m.num_classes !== undefined) return "diarize-segmentation";
+  if (m.framework !== undefined && m.output_dim !== undefined) return "speaker-embedding";
+  // VITS (piper, coqui, icefall, MeloTTS) write n_speakers; Kokoro and Kitten write model_type
+  if (m.n_speakers !== undefined || /^(vits|kokoro|kitten|matcha)/i.test(m.model_type ?? "")) {
+    return "tts";
+  }
+  return undefined;
+}
+
+/** "tts" or "diarize" for a path a user typed (file or folder); undefined when it is neither. */
+export function detectSpeechModelType(ref: string): "tts" | "diarize" | undefined {
+  try {
+    const kinds = onnxFilesOf(ref).map(sherpaModelKind);
+    if (kinds.includes("diarize-segmentation")) return "diarize";
+    if (kinds.includes("tts")) return "tts";
+  } catch {
+    // not a readable path or ONNX file: not ours
+  }
+  return undefined;
+}
+
+function onnxFilesOf(ref: string): string[] {
+  const p = path.resolve(ref);
+  if (!existsSync(p)) throw new HearthError("model_not_found", `no model at ${p}`, { hint: "check the path" });
+  if (statSync(p).isDirectory()) {
+    return readdirSync(p).filter((f) => /\.onnx$/i.test(f)).sort().map((f) => path.join(p, f));
+  }
+  if (!/\.onnx$/i.test(p)) throw new HearthError("bad_input", `${p} is not an .onnx file`, { hint: "give the model's folder or its .onnx file" });
+  return [p];
+}
+
+function firstExisting(dir: string, names: string[]): string | undefined {
+  return names.map((n) => path.join(dir, n)).find((f) => existsSync(f));
+}
+
+/**
+ * The files of a text-to-speech model: the .onnx graph plus tokens.txt and, where the family
+ * needs them, lexicon*.txt, voices.bin (Kokoro) and espeak-ng-data/ (phonemizer data).
+ */
+export function ttsModelFiles(ref: string): ModelFiles {
+  const candidates = onnxFilesOf(ref);
+  const primary = candidates.find((f) => sherpaModelKind(f) === "tts");
+  if (!primary) {
+    throw new HearthError("unsupported_architecture", `no text-to-speech ONNX model at ${path.resolve(ref)}`, {
+      hint: "give a sherpa-onnx TTS model (VITS, Piper or Kokoro) folder with model.onnx and tokens.txt",
+    });
+  }
+  const dir = path.dirname(primary);
+  const extra: Record<string, string> = {};
+  const tokens = firstExisting(dir, ["tokens.txt"]);
+  if (tokens) extra.tokens = tokens;
+  const lexicons = readdirSync(dir).filter((f) => /^lexicon.*\.txt$/i.test(f)).sort().map((f) => path.join(dir, f));
+  if (lexicons.length) extra.lexicon = lexicons.join(",");
+  const voices = firstExisting(dir, ["voices.bin"]);
+  if (voices) extra.voices = voices;
+  const dataDir = firstExisting(dir, ["espeak-ng-data"]);
+  if (dataDir) extra.dataDir = dataDir;
+  return { dir, primary, extra, format: "onnx", type: "tts" };
+}
+
+/**
+ * The files of a diarization pipeline: a speaker segmentation model (primary) and a speaker
+ * embedding model (extra.embedding), from one folder holding both or from two paths.
+ */
+export function diarizeModelFiles(ref: string, embeddingRef?: string): ModelFiles {
+  const files = onnxFilesOf(ref);
+  const segmentation = files.find((f) => sherpaModelKind(f) === "diarize-segmentation");
+  if (!segmentation) {
+    throw new HearthError("unsupported_architecture", `no speaker segmentation ONNX model at ${path.resolve(ref)}`, {
+      hint: "give a pyannote segmentation model exported for sherpa-onnx (its metadata has window_size and num_classes)",
+    });
+  }
+  const embeddingCandidates = embeddingRef
+    ? onnxFilesOf(embeddingRef)
+    : statSync(path.resolve(ref)).isDirectory() ? files : onnxFilesOf(path.dirname(segmentation));
+  const embedding = embeddingCandidates.find((f) => sherpaModelKind(f) === "speaker-embedding");
+  if (!embedding) {
+    throw new HearthError("bad_input", `no speaker embedding ONNX model ${embeddingRef ? `at ${path.resolve(embeddingRef)}` : `beside ${segmentation}`}`, {
+      hint: "give one (a 3D-Speaker or WeSpeaker model exported for sherpa-onnx) with the embedding option",
+    });
+  }
+  return { dir: path.dirname(segmentation), primary: segmentation, extra: { embedding }, format: "onnx", type: "diarize" };
+}

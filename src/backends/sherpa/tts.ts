@@ -1,0 +1,145 @@
+// Speech synthesis with sherpa-onnx: VITS (Piper, Coqui, MeloTTS and character models) and Kokoro.
+// Audio streams out a sentence at a time (maxNumSentences 1: sherpa-onnx calls back per batch of
+// sentences), so a long text starts playing before it is all made.
+import { existsSync } from "node:fs";
+import type { LoadedModel, LoadedModelInfo, ModelFiles, TaskEvent, TaskRequest } from "../types.ts";
+import type { SpeakRequest, SpeakResult } from "../tasks/speech.ts";
+import { HearthError } from "../../errors/HearthError.ts";
+import { readOnnxMetadata } from "../onnx/metadata.ts";
+import { SerialJobs, type Emit } from "./serialJobs.ts";
+import type { OfflineTts, SherpaModule } from "./sherpaApi.ts";
+import { speakerId, voiceNames } from "./voices.ts";
+
+/** OpenAI's accepted range for `speed`; sherpa-onnx would take any positive number. */
+export const SPEED_RANGE = { min: 0.25, max: 4 } as const;
+
+export type TtsFamily = "vits" | "kokoro";
+
+function need(file: string | undefined, what: string, model: string): string {
+  // sherpa-onnx exits the process on missing files: check here and fail with a clear error instead
+  if (!file || !existsSync(file)) {
+    throw new HearthError("bad_input", `the TTS model ${model} has no ${what}`, { hint: `put ${what} beside the .onnx file` });
+  }
+  return file;
+}
+
+/** sherpa-onnx's config for the model, checked so the engine never exits the process on it. */
+export function ttsConfig(files: ModelFiles, metadata: Record<string, string>, threads: number): { family: TtsFamily; config: unknown } {
+  const x = files.extra ?? {};
+  const tokens = need(x.tokens, "tokens.txt", files.primary);
+  const common = { numThreads: threads, provider: "cpu", debug: 0 };
+  if (x.voices || /^kokoro/i.test(metadata.model_type ?? "")) {
+    const voices = need(x.voices, "voices.bin", files.primary);
+    const dataDir = need(x.dataDir, "espeak-ng-data/ folder", files.primary);
+    return {
+      family: "kokoro",
+      config: { model: { kokoro: { model: files.primary, voices, tokens, dataDir, lexicon: x.lexicon ?? "" }, ...common }, maxNumSentences: 1 },
+    };
+  }
+  const characters = metadata.frontend === "characters";
+  if (!characters && !x.lexicon && !x.dataDir) {
+    throw new HearthError("bad_input", `the TTS model ${files.primary} needs a lexicon or phonemizer data`, {
+      hint: "put lexicon.txt or the espeak-ng-data/ folder beside the .onnx file",
+    });
+  }
+  return {
+    family: "vits",
+    config: {
+      model: { vits: { model: files.primary, tokens, lexicon: characters ? "" : x.lexicon ?? "", dataDir: characters ? "" : x.dataDir ?? "" }, ...common },
+      maxNumSentences: 1,
+    },
+  };
+}
+
+export async function loadTts(sherpa: SherpaModule, files: ModelFiles, threads: number, t0: number): Promise<LoadedModel> {
+  const metadata = readOnnxMetadata(files.primary);
+  const { family, config } = ttsConfig(files, metadata, threads);
+  let tts: OfflineTts;
+  try {
+    tts = await sherpa.OfflineTts.createAsync(config);
+  } catch (e) {
+    throw new HearthError("unsupported_architecture", `sherpa-onnx could not load ${files.primary}: ${e instanceof Error ? e.message : e}`, {
+      hint: "check that the folder holds a complete sherpa-onnx TTS model", cause: e,
+    });
+  }
+  const voices = voiceNames(metadata, tts.numSpeakers);
+  const info: LoadedModelInfo = {
+    backend: "sherpa",
+    device: "cpu",
+    api: "cpu",
+    tasks: ["tts"],
+    loadMs: performance.now() - t0,
+    settings: { threads, family, sampleRate: tts.sampleRate, voices, language: metadata.language },
+  };
+  return new SherpaTtsModel(tts, info, voices);
+}
+
+class SherpaTtsModel implements LoadedModel {
+  private jobs = new SerialJobs();
+
+  constructor(private tts: OfflineTts, readonly info: LoadedModelInfo, private voices: string[]) {}
+
+  async *run(request: TaskRequest, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
+    if (request.task !== "tts") {
+      throw new HearthError("unsupported_task", `a text-to-speech model cannot run task "${request.task}"`, { hint: "it runs tts" });
+    }
+    // check before queueing: bad requests fail at once, not after others finish
+    const text = request.text?.trim() ?? "";
+    if (!text) throw new HearthError("bad_input", "the text to speak is empty", { hint: "give some text" });
+    const speed = request.speed ?? 1;
+    if (!Number.isFinite(speed) || speed < SPEED_RANGE.min || speed > SPEED_RANGE.max) {
+      throw new HearthError("bad_input", `speed ${request.speed} is out of range`, { hint: `use ${SPEED_RANGE.min} to ${SPEED_RANGE.max}; 1 is normal speed` });
+    }
+    const sid = speakerId(request.voice, this.voices);
+    yield* this.jobs.run((emit) => this.speak({ ...request, text, speed }, sid, emit, signal));
+  }
+
+  private async speak(req: SpeakRequest, sid: number, emit: Emit, signal?: AbortSignal) {
+    if (signal?.aborted) throw new HearthError("aborted", "the request was aborted");
+    const t0 = performance.now();
+    let ttftMs: number | undefined;
+    const sampleRate = this.tts.sampleRate;
+    let audio;
+    try {
+      audio = await this.tts.generateAsync({
+        text: req.text,
+        sid,
+        speed: req.speed ?? 1,
+        onProgress: ({ samples }) => {
+          if (signal?.aborted) return 0; // stops after this batch of sentences
+          ttftMs ??= performance.now() - t0;
+          // the engine frees its buffer when the callback returns: keep a copy
+          if (samples.length) emit({ type: "audio", samples: samples.slice(), sampleRate });
+          return 1;
+        },
+      });
+    } catch (e) {
+      // sherpa-onnx rejects when the front end finds nothing it can pronounce
+      if (/no audio/i.test(String((e as Error)?.message))) throw this.nothingToSay(e);
+      throw new HearthError("internal", `sherpa-onnx: ${e instanceof Error ? e.message : e}`, { cause: e });
+    }
+    if (signal?.aborted) throw new HearthError("aborted", "the request was aborted");
+    if (audio.samples.length === 0) throw this.nothingToSay();
+    const totalMs = performance.now() - t0;
+    const durationMs = (audio.samples.length / audio.sampleRate) * 1000;
+    const result: SpeakResult = {
+      sampleRate: audio.sampleRate,
+      samples: audio.samples,
+      durationMs,
+      profile: { totalMs, ttftMs, realTimeFactor: totalMs / durationMs, device: "sherpa/cpu" },
+    };
+    emit({ type: "result", task: "tts", result });
+  }
+
+  private nothingToSay(cause?: unknown) {
+    return new HearthError("bad_input", "nothing to say: the text has no words or characters this model can speak", {
+      hint: `check the text's language: the model speaks ${this.info.settings.language ?? "its own language"}`, cause,
+    });
+  }
+
+  async dispose() {
+    await this.jobs.idle();
+    // sherpa-onnx frees its native objects when they are garbage-collected
+    this.tts = undefined as unknown as OfflineTts;
+  }
+}

@@ -1,0 +1,78 @@
+// Speaker diarization, who spoke when: `Diarizer.load(ref)` (a folder with a speaker segmentation
+// model and a speaker embedding model, or the segmentation model plus `embedding`), then
+// `diarizer.diarize(audio, { numSpeakers })` -> time-ordered segments with speaker numbers.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { LoadedModel, ModelFiles } from "../backends/types.ts";
+import type { DiarizeResult } from "../backends/tasks/speech.ts";
+import { diarizeModelFiles } from "../backends/sherpa/modelFiles.ts";
+import { HearthError } from "../errors/HearthError.ts";
+import { resolveModel } from "../store/resolve.ts";
+import { loadModel } from "../runtime/load.ts";
+import { expandHome, readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
+import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
+
+export type { DiarizeResult };
+
+export interface DiarizerLoadOptions extends LoadModelOptions {
+  /** the speaker embedding model (path), when it is not in the segmentation model's folder */
+  embedding?: string;
+  /** clustering distance threshold when the speaker count is not given (default 0.5; lower = more speakers) */
+  threshold?: number;
+  /** drop speech turns shorter than this, seconds (default 0.3) */
+  minDurationOn?: number;
+  /** join turns of one speaker separated by less than this, seconds (default 0.5) */
+  minDurationOff?: number;
+}
+
+export interface DiarizeOptions extends MediaInputOptions {
+  /** how many speakers there are, when known; default: found by clustering */
+  numSpeakers?: number;
+  signal?: AbortSignal;
+}
+
+async function filesFor(ref: string, embedding?: string): Promise<ModelFiles> {
+  const p = path.resolve(expandHome(ref));
+  const e = embedding ? path.resolve(expandHome(embedding)) : undefined;
+  if (existsSync(p)) return diarizeModelFiles(p, e);
+  const stored = await resolveModel(ref, { type: "diarize" });
+  return diarizeModelFiles(stored.dir, e);
+}
+
+export class Diarizer {
+  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+
+  static async load(ref: string, options: DiarizerLoadOptions = {}): Promise<Diarizer> {
+    const files = await filesFor(ref, options.embedding);
+    const extra: Record<string, unknown> = {};
+    if (options.threshold !== undefined) extra.threshold = options.threshold;
+    if (options.minDurationOn !== undefined) extra.minDurationOn = options.minDurationOn;
+    if (options.minDurationOff !== undefined) extra.minDurationOff = options.minDurationOff;
+    const model = await loadModel(files, {
+      backend: options.backend,
+      device: options.device === "auto" ? undefined : options.device,
+      threads: options.threads,
+      extra,
+    });
+    return new Diarizer(model, { ...model.info, ref });
+  }
+
+  /** Who spoke when in a recording: a path, bytes or data URI of WAV, MP3, FLAC or OGG. */
+  async diarize(audio: MediaSource, options: DiarizeOptions = {}): Promise<DiarizeResult> {
+    const { data } = await readMediaSource(audio, options);
+    let result: DiarizeResult | undefined;
+    for await (const e of this.model.run({ task: "diarize", audio: data, numSpeakers: options.numSpeakers }, options.signal)) {
+      if (e.type === "result") result = e.result as DiarizeResult;
+    }
+    if (!result) throw new HearthError("internal", "the engine ended without a result");
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}

@@ -1,0 +1,126 @@
+// Speech synthesis: `TTS.load(ref)`, `tts.speak(text, { voice, speed })` for the whole audio, and
+// `tts.stream(text)` for chunks as they are made (a sentence at a time), with the whole at the end.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { LoadedModel, ModelFiles, TaskEvent } from "../backends/types.ts";
+import type { SpeakResult } from "../backends/tasks/speech.ts";
+import { encodeWav, encodePcm16 } from "../backends/media/audio.ts";
+import { ttsModelFiles } from "../backends/sherpa/modelFiles.ts";
+import { HearthError } from "../errors/HearthError.ts";
+import { resolveModel } from "../store/resolve.ts";
+import { loadModel } from "../runtime/load.ts";
+import { expandHome } from "./mediaInput.ts";
+import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
+
+export type { SpeakResult };
+
+export type TTSLoadOptions = LoadModelOptions;
+
+export interface SpeakOptions {
+  /** a voice name from `tts.voices` (any case) or its number; default the model's first */
+  voice?: string;
+  /** 1 = normal, 2 = twice as fast; 0.25 to 4 */
+  speed?: number;
+  /** called with each chunk of audio as it is made */
+  onAudio?: (chunk: AudioChunk) => void;
+  signal?: AbortSignal;
+}
+
+export interface AudioChunk {
+  /** mono float32 samples in [-1, 1] */
+  samples: Float32Array;
+  sampleRate: number;
+}
+
+/** What `tts.stream()` returns: iterate for chunks, await `result` for the whole. */
+export interface SpeechStream extends AsyncIterable<AudioChunk> {
+  readonly result: Promise<SpeakResult>;
+}
+
+/** A path (folder or .onnx file) is taken as it is; anything else goes through the store. */
+async function filesFor(ref: string): Promise<ModelFiles> {
+  const p = path.resolve(expandHome(ref));
+  if (existsSync(p)) return ttsModelFiles(p);
+  const stored = await resolveModel(ref, { type: "tts" });
+  // the store knows the primary file; the tokens, lexicon and voices lie beside it
+  return ttsModelFiles(stored.dir);
+}
+
+export class TTS {
+  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+
+  static async load(ref: string, options: TTSLoadOptions = {}): Promise<TTS> {
+    const files = await filesFor(ref);
+    const model = await loadModel(files, {
+      backend: options.backend,
+      device: options.device === "auto" ? undefined : options.device,
+      threads: options.threads,
+    });
+    return new TTS(model, { ...model.info, ref });
+  }
+
+  /** The model's voices, by name (or number, for models without names). */
+  get voices(): string[] {
+    return (this.info.settings.voices as string[] | undefined) ?? [];
+  }
+
+  /** Output sample rate, Hz. */
+  get sampleRate(): number {
+    return Number(this.info.settings.sampleRate);
+  }
+
+  /** Synthesises the whole text; chunks go to `onAudio` as they are made. */
+  async speak(text: string, options: SpeakOptions = {}): Promise<SpeakResult> {
+    let result: SpeakResult | undefined;
+    for await (const e of this.events(text, options)) {
+      if (e.type === "audio") options.onAudio?.({ samples: e.samples, sampleRate: e.sampleRate });
+      if (e.type === "result") result = e.result as SpeakResult;
+    }
+    if (!result) throw new HearthError("internal", "the engine ended without a result");
+    return result;
+  }
+
+  /** Chunks of audio as they are made; the chunks add up to `result.samples`. */
+  stream(text: string, options: Omit<SpeakOptions, "onAudio"> = {}): SpeechStream {
+    const queue: AudioChunk[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    const result = this.speak(text, { ...options, onAudio: (c) => { queue.push(c); wake?.(); } });
+    result.then(() => { done = true; wake?.(); }, () => { done = true; wake?.(); });
+    return {
+      result,
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          while (queue.length) yield queue.shift()!;
+          if (done) break;
+          await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+        }
+        while (queue.length) yield queue.shift()!;
+        await result; // rethrows a failure
+      },
+    };
+  }
+
+  private events(text: string, options: SpeakOptions): AsyncIterable<TaskEvent> {
+    return this.model.run({ task: "tts", text, voice: options.voice, speed: options.speed }, options.signal);
+  }
+
+  /** 16-bit PCM WAV bytes of a result. */
+  static toWav(result: Pick<SpeakResult, "samples" | "sampleRate">): Uint8Array {
+    return encodeWav(result.samples, result.sampleRate);
+  }
+
+  /** Raw 16-bit little-endian PCM bytes (no header) of samples. */
+  static toPcm16(samples: Float32Array): Uint8Array {
+    return encodePcm16(samples);
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
