@@ -10,16 +10,9 @@ import { createSession, deviceOfProvider, probeProviders, providerOrder, type Se
 import { OcrPipeline, DEFAULT_OCR_SETTINGS, type OcrSettings } from "./ocr.ts";
 import { YoloDetector } from "./detect.ts";
 import { readOnnxMetadata } from "./metadata.ts";
+import { onnxTaskOf } from "./task.ts";
 
 type Ort = typeof import("onnxruntime-node");
-
-/** What the model does: ModelFiles.extra.task, else the ONNX metadata's `task`, else detection. */
-export function onnxTaskOf(model: ModelFiles): "ocr" | "detect" {
-  const t = model.extra?.task ?? (existsSync(model.primary) ? readOnnxMetadata(model.primary).task : undefined);
-  if (t === "ocr") return "ocr";
-  if (t === undefined || t === "detect") return "detect";
-  throw new HearthError("unsupported_task", `the ONNX engine cannot run "${t}" models yet`, { hint: "it runs ocr and detect (YOLO v8/v11) models" });
-}
 
 function mustExist(file: string | undefined, what: string): string {
   if (!file || !existsSync(file)) {

@@ -1,0 +1,53 @@
+// Object detection: `Detector.load("yolo11n.onnx")` (YOLO v8 / v11 ONNX exports), then
+// `detector.detect(image)` -> labelled boxes in source pixels, labels from the model's metadata.
+import type { LoadedModel, ModelFiles } from "../backends/types.ts";
+import type { DetectResult, Detection } from "../backends/tasks/cv.ts";
+import { loadModel } from "../runtime/load.ts";
+import { cvFiles, imageBytes, runToResult } from "./cvModel.ts";
+import type { MediaInputOptions, MediaSource } from "./mediaInput.ts";
+import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
+
+export type { DetectResult, Detection };
+
+export interface DetectorLoadOptions extends LoadModelOptions {
+  /** ONNX Runtime execution providers in order; default: from `device` */
+  executionProviders?: string[];
+}
+
+export interface DetectOptions extends MediaInputOptions {
+  /** lowest class score kept (default 0.25) */
+  scoreThreshold?: number;
+  /** overlap above which the weaker of two same-class boxes is dropped (default 0.45) */
+  iouThreshold?: number;
+  signal?: AbortSignal;
+}
+
+export class Detector {
+  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+
+  static async load(ref: string | ModelFiles, options: DetectorLoadOptions = {}): Promise<Detector> {
+    const files = await cvFiles(ref);
+    const model = await loadModel({ ...files, extra: { task: "detect", ...files.extra } }, {
+      backend: options.backend,
+      device: options.device === "auto" ? undefined : options.device,
+      threads: options.threads,
+      extra: { executionProviders: options.executionProviders },
+    });
+    return new Detector(model, { ...model.info, ref: typeof ref === "string" ? ref : files.primary });
+  }
+
+  async detect(image: MediaSource, options: DetectOptions = {}): Promise<DetectResult> {
+    const bytes = await imageBytes(image, options);
+    return runToResult(this.model, {
+      task: "detect", image: bytes, scoreThreshold: options.scoreThreshold, iouThreshold: options.iouThreshold,
+    }, options.signal);
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}

@@ -1,0 +1,34 @@
+// What the CV SDK classes share: finding the model files (embedded "ocr", store names, paths) and
+// running one task to its result.
+import type { LoadedModel, ModelFiles, TaskRequest, TaskResults } from "../backends/types.ts";
+import { onnxTaskOf } from "../backends/onnx/task.ts";
+import { HearthError } from "../errors/HearthError.ts";
+import { embeddedModel } from "../store/embedded.ts";
+import { resolveModel } from "../store/resolve.ts";
+import { readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
+
+/** Model files for a CV reference. Embedded models are looked up here too, so they work whatever the store knows. */
+export async function cvFiles(ref: string | ModelFiles): Promise<ModelFiles> {
+  if (typeof ref !== "string") return ref;
+  return embeddedModel(ref)?.modelFiles ?? resolveModel(ref, { type: "cv" });
+}
+
+/** What a CV model does ("ocr" or "detect"), from its files. */
+export function cvTaskOf(files: ModelFiles): "ocr" | "detect" {
+  return onnxTaskOf(files);
+}
+
+export async function imageBytes(image: MediaSource, options: MediaInputOptions = {}): Promise<Uint8Array> {
+  return (await readMediaSource(image, options)).data;
+}
+
+export async function runToResult<K extends "ocr" | "detect">(
+  model: LoadedModel,
+  request: Extract<TaskRequest, { task: K }>,
+  signal?: AbortSignal,
+): Promise<TaskResults[K]> {
+  for await (const e of model.run(request, signal)) {
+    if (e.type === "result") return e.result as TaskResults[K];
+  }
+  throw new HearthError("internal", "the engine ended without a result");
+}
