@@ -8,6 +8,8 @@ missing=()
 for pkg in "${!bin_for[@]}"; do
   command -v "${bin_for[$pkg]}" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# fonts the OCR tests render text with
+fc-list : family 2>/dev/null | grep "Liberation Sans" >/dev/null || missing+=(fonts-liberation fontconfig)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
   echo "missing system packages: ${missing[*]} (install them with your package manager; the tests that need them will fail)" >&2
