@@ -1,0 +1,158 @@
+// Downloads one file into a partial file with HTTP Range resume, then checks it against the hub's
+// hash (LFS sha256, or the git blob sha1 for small files) before moving it into place. A cut
+// connection resumes from the bytes already on disk; a file whose hash is wrong is fetched again
+// from the start; an abort leaves the partial file for the next run.
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, statSync, truncateSync, unlinkSync } from "node:fs";
+import { once } from "node:events";
+import path from "node:path";
+import { HearthError } from "../errors/HearthError.ts";
+import { abortError, backoffMs, sleep } from "./retry.ts";
+
+export interface DownloadTarget {
+  url: string;
+  /** where the verified file ends up */
+  dest: string;
+  /** where bytes collect until verified */
+  partial: string;
+  size: number;
+  sha256?: string;
+  gitOid?: string;
+}
+
+export interface DownloadOptions {
+  fetch: typeof fetch;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** bytes written this call (negative when a corrupt partial is thrown away) */
+  onBytes?: (n: number) => void;
+  /** a resumable failure or a hash mismatch, before trying again */
+  onRetry?: (reason: string) => void;
+  /** tries for cut connections and bad hashes; default 5 */
+  attempts?: number;
+}
+
+export interface DownloadResult {
+  /** bytes that came over the network in this call */
+  fetched: number;
+  /** bytes found in the partial file and kept */
+  resumedFrom: number;
+}
+
+/** sha256 (hex) of a file, or the git blob sha1 when `git` is set. */
+export async function hashFile(file: string, kind: "sha256" | "git"): Promise<string> {
+  const h = createHash(kind === "git" ? "sha1" : "sha256");
+  if (kind === "git") h.update(`blob ${statSync(file).size}\0`);
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+function sizeOf(file: string): number {
+  return existsSync(file) ? statSync(file).size : 0;
+}
+
+export async function downloadVerified(t: DownloadTarget, o: DownloadOptions): Promise<DownloadResult> {
+  mkdirSync(path.dirname(t.partial), { recursive: true });
+  const attempts = o.attempts ?? 5;
+  const initial = sizeOf(t.partial);
+  let fetched = 0;
+  let failures = 0;
+  for (;;) {
+    if (o.signal?.aborted) throw abortError();
+    let have = sizeOf(t.partial);
+    if (have > t.size) {
+      truncateSync(t.partial, 0);
+      o.onBytes?.(-have);
+      have = 0;
+    }
+    if (have < t.size) {
+      try {
+        fetched += await fetchRange(t, o, have);
+      } catch (e) {
+        if (e instanceof HearthError && (e.code === "aborted" || e.code === "model_not_found" || e.code === "unauthorized")) throw e;
+        if (o.signal?.aborted) throw abortError();
+        if (++failures >= attempts) {
+          throw new HearthError("download_failed", `download of ${path.basename(t.dest)} kept failing: ${reason(e)}`, {
+            hint: "check the network and run the pull again; it resumes where it stopped",
+            cause: e,
+          });
+        }
+        o.onRetry?.(`${path.basename(t.dest)}: ${reason(e)}; resuming at ${sizeOf(t.partial)} bytes`);
+        await sleep(backoffMs(failures, {}), o.signal);
+        continue;
+      }
+      if (sizeOf(t.partial) < t.size) continue; // the server ended early: resume
+    }
+    if (await matches(t)) break;
+    const bad = sizeOf(t.partial);
+    unlinkSync(t.partial);
+    o.onBytes?.(-bad);
+    if (++failures >= attempts) {
+      throw new HearthError("checksum_mismatch", `${path.basename(t.dest)} failed its checksum ${failures} times`, {
+        hint: "the hub or a proxy is corrupting it; try again later",
+      });
+    }
+    o.onRetry?.(`${path.basename(t.dest)}: checksum mismatch, fetching it again`);
+  }
+  mkdirSync(path.dirname(t.dest), { recursive: true });
+  renameSync(t.partial, t.dest);
+  return { fetched, resumedFrom: Math.min(initial, t.size) };
+}
+
+async function matches(t: DownloadTarget): Promise<boolean> {
+  if (t.sha256) return (await hashFile(t.partial, "sha256")) === t.sha256.toLowerCase();
+  if (t.gitOid) return (await hashFile(t.partial, "git")) === t.gitOid.toLowerCase();
+  return sizeOf(t.partial) === t.size;
+}
+
+function reason(e: unknown): string {
+  if (e instanceof HearthError) return e.message;
+  if (e instanceof Error) return e.cause instanceof Error ? `${e.message} (${e.cause.message})` : e.message;
+  return String(e);
+}
+
+/** Appends bytes from `from` on to the partial file; returns how many arrived. */
+async function fetchRange(t: DownloadTarget, o: DownloadOptions, from: number): Promise<number> {
+  const headers: Record<string, string> = { ...o.headers, "Accept-Encoding": "identity" };
+  if (from > 0) headers.Range = `bytes=${from}-`;
+  const res = await o.fetch(t.url, { headers, signal: o.signal });
+  if (res.status === 404) throw new HearthError("model_not_found", `${t.url} is gone from the hub`, { hint: "the repo changed; run the pull again" });
+  if (res.status === 401 || res.status === 403) throw new HearthError("unauthorized", `the hub refused ${t.url} (HTTP ${res.status})`, { hint: "set HF_TOKEN" });
+  if (res.status === 416) {
+    // our partial is not a prefix the server knows: start over
+    await res.body?.cancel();
+    truncateSync(t.partial, 0);
+    o.onBytes?.(-from);
+    throw new Error("range not satisfiable");
+  }
+  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+  const append = from > 0 && res.status === 206;
+  if (from > 0 && !append) {
+    // the server ignored Range and sends the whole file
+    o.onBytes?.(-from);
+  }
+  const out = createWriteStream(t.partial, { flags: append ? "a" : "w" });
+  let n = 0;
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      if (!out.write(chunk)) await once(out, "drain");
+      n += chunk.byteLength;
+      o.onBytes?.(chunk.byteLength);
+    }
+  } catch (e) {
+    if (o.signal?.aborted) {
+      await closeStream(out);
+      throw abortError();
+    }
+    await closeStream(out);
+    throw e;
+  }
+  await closeStream(out);
+  return n;
+}
+
+async function closeStream(out: ReturnType<typeof createWriteStream>): Promise<void> {
+  if (out.closed) return;
+  out.end();
+  await once(out, "close");
+}
