@@ -1,24 +1,44 @@
-// Loads a model for the layers above (SDK, server). Today: the first registered engine that can run
-// the model, in this process. The planner/runner work extends this with device choice, isolation in
-// a runner process and fallback; callers keep calling loadModel.
-import type { LoadedModel, LoadOptions, ModelFiles, DeviceKind } from "../backends/types.ts";
-import { descriptorsFor, loadBackend } from "../backends/registry.ts";
-import { HearthError } from "../errors/HearthError.ts";
+// Loads a model for the layers above (SDK, server): plans where it runs (planner), loads it on the
+// first device of the plan's fallback chain that works, isolated in a runner process when asked
+// (the server always asks), and keeps it running when a device fails (runtime/managedModel.ts).
+import path from "node:path";
+import type { LoadedModel, LoadOptions, ModelFiles, DeviceKind, TaskName } from "../backends/types.ts";
+import { readEnv } from "../config/env.ts";
+import { ManagedModel } from "./managedModel.ts";
+import { planModel } from "./planModel.ts";
 
-export interface RuntimeLoadOptions extends Partial<LoadOptions> {
+export interface RuntimeLoadOptions extends Partial<Omit<LoadOptions, "device">> {
   /** force an engine by name */
   backend?: string;
-  /** "auto" lets hearth choose */
-  device?: DeviceKind;
+  /** a device, or "auto" / undefined to let the planner choose */
+  device?: DeviceKind | "auto";
+  /** run the engine in a child process, so a native crash cannot take this process down (default false) */
+  isolate?: boolean;
+  /** a failure of the planned device is an error instead of a fallback */
+  strict?: boolean;
+  /** the model as the user named it, for messages and events (default: the primary file's name) */
+  modelName?: string;
+  /** the task the caller will run (narrows the engines) */
+  task?: TaskName;
+  /** forward engine logs to stderr */
+  verbose?: boolean;
+  /** HEARTH_HOME (default from the environment) */
+  home?: string;
 }
 
-export async function loadModel(files: ModelFiles, options: RuntimeLoadOptions = {}): Promise<LoadedModel> {
-  const candidates = descriptorsFor(files).filter((d) => !options.backend || d.name === options.backend);
-  if (candidates.length === 0) {
-    throw new HearthError("unsupported_architecture", `no engine can run ${files.format} ${files.type} model ${files.primary}`, {
-      hint: options.backend ? `backend "${options.backend}" does not support it; omit --backend` : "check the model type and format",
-    });
-  }
-  const backend = await loadBackend(candidates[0].name);
-  return backend.load(files, { ...options, device: options.device ?? "cpu" });
+const SETTING_KEYS = ["gpuLayers", "threads", "contextSize", "batchSize", "parallel", "kvCacheType", "flashAttention", "seed", "extra"] as const;
+
+export async function loadModel(files: ModelFiles, options: RuntimeLoadOptions = {}): Promise<ManagedModel & LoadedModel> {
+  const home = options.home ?? readEnv().home;
+  const settings: Partial<Omit<LoadOptions, "device">> = {};
+  for (const k of SETTING_KEYS) if (options[k] !== undefined) (settings as Record<string, unknown>)[k] = options[k];
+  const { plan, modelKey } = await planModel(files, {
+    home, device: options.device, backend: options.backend, strict: options.strict, task: options.task, settings,
+  });
+  return ManagedModel.open({
+    files, plan, home, modelKey,
+    modelName: options.modelName ?? path.basename(files.primary),
+    isolate: options.isolate === true,
+    verbose: options.verbose,
+  });
 }

@@ -1,0 +1,70 @@
+// Starts a TypeScript entry file in a child process (node --import tsx), with an IPC channel using
+// advanced serialization (typed arrays travel as themselves). Probes and runners use it, so native
+// code that faults (a GPU driver, an abort in llama.cpp) takes down the child, not hearth.
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+// resolved from hearth's own folder, so the child works whatever the user's cwd is
+const tsxLoader = pathToFileURL(require.resolve("tsx")).href;
+
+export interface TsChildOptions {
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** forward the child's stdout/stderr to ours (engine logs); otherwise kept as a tail for error messages */
+  inheritOutput?: boolean;
+}
+
+export interface TsChild {
+  child: ChildProcess;
+  /** the last lines the child wrote to stderr/stdout (engine logs, a native abort message) */
+  tail(): string;
+}
+
+export function startTsChild(entry: string | URL, options: TsChildOptions = {}): TsChild {
+  const file = entry instanceof URL ? fileURLToPath(entry) : entry;
+  const child = spawn(process.execPath, ["--import", tsxLoader, file, ...(options.args ?? [])], {
+    stdio: options.inheritOutput ? ["ignore", "inherit", "inherit", "ipc"] : ["ignore", "pipe", "pipe", "ipc"],
+    serialization: "advanced",
+    env: { ...process.env, ...options.env },
+  });
+  const lines: string[] = [];
+  const keep = (d: Buffer) => {
+    for (const l of d.toString().split("\n")) if (l.trim()) lines.push(l.trim());
+    if (lines.length > 20) lines.splice(0, lines.length - 20);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  return { child, tail: () => lines.slice(-3).join(" | ") };
+}
+
+/**
+ * Runs a one-shot child that sends exactly one message and exits. Resolves with the message;
+ * rejects when the child dies first or runs past the timeout (then it is killed).
+ */
+export function runTsChildOnce<T>(entry: string | URL, options: TsChildOptions & { timeoutMs?: number } = {}): Promise<T> {
+  const { child, tail } = startTsChild(entry, options);
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      child.kill("SIGKILL");
+      reject(new Error(`probe timed out after ${options.timeoutMs} ms`));
+    }, options.timeoutMs ?? 60_000);
+    child.once("message", (m) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(m as T);
+      child.disconnect?.();
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      reject(new Error(`probe process exited (${signal ?? `code ${code}`})${tail() ? `: ${tail()}` : ""}`));
+    });
+  });
+}

@@ -1,0 +1,200 @@
+// A model as the runtime keeps it: loaded on the first entry of the plan's fallback chain that
+// works, in a runner process (isolate) or in this process. It moves to the next entry when a load
+// fails, when the runner crashes twice on a device, or when decode speed stays under a third of the
+// expectation for 3 requests (latency anomaly): one line on stderr, a `fallback` event, and a
+// remembered failure (until `hearth plan --reset`). Requests that arrive while it moves wait and run
+// on the new device; a request that had not produced anything when its runner died is run again.
+import type { LoadedModel, LoadedModelInfo, TaskEvent, TaskRequest } from "../backends/types.ts";
+import type { GenerationResult } from "../backends/tasks/text.ts";
+import { HearthError, isHearthError } from "../errors/HearthError.ts";
+import type { Plan, PlanCandidate } from "../planner/types.ts";
+import { checkedLoad } from "./checkedLoad.ts";
+import { runtimeEvents, type FallbackEvent } from "./events.ts";
+import { rememberFailure } from "./fallbackStore.ts";
+import { LatencyWatch, decodeSpeed } from "./latencyWatch.ts";
+import { RunnerModel } from "./runner.ts";
+import type { ModelFiles } from "../backends/types.ts";
+
+export interface ManagedModelOptions {
+  files: ModelFiles;
+  plan: Plan;
+  /** the model as the user named it */
+  modelName: string;
+  /** what remembered failures are stored under */
+  modelKey: string;
+  home: string;
+  isolate: boolean;
+  verbose?: boolean;
+  /** where the one-line notices go (default stderr) */
+  log?: (line: string) => void;
+}
+
+/** crashes on one device before moving to the next */
+const CRASH_LIMIT = 2;
+
+const label = (c: PlanCandidate) => `${c.backend}/${c.device}${c.api !== c.device && c.api !== "cpu" ? ` (${c.api})` : ""}`;
+const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
+
+export class ManagedModel implements LoadedModel {
+  private current!: LoadedModel;
+  private index = 0;
+  private crashes = 0;
+  private watch!: LatencyWatch;
+  /** set while moving to another device or restarting a runner: requests wait on it */
+  private switching: Promise<void> | undefined;
+  private disposed = false;
+  /** the fallbacks this model went through, oldest first */
+  readonly fallbacks: FallbackEvent[] = [];
+
+  private constructor(private o: ManagedModelOptions) {}
+
+  static async open(o: ManagedModelOptions): Promise<ManagedModel> {
+    const m = new ManagedModel(o);
+    await m.loadFrom(0);
+    return m;
+  }
+
+  get info(): LoadedModelInfo {
+    return this.current.info;
+  }
+
+  get plan(): Plan {
+    return this.o.plan;
+  }
+
+  /** the chain entry in use */
+  get entry(): PlanCandidate {
+    return this.o.plan.fallbackChain[this.index];
+  }
+
+  /** the runner's process id when isolated (tests kill it) */
+  get runnerPid(): number | undefined {
+    return this.current instanceof RunnerModel ? this.current.pid : undefined;
+  }
+
+  private log(line: string) {
+    (this.o.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+  }
+
+  private loadEntry(c: PlanCandidate): Promise<LoadedModel> {
+    if (this.o.isolate) return RunnerModel.start({ backend: c.backend, files: this.o.files, options: c.options, modelName: this.o.modelName, verbose: this.o.verbose });
+    return checkedLoad(c.backend, this.o.files, c.options);
+  }
+
+  /** Loads the first entry from `start` on that works, recording a fallback for each that does not. */
+  private async loadFrom(start: number): Promise<void> {
+    const chain = this.o.plan.fallbackChain;
+    for (let i = start; i < chain.length; i++) {
+      try {
+        this.current = await this.loadEntry(chain[i]);
+        this.index = i;
+        this.crashes = 0;
+        this.watch = new LatencyWatch(chain[i].expectedDecodeTokensPerSec);
+        return;
+      } catch (e) {
+        if (this.o.plan.strict) {
+          const err = isHearthError(e) ? e : new HearthError("backend_unavailable", oneLine(e), { cause: e });
+          throw new HearthError(err.code, `${err.message} (--strict: not falling back)`, { hint: "drop --strict to let hearth use the next device of the plan", cause: e });
+        }
+        if (i + 1 >= chain.length) {
+          if (i > start || start > 0) throw new HearthError(isHearthError(e) ? e.code : "backend_unavailable", `no device of the plan could load ${this.o.modelName}; the last said: ${oneLine(e)}`, { hint: "see `hearth plan` for the devices tried", cause: e });
+          throw e;
+        }
+        this.recordFallback(chain[i], chain[i + 1], `load failed: ${oneLine(e)}`);
+      }
+    }
+  }
+
+  private recordFallback(from: PlanCandidate, to: PlanCandidate, reason: string) {
+    rememberFailure(this.o.home, this.o.modelKey, { backend: from.backend, device: from.device, reason, model: this.o.modelName });
+    const event: FallbackEvent = {
+      model: this.o.modelName,
+      from: { backend: from.backend, device: from.device },
+      to: { backend: to.backend, device: to.device },
+      reason,
+      at: new Date().toISOString(),
+    };
+    this.fallbacks.push(event);
+    this.log(`hearth: ${this.o.modelName}: moving from ${label(from)} to ${label(to)}: ${reason} (remembered until \`hearth plan --reset\`)`);
+    runtimeEvents.emit("fallback", event);
+  }
+
+  /** Leaves the current device for the next of the chain (or stays, when there is none or --strict). */
+  private moveOn(reason: string): Promise<void> {
+    const chain = this.o.plan.fallbackChain;
+    const from = chain[this.index];
+    if (this.o.plan.strict || this.index + 1 >= chain.length) {
+      this.log(`hearth: ${this.o.modelName} on ${label(from)}: ${reason}; ${this.o.plan.strict ? "--strict: staying on it" : "no other device to move to"}`);
+      return Promise.resolve();
+    }
+    this.recordFallback(from, chain[this.index + 1], reason);
+    const old = this.current;
+    this.switching = (async () => {
+      await old.dispose().catch(() => undefined);
+      await this.loadFrom(this.index + 1);
+    })().finally(() => (this.switching = undefined));
+    return this.switching;
+  }
+
+  /** A dead runner is replaced by a fresh one on the same device (requests wait for it). */
+  private async ready(): Promise<LoadedModel> {
+    while (this.switching) await this.switching;
+    if (this.disposed) throw new HearthError("aborted", "the model was unloaded");
+    if (this.current instanceof RunnerModel && !this.current.alive) {
+      this.switching = (async () => {
+        try {
+          this.current = await this.loadEntry(this.entry);
+        } catch (e) {
+          this.switching = undefined;
+          await this.moveOn(`a new runner did not load: ${oneLine(e)}`);
+          if (this.current instanceof RunnerModel && !this.current.alive) throw e;
+        }
+      })().finally(() => (this.switching = undefined));
+      await this.switching;
+    }
+    return this.current;
+  }
+
+  async *run(request: TaskRequest, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
+    let retried = false;
+    for (;;) {
+      const model = await this.ready();
+      let produced = false;
+      let firstTokenAt: number | undefined;
+      try {
+        for await (const event of model.run(request, signal)) {
+          produced = true;
+          if (firstTokenAt === undefined && (event.type === "text" || event.type === "reasoning" || event.type === "tool_call")) firstTokenAt = performance.now();
+          if (event.type === "result" && (event.task === "chat" || event.task === "complete")) this.observe(event.result as GenerationResult, firstTokenAt);
+          yield event;
+        }
+        return;
+      } catch (e) {
+        if (!isHearthError(e) || e.code !== "runner_crashed" || model !== this.current) throw e;
+        this.crashes++;
+        if (this.crashes >= CRASH_LIMIT) void this.moveOn(`the runner crashed ${this.crashes} times (last: ${oneLine(e)})`).catch(() => undefined);
+        // nothing reached the caller yet: the request had not started, so it runs on the new runner
+        if (!produced && !retried && !signal?.aborted) {
+          retried = true;
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private observe(result: GenerationResult, firstTokenAt: number | undefined) {
+    const speed = decodeSpeed(result.usage.completionTokens, firstTokenAt, performance.now());
+    if (speed === undefined) return;
+    const v = this.watch.observe(speed);
+    if (!v.anomaly) return;
+    const streak = v.streak.map((s) => s.toFixed(1)).join(", ");
+    void this.moveOn(`decode ${streak} tok/s for ${v.streak.length} requests in a row, under a third of the expected ${v.expected!.toFixed(1)}`).catch(() => undefined);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.switching?.catch(() => undefined);
+    await this.current?.dispose();
+  }
+}

@@ -1,0 +1,70 @@
+// Gathers what the planner needs for one model (header facts, file sizes, this machine, measured
+// profiles, remembered failures) and plans. Used by loadModel and `hearth plan`.
+import { statSync } from "node:fs";
+import type { DeviceKind, LoadOptions, ModelFiles, TaskName } from "../backends/types.ts";
+import { listProfiles } from "../bench/profileStore.ts";
+import { readGgufFacts, type ModelFacts } from "../formats/ggufFacts.ts";
+import { plan } from "../planner/plan.ts";
+import type { Plan } from "../planner/types.ts";
+import { engineDescriptors } from "./engines.ts";
+import { rememberedFailures } from "./fallbackStore.ts";
+import { describeMachine, type MachineReport } from "./machine.ts";
+import { primarySha256 } from "./modelKey.ts";
+
+export interface PlanModelOptions {
+  home: string;
+  device?: DeviceKind | "auto";
+  backend?: string;
+  strict?: boolean;
+  task?: TaskName;
+  /** load settings the user set (they win over the planner's) */
+  settings?: Partial<Omit<LoadOptions, "device">>;
+  /** probe the machine again */
+  refresh?: boolean;
+}
+
+export interface ModelPlan {
+  plan: Plan;
+  machine: MachineReport;
+  facts?: ModelFacts;
+  weightsBytes: number;
+  /** what remembered fallbacks are keyed by */
+  modelKey: string;
+  sha256?: string;
+}
+
+function sizeOf(file: string | undefined): number {
+  if (!file) return 0;
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Fallbacks are remembered per model file: its sha256 where the store knows it, else its path. */
+export function modelKeyOf(files: Pick<ModelFiles, "primary" | "sha256">): string {
+  return files.sha256 ?? files.primary;
+}
+
+export async function planModel(files: ModelFiles, options: PlanModelOptions): Promise<ModelPlan> {
+  const all = await engineDescriptors();
+  const matching = all.filter((d) => d.formats.includes(files.format) && d.modelTypes.includes(files.type));
+  const machine = await describeMachine({ home: options.home, descriptors: matching, refresh: options.refresh });
+  const facts = files.format === "gguf" ? await readGgufFacts(files.primary).catch(() => undefined) : undefined;
+  const weightsBytes = [files.primary, ...(files.shards ?? []), files.mmproj].reduce((n, f) => n + sizeOf(f), 0);
+  // hashing a plain file costs seconds per GB: only when a profile exists that it could match
+  const stored = listProfiles(options.home);
+  const sha256 = files.sha256 ?? (stored.length ? await primarySha256(files, options.home) : undefined);
+  const modelKey = modelKeyOf(files);
+  const p = plan({
+    model: { format: files.format, type: files.type, primary: files.primary, sha256, facts, weightsBytes },
+    machine,
+    descriptors: all,
+    profiles: sha256 ? stored.filter((s) => s.modelSha256 === sha256) : [],
+    remembered: rememberedFailures(options.home, modelKey),
+    overrides: { device: options.device, backend: options.backend, strict: options.strict, settings: options.settings },
+    task: options.task,
+  });
+  return { plan: p, machine, facts, weightsBytes, modelKey, sha256 };
+}

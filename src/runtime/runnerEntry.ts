@@ -1,0 +1,79 @@
+// A runner process: hosts ONE engine and one loaded model, driven over IPC by runtime/runner.ts.
+// It exits when the parent goes away, so a crashed server leaves no orphans holding memory.
+//
+// TEST-ONLY HOOK: HEARTH_TEST_RUNNER_SLOW="<backend>:<ms>" makes runners hosting that engine sleep
+// <ms> before passing on each text event, a slowed device for the latency-anomaly tests.
+import type { LoadedModel } from "../backends/types.ts";
+import { checkedLoad } from "./checkedLoad.ts";
+import { loadEngine } from "./engines.ts";
+import { toWireError, type FromRunner, type ToRunner } from "./runnerProtocol.ts";
+
+let model: LoadedModel | undefined;
+let backendName = "";
+const running = new Map<number, AbortController>();
+
+function send(m: FromRunner) {
+  process.send?.(m);
+}
+
+function slowMs(): number {
+  const [name, ms] = (process.env.HEARTH_TEST_RUNNER_SLOW ?? "").split(":");
+  return name === backendName ? Number(ms) || 0 : 0;
+}
+
+async function run(id: number, request: Extract<ToRunner, { type: "run" }>["request"]) {
+  const ac = new AbortController();
+  running.set(id, ac);
+  const delay = slowMs();
+  try {
+    if (!model) throw new Error("no model loaded in this runner");
+    for await (const event of model.run(request, ac.signal)) {
+      if (delay && event.type === "text") await new Promise((r) => setTimeout(r, delay));
+      send({ type: "event", id, event });
+    }
+    send({ type: "done", id });
+  } catch (e) {
+    send({ type: "failed", id, error: toWireError(e) });
+  } finally {
+    running.delete(id);
+  }
+}
+
+process.on("message", async (m: ToRunner) => {
+  switch (m.type) {
+    case "load":
+      backendName = m.backend;
+      try {
+        model = await checkedLoad(m.backend, m.files, m.options);
+        send({ type: "loaded", info: model.info });
+      } catch (e) {
+        send({ type: "loadFailed", error: toWireError(e) });
+      }
+      break;
+    case "probe":
+      try {
+        send({ type: "probes", probes: await (await loadEngine(m.backend)).probe() });
+      } catch (e) {
+        const reason = toWireError(e).message.split("\n")[0];
+        send({ type: "probes", probes: [{ device: "cpu", api: "cpu", available: false, reason }] });
+      }
+      break;
+    case "run":
+      void run(m.id, m.request);
+      break;
+    case "abort":
+      running.get(m.id)?.abort();
+      break;
+    case "dispose":
+      for (const ac of running.values()) ac.abort();
+      try {
+        await model?.dispose();
+      } finally {
+        send({ type: "disposed" });
+        process.exit(0);
+      }
+  }
+});
+
+// the parent closed the channel (exited or crashed): nothing left to serve
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,33 @@
+// Messages between the runtime and a runner process (IPC, advanced serialization: typed arrays in
+// TaskRequest/TaskEvent travel as themselves).
+import type { DeviceProbe, LoadedModelInfo, LoadOptions, ModelFiles, TaskEvent, TaskRequest } from "../backends/types.ts";
+
+export interface WireError {
+  code?: string;
+  message: string;
+  hint?: string;
+}
+
+export type ToRunner =
+  | { type: "load"; backend: string; files: ModelFiles; options: LoadOptions }
+  | { type: "probe"; backend: string }
+  | { type: "run"; id: number; request: TaskRequest }
+  | { type: "abort"; id: number }
+  | { type: "dispose" };
+
+export type FromRunner =
+  | { type: "loaded"; info: LoadedModelInfo }
+  | { type: "loadFailed"; error: WireError }
+  | { type: "probes"; probes: DeviceProbe[] }
+  | { type: "event"; id: number; event: TaskEvent }
+  | { type: "done"; id: number }
+  | { type: "failed"; id: number; error: WireError }
+  | { type: "disposed" };
+
+export function toWireError(e: unknown): WireError {
+  if (e && typeof e === "object" && "message" in e) {
+    const o = e as { code?: unknown; message: unknown; hint?: unknown };
+    return { code: typeof o.code === "string" ? o.code : undefined, message: String(o.message), hint: typeof o.hint === "string" ? o.hint : undefined };
+  }
+  return { message: String(e) };
+}
