@@ -1,0 +1,103 @@
+// The OpenAI-compatible server as a Fastify instance: buildServer(options) returns it unstarted, so
+// `hearth serve` listens on 127.0.0.1:18181 and tests listen on port 0. Cross-cutting concerns are
+// hooks and plugins (auth, CORS, errors, logging, metrics); each route family is its own plugin.
+import Fastify, { type FastifyInstance } from "fastify";
+import cors from "@fastify/cors";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { ModelManager, type ModelManagerOptions } from "./models.ts";
+import { ServerMetrics } from "./metrics.ts";
+import { installErrorHandlers } from "./errors.ts";
+import { installApiKey } from "./auth.ts";
+import { requestNote, type RouteContext } from "./context.ts";
+import { chatRoutes } from "./routes/chat.ts";
+import { completionRoutes } from "./routes/completions.ts";
+import { embeddingRoutes } from "./routes/embeddings.ts";
+import { modelRoutes } from "./routes/models.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { audioRoutes } from "./routes/audio.ts";
+
+export interface ServerOptions extends ModelManagerOptions {
+  /** models to load at start (refs as a user types them: store names, aliases, paths) */
+  models?: string[];
+  /** require `Authorization: Bearer <apiKey>` on every /v1 route */
+  apiKey?: string;
+  /** origins allowed by CORS ("*" for any); CORS is off when empty */
+  corsOrigins?: string[];
+  /** largest request body in bytes (default 50 MiB: images travel base64 inside JSON) */
+  bodyLimitBytes?: number;
+  /** fetch http(s) image/audio URLs named in requests (default false) */
+  allowRemoteMedia?: boolean;
+  /** one line per request and per model load/unload (default: none) */
+  log?: (line: string) => void;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** the server's model manager (load state, for the CLI and tests) */
+    hearth: { manager: ModelManager; metrics: ServerMetrics; ready: Promise<void> };
+  }
+}
+
+export async function buildServer(options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: options.bodyLimitBytes ?? 50 * 1024 * 1024,
+    logger: false,
+    disableRequestLogging: true,
+    // strict types: "5" is not a number; unknown fields pass through untouched
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
+  });
+  const manager = new ModelManager(options);
+  for (const ref of options.models ?? []) await manager.register(ref);
+  const metrics = new ServerMetrics(manager);
+  const ctx: RouteContext = { manager, metrics, allowRemoteMedia: options.allowRemoteMedia ?? false };
+
+  installErrorHandlers(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "hearth", description: "OpenAI-compatible on-device inference", version: "0.1.0" },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: options.apiKey ? [{ bearer: [] }] : [],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  if (options.corsOrigins?.length) {
+    await app.register(cors, { origin: options.corsOrigins.includes("*") ? true : options.corsOrigins, maxAge: 600 });
+  }
+  if (options.apiKey) installApiKey(app, options.apiKey);
+
+  const starts = new WeakMap<object, number>();
+  app.addHook("onRequest", async (req) => {
+    starts.set(req, performance.now());
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    const ms = performance.now() - (starts.get(req) ?? performance.now());
+    const route = req.routeOptions.url ?? "unmatched";
+    const status = reply.statusCode;
+    const note = requestNote(req);
+    metrics.requests.inc({ method: req.method, route, status: String(status) });
+    metrics.requestSeconds.observe({ route }, ms / 1000);
+    if (status >= 400) metrics.errors.inc({ route, status: String(status), code: note?.errorCode ?? "" });
+    if (options.log) {
+      const model = note?.model ? ` model=${note.model}` : "";
+      const tokens = note?.promptTokens !== undefined ? ` tokens=${note.promptTokens}/${note.completionTokens ?? 0}` : "";
+      const err = note?.errorCode ? ` error=${note.errorCode}` : "";
+      options.log(`${req.method} ${req.url.split("?")[0]} ${status} ${ms.toFixed(0)}ms${model}${tokens}${err}`);
+    }
+  });
+
+  await app.register(chatRoutes, ctx);
+  await app.register(completionRoutes, ctx);
+  await app.register(embeddingRoutes, ctx);
+  await app.register(modelRoutes, ctx);
+  await app.register(healthRoutes, ctx);
+  await app.register(audioRoutes, { getAsr: (model: string) => manager.asr(model), maxUploadBytes: options.bodyLimitBytes });
+  // further route plugins (vision, speech) register here, one line each, with ctx
+
+  app.addHook("onClose", async () => {
+    metrics.close();
+    await manager.close();
+  });
+  app.decorate("hearth", { manager, metrics, ready: manager.preload() });
+  return app;
+}

@@ -1,0 +1,28 @@
+// API-key check for every /v1 route: `Authorization: Bearer <key>`, compared in constant time
+// (both sides hashed first, so neither the key's content nor its length leaks through timing).
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { HearthError } from "../errors/HearthError.ts";
+import { sendOpenAIError } from "./errors.ts";
+
+const digest = (s: string) => createHash("sha256").update(s).digest();
+
+export function keyMatches(given: string | undefined, expected: string): boolean {
+  return timingSafeEqual(digest(given ?? ""), digest(expected)) && given !== undefined;
+}
+
+export function installApiKey(app: FastifyInstance, apiKey: string) {
+  app.addHook("onRequest", async (req, reply) => {
+    const path = req.url.split("?")[0];
+    if (path !== "/v1" && !path.startsWith("/v1/")) return;
+    const header = req.headers.authorization;
+    const m = typeof header === "string" ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
+    if (!keyMatches(m?.[1], apiKey)) {
+      reply.header("www-authenticate", 'Bearer realm="hearth"');
+      return sendOpenAIError(
+        reply,
+        new HearthError("unauthorized", header ? "invalid API key" : "missing API key", { hint: "send Authorization: Bearer <key> (the server's --api-key)" }),
+      );
+    }
+  });
+}

@@ -1,0 +1,94 @@
+// Errors on the wire in OpenAI's shape, {error: {message, type, param, code}}, with the status the
+// error code maps to. One place for it, so routes, hooks and Fastify's own errors (bad JSON, body too
+// large, schema validation) all answer the same way and OpenAI clients raise the right exception.
+import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+import { HearthError, httpStatusFor, isHearthError } from "../errors/HearthError.ts";
+import { noteRequest } from "./context.ts";
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+// Retry-After hints ride beside the error rather than inside HearthError (a core type the server
+// must not widen for its own needs).
+const retryAfter = new WeakMap<object, number>();
+const params = new WeakMap<object, string>();
+
+/** Marks an error with the seconds a client should wait before retrying (429, 503). */
+export function withRetryAfter<E extends object>(err: E, seconds: number): E {
+  retryAfter.set(err, Math.max(1, Math.ceil(seconds)));
+  return err;
+}
+
+/** Names the request field an error is about (OpenAI's `param`). */
+export function withParam<E extends object>(err: E, param: string): E {
+  if (!params.has(err)) params.set(err, param);
+  return err;
+}
+
+/** A bad_input error about one request field (OpenAI's `param`). */
+export function badParam(param: string, message: string, hint?: string): HearthError {
+  const e = new HearthError("bad_input", message, { hint });
+  params.set(e, param);
+  return e;
+}
+
+function typeFor(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 404) return "not_found_error";
+  if (status === 429) return "rate_limit_error";
+  if (status < 500) return "invalid_request_error";
+  return "server_error";
+}
+
+/** Status and body for any thrown value. */
+export function toOpenAIError(e: unknown): { status: number; body: OpenAIErrorBody; retryAfter?: number } {
+  if (isHearthError(e)) {
+    const status = httpStatusFor(e.code);
+    return {
+      status: status === 499 ? 400 : status,
+      body: { error: { message: e.line, type: typeFor(status), param: params.get(e) ?? null, code: e.code } },
+      retryAfter: retryAfter.get(e),
+    };
+  }
+  const fe = e as Partial<FastifyError> & { validation?: Array<{ instancePath?: string; params?: Record<string, unknown>; message?: string }> };
+  if (fe && Array.isArray(fe.validation)) {
+    const v = fe.validation[0] ?? {};
+    const missing = typeof v.params?.missingProperty === "string" ? `/${v.params.missingProperty}` : "";
+    const param = `${v.instancePath ?? ""}${missing}`.replace(/^\//, "").replace(/\//g, ".") || null;
+    const message = `invalid request: ${param ?? "body"} ${v.message ?? "is not valid"}`;
+    return { status: 400, body: { error: { message, type: "invalid_request_error", param, code: "bad_input" } } };
+  }
+  const status = typeof fe?.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;
+  if (status < 500) {
+    // Fastify's own request errors: bad JSON (400), body too large (413), unsupported media type (415)
+    const message = status === 413 ? "request body is too large (send smaller media or raise --body-limit)" : (fe?.message ?? "bad request");
+    return { status, body: { error: { message, type: "invalid_request_error", param: null, code: fe?.code ?? "bad_input" } } };
+  }
+  return {
+    status,
+    body: { error: { message: `internal error: ${e instanceof Error ? e.message : String(e)}`, type: "server_error", param: null, code: "internal" } },
+  };
+}
+
+/** Sends any error in OpenAI's shape (sets Retry-After where known). */
+export function sendOpenAIError(reply: FastifyReply, e: unknown) {
+  const { status, body, retryAfter: after } = toOpenAIError(e);
+  noteRequest(reply.request, { errorCode: body.error.code ?? undefined });
+  if (after !== undefined) reply.header("retry-after", String(after));
+  return reply.code(status).type("application/json; charset=utf-8").send(body);
+}
+
+/** Error and not-found handlers for the whole app: nothing a client sends reaches the default handler. */
+export function installErrorHandlers(app: FastifyInstance) {
+  app.setErrorHandler((err, req, reply) => {
+    const { status } = toOpenAIError(err);
+    if (status >= 500) req.log.error({ err }, "request failed");
+    return sendOpenAIError(reply, err);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({
+      error: { message: `no route ${req.method} ${req.url.split("?")[0]} (see /docs for the API)`, type: "not_found_error", param: null, code: "not_found" },
+    } satisfies OpenAIErrorBody),
+  );
+}

@@ -1,0 +1,86 @@
+// POST /v1/chat/completions: OpenAI's chat API over the model manager, plain or streamed (SSE), with
+// tool calls streamed as OpenAI streams them (a first delta with id and name, then the arguments).
+import type { FastifyInstance } from "fastify";
+import type { GenerationResult } from "../../backends/tasks/text.ts";
+import type { TaskEvent } from "../../backends/types.ts";
+import type { RouteContext } from "../context.ts";
+import { noteRequest } from "../context.ts";
+import { chatCompletionSchema } from "../schemas/chat.ts";
+import { toChatRequest, type ChatCompletionBody } from "../openai/chatRequest.ts";
+import { chatChunk, chatCompletion, chatUsageChunk, finishReasonOf, newId, nowSec } from "../openai/responses.ts";
+import { disconnectSignal } from "../disconnect.ts";
+import { runOnLease, runToResult } from "../generation.ts";
+import { SseStream } from "../sse.ts";
+import { toOpenAIError } from "../errors.ts";
+
+export async function chatRoutes(app: FastifyInstance, ctx: RouteContext) {
+  app.post("/v1/chat/completions", { schema: chatCompletionSchema }, async (req, reply) => {
+    const body = req.body as ChatCompletionBody;
+    noteRequest(req, { model: body.model });
+    const request = await toChatRequest(body, { allowRemoteMedia: ctx.allowRemoteMedia });
+    const signal = disconnectSignal(reply);
+    const lease = await ctx.manager.acquire(body.model, "chat", signal);
+    const id = newId("chatcmpl");
+    const created = nowSec();
+
+    if (!body.stream) {
+      const result = await runToResult(lease, request, signal, ctx.metrics);
+      noteRequest(req, { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens });
+      return reply.send(chatCompletion(id, created, body.model, result));
+    }
+
+    const events = runOnLease(lease, request, signal, ctx.metrics);
+    // the first event decides the status: an engine that refuses the request is a proper error reply
+    const first = await events.next();
+    const withUsage = body.stream_options?.include_usage === true;
+    const sse = new SseStream(signal);
+    void streamChat(sse, events, first, { id, created, model: body.model, withUsage }).then((r) => {
+      if (r) noteRequest(req, { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens });
+    });
+    return sse.start(reply);
+  });
+}
+
+interface StreamMeta {
+  id: string;
+  created: number;
+  model: string;
+  withUsage: boolean;
+}
+
+async function streamChat(sse: SseStream, events: AsyncGenerator<TaskEvent>, first: IteratorResult<TaskEvent>, m: StreamMeta): Promise<GenerationResult | undefined> {
+  const chunk = (delta: Record<string, unknown>) => sse.send(chatChunk(m.id, m.created, m.model, delta, null, m.withUsage));
+  const streamedCalls = new Set<number>();
+  let result: GenerationResult | undefined;
+  try {
+    await chunk({ role: "assistant", content: "" });
+    for (let it = first; !it.done; it = await events.next()) {
+      const e = it.value;
+      if (e.type === "text") await chunk({ content: e.text });
+      else if (e.type === "reasoning") await chunk({ reasoning_content: e.text });
+      else if (e.type === "tool_call") {
+        streamedCalls.add(e.index);
+        await chunk({ tool_calls: [{ index: e.index, id: e.call.id, type: "function", function: { name: e.call.name, arguments: "" } }] });
+        if (e.call.arguments) await chunk({ tool_calls: [{ index: e.index, function: { arguments: e.call.arguments } }] });
+      } else if (e.type === "result") result = e.result as GenerationResult;
+    }
+    if (!result) throw new Error("the engine ended without a result");
+    // calls the engine reported only in its result are streamed before the end, as OpenAI would
+    for (const [index, call] of (result.toolCalls ?? []).entries()) {
+      if (streamedCalls.has(index)) continue;
+      await chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] });
+      await chunk({ tool_calls: [{ index, function: { arguments: call.arguments } }] });
+    }
+    await sse.send(chatChunk(m.id, m.created, m.model, {}, finishReasonOf(result), m.withUsage));
+    if (m.withUsage) await sse.send(chatUsageChunk(m.id, m.created, m.model, result));
+    await sse.done();
+    return result;
+  } catch (e) {
+    // headers are gone: OpenAI clients read an `error` event and raise it
+    if (!sse.closed) await sse.send(toOpenAIError(e).body);
+    sse.end();
+    return undefined;
+  } finally {
+    await events.return(undefined);
+  }
+}
