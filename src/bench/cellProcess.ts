@@ -1,6 +1,7 @@
-// Entry of the process one benchmark cell runs in (see runCell.ts): receives the cell over IPC,
-// measures it, sends progress and the result back, and exits. A fresh process per cell makes the
-// peak memory that cell's own, and keeps engines that must not share a process apart.
+// Entry of the process benchmark cells run in (see runCell.ts): receives cells over IPC one at a
+// time, measures each, sends progress and the result back, and exits when the parent lets go.
+// A fresh process per cell makes the peak memory that cell's own; tune reuses one process for its
+// trials (the engine starts once) and starts another only when an engine crash took it down.
 import type { BenchCell } from "./matrix.ts";
 import type { BenchSettings } from "./types.ts";
 import { measureCell } from "./measureCell.ts";
@@ -11,7 +12,11 @@ export interface CellJob {
   settings: BenchSettings;
 }
 
-process.once("message", async (job: CellJob) => {
-  const result = await measureCell(job.cell, job.label, job.settings, (p) => process.send?.({ type: "progress", progress: p }));
-  process.send?.({ type: "result", result }, () => process.exit(0));
+let queue = Promise.resolve();
+process.on("message", (job: CellJob) => {
+  queue = queue.then(async () => {
+    const result = await measureCell(job.cell, job.label, job.settings, (p) => process.send?.({ type: "progress", progress: p }));
+    process.send?.({ type: "result", result });
+  });
 });
+process.on("disconnect", () => process.exit(0));

@@ -94,7 +94,8 @@ export async function measureCell(
   const gpu = new GpuMemorySampler([process.pid]);
   let model: LoadedModel | undefined;
   try {
-    const files = filesFor(await resolveModel(cell.model), cell.backend);
+    // runBench resolved (and pulled) the model already: never download from inside a measurement
+    const files = filesFor(await resolveModel(cell.model, { pull: false }), cell.backend);
     const kind = workloadKind(files);
     out.task = kind;
     out.baselineRssBytes = currentRss();
@@ -127,20 +128,30 @@ export async function measureCell(
       audio: kind === "asr" ? testAudio(settings.audioSeconds, settings.seed) : undefined,
       image: kind === "ocr" ? await testImage() : undefined,
     };
-    let words = settings.promptTokens;
+    // start at half a word per token (real vocabularies give 1.2 to 1.5 tokens a word), then rescale
+    let words = Math.max(1, Math.round(settings.promptTokens / 2));
     const textFor = (run: number) => promptText({ promptFile: settings.promptFile, words, seed: settings.seed, run });
 
     // synthetic prompts: rescale until the engine counts about the asked number of tokens
     if (!settings.promptFile && (kind === "generate" || kind === "embed" || kind === "rerank")) {
       let best = { words, off: Infinity };
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < 5; i++) {
         onProgress({ phase: "calibrate" });
-        const s = await runOnce(model, { ...w, text: textFor(-1 - i), genTokens: 1 });
-        const off = Math.abs((s.promptTokens ?? 0) - settings.promptTokens);
+        let got: number;
+        try {
+          got = (await runOnce(model, { ...w, text: textFor(-1 - i), genTokens: 1 })).promptTokens ?? 0;
+        } catch (e) {
+          // too long for the context: try a shorter text
+          if (words === 1) throw e;
+          words = Math.max(1, Math.floor(words / 2));
+          continue;
+        }
+        const off = Math.abs(got - settings.promptTokens);
         if (off < best.off) best = { words, off };
         if (off <= Math.max(2, settings.promptTokens * 0.02)) break;
-        words = rescaleWords(words, s.promptTokens ?? 0, settings.promptTokens);
-        if (words === best.words) break;
+        const next = rescaleWords(words, got, settings.promptTokens);
+        if (next === words || next === best.words) break;
+        words = next;
       }
       // a word is several tokens in some vocabularies: keep the closest length seen
       words = best.words;

@@ -18,15 +18,26 @@ export interface StoredProfile {
   decodeTokensPerSec?: number;
   prefillTokensPerSec?: number;
   ttftMs?: number;
+  /** median end-to-end latency of the tuning workload, ms: what tune minimised */
+  latencyMs?: number;
+  /** the workload the figures are for (prompt and generated tokens, repetitions) */
+  workload?: { promptTokens: number; genTokens: number; reps: number };
+  /** the model file measured (for people reading the profile; the key is the hash) */
+  modelPath?: string;
   /** ISO time */
   measuredAt: string;
   /** every candidate tried, for `hearth plan` to show */
-  trials?: Array<{ settings: Partial<LoadOptions>; decodeTokensPerSec?: number; prefillTokensPerSec?: number; error?: string }>;
+  trials?: Array<{ settings: Partial<LoadOptions>; decodeTokensPerSec?: number; prefillTokensPerSec?: number; latencyMs?: number; error?: string }>;
 }
 
 function fileFor(home: string, modelSha256: string, deviceKey: string): string {
   const safe = deviceKey.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 120);
   return path.join(homePaths(home).profiles, `${modelSha256.slice(0, 64)}--${safe}.json`);
+}
+
+/** Where the profile for this model and device is (or would be) stored. */
+export function profileFile(modelSha256: string, deviceKey: string, home = readEnv().home): string {
+  return fileFor(home, modelSha256, deviceKey);
 }
 
 export function readProfile(modelSha256: string, deviceKey: string, home = readEnv().home): StoredProfile | undefined {

@@ -6,6 +6,8 @@ import { describeMachine } from "./machine.ts";
 import type { BenchRun, BenchSettings, CellResult } from "./types.ts";
 import type { CellProgress } from "./measureCell.ts";
 import { runCell } from "./runCell.ts";
+import { oneLine } from "./measureCell.ts";
+import { resolveModel } from "../store/resolve.ts";
 
 export interface BenchProgress extends CellProgress {
   /** 0-based cell index */
@@ -32,11 +34,19 @@ export async function runBench(
   const cells: BenchCell[] = expandMatrix(axes);
   const startedAt = new Date().toISOString();
   const results: CellResult[] = [];
+  // resolve (and pull, for store names not yet installed) each model once, before any cell runs
+  const unresolvable = new Map<string, string>();
+  for (const model of new Set(cells.map((c) => c.model))) {
+    await resolveModel(model).catch((e) => unresolvable.set(model, oneLine(e)));
+  }
   for (const [index, cell] of cells.entries()) {
     const label = cellLabel(cell, cells);
-    const result = await runCell(cell, label, settings, (p) => {
-      if (p.phase !== "done") onProgress({ ...p, index, cells: cells.length, label });
-    });
+    const error = unresolvable.get(cell.model);
+    const result: CellResult = error
+      ? { cell, label, ok: false, error, reps: 0, errors: 0, errorRate: 1 }
+      : await runCell(cell, label, settings, (p) => {
+          if (p.phase !== "done") onProgress({ ...p, index, cells: cells.length, label });
+        });
     results.push(result);
     onProgress({ phase: "done", index, cells: cells.length, label, result });
   }

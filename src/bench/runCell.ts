@@ -1,5 +1,5 @@
-// Runs one cell, isolated in a fresh child process (the default) or in this process.
-import { fork } from "node:child_process";
+// Runs benchmark cells in a child process (the default) or in this process.
+import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { BenchCell } from "./matrix.ts";
 import type { BenchSettings, CellResult } from "./types.ts";
@@ -10,30 +10,78 @@ const entry = fileURLToPath(new URL("./cellProcess.ts", import.meta.url));
 // the child runs TypeScript like the CLI does, through tsx
 const tsx = import.meta.resolve("tsx");
 
-export function runCell(cell: BenchCell, label: string, settings: BenchSettings, onProgress: (p: CellProgress) => void = () => {}): Promise<CellResult> {
-  if (!settings.isolate) return measureCell(cell, label, settings, onProgress);
-  return new Promise((resolve) => {
+type Message = { type: "progress"; progress: CellProgress } | { type: "result"; result: CellResult };
+
+/** A child process that measures cells one after another; a crash fails that cell and the next one gets a new process. */
+export class CellWorker {
+  private child?: ChildProcess;
+  private stderr = "";
+
+  private spawn(): ChildProcess {
     const child = fork(entry, [], { execArgv: ["--import", tsx], stdio: ["ignore", "ignore", "pipe", "ipc"] });
-    let result: CellResult | undefined;
-    let stderr = "";
+    this.stderr = "";
     child.stderr?.on("data", (d) => {
-      stderr = (stderr + d).slice(-4000);
+      this.stderr = (this.stderr + d).slice(-8000);
     });
-    child.on("message", (m: { type: string; progress?: CellProgress; result?: CellResult }) => {
-      if (m.type === "progress" && m.progress) onProgress(m.progress);
-      if (m.type === "result") result = m.result;
+    return child;
+  }
+
+  /** The engine's last words before a crash: its error lines if any, else its last line. */
+  private crashReason(): string | undefined {
+    const lines = this.stderr.trim().split("\n").filter(Boolean);
+    const said = lines.filter((l) => /error|fail|not supported|does not|cannot|abort/i.test(l)).pop() ?? lines.pop();
+    return said?.slice(0, 300);
+  }
+
+  run(cell: BenchCell, label: string, settings: BenchSettings, onProgress: (p: CellProgress) => void = () => {}): Promise<CellResult> {
+    const child = (this.child ??= this.spawn());
+    return new Promise((resolve) => {
+      const onMessage = (m: Message) => {
+        if (m.type === "progress") onProgress(m.progress);
+        else {
+          cleanup();
+          resolve(m.result);
+        }
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+        cleanup();
+        this.child = undefined;
+        // the engine took the process down (a native crash): record it, go on with the next cell
+        const why = this.crashReason();
+        resolve({
+          cell, label, ok: false, reps: 0, errors: 0, errorRate: 1,
+          error: `the cell's process ended (${signal ?? `exit ${code}`}) before a result${why ? `: ${why}` : ""}`,
+        });
+      };
+      const cleanup = () => {
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+      };
+      child.on("message", onMessage);
+      child.on("exit", onExit);
+      child.send({ cell, label, settings } satisfies CellJob);
     });
-    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (result) return resolve(result);
-      // the engine took the process down (a native crash): record it, go on with the next cell
-      const last = stderr.trim().split("\n").filter(Boolean).pop();
-      resolve({
-        cell, label, ok: false, reps: 0, errors: 0, errorRate: 1,
-        error: `the cell's process ended (${signal ?? `exit ${code}`}) before a result${last ? `: ${last.slice(0, 300)}` : ""}`,
-      });
-    };
-    child.on("exit", finish);
-    child.on("error", () => finish(null, null));
-    child.send({ cell, label, settings } satisfies CellJob);
-  });
+  }
+
+  /** Lets the child go (it exits when disconnected). */
+  close(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once("exit", () => resolve());
+      child.disconnect();
+    });
+  }
+}
+
+/** One cell: in a fresh process when settings.isolate (its peak memory is then its own), else here. */
+export async function runCell(cell: BenchCell, label: string, settings: BenchSettings, onProgress: (p: CellProgress) => void = () => {}): Promise<CellResult> {
+  if (!settings.isolate) return measureCell(cell, label, settings, onProgress);
+  const worker = new CellWorker();
+  try {
+    return await worker.run(cell, label, settings, onProgress);
+  } finally {
+    await worker.close();
+  }
 }

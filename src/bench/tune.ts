@@ -1,0 +1,162 @@
+// `hearth tune`: searches the load settings that matter on this machine (threads, batch size, flash
+// attention, KV-cache type, GPU layers on a GPU) with short benchmark runs, by coordinate descent:
+// one setting at a time, each tried with the best of the others so far. The best is stored as a
+// profile keyed by the model file's sha256 and the device, which the planner reads; a repeat run
+// with the same file on the same device reuses it unless forced.
+import type { DeviceKind, LoadOptions } from "../backends/types.ts";
+import { physicalCores } from "../backends/cpuCores.ts";
+import { resolveModel } from "../store/resolve.ts";
+import { readGgufFacts } from "../formats/ggufFacts.ts";
+import { readEnv } from "../config/env.ts";
+import { HearthError } from "../errors/HearthError.ts";
+import type { BenchCell } from "./matrix.ts";
+import { cellLabel } from "./matrix.ts";
+import type { BenchSettings, CellResult } from "./types.ts";
+import { DEFAULT_SETTINGS } from "./types.ts";
+import { CellWorker, runCell } from "./runCell.ts";
+import { deviceKey, nvidiaGpus } from "./machine.ts";
+import { cachedSha256 } from "./fileHash.ts";
+import { profileFile, readProfile, writeProfile, type StoredProfile } from "./profileStore.ts";
+
+export interface TuneOptions {
+  /** engine to tune; default the one hearth picks */
+  backend?: string;
+  /** default: gpu where there is one, else cpu */
+  device?: DeviceKind;
+  /** measure again even when a profile is stored */
+  force?: boolean;
+  /** the tuning workload; defaults: 128-token prompt, 32 tokens, 2 repetitions */
+  promptTokens?: number;
+  genTokens?: number;
+  reps?: number;
+  seed?: number;
+  /** run trials in a child process (default true: an engine that cannot use a setting may crash its process) */
+  isolate?: boolean;
+  home?: string;
+}
+
+export interface TuneTrial {
+  settings: Partial<LoadOptions>;
+  result: CellResult;
+  /** the objective: median end-to-end latency of the workload, ms (lower is better) */
+  score?: number;
+}
+
+export interface TuneOutcome {
+  /** true when a stored profile was reused and nothing was measured */
+  reused: boolean;
+  profile: StoredProfile;
+  file: string;
+  trials: TuneTrial[];
+}
+
+type Axis = "threads" | "batchSize" | "flashAttention" | "kvCacheType" | "gpuLayers";
+
+/** Thread counts worth trying: every count up to 8 cores, beyond that powers of two and the cores. */
+export function threadCandidates(cores = physicalCores()): number[] {
+  if (cores <= 8) return Array.from({ length: cores }, (_, i) => cores - i);
+  const s = new Set<number>([cores, Math.round(cores * 0.75), Math.round(cores / 2)]);
+  for (let t = 1; t < cores; t *= 2) s.add(t);
+  return [...s].sort((a, b) => b - a);
+}
+
+/** The search space, as candidate values per axis; the first value of each is the starting point. */
+export async function searchSpace(modelPath: string, format: string, device: DeviceKind): Promise<Partial<Record<Axis, Array<LoadOptions[Axis]>>>> {
+  const space: Partial<Record<Axis, Array<LoadOptions[Axis]>>> = { threads: threadCandidates() };
+  if (format !== "gguf") return space; // the llama.cpp settings below mean nothing to other engines
+  space.batchSize = [512, 128, 2048];
+  space.flashAttention = [false, true];
+  space.kvCacheType = ["f16", "q8_0"];
+  if (device === "gpu") {
+    const layers = (await readGgufFacts(modelPath).catch(() => undefined))?.layers;
+    space.gpuLayers = layers ? ["max", Math.ceil(layers * 0.75), Math.ceil(layers / 2)] : ["max"];
+  }
+  return space;
+}
+
+const keyOf = (s: Partial<LoadOptions>) => JSON.stringify(Object.entries(s).sort());
+
+export async function tune(model: string, options: TuneOptions = {}, onTrial: (t: TuneTrial, n: number) => void = () => {}): Promise<TuneOutcome> {
+  const home = options.home ?? readEnv().home;
+  const files = await resolveModel(model);
+  const device: DeviceKind = options.device ?? (nvidiaGpus().length ? "gpu" : "cpu");
+  const modelSha256 = files.sha256 ?? (await cachedSha256(files.primary, home));
+  const key = deviceKey(device);
+  if (!options.force) {
+    const stored = readProfile(modelSha256, key, home);
+    if (stored && (!options.backend || stored.backend === options.backend)) {
+      return { reused: true, profile: stored, file: profileFile(modelSha256, key, home), trials: [] };
+    }
+  }
+  const settings: BenchSettings = {
+    ...DEFAULT_SETTINGS,
+    promptTokens: options.promptTokens ?? 128,
+    genTokens: options.genTokens ?? 32,
+    reps: options.reps ?? 2,
+    warmup: 1,
+    seed: options.seed ?? DEFAULT_SETTINGS.seed,
+    isolate: options.isolate ?? true,
+  };
+  const space = await searchSpace(files.primary, files.format, device);
+  const axes = Object.keys(space) as Axis[];
+  const current: Partial<LoadOptions> = Object.fromEntries(axes.map((a) => [a, space[a]![0]]));
+  const trials: TuneTrial[] = [];
+  const done = new Map<string, TuneTrial>();
+
+  const trial = async (s: Partial<LoadOptions>): Promise<TuneTrial> => {
+    const k = keyOf(s);
+    const seen = done.get(k);
+    if (seen) return seen;
+    const cell: BenchCell = { model: files.primary, backend: options.backend, device, ...s } as BenchCell;
+    const result = worker ? await worker.run(cell, cellLabel(cell), settings) : await runCell(cell, cellLabel(cell), settings);
+    const t: TuneTrial = { settings: s, result, score: result.ok && result.errors === 0 ? result.latencyMs?.median : undefined };
+    done.set(k, t);
+    trials.push(t);
+    onTrial(t, trials.length);
+    return t;
+  };
+
+  // trials share one process, so the engine starts once; a trial that crashes it gets a new one
+  const worker = settings.isolate ? new CellWorker() : undefined;
+  let best: TuneTrial;
+  try {
+    best = await trial(current);
+    for (const axis of axes) {
+      for (const value of space[axis]!.slice(1)) {
+        const t = await trial({ ...best.settings, [axis]: value });
+        if (t.score !== undefined && (best.score === undefined || t.score < best.score)) best = t;
+      }
+    }
+  } finally {
+    await worker?.close();
+  }
+  if (best.score === undefined) {
+    throw new HearthError("backend_unavailable", `every tuning trial failed; the first: ${trials[0]?.result.error ?? "unknown"}`, {
+      hint: "check that `hearth bench` runs this model",
+    });
+  }
+  const r = best.result;
+  const profile: StoredProfile = {
+    modelSha256,
+    deviceKey: key,
+    backend: r.backend ?? options.backend ?? "unknown",
+    device,
+    settings: best.settings,
+    decodeTokensPerSec: r.decodeTokensPerSec?.median,
+    prefillTokensPerSec: r.prefillTokensPerSec?.median,
+    ttftMs: r.ttftMs?.median,
+    latencyMs: r.latencyMs?.median,
+    workload: { promptTokens: settings.promptTokens, genTokens: settings.genTokens, reps: settings.reps },
+    modelPath: files.primary,
+    measuredAt: new Date().toISOString(),
+    trials: trials.map((t) => ({
+      settings: t.settings,
+      decodeTokensPerSec: t.result.decodeTokensPerSec?.median,
+      prefillTokensPerSec: t.result.prefillTokensPerSec?.median,
+      latencyMs: t.result.latencyMs?.median,
+      error: t.result.error,
+    })),
+  };
+  const file = writeProfile(profile, home);
+  return { reused: false, profile, file, trials };
+}
