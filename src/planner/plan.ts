@@ -33,7 +33,6 @@ function cpuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
   const reasons: string[] = [];
   const threads = machine.cpu.physicalCores;
   const options: LoadOptions = { device: "cpu", threads, gpuLayers: 0 };
-  reasons.push(`threads ${threads}: the physical cores (more threads than cores slows llama.cpp down)`);
   const probe = probeFor(machine, d.name, "cpu");
   let usable = probe ? probe.available : true;
   if (probe && !probe.available) reasons.push(`${d.name} cannot use the CPU here: ${probe.reason ?? "probe failed"}`);
@@ -48,6 +47,7 @@ function cpuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
   } else {
     reasons.push(`fits in RAM: ${formatBytes(model.weightsBytes)} of weights, ${formatBytes(machine.memory.freeBytes)} free`);
   }
+  reasons.push(`threads ${threads}: the physical cores (more threads than cores slows llama.cpp down)`);
   if (layered(model)) {
     const trained = model.facts!.contextLength ?? DEFAULT_CONTEXT;
     const ctx = chooseContext(model.facts!, trained, Math.max(0, budget - model.weightsBytes - COMPUTE_RESERVE_BYTES));

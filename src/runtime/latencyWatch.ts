@@ -38,8 +38,14 @@ export class LatencyWatch {
   }
 }
 
-/** Decode speed of one generation as the caller saw it: tokens after the first, over the time since the first. */
-export function decodeSpeed(completionTokens: number, firstTokenAt: number | undefined, endAt: number): number | undefined {
-  if (firstTokenAt === undefined || completionTokens < 4 || endAt <= firstTokenAt) return undefined;
-  return (completionTokens - 1) / ((endAt - firstTokenAt) / 1000);
+/**
+ * Decode speed of one generation as the caller saw it: generated tokens over the wall time after the
+ * first token (the engine's time to first token taken off). Measured here, not taken from the
+ * engine's own profile, so a slow hand-off (a starved runner, a stalled pipe) counts too; engines
+ * that deliver text in bursts make per-event timing meaningless, so the whole request is used.
+ */
+export function decodeSpeed(completionTokens: number, ttftMs: number | undefined, wallMs: number): number | undefined {
+  const decodeMs = wallMs - (ttftMs ?? 0);
+  if (completionTokens < 4 || decodeMs <= 0) return undefined;
+  return (completionTokens - 1) / (decodeMs / 1000);
 }

@@ -160,12 +160,11 @@ export class ManagedModel implements LoadedModel {
     for (;;) {
       const model = await this.ready();
       let produced = false;
-      let firstTokenAt: number | undefined;
+      const startedAt = performance.now();
       try {
         for await (const event of model.run(request, signal)) {
           produced = true;
-          if (firstTokenAt === undefined && (event.type === "text" || event.type === "reasoning" || event.type === "tool_call")) firstTokenAt = performance.now();
-          if (event.type === "result" && (event.task === "chat" || event.task === "complete")) this.observe(event.result as GenerationResult, firstTokenAt);
+          if (event.type === "result" && (event.task === "chat" || event.task === "complete")) this.observe(event.result as GenerationResult, performance.now() - startedAt);
           yield event;
         }
         return;
@@ -183,8 +182,8 @@ export class ManagedModel implements LoadedModel {
     }
   }
 
-  private observe(result: GenerationResult, firstTokenAt: number | undefined) {
-    const speed = decodeSpeed(result.usage.completionTokens, firstTokenAt, performance.now());
+  private observe(result: GenerationResult, wallMs: number) {
+    const speed = decodeSpeed(result.usage.completionTokens, result.profile?.ttftMs, wallMs);
     if (speed === undefined) return;
     const v = this.watch.observe(speed);
     if (!v.anomaly) return;

@@ -2,7 +2,7 @@
 // It exits when the parent goes away, so a crashed server leaves no orphans holding memory.
 //
 // TEST-ONLY HOOK: HEARTH_TEST_RUNNER_SLOW="<backend>:<ms>" makes runners hosting that engine sleep
-// <ms> before passing on each text event, a slowed device for the latency-anomaly tests.
+// <ms> before passing on each event: a slowed device for the latency-anomaly and crash tests.
 import type { LoadedModel } from "../backends/types.ts";
 import { checkedLoad } from "./checkedLoad.ts";
 import { loadEngine } from "./engines.ts";
@@ -28,7 +28,7 @@ async function run(id: number, request: Extract<ToRunner, { type: "run" }>["requ
   try {
     if (!model) throw new Error("no model loaded in this runner");
     for await (const event of model.run(request, ac.signal)) {
-      if (delay && event.type === "text") await new Promise((r) => setTimeout(r, delay));
+      if (delay) await new Promise((r) => setTimeout(r, delay));
       send({ type: "event", id, event });
     }
     send({ type: "done", id });

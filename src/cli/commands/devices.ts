@@ -1,0 +1,74 @@
+// `hearth devices`: what this machine has (CPU, RAM, GPUs, NPUs) and which engines can use each.
+import type { Command } from "commander";
+import type { DeviceKind } from "../../backends/types.ts";
+import { readEnv } from "../../config/env.ts";
+import { deviceKey } from "../../devices/deviceKey.ts";
+import { engineDescriptors } from "../../runtime/engines.ts";
+import { describeMachine, type MachineReport } from "../../runtime/machine.ts";
+import type { CommandModule } from "../command.ts";
+import { formatBytes, printJson, printTable } from "../output.ts";
+
+/** engine names whose own probe says they can use each device kind here */
+function usableBy(m: MachineReport): Record<DeviceKind, string[]> {
+  const out: Record<DeviceKind, string[]> = { cpu: [], gpu: [], npu: [] };
+  for (const [name, probes] of Object.entries(m.backends)) {
+    for (const p of probes) if (p.available && !out[p.device].includes(name)) out[p.device].push(name);
+  }
+  return out;
+}
+
+function report(m: MachineReport) {
+  const by = usableBy(m);
+  return {
+    platform: m.platform,
+    cpu: { ...m.cpu, deviceKey: deviceKey({ device: "cpu", cpu: m.cpu }), backends: by.cpu },
+    memory: m.memory,
+    gpus: m.gpus.map((g) => ({ ...g, deviceKey: deviceKey({ device: "gpu", api: g.apis[0], gpu: g }), backends: by.gpu })),
+    gpuApis: m.gpuApis,
+    npus: m.npus.map((n) => ({ ...n, deviceKey: deviceKey({ device: "npu", npu: n }), backends: by.npu })),
+    backends: m.backends,
+    probedAt: m.probedAt,
+    cached: m.cached,
+  };
+}
+
+const unknown = (v: unknown) => (v === undefined || v === null || v === "" ? "unknown" : String(v));
+
+export default {
+  register(program: Command) {
+    program
+      .command("devices")
+      .description("show this machine's CPU, RAM, GPUs and NPUs, which GPU APIs really load, and which engines can use each device")
+      .option("--json", "print as JSON")
+      .option("--refresh", "probe again instead of using the cached probe (kept 10 minutes)")
+      .action(async (flags: { json?: boolean; refresh?: boolean }) => {
+        const m = await describeMachine({ home: readEnv().home, refresh: flags.refresh, descriptors: await engineDescriptors() });
+        const r = report(m);
+        if (flags.json) return printJson(r);
+        const list = (a: string[]) => (a.length ? a.join(", ") : "none");
+        const rows: string[][] = [["DEVICE", "NAME", "MEMORY", "DETAILS", "ENGINES"]];
+        rows.push([
+          "cpu", unknown(r.cpu.model),
+          `${formatBytes(r.memory.totalBytes)} RAM, ${formatBytes(r.memory.freeBytes)} free`,
+          `${r.cpu.arch}, ${r.cpu.physicalCores} physical / ${r.cpu.logicalCores} logical cores, SIMD ${r.cpu.simdKnown ? list(r.cpu.simd) : "unknown"}`,
+          list(r.cpu.backends),
+        ]);
+        for (const g of r.gpus) {
+          rows.push([
+            `gpu ${g.index}`, unknown(g.name),
+            g.memoryTotalBytes !== undefined ? `${formatBytes(g.memoryTotalBytes)}, ${formatBytes(g.memoryFreeBytes)} free` : "unknown",
+            `${unknown(g.vendor)}, ${g.apis.join("/")}, driver ${unknown(g.driver)}`,
+            list(g.backends),
+          ]);
+        }
+        for (const n of r.npus) rows.push(["npu", n.name, "unknown", `${n.kind} at ${n.source}${n.driver ? `, driver ${n.driver}` : ""}`, list(n.backends)]);
+        printTable(rows);
+        process.stdout.write("\n");
+        const apis = r.gpuApis.map((a) => `${a.api}: ${a.available ? `loads (${(a.devices ?? []).join(", ")})` : `no (${a.reason})`}`);
+        process.stdout.write(`GPU APIs: ${apis.length ? apis.join("; ") : "none for this platform"}\n`);
+        if (r.gpus.length === 0) process.stdout.write("no GPU found\n");
+        if (r.npus.length === 0) process.stdout.write("no NPU found\n");
+        process.stdout.write(`probed ${r.probedAt}${r.cached ? " (cached; --refresh probes again)" : ""}\n`);
+      });
+  },
+} satisfies CommandModule;
