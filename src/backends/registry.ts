@@ -4,6 +4,7 @@
 // not share a process).
 import type { Backend, BackendDescriptor, ModelFiles, TaskName } from "./types.ts";
 import { HearthError } from "../errors/HearthError.ts";
+import { descriptor as llama } from "./llama/descriptor.ts";
 import { descriptor as llamaMm } from "./llama-mm/descriptor.ts";
 import { descriptor as whisper } from "./whisper/descriptor.ts";
 import { descriptor as sherpa } from "./sherpa/descriptor.ts";
@@ -16,6 +17,7 @@ interface Entry {
 
 // Engines register here, one entry each.
 const entries: Entry[] = [
+  { descriptor: llama, create: () => import("./llama/index.ts").then((m) => m.default()) },
   { descriptor: llamaMm, create: () => import("./llama-mm/index.ts").then((m) => m.default()) },
   { descriptor: whisper, create: () => import("./whisper/index.ts").then((m) => m.default()) },
   { descriptor: sherpa, create: () => import("./sherpa/index.ts").then((m) => m.default()) },

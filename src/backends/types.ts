@@ -17,11 +17,19 @@ export type TaskName = TaskRequest["task"];
 
 export type TaskRequest =
   | ChatRequest | CompleteRequest | EmbedRequest | RerankRequest
+  | TokenizeRequest | StateRequest
   | OcrRequest | DetectRequest
   | TranscribeRequest | SpeakRequest | DiarizeRequest;
 
+/** Model utilities of text engines (llama), sent through run() like tasks so that a runner process
+ * proxies them unchanged: the tokenizer, and the KV cache of the sequence used last to/from a file. */
+export interface TokenizeRequest { task: "tokenize"; text: string }
+export interface StateRequest { task: "state"; action: "save" | "load"; file: string }
+
 /** What each task's final result is. */
 export interface TaskResults {
+  tokenize: { tokens: number[] };
+  state: { bytes: number };
   chat: GenerationResult;
   complete: GenerationResult;
   embed: EmbedResult;

@@ -1,13 +1,14 @@
 // Vision-language and audio-input chat models: `VLM.load(ref, { mmproj })`, then chat with
 // messages whose content mixes text, images and audio (paths, bytes or data URIs).
-import type { LoadedModel, TaskEvent } from "../backends/types.ts";
-import type { ChatMessage, ContentPart, GenerationResult, Role } from "../backends/tasks/text.ts";
+import type { LoadedModel } from "../backends/types.ts";
+import type { ChatMessage, ContentPart, Role } from "../backends/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../store/resolve.ts";
 import { loadModel } from "../runtime/load.ts";
 import { expandHome } from "./mediaInput.ts";
 import { prepareContentPart, type MediaOptions, type UserContentPart } from "./mediaParts.ts";
-import type { GenerateOptions, GenerationChunk, GenerationStream, LoadModelOptions, ModelHandleInfo } from "./types.ts";
+import type { GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo } from "./types.ts";
+import { toGenerationStream } from "./generationStream.ts";
 import path from "node:path";
 import { existsSync } from "node:fs";
 
@@ -22,39 +23,6 @@ export interface VLMMessage {
 }
 
 export interface VLMGenerateOptions extends GenerateOptions, MediaOptions {}
-
-/** Streams chunks from a backend run and resolves `result` with its final event. */
-function toGenerationStream(events: () => Promise<AsyncIterable<TaskEvent>>): GenerationStream {
-  let resolve!: (r: GenerationResult) => void;
-  let reject!: (e: unknown) => void;
-  const result = new Promise<GenerationResult>((a, b) => ((resolve = a), (reject = b)));
-  result.catch(() => undefined); // a consumer that only iterates still sees the error there
-  let started: AsyncGenerator<GenerationChunk> | undefined;
-  async function* run(): AsyncGenerator<GenerationChunk> {
-    try {
-      let final: GenerationResult | undefined;
-      for await (const e of await events()) {
-        if (e.type === "text" || e.type === "reasoning") yield e;
-        else if (e.type === "tool_call") yield e;
-        else if (e.type === "result") final = e.result as GenerationResult;
-      }
-      if (!final) throw new HearthError("internal", "the engine ended without a result");
-      resolve(final);
-    } catch (e) {
-      reject(e);
-      throw e;
-    }
-  }
-  const start = () => (started ??= run());
-  return {
-    // reading `result` without iterating drives the stream to its end in the background
-    get result() {
-      if (!started) void (async () => { for await (const _ of start()) { /* drain */ } })().catch(() => undefined);
-      return result;
-    },
-    [Symbol.asyncIterator]: () => start(),
-  };
-}
 
 export class VLM {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}

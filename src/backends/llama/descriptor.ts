@@ -1,0 +1,10 @@
+// What the llama.cpp text engine (node-llama-cpp) can do. Pure data: no native code.
+import type { BackendDescriptor } from "../types.ts";
+
+export const descriptor: BackendDescriptor = {
+  name: "llama",
+  formats: ["gguf"],
+  modelTypes: ["llm", "embedder", "reranker"],
+  tasks: ["chat", "complete", "embed", "rerank"],
+  devices: ["cpu", "gpu"],
+};

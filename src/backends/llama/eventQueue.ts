@@ -1,0 +1,32 @@
+// A push queue read as an async iterator: engine callbacks push events, LoadedModel.run() pulls them.
+import type { TaskEvent } from "../types.ts";
+
+export class EventQueue {
+  private items: TaskEvent[] = [];
+  private waiting?: () => void;
+  private done = false;
+  private error?: unknown;
+
+  push(e: TaskEvent): void {
+    this.items.push(e);
+    this.waiting?.();
+  }
+
+  end(error?: unknown): void {
+    this.done = true;
+    this.error = error;
+    this.waiting?.();
+  }
+
+  async *drain(): AsyncGenerator<TaskEvent> {
+    for (;;) {
+      while (this.items.length) yield this.items.shift()!;
+      if (this.done) {
+        if (this.error) throw this.error;
+        return;
+      }
+      await new Promise<void>((r) => (this.waiting = r));
+      this.waiting = undefined;
+    }
+  }
+}
