@@ -3,12 +3,16 @@
 import type { ModelType } from "../../backends/types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { readGgufFacts } from "../../formats/ggufFacts.ts";
+import { detectSpeechModelType } from "../../backends/sherpa/modelFiles.ts";
 import { looksLikePath, resolveModel } from "../../store/resolve.ts";
 
 export async function modelTypeOf(ref: string, o: { mmproj?: string } = {}): Promise<ModelType> {
   if (o.mmproj) return "vlm";
   // whisper.cpp's ggml-*.bin models are neither GGUF nor ONNX; the ASR class opens them itself
   if (/\.bin$/i.test(ref)) return "asr";
+  // sherpa-onnx speech models are folders (model.onnx, tokens.txt...) or ONNX files with speech metadata
+  const speech = detectSpeechModelType(ref);
+  if (speech) return speech;
   const files = await resolveModel(ref);
   if (files.format !== "gguf" || (!looksLikePath(ref) && files.type !== "llm")) return files.type;
   const guess = (await readGgufFacts(files.primary)).typeGuess ?? files.type;
