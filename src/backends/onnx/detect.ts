@@ -69,7 +69,8 @@ export class YoloDetector {
       if (!(bestScore >= scoreThreshold)) continue;
       const cx = at(0, a), cy = at(1, a), w = at(2, a), h = at(3, a);
       const box = unletterbox([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], lb, img.width, img.height);
-      if (box[2] - box[0] <= 0 || box[3] - box[1] <= 0) continue;
+      // boxes that fall off the image (into the letterbox padding) leave nothing to show
+      if (box[2] - box[0] < 1 || box[3] - box[1] < 1) continue;
       candidates.push({ box, score: bestScore, classId: best });
     }
     const kept = nms(candidates, { iouThreshold: req.iouThreshold ?? 0.45 });

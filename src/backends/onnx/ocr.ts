@@ -9,6 +9,7 @@ import { decodeRgb, resizeRgb, toChw, type RgbImage } from "../vision/rgbImage.t
 import { dbBoxes } from "../vision/dbPostprocess.ts";
 import { cropQuad, rotate180, rotate90 } from "../vision/crop.ts";
 import { ctcGreedy, parseDictionary } from "../vision/ctc.ts";
+import { latinPunctuation, restoreSpaces } from "../vision/wordGaps.ts";
 import { readingOrder } from "../vision/geometry.ts";
 
 type Ort = typeof import("onnxruntime-node");
@@ -70,17 +71,23 @@ export class OcrPipeline {
     const boxes = await this.detect(img);
     const t2 = performance.now();
     check();
-    let crops = boxes.map((b) => {
+    const crops = boxes.map((b) => {
       const c = cropQuad(img, b.box);
       return c.height / c.width >= 1.5 ? rotate90(c) : c;
     });
-    if (this.sessions.cls && this.settings.useAngleClassifier && crops.length) crops = await this.upright(crops);
+    const flipped = this.sessions.cls && this.settings.useAngleClassifier && crops.length ? await this.flipped(crops) : [];
     const t3 = performance.now();
     check();
-    const texts = await this.recognize(crops, check);
+    // the classifier is sometimes wrong about a line that was upright: read the lines it would
+    // turn both ways and keep the reading the recogniser is surer of
+    const texts = await this.recognize([...crops, ...flipped.map((i) => rotate180(crops[i]))], check);
+    flipped.forEach((i, k) => {
+      const turned = texts[crops.length + k];
+      if (turned.confidence > texts[i].confidence) texts[i] = turned;
+    });
     const t4 = performance.now();
     const lines: OcrLine[] = [];
-    texts.forEach((t, i) => {
+    texts.slice(0, crops.length).forEach((t, i) => {
       const text = t.text.trim();
       if (text && t.confidence >= this.settings.dropScore) lines.push({ text, confidence: t.confidence, box: boxes[i].box });
     });
@@ -115,29 +122,32 @@ export class OcrPipeline {
     });
   }
 
-  /** Batched strips: each resized to `height` keeping its aspect (at most `maxWidth`), zero-padded on the right. */
-  private async batch(crops: RgbImage[], height: number, width: number): Promise<Float32Array> {
+  /** Batched strips: each resized to `height` keeping its aspect (at most `width`), zero-padded on the right. */
+  private async batch(crops: RgbImage[], height: number, width: number): Promise<{ data: Float32Array; strips: RgbImage[] }> {
     const plane = height * width;
     const data = new Float32Array(crops.length * 3 * plane);
+    const strips: RgbImage[] = [];
     for (let i = 0; i < crops.length; i++) {
       const c = crops[i];
       const w = Math.max(1, Math.min(width, Math.ceil((height * c.width) / c.height)));
       const r = await resizeRgb(c, w, height);
+      strips.push(r);
       toChw(r, HALF, HALF, "bgr", data.subarray(i * 3 * plane, (i + 1) * 3 * plane), width);
     }
-    return data;
+    return { data, strips };
   }
 
-  private async upright(crops: RgbImage[]): Promise<RgbImage[]> {
+  /** Indices of the crops the angle classifier finds upside down. */
+  private async flipped(crops: RgbImage[]): Promise<number[]> {
     const cls = this.sessions.cls!;
-    const out = [...crops];
+    const out: number[] = [];
     for (let s = 0; s < crops.length; s += this.settings.recBatch) {
       const part = crops.slice(s, s + this.settings.recBatch);
-      const input = this.tensor(await this.batch(part, REC_HEIGHT, CLS_WIDTH), [part.length, 3, REC_HEIGHT, CLS_WIDTH]);
+      const input = this.tensor((await this.batch(part, REC_HEIGHT, CLS_WIDTH)).data, [part.length, 3, REC_HEIGHT, CLS_WIDTH]);
       const r = await cls.run({ [cls.inputNames[0]]: input });
       const p = r[cls.outputNames[0]].data as Float32Array;
-      part.forEach((c, i) => {
-        if (p[i * 2 + 1] > p[i * 2] && p[i * 2 + 1] >= this.settings.angleThreshold) out[s + i] = rotate180(c);
+      part.forEach((_, i) => {
+        if (p[i * 2 + 1] > p[i * 2] && p[i * 2 + 1] >= this.settings.angleThreshold) out.push(s + i);
       });
     }
     return out;
@@ -153,7 +163,8 @@ export class OcrPipeline {
       const part = order.slice(s, s + this.settings.recBatch);
       const maxRatio = Math.max(REC_MIN_WIDTH / REC_HEIGHT, ...part.map((p) => p.ratio));
       const width = Math.ceil(REC_HEIGHT * maxRatio);
-      const input = this.tensor(await this.batch(part.map((p) => crops[p.i]), REC_HEIGHT, width), [part.length, 3, REC_HEIGHT, width]);
+      const { data, strips } = await this.batch(part.map((p) => crops[p.i]), REC_HEIGHT, width);
+      const input = this.tensor(data, [part.length, 3, REC_HEIGHT, width]);
       const r = await rec.run({ [rec.inputNames[0]]: input });
       const probs = r[rec.outputNames[0]];
       const [, steps, classes] = probs.dims;
@@ -163,7 +174,9 @@ export class OcrPipeline {
         });
       }
       part.forEach((p, k) => {
-        results[p.i] = ctcGreedy(probs.data as Float32Array, steps, classes, this.alphabet, k * steps * classes);
+        const t = ctcGreedy(probs.data as Float32Array, steps, classes, this.alphabet, k * steps * classes);
+        const text = latinPunctuation(restoreSpaces(t.text, t.steps, strips[k], width / steps));
+        results[p.i] = { text, confidence: t.confidence };
       });
     }
     return results;

@@ -1,6 +1,8 @@
 // ONNX Runtime execution providers: which ones this build of onnxruntime-node offers, which really
 // initialise on this machine (probed by creating a session on a one-node model, never assumed), and
 // the order to try them in for a requested device.
+import { existsSync } from "node:fs";
+import path from "node:path";
 import type { InferenceSession } from "onnxruntime-node";
 import type { DeviceKind, DeviceProbe } from "../types.ts";
 import { buildOnnxModel } from "./onnxBuilder.ts";
@@ -79,6 +81,11 @@ export async function createSession(
       skipped.push({ provider, reason: "not in this onnxruntime-node build" });
       continue;
     }
+    const missing = missingPrerequisite(provider);
+    if (missing) {
+      skipped.push({ provider, reason: missing });
+      continue;
+    }
     try {
       const opts = { ...options, executionProviders: [provider], logSeverityLevel: options.logSeverityLevel ?? 3 } as InferenceSession.SessionOptions;
       const session = typeof model === "string"
@@ -96,6 +103,19 @@ export async function createSession(
   throw err;
 }
 
+/**
+ * A library the provider cannot start without, missing here: asked before creating a session,
+ * because Dawn (WebGPU) prints its Vulkan loader failure straight to stderr on every process.
+ */
+function missingPrerequisite(ep: string): string | undefined {
+  if (ep !== "webgpu" || process.platform !== "linux") return undefined;
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean),
+    "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu", "/lib64",
+  ];
+  return dirs.some((d) => existsSync(path.join(d, "libvulkan.so.1"))) ? undefined : "no Vulkan loader (libvulkan.so.1) on this machine";
+}
+
 let probed: Promise<DeviceProbe[]> | undefined;
 
 /** Every provider of interest, with whether it initialises here. Cached for the process. */
@@ -108,6 +128,11 @@ export function probeProviders(ort: Ort): Promise<DeviceProbe[]> {
       for (const ep of PROVIDERS_BY_DEVICE[device]) {
         if (!offered.has(ep)) {
           out.push({ device, api: ep, available: false, reason: "not in this onnxruntime-node build" });
+          continue;
+        }
+        const missing = missingPrerequisite(ep);
+        if (missing) {
+          out.push({ device, api: ep, available: false, reason: missing });
           continue;
         }
         try {

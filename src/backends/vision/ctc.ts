@@ -4,6 +4,8 @@
 export interface CtcText {
   text: string;
   confidence: number;
+  /** the step at which each character of `text` was emitted */
+  steps: number[];
 }
 
 /**
@@ -11,6 +13,7 @@ export interface CtcText {
  */
 export function ctcGreedy(probs: Float32Array, steps: number, classes: number, alphabet: string[], offset = 0): CtcText {
   let text = "";
+  const at: number[] = [];
   let sum = 0;
   let kept = 0;
   let prev = -1;
@@ -23,13 +26,15 @@ export function ctcGreedy(probs: Float32Array, steps: number, classes: number, a
       if (p > bestP) { bestP = p; best = k; }
     }
     if (best !== 0 && best !== prev) {
-      text += alphabet[best - 1] ?? "";
+      const ch = alphabet[best - 1] ?? "";
+      text += ch;
+      for (let i = 0; i < ch.length; i++) at.push(t);
       sum += bestP;
       kept++;
     }
     prev = best;
   }
-  return { text, confidence: kept ? sum / kept : 0 };
+  return { text, confidence: kept ? sum / kept : 0, steps: at };
 }
 
 /** PaddleOCR dictionaries: one character per line; the recogniser's last class is the space. */
