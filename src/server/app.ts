@@ -16,6 +16,7 @@ import { embeddingRoutes } from "./routes/embeddings.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { audioRoutes } from "./routes/audio.ts";
+import { speechRoutes } from "./routes/speech.ts";
 
 export interface ServerOptions extends ModelManagerOptions {
   /** models to load at start (refs as a user types them: store names, aliases, paths) */
@@ -43,9 +44,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes ?? 50 * 1024 * 1024,
     logger: false,
-    disableRequestLogging: true,
     // strict types: "5" is not a number; unknown fields pass through untouched
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, allowUnionTypes: true } },
   });
   const manager = new ModelManager(options);
   for (const ref of options.models ?? []) await manager.register(ref);
@@ -92,6 +92,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(modelRoutes, ctx);
   await app.register(healthRoutes, ctx);
   await app.register(audioRoutes, { getAsr: (model: string) => manager.asr(model), maxUploadBytes: options.bodyLimitBytes });
+  await app.register(speechRoutes, { getTts: (model: string) => manager.tts(model), getDiarizer: (model: string) => manager.diarizer(model), maxUploadBytes: options.bodyLimitBytes });
   // further route plugins (vision, speech) register here, one line each, with ctx
 
   app.addHook("onClose", async () => {
