@@ -11,6 +11,9 @@ import { resolveModel, looksLikePath, type ResolveOptions } from "../store/resol
 import { loadModel, type RuntimeLoadOptions } from "../runtime/load.ts";
 import { readGgufFacts, estimateMemoryBytes } from "../formats/ggufFacts.ts";
 import { ASR } from "../sdk/ASR.ts";
+import { TTS } from "../sdk/TTS.ts";
+import { Diarizer } from "../sdk/Diarizer.ts";
+import { detectSpeechModelType, ttsModelFiles, diarizeModelFiles } from "../backends/sherpa/modelFiles.ts";
 import { Slots } from "./slots.ts";
 import { withRetryAfter } from "./errors.ts";
 
@@ -59,6 +62,9 @@ export interface Lease {
   model?: LoadedModel;
   /** the ASR SDK object (speech models) */
   asr?: ASR;
+  /** the TTS and Diarizer SDK objects (sherpa-onnx speech models) */
+  tts?: TTS;
+  diarizer?: Diarizer;
   info: LoadedModelInfo;
   release(): void;
 }
@@ -66,6 +72,8 @@ export interface Lease {
 interface Resident {
   model?: LoadedModel;
   asr?: ASR;
+  tts?: TTS;
+  diarizer?: Diarizer;
   info: LoadedModelInfo;
   dispose(): Promise<void>;
 }
@@ -86,7 +94,7 @@ interface Entry {
 }
 
 const TASK_WORDS: Partial<Record<TaskName, string>> = {
-  chat: "chat completions", complete: "text completions", embed: "embeddings", rerank: "reranking", asr: "transcription",
+  chat: "chat completions", complete: "text completions", embed: "embeddings", rerank: "reranking", asr: "transcription", tts: "speech synthesis", diarize: "diarization",
 };
 
 export class ModelManager {
@@ -121,7 +129,7 @@ export class ModelManager {
   async register(ref: string): Promise<string> {
     const files = await this.resolveFiles(ref, undefined, true);
     const names = [ref];
-    if (looksLikePath(ref)) names.push(path.basename(files.primary).replace(/\.(gguf|onnx|bin)$/i, ""));
+    if (looksLikePath(ref)) names.push(files.type === "tts" || files.type === "diarize" ? path.basename(files.dir) : path.basename(files.primary).replace(/\.(gguf|onnx|bin)$/i, ""));
     // the short name is the id clients see; the ref as typed works too
     const id = names[names.length - 1];
     for (const n of names) this.configured.set(n, { id, ref, files });
@@ -184,6 +192,8 @@ export class ModelManager {
       files: entry.files,
       model: resident.model,
       asr: resident.asr,
+      tts: resident.tts,
+      diarizer: resident.diarizer,
       info: resident.info,
       release: () => {
         release();
@@ -204,6 +214,43 @@ export class ModelManager {
       const l = await this.acquire(name, "asr", options.signal);
       try {
         return await l.asr!.transcribe(audio, options);
+      } finally {
+        l.release();
+      }
+    };
+    return wrapped;
+  }
+
+  /** The TTS object for a speech synthesis model, with each request admitted like any other. */
+  async tts(name: string): Promise<TTS> {
+    const lease = await this.acquire(name, "tts");
+    const tts = lease.tts;
+    lease.release();
+    if (!tts) throw new HearthError("unsupported_task", `model "${name}" is not a speech synthesis model`, { hint: "name a TTS model" });
+    const wrapped = Object.create(tts) as TTS;
+    wrapped.speak = async (text, options = {}) => {
+      const l = await this.acquire(name, "tts", options.signal);
+      try {
+        return await l.tts!.speak(text, options);
+      } finally {
+        l.release();
+      }
+    };
+    // stream() speaks through speak(), so the wrapped speak admits it too
+    return wrapped;
+  }
+
+  /** The Diarizer object for a diarization model, with each request admitted like any other. */
+  async diarizer(name: string): Promise<Diarizer> {
+    const lease = await this.acquire(name, "diarize");
+    const diarizer = lease.diarizer;
+    lease.release();
+    if (!diarizer) throw new HearthError("unsupported_task", `model "${name}" is not a diarization model`, { hint: "name a diarization model" });
+    const wrapped = Object.create(diarizer) as Diarizer;
+    wrapped.diarize = async (audio, options = {}) => {
+      const l = await this.acquire(name, "diarize", options.signal);
+      try {
+        return await l.diarizer!.diarize(audio, options);
       } finally {
         l.release();
       }
@@ -276,6 +323,10 @@ export class ModelManager {
   }
 
   private async resolveFiles(ref: string, type: ModelType | undefined, fromOperator: boolean): Promise<ModelFiles> {
+    // sherpa-onnx speech models are folders (model.onnx, tokens.txt...); the operator may serve one by path
+    const speech = fromOperator ? detectSpeechModelType(ref) : undefined;
+    if (speech === "tts") return ttsModelFiles(ref);
+    if (speech === "diarize") return diarizeModelFiles(ref);
     if (/\.bin$/i.test(ref) && fromOperator) {
       // whisper.cpp ggml files are neither GGUF nor ONNX; the operator may serve one by path
       const file = path.resolve(ref.replace(/^~(?=\/|$)/, os.homedir()));
@@ -354,6 +405,14 @@ export class ModelManager {
       });
       return { asr, info: asr.info, dispose: () => asr.dispose() };
     }
+    if (entry.files.type === "tts") {
+      const tts = await TTS.load(entry.files.primary, { threads: load.threads, backend: load.backend, device: load.device });
+      return { tts, info: tts.info, dispose: () => tts.dispose() };
+    }
+    if (entry.files.type === "diarize") {
+      const diarizer = await Diarizer.load(entry.files.primary, { embedding: entry.files.extra?.embedding, threads: load.threads, backend: load.backend, device: load.device });
+      return { diarizer, info: diarizer.info, dispose: () => diarizer.dispose() };
+    }
     // isolate: the engine runs in a runner process, so a crash costs one request, not the server
     const options: RuntimeLoadOptions = { ...load, parallel: this.parallel, isolate: true, modelName: entry.id };
     const model = await loadModel(entry.files, options);
@@ -410,6 +469,8 @@ function typeForTask(task?: TaskName): ModelType | undefined {
   if (task === "embed") return "embedder";
   if (task === "rerank") return "reranker";
   if (task === "asr") return "asr";
+  if (task === "tts") return "tts";
+  if (task === "diarize") return "diarize";
   return undefined;
 }
 
