@@ -1,0 +1,91 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ensureFixture } from "../../fixtures/index.ts";
+import { runHearth } from "../helpers/cli.ts";
+import { DEFAULT_LLAMA_BENCH } from "../../src/bench/llamaBench.ts";
+import type { BenchRun } from "../../src/bench/types.ts";
+import { chartFigures, chromiumDom } from "./chromium.ts";
+
+const home = mkdtempSync(path.join(os.tmpdir(), "hearth-bench-"));
+const env = { HEARTH_HOME: home };
+test.after(() => rmSync(home, { recursive: true, force: true }));
+
+test("hearth bench measures the tiny model, records a failing cell, writes a report and compares with llama-bench", async () => {
+  const tiny = await ensureFixture("tiny");
+  const missing = path.join(home, "missing.gguf");
+  const report = path.join(home, "out.html");
+  const withLlamaBench = existsSync(DEFAULT_LLAMA_BENCH);
+  const r = await runHearth(
+    ["bench", tiny, missing, "-p", "16", "-n", "8", "--reps", "2", "-t", "1", "--json", "--report", report, ...(withLlamaBench ? ["--compare-llama-bench"] : [])],
+    { env, timeoutMs: 300_000 },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const run = JSON.parse(r.stdout) as BenchRun;
+  assert.equal(run.settings.promptTokens, 16);
+  assert.equal(run.settings.reps, 2);
+  assert.equal(run.machine.physicalCores > 0, true);
+  assert.equal(run.cells.length, 2);
+
+  const [ok, bad] = run.cells;
+  assert.equal(ok.ok, true, ok.error);
+  assert.equal(ok.cell.threads, 1);
+  assert.equal(ok.task, "generate");
+  assert.equal(ok.reps, 2);
+  assert.equal(ok.errorRate, 0);
+  assert.equal(ok.genTokens, 8, "the end-of-generation tokens are forbidden, so every run generates -n tokens");
+  assert.ok(ok.promptTokens! >= 8 && ok.promptTokens! <= 32, `prompt calibrated near 16 tokens, got ${ok.promptTokens}`);
+  for (const s of [ok.decodeTokensPerSec!, ok.prefillTokensPerSec!]) {
+    assert.equal(s.n, 2);
+    assert.ok(s.median > 0 && s.min <= s.median && s.median <= s.max);
+    assert.equal(s.p95, s.min, "for rates the p95 tail is the slow end");
+  }
+  for (const s of [ok.ttftMs!, ok.latencyMs!]) {
+    assert.ok(s.median > 0 && s.p95 === s.max);
+  }
+  assert.ok(ok.latencyMs!.median >= ok.ttftMs!.median);
+  assert.ok(ok.loadMs! > 0);
+  assert.ok(ok.peakRssBytes! > ok.baselineRssBytes!, "loading the model raised the cell process's peak memory");
+  if (run.machine.gpus.length === 0) assert.equal(ok.peakGpuBytes, undefined);
+
+  assert.equal(bad.ok, false);
+  assert.equal(bad.errorRate, 1);
+  assert.match(bad.error!, /no model file/);
+
+  if (withLlamaBench) {
+    assert.equal(run.llamaBench?.length, 1, "llama-bench runs the measurable cell only");
+    const c = run.llamaBench![0];
+    assert.equal(c.error, undefined);
+    assert.ok(c.theirs.decodeTokensPerSec! > 0 && c.theirs.prefillTokensPerSec! > 0);
+    assert.ok(Math.abs(c.decodeRatio! - c.ours.decodeTokensPerSec! / c.theirs.decodeTokensPerSec!) < 1e-9);
+  }
+
+  const figs = chartFigures(await chromiumDom(report));
+  for (const id of ["decode", "prefill", "ttft", "latency", "memory"]) {
+    assert.ok(Number(figs.get(id)?.["data-painted-pixels"]) > 1000, `chart ${id} drawn`);
+  }
+});
+
+test("a bad option or value is one line and exit 2", async () => {
+  const unknown = await runHearth(["bench", "x.gguf", "--frobnicate"], { env });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown option '--frobnicate'/);
+  const value = await runHearth(["bench", "x.gguf", "-p", "lots"], { env });
+  assert.equal(value.code, 2);
+  assert.equal(value.stderr.trim().split("\n").length, 1);
+  assert.match(value.stderr, /--prompt-tokens got "lots".*whole number/);
+  const kv = await runHearth(["bench", "x.gguf", "--kv-type", "f16,q3"], { env });
+  assert.equal(kv.code, 2);
+  assert.match(kv.stderr, /--kv-type got "q3"/);
+  const lb = await runHearth(["bench", "x.gguf", "--compare-llama-bench", path.join(home, "no-llama-bench")], { env });
+  assert.equal(lb.code, 2);
+  assert.match(lb.stderr, /no llama-bench at/);
+});
+
+test("when every cell fails, bench says why and exits non-zero", async () => {
+  const r = await runHearth(["bench", path.join(home, "nothing.gguf"), "--reps", "1"], { env });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /every cell failed.*no model file/);
+});

@@ -1,0 +1,66 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ensureFixture } from "../../fixtures/index.ts";
+import { runHearth } from "../helpers/cli.ts";
+import { readProfile, type StoredProfile } from "../../src/bench/profileStore.ts";
+import { threadCandidates } from "../../src/bench/tune.ts";
+
+const home = mkdtempSync(path.join(os.tmpdir(), "hearth-tune-"));
+const env = { HEARTH_HOME: home };
+test.after(() => rmSync(home, { recursive: true, force: true }));
+
+interface TuneJson {
+  reused: boolean;
+  file: string;
+  profile: StoredProfile;
+  trials?: Array<{ settings: Record<string, unknown>; score?: number; result: { ok: boolean; error?: string } }>;
+}
+
+test("hearth tune searches the settings on the tiny model, stores the best, and a repeat run reuses it", async () => {
+  const tiny = await ensureFixture("tiny");
+  const args = ["tune", tiny, "-p", "16", "-n", "4", "-r", "1", "--json"];
+  const first = await runHearth(args, { env, timeoutMs: 300_000 });
+  assert.equal(first.code, 0, first.stderr);
+  const a = JSON.parse(first.stdout) as TuneJson;
+  assert.equal(a.reused, false);
+  assert.ok(existsSync(a.file));
+  const p = a.profile;
+  assert.match(p.modelSha256, /^[0-9a-f]{64}$/);
+  assert.match(p.deviceKey, /^cpu:/);
+  assert.equal(p.backend, "llama");
+  assert.deepEqual(Object.keys(p.settings).sort(), ["batchSize", "flashAttention", "kvCacheType", "threads"]);
+  // every candidate of each axis was tried once (coordinate descent): threads, 3 batch sizes, 2 FA, 2 KV types
+  const trials = a.trials!;
+  assert.equal(trials.length, threadCandidates().length + 2 + 1 + 1);
+  assert.deepEqual(new Set(trials.map((t) => t.settings.kvCacheType)), new Set(["f16", "q8_0"]));
+  // the best is the trial with the lowest latency among those that worked
+  const scored = trials.filter((t) => t.score !== undefined);
+  const best = scored.reduce((x, y) => (y.score! < x.score! ? y : x));
+  assert.deepEqual(p.settings, best.settings);
+  assert.equal(p.trials?.length, trials.length);
+  assert.deepEqual(readProfile(p.modelSha256, p.deviceKey, home), p);
+
+  const second = await runHearth(args, { env });
+  assert.equal(second.code, 0, second.stderr);
+  const b = JSON.parse(second.stdout) as TuneJson;
+  assert.equal(b.reused, true);
+  assert.equal(b.trials, undefined);
+  assert.deepEqual(b.profile, p);
+
+  const text = await runHearth(["tune", tiny], { env });
+  assert.equal(text.code, 0);
+  assert.match(text.stdout, /using the profile measured .* --force/);
+  assert.match(text.stdout, /best on cpu:.* threads=\d+/);
+});
+
+test("tune: a missing model and a bad value fail in one line", async () => {
+  const missing = await runHearth(["tune", path.join(home, "none.gguf")], { env });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no model file/);
+  const bad = await runHearth(["tune", "x.gguf", "--reps", "0"], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--reps got "0"/);
+});
