@@ -168,8 +168,10 @@ export class RunnerModel implements LoadedModel {
     const id = this.nextId++;
     const q = eventQueue();
     this.pending.set(id, q.pending);
+    // the caller stops waiting at once; the runner is told to stop its work
     const onAbort = () => {
       if (!this.exited) this.child.send({ type: "abort", id } satisfies ToRunner);
+      this.finish(id, new HearthError("aborted", "the request was aborted"));
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {

@@ -4,6 +4,7 @@
 // TEST-ONLY HOOK: HEARTH_TEST_RUNNER_SLOW="<backend>:<ms>" makes runners hosting that engine sleep
 // <ms> before passing on each event: a slowed device for the latency-anomaly and crash tests.
 import type { LoadedModel } from "../backends/types.ts";
+import { HearthError } from "../errors/HearthError.ts";
 import { checkedLoad } from "./checkedLoad.ts";
 import { loadEngine } from "./engines.ts";
 import { toWireError, type FromRunner, type ToRunner } from "./runnerProtocol.ts";
@@ -29,6 +30,7 @@ async function run(id: number, request: Extract<ToRunner, { type: "run" }>["requ
     if (!model) throw new Error("no model loaded in this runner");
     for await (const event of model.run(request, ac.signal)) {
       if (delay) await new Promise((r) => setTimeout(r, delay));
+      if (ac.signal.aborted) throw new HearthError("aborted", "the request was aborted");
       send({ type: "event", id, event });
     }
     send({ type: "done", id });
