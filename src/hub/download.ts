@@ -66,8 +66,9 @@ export async function downloadVerified(t: DownloadTarget, o: DownloadOptions): P
       have = 0;
     }
     if (have < t.size) {
+      const progressBefore = fetched;
       try {
-        fetched += await fetchRange(t, o, have);
+        await fetchRange(t, o, have, (n) => (fetched += n));
       } catch (e) {
         if (e instanceof HearthError && (e.code === "aborted" || e.code === "model_not_found" || e.code === "unauthorized")) throw e;
         if (o.signal?.aborted) throw abortError();
@@ -78,7 +79,9 @@ export async function downloadVerified(t: DownloadTarget, o: DownloadOptions): P
           });
         }
         o.onRetry?.(`${path.basename(t.dest)}: ${reason(e)}; resuming at ${sizeOf(t.partial)} bytes`);
-        await sleep(backoffMs(failures, {}), o.signal);
+        // a connection that delivered bytes before it dropped earns a quick retry; one that gives
+        // nothing backs off
+        if (fetched === progressBefore) await sleep(backoffMs(failures, { baseDelayMs: 250 }), o.signal);
         continue;
       }
       if (sizeOf(t.partial) < t.size) continue; // the server ended early: resume
@@ -111,8 +114,8 @@ function reason(e: unknown): string {
   return String(e);
 }
 
-/** Appends bytes from `from` on to the partial file; returns how many arrived. */
-async function fetchRange(t: DownloadTarget, o: DownloadOptions, from: number): Promise<number> {
+/** Appends bytes from `from` on to the partial file, counting them as they arrive (a cut keeps them). */
+async function fetchRange(t: DownloadTarget, o: DownloadOptions, from: number, count: (n: number) => void): Promise<void> {
   const headers: Record<string, string> = { ...o.headers, "Accept-Encoding": "identity" };
   if (from > 0) headers.Range = `bytes=${from}-`;
   const res = await o.fetch(t.url, { headers, signal: o.signal });
@@ -132,11 +135,10 @@ async function fetchRange(t: DownloadTarget, o: DownloadOptions, from: number): 
     o.onBytes?.(-from);
   }
   const out = createWriteStream(t.partial, { flags: append ? "a" : "w" });
-  let n = 0;
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       if (!out.write(chunk)) await once(out, "drain");
-      n += chunk.byteLength;
+      count(chunk.byteLength);
       o.onBytes?.(chunk.byteLength);
     }
   } catch (e) {
@@ -148,7 +150,6 @@ async function fetchRange(t: DownloadTarget, o: DownloadOptions, from: number): 
     throw e;
   }
   await closeStream(out);
-  return n;
 }
 
 async function closeStream(out: ReturnType<typeof createWriteStream>): Promise<void> {

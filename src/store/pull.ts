@@ -17,7 +17,7 @@ import { ensureDiskSpace } from "./diskSpace.ts";
 import { classifyRepo, roleOf, type RemoteQuant, type RepoLayout } from "./layout.ts";
 import { withModelLock } from "./lock.ts";
 import { modelDir, readManifest, writeManifest, type Manifest, type ManifestFile } from "./manifest.ts";
-import { parseModelRef } from "./names.ts";
+import { parseModelRef, safeRepoPath } from "./names.ts";
 import { checkFitsMemory, chooseQuant, estimateQuantMemory } from "./quantChoice.ts";
 
 export type PullEvent =
@@ -77,6 +77,7 @@ interface Plan {
 async function plan(ref: string, access: HubAccess): Promise<Plan & { requested?: string }> {
   const parsed = parseModelRef(expandAlias(ref));
   const snapshot = await repoSnapshot(access, parsed.repo);
+  for (const f of snapshot.files) safeRepoPath(f.path);
   const layout = classifyRepo(snapshot.files);
   const quant = chooseQuant(layout.quants, parsed.quant, parsed.repo);
   const files = [...quant.files, ...layout.mmproj.slice(0, 1), ...layout.shared];

@@ -229,7 +229,8 @@ function serveFile(hub: MockHub, req: http.IncomingMessage, res: http.ServerResp
     while (sent < body.length) {
       if (res.destroyed) return; // the client went away
       if (cutAt !== undefined && sent >= cutAt) {
-        // a dropped connection: the client sees the body end early
+        // a dropped connection: the client has the headers and sees the body end early
+        res.flushHeaders();
         res.socket?.destroy();
         return;
       }
