@@ -9,7 +9,13 @@ export interface AnswerPrinterOptions {
   /** where reasoning goes (the REPL: the same stream; scripts: stderr, so stdout holds only the answer) */
   reasoningOut?: NodeJS.WritableStream;
   hideThink?: boolean;
+  /** a terminal: control characters in model output are dropped, so an answer cannot move the
+   * cursor, clear the screen or retitle the window with escape sequences */
+  terminal?: boolean;
 }
+
+// C0 controls except tab and newline, DEL, and C1 controls
+const CONTROL_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 
 /** Prints one answer's chunks; `end()` closes an open think block and the line. */
 export class AnswerPrinter {
@@ -28,6 +34,7 @@ export class AnswerPrinter {
 
   chunk(c: GenerationChunk): void {
     const out = this.options.out;
+    if (this.options.terminal && c.type !== "tool_call") c = { type: c.type, text: c.text.replace(CONTROL_CHARS, "") };
     if (c.type === "reasoning") {
       if (this.options.hideThink) return;
       const r = this.options.reasoningOut ?? out;

@@ -110,7 +110,7 @@ export async function runRepl(model: ChatModel, o: ReplOptions): Promise<void> {
         exitArmed = true;
         controller.abort();
       };
-      const printer = new AnswerPrinter({ out, hideThink: o.hideThink });
+      const printer = new AnswerPrinter({ out, hideThink: o.hideThink, terminal: true });
       const t = await runTurn(model, conversation, text.startsWith("//") ? text.slice(1) : text, { ...o.generate, signal: controller.signal }, printer);
       input.busy = false;
       input.onInterrupt = undefined;

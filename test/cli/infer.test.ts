@@ -1,0 +1,127 @@
+// `hearth infer` without a terminal, through the real CLI in a child process: -p turns, stdin and
+// -i prompts, --json lines, greedy determinism, embedding and reranking models, bad input.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ensureFixture } from "../../fixtures/index.ts";
+import { runHearth } from "../helpers/cli.ts";
+
+const env = { HEARTH_HOME: mkdtempSync(path.join(os.tmpdir(), "hearth-infer-")) };
+const dir = mkdtempSync(path.join(os.tmpdir(), "hearth-infer-files-"));
+const tiny = await ensureFixture("tiny");
+const small = ["-t", "1", "-n", "8", "--temperature", "0"];
+
+function jsonLines(stdout: string) {
+  return stdout.trim().split("\n").map((l) => JSON.parse(l));
+}
+
+test("-p turns with --json: one line per turn with output and a profile; history carries over", async () => {
+  const r = await runHearth(["infer", tiny, "-p", "hello", "-p", "and again", ...small, "--json"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const [a, b] = jsonLines(r.stdout);
+  assert.equal(a.input, "hello");
+  assert.equal(b.input, "and again");
+  for (const t of [a, b]) {
+    assert.equal(typeof t.output, "string");
+    assert.ok(t.output.length > 0);
+    assert.equal(t.error, null);
+    assert.equal(t.finish_reason, "length");
+    assert.equal(t.profile.generatedTokens, 8);
+    assert.ok(t.profile.decodeTokensPerSec > 0 && t.profile.ttftMs >= 0);
+    assert.deepEqual(t.tool_calls, []);
+  }
+  // the second turn's prompt holds the first turn too
+  assert.ok(b.usage.prompt_tokens > a.usage.prompt_tokens + 8, `${b.usage.prompt_tokens} vs ${a.usage.prompt_tokens}`);
+});
+
+test("greedy output is the same on two runs; plain mode prints the answer on stdout and the speed line on stderr", async () => {
+  const one = await runHearth(["infer", tiny, "-p", "the weather in paris", ...small], { env });
+  const two = await runHearth(["infer", tiny, "-p", "the weather in paris", ...small], { env });
+  assert.equal(one.code, 0, one.stderr);
+  assert.ok(one.stdout.trim().length > 0);
+  assert.equal(one.stdout, two.stdout);
+  assert.match(one.stderr, /[\d.]+ tok\/s · \d+ tokens? · first token \d+ ms/);
+});
+
+test("prompts on stdin (a pipe) and in -i FILE: one turn per line, a trailing backslash joins lines", async () => {
+  const r = await runHearth(["infer", tiny, ...small, "-n", "4", "--json"], { env, input: "first\n\nsecond\\\nline\n" });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(jsonLines(r.stdout).map((t) => t.input), ["first", "second\nline"]);
+  const file = path.join(dir, "prompts.txt");
+  writeFileSync(file, "alpha\nbeta\n");
+  const f = await runHearth(["infer", tiny, ...small, "-n", "4", "--json", "-i", file, "-p", "gamma"], { env });
+  assert.equal(f.code, 0, f.stderr);
+  assert.deepEqual(jsonLines(f.stdout).map((t) => t.input), ["alpha", "beta", "gamma"]);
+});
+
+test("--json-schema constrains the answer to JSON of that schema", async () => {
+  const schema = path.join(dir, "schema.json");
+  writeFileSync(schema, JSON.stringify({ type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] }));
+  const r = await runHearth(["infer", tiny, "-p", "is it ok?", "-t", "1", "-n", "64", "--temperature", "0", "--json-schema", schema, "--json"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(jsonLines(r.stdout)[0].output);
+  assert.equal(typeof out.ok, "boolean");
+});
+
+test("bad flags and a missing model: one error line, non-zero exit, nothing on stdout", async () => {
+  const bad = await runHearth(["infer", tiny, "--temperature", "abc", "-p", "hi"], { env });
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stdout, "");
+  assert.equal(bad.stderr.trim().split("\n").length, 1);
+  assert.match(bad.stderr, /--temperature must be a number .*"abc"/);
+  const unknown = await runHearth(["infer", tiny, "--frobnicate"], { env });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown option '--frobnicate'/);
+  const missing = await runHearth(["infer", path.join(dir, "nope.gguf"), "-p", "hi"], { env });
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr.trim().split("\n").length, 1);
+  assert.match(missing.stderr, /no model file at .*nope\.gguf/);
+  const noSchema = await runHearth(["infer", tiny, "-p", "hi", "--json-schema", path.join(dir, "none.json")], { env });
+  assert.equal(noSchema.code, 2);
+  assert.match(noSchema.stderr, /--json-schema: cannot read/);
+  const noPrompts = await runHearth(["infer", tiny, "--json", "-i", path.join(dir, "none.txt")], { env });
+  assert.equal(noPrompts.code, 2);
+  assert.match(noPrompts.stderr, /no prompt file/);
+});
+
+test("an embedding model: -p texts give a summary per text, --json the unit-length vectors", async () => {
+  const embed = await ensureFixture("embed");
+  const r = await runHearth(["infer", embed, "-t", "1", "-p", "hello world", "-p", "the city"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n");
+  assert.match(lines[0], /^1\. "hello world" {2}dims 64 {2}norm 1\.0000 {2}\[-?\d\.\d{4}, /);
+  assert.match(lines[1], /^2\. "the city" {2}dims 64/);
+  assert.match(lines[2], /^cosine similarity of 1 and 2: -?\d\.\d{4}$/);
+  const j = await runHearth(["infer", embed, "-t", "1", "-p", "hello world", "-p", "the city", "--json"], { env });
+  const doc = JSON.parse(j.stdout);
+  assert.equal(doc.dimensions, 64);
+  assert.deepEqual(doc.data.map((d: { input: string }) => d.input), ["hello world", "the city"]);
+  for (const d of doc.data) assert.ok(Math.abs(Math.hypot(...d.embedding) - 1) < 1e-3);
+  assert.notDeepEqual(doc.data[0].embedding, doc.data[1].embedding);
+  const none = await runHearth(["infer", embed, "-t", "1", "--json"], { env, input: "" });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /no text to embed/);
+});
+
+test("a reranking model: --query and --document give scores sorted high to low, --json the same", async () => {
+  const rerank = await ensureFixture("rerank");
+  const docs = ["paris weather today", "hello world", "json value null"];
+  const args = ["infer", rerank, "-t", "1", "--query", "weather in paris", ...docs.flatMap((d) => ["--document", d])];
+  const j = await runHearth([...args, "--json"], { env });
+  assert.equal(j.code, 0, j.stderr);
+  const doc = JSON.parse(j.stdout);
+  assert.equal(doc.results.length, 3);
+  assert.deepEqual(doc.results.map((x: { index: number }) => x.index).sort(), [0, 1, 2]);
+  for (const x of doc.results) assert.equal(x.document, docs[x.index]);
+  for (let i = 1; i < 3; i++) assert.ok(doc.results[i - 1].score >= doc.results[i].score);
+  const t = await runHearth(args, { env });
+  const rows = t.stdout.trim().split("\n");
+  assert.match(rows[0], /^RANK\s+SCORE\s+DOC\s+DOCUMENT$/);
+  assert.equal(rows.length, 4);
+  assert.ok(rows[1].endsWith(doc.results[0].document));
+  const noQuery = await runHearth(["infer", rerank, "--document", "x"], { env });
+  assert.equal(noQuery.code, 2);
+  assert.match(noQuery.stderr, /needs a query/);
+});
