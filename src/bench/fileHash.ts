@@ -1,7 +1,8 @@
 // sha256 of a model file, which keys measured profiles. Hashing a multi-GB file takes seconds, so
-// the digest is cached under HEARTH_HOME/state, keyed by the file's path, size and modification time.
+// the digest is cached in HEARTH_HOME/state/hashes.json, keyed by the file's absolute path, size and
+// modification time (the same cache, in the same format, as runtime/modelKey.ts reads).
 import { createHash } from "node:crypto";
-import { createReadStream, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { homePaths, readEnv } from "../config/env.ts";
 
@@ -12,7 +13,7 @@ interface CacheEntry {
 }
 
 function cacheFile(home: string): string {
-  return path.join(homePaths(home).state, "sha256-cache.json");
+  return path.join(homePaths(home).state, "hashes.json");
 }
 
 function readCache(home: string): Record<string, CacheEntry> {
@@ -35,7 +36,7 @@ export function sha256OfFile(file: string): Promise<string> {
 
 /** The file's sha256, from the cache when the file has not changed since it was hashed. */
 export async function cachedSha256(file: string, home = readEnv().home): Promise<string> {
-  const real = realpathSync(file);
+  const real = path.resolve(file);
   const st = statSync(real);
   const cache = readCache(home);
   const hit = cache[real];
@@ -46,7 +47,7 @@ export async function cachedSha256(file: string, home = readEnv().home): Promise
   const f = cacheFile(home);
   mkdirSync(path.dirname(f), { recursive: true });
   const tmp = `${f}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(fresh, null, 1));
+  writeFileSync(tmp, `${JSON.stringify(fresh, null, 2)}\n`);
   renameSync(tmp, f);
   return sha256;
 }

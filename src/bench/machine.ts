@@ -4,6 +4,10 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import type { DeviceKind } from "../backends/types.ts";
 import { physicalCores } from "../backends/cpuCores.ts";
+import { homePaths } from "../config/env.ts";
+import { deviceKey } from "../devices/deviceKey.ts";
+import { readCpuFacts } from "../devices/cpu.ts";
+import { discoverHardware } from "../devices/discover.ts";
 
 export interface GpuInfo {
   name: string;
@@ -71,12 +75,23 @@ export function describeMachine(): MachineInfo {
   };
 }
 
+/** The device part of a profile's key for the CPU (the devices layer defines the format). */
+export function cpuDeviceKey(): string {
+  return deviceKey({ device: "cpu", cpu: readCpuFacts() });
+}
+
 /**
- * The device part of a profile's key: "cpu:<model>:<physical cores>c" or "gpu:<name>".
- * The devices layer will own this (deviceKey() in src/devices/); switch this one line then.
+ * The keys a profile for this device may be stored under. A GPU's key names the API the engine
+ * used (CUDA, Vulkan, ...), known only after a load; before one, every API the GPU answers to.
  */
-export function deviceKey(device: DeviceKind): string {
-  if (device === "gpu") return `gpu:${nvidiaGpus()[0]?.name ?? "unknown"}`;
-  if (device === "npu") return "npu:unknown";
-  return `cpu:${cpuModel()}:${physicalCores()}c`;
+export async function deviceKeys(device: DeviceKind, home: string, api?: string): Promise<string[]> {
+  if (device === "cpu") return [cpuDeviceKey()];
+  const hw = await discoverHardware({ stateDir: homePaths(home).state });
+  if (device === "gpu") {
+    const gpu = hw.gpus.find((g) => !api || g.apis.includes(api as never)) ?? hw.gpus[0];
+    const apis = api ? [api] : gpu?.apis ?? [];
+    return apis.map((a) => deviceKey({ device: "gpu", api: a, gpu: { name: gpu?.name } }));
+  }
+  const npu = hw.npus[0];
+  return [deviceKey({ device: "npu", npu: npu ?? { kind: "unknown", name: "unknown" } })];
 }

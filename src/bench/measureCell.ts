@@ -1,12 +1,15 @@
-// Measures one cell of the matrix through the runtime interface, in this process:
-// resolveModel -> loadModel -> warm-up -> repetitions of LoadedModel.run(request).
+// Measures one cell of the matrix in this process: resolveModel -> the engine's Backend.load with
+// exactly the cell's settings -> warm-up -> repetitions of LoadedModel.run(request).
+// The engine is loaded through the registry, not the runtime's loadModel: a measurement must run
+// the engine and device it names, never a planned alternative, a stored profile's settings or a
+// fallback (and bench sits below the runtime and planner, which read what it measures). Isolation
+// is bench's own: each cell runs in a process of its own (runCell.ts).
 // A failure is recorded in the result, never thrown: one bad cell must not end a matrix.
 import type { LoadedModel, ModelFiles, TaskEvent } from "../backends/types.ts";
 import type { GenerationResult } from "../backends/tasks/text.ts";
 import type { Profile } from "../backends/profile.ts";
-import { backendDescriptors, backendNames } from "../backends/registry.ts";
+import { backendDescriptors, backendNames, descriptorsFor, loadBackend } from "../backends/registry.ts";
 import { resolveModel } from "../store/resolve.ts";
-import { loadModel } from "../runtime/load.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
 import type { BenchCell } from "./matrix.ts";
 import type { BenchSettings, CellResult } from "./types.ts";
@@ -35,6 +38,19 @@ interface RunSample {
 export function oneLine(e: unknown): string {
   if (isHearthError(e)) return e.line;
   return (e instanceof Error ? e.message : String(e)).split("\n")[0];
+}
+
+/** The engine a cell names, or the first registered one that runs this model on the cell's device. */
+function engineFor(files: ModelFiles, cell: BenchCell): string {
+  if (cell.backend) return cell.backend;
+  const all = descriptorsFor(files);
+  const d = all.find((x) => x.devices.includes(cell.device)) ?? all[0];
+  if (!d) {
+    throw new HearthError("unsupported_architecture", `no engine can run ${files.format} ${files.type} model ${files.primary}`, {
+      hint: "check the model type and format",
+    });
+  }
+  return d.name;
 }
 
 /** A forced engine may serve a model type it does not list: an LLM runs on any engine that completes text. */
@@ -102,8 +118,8 @@ export async function measureCell(
     gpu.start();
     onProgress({ phase: "load" });
     const t0 = performance.now();
-    model = await loadModel(files, {
-      backend: cell.backend,
+    const backend = await loadBackend(engineFor(files, cell));
+    model = await backend.load(files, {
       device: cell.device,
       threads: cell.threads,
       batchSize: cell.batchSize,

@@ -14,7 +14,7 @@ import { cellLabel } from "./matrix.ts";
 import type { BenchSettings, CellResult } from "./types.ts";
 import { DEFAULT_SETTINGS } from "./types.ts";
 import { CellWorker, runCell } from "./runCell.ts";
-import { deviceKey, nvidiaGpus } from "./machine.ts";
+import { deviceKeys, nvidiaGpus } from "./machine.ts";
 import { cachedSha256 } from "./fileHash.ts";
 import { profileFile, readProfile, writeProfile, type StoredProfile } from "./profileStore.ts";
 
@@ -81,11 +81,13 @@ export async function tune(model: string, options: TuneOptions = {}, onTrial: (t
   const files = await resolveModel(model);
   const device: DeviceKind = options.device ?? (nvidiaGpus().length ? "gpu" : "cpu");
   const modelSha256 = files.sha256 ?? (await cachedSha256(files.primary, home));
-  const key = deviceKey(device);
+  const keys = await deviceKeys(device, home);
   if (!options.force) {
-    const stored = readProfile(modelSha256, key, home);
-    if (stored && (!options.backend || stored.backend === options.backend)) {
-      return { reused: true, profile: stored, file: profileFile(modelSha256, key, home), trials: [] };
+    for (const key of keys) {
+      const stored = readProfile(modelSha256, key, home);
+      if (stored && (!options.backend || stored.backend === options.backend)) {
+        return { reused: true, profile: stored, file: profileFile(modelSha256, key, home), trials: [] };
+      }
     }
   }
   const settings: BenchSettings = {
@@ -136,6 +138,9 @@ export async function tune(model: string, options: TuneOptions = {}, onTrial: (t
     });
   }
   const r = best.result;
+  // a GPU's key names the API the engine really used ("gpu/cuda" -> cuda)
+  const api = r.device?.includes("/") ? r.device.split("/")[1] : undefined;
+  const key = (api ? (await deviceKeys(device, home, api))[0] : keys[0]) ?? `${device}:unknown`;
   const profile: StoredProfile = {
     modelSha256,
     deviceKey: key,

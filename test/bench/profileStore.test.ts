@@ -6,13 +6,13 @@ import os from "node:os";
 import path from "node:path";
 import { listProfiles, profileFile, readProfile, removeProfile, writeProfile, type StoredProfile } from "../../src/bench/profileStore.ts";
 import { cachedSha256 } from "../../src/bench/fileHash.ts";
-import { deviceKey } from "../../src/bench/machine.ts";
+import { cpuDeviceKey } from "../../src/bench/machine.ts";
 
 test("a profile written is read back by model hash and device key, and only by those", () => {
   const home = mkdtempSync(path.join(os.tmpdir(), "hearth-profiles-"));
   const p: StoredProfile = {
     modelSha256: "ab".repeat(32),
-    deviceKey: deviceKey("cpu"),
+    deviceKey: cpuDeviceKey(),
     backend: "llama",
     device: "cpu",
     settings: { threads: 2, batchSize: 128, flashAttention: false, kvCacheType: "f16" },
@@ -37,7 +37,7 @@ test("a profile written is read back by model hash and device key, and only by t
 });
 
 test("the device key names the CPU and its cores", () => {
-  assert.match(deviceKey("cpu"), /^cpu:.+:\d+c$/);
+  assert.match(cpuDeviceKey(), /^cpu:.+:\d+c$/);
 });
 
 test("file hashes are cached and recomputed when the file changes", async () => {
@@ -46,11 +46,11 @@ test("file hashes are cached and recomputed when the file changes", async () => 
   writeFileSync(f, "first");
   const sha = (s: string) => createHash("sha256").update(s).digest("hex");
   assert.equal(await cachedSha256(f, home), sha("first"));
-  const cache = JSON.parse(readFileSync(path.join(home, "state", "sha256-cache.json"), "utf8"));
+  const cache = JSON.parse(readFileSync(path.join(home, "state", "hashes.json"), "utf8"));
   assert.equal(Object.values(cache).length, 1);
   // an unchanged file is not hashed again: the cached digest is returned
   const real = Object.keys(cache)[0];
-  writeFileSync(path.join(home, "state", "sha256-cache.json"), JSON.stringify({ [real]: { ...cache[real], sha256: "cached" } }));
+  writeFileSync(path.join(home, "state", "hashes.json"), JSON.stringify({ [real]: { ...cache[real], sha256: "cached" } }));
   assert.equal(await cachedSha256(f, home), "cached");
   writeFileSync(f, "second!");
   utimesSync(f, new Date(), new Date(Date.now() + 5000));
