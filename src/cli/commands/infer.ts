@@ -21,6 +21,14 @@ export interface InferFlags extends LoadFlags, SamplingFlags {
   document?: string[];
   language?: string;
   vad?: boolean;
+  /** speech synthesis: the voice and the speed (1 = normal) */
+  voice?: string;
+  speed?: number;
+  /** diarization: how many speakers, and the speaker embedding model */
+  numSpeakers?: number;
+  embedding?: string;
+  /** speech synthesis: the audio file to write */
+  output?: string;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -56,6 +64,14 @@ const runners: Partial<Record<ModelType, InferRunner>> = {
     const { runAsrInfer } = await import("../infer/media.ts");
     return runAsrInfer(ref, { input: f.input, language: f.language, json: f.json, threads: f.threads, vad: f.vad });
   },
+  tts: async (ref, f) => {
+    const { runTtsInfer } = await import("../infer/tts.ts");
+    return runTtsInfer(ref, { text: f.prompt?.join(" "), input: f.input, output: f.output, voice: f.voice, speed: f.speed, json: f.json, threads: f.threads });
+  },
+  diarize: async (ref, f) => {
+    const { runDiarizeInfer } = await import("../infer/diarize.ts");
+    return runDiarizeInfer(ref, { input: f.input ?? "", numSpeakers: f.numSpeakers, embedding: f.embedding, json: f.json, threads: f.threads });
+  },
 };
 
 async function chat(ref: string, f: InferFlags): Promise<void> {
@@ -87,7 +103,12 @@ export default {
       .option("--query <text>", "reranker: the query")
       .option("--document <text>", "reranker: a document to rank (repeatable)", collect)
       .option("--language <code>", "speech: the spoken language (default: detect)")
-      .option("--no-vad", "speech: do not cut silence before recognition");
+      .option("--no-vad", "speech: do not cut silence before recognition")
+      .option("--voice <name>", "speech synthesis: the voice (an unknown name lists the model's voices)")
+      .option("--speed <n>", "speech synthesis: 1 is normal, 0.25 to 4", Number)
+      .option("--num-speakers <n>", "diarization: how many speakers (default: found by clustering)", Number)
+      .option("--embedding <file>", "diarization: the speaker embedding ONNX model, when not beside the segmentation model")
+      .option("-o, --output <file>", "speech synthesis: the audio file to write (.wav, .pcm; - for stdout)");
     addLoadOptions(cmd);
     addSamplingOptions(cmd);
     cmd.addHelpText(
