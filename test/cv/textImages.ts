@@ -58,7 +58,7 @@ export async function rotated(png: Buffer, degrees: number): Promise<Buffer> {
 
 /** The set the accuracy test reads. */
 export async function textSamples(): Promise<TextSample[]> {
-  const s: Array<{ name: string; lines: string[]; font: string; size: number; make?: (b: Buffer) => Promise<Buffer> }> = [
+  const s: Array<{ name: string; lines: string[]; font: string; size: number; colour?: string; background?: string; make?: (b: Buffer) => Promise<Buffer> }> = [
     { name: "DejaVu Sans 28px", font: "DejaVu Sans", size: 28, lines: ["The quick brown fox jumps over the lazy dog", "Invoice 2024-117: total 348.50 EUR"] },
     { name: "Liberation Serif 32px", font: "Liberation Serif", size: 32, lines: ["Models run on your own machine", "No network, no account, no upload"] },
     { name: "DejaVu Sans Mono 20px", font: "DejaVu Sans Mono", size: 20, lines: ["npm install hearth && hearth serve", "port 18181, threads 2, batch 512"] },
@@ -67,9 +67,17 @@ export async function textSamples(): Promise<TextSample[]> {
     { name: "Liberation Mono 24px, photo-like", font: "Liberation Mono", size: 24, lines: ["Receipt No. 88213", "Coffee 3.20 Bagel 2.75"], make: (b) => photoLike(b, 7) },
     { name: "DejaVu Sans 30px, upside down", font: "DejaVu Sans", size: 30, lines: ["Turned around by the classifier"], make: (b) => rotated(b, 180) },
     { name: "Liberation Sans 26px, tilted 4 degrees", font: "Liberation Sans", size: 26, lines: ["A slightly tilted scan of a page"], make: (b) => rotated(b, 4) },
+    // written after the space heuristic was tuned on the samples above: a check that it generalises
+    { name: "Liberation Sans Narrow 24px", font: "Liberation Sans Narrow", size: 24, lines: ["Meeting moved to Thursday at 10:30", "Room B-204, second floor"] },
+    { name: "DejaVu Sans 26px, white on dark", font: "DejaVu Sans", size: 26, colour: "#fff", background: "#223", lines: ["White text on a dark background"] },
+    { name: "Liberation Serif 22px, blue on yellow", font: "Liberation Serif", size: 22, colour: "#1a3fa0", background: "#f7e98e", lines: ["Blue ink on yellow paper, 50% off"] },
+    { name: "Liberation Mono 16px", font: "Liberation Mono", size: 16, lines: ["def main(): return 42"] },
+    { name: "DejaVu Sans Condensed 36px", font: "DejaVu Sans Condensed", size: 36, lines: ["Condensed type saves space"] },
+    { name: "Liberation Serif 28px, upside down", font: "Liberation Serif", size: 28, lines: ["Upside down again, with numbers 1234"], make: (b) => rotated(b, 180) },
+    { name: "DejaVu Sans 34px, photo-like sign", font: "DejaVu Sans", size: 34, lines: ["Noisy photo of a shop sign", "OPEN 9 AM - 5 PM"], make: (b) => photoLike(b, 3) },
   ];
   return Promise.all(s.map(async (x) => {
-    const png = await renderText(x.lines, { font: x.font, size: x.size });
+    const png = await renderText(x.lines, { font: x.font, size: x.size, colour: x.colour, background: x.background });
     return { name: x.name, lines: x.lines, image: x.make ? await x.make(png) : png };
   }));
 }
