@@ -44,7 +44,9 @@ test("--json gives the result; --output draws the boxes onto a PNG", async () =>
 
 test("a YOLO detector prints a table of labelled boxes", async () => {
   const img = path.join(home, "shapes.png");
-  await sharp({ create: { width: 400, height: 300, channels: 3, background: "#6a8" } }).png().toFile(img);
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="#9ab"/>' +
+    '<circle cx="120" cy="150" r="70" fill="#c22"/><rect x="250" y="40" width="100" height="220" fill="#22c"/></svg>';
+  await sharp(Buffer.from(svg)).png().toFile(img);
   const r = await runHearth(["infer", ensureYoloFixture(), img, "--threads", "1"], { env });
   assert.equal(r.code, 0, r.stderr);
   const [header, ...rows] = r.stdout.trim().split("\n");
