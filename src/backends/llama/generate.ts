@@ -12,6 +12,7 @@ import { engineSampling } from "./sampling.ts";
 import { grammarFor } from "./constraint.ts";
 import { toChatHistory, toFunctions } from "./messages.ts";
 import { forcingToolCall } from "./toolChoice.ts";
+import { ThinkSplitter } from "./thinkSplitter.ts";
 import { abortedError, engineError } from "./engineErrors.ts";
 import type { EventQueue } from "./eventQueue.ts";
 import type { SequencePool } from "./sequencePool.ts";
@@ -130,6 +131,7 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: wrapper, autoDisposeSequence: false });
     const clock = new Clock(sequence);
     let reasoning = "";
+    const think = new ThinkSplitter();
     try {
       const common = {
         ...sampling,
@@ -143,7 +145,7 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
             reasoning += chunk.text;
             q.push({ type: "reasoning", text: chunk.text });
           } else {
-            q.push({ type: "text", text: chunk.text });
+            for (const piece of think.push(chunk.text)) q.push(piece);
           }
         },
       };
@@ -157,6 +159,8 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
         })
         : await chat.generateResponse(history, { ...common, grammar });
       if (signal?.aborted) throw abortedError();
+      for (const piece of think.flush()) q.push(piece);
+      reasoning += think.reasoning;
       const toolCalls: ToolCall[] = (res.functionCalls ?? []).map((c) => ({
         id: `call_${randomUUID().replace(/-/g, "").slice(0, 24)}`,
         name: c.functionName,
@@ -168,7 +172,8 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
       if (forced && toolCalls.length === 0) finishReason = "length";
       const generated = clock.generated(toolCalls.length > 0);
       const result: GenerationResult = {
-        text: res.response,
+        // the streamed answer (node-llama-cpp's response text would still hold a plain-text <think> block)
+        text: think.text,
         reasoning: reasoning || undefined,
         toolCalls: toolCalls.length ? toolCalls : undefined,
         finishReason,
