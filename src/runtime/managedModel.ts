@@ -119,37 +119,59 @@ export class ManagedModel implements LoadedModel {
     runtimeEvents.emit("fallback", event);
   }
 
-  /** Leaves the current device for the next of the chain (or stays, when there is none or --strict). */
-  private moveOn(reason: string): Promise<void> {
-    const chain = this.o.plan.fallbackChain;
-    const from = chain[this.index];
-    if (this.o.plan.strict || this.index + 1 >= chain.length) {
-      this.log(`hearth: ${this.o.modelName} on ${label(from)}: ${reason}; ${this.o.plan.strict ? "--strict: staying on it" : "no other device to move to"}`);
-      return Promise.resolve();
-    }
-    this.recordFallback(from, chain[this.index + 1], reason);
+  /** whether a failure can move the model to another entry of the chain */
+  private canMove(): boolean {
+    return !this.o.plan.strict && this.index + 1 < this.o.plan.fallbackChain.length;
+  }
+
+  private stayNotice(reason: string) {
+    this.log(`hearth: ${this.o.modelName} on ${label(this.entry)}: ${reason}; ${this.o.plan.strict ? "--strict: staying on it" : "no other device to move to"}`);
+  }
+
+  /**
+   * Moves to the next entry of the chain (call only when canMove()). The new device is loaded before
+   * the old one is released, and the old one is released only when its requests have finished.
+   */
+  private move(reason: string): Promise<void> {
+    this.recordFallback(this.entry, this.o.plan.fallbackChain[this.index + 1], reason);
     const old = this.current;
-    this.switching = (async () => {
-      await old.dispose().catch(() => undefined);
+    const work = (async () => {
       await this.loadFrom(this.index + 1);
-    })().finally(() => (this.switching = undefined));
+      void this.retire(old);
+    })();
+    this.switching = work.finally(() => (this.switching = undefined));
     return this.switching;
   }
 
-  /** A dead runner is replaced by a fresh one on the same device (requests wait for it). */
+  private inflight = new Map<LoadedModel, number>();
+  private drained = new Map<LoadedModel, () => void>();
+
+  private async retire(model: LoadedModel) {
+    if ((this.inflight.get(model) ?? 0) > 0) await new Promise<void>((r) => this.drained.set(model, r));
+    await model.dispose().catch(() => undefined);
+  }
+
+  /** The model to run on: waits for a move in progress; a dead runner is counted and replaced. */
   private async ready(): Promise<LoadedModel> {
     while (this.switching) await this.switching;
     if (this.disposed) throw new HearthError("aborted", "the model was unloaded");
-    if (this.current instanceof RunnerModel && !this.current.alive) {
-      this.switching = (async () => {
+    const cur = this.current;
+    if (cur instanceof RunnerModel && !cur.alive) {
+      const work = (async () => {
+        this.crashes++;
+        const reason = `the runner crashed ${this.crashes} times (last: ${cur.exitDescription ?? "unknown"})`;
+        if (this.crashes >= CRASH_LIMIT) {
+          if (this.canMove()) return this.move(reason);
+          this.stayNotice(reason);
+        }
         try {
           this.current = await this.loadEntry(this.entry);
         } catch (e) {
-          this.switching = undefined;
-          await this.moveOn(`a new runner did not load: ${oneLine(e)}`);
-          if (this.current instanceof RunnerModel && !this.current.alive) throw e;
+          if (!this.canMove()) throw e;
+          await this.move(`a new runner did not load: ${oneLine(e)}`);
         }
-      })().finally(() => (this.switching = undefined));
+      })();
+      this.switching = work.finally(() => (this.switching = undefined));
       await this.switching;
     }
     return this.current;
@@ -160,25 +182,30 @@ export class ManagedModel implements LoadedModel {
     for (;;) {
       const model = await this.ready();
       let produced = false;
+      let result: GenerationResult | undefined;
       const startedAt = performance.now();
+      this.inflight.set(model, (this.inflight.get(model) ?? 0) + 1);
       try {
         for await (const event of model.run(request, signal)) {
           produced = true;
-          if (event.type === "result" && (event.task === "chat" || event.task === "complete")) this.observe(event.result as GenerationResult, performance.now() - startedAt);
+          if (event.type === "result" && (event.task === "chat" || event.task === "complete")) result = event.result as GenerationResult;
           yield event;
         }
-        return;
       } catch (e) {
-        if (!isHearthError(e) || e.code !== "runner_crashed" || model !== this.current) throw e;
-        this.crashes++;
-        if (this.crashes >= CRASH_LIMIT) void this.moveOn(`the runner crashed ${this.crashes} times (last: ${oneLine(e)})`).catch(() => undefined);
-        // nothing reached the caller yet: the request had not started, so it runs on the new runner
-        if (!produced && !retried && !signal?.aborted) {
+        // nothing reached the caller yet: the request had not started, so it runs on a new runner
+        if (isHearthError(e) && e.code === "runner_crashed" && !produced && !retried && !signal?.aborted) {
           retried = true;
           continue;
         }
         throw e;
+      } finally {
+        const n = (this.inflight.get(model) ?? 1) - 1;
+        this.inflight.set(model, n);
+        if (n === 0) this.drained.get(model)?.();
       }
+      // judged after the request is complete, so a move never cuts it short
+      if (result && model === this.current) this.observe(result, performance.now() - startedAt);
+      return;
     }
   }
 
@@ -187,8 +214,9 @@ export class ManagedModel implements LoadedModel {
     if (speed === undefined) return;
     const v = this.watch.observe(speed);
     if (!v.anomaly) return;
-    const streak = v.streak.map((s) => s.toFixed(1)).join(", ");
-    void this.moveOn(`decode ${streak} tok/s for ${v.streak.length} requests in a row, under a third of the expected ${v.expected!.toFixed(1)}`).catch(() => undefined);
+    const reason = `decode ${v.streak.map((s) => s.toFixed(1)).join(", ")} tok/s for ${v.streak.length} requests in a row, under a third of the expected ${v.expected!.toFixed(1)}`;
+    if (this.canMove()) void this.move(reason).catch(() => undefined);
+    else this.stayNotice(reason);
   }
 
   async dispose(): Promise<void> {

@@ -76,6 +76,9 @@ export class RunnerModel implements LoadedModel {
     return !this.exited;
   }
 
+  /** how the runner ended ("killed by SIGKILL", "exit code 134: <last log line>"), once it has */
+  exitDescription?: string;
+
   /** Starts a runner and loads the model in it. Rejects with the engine's own error when the load fails. */
   static async start(opts: RunnerStartOptions): Promise<RunnerModel> {
     const { child, tail } = startTsChild(ENTRY, { env: opts.env, inheritOutput: opts.verbose });
@@ -140,6 +143,7 @@ export class RunnerModel implements LoadedModel {
       if (this.disposing) return;
       const how = signal ? `killed by ${signal}` : `exit code ${code}`;
       const detail = this.tail();
+      this.exitDescription = detail ? `${how}: ${detail}` : how;
       for (const [id, p] of this.pending) {
         p.end(new HearthError("runner_crashed", `the ${this.opts.backend} runner for ${this.opts.modelName} on the ${this.info.device} died during the request (${how})${detail ? `: ${detail}` : ""}`, {
           hint: "the next request starts a new runner; run with --verbose to see the engine's log",
