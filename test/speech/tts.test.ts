@@ -1,4 +1,4 @@
-// Speech synthesis through the real sherpa-onnx engine on the random-weight VITS fixture: the audio
+// Speech synthesis through the real sherpa-onnx engine on random-weight VITS and Kokoro fixtures: the audio
 // is noise, but its sample rate, its length (text length, speed), the streamed chunks, the voices
 // and the errors are the engine's and the SDK's real behaviour.
 import { test, before, after } from "node:test";
@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { TTS } from "../../src/sdk/TTS.ts";
 import { HearthError } from "../../src/errors/HearthError.ts";
-import { ensureTtsFixture, TTS_FIXTURE } from "../../fixtures/speechOnnx.ts";
+import { ensureTtsFixture, ensureKokoroFixture, TTS_FIXTURE, KOKORO_FIXTURE } from "../../fixtures/speechOnnx.ts";
 import { soxDurationMs } from "../multimodal/speech.ts";
 import { execFileSync } from "node:child_process";
 
@@ -120,4 +120,36 @@ test("a model folder without tokens.txt is refused before the engine sees it", a
   rmSync(path.join(broken, "tokens.txt"));
   await assert.rejects(TTS.load(broken), (e: HearthError) => e.code === "bad_input" && /tokens\.txt/.test(e.message));
   await assert.rejects(TTS.load(path.join(dir, "nothing-here")), (e: HearthError) => e.code === "model_not_found");
+});
+
+test("Kokoro (v0.19 layout): espeak-ng phonemes, voices.bin styles, 24 kHz, speed, per-sentence chunks", async (t) => {
+  const dir = ensureKokoroFixture();
+  if (!dir) return t.skip("espeak-ng-data is not installed (run scripts/system-deps.sh)");
+  const kokoro = await TTS.load(dir, { threads: 1 });
+  try {
+    assert.equal(kokoro.info.settings.family, "kokoro");
+    assert.deepEqual(kokoro.voices, KOKORO_FIXTURE.speakers);
+    assert.equal(kokoro.sampleRate, 24000);
+    const chunks: number[] = [];
+    const normal = await kokoro.speak("Hello there. The weather is fine today!", { voice: "bf_emma", onAudio: (c) => chunks.push(c.samples.length) });
+    assert.equal(normal.sampleRate, 24000);
+    assert.equal(chunks.length, 2);
+    assert.equal(chunks.reduce((a, b) => a + b, 0), normal.samples.length);
+    const fast = await kokoro.speak("Hello there. The weather is fine today!", { voice: "bf_emma", speed: 2 });
+    const r = fast.durationMs / normal.durationMs;
+    assert.ok(r > 0.45 && r < 0.55, `2x speed: ${r}`);
+    const other = await kokoro.speak("Hello there. The weather is fine today!", { voice: "am_adam" });
+    assert.notDeepEqual(other.samples, normal.samples, "another voice's style changes the audio");
+    await assert.rejects(kokoro.speak("Hello.", { voice: "af_sky" }), (e: HearthError) => /unknown voice "af_sky".*af_heart, am_adam, bf_emma, bm_george/.test(e.line));
+  } finally {
+    await kokoro.dispose();
+  }
+  // without its phonemizer data the engine is never asked (it would exit the process)
+  const broken = path.join(dir + "-no-espeak-" + process.pid);
+  cpSync(dir, broken, { recursive: true, dereference: false, filter: (src) => !src.endsWith("espeak-ng-data") });
+  try {
+    await assert.rejects(TTS.load(broken), (e: HearthError) => e.code === "bad_input" && /espeak-ng-data/.test(e.message));
+  } finally {
+    rmSync(broken, { recursive: true, force: true });
+  }
 });

@@ -2,6 +2,7 @@
 // releases ship them, or the .onnx file inside one) and tells speech ONNX models apart by the
 // metadata_props their exporters write. No native code: the SDK and the CLI use this to choose.
 import { existsSync, readdirSync, statSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { ModelFiles } from "../types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
@@ -34,7 +35,7 @@ export function detectSpeechModelType(ref: string): "tts" | "diarize" | undefine
 }
 
 function onnxFilesOf(ref: string): string[] {
-  const p = path.resolve(ref);
+  const p = path.resolve(ref === "~" || ref.startsWith("~/") ? path.join(os.homedir(), ref.slice(1)) : ref);
   if (!existsSync(p)) throw new HearthError("model_not_found", `no model at ${p}`, { hint: "check the path" });
   if (statSync(p).isDirectory()) {
     return readdirSync(p).filter((f) => /\.onnx$/i.test(f)).sort().map((f) => path.join(p, f));
@@ -49,7 +50,7 @@ function firstExisting(dir: string, names: string[]): string | undefined {
 
 /**
  * The files of a text-to-speech model: the .onnx graph plus tokens.txt and, where the family
- * needs them, lexicon*.txt, voices.bin (Kokoro) and espeak-ng-data/ (phonemizer data).
+ * needs them, lexicon*.txt, voices.bin (Kokoro), espeak-ng-data/ (phonemizer data) and dict/ (jieba).
  */
 export function ttsModelFiles(ref: string): ModelFiles {
   const candidates = onnxFilesOf(ref);
@@ -69,6 +70,9 @@ export function ttsModelFiles(ref: string): ModelFiles {
   if (voices) extra.voices = voices;
   const dataDir = firstExisting(dir, ["espeak-ng-data"]);
   if (dataDir) extra.dataDir = dataDir;
+  // jieba dictionaries of Chinese models (MeloTTS, Kokoro multi-lingual)
+  const dictDir = firstExisting(dir, ["dict"]);
+  if (dictDir) extra.dictDir = dictDir;
   return { dir, primary, extra, format: "onnx", type: "tts" };
 }
 

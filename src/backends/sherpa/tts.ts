@@ -31,13 +31,27 @@ export function ttsConfig(files: ModelFiles, metadata: Record<string, string>, t
   if (x.voices || /^kokoro/i.test(metadata.model_type ?? "")) {
     const voices = need(x.voices, "voices.bin", files.primary);
     const dataDir = need(x.dataDir, "espeak-ng-data/ folder", files.primary);
+    // multi-lingual Kokoro (v1.0 on, metadata version >= 2) also needs its lexicons and jieba dictionary
+    const multiLingual = Number(metadata.version ?? 1) >= 2;
+    if (multiLingual) {
+      need(x.lexicon?.split(",")[0], "lexicon*.txt", files.primary);
+      need(x.dictDir, "dict/ folder", files.primary);
+    }
     return {
       family: "kokoro",
-      config: { model: { kokoro: { model: files.primary, voices, tokens, dataDir, lexicon: x.lexicon ?? "" }, ...common }, maxNumSentences: 1 },
+      config: {
+        model: { kokoro: { model: files.primary, voices, tokens, dataDir, lexicon: multiLingual ? x.lexicon : "", dictDir: multiLingual ? x.dictDir : "" }, ...common },
+        maxNumSentences: 1,
+      },
     };
   }
   const characters = metadata.frontend === "characters";
-  if (!characters && !x.lexicon && !x.dataDir) {
+  // Chinese VITS models segment words with jieba; the engine refuses a dictionary for any other model
+  const jieba = metadata.jieba === "1";
+  if (jieba) need(x.dictDir, "dict/ folder", files.primary);
+  // only Piper, Coqui and icefall exports phonemize with espeak-ng; the rest need their lexicon
+  const espeak = Boolean(x.dataDir) && /piper|coqui|icefall/i.test(metadata.comment ?? "");
+  if (!characters && !x.lexicon && !espeak) {
     throw new HearthError("bad_input", `the TTS model ${files.primary} needs a lexicon or phonemizer data`, {
       hint: "put lexicon.txt or the espeak-ng-data/ folder beside the .onnx file",
     });
@@ -45,7 +59,15 @@ export function ttsConfig(files: ModelFiles, metadata: Record<string, string>, t
   return {
     family: "vits",
     config: {
-      model: { vits: { model: files.primary, tokens, lexicon: characters ? "" : x.lexicon ?? "", dataDir: characters ? "" : x.dataDir ?? "" }, ...common },
+      model: {
+        vits: {
+          model: files.primary, tokens,
+          lexicon: characters ? "" : x.lexicon ?? "",
+          dataDir: espeak ? x.dataDir : "",
+          dictDir: jieba ? x.dictDir : "",
+        },
+        ...common,
+      },
       maxNumSentences: 1,
     },
   };
