@@ -31,6 +31,8 @@ export class Detector {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
+      isolate: options.isolate,
+      strict: options.strict,
       extra: { executionProviders: options.executionProviders },
     });
     return new Detector(model, { ...model.info, ref: typeof ref === "string" ? ref : files.primary });

@@ -38,6 +38,8 @@ export class OCR {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
+      isolate: options.isolate,
+      strict: options.strict,
       extra: { executionProviders: options.executionProviders, ocr },
     });
     return new OCR(model, { ...model.info, ref: typeof ref === "string" ? ref : files.primary });
