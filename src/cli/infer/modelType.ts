@@ -14,6 +14,11 @@ export async function modelTypeOf(ref: string, o: { mmproj?: string } = {}): Pro
   const speech = detectSpeechModelType(ref);
   if (speech) return speech;
   const files = await resolveModel(ref);
+  // a pulled repo without a pipeline tag: its ONNX metadata still says text-to-speech or diarization
+  if (files.format === "onnx" && files.type !== "tts" && files.type !== "diarize") {
+    const stored = detectSpeechModelType(files.dir);
+    if (stored) return stored;
+  }
   if (files.format !== "gguf" || (!looksLikePath(ref) && files.type !== "llm")) return files.type;
   const guess = (await readGgufFacts(files.primary)).typeGuess ?? files.type;
   if (guess === "vlm" && !files.mmproj) {
