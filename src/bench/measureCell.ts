@@ -5,11 +5,14 @@
 // fallback (and bench sits below the runtime and planner, which read what it measures). Isolation
 // is bench's own: each cell runs in a process of its own (runCell.ts).
 // A failure is recorded in the result, never thrown: one bad cell must not end a matrix.
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { LoadedModel, ModelFiles, TaskEvent } from "../backends/types.ts";
 import type { GenerationResult } from "../backends/tasks/text.ts";
 import type { Profile } from "../backends/profile.ts";
 import { backendDescriptors, backendNames, descriptorsFor, loadBackend } from "../backends/registry.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
 import type { BenchCell } from "./matrix.ts";
 import type { BenchSettings, CellResult } from "./types.ts";
@@ -26,13 +29,24 @@ export interface CellProgress {
 }
 
 interface RunSample {
-  ttftMs: number;
+  /** only where the engine streams (generation, speech segments) */
+  ttftMs?: number;
   latencyMs: number;
   promptTokens?: number;
   genTokens?: number;
   prefillTokensPerSec?: number;
   decodeTokensPerSec?: number;
   realTimeFactor?: number;
+}
+
+/** The model's files: the store's resolver, plus whisper.cpp's ggml-*.bin files (neither GGUF nor ONNX) by path. */
+export async function benchModelFiles(ref: string, options: ResolveOptions = {}): Promise<ModelFiles> {
+  if (/\.bin$/i.test(ref)) {
+    const file = path.resolve(ref.startsWith("~/") ? path.join(os.homedir(), ref.slice(2)) : ref);
+    if (!existsSync(file)) throw new HearthError("model_not_found", `no model file at ${file}`, { hint: "check the path" });
+    return { dir: path.dirname(file), primary: file, format: "ggml", type: "asr" };
+  }
+  return resolveModel(ref, options);
 }
 
 export function oneLine(e: unknown): string {
@@ -91,13 +105,13 @@ async function runOnce(model: LoadedModel, w: WorkloadInput): Promise<RunSample>
   }
   if (w.kind === "embed" || w.kind === "rerank") {
     const pt = (result as { usage?: { promptTokens?: number } }).usage?.promptTokens;
-    return { ttftMs: latencyMs, latencyMs, promptTokens: pt, prefillTokensPerSec: pt ? pt / (latencyMs / 1000) : undefined };
+    return { latencyMs, promptTokens: pt, prefillTokensPerSec: pt ? pt / (latencyMs / 1000) : undefined };
   }
   if (w.kind === "asr") {
     const durationMs = (result as { durationMs?: number }).durationMs;
     return { ttftMs, latencyMs, realTimeFactor: durationMs ? latencyMs / durationMs : profile.realTimeFactor };
   }
-  return { ttftMs: latencyMs, latencyMs };
+  return { latencyMs };
 }
 
 export async function measureCell(
@@ -111,7 +125,7 @@ export async function measureCell(
   let model: LoadedModel | undefined;
   try {
     // runBench resolved (and pulled) the model already: never download from inside a measurement
-    const files = filesFor(await resolveModel(cell.model, { pull: false }), cell.backend);
+    const files = filesFor(await benchModelFiles(cell.model, { pull: false }), cell.backend);
     const kind = workloadKind(files);
     out.task = kind;
     out.baselineRssBytes = currentRss();

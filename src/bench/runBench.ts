@@ -6,8 +6,7 @@ import { describeMachine } from "./machine.ts";
 import type { BenchRun, BenchSettings, CellResult } from "./types.ts";
 import type { CellProgress } from "./measureCell.ts";
 import { runCell } from "./runCell.ts";
-import { oneLine } from "./measureCell.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { benchModelFiles, oneLine } from "./measureCell.ts";
 
 export interface BenchProgress extends CellProgress {
   /** 0-based cell index */
@@ -37,7 +36,7 @@ export async function runBench(
   // resolve (and pull, for store names not yet installed) each model once, before any cell runs
   const unresolvable = new Map<string, string>();
   for (const model of new Set(cells.map((c) => c.model))) {
-    await resolveModel(model).catch((e) => unresolvable.set(model, oneLine(e)));
+    await benchModelFiles(model).catch((e) => unresolvable.set(model, oneLine(e)));
   }
   for (const [index, cell] of cells.entries()) {
     const label = cellLabel(cell, cells);

@@ -5,7 +5,7 @@
 // with the same file on the same device reuses it unless forced.
 import type { DeviceKind, LoadOptions } from "../backends/types.ts";
 import { physicalCores } from "../backends/cpuCores.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { benchModelFiles } from "./measureCell.ts";
 import { readGgufFacts } from "../formats/ggufFacts.ts";
 import { readEnv } from "../config/env.ts";
 import { HearthError } from "../errors/HearthError.ts";
@@ -78,7 +78,7 @@ const keyOf = (s: Partial<LoadOptions>) => JSON.stringify(Object.entries(s).sort
 
 export async function tune(model: string, options: TuneOptions = {}, onTrial: (t: TuneTrial, n: number) => void = () => {}): Promise<TuneOutcome> {
   const home = options.home ?? readEnv().home;
-  const files = await resolveModel(model);
+  const files = await benchModelFiles(model);
   const device: DeviceKind = options.device ?? (nvidiaGpus().length ? "gpu" : "cpu");
   const modelSha256 = files.sha256 ?? (await cachedSha256(files.primary, home));
   const keys = await deviceKeys(device, home);

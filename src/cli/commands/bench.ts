@@ -149,7 +149,11 @@ function progressReporter(cells: number, quiet: boolean) {
     update(p: BenchProgress) {
       if (quiet || p.phase !== "done" || !p.result) return;
       const r = p.result;
-      const what = r.ok ? `decode ${n(r.decodeTokensPerSec)} tok/s, prefill ${n(r.prefillTokensPerSec)} tok/s` : `failed: ${r.error}`;
+      const what = !r.ok
+        ? `failed: ${r.error}`
+        : r.decodeTokensPerSec
+          ? `decode ${n(r.decodeTokensPerSec)} tok/s, prefill ${n(r.prefillTokensPerSec)} tok/s`
+          : `latency ${n(r.latencyMs)} ms${r.realTimeFactor ? `, real-time factor ${n(r.realTimeFactor, 3)}` : ""}`;
       process.stderr.write(`[${p.index + 1}/${p.cells}] ${p.label}: ${what}\n`);
     },
     stop: () => {},
