@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import { ensureYoloFixture, YOLO_FIXTURE } from "../../../fixtures/yolo.ts";
+import { ensureYoloFixture, YOLO_FIXTURE, CONSTANT_OUTPUT } from "../../../fixtures/yolo.ts";
 import { Detector } from "../../../src/sdk/Detector.ts";
 import { iou } from "../../../src/backends/vision/nms.ts";
 import { readOnnxMetadata } from "../../../src/backends/onnx/metadata.ts";
@@ -68,6 +68,24 @@ test("thresholds change what is kept; the same image gives the same answer", asy
   assert.ok(strict.detections.length < base.detections.length);
   assert.ok(strict.detections.every((d) => d.score >= 0.9));
   assert.deepEqual((await detector.detect(image)).detections, base.detections);
+});
+
+test("letterbox mapping and NMS on a known answer: 100 identical anchors give one box in source pixels", async () => {
+  const d = await Detector.load(ensureYoloFixture("constant"), { threads: 1, device: "cpu" });
+  try {
+    const r = await d.detect(image); // 640 x 400: scale 0.5, 60 px of padding above and below in the 320 input
+    assert.equal(r.detections.length, 1);
+    const [det] = r.detections;
+    assert.equal(det.label, "dog");
+    assert.ok(Math.abs(det.score - CONSTANT_OUTPUT.scores[1]) < 1e-4);
+    // input box: centre (160, 160), 80 x 40 -> [120, 140, 200, 180]; source: x / 0.5, (y - 60) / 0.5
+    const want = [240, 160, 400, 240];
+    det.box.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 0.5, `box ${det.box} vs ${want}`));
+    // a score threshold above every class score leaves nothing
+    assert.equal((await d.detect(image, { scoreThreshold: 0.85 })).detections.length, 0);
+  } finally {
+    await d.dispose();
+  }
 });
 
 test("bad images fail with a clear error", async () => {
