@@ -105,10 +105,11 @@ test("slash commands, /save and /load, a multi-line paste as one message, input 
 });
 
 test("Ctrl-C stops a long answer and the prompt returns; a second Ctrl-C leaves", async () => {
-  // end-of-text tokens forbidden and a big budget: the answer runs until stopped
+  // the control tokens (end of text, end of turn, start of turn) forbidden and a big budget: the
+  // answer runs until stopped
   const special = buildVocab(512).special;
-  const t = hearth("infer", tiny, "-t", "1", "-n", "20000", "-c", "24576", "--temperature", "0",
-    "--logit-bias", `${special["<|im_end|>"]}=-inf`, "--logit-bias", `${special["</s>"]}=-inf`);
+  const banned = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|endoftext|>"].flatMap((t) => ["--logit-bias", `${special[t]}=-inf`]);
+  const t = hearth("infer", tiny, "-t", "1", "-n", "20000", "-c", "24576", "--temperature", "0", ...banned);
   try {
     await t.waitForCount(PROMPT, 1);
     const before = t.screen().trim().length;

@@ -16,6 +16,7 @@ interface FunctionCallFlags extends LoadFlags, SamplingFlags {
   prompt: string;
   system?: string;
   toolChoice?: string;
+  parallelToolCalls?: boolean;
   json?: boolean;
 }
 
@@ -42,6 +43,7 @@ export default {
       .requiredOption("-p, --prompt <text>", "the user's request")
       .option("-s, --system <text>", "system prompt")
       .option("--tool-choice <choice>", "auto, none, required, or a tool's name", "auto")
+      .option("--no-parallel-tool-calls", "at most one tool call per answer")
       .option("--json", "print {tool_calls, text, finish_reason, profile} as JSON");
     addLoadOptions(cmd);
     addSamplingOptions(cmd);
@@ -57,7 +59,7 @@ export default {
       const { LLM } = await import("../../sdk/LLM.ts");
       const llm = await LLM.load(ref, loadOptionsFrom(f));
       try {
-        const r = await llm.chat(messages, { ...generate, tools, toolChoice }).result;
+        const r = await llm.chat(messages, { ...generate, tools, toolChoice, parallelToolCalls: f.parallelToolCalls === false ? false : undefined }).result;
         const calls = r.toolCalls ?? [];
         if (f.json) {
           process.stdout.write(`${JSON.stringify({
@@ -74,7 +76,9 @@ export default {
           process.stderr.write(`${pc.dim(profileLine(r))}\n`);
         }
         if (calls.length === 0 && toolChoice !== "auto" && toolChoice !== "none") {
-          throw new HearthError("internal", "the model made no tool call although one was required", { hint: "try another model or prompt" });
+          throw new HearthError("internal", "the model made no tool call although one was required", {
+            hint: r.finishReason === "length" ? "the call was cut off at the token limit; raise --max-tokens" : "try another model or prompt",
+          });
         }
       } finally {
         await llm.dispose();
