@@ -66,6 +66,12 @@ test("detection with a YOLO model: labelled boxes in snake_case", async () => {
   }
 });
 
+test("the OCR model is listed in /v1/models", async () => {
+  const res = await fetch(`${server.base}/v1/models`);
+  const j = await res.json();
+  assert.ok(j.data.some((m: { id: string }) => m.id === "ocr"), JSON.stringify(j.data.map((m: { id: string }) => m.id)));
+});
+
 test("errors: status and OpenAI-shaped body", async () => {
   const cases: Array<[unknown, number, string, RegExp?]> = [
     [{ model: "ocr", image: `data:image/png;base64,${notAnImage.toString("base64")}` }, 400, "unsupported_media", /cannot read the image/],
