@@ -139,8 +139,9 @@ export async function pullModel(ref: string, o: PullOptions = {}): Promise<PullR
   if (layout.format === "gguf") {
     const before = readManifest(home, repo);
     const known = before?.commit === commit && before.quants.find((q) => q.name === quant.name)?.downloaded;
-    const url = await fileUrl(access, repo, commit, quant.files[0].path);
-    facts = known && before ? before.facts : await readGgufFacts(url, { headers: authHeaders(access), fetch: access.fetch });
+    facts = known && before
+      ? before.facts
+      : await readGgufFacts(await fileUrl(access, repo, commit, quant.files[0].path), { headers: authHeaders(access), fetch: access.fetch });
     if (!o.force) checkFitsMemory(quant, facts, repo);
   }
   if (o.signal?.aborted) throw abortError();
