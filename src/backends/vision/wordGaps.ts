@@ -63,9 +63,11 @@ export function restoreSpaces(text: string, steps: number[], strip: RgbImage, st
   // most pairs are letters within a word: a word gap is well above their typical spacing
   const median = letterGaps[Math.floor(letterGaps.length / 2)];
   const minGap = Math.max(WORD_GAP * (bottom - top + 1), LETTER_FACTOR * median, 2);
+  // CJK text has no spaces between words: only gaps between two non-CJK characters count
+  const spaced = (c: string) => c.charCodeAt(0) < 0x2e80;
   let out = chars[0];
   for (let i = 1; i < chars.length; i++) {
-    if (gaps[i] >= minGap) out += " ";
+    if (gaps[i] >= minGap && spaced(chars[i - 1]) && spaced(chars[i])) out += " ";
     out += chars[i];
   }
   return out;
