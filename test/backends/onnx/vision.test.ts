@@ -5,7 +5,7 @@ import { iou, nms, type Scored } from "../../../src/backends/vision/nms.ts";
 import { minAreaRect, rectCorners, orderCorners, readingOrder, convexHull } from "../../../src/backends/vision/geometry.ts";
 import { ctcGreedy, parseDictionary } from "../../../src/backends/vision/ctc.ts";
 import { dbBoxes } from "../../../src/backends/vision/dbPostprocess.ts";
-import { latinPunctuation } from "../../../src/backends/vision/wordGaps.ts";
+import { latinPunctuation, restoreSpaces } from "../../../src/backends/vision/wordGaps.ts";
 import { parseLabels } from "../../../src/backends/onnx/metadata.ts";
 import { readFields, fieldString, fieldVarint, fieldMessage, concat } from "../../../src/backends/onnx/protobuf.ts";
 import { providerOrder, deviceOfProvider } from "../../../src/backends/onnx/providers.ts";
@@ -135,4 +135,19 @@ test("provider order: npu, then gpu, then cpu; an explicit list wins", () => {
   assert.deepEqual(providerOrder("cpu", ["CUDA", "cpu"]), ["cuda", "cpu"]);
   assert.equal(deviceOfProvider("coreml"), "npu");
   assert.equal(deviceOfProvider("dml"), "gpu");
+});
+
+test("a wide ink-free gap between two letters becomes a space, a letter gap does not, CJK never", () => {
+  // a 48-high strip with glyph blocks at columns 8-15, 20-27, 32-39 (letter gaps of 4) and 60-67 (a word gap of 20)
+  const w = 80, h = 48;
+  const data = new Uint8Array(w * h * 3).fill(255);
+  for (const x0 of [8, 20, 32, 60]) for (let y = 10; y < 40; y++) for (let x = x0; x < x0 + 8; x++) data.fill(0, (y * w + x) * 3, (y * w + x) * 3 + 3);
+  const strip = { data, width: w, height: h };
+  // one step per 4 px; each character emitted at its block's centre
+  const steps = [3, 6, 9, 15];
+  assert.equal(restoreSpaces("abcd", steps, strip, 4), "abc d");
+  assert.equal(restoreSpaces("ab c", [3, 6, 8, 9], strip, 4), "ab c", "an existing space is kept, not doubled");
+  assert.equal(restoreSpaces("中文汉字", steps, strip, 4), "中文汉字");
+  const blank = { data: new Uint8Array(w * h * 3).fill(255), width: w, height: h };
+  assert.equal(restoreSpaces("abcd", steps, blank, 4), "abcd", "no contrast: unchanged");
 });
