@@ -13,13 +13,13 @@ const home = mkdtempSync(path.join(os.tmpdir(), "hearth-bench-"));
 const env = { HEARTH_HOME: home };
 test.after(() => rmSync(home, { recursive: true, force: true }));
 
-test("hearth bench measures the tiny model, records a failing cell, writes a report and compares with llama-bench", async () => {
+test("hearth bench measures the tiny model on two engines, records failing cells, writes a report and compares with llama-bench", async () => {
   const tiny = await ensureFixture("tiny");
   const missing = path.join(home, "missing.gguf");
   const report = path.join(home, "out.html");
   const withLlamaBench = existsSync(DEFAULT_LLAMA_BENCH);
   const r = await runHearth(
-    ["bench", tiny, missing, "-p", "16", "-n", "8", "--reps", "2", "-t", "1", "--json", "--report", report, ...(withLlamaBench ? ["--compare-llama-bench"] : [])],
+    ["bench", tiny, missing, "--backend", "llama,llama-mm", "-p", "16", "-n", "8", "--reps", "2", "-t", "1", "--json", "--report", report, ...(withLlamaBench ? ["--compare-llama-bench"] : [])],
     { env, timeoutMs: 300_000 },
   );
   assert.equal(r.code, 0, r.stderr);
@@ -27,10 +27,16 @@ test("hearth bench measures the tiny model, records a failing cell, writes a rep
   assert.equal(run.settings.promptTokens, 16);
   assert.equal(run.settings.reps, 2);
   assert.equal(run.machine.physicalCores > 0, true);
-  assert.equal(run.cells.length, 2);
+  assert.equal(run.cells.length, 4);
+  assert.deepEqual(run.cells.map((c) => c.label), ["tiny-g1.gguf llama", "tiny-g1.gguf llama-mm", "missing.gguf llama", "missing.gguf llama-mm"]);
 
-  const [ok, bad] = run.cells;
+  const [ok, otherEngine, bad] = run.cells;
   assert.equal(ok.ok, true, ok.error);
+  assert.equal(ok.backend, "llama");
+  // the second engine ran in a process of its own (two llama.cpp bindings never share one)
+  assert.equal(otherEngine.ok, true, otherEngine.error);
+  assert.equal(otherEngine.backend, "llama-mm");
+  assert.ok(otherEngine.decodeTokensPerSec!.median > 0);
   assert.equal(ok.cell.threads, 1);
   assert.equal(ok.task, "generate");
   assert.equal(ok.reps, 2);
@@ -55,7 +61,7 @@ test("hearth bench measures the tiny model, records a failing cell, writes a rep
   assert.match(bad.error!, /no model file/);
 
   if (withLlamaBench) {
-    assert.equal(run.llamaBench?.length, 1, "llama-bench runs the measurable cell only");
+    assert.equal(run.llamaBench?.length, 2, "llama-bench runs the measurable cells only");
     const c = run.llamaBench![0];
     assert.equal(c.error, undefined);
     assert.ok(c.theirs.decodeTokensPerSec! > 0 && c.theirs.prefillTokensPerSec! > 0);

@@ -1,0 +1,35 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readWavHeader } from "../../src/backends/media/audio.ts";
+import { endTokenIds, promptText, requestFor, testAudio } from "../../src/bench/workload.ts";
+import { rescaleWords, syntheticPrompt } from "../../src/bench/prompt.ts";
+import { ensureFixture } from "../../fixtures/index.ts";
+
+test("synthetic prompts are seeded; each run starts differently with the same words", () => {
+  assert.equal(syntheticPrompt(50, 7), syntheticPrompt(50, 7));
+  assert.notEqual(syntheticPrompt(50, 7), syntheticPrompt(50, 8));
+  const a = promptText({ words: 40, seed: 1, run: 0 });
+  const b = promptText({ words: 40, seed: 1, run: 1 });
+  assert.notEqual(a.split(" ")[0] + a.split(" ")[1], b.split(" ")[0] + b.split(" ")[1]);
+  assert.deepEqual([...a.split(" ")].sort(), [...b.split(" ")].sort());
+  assert.equal(rescaleWords(100, 150, 75), 50);
+});
+
+test("generation requests forbid the model's end tokens, so every run generates the asked count", async () => {
+  const ids = await endTokenIds({ dir: "", primary: await ensureFixture("tiny"), format: "gguf", type: "llm" });
+  assert.ok(ids.includes(4)); // the tiny fixture's <|im_end|>
+  const r = requestFor({ kind: "generate", text: "hi", genTokens: 8, seed: 3, endTokens: ids });
+  assert.equal(r.task, "complete");
+  if (r.task !== "complete") return;
+  assert.equal(r.sampling?.maxTokens, 8);
+  assert.equal(r.sampling?.temperature, 0);
+  assert.equal(r.sampling?.logitBias?.[4], -Infinity);
+});
+
+test("speech cells get WAV audio of the asked length", () => {
+  const wav = testAudio(2.5, 1);
+  const h = readWavHeader(wav);
+  assert.equal(h.sampleRate, 16000);
+  assert.equal(h.channels, 1);
+  assert.ok(Math.abs(h.dataBytes / 2 / 16000 - 2.5) < 0.001);
+});
