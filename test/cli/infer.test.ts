@@ -125,3 +125,22 @@ test("a reranking model: --query and --document give scores sorted high to low, 
   assert.equal(noQuery.code, 2);
   assert.match(noQuery.stderr, /needs a query/);
 });
+
+test("<think> reasoning goes to stderr between think tags, into the JSON's reasoning, and away with --hide-think", async () => {
+  const tools = await ensureFixture("tools");
+  // the grammar makes the random model write a think block, then an answer
+  const grammar = path.join(dir, "think.gbnf");
+  writeFileSync(grammar, 'root ::= "<think>\\n" [a-z]{3,6} "\\n</think>\\n\\n" [a-z]{2,5}\n');
+  const args = ["infer", tools, "-p", "hi", "-t", "1", "-n", "60", "--temperature", "0", "--grammar", grammar];
+  const j = await runHearth([...args, "--json"], { env });
+  assert.equal(j.code, 0, j.stderr);
+  const turn = jsonLines(j.stdout)[0];
+  assert.match(turn.reasoning, /^[a-z]{3,6}$/);
+  assert.match(turn.output, /^[a-z]{2,5}$/);
+  const shown = await runHearth(args, { env });
+  assert.equal(shown.stdout.trim(), turn.output);
+  assert.ok(shown.stderr.includes(`<think>${turn.reasoning}</think>`), shown.stderr);
+  const hidden = await runHearth([...args, "--hide-think"], { env });
+  assert.equal(hidden.stdout.trim(), turn.output);
+  assert.ok(!hidden.stderr.includes("<think>") && !hidden.stderr.includes(turn.reasoning), hidden.stderr);
+});
