@@ -1,0 +1,129 @@
+// npm run bench:llm -- [--models bench,tiny] [--threads N] [--reps 3] [--prompt 512] [--gen 128] [--json]
+//
+// Decode and prefill speed of the SDK (LLM.complete through the llama engine, node-llama-cpp) against
+// llama.cpp's own llama-bench built from the same llama.cpp revision (scripts/build-llama-bench.sh),
+// same model, same threads, side by side in one run. Runs alternate (llama-bench, SDK, llama-bench,
+// ...) and each side's best run counts, so that load from other processes on a shared machine
+// disturbs the ratio as little as it can. Decode is measured from a short prompt (llama-bench's tg
+// starts from an empty context) with end-of-text tokens forbidden so every run makes `gen` tokens;
+// prefill is a fresh prompt of `prompt` tokens per run (no KV-cache reuse).
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { LLM } from "../src/sdk/LLM.ts";
+import { physicalCores } from "../src/backends/cpuCores.ts";
+import { ensureFixture, type PresetName } from "../fixtures/index.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const llamaBench = path.join(root, ".cache/llama.cpp/build/bin/llama-bench");
+
+const { values } = parseArgs({
+  options: {
+    models: { type: "string", default: "bench,tiny" },
+    threads: { type: "string" },
+    reps: { type: "string", default: "3" },
+    prompt: { type: "string", default: "512" },
+    gen: { type: "string", default: "128" },
+    "tiny-gen": { type: "string", default: "512" },
+    json: { type: "boolean", default: false },
+  },
+});
+const threads = Number(values.threads ?? physicalCores());
+const reps = Number(values.reps);
+const promptTokens = Number(values.prompt);
+
+interface Side { decode: number[]; prefill: number[] }
+interface Row { model: string; threads: number; gen: number; prompt: number; llamaBench?: Side; sdk: Side }
+
+const best = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
+const log = (s: string) => { if (!values.json) process.stderr.write(`${s}\n`); };
+
+async function runLlamaBench(model: string, gen: number): Promise<{ decode: number; prefill: number }> {
+  const { stdout } = await promisify(execFile)(llamaBench, [
+    "-m", model, "-t", String(threads), "-p", String(promptTokens), "-n", String(gen), "-r", "1", "-o", "json",
+  ], { maxBuffer: 1 << 24 });
+  const rows = JSON.parse(stdout) as { n_prompt: number; n_gen: number; avg_ts: number }[];
+  return { prefill: rows.find((r) => r.n_prompt > 0)!.avg_ts, decode: rows.find((r) => r.n_gen > 0)!.avg_ts };
+}
+
+/** A text of about `n` tokens, different for every `seed` from its first token on. */
+async function promptOf(llm: LLM, n: number, seed: number): Promise<string> {
+  const words = ["river", "stone", "lamp", "cloud", "orange", "window", "quiet", "market", "silver", "garden", "train", "paper"];
+  let rnd = seed * 7919 + 1;
+  const next = () => words[(rnd = (rnd * 48271) % 2147483647) % words.length];
+  let text = `${seed}`;
+  while ((await llm.tokenize(text)).length < n - 1) text += ` ${next()}`;
+  return text;
+}
+
+/** Special tokens (end of text and the like) that would end a decode run early. */
+async function forbiddenEnds(llm: LLM): Promise<Record<number, number>> {
+  const bias: Record<number, number> = {};
+  for (const t of ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|eot_id|>"]) {
+    // a SentencePiece tokenizer puts its space token first; the special token is the last id
+    const ids = await llm.tokenize(t);
+    if (ids.length <= 2) bias[ids[ids.length - 1]] = -Infinity;
+  }
+  return bias;
+}
+
+const DECODE_PROMPTS = ["Hello world", "The quick brown fox", "Once upon a time", "In the beginning", "Dear friend"];
+
+async function runSdk(llm: LLM, gen: number, rep: number, bias: Record<number, number>): Promise<{ decode: number; prefill: number }> {
+  // random weights can reach a step where llama.cpp's sampler finds no candidate (node-llama-cpp
+  // then ends the generation): try other short prompts until one runs the full length
+  let d;
+  for (let attempt = 0; ; attempt++) {
+    d = await llm.complete(`${DECODE_PROMPTS[attempt % DECODE_PROMPTS.length]} ${rep}`, { temperature: 0, maxTokens: gen, logitBias: bias }).result;
+    if (d.usage.completionTokens === gen) break;
+    if (attempt >= 2 * DECODE_PROMPTS.length) throw new Error(`decode runs end early (${d.usage.completionTokens} of ${gen} tokens)`);
+  }
+  const p = await llm.complete(await promptOf(llm, promptTokens, rep + 1000), { temperature: 0, maxTokens: 1 }).result;
+  return { decode: d.profile.decodeTokensPerSec ?? NaN, prefill: p.profile.prefillTokensPerSec ?? NaN };
+}
+
+const rows: Row[] = [];
+const haveLlamaBench = existsSync(llamaBench);
+if (!haveLlamaBench) log(`llama-bench is not built (${llamaBench}): run scripts/build-llama-bench.sh; measuring the SDK only`);
+for (const name of values.models!.split(",").map((s) => s.trim()).filter(Boolean) as PresetName[]) {
+  const model = await ensureFixture(name);
+  const gen = Number(name === "tiny" ? values["tiny-gen"] : values.gen);
+  const llm = await LLM.load(model, { backend: "llama", device: "cpu", threads, contextSize: Math.max(1024, promptTokens + gen + 64) });
+  const bias = await forbiddenEnds(llm);
+  await runSdk(llm, Math.min(gen, 16), -1, bias); // warm-up: first-run allocations
+  const row: Row = { model: name, threads, gen, prompt: promptTokens, sdk: { decode: [], prefill: [] } };
+  if (haveLlamaBench) row.llamaBench = { decode: [], prefill: [] };
+  for (let rep = 0; rep < reps; rep++) {
+    if (row.llamaBench) {
+      const lb = await runLlamaBench(model, gen);
+      row.llamaBench.decode.push(lb.decode);
+      row.llamaBench.prefill.push(lb.prefill);
+      log(`${name} rep ${rep + 1}: llama-bench decode ${lb.decode.toFixed(1)} prefill ${lb.prefill.toFixed(1)} tok/s`);
+    }
+    const s = await runSdk(llm, gen, rep, bias);
+    row.sdk.decode.push(s.decode);
+    row.sdk.prefill.push(s.prefill);
+    log(`${name} rep ${rep + 1}: sdk         decode ${s.decode.toFixed(1)} prefill ${s.prefill.toFixed(1)} tok/s`);
+  }
+  await llm.dispose();
+  rows.push(row);
+}
+
+if (values.json) {
+  process.stdout.write(`${JSON.stringify({ threads, reps, rows }, null, 2)}\n`);
+} else {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "-");
+  const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : "-");
+  const lines = [["model", "threads", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio"]];
+  for (const r of rows) {
+    const lbD = best(r.llamaBench?.decode ?? []), lbP = best(r.llamaBench?.prefill ?? []);
+    const sD = best(r.sdk.decode), sP = best(r.sdk.prefill);
+    lines.push([r.model, String(r.threads), f(lbD), f(sD), ratio(sD, lbD), f(lbP), f(sP), ratio(sP, lbP)]);
+  }
+  const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  for (const l of lines) process.stdout.write(`${l.map((c, i) => c.padEnd(widths[i])).join("  ")}\n`);
+  process.stdout.write(`tok/s, best of ${reps} alternating runs each; prefill ${promptTokens} tokens, decode ${rows.map((r) => `${r.gen} (${r.model})`).join(", ")} tokens\n`);
+}
