@@ -12,6 +12,8 @@ export interface TensorInit {
   floats?: Float32Array;
   /** INT64 data */
   ints?: number[];
+  /** FLOAT data kept in a file beside the model (ONNX external data), at this byte offset */
+  external?: { location: string; offset: number; length: number };
 }
 
 export type AttrValue = number | number[] | string | { floats: number[] } | { int: number } | { float: number };
@@ -48,6 +50,14 @@ function tensor(t: TensorInit): Uint8Array {
     parts.push(fieldVarint(2, INT64));
     const raw = new BigInt64Array(t.ints.map((i) => BigInt(i)));
     parts.push(fieldString(8, t.name), fieldBytes(9, new Uint8Array(raw.buffer)));
+  } else if (t.external) {
+    // TensorProto.external_data (13) entries, data_location (14) = EXTERNAL (1)
+    const entry = (k: string, v: string) => fieldMessage(13, [fieldString(1, k), fieldString(2, v)]);
+    parts.push(
+      fieldVarint(2, FLOAT), fieldString(8, t.name),
+      entry("location", t.external.location), entry("offset", String(t.external.offset)), entry("length", String(t.external.length)),
+      fieldVarint(14, 1),
+    );
   } else {
     const f = t.floats ?? new Float32Array(t.dims.reduce((a, b) => a * b, 1));
     parts.push(fieldVarint(2, FLOAT), fieldString(8, t.name), fieldBytes(9, new Uint8Array(f.buffer, f.byteOffset, f.byteLength)));

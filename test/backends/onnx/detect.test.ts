@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import { ensureYoloFixture, YOLO_FIXTURE, CONSTANT_OUTPUT } from "../../../fixtures/yolo.ts";
+import { ensureYoloFixture, ensureYoloExternalDataFixture, YOLO_FIXTURE, CONSTANT_OUTPUT } from "../../../fixtures/yolo.ts";
 import { Detector } from "../../../src/sdk/Detector.ts";
 import { iou } from "../../../src/backends/vision/nms.ts";
 import { readOnnxMetadata } from "../../../src/backends/onnx/metadata.ts";
@@ -83,6 +83,15 @@ test("letterbox mapping and NMS on a known answer: 100 identical anchors give on
     det.box.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 0.5, `box ${det.box} vs ${want}`));
     // a score threshold above every class score leaves nothing
     assert.equal((await d.detect(image, { scoreThreshold: 0.85 })).detections.length, 0);
+  } finally {
+    await d.dispose();
+  }
+});
+
+test("a model with its weights in an external data file loads and detects the same", async () => {
+  const d = await Detector.load(ensureYoloExternalDataFixture(), { threads: 1, device: "cpu" });
+  try {
+    assert.deepEqual((await d.detect(image)).detections, (await detector.detect(image)).detections);
   } finally {
     await d.dispose();
   }
