@@ -52,6 +52,7 @@ export class Diarizer {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
+      isolate: options.isolate,
       extra,
     });
     return new Diarizer(model, { ...model.info, ref });

@@ -55,6 +55,7 @@ export class TTS {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
+      isolate: options.isolate,
     });
     return new TTS(model, { ...model.info, ref });
   }

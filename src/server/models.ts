@@ -406,11 +406,14 @@ export class ModelManager {
       return { asr, info: asr.info, dispose: () => asr.dispose() };
     }
     if (entry.files.type === "tts") {
-      const tts = await TTS.load(entry.files.primary, { threads: load.threads, backend: load.backend, device: load.device });
+      // isolated like the other engines: a crash of the native engine costs one request, not the server
+      const tts = await TTS.load(entry.files.primary, { threads: load.threads, backend: load.backend, device: load.device, isolate: true });
       return { tts, info: tts.info, dispose: () => tts.dispose() };
     }
     if (entry.files.type === "diarize") {
-      const diarizer = await Diarizer.load(entry.files.primary, { embedding: entry.files.extra?.embedding, threads: load.threads, backend: load.backend, device: load.device });
+      const diarizer = await Diarizer.load(entry.files.primary, {
+        embedding: entry.files.extra?.embedding, threads: load.threads, backend: load.backend, device: load.device, isolate: true,
+      });
       return { diarizer, info: diarizer.info, dispose: () => diarizer.dispose() };
     }
     // isolate: the engine runs in a runner process, so a crash costs one request, not the server
