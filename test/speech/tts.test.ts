@@ -153,3 +153,29 @@ test("Kokoro (v0.19 layout): espeak-ng phonemes, voices.bin styles, 24 kHz, spee
     rmSync(broken, { recursive: true, force: true });
   }
 });
+
+test("a voices.bin that does not match the Kokoro model is refused (the engine would exit the process)", async (t) => {
+  const src = ensureKokoroFixture();
+  if (!src) return t.skip("espeak-ng-data is not installed (run scripts/system-deps.sh)");
+  const broken = path.join(dir, "kokoro-bad-voices");
+  cpSync(src, broken, { recursive: true });
+  writeFileSync(path.join(broken, "voices.bin"), new Uint8Array(1000));
+  await assert.rejects(TTS.load(broken), (e: HearthError) => e.code === "unsupported_architecture" && /does not match/.test(e.message));
+});
+
+test("isolated in a runner process: audio chunks cross the process boundary and add up to the result", async () => {
+  const iso = await TTS.load(ensureTtsFixture(), { threads: 1, isolate: true });
+  try {
+    assert.equal(iso.info.settings.isolated, true);
+    assert.notEqual(iso.info.settings.runnerPid, process.pid);
+    const chunks: Float32Array[] = [];
+    const r = await iso.speak("One here. Two there.", { voice: "bruno", onAudio: (c) => chunks.push(c.samples) });
+    assert.equal(chunks.length, 2);
+    assert.ok(chunks.every((c) => c instanceof Float32Array));
+    assert.equal(chunks[0].length + chunks[1].length, r.samples.length);
+    assert.deepEqual(r.samples, (await tts.speak("One here. Two there.", { voice: "bruno" })).samples, "same audio as in-process");
+    await assert.rejects(iso.speak("hi", { voice: "nobody" }), (e: HearthError) => e.code === "bad_input");
+  } finally {
+    await iso.dispose();
+  }
+});

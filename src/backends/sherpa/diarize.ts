@@ -40,7 +40,17 @@ export async function loadDiarizer(
   const embedding = files.extra?.embedding;
   if (!embedding) throw new HearthError("bad_input", "a diarization model needs a speaker embedding model too", { hint: "give its path" });
   needMetadata(files.primary, ["sample_rate", "window_size", "receptive_field_size", "receptive_field_shift", "num_speakers", "powerset_max_classes", "num_classes"], "speaker segmentation model");
-  const em = needMetadata(embedding, ["framework", "output_dim", "sample_rate"], "speaker embedding model");
+  const em = needMetadata(embedding, ["framework"], "speaker embedding model");
+  // the keys each family's loader reads (a missing one makes sherpa-onnx exit)
+  if (em.framework === "nemo") {
+    needMetadata(embedding, ["output_dim", "feat_dim", "sample_rate", "window_size_ms", "window_stride_ms", "language"], "NeMo speaker embedding model");
+  } else if (em.framework === "wespeaker" || em.framework === "3d-speaker") {
+    needMetadata(embedding, ["output_dim", "sample_rate", "normalize_samples", "language"], "speaker embedding model");
+  } else {
+    throw new HearthError("unsupported_architecture", `${embedding} is a ${em.framework} speaker embedding model, which sherpa-onnx does not run`, {
+      hint: "give a WeSpeaker, 3D-Speaker or NeMo model exported for sherpa-onnx",
+    });
+  }
   const settings: DiarizeSettings = {
     threshold: typeof extra?.threshold === "number" ? extra.threshold : DEFAULTS.threshold,
     minDurationOn: typeof extra?.minDurationOn === "number" ? extra.minDurationOn : DEFAULTS.minDurationOn,

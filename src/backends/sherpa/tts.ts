@@ -1,7 +1,7 @@
 // Speech synthesis with sherpa-onnx: VITS (Piper, Coqui, MeloTTS and character models) and Kokoro.
 // Audio streams out a sentence at a time (maxNumSentences 1: sherpa-onnx calls back per batch of
 // sentences), so a long text starts playing before it is all made.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import type { LoadedModel, LoadedModelInfo, ModelFiles, TaskEvent, TaskRequest } from "../types.ts";
 import type { SpeakRequest, SpeakResult } from "../tasks/speech.ts";
 import { HearthError } from "../../errors/HearthError.ts";
@@ -23,14 +23,33 @@ function need(file: string | undefined, what: string, model: string): string {
   return file;
 }
 
+function needMetadata(metadata: Record<string, string>, keys: string[], family: string, model: string) {
+  // sherpa-onnx exits the process when a metadata key it reads is missing: check first
+  const missing = keys.filter((k) => metadata[k] === undefined);
+  if (missing.length) {
+    throw new HearthError("unsupported_architecture", `${model} is not a ${family} model for sherpa-onnx (no ${missing.join(", ")} in its metadata)`, {
+      hint: `give a ${family} model exported for sherpa-onnx`,
+    });
+  }
+}
+
 /** sherpa-onnx's config for the model, checked so the engine never exits the process on it. */
 export function ttsConfig(files: ModelFiles, metadata: Record<string, string>, threads: number): { family: TtsFamily; config: unknown } {
   const x = files.extra ?? {};
   const tokens = need(x.tokens, "tokens.txt", files.primary);
   const common = { numThreads: threads, provider: "cpu", debug: 0 };
   if (x.voices || /^kokoro/i.test(metadata.model_type ?? "")) {
+    needMetadata(metadata, ["sample_rate", "n_speakers", "has_espeak", "style_dim"], "Kokoro", files.primary);
     const voices = need(x.voices, "voices.bin", files.primary);
     const dataDir = need(x.dataDir, "espeak-ng-data/ folder", files.primary);
+    // voices.bin holds n_speakers x style_dim[0] x style_dim[2] floats; another size makes the engine exit
+    const dims = metadata.style_dim.split(",").map(Number);
+    const expected = 4 * Number(metadata.n_speakers) * dims[0] * dims[2];
+    if (dims.length !== 3 || statSync(voices).size !== expected) {
+      throw new HearthError("unsupported_architecture", `${voices} does not match the model (expected ${expected} bytes for style_dim ${metadata.style_dim})`, {
+        hint: "use the voices.bin released with this model",
+      });
+    }
     // multi-lingual Kokoro (v1.0 on, metadata version >= 2) also needs its lexicons and jieba dictionary
     const multiLingual = Number(metadata.version ?? 1) >= 2;
     if (multiLingual) {
@@ -45,6 +64,7 @@ export function ttsConfig(files: ModelFiles, metadata: Record<string, string>, t
       },
     };
   }
+  needMetadata(metadata, ["sample_rate", "n_speakers", "language", "comment"], "VITS", files.primary);
   const characters = metadata.frontend === "characters";
   // Chinese VITS models segment words with jieba; the engine refuses a dictionary for any other model
   const jieba = metadata.jieba === "1";
