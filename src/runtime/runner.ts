@@ -133,7 +133,10 @@ export class RunnerModel implements LoadedModel {
 
   private listen() {
     this.child.on("message", (m: FromRunner) => {
-      if (m.type === "event") this.pending.get(m.id)?.push(m.event);
+      if (m.type === "events") {
+        const p = this.pending.get(m.id);
+        if (p) for (const e of m.events) p.push(e);
+      }
       else if (m.type === "done") this.finish(m.id);
       else if (m.type === "failed") this.finish(m.id, errorFromJSON(m.error));
     });

@@ -3,7 +3,7 @@
 //
 // TEST-ONLY HOOK: HEARTH_TEST_RUNNER_SLOW="<backend>:<ms>" makes runners hosting that engine sleep
 // <ms> before passing on each event: a slowed device for the latency-anomaly and crash tests.
-import type { LoadedModel } from "../backends/types.ts";
+import type { LoadedModel, TaskEvent } from "../backends/types.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { checkedLoad } from "./checkedLoad.ts";
 import { loadEngine } from "./engines.ts";
@@ -22,19 +22,51 @@ function slowMs(): number {
   return name === backendName ? Number(ms) || 0 : 0;
 }
 
+/**
+ * Events go out in batches: whatever an engine produced before the event loop turns is one IPC
+ * message. A slow generation still sends each token at once; a fast one is not throttled by one
+ * message (serialize, syscall, wake the parent) per token.
+ */
+function batcher(id: number) {
+  let buffer: TaskEvent[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (buffer.length === 0) return;
+    send({ type: "events", id, events: buffer });
+    buffer = [];
+  };
+  return {
+    push(e: TaskEvent) {
+      buffer.push(e);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}
+
 async function run(id: number, request: Extract<ToRunner, { type: "run" }>["request"]) {
   const ac = new AbortController();
   running.set(id, ac);
   const delay = slowMs();
+  const out = batcher(id);
   try {
     if (!model) throw new Error("no model loaded in this runner");
     for await (const event of model.run(request, ac.signal)) {
-      if (delay) await new Promise((r) => setTimeout(r, delay));
+      if (delay) {
+        await new Promise((r) => setTimeout(r, delay));
+        out.flush();
+      }
       if (ac.signal.aborted) throw new HearthError("aborted", "the request was aborted");
-      send({ type: "event", id, event });
+      out.push(event);
     }
+    out.flush();
     send({ type: "done", id });
   } catch (e) {
+    out.flush();
     send({ type: "failed", id, error: toWireError(e) });
   } finally {
     running.delete(id);

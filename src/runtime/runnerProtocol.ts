@@ -19,7 +19,8 @@ export type FromRunner =
   | { type: "loaded"; info: LoadedModelInfo }
   | { type: "loadFailed"; error: WireError }
   | { type: "probes"; probes: DeviceProbe[] }
-  | { type: "event"; id: number; event: TaskEvent }
+  /** events produced since the last message, in order (batched: one IPC message per turn of the event loop, not per token) */
+  | { type: "events"; id: number; events: TaskEvent[] }
   | { type: "done"; id: number }
   | { type: "failed"; id: number; error: WireError }
   | { type: "disposed" };
