@@ -10,3 +10,4 @@ export { OCR, type OCRLoadOptions, type ReadOptions, type OcrResult, type OcrLin
 export { Detector, type DetectorLoadOptions, type DetectOptions, type DetectResult, type Detection } from "./sdk/Detector.ts";
 export { HearthError, type ErrorCode } from "./errors/HearthError.ts";
 export { pullModel, listRemoteQuants, listModels, removeModel, cleanStore, resolveModel, describeModel, ALIASES, type PullOptions, type PullEvent, type PullResult, type InstalledModel, type ModelDescription, type Manifest } from "./store/index.ts";
+export { runtimeEvents, fallbackHistory, type FallbackEvent, type RunnerExitEvent } from "./runtime/events.ts";
