@@ -111,6 +111,7 @@ export class ModelManager {
   private readonly preloads: string[] = [];
   private readonly preloadFailures = new Map<string, string>();
   private pendingPreloads = 0;
+  private loadChain: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly options: ModelManagerOptions = {}) {
@@ -138,9 +139,9 @@ export class ModelManager {
   }
 
   /** Loads every registered model in the background; /health says "loading" until they are in. */
-  preload(): Promise<void> {
-    const jobs = this.preloads.map(async (ref) => {
-      this.pendingPreloads++;
+  async preload(): Promise<void> {
+    this.pendingPreloads = this.preloads.length;
+    for (const ref of this.preloads) {
       try {
         const lease = await this.acquire(ref);
         lease.release();
@@ -151,8 +152,7 @@ export class ModelManager {
       } finally {
         this.pendingPreloads--;
       }
-    });
-    return Promise.all(jobs).then(() => undefined);
+    }
   }
 
   /** The names the server was started with. */
@@ -373,7 +373,14 @@ export class ModelManager {
     }
   }
 
-  private async load(entry: Entry): Promise<Resident> {
+  private load(entry: Entry): Promise<Resident> {
+    // one load at a time: loads compete for memory and cores, and the budget is judged model by model
+    const job = this.loadChain.then(() => this.loadNow(entry));
+    this.loadChain = job.then(() => undefined, () => undefined);
+    return job;
+  }
+
+  private async loadNow(entry: Entry): Promise<Resident> {
     const t0 = performance.now();
     try {
       await this.makeRoom(entry);
@@ -425,7 +432,8 @@ export class ModelManager {
   /** Unloads idle models, least recently used first, until this one fits the budget and the count. */
   private async makeRoom(entry: Entry): Promise<void> {
     for (;;) {
-      const others = [...this.entries.values()].filter((e) => e !== entry && e.state !== "unloading");
+      // loads run one at a time, so every other entry is resident or still waiting its turn
+      const others = [...this.entries.values()].filter((e) => e !== entry && e.state === "ready");
       const used = others.reduce((s, e) => s + (e.resident?.info.memoryBytes ?? e.estimateBytes), 0);
       if (used + entry.estimateBytes <= this.budget && others.length < this.maxLoaded) return;
       const idle = others.filter((e) => e.state === "ready" && e.slots.idle).sort((a, b) => a.lastUsed - b.lastUsed);
