@@ -36,7 +36,7 @@ export async function runDiarizeInfer(model: string, options: DiarizeInferOption
     const rtf = r.profile.realTimeFactor ?? 0;
     out(pc.dim(
       `${r.segments.length} turns, ${speakers} speaker${speakers === 1 ? "" : "s"}, in ${(r.profile.totalMs / 1000).toFixed(2)} s, ` +
-      `real-time factor ${rtf.toFixed(4)} (${rtf ? (1 / rtf).toFixed(0) : "-"}x real time), ${r.profile.device}`,
+      `real-time factor ${rtf >= 0.01 ? rtf.toFixed(3) : rtf.toPrecision(2)} (${rtf ? (1 / rtf).toFixed(0) : "-"}x real time), ${r.profile.device}`,
     ));
   } finally {
     await d.dispose();
