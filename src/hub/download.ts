@@ -1,5 +1,7 @@
 // Downloads one file into a partial file with HTTP Range resume, then checks it against the hub's
-// hash (LFS sha256, or the git blob sha1 for small files) before moving it into place. A cut
+// hash (LFS sha256, or the git blob sha1 for small files) before moving it into place. The hash is
+// computed as the bytes arrive (after reading back what a resume starts from), so verifying a
+// multi-gigabyte file costs no second pass over the disk. A cut
 // connection resumes from the bytes already on disk; a file whose hash is wrong is fetched again
 // from the start; an abort leaves the partial file for the next run.
 import { createHash } from "node:crypto";
@@ -39,12 +41,36 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
-/** sha256 (hex) of a file, or the git blob sha1 when `git` is set. */
-export async function hashFile(file: string, kind: "sha256" | "git"): Promise<string> {
-  const h = createHash(kind === "git" ? "sha1" : "sha256");
-  if (kind === "git") h.update(`blob ${statSync(file).size}\0`);
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest("hex");
+/** The running hash of the bytes in the partial file. */
+class PartialHash {
+  private h = createHash("sha256");
+  bytes = 0;
+  constructor(private readonly t: DownloadTarget) {
+    this.reset();
+  }
+  get wanted(): boolean {
+    return !!(this.t.sha256 || this.t.gitOid);
+  }
+  reset(): void {
+    this.h = createHash(this.t.sha256 ? "sha256" : "sha1");
+    if (!this.t.sha256 && this.t.gitOid) this.h.update(`blob ${this.t.size}\0`);
+    this.bytes = 0;
+  }
+  update(chunk: Uint8Array): void {
+    this.h.update(chunk);
+    this.bytes += chunk.byteLength;
+  }
+  /** Re-reads the partial file when the running hash does not cover exactly its bytes. */
+  async syncWith(file: string): Promise<void> {
+    const size = sizeOf(file);
+    if (size === this.bytes) return;
+    this.reset();
+    if (size > 0) for await (const chunk of createReadStream(file)) this.update(chunk as Buffer);
+  }
+  matches(): boolean {
+    if (!this.wanted) return true;
+    return this.h.digest("hex") === (this.t.sha256 ?? this.t.gitOid)!.toLowerCase();
+  }
 }
 
 function sizeOf(file: string): number {
@@ -57,6 +83,7 @@ export async function downloadVerified(t: DownloadTarget, o: DownloadOptions): P
   const initial = sizeOf(t.partial);
   let fetched = 0;
   let failures = 0;
+  const hash = new PartialHash(t);
   for (;;) {
     if (o.signal?.aborted) throw abortError();
     let have = sizeOf(t.partial);
@@ -65,10 +92,17 @@ export async function downloadVerified(t: DownloadTarget, o: DownloadOptions): P
       o.onBytes?.(-have);
       have = 0;
     }
+    if (hash.wanted) await hash.syncWith(t.partial);
     if (have < t.size) {
       const progressBefore = fetched;
       try {
-        await fetchRange(t, o, have, (n) => (fetched += n));
+        await fetchRange(t, o, have, {
+          restart: () => hash.reset(),
+          chunk: (c) => {
+            fetched += c.byteLength;
+            if (hash.wanted) hash.update(c);
+          },
+        });
       } catch (e) {
         if (e instanceof HearthError && (e.code === "aborted" || e.code === "model_not_found" || e.code === "unauthorized")) throw e;
         if (o.signal?.aborted) throw abortError();
@@ -86,9 +120,11 @@ export async function downloadVerified(t: DownloadTarget, o: DownloadOptions): P
       }
       if (sizeOf(t.partial) < t.size) continue; // the server ended early: resume
     }
-    if (await matches(t)) break;
+    if (hash.wanted) await hash.syncWith(t.partial);
+    if (sizeOf(t.partial) === t.size && hash.matches()) break;
     const bad = sizeOf(t.partial);
     unlinkSync(t.partial);
+    hash.reset();
     o.onBytes?.(-bad);
     if (++failures >= attempts) {
       throw new HearthError("checksum_mismatch", `${path.basename(t.dest)} failed its checksum ${failures} times`, {
@@ -102,20 +138,21 @@ export async function downloadVerified(t: DownloadTarget, o: DownloadOptions): P
   return { fetched, resumedFrom: Math.min(initial, t.size) };
 }
 
-async function matches(t: DownloadTarget): Promise<boolean> {
-  if (t.sha256) return (await hashFile(t.partial, "sha256")) === t.sha256.toLowerCase();
-  if (t.gitOid) return (await hashFile(t.partial, "git")) === t.gitOid.toLowerCase();
-  return sizeOf(t.partial) === t.size;
-}
-
 function reason(e: unknown): string {
   if (e instanceof HearthError) return e.message;
   if (e instanceof Error) return e.cause instanceof Error ? `${e.message} (${e.cause.message})` : e.message;
   return String(e);
 }
 
-/** Appends bytes from `from` on to the partial file, counting them as they arrive (a cut keeps them). */
-async function fetchRange(t: DownloadTarget, o: DownloadOptions, from: number, count: (n: number) => void): Promise<void> {
+interface ChunkSink {
+  /** the server sends the file from its start: the partial is being overwritten */
+  restart(): void;
+  /** a chunk written to the partial file */
+  chunk(c: Uint8Array): void;
+}
+
+/** Appends bytes from `from` on to the partial file, reporting each chunk once written (a cut keeps them). */
+async function fetchRange(t: DownloadTarget, o: DownloadOptions, from: number, sink: ChunkSink): Promise<void> {
   const headers: Record<string, string> = { ...o.headers, "Accept-Encoding": "identity" };
   if (from > 0) headers.Range = `bytes=${from}-`;
   const res = await o.fetch(t.url, { headers, signal: o.signal });
@@ -130,15 +167,16 @@ async function fetchRange(t: DownloadTarget, o: DownloadOptions, from: number, c
   }
   if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
   const append = from > 0 && res.status === 206;
-  if (from > 0 && !append) {
+  if (!append) {
+    sink.restart();
     // the server ignored Range and sends the whole file
-    o.onBytes?.(-from);
+    if (from > 0) o.onBytes?.(-from);
   }
   const out = createWriteStream(t.partial, { flags: append ? "a" : "w" });
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       if (!out.write(chunk)) await once(out, "drain");
-      count(chunk.byteLength);
+      sink.chunk(chunk);
       o.onBytes?.(chunk.byteLength);
     }
   } catch (e) {
