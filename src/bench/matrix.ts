@@ -83,6 +83,20 @@ export function cellLabel(c: BenchCell, all: BenchCell[] = [c]): string {
   return parts.join(" ");
 }
 
+/**
+ * Quant variants as models: `org/repo` with quants Q8_0,Q4_K_M gives `org/repo:Q8_0`, `org/repo:Q4_K_M`.
+ * A path or a name that already names a quant is kept as it is.
+ */
+export function withQuants(models: string[], quants: string[]): string[] {
+  if (quants.length === 0) return models;
+  return models.flatMap((m) => (isStoreName(m) && !m.slice(m.indexOf("/")).includes(":") ? quants.map((q) => `${m}:${q}`) : [m]));
+}
+
+/** `org/repo[:QUANT]`, not a path */
+export function isStoreName(ref: string): boolean {
+  return !/^[./~]/.test(ref) && !/\.(gguf|onnx|bin)$/i.test(ref) && ref.includes("/");
+}
+
 /** Parses a repeatable, comma-separated option into a list ("1,2" "4" -> ["1","2","4"]). */
 export function splitList(values: string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);

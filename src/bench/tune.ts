@@ -82,19 +82,20 @@ export async function tune(model: string, options: TuneOptions = {}, onTrial: (t
   const device: DeviceKind = options.device ?? (nvidiaGpus().length ? "gpu" : "cpu");
   const modelSha256 = files.sha256 ?? (await cachedSha256(files.primary, home));
   const keys = await deviceKeys(device, home);
+  const workload = { promptTokens: options.promptTokens ?? 128, genTokens: options.genTokens ?? 32, reps: options.reps ?? 2 };
   if (!options.force) {
     for (const key of keys) {
       const stored = readProfile(modelSha256, key, home);
-      if (stored && (!options.backend || stored.backend === options.backend)) {
+      // "nothing changed": same file (hash), device, engine asked for, and tuning workload
+      const sameWorkload = !stored?.workload || (stored.workload.promptTokens === workload.promptTokens && stored.workload.genTokens === workload.genTokens);
+      if (stored && sameWorkload && (!options.backend || stored.backend === options.backend)) {
         return { reused: true, profile: stored, file: profileFile(modelSha256, key, home), trials: [] };
       }
     }
   }
   const settings: BenchSettings = {
     ...DEFAULT_SETTINGS,
-    promptTokens: options.promptTokens ?? 128,
-    genTokens: options.genTokens ?? 32,
-    reps: options.reps ?? 2,
+    ...workload,
     warmup: 1,
     seed: options.seed ?? DEFAULT_SETTINGS.seed,
     isolate: options.isolate ?? true,

@@ -85,6 +85,9 @@ test("a bad option or value is one line and exit 2", async () => {
   const kv = await runHearth(["bench", "x.gguf", "--kv-type", "f16,q3"], { env });
   assert.equal(kv.code, 2);
   assert.match(kv.stderr, /--kv-type got "q3"/);
+  const quant = await runHearth(["bench", "x.gguf", "--quant", "Q8_0"], { env });
+  assert.equal(quant.code, 2);
+  assert.match(quant.stderr, /--quant applies to store names/);
   const lb = await runHearth(["bench", "x.gguf", "--compare-llama-bench", path.join(home, "no-llama-bench")], { env });
   assert.equal(lb.code, 2);
   assert.match(lb.stderr, /no llama-bench at/);

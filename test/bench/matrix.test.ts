@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cellLabel, expandMatrix, splitList } from "../../src/bench/matrix.ts";
+import { cellLabel, expandMatrix, splitList, withQuants } from "../../src/bench/matrix.ts";
 
 test("the matrix is the product of the axes given, in order", () => {
   const cells = expandMatrix({ models: ["a.gguf", "b.gguf"], threads: [1, 2], batchSizes: [128, 512] });
@@ -33,4 +33,9 @@ test("labels name what varies", () => {
 test("list options split on commas and repeat", () => {
   assert.deepEqual(splitList(["1,2", " 4 ", ""]), ["1", "2", "4"]);
   assert.deepEqual(splitList(undefined), []);
+});
+
+test("quant variants multiply store names only", () => {
+  assert.deepEqual(withQuants(["org/m", "./x.gguf", "org/n:Q8_0"], ["Q8_0", "Q4_K_M"]), ["org/m:Q8_0", "org/m:Q4_K_M", "./x.gguf", "org/n:Q8_0"]);
+  assert.deepEqual(withQuants(["org/m"], []), ["org/m"]);
 });

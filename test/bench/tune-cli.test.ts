@@ -50,10 +50,15 @@ test("hearth tune searches the settings on the tiny model, stores the best, and 
   assert.equal(b.trials, undefined);
   assert.deepEqual(b.profile, p);
 
-  const text = await runHearth(["tune", tiny], { env });
+  const text = await runHearth(["tune", tiny, "-p", "16", "-n", "4"], { env });
   assert.equal(text.code, 0);
   assert.match(text.stdout, /using the profile measured .* --force/);
   assert.match(text.stdout, /best on cpu:.* threads=\d+/);
+
+  // the planner uses what tune measured
+  const plan = await runHearth(["plan", tiny, "--json"], { env });
+  assert.equal(plan.code, 0, plan.stderr);
+  assert.match(plan.stdout, /"measured": true/);
 });
 
 test("tune: a missing model and a bad value fail in one line", async () => {

@@ -10,7 +10,7 @@ import { printJson, printTable, formatBytes } from "../output.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import type { DeviceKind, LoadOptions } from "../../backends/types.ts";
 import { physicalCores } from "../../backends/cpuCores.ts";
-import { splitList, type MatrixAxes, expandMatrix } from "../../bench/matrix.ts";
+import { isStoreName, splitList, withQuants, type MatrixAxes, expandMatrix } from "../../bench/matrix.ts";
 import { runBench, type BenchProgress } from "../../bench/runBench.ts";
 import { DEFAULT_SETTINGS, type BenchRun, type BenchSettings } from "../../bench/types.ts";
 import { renderReport } from "../../bench/report.ts";
@@ -20,6 +20,7 @@ import type { Summary } from "../../bench/stats.ts";
 
 interface BenchFlags {
   backend?: string[];
+  quant?: string[];
   device?: string[];
   threads?: string[];
   batchSize?: string[];
@@ -66,8 +67,12 @@ function choices<T extends string>(option: string, values: string[] | undefined,
 export function axesFrom(models: string[], f: BenchFlags): MatrixAxes {
   const fa = choices("--flash-attn", f.flashAttn, ["on", "off"] as const);
   const layers = splitList(f.gpuLayers).map((v) => (v === "max" ? ("max" as const) : int("--gpu-layers", v, 0)));
+  const quants = splitList(f.quant);
+  if (quants.length && !models.some(isStoreName)) {
+    throw new HearthError("bad_input", "--quant applies to store names (org/repo), and none was given", { hint: "give org/repo names, or the quant files' paths as models" });
+  }
   return {
-    models,
+    models: withQuants(models, quants),
     backends: splitList(f.backend).length ? splitList(f.backend) : undefined,
     // the machine's defaults: CPU, plus the GPU where there is one; threads = physical cores
     devices: choices<DeviceKind>("--device", f.device, ["cpu", "gpu", "npu"]) ?? (nvidiaGpus().length ? ["cpu", "gpu"] : ["cpu"]),
@@ -167,6 +172,7 @@ export default {
       .description("measure models on this machine: a matrix of models x engines/devices x threads x batch/context, with median/p95 speed, memory and errors")
       .argument("<model...>", "models to measure: paths or store names (quant variants are separate models)")
       .option("--backend <names>", "engines to compare (comma-separated or repeated); default: the one hearth picks", collect)
+      .option("-q, --quant <list>", "quant variants of store models, e.g. Q8_0,Q4_K_M (org/repo becomes org/repo:Q8_0, ...)", collect)
       .option("--device <kinds>", "cpu, gpu, npu (comma-separated or repeated); default: cpu, and gpu where there is one", collect)
       .option("-t, --threads <list>", `thread counts, e.g. 1,2 (default: physical cores, ${physicalCores()})`, collect)
       .option("-b, --batch-size <list>", "batch sizes (default: the engine's)", collect)
