@@ -81,24 +81,33 @@ export class TTS {
     return result;
   }
 
-  /** Chunks of audio as they are made; the chunks add up to `result.samples`. */
+  /**
+   * Chunks of audio as they are made; the chunks add up to `result.samples`. Leaving the loop early
+   * stops the synthesis (and `result` rejects with code "aborted").
+   */
   stream(text: string, options: Omit<SpeakOptions, "onAudio"> = {}): SpeechStream {
     const queue: AudioChunk[] = [];
     let wake: (() => void) | undefined;
     let done = false;
-    const result = this.speak(text, { ...options, onAudio: (c) => { queue.push(c); wake?.(); } });
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    const result = this.speak(text, { ...options, signal, onAudio: (c) => { queue.push(c); wake?.(); } });
     result.then(() => { done = true; wake?.(); }, () => { done = true; wake?.(); });
     return {
       result,
       async *[Symbol.asyncIterator]() {
-        for (;;) {
+        try {
+          for (;;) {
+            while (queue.length) yield queue.shift()!;
+            if (done) break;
+            await new Promise<void>((r) => (wake = r));
+            wake = undefined;
+          }
           while (queue.length) yield queue.shift()!;
-          if (done) break;
-          await new Promise<void>((r) => (wake = r));
-          wake = undefined;
+          await result; // rethrows a failure
+        } finally {
+          if (!done) stop.abort();
         }
-        while (queue.length) yield queue.shift()!;
-        await result; // rethrows a failure
       },
     };
   }

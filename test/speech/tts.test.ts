@@ -179,3 +179,16 @@ test("isolated in a runner process: audio chunks cross the process boundary and 
     await iso.dispose();
   }
 });
+
+test("leaving a stream early stops the synthesis: result rejects with aborted, the model goes on", async () => {
+  const stream = tts.stream("First part. Second part. Third part. Fourth part. Fifth part.");
+  let chunks = 0;
+  for await (const c of stream) {
+    assert.ok(c.samples.length > 0);
+    chunks++;
+    break;
+  }
+  assert.equal(chunks, 1);
+  await assert.rejects(stream.result, (e: HearthError) => e.code === "aborted");
+  assert.ok((await tts.speak("Still fine.")).samples.length > 0);
+});
