@@ -144,3 +144,40 @@ test("<think> reasoning goes to stderr between think tags, into the JSON's reaso
   assert.equal(hidden.stdout.trim(), turn.output);
   assert.ok(!hidden.stderr.includes("<think>") && !hidden.stderr.includes(turn.reasoning), hidden.stderr);
 });
+
+test("with --mmproj, an image path typed in a prompt becomes an image input", async () => {
+  const { ensureVlmFixture } = await import("../../fixtures/mmproj.ts");
+  const { solidPng } = await import("../multimodal/images.ts");
+  const fx = await ensureVlmFixture();
+  const png = path.join(dir, "red square.png");
+  writeFileSync(png, await solidPng(64, 64));
+  const args = ["infer", fx.model, "--mmproj", fx.mmproj, "-t", "1", "-n", "4", "-c", "512", "--temperature", "0", "--json"];
+  const r = await runHearth([...args, "-p", `describe '${png}'`, "-p", "describe"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  // llama.node's native [INFO] lines land on stdout too (the llama-mm backend does not silence
+  // them yet); the turns are the JSON lines
+  const [withImage, followUp] = r.stdout.split("\n").filter((l) => l.startsWith('{"input"')).map((l) => JSON.parse(l));
+  assert.equal(withImage.input, `describe '${png}'`);
+  assert.equal(withImage.error, null);
+  const plain = await runHearth([...args, "-p", "describe"], { env });
+  const [alone] = plain.stdout.split("\n").filter((l) => l.startsWith('{"input"')).map((l) => JSON.parse(l));
+  // the image's tokens are in the prompt (and stay in the history of the next turn)
+  assert.ok(withImage.usage.prompt_tokens > alone.usage.prompt_tokens, `${withImage.usage.prompt_tokens} vs ${alone.usage.prompt_tokens}`);
+  assert.ok(followUp.usage.prompt_tokens > withImage.usage.prompt_tokens + alone.usage.prompt_tokens - 10);
+  const missing = await runHearth(["infer", fx.model, "--mmproj", path.join(dir, "none.gguf"), "-p", "hi"], { env });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no mmproj file at/);
+});
+
+test("a speech model (whisper.cpp .bin) goes to transcription: -i names the audio, without it the error says so", async () => {
+  // transcription itself is tested in test/multimodal/cli-media.test.ts; decoding is slow on 2 cores
+  const { ensureWhisperFixture } = await import("../../fixtures/whisperGgml.ts");
+  const model = await ensureWhisperFixture();
+  const none = await runHearth(["infer", model], { env });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /no audio to transcribe \(give one with -i FILE\)/);
+  const missing = await runHearth(["infer", model, "-t", "1", "-i", path.join(dir, "absent.wav")], { env });
+  assert.notEqual(missing.code, 0);
+  // (whisper.cpp logs its model load on stderr before hearth's own line)
+  assert.match(missing.stderr, /error: no such file: .*absent\.wav/);
+});

@@ -5,7 +5,7 @@ import { VLM } from "../../sdk/VLM.ts";
 import type { ChatMessage } from "../../backends/tasks/text.ts";
 import type { GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo } from "../../sdk/types.ts";
 import type { ConversationMessage } from "./conversation.ts";
-import { extractMediaPaths } from "./media.ts";
+import { extractMediaPaths, type MediaReference } from "./media.ts";
 
 export interface ChatModel {
   readonly info: ModelHandleInfo;
@@ -14,6 +14,8 @@ export interface ChatModel {
   chat(messages: ConversationMessage[], options: GenerateOptions): GenerationStream;
   /** A typed line as message content: media paths become parts on a multimodal model. */
   userContent(text: string): ConversationMessage["content"];
+  /** The media files a typed line names (always none for a text model). */
+  mediaIn(text: string): MediaReference[];
   dispose(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function openChatModel(ref: string, options: LoadModelOptions & { m
         const e = extractMediaPaths(text);
         return e.media.length > 0 ? e.parts : text;
       },
+      mediaIn: (text) => extractMediaPaths(text).media,
       dispose: () => vlm.dispose(),
     };
   }
@@ -39,6 +42,7 @@ export async function openChatModel(ref: string, options: LoadModelOptions & { m
     // a text model's conversation holds only strings (userContent never makes parts)
     chat: (messages, o) => llm.chat(messages as ChatMessage[], o),
     userContent: (text) => text,
+    mediaIn: () => [],
     dispose: () => llm.dispose(),
   };
 }

@@ -1,5 +1,6 @@
 // The interactive chat of `hearth infer` on a terminal: streamed answers, multi-turn history,
 // slash commands, input history across sessions, bracketed paste, Ctrl-C to stop an answer.
+import path from "node:path";
 import readline from "node:readline";
 import pc from "picocolors";
 import { isHearthError } from "../../errors/HearthError.ts";
@@ -104,6 +105,8 @@ export async function runRepl(model: ChatModel, o: ReplOptions): Promise<void> {
         if (!runCommand(text, conversation, say)) break;
         continue;
       }
+      const media = model.mediaIn(text);
+      if (media.length > 0) say(pc.dim(`(${media.map((m) => `${m.kind} ${path.basename(m.path)}`).join(", ")})`));
       const controller = new AbortController();
       input.busy = true;
       input.onInterrupt = () => {
