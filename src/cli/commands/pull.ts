@@ -14,14 +14,19 @@ interface PullFlags {
   json?: boolean;
 }
 
-/** Renders pull events for people: a bar on a TTY, a line every few seconds otherwise. */
-function progressPrinter(json: boolean) {
+/**
+ * Renders pull events for people: a bar on a TTY, a line every few seconds otherwise (on stderr, so
+ * stdout stays the command's result). Other verbs that pull on demand (resolveModel's onProgress)
+ * can use it too.
+ */
+export function progressPrinter(json = false) {
   const tty = !json && process.stderr.isTTY;
   let bar: cliProgress.SingleBar | undefined;
   let lastLine = 0;
   let lastPct = -1;
   let startAt = Date.now();
   let startBytes = 0;
+  let lastDone = 0;
   const line = (s: string) => {
     bar?.stop();
     process.stderr.write(`${s}\n`);
@@ -36,7 +41,8 @@ function progressPrinter(json: boolean) {
         case "waiting":
         case "retry":
           line(e.message);
-          if (bar) bar.start(bar.getTotal(), 0);
+          // the message went above the bar; draw the bar again where it was
+          if (bar) bar.start(bar.getTotal(), lastDone, { done: formatBytes(lastDone), size: formatBytes(bar.getTotal()), speed: "-" });
           break;
         case "start":
           if (e.resumedBytes > 0) line(`resuming: ${formatBytes(e.resumedBytes)} already downloaded`);
@@ -49,8 +55,10 @@ function progressPrinter(json: boolean) {
           }
           startAt = Date.now();
           startBytes = e.resumedBytes;
+          lastDone = e.resumedBytes;
           break;
         case "progress": {
+          lastDone = e.doneBytes;
           const secs = (Date.now() - startAt) / 1000;
           const speed = secs > 0 ? (e.doneBytes - startBytes) / secs : 0;
           if (bar) {
