@@ -17,7 +17,7 @@ import { HearthError, isHearthError } from "../errors/HearthError.ts";
 import type { BenchCell } from "./matrix.ts";
 import type { BenchSettings, CellResult } from "./types.ts";
 import { summarize } from "./stats.ts";
-import { currentRss, peakRss, GpuMemorySampler } from "./memory.ts";
+import { currentRss, peakRss, resetPeakRss, GpuMemorySampler } from "./memory.ts";
 import { endTokenIds, promptText, requestFor, testAudio, testImage, workloadKind, type WorkloadInput } from "./workload.ts";
 import { rescaleWords } from "./prompt.ts";
 
@@ -128,6 +128,7 @@ export async function measureCell(
     const files = filesFor(await benchModelFiles(cell.model, { pull: false }), cell.backend);
     const kind = workloadKind(files);
     out.task = kind;
+    resetPeakRss();
     out.baselineRssBytes = currentRss();
     gpu.start();
     onProgress({ phase: "load" });

@@ -2,7 +2,7 @@
 // mark, VmHWM, so short peaks between samples are not missed) and, on NVIDIA GPUs, device memory
 // sampled from nvidia-smi.
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { nvidiaGpus } from "./machine.ts";
 
 function statusField(pid: number, field: string): number | undefined {
@@ -11,6 +11,20 @@ function statusField(pid: number, field: string): number | undefined {
     return m ? Number(m[1]) * 1024 : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Resets this process's peak-RSS mark (Linux: writing 5 to /proc/self/clear_refs), so a later
+ * peakRss() measures from now: cells measured one after another in one process each get their own
+ * peak. Returns false where the kernel does not allow it (the peak then spans the process's life).
+ */
+export function resetPeakRss(): boolean {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -68,6 +68,16 @@ function charts(run: BenchRun): ChartSpec[] {
     speedChart("latency", "End-to-end latency per cell", "ms", c, (x) => x.latencyMs, true),
     speedChart("rtf", "Real-time factor per cell (lower is faster)", "processing time / audio time", c, (x) => x.realTimeFactor, true),
   ].filter((x): x is ChartSpec => !!x);
+  const lb = (run.llamaBench ?? []).filter((r) => r.decodeRatio !== undefined || r.prefillRatio !== undefined);
+  if (lb.length) {
+    out.push({
+      id: "llamabench", title: "hearth / llama-bench speed ratio per cell (1 = as fast)", xLabel: "cell", yLabel: "ours / theirs",
+      labels: lb.map((r) => r.label),
+      medianLabel: "decode",
+      median: lb.map((r) => (r.decodeRatio === undefined ? null : +r.decodeRatio.toFixed(3))),
+      extra: [{ label: "prefill", data: lb.map((r) => (r.prefillRatio === undefined ? null : +r.prefillRatio.toFixed(3))) }],
+    });
+  }
   const withMem = c.filter((x) => x.peakRssBytes !== undefined);
   if (withMem.length) {
     out.push({

@@ -28,6 +28,10 @@ test("the report is one self-contained file whose charts render in Chromium, tit
     hearth: "test", startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:01:00Z",
     machine: describeMachine(), settings: { ...DEFAULT_SETTINGS, reps: 3 },
     cells: [cell("t1", 1, [20, 22, 18]), cell("t2 </script>", 2, [35, 37, 30]), cell("t4", 4, [], false)],
+    llamaBench: [
+      { label: "t1", ours: { decodeTokensPerSec: 20, prefillTokensPerSec: 160 }, theirs: { decodeTokensPerSec: 25, prefillTokensPerSec: 200 }, decodeRatio: 0.8, prefillRatio: 0.8 },
+      { label: "t2 </script>", ours: {}, theirs: {}, error: "llama-bench failed" },
+    ],
   };
   const html = renderReport(run);
   // no network: no external scripts, styles or fonts
@@ -37,7 +41,8 @@ test("the report is one self-contained file whose charts render in Chromium, tit
   writeFileSync(file, html);
   const dom = await chromiumDom(file);
   const figs = chartFigures(dom);
-  assert.deepEqual([...figs.keys()], ["decode", "prefill", "ttft", "latency", "memory"]);
+  assert.deepEqual([...figs.keys()], ["decode", "prefill", "ttft", "latency", "llamabench", "memory"]);
+  assert.equal(figs.get("llamabench")!["data-datasets"], "decode|prefill");
   assert.equal(figs.get("decode")!["data-chart-title"], "Decode speed per cell");
   assert.equal(figs.get("decode")!["data-y-title"], "tokens/s");
   assert.equal(figs.get("decode")!["data-x-title"], "cell");
@@ -45,7 +50,8 @@ test("the report is one self-contained file whose charts render in Chromium, tit
   assert.equal(figs.get("ttft")!["data-datasets"], "median|min to p95");
   assert.equal(figs.get("memory")!["data-y-title"], "MB");
   for (const [id, f] of figs) assert.ok(Number(f["data-painted-pixels"]) > 1000, `chart ${id} painted nothing`);
-  assert.match(dom, /data-charts-ready="5"/);
+  assert.match(dom, /data-charts-ready="6"/);
+  assert.match(dom, /0\.80 <small>\(20 \/ 25\)/);
   // the machine, the settings, the failed cell's error (escaped) are in the page
   assert.match(dom, new RegExp(describeMachine().cpu.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
   assert.match(dom, /"reps": 3/);
