@@ -242,8 +242,11 @@ export function plan(input: PlanInput): Plan {
 
   const chosen = candidates[0];
   if (!chosen.usable && !forcedDevice) {
-    throw new HearthError("insufficient_memory", `no device here can run ${model.primary}: ${chosen.reasons.join("; ")}`, {
-      hint: "choose a smaller quantization of the model",
+    // too big for a device that exists is the fact to tell; else why no engine works here
+    const tooBig = candidates.find((c) => c.fit === "none");
+    const memory = tooBig !== undefined;
+    throw new HearthError(memory ? "insufficient_memory" : "backend_unavailable", `no device here can run ${model.primary}: ${(tooBig ?? chosen).reasons.join("; ")}`, {
+      hint: memory ? "choose a smaller quantization of the model" : "run `hearth devices` to see which engines work here",
     });
   }
   // the chain: the chosen one, then every other usable candidate (a remembered failure is tried last)

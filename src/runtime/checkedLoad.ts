@@ -1,12 +1,14 @@
 // Loading through an engine after asking its own probe whether the device is really usable:
 // some engines (whisper.cpp) silently run on the CPU when asked for a GPU that is not there,
-// which would make a plan's "gpu" a lie.
-import type { LoadedModel, LoadOptions, ModelFiles } from "../backends/types.ts";
+// which would make a plan's "gpu" a lie. The probe normally arrives from the machine description
+// (run in a child process, cached); probing here happens only when none was made, because an
+// engine's GPU probe loads GPU builds into the calling process.
+import type { DeviceProbe, LoadedModel, LoadOptions, ModelFiles } from "../backends/types.ts";
 import { loadEngine, unavailable } from "./engines.ts";
 
-export async function checkedLoad(backendName: string, files: ModelFiles, options: LoadOptions): Promise<LoadedModel> {
+export async function checkedLoad(backendName: string, files: ModelFiles, options: LoadOptions, knownProbes?: DeviceProbe[]): Promise<LoadedModel> {
   const backend = await loadEngine(backendName);
-  const probes = await backend.probe();
+  const probes = knownProbes ?? (await backend.probe());
   const probe = probes.find((p) => p.device === options.device && p.available) ?? probes.find((p) => p.device === options.device);
   if (!probe) throw unavailable(backendName, options.device, `the engine does not support the ${options.device}`);
   if (!probe.available) throw unavailable(backendName, options.device, probe.reason ?? "its probe says unavailable");

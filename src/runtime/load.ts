@@ -32,11 +32,11 @@ export async function loadModel(files: ModelFiles, options: RuntimeLoadOptions =
   const home = options.home ?? readEnv().home;
   const settings: Partial<Omit<LoadOptions, "device">> = {};
   for (const k of SETTING_KEYS) if (options[k] !== undefined) (settings as Record<string, unknown>)[k] = options[k];
-  const { plan, modelKey } = await planModel(files, {
+  const { plan, modelKey, machine } = await planModel(files, {
     home, device: options.device, backend: options.backend, strict: options.strict, task: options.task, settings,
   });
   return ManagedModel.open({
-    files, plan, home, modelKey,
+    files, plan, home, modelKey, probes: machine.backends,
     modelName: options.modelName ?? path.basename(files.primary),
     isolate: options.isolate === true,
     verbose: options.verbose,

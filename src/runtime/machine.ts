@@ -51,8 +51,10 @@ export async function describeMachine(options: MachineOptions): Promise<MachineR
       continue;
     }
     backends[d.name] = await RunnerModel.probe(d.name);
-    cache.backends[d.name] = { probedAt: new Date().toISOString(), probes: backends[d.name] };
     changed = true;
+    // a probe that timed out or died says nothing lasting about the machine: ask again next time
+    if (backends[d.name].some((p) => /^probe (timed out|process died)/.test(p.reason ?? ""))) continue;
+    cache.backends[d.name] = { probedAt: new Date().toISOString(), probes: backends[d.name] };
     cached = false;
   }
   if (changed) writeStateJson(file, cache);

@@ -4,7 +4,7 @@
 // expectation for 3 requests (latency anomaly): one line on stderr, a `fallback` event, and a
 // remembered failure (until `hearth plan --reset`). Requests that arrive while it moves wait and run
 // on the new device; a request that had not produced anything when its runner died is run again.
-import type { LoadedModel, LoadedModelInfo, TaskEvent, TaskRequest } from "../backends/types.ts";
+import type { DeviceProbe, LoadedModel, LoadedModelInfo, TaskEvent, TaskRequest } from "../backends/types.ts";
 import type { GenerationResult } from "../backends/tasks/text.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
 import type { Plan, PlanCandidate } from "../planner/types.ts";
@@ -24,6 +24,8 @@ export interface ManagedModelOptions {
   modelKey: string;
   home: string;
   isolate: boolean;
+  /** each engine's probe from the machine description the plan was made with */
+  probes?: Record<string, DeviceProbe[]>;
   verbose?: boolean;
   /** where the one-line notices go (default stderr) */
   log?: (line: string) => void;
@@ -77,8 +79,9 @@ export class ManagedModel implements LoadedModel {
   }
 
   private loadEntry(c: PlanCandidate): Promise<LoadedModel> {
-    if (this.o.isolate) return RunnerModel.start({ backend: c.backend, files: this.o.files, options: c.options, modelName: this.o.modelName, verbose: this.o.verbose });
-    return checkedLoad(c.backend, this.o.files, c.options);
+    const probes = this.o.probes?.[c.backend];
+    if (this.o.isolate) return RunnerModel.start({ backend: c.backend, files: this.o.files, options: c.options, modelName: this.o.modelName, verbose: this.o.verbose, probes });
+    return checkedLoad(c.backend, this.o.files, c.options, probes);
   }
 
   /** Loads the first entry from `start` on that works, recording a fallback for each that does not. */

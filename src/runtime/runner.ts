@@ -22,6 +22,8 @@ export interface RunnerStartOptions {
   /** forward engine logs to our stderr (otherwise only the last lines are kept for error messages) */
   verbose?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** the engine's probe from the machine description (else the runner probes) */
+  probes?: DeviceProbe[];
 }
 
 interface Pending {
@@ -101,7 +103,7 @@ export class RunnerModel implements LoadedModel {
       };
       child.on("exit", onExit);
       child.on("message", onMessage);
-      child.send({ type: "load", backend: opts.backend, files: opts.files, options: opts.options } satisfies ToRunner);
+      child.send({ type: "load", backend: opts.backend, files: opts.files, options: opts.options, probes: opts.probes } satisfies ToRunner);
     });
     const runner = new RunnerModel(child, tail, { ...info, settings: { ...info.settings, isolated: true, runnerPid: child.pid }, loadMs: performance.now() - t0 }, opts);
     runner.listen();

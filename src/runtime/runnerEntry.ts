@@ -78,7 +78,7 @@ process.on("message", async (m: ToRunner) => {
     case "load":
       backendName = m.backend;
       try {
-        model = await checkedLoad(m.backend, m.files, m.options);
+        model = await checkedLoad(m.backend, m.files, m.options, m.probes);
         send({ type: "loaded", info: model.info });
       } catch (e) {
         send({ type: "loadFailed", error: toWireError(e) });

@@ -9,7 +9,7 @@ export interface WireError {
 }
 
 export type ToRunner =
-  | { type: "load"; backend: string; files: ModelFiles; options: LoadOptions }
+  | { type: "load"; backend: string; files: ModelFiles; options: LoadOptions; probes?: DeviceProbe[] }
   | { type: "probe"; backend: string }
   | { type: "run"; id: number; request: TaskRequest }
   | { type: "abort"; id: number }
