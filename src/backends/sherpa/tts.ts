@@ -8,7 +8,7 @@ import { HearthError } from "../../errors/HearthError.ts";
 import { readOnnxMetadata } from "../onnx/metadata.ts";
 import { SerialJobs, type Emit } from "./serialJobs.ts";
 import type { OfflineTts, SherpaModule } from "./sherpaApi.ts";
-import { speakerId, voiceNames } from "./voices.ts";
+import { piperSpeakerNames, speakerId, voiceNames } from "./voices.ts";
 
 /** OpenAI's accepted range for `speed`; sherpa-onnx would take any positive number. */
 export const SPEED_RANGE = { min: 0.25, max: 4 } as const;
@@ -104,7 +104,7 @@ export async function loadTts(sherpa: SherpaModule, files: ModelFiles, threads: 
       hint: "check that the folder holds a complete sherpa-onnx TTS model", cause: e,
     });
   }
-  const voices = voiceNames(metadata, tts.numSpeakers);
+  const voices = voiceNames(metadata, tts.numSpeakers, metadata.speaker_names ? undefined : piperSpeakerNames(files.primary));
   const info: LoadedModelInfo = {
     backend: "sherpa",
     device: "cpu",
