@@ -3,14 +3,13 @@
 import type { LoadedModel, ModelFiles, TaskRequest, TaskResults } from "../backends/types.ts";
 import { onnxTaskOf } from "../backends/onnx/task.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { embeddedModel } from "../store/embedded.ts";
 import { resolveModel } from "../store/resolve.ts";
 import { readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 
-/** Model files for a CV reference. Embedded models are looked up here too, so they work whatever the store knows. */
+/** Model files for a CV reference: an embedded name ("ocr"), a store name, a path, or files as they are. */
 export async function cvFiles(ref: string | ModelFiles): Promise<ModelFiles> {
   if (typeof ref !== "string") return ref;
-  return embeddedModel(ref)?.modelFiles ?? resolveModel(ref, { type: "cv" });
+  return resolveModel(ref, { type: "cv" });
 }
 
 /** What a CV model does ("ocr" or "detect"), from its files. */
