@@ -6,6 +6,8 @@ import { describeMachine } from "./machine.ts";
 import type { BenchRun, BenchSettings, CellResult } from "./types.ts";
 import type { CellProgress } from "./measureCell.ts";
 import { runCell } from "./runCell.ts";
+import type { ModelFormat } from "../backends/types.ts";
+import { backendDescriptors } from "../backends/registry.ts";
 import { benchModelFiles, oneLine } from "./measureCell.ts";
 
 export interface BenchProgress extends CellProgress {
@@ -25,6 +27,13 @@ function hearthVersion(): string {
   }
 }
 
+/** A cell whose named engine cannot read the model's format fails at once, without a process. */
+function wrongFormat(cell: BenchCell, format: ModelFormat | undefined): string | undefined {
+  const d = cell.backend ? backendDescriptors().find((x) => x.name === cell.backend) : undefined;
+  if (!d || !format || d.formats.includes(format)) return undefined;
+  return `engine "${d.name}" does not run ${format} models (it runs ${d.formats.join(", ")})`;
+}
+
 export async function runBench(
   axes: MatrixAxes,
   settings: BenchSettings,
@@ -35,12 +44,13 @@ export async function runBench(
   const results: CellResult[] = [];
   // resolve (and pull, for store names not yet installed) each model once, before any cell runs
   const unresolvable = new Map<string, string>();
+  const formats = new Map<string, ModelFormat>();
   for (const model of new Set(cells.map((c) => c.model))) {
-    await benchModelFiles(model).catch((e) => unresolvable.set(model, oneLine(e)));
+    await benchModelFiles(model).then((f) => formats.set(model, f.format), (e) => unresolvable.set(model, oneLine(e)));
   }
   for (const [index, cell] of cells.entries()) {
     const label = cellLabel(cell, cells);
-    const error = unresolvable.get(cell.model);
+    const error = unresolvable.get(cell.model) ?? wrongFormat(cell, formats.get(cell.model));
     const result: CellResult = error
       ? { cell, label, ok: false, error, reps: 0, errors: 0, errorRate: 1 }
       : await runCell(cell, label, settings, (p) => {

@@ -36,6 +36,13 @@ export class CellWorker {
   run(cell: BenchCell, label: string, settings: BenchSettings, onProgress: (p: CellProgress) => void = () => {}): Promise<CellResult> {
     const child = (this.child ??= this.spawn());
     return new Promise((resolve) => {
+      let timedOut = false;
+      const timer = settings.cellTimeoutSec
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill("SIGKILL");
+          }, settings.cellTimeoutSec * 1000)
+        : undefined;
       const onMessage = (m: Message) => {
         if (m.type === "progress") onProgress(m.progress);
         else {
@@ -50,10 +57,13 @@ export class CellWorker {
         const why = this.crashReason();
         resolve({
           cell, label, ok: false, reps: 0, errors: 0, errorRate: 1,
-          error: `the cell's process ended (${signal ?? `exit ${code}`}) before a result${why ? `: ${why}` : ""}`,
+          error: timedOut
+            ? `the cell took longer than ${settings.cellTimeoutSec} s and was stopped`
+            : `the cell's process ended (${signal ?? `exit ${code}`}) before a result${why ? `: ${why}` : ""}`,
         });
       };
       const cleanup = () => {
+        clearTimeout(timer);
         child.off("message", onMessage);
         child.off("exit", onExit);
       };
@@ -75,7 +85,7 @@ export class CellWorker {
   }
 }
 
-/** One cell: in a fresh process when settings.isolate (its peak memory is then its own), else here. */
+/** One cell: in a fresh process when settings.isolate (its peak memory is then its own), else here (no time limit then). */
 export async function runCell(cell: BenchCell, label: string, settings: BenchSettings, onProgress: (p: CellProgress) => void = () => {}): Promise<CellResult> {
   if (!settings.isolate) return measureCell(cell, label, settings, onProgress);
   const worker = new CellWorker();

@@ -21,6 +21,8 @@ export interface BenchSettings {
   audioSeconds: number;
   /** run each cell in a fresh process (true by default: per-cell peak memory, engines never share a process) */
   isolate: boolean;
+  /** stop a cell (load, warm-up and repetitions) after this many seconds and record it as failed; isolated cells only */
+  cellTimeoutSec?: number;
 }
 
 export const DEFAULT_SETTINGS: BenchSettings = {

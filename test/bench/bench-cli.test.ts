@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureFixture } from "../../fixtures/index.ts";
+import { ensureWhisperFixture } from "../../fixtures/whisperGgml.ts";
 import { runHearth } from "../helpers/cli.ts";
 import { DEFAULT_LLAMA_BENCH } from "../../src/bench/llamaBench.ts";
 import type { BenchRun } from "../../src/bench/types.ts";
@@ -91,6 +92,16 @@ test("a bad option or value is one line and exit 2", async () => {
   const lb = await runHearth(["bench", "x.gguf", "--compare-llama-bench", path.join(home, "no-llama-bench")], { env });
   assert.equal(lb.code, 2);
   assert.match(lb.stderr, /no llama-bench at/);
+});
+
+test("a cell that takes too long is stopped and recorded; an engine that cannot read the format is not tried", async () => {
+  // random whisper weights decode until the token limit: far longer than the limit given
+  const whisper = await ensureWhisperFixture();
+  const r = await runHearth(["bench", whisper, "--backend", "whisper,llama", "-r", "1", "--audio-seconds", "1", "--timeout", "3", "--json"], { env, timeoutMs: 120_000 });
+  assert.equal(r.code, 1, "every cell failed");
+  assert.match(r.stderr, /every cell failed; the first: the cell took longer than 3 s and was stopped/);
+  const s = await runHearth(["bench", whisper, "--backend", "llama", "-r", "1"], { env });
+  assert.match(s.stderr, /engine "llama" does not run ggml models \(it runs gguf\)/);
 });
 
 test("when every cell fails, bench says why and exits non-zero", async () => {

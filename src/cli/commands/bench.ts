@@ -36,6 +36,7 @@ interface BenchFlags {
   promptFile?: string;
   audioSeconds: string;
   isolate: boolean;
+  timeout?: string;
   json?: boolean;
   report?: string;
   compareLlamaBench?: string | boolean;
@@ -97,6 +98,7 @@ export function settingsFrom(f: BenchFlags): BenchSettings {
     promptFile: f.promptFile ? path.resolve(f.promptFile) : undefined,
     audioSeconds: audio,
     isolate: f.isolate,
+    cellTimeoutSec: f.timeout === undefined ? undefined : int("--timeout", f.timeout, 1),
   };
 }
 
@@ -188,6 +190,7 @@ export default {
       .option("--prompt-file <file>", "use this text as the prompt instead of a synthetic one")
       .option("--audio-seconds <s>", "speech models: seconds of test audio", String(DEFAULT_SETTINGS.audioSeconds))
       .option("--no-isolate", "run cells in this process (default: a fresh process per cell, so memory is per cell)")
+      .option("--timeout <s>", "stop a cell that takes longer than this (seconds) and record it as failed")
       .option("--json", "print the results as JSON")
       .option("--report <file.html>", "also write a self-contained HTML report with charts")
       .addOption(new Option("--compare-llama-bench [path]", "also run llama.cpp's llama-bench on the same cells and print our/their ratios"))
