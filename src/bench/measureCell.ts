@@ -138,8 +138,9 @@ export async function measureCell(
       device: cell.device,
       threads: cell.threads,
       batchSize: cell.batchSize,
-      // enough for the prompt and the generation, as llama-bench sizes it, unless the cell says
-      contextSize: cell.contextSize ?? (kind === "generate" ? Math.ceil((settings.promptTokens + settings.genTokens + 64) / 256) * 256 : undefined),
+      // enough for the prompt and the generation, as llama-bench sizes it, unless the cell says (a
+      // prompt file's length in tokens is unknown before loading: the engine's default context then)
+      contextSize: cell.contextSize ?? (kind === "generate" && !settings.promptFile ? Math.ceil((settings.promptTokens + settings.genTokens + 64) / 256) * 256 : undefined),
       flashAttention: cell.flashAttention,
       kvCacheType: cell.kvCacheType,
       gpuLayers: cell.gpuLayers,
