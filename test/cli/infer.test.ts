@@ -181,3 +181,14 @@ test("a speech model (whisper.cpp .bin) goes to transcription: -i names the audi
   // (whisper.cpp logs its model load on stderr before hearth's own line)
   assert.match(missing.stderr, /error: no such file: .*absent\.wav/);
 });
+
+test("a reader that goes away (| head) ends the run quietly", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const { hearthBin } = await import("../helpers/cli.ts");
+  const err = path.join(dir, "epipe.err");
+  const script = `"${process.execPath}" "${hearthBin}" infer "${tiny}" -p a -p b -p c -n 64 -t 1 --temperature 0 --json 2>"${err}" | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}`;
+  const code = execFileSync("bash", ["-c", script], { env: { ...process.env, ...env }, encoding: "utf8" }).trim();
+  assert.equal(code, "0");
+  const { readFileSync } = await import("node:fs");
+  assert.doesNotMatch(readFileSync(err, "utf8"), /EPIPE|Unhandled/);
+});

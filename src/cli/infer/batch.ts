@@ -35,17 +35,30 @@ export function turnJson(t: TurnOutcome) {
 export async function runBatchChat(model: ChatModel, o: BatchChatOptions): Promise<number> {
   const conversation = new Conversation(o.system);
   let failed = 0;
+  // a reader that went away (`| head -1`) ends the run quietly, as it does for other Unix tools
+  let readerGone = false;
+  const onError = (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") readerGone = true;
+  };
+  // (left attached: writes still queued when the loop ends fail the same way)
+  process.stdout.on("error", onError);
   for await (const input of allPrompts(o.sources)) {
-    const printer = o.json ? undefined : new AnswerPrinter({ out: process.stdout, reasoningOut: process.stderr, hideThink: o.hideThink });
-    const t = await runTurn(model, conversation, input, o.generate, printer);
-    if (t.error) failed++;
-    if (o.json) {
-      process.stdout.write(`${JSON.stringify(turnJson(t))}\n`);
-    } else if (t.error) {
-      process.stderr.write(`${pc.red("error:")} ${t.error.line}\n`);
-    } else if (t.result) {
-      process.stderr.write(`${pc.dim(profileLine(t.result))}\n`);
-    }
+    if (readerGone) break;
+    failed += await oneTurn(model, conversation, input, o);
   }
   return failed;
+}
+
+/** One prompt: streamed or as a JSON line; returns 1 if it failed. */
+async function oneTurn(model: ChatModel, conversation: Conversation, input: string, o: BatchChatOptions): Promise<number> {
+  const printer = o.json ? undefined : new AnswerPrinter({ out: process.stdout, reasoningOut: process.stderr, hideThink: o.hideThink });
+  const t = await runTurn(model, conversation, input, o.generate, printer);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(turnJson(t))}\n`);
+  } else if (t.error) {
+    process.stderr.write(`${pc.red("error:")} ${t.error.line}\n`);
+  } else if (t.result) {
+    process.stderr.write(`${pc.dim(profileLine(t.result))}\n`);
+  }
+  return t.error ? 1 : 0;
 }
