@@ -62,15 +62,17 @@ export function threadCandidates(cores = physicalCores()): number[] {
 
 /** The search space, as candidate values per axis; the first value of each is the starting point. */
 export async function searchSpace(modelPath: string, format: string, device: DeviceKind): Promise<Partial<Record<Axis, Array<LoadOptions[Axis]>>>> {
-  const space: Partial<Record<Axis, Array<LoadOptions[Axis]>>> = { threads: threadCandidates() };
+  // the order is the search order: what moves speed most first (on a GPU, how much of the model is on it)
+  const space: Partial<Record<Axis, Array<LoadOptions[Axis]>>> = {};
+  if (format === "gguf" && device === "gpu") {
+    const layers = (await readGgufFacts(modelPath).catch(() => undefined))?.layers;
+    space.gpuLayers = layers ? ["max", Math.ceil(layers * 0.75), Math.ceil(layers / 2)] : ["max"];
+  }
+  space.threads = threadCandidates();
   if (format !== "gguf") return space; // the llama.cpp settings below mean nothing to other engines
   space.batchSize = [512, 128, 2048];
   space.flashAttention = [false, true];
   space.kvCacheType = ["f16", "q8_0"];
-  if (device === "gpu") {
-    const layers = (await readGgufFacts(modelPath).catch(() => undefined))?.layers;
-    space.gpuLayers = layers ? ["max", Math.ceil(layers * 0.75), Math.ceil(layers / 2)] : ["max"];
-  }
   return space;
 }
 
