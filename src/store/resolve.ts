@@ -41,7 +41,14 @@ export async function resolveModel(ref: string, options: ResolveOptions = {}): P
   const embedded = !ref.includes("/") ? embeddedModel(ref) : undefined;
   if (embedded) return embedded.modelFiles;
   const home = options.home ?? readEnv().home;
-  const { repo, quant } = parseModelRef(expandAlias(ref));
+  const expanded = expandAlias(ref);
+  if (!expanded.includes("/") && !/[\\\0]/.test(expanded)) {
+    // a bare word that is no alias or embedded model: an unknown name (as a server's clients send), not malformed input
+    throw new HearthError("model_not_found", `no model named "${ref}": it is not an alias, an embedded model or org/repo`, {
+      hint: "see hearth list, or give org/repo from huggingface.co",
+    });
+  }
+  const { repo, quant } = parseModelRef(expanded);
   const installed = readManifest(home, repo);
   const files = installed && filesFromManifest(home, installed, quant);
   if (files) return withType(files, options.type);

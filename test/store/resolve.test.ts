@@ -93,3 +93,8 @@ test("embedded names, aliases and paths", async () => {
   await assert.rejects(resolveModel("./no/such/model.gguf"), (e) => isHearthError(e) && e.code === "model_not_found");
   await assert.rejects(resolveModel("bad/../name", { home }), (e) => isHearthError(e) && e.code === "bad_input");
 });
+
+test("a bare unknown word is model_not_found (an OpenAI client's model name), a malformed org/repo is bad_input", async () => {
+  await assert.rejects(resolveModel("gpt-4", { home }), (e) => isHearthError(e) && e.code === "model_not_found" && /not an alias/.test(e.message));
+  await assert.rejects(resolveModel("a/b/c", { home }), (e) => isHearthError(e) && e.code === "bad_input");
+});
