@@ -2,11 +2,11 @@
 // --output with the boxes drawn, a detector, and the errors a user meets.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import { runHearth } from "../helpers/cli.ts";
+import { repoRoot, runHearth } from "../helpers/cli.ts";
 import { ensureYoloFixture } from "../../fixtures/yolo.ts";
 
 const home = mkdtempSync(path.join(os.tmpdir(), "hearth-cv-cli-"));
@@ -18,6 +18,12 @@ test("hearth infer ocr examples/hello.png prints the text, one line per line", a
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "hearth runs models on your machine\nOCR from an npm package, no download\n");
   assert.match(r.stderr, /2 lines, 760x200, [\d.]+ s, onnx\/cpu/);
+});
+
+test("- reads the image from stdin", async () => {
+  const r = await runHearth(["infer", "ocr", "-", "--threads", "2"], { env, input: readFileSync(path.join(repoRoot, "examples/hello.png")) });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.split("\n")[0], "hearth runs models on your machine");
 });
 
 test("--json gives the result; --output draws the boxes onto a PNG", async () => {

@@ -32,6 +32,13 @@ export interface CvInferOptions {
 
 type CvResult = (OcrResult | DetectResult) & { input: string };
 
+async function readStdin(): Promise<Uint8Array> {
+  if (process.stdin.isTTY) throw new HearthError("bad_input", "- means an image on stdin, but stdin is a terminal", { hint: "pipe an image in: cat photo.png | hearth infer ocr -" });
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
 function outputPath(output: string, input: string, several: boolean): string {
   let isDir = several || output.endsWith(path.sep) || output.endsWith("/");
   try {
@@ -54,8 +61,8 @@ export async function runCvInfer(model: string | ModelFiles, options: CvInferOpt
   if (!options.inputs.length) {
     throw new HearthError("bad_input", "no image given", { hint: "e.g. hearth infer ocr photo.png (or -i photo.png)" });
   }
-  // read every image first: a typo fails before the model loads
-  const images = await Promise.all(options.inputs.map(async (p) => ({ path: p, bytes: await imageBytes(p) })));
+  // read every image first: a typo fails before the model loads; "-" is stdin
+  const images = await Promise.all(options.inputs.map(async (p) => ({ path: p, bytes: p === "-" ? await readStdin() : await imageBytes(p) })));
   const files = await cvFiles(model);
   const load = { threads: options.threads, device: options.device, backend: options.backend };
   const engine = cvTaskOf(files) === "ocr" ? await OCR.load(files, load) : await Detector.load(files, load);
@@ -67,7 +74,7 @@ export async function runCvInfer(model: string | ModelFiles, options: CvInferOpt
         : await engine.detect(img.bytes, { scoreThreshold: options.scoreThreshold });
       results.push({ input: img.path, ...r });
       if (options.output) {
-        const file = outputPath(options.output, img.path, images.length > 1);
+        const file = outputPath(options.output, img.path === "-" ? "stdin.png" : img.path, images.length > 1);
         writeFileSync(file, await annotate(img.bytes, shapesOf(r)));
         note(pc.dim(`annotated image: ${file}`));
       }
