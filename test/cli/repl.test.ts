@@ -3,7 +3,7 @@
 // to leave.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureFixture } from "../../fixtures/index.ts";
@@ -126,6 +126,40 @@ test("Ctrl-C stops a long answer and the prompt returns; a second Ctrl-C leaves"
     assert.doesNotMatch(screen, /\[exit/);
     t.send(["C-c"]);
     await t.waitFor(/\[exit 0\]/, 30_000);
+  } finally {
+    t.kill();
+  }
+});
+
+test("<think> reasoning shows in the chat between think tags, and not at all with --hide-think", async () => {
+  const tools = await ensureFixture("tools");
+  // the grammar makes the random model write a think block, then an answer
+  const grammar = path.join(dir, "think.gbnf");
+  writeFileSync(grammar, 'root ::= "<think>\\n" [a-z]{3,6} "\\n</think>\\n\\n" "answer" [a-z]{2,5}\n');
+  for (const hide of [false, true]) {
+    const t = hearth("infer", tools, "-t", "1", "-n", "60", "--temperature", "0", "--grammar", grammar, ...(hide ? ["--hide-think"] : []));
+    try {
+      await t.waitForCount(PROMPT, 1);
+      t.type("hi");
+      t.send(["Enter"]);
+      const screen = await t.waitFor(SPEED);
+      assert.match(screen, /answer[a-z]{2,5}/);
+      if (hide) assert.doesNotMatch(screen, /think>/);
+      else assert.match(screen, /<think>[a-z]{3,6}<\/think>\s*\n\s*answer[a-z]{2,5}/);
+      t.type("/exit");
+      t.send(["Enter"]);
+      await t.waitFor(/\[exit 0\]/);
+    } finally {
+      t.kill();
+    }
+  }
+});
+
+test("on a terminal, --json without prompts says what to give instead of waiting", async () => {
+  const t = hearth("infer", tiny, "--json");
+  try {
+    const screen = await t.waitFor(/\[exit \d+\]/);
+    assert.match(screen, /error: no prompts for --json \(give -p "PROMPT", -i FILE, or pipe prompts on stdin\)\n\[exit 2\]/);
   } finally {
     t.kill();
   }

@@ -26,7 +26,10 @@ export async function runChatInfer(ref: string, o: ChatInferOptions): Promise<vo
   const interactive = isInteractive(o);
   const sources: PromptSources = { prompts: o.prompts, file: o.input, stdin: !o.prompts?.length && !o.input };
   if (!interactive && sources.stdin && process.stdin.isTTY) {
-    throw new HearthError("bad_input", "--json needs prompts", { hint: 'give -p "PROMPT", -i FILE, or pipe prompts on stdin' });
+    // stdin is a terminal but stdout is not (or --json): there is no one to chat with
+    throw new HearthError("bad_input", `no prompts${o.json ? " for --json" : " (the interactive chat needs a terminal for output too)"}`, {
+      hint: 'give -p "PROMPT", -i FILE, or pipe prompts on stdin',
+    });
   }
   const model = await openChatModel(ref, { ...o.load, mmproj: o.mmproj });
   try {
