@@ -25,6 +25,8 @@ export interface Engine {
   chatWrapper: ChatWrapper;
   /** e.g. "llama/cpu" */
   device: string;
+  /** the load-time seed: sampling uses it when a request gives none */
+  seed?: number;
 }
 
 /** Times one generation: first token, end; tokens generated (from the sequence's token meter, which
@@ -95,7 +97,7 @@ function finishOf(stopReason: string, toolCalls: number): FinishReason {
 
 export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal?: AbortSignal): Promise<void> {
   const history = toChatHistory(req.messages);
-  const sampling = engineSampling(req.sampling, e.model);
+  const sampling = engineSampling({ seed: e.seed, ...req.sampling }, e.model);
   const choice = req.toolChoice ?? "auto";
   let functions: ChatModelFunctions | undefined;
   if (req.tools?.length && choice !== "none") {
@@ -199,7 +201,7 @@ function leadingSpace(model: LlamaModel, first: Token, prompt: Token[]): string 
 
 export async function runComplete(e: Engine, req: CompleteRequest, q: EventQueue, signal?: AbortSignal): Promise<void> {
   if (typeof req.prompt !== "string") throw new HearthError("bad_input", "the prompt must be a string");
-  const sampling = engineSampling(req.sampling, e.model);
+  const sampling = engineSampling({ seed: e.seed, ...req.sampling }, e.model);
   const grammar = await grammarFor(e.llama, req.constraint);
   // tokenized as llama.cpp does (leading space for SentencePiece, special tokens parsed), so the
   // prompt tokens are the ones llama.cpp's own tools would use; node-llama-cpp prepends the

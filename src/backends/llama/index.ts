@@ -97,7 +97,7 @@ export default async function createBackend(): Promise<Backend> {
           experimentalKvCacheKeyType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
           experimentalKvCacheValueType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
         });
-        const engine = { llama, model, context, pool: new SequencePool(context, parallel), chatWrapper: resolveChatWrapper(model), device };
+        const engine = { llama, model, context, pool: new SequencePool(context, parallel), chatWrapper: resolveChatWrapper(model), device, seed: options.seed };
         return new LlamaTextModel(engine, {
           ...base,
           tasks: ["chat", "complete"],
