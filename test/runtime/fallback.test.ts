@@ -77,6 +77,26 @@ test("a load that fails on the GPU falls back to the CPU: logged, emitted, remem
   }
 });
 
+test("in this process (no runner) the same failure falls back the same way, without probing GPU builds here", async () => {
+  const own = mkdtempSync(path.join(os.tmpdir(), "hearth-fallback-inproc-"));
+  const before = fallbacks.length;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  let model;
+  try {
+    model = await loadModel(files, { device: "gpu", threads: 2, extra: { temperatureInc: 0 }, home: own });
+  } finally {
+    process.stderr.write = realWrite;
+  }
+  try {
+    assert.equal(model.runnerPid, undefined, "loaded in this process");
+    assert.equal(model.info.device, "cpu");
+    assert.equal(fallbacks.length, before + 1);
+    assert.equal(rememberedFailures(own, files.primary).length, 1);
+  } finally {
+    await model.dispose();
+  }
+});
+
 test("hearth plan shows the remembered failure and tries that device last; --reset forgets it", async () => {
   const r = await runHearth(["plan", files.primary, "--json", "--device", "gpu"], { env });
   assert.equal(r.code, 0, r.stderr);
