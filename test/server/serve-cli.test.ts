@@ -33,7 +33,7 @@ test("hearth serve <model> --port 0: prints the address, answers, logs requests,
     }
     assert.match(stdout, new RegExp(`models: ${idOf(tiny)}`));
     for (;;) {
-      const h = await fetch(`${base}/health`);
+      const h: Response = await fetch(`${base}/health`);
       if (h.status === 200) break;
       assert.equal((await h.json()).status, "loading");
       if (Date.now() > deadline + 60_000) assert.fail("never ready");
