@@ -24,6 +24,14 @@ export interface RetryPolicy {
 }
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+const PERMANENT_NETWORK = new Set(["ENOTFOUND", "ECONNREFUSED", "ERR_INVALID_URL", "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"]);
+
+/** The system error code under a fetch failure ("ENOTFOUND", "ECONNRESET"...). */
+function networkCode(e: unknown): string | undefined {
+  const cause = e instanceof Error ? (e.cause as { code?: string } | undefined) : undefined;
+  if (cause instanceof Error && /^bad port$/.test(cause.message)) return "ERR_INVALID_URL";
+  return cause?.code ?? (e as { code?: string })?.code;
+}
 
 /** Delay asked by a Retry-After header (seconds or an HTTP date), in ms. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
@@ -72,6 +80,8 @@ export function retryingFetch(policy: RetryPolicy = {}, inner: typeof fetch = fe
         res = await inner(input, { ...init, signal });
       } catch (e) {
         if (signal?.aborted) throw abortError();
+        // no such host, or nothing listening: waiting will not help, so say so at once
+        if (PERMANENT_NETWORK.has(networkCode(e) ?? "")) throw e;
         failure = e;
       }
       if (res && !RETRY_STATUS.has(res.status)) return res;

@@ -108,3 +108,12 @@ test("an abort keeps the partial file; the next call resumes from it", async () 
   assert.equal(hub.bytesServed(), file.data.length - kept);
   assert.equal(sha(readFileSync(t.dest)), t.sha256);
 });
+
+test("nothing listening at the hub address fails at once instead of retrying", async () => {
+  const closed = await startMockHub([]);
+  const url = `${closed.url}/x`;
+  await closed.close();
+  let retries = 0;
+  await assert.rejects(retryingFetch({ onRetry: () => retries++ })(url), (e: Error) => /fetch failed/.test(e.message));
+  assert.equal(retries, 0);
+});
