@@ -47,7 +47,7 @@ function cpuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
   } else {
     reasons.push(`fits in RAM: ${formatBytes(model.weightsBytes)} of weights, ${formatBytes(machine.memory.freeBytes)} free`);
   }
-  reasons.push(`threads ${threads}: the physical cores (more threads than cores slows llama.cpp down)`);
+  reasons.push(`threads ${threads}: the physical cores (more threads than cores slows inference down)`);
   if (layered(model)) {
     const trained = model.facts!.contextLength ?? DEFAULT_CONTEXT;
     const ctx = chooseContext(model.facts!, trained, Math.max(0, budget - model.weightsBytes - COMPUTE_RESERVE_BYTES));
@@ -163,7 +163,7 @@ function npuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
     backend: d.name, device: "npu", api: probe?.api ?? "npu", deviceName: npu?.name,
     deviceKey: deviceKey({ device: "npu", npu: npu ?? { kind: "unknown", name: "unknown" } }),
     options: { device: "npu", threads: machine.cpu.physicalCores },
-    fit: npu ? "unknown" : "none", usable, measured: false, score: usable ? SCORE.npu : SCORE.unusable, reasons,
+    fit: "unknown", usable, measured: false, score: usable ? SCORE.npu : SCORE.unusable, reasons,
   };
 }
 

@@ -57,7 +57,7 @@ export interface PlanInput {
   task?: TaskName;
 }
 
-/** How the model fits the device's memory. */
+/** How the model fits the device's memory ("none": it does not; "unknown": memory unknown or no such device). */
 export type Fit = "full" | "partial" | "unknown" | "none";
 
 export interface PlanCandidate {

@@ -103,6 +103,7 @@ export class RunnerModel implements LoadedModel {
       };
       child.on("exit", onExit);
       child.on("message", onMessage);
+      child.once("error", (e) => reject(new HearthError("runner_crashed", `could not start a runner process: ${e.message}`, { hint: "check that node can start child processes here", cause: e })));
       child.send({ type: "load", backend: opts.backend, files: opts.files, options: opts.options, probes: opts.probes } satisfies ToRunner);
     });
     const runner = new RunnerModel(child, tail, { ...info, settings: { ...info.settings, isolated: true, runnerPid: child.pid }, loadMs: performance.now() - t0 }, opts);

@@ -96,7 +96,7 @@ export default {
         p.alternatives.forEach((c, i) => {
           rows.push([
             String(i + 1), c.backend, `${c.device}${c.api !== c.device ? ` (${c.api})` : ""}`,
-            c.usable ? c.fit : `${c.fit}, unusable`,
+            c.usable ? c.fit : c.fit === "none" ? "too big" : "unusable",
             settingsOf(c),
             c.reasons[0] ?? "",
           ]);
