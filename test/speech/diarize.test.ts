@@ -11,6 +11,7 @@ import { Diarizer } from "../../src/sdk/Diarizer.ts";
 import { HearthError } from "../../src/errors/HearthError.ts";
 import { ensureDiarizeFixture } from "../../fixtures/speechOnnx.ts";
 import { soxDurationMs } from "../multimodal/speech.ts";
+import { encodeWav } from "../../src/backends/media/audio.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "hearth-diarize-"));
 let d: Diarizer;
@@ -68,6 +69,11 @@ test("bad audio and a bad speaker count are refused; the model keeps working", a
   writeFileSync(truncated, readFileSync(twoVoices).subarray(0, 2000));
   await assert.rejects(d.diarize(truncated), (e: HearthError) => e.code === "unsupported_media");
   await assert.rejects(d.diarize(new Uint8Array(0)), (e: HearthError) => e.code === "unsupported_media");
+  await assert.rejects(d.diarize(encodeWav(new Float32Array(0), 16000)), (e: HearthError) => e.code === "unsupported_media" && /0 seconds/.test(e.message));
+  // a WAV whose header declares 3 hours: refused from the header, before anything is decoded
+  const threeHours = Buffer.from(encodeWav(new Float32Array(160), 16000));
+  threeHours.writeUInt32LE(3 * 3600 * 16000 * 2, 40);
+  await assert.rejects(d.diarize(new Uint8Array(threeHours)), (e: HearthError) => e.code === "unsupported_media" && /3 h 0 min/.test(e.message));
   await assert.rejects(d.diarize(twoVoices, { numSpeakers: 0 }), (e: HearthError) => e.code === "bad_input" && /numSpeakers/.test(e.message));
   await assert.rejects(d.diarize(twoVoices, { numSpeakers: 1.5 }), (e: HearthError) => e.code === "bad_input");
   assert.ok((await d.diarize(twoVoices, { numSpeakers: 2 })).segments.length > 0);
