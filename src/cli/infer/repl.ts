@@ -41,8 +41,7 @@ export async function runRepl(model: ChatModel, o: ReplOptions): Promise<void> {
   const conversation = new Conversation(o.system);
   const file = o.historyFile ?? historyFile();
 
-  const input = new TerminalInput();
-  process.stdin.setRawMode?.(true);
+  const input = new TerminalInput(process.stdin);
   process.stdin.pipe(input);
   out.write(ENABLE_BRACKETED_PASTE);
   const rl = readline.createInterface({
@@ -55,6 +54,8 @@ export async function runRepl(model: ChatModel, o: ReplOptions): Promise<void> {
     removeHistoryDuplicates: true,
   });
   rl.on("history", (h: string[]) => saveHistory(file, h));
+  // back from Ctrl-Z (fg): readline pauses its input then and resumes only on prompt()
+  rl.on("SIGCONT", () => rl.prompt(true));
 
   // events arrive one at a time: the loop below takes a line, answers it, then asks again
   const queue: Event[] = [];

@@ -21,10 +21,23 @@ const PARTIAL_MARKER = /\x1b\[(?:2(?:0(?:[01])?)?)?$/;
 export class TerminalInput extends Transform {
   /** true while an answer streams */
   busy = false;
+  readonly isTTY: boolean;
   onInterrupt?: () => void;
   private inPaste = false;
   private carry = "";
   private decoder = new StringDecoder("utf8");
+
+  /** `terminal`: the real keyboard stream, whose raw mode readline switches through this one
+   * (off for Ctrl-Z and on close, back on after) */
+  constructor(private terminal?: { setRawMode?: (mode: boolean) => unknown; isTTY?: boolean }) {
+    super();
+    this.isTTY = terminal?.isTTY === true;
+  }
+
+  setRawMode(mode: boolean): this {
+    this.terminal?.setRawMode?.(mode);
+    return this;
+  }
 
   override _transform(chunk: Buffer | string, _enc: BufferEncoding, done: TransformCallback): void {
     let s = this.carry + (typeof chunk === "string" ? chunk : this.decoder.write(chunk));
