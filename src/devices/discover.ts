@@ -15,6 +15,8 @@ export interface DiscoverOptions {
   stateDir: string;
   /** ignore the cache and probe again */
   refresh?: boolean;
+  /** told before each slow probe ("probing cuda") */
+  onProgress?: (line: string) => void;
 }
 
 interface CachedProbe {
@@ -45,7 +47,7 @@ export async function discoverHardware(options: DiscoverOptions): Promise<Hardwa
   let cache = options.refresh ? undefined : readCache(file);
   const cached = cache !== undefined;
   if (!cache) {
-    cache = { version: 1, probedAt: new Date().toISOString(), gpuApis: await probeGpuApis() };
+    cache = { version: 1, probedAt: new Date().toISOString(), gpuApis: await probeGpuApis(undefined, options.onProgress) };
     writeStateJson(file, cache);
   }
   return {

@@ -11,10 +11,11 @@ export function gpuApisFor(platform: NodeJS.Platform = process.platform, arch = 
   return [];
 }
 
-export async function probeGpuApis(timeoutMs = 60_000): Promise<GpuApiProbe[]> {
+export async function probeGpuApis(timeoutMs = 60_000, onProgress?: (line: string) => void): Promise<GpuApiProbe[]> {
   const out: GpuApiProbe[] = [];
   // one at a time: two GPU builds initialising at once fight over the same driver
   for (const api of gpuApisFor()) {
+    onProgress?.(`probing ${api}`);
     try {
       out.push(await runTsChildOnce<GpuApiProbe>(new URL("./gpuProbeChild.ts", import.meta.url), { args: [api], timeoutMs }));
     } catch (e) {

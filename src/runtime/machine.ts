@@ -21,6 +21,8 @@ export interface MachineOptions {
   refresh?: boolean;
   /** which engines to probe (default: none; `hearth devices` passes all) */
   descriptors?: BackendDescriptor[];
+  /** told before each slow probe */
+  onProgress?: (line: string) => void;
 }
 
 export type MachineReport = HardwareFacts & PlanMachine & { cached: boolean };
@@ -37,7 +39,7 @@ function readCache(file: string): BackendProbeCache {
 
 export async function describeMachine(options: MachineOptions): Promise<MachineReport> {
   const stateDir = homePaths(options.home).state;
-  const hw = await discoverHardware({ stateDir, refresh: options.refresh });
+  const hw = await discoverHardware({ stateDir, refresh: options.refresh, onProgress: options.onProgress });
   const file = path.join(stateDir, "backends.json");
   const cache = readCache(file);
   const backends: Record<string, DeviceProbe[]> = {};
@@ -50,6 +52,7 @@ export async function describeMachine(options: MachineOptions): Promise<MachineR
       backends[d.name] = hit.probes;
       continue;
     }
+    options.onProgress?.(`probing engine ${d.name}`);
     backends[d.name] = await RunnerModel.probe(d.name);
     changed = true;
     // a probe that timed out or died says nothing lasting about the machine: ask again next time

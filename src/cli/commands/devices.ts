@@ -42,7 +42,9 @@ export default {
       .option("--json", "print as JSON")
       .option("--refresh", "probe again instead of using the cached probe (kept 10 minutes)")
       .action(async (flags: { json?: boolean; refresh?: boolean }) => {
-        const m = await describeMachine({ home: readEnv().home, refresh: flags.refresh, descriptors: await engineDescriptors() });
+        // probing takes seconds the first time: say what is happening on a terminal
+        const onProgress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}...\n`) : undefined;
+        const m = await describeMachine({ home: readEnv().home, refresh: flags.refresh, descriptors: await engineDescriptors(), onProgress });
         const r = report(m);
         if (flags.json) return printJson(r);
         const list = (a: string[]) => (a.length ? a.join(", ") : "none");
