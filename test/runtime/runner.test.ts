@@ -12,9 +12,9 @@ import { HearthError } from "../../src/errors/HearthError.ts";
 import { loadModel } from "../../src/runtime/load.ts";
 import { runtimeEvents, type RunnerExitEvent } from "../../src/runtime/events.ts";
 
-// test-only hook (src/runtime/runnerEntry.ts): each event waits 250 ms in the runner, so a kill
+// test-only hook (src/runtime/runnerEntry.ts): each event waits 400 ms in the runner, so a kill
 // lands between the first event and the result
-process.env.HEARTH_TEST_RUNNER_SLOW = "llama-mm:250";
+process.env.HEARTH_TEST_RUNNER_SLOW = "llama-mm:400";
 
 const home = mkdtempSync(path.join(os.tmpdir(), "hearth-runner-"));
 const chat: TaskRequest = { task: "chat", messages: [{ role: "user", content: "hi" }], sampling: { temperature: 0, maxTokens: 8, seed: 1 } };
@@ -88,7 +88,7 @@ test("a runner that dies before the request produced anything: the request runs 
   const pid = model.runnerPid!;
   const it = model.run(chat)[Symbol.asyncIterator]();
   const next = it.next();
-  // the request is in the runner (its first event waits 250 ms): kill it now
+  // the request is in the runner (its first event waits 400 ms): kill it now
   await new Promise((r) => setTimeout(r, 100));
   process.kill(pid, "SIGKILL");
   const events: TaskEvent[] = [];
