@@ -202,17 +202,20 @@ test("a quant too large for memory is refused from the remote header before down
   assert.equal(forced.code, 0, forced.stderr);
 });
 
-test("a second concurrent pull waits (saying so) or, with --no-wait, says busy; the store ends consistent", async () => {
+test("a second concurrent pull waits (saying so) or, with --no-wait, says busy; rm says busy; the store ends consistent", async () => {
   const home = newHome();
   hub.reset();
-  // slow enough (about 8 s) that both later pulls start while the first holds the lock
-  hub.faults.push({ kind: "slow", bytesPerSec: 20_000, path: "tiny-Q4_K_M.gguf" });
+  // slow enough (about 14 s) that the later commands start, even on a loaded machine, while the first holds the lock
+  hub.faults.push({ kind: "slow", bytesPerSec: 12_000, path: "tiny-Q4_K_M.gguf" });
   const a = spawnPull([TINY, "--json"], envFor(home));
   await until(() => hub.bytesServed("tiny-Q4_K_M.gguf") > 0, "the first pull to start downloading");
-  const [busy, waiter] = await Promise.all([
+  const [busy, waiter, rm] = await Promise.all([
     runHearth(["pull", TINY, "--no-wait"], { env: envFor(home) }),
     runHearth(["pull", TINY, "--json"], { env: envFor(home) }),
+    runHearth(["rm", TINY], { env: envFor(home) }),
   ]);
+  assert.notEqual(rm.code, 0, "rm does not delete under a running pull");
+  assert.match(rm.stderr, /being pulled by another hearth process/);
   assert.notEqual(busy.code, 0, busy.stdout);
   assert.match(busy.stderr, /being pulled by another hearth process/);
   assert.equal(errorLines(busy.stderr).length, 1);
