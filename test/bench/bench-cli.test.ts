@@ -89,6 +89,9 @@ test("a bad option or value is one line and exit 2", async () => {
   const quant = await runHearth(["bench", "x.gguf", "--quant", "Q8_0"], { env });
   assert.equal(quant.code, 2);
   assert.match(quant.stderr, /--quant applies to store names/);
+  const shared = await runHearth(["bench", "x.gguf", "--backend", "llama,llama-mm", "--no-isolate"], { env });
+  assert.equal(shared.code, 2);
+  assert.match(shared.stderr, /two engines cannot both load/);
   const lb = await runHearth(["bench", "x.gguf", "--compare-llama-bench", path.join(home, "no-llama-bench")], { env });
   assert.equal(lb.code, 2);
   assert.match(lb.stderr, /no llama-bench at/);

@@ -105,6 +105,13 @@ export function settingsFrom(f: BenchFlags): BenchSettings {
 const n = (s?: Summary, digits = 1) => (s ? `${s.median.toFixed(digits)} (p95 ${s.p95.toFixed(digits)})` : "-");
 
 function printRun(run: BenchRun): void {
+  const models = [...new Set(run.cells.map((c) => c.cell.model))];
+  const st = run.settings;
+  const prompt = st.promptFile ? `prompt from ${st.promptFile}` : `${st.promptTokens}-token prompt`;
+  process.stdout.write(
+    `${models.join(", ")} on ${run.machine.cpu} (${run.machine.physicalCores} cores): ${prompt}, ${st.genTokens} generated tokens, ` +
+      `${st.reps} repetition(s) after ${st.warmup} warm-up; median (p95)\n\n`,
+  );
   const speech = run.cells.some((c) => c.realTimeFactor);
   const rows = [["cell", "engine/device", "load ms", "prefill tok/s", "decode tok/s", "TTFT ms", "latency ms", ...(speech ? ["RTF"] : []), "peak RSS", "peak GPU", "errors"]];
   for (const c of run.cells) {
@@ -197,6 +204,12 @@ export default {
       .action(async (models: string[], f: BenchFlags) => {
         const axes = axesFrom(models, f);
         const settings = settingsFrom(f);
+        if (!settings.isolate && (axes.backends?.length ?? 0) > 1) {
+          // two llama.cpp bindings in one process crash it (DESIGN.md): engines need a process each
+          throw new HearthError("bad_input", "--no-isolate runs every cell in this process, where two engines cannot both load", {
+            hint: "compare engines without --no-isolate",
+          });
+        }
         const llamaBench = f.compareLlamaBench ? findLlamaBench(typeof f.compareLlamaBench === "string" ? f.compareLlamaBench : undefined) : undefined;
         const progress = progressReporter(expandMatrix(axes).length, false);
         let run: BenchRun;
