@@ -9,7 +9,7 @@ import type { Plan } from "../planner/types.ts";
 import { engineDescriptors } from "./engines.ts";
 import { rememberedFailures } from "./fallbackStore.ts";
 import { describeMachine, type MachineReport } from "./machine.ts";
-import { primarySha256 } from "./modelKey.ts";
+import { cachedSha256 } from "../bench/fileHash.ts";
 
 export interface PlanModelOptions {
   home: string;
@@ -55,7 +55,7 @@ export async function planModel(files: ModelFiles, options: PlanModelOptions): P
   const weightsBytes = [files.primary, ...(files.shards ?? []), files.mmproj].reduce((n, f) => n + sizeOf(f), 0);
   // hashing a plain file costs seconds per GB: only when a profile exists that it could match
   const stored = listProfiles(options.home);
-  const sha256 = files.sha256 ?? (stored.length ? await primarySha256(files, options.home) : undefined);
+  const sha256 = files.sha256 ?? (stored.length ? await cachedSha256(files.primary, options.home) : undefined);
   const modelKey = modelKeyOf(files);
   const p = plan({
     model: { format: files.format, type: files.type, primary: files.primary, sha256, facts, weightsBytes },
