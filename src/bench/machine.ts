@@ -1,9 +1,7 @@
 // What this machine is, for reports and for keying measured profiles.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import os from "node:os";
 import type { DeviceKind } from "../backends/types.ts";
-import { physicalCores } from "../backends/cpuCores.ts";
 import { homePaths } from "../config/env.ts";
 import { deviceKey } from "../devices/deviceKey.ts";
 import { readCpuFacts } from "../devices/cpu.ts";
@@ -27,21 +25,6 @@ export interface MachineInfo {
   gpus: GpuInfo[];
 }
 
-function cpuModel(): string {
-  return os.cpus()[0]?.model?.trim() || "unknown CPU";
-}
-
-/** SIMD features that decide llama.cpp's speed on a CPU. */
-function cpuFlags(): string[] {
-  try {
-    const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("flags"));
-    const have = new Set((line?.split(":")[1] ?? "").trim().split(/\s+/));
-    return ["avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile"].filter((f) => have.has(f));
-  } catch {
-    return [];
-  }
-}
-
 let gpuCache: GpuInfo[] | undefined;
 
 /** NVIDIA GPUs seen by nvidia-smi; none where it is absent. */
@@ -61,16 +44,18 @@ export function nvidiaGpus(): GpuInfo[] {
   return gpuCache;
 }
 
+/** This machine for a report: CPU facts from the devices layer, NVIDIA GPUs from nvidia-smi (cheap; no engine probes). */
 export function describeMachine(): MachineInfo {
+  const cpu = readCpuFacts();
   return {
-    cpu: cpuModel(),
-    physicalCores: physicalCores(),
-    logicalCores: os.availableParallelism(),
+    cpu: cpu.model ?? "unknown CPU",
+    physicalCores: cpu.physicalCores,
+    logicalCores: cpu.logicalCores,
     memoryBytes: os.totalmem(),
     os: `${os.type()} ${os.release()}`,
     arch: process.arch,
     node: process.version,
-    cpuFlags: cpuFlags(),
+    cpuFlags: cpu.simd,
     gpus: nvidiaGpus(),
   };
 }
