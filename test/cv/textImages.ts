@@ -75,6 +75,14 @@ export async function textSamples(): Promise<TextSample[]> {
     { name: "DejaVu Sans Condensed 36px", font: "DejaVu Sans Condensed", size: 36, lines: ["Condensed type saves space"] },
     { name: "Liberation Serif 28px, upside down", font: "Liberation Serif", size: 28, lines: ["Upside down again, with numbers 1234"], make: (b) => rotated(b, 180) },
     { name: "DejaVu Sans 34px, photo-like sign", font: "DejaVu Sans", size: 34, lines: ["Noisy photo of a shop sign", "OPEN 9 AM - 5 PM"], make: (b) => photoLike(b, 3) },
+    // a second unseen set, added after the spacing constants were last changed (code in a monospaced
+    // font is the weak spot: the model reads 0 as θ and x as ×, and spaces around operators go)
+    { name: "DejaVu Sans 22px, order", font: "DejaVu Sans", size: 22, lines: ["Order #4471 shipped on 12/03/2025", "Tracking: ZX-99812-Q"] },
+    { name: "DejaVu Sans Mono 24px, code", font: "DejaVu Sans Mono", size: 24, lines: ["if (x > 0) { y = x * 2; }"] },
+    { name: "Liberation Serif 20px", font: "Liberation Serif", size: 20, lines: ["Please sign and return by Friday."] },
+    { name: "Liberation Sans 40px, photo-like", font: "Liberation Sans", size: 40, lines: ["SALE ENDS SUNDAY", "Up to 70% off selected items"], make: (b) => photoLike(b, 11) },
+    { name: "DejaVu Serif 18px, contact", font: "DejaVu Serif", size: 18, lines: ["email: help@example.org, phone 020 7946 0958"] },
+    { name: "DejaVu Sans Condensed 26px, upside down", font: "DejaVu Sans Condensed", size: 26, lines: ["The meeting notes are attached"], make: (b) => rotated(b, 180) },
   ];
   return Promise.all(s.map(async (x) => {
     const png = await renderText(x.lines, { font: x.font, size: x.size, colour: x.colour, background: x.background });

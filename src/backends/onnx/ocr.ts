@@ -3,9 +3,9 @@
 // PaddleOCR's own inference defaults so results match the reference pipeline.
 import { readFileSync } from "node:fs";
 import type { InferenceSession, Tensor } from "onnxruntime-node";
-import type { OcrLine, OcrResult } from "../tasks/cv.ts";
+import type { OcrLine, OcrResult, Quad } from "../tasks/cv.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { decodeRgb, resizeRgb, toChw, type RgbImage } from "../vision/rgbImage.ts";
+import { decodeRgb, padRgb, resizeRgb, toChw, type RgbImage } from "../vision/rgbImage.ts";
 import { dbBoxes } from "../vision/dbPostprocess.ts";
 import { cropQuad, rotate180, rotate90 } from "../vision/crop.ts";
 import { ctcGreedy, parseDictionary } from "../vision/ctc.ts";
@@ -49,6 +49,8 @@ const HALF: [number, number, number] = [0.5, 0.5, 0.5];
 const REC_HEIGHT = 48;
 const REC_MIN_WIDTH = 320;
 const CLS_WIDTH = 192;
+/** margin added around the image for detection: a tenth of its shorter side, 8 to 32 px */
+const marginFor = (w: number, h: number) => Math.round(Math.min(32, Math.max(8, 0.1 * Math.min(w, h))));
 
 export interface OcrSessions {
   det: InferenceSession;
@@ -104,22 +106,29 @@ export class OcrPipeline {
   }
 
   private async detect(img: RgbImage) {
+    // at most detLimitSide on the longest side, never enlarged; then a margin of the border's
+    // colour (text touching the edges, as in a tight crop or a one-line banner, is split or lost
+    // by DB otherwise) and padding up to a multiple of 32, instead of stretching to one
     const limit = this.settings.detLimitSide;
-    const longest = Math.max(img.width, img.height);
-    const ratio = longest > limit ? limit / longest : 1;
-    const w = Math.max(32, Math.round((img.width * ratio) / 32) * 32);
-    const h = Math.max(32, Math.round((img.height * ratio) / 32) * 32);
-    const resized = await resizeRgb(img, w, h);
-    const input = this.tensor(toChw(resized, IMAGENET_MEAN, IMAGENET_STD, "bgr"), [1, 3, h, w]);
+    const ratio = Math.min(1, limit / Math.max(img.width, img.height));
+    const rw = Math.max(1, Math.round(img.width * ratio));
+    const rh = Math.max(1, Math.round(img.height * ratio));
+    const m = marginFor(rw, rh);
+    const w = Math.ceil((rw + 2 * m) / 32) * 32;
+    const h = Math.ceil((rh + 2 * m) / 32) * 32;
+    const input = await padRgb(await resizeRgb(img, rw, rh), { top: m, left: m, right: w - rw - m, bottom: h - rh - m });
     const det = this.sessions.det;
-    const out = await det.run({ [det.inputNames[0]]: input });
+    const out = await det.run({ [det.inputNames[0]]: this.tensor(toChw(input, IMAGENET_MEAN, IMAGENET_STD, "bgr"), [1, 3, h, w]) });
     const prob = out[det.outputNames[0]];
     const [mh, mw] = prob.dims.slice(-2);
-    return dbBoxes(prob.data as Float32Array, mw, mh, img.width, img.height, {
+    const boxes = dbBoxes(prob.data as Float32Array, mw, mh, w, h, {
       threshold: this.settings.detThreshold,
       boxThreshold: this.settings.detBoxThreshold,
       unclipRatio: this.settings.unclipRatio,
     });
+    // input pixels back to source pixels
+    const back = (v: number, max: number) => Math.round(Math.min(Math.max((v - m) / ratio, 0), max));
+    return boxes.map((b) => ({ ...b, box: b.box.map(([x, y]) => [back(x, img.width), back(y, img.height)]) as Quad }));
   }
 
   /** Batched strips: each resized to `height` keeping its aspect (at most `width`), zero-padded on the right. */
@@ -175,7 +184,8 @@ export class OcrPipeline {
       }
       part.forEach((p, k) => {
         const t = ctcGreedy(probs.data as Float32Array, steps, classes, this.alphabet, k * steps * classes);
-        const text = latinPunctuation(restoreSpaces(t.text, t.steps, strips[k], width / steps));
+        // ASCII punctuation first: the space rule treats full-width forms as CJK
+        const text = restoreSpaces(latinPunctuation(t.text), t.steps, strips[k], width / steps);
         results[p.i] = { text, confidence: t.confidence };
       });
     }

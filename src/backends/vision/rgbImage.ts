@@ -90,3 +90,19 @@ export function toChw(
   }
   return t;
 }
+
+/** The image inside margins (pixels per side), filled with the median colour of its border. */
+export async function padRgb(img: RgbImage, m: { top: number; right: number; bottom: number; left: number }): Promise<RgbImage> {
+  if (!m.top && !m.right && !m.bottom && !m.left) return img;
+  const { width: w, height: h, data } = img;
+  const border: number[][] = [[], [], []];
+  const take = (x: number, y: number) => { for (let c = 0; c < 3; c++) border[c].push(data[(y * w + x) * 3 + c]); };
+  for (let x = 0; x < w; x++) { take(x, 0); take(x, h - 1); }
+  for (let y = 0; y < h; y++) { take(0, y); take(w - 1, y); }
+  const [r, g, b] = border.map((v) => v.sort((p, q) => p - q)[Math.floor(v.length / 2)]);
+  const out = await sharp(data, { raw: { width: w, height: h, channels: 3 } })
+    .extend({ ...m, background: { r, g, b } })
+    .raw()
+    .toBuffer();
+  return { data: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), width: w + m.left + m.right, height: h + m.top + m.bottom };
+}

@@ -9,6 +9,8 @@ import type { RgbImage } from "./rgbImage.ts";
 const WORD_GAP = 0.3;
 /** ... and as a multiple of the line's median gap between letters (monospaced fonts space letters widely). */
 const LETTER_FACTOR = 2.5;
+/** ... times this when either side is punctuation */
+const PUNCTUATION_FACTOR = 1.2;
 
 /**
  * text/steps from CTC decoding of `strip` (the image as the recogniser saw it, left-aligned,
@@ -65,9 +67,14 @@ export function restoreSpaces(text: string, steps: number[], strip: RgbImage, st
   const minGap = Math.max(WORD_GAP * (bottom - top + 1), LETTER_FACTOR * median, 2);
   // CJK text has no spaces between words: only gaps between two non-CJK characters count
   const spaced = (c: string) => c.charCodeAt(0) < 0x2e80;
+  // punctuation sits inside a wide cell in monospaced fonts ("main()"): it needs a wider gap
+  const alnum = (c: string) => /[\p{L}\p{N}]/u.test(c);
   let out = chars[0];
   for (let i = 1; i < chars.length; i++) {
-    if (gaps[i] >= minGap && spaced(chars[i - 1]) && spaced(chars[i])) out += " ";
+    const a = chars[i - 1];
+    const b = chars[i];
+    const need = alnum(a) && alnum(b) ? minGap : PUNCTUATION_FACTOR * minGap;
+    if (gaps[i] >= need && spaced(a) && spaced(b)) out += " ";
     out += chars[i];
   }
   return out;
