@@ -71,6 +71,14 @@ test("images come as paths, bytes or data: URIs; an empty image has no lines", a
   assert.deepEqual((await ocr.read(blank)).lines, []);
 });
 
+test("text touching the image's edges (a one-line banner) is read whole", async () => {
+  const text = "A very long single line of text that goes across the page";
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="60"><rect width="100%" height="100%" fill="#fff"/><text x="1" y="54" font-family="DejaVu Sans" font-size="40">${text}</text></svg>`;
+  const r = await ocr.read(await (await import("sharp")).default(Buffer.from(svg)).png().toBuffer());
+  assert.deepEqual(r.lines.map((l) => l.text), [text]);
+  for (const [x, y] of r.lines[0].box) assert.ok(x >= 0 && x <= 1200 && y >= 0 && y <= 60);
+});
+
 test("bad input gives a clear error", async () => {
   const code = (c: string, re?: RegExp) => (e: Error & { code?: string }) => e.code === c && (!re || re.test(e.message));
   await assert.rejects(ocr.read(notAnImage), code("unsupported_media", /cannot read the image/));
