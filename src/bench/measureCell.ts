@@ -55,7 +55,7 @@ export function oneLine(e: unknown): string {
 }
 
 /** The engine a cell names, or the first registered one that runs this model on the cell's device. */
-function engineFor(files: ModelFiles, cell: BenchCell): string {
+export function engineFor(files: ModelFiles, cell: Pick<BenchCell, "backend" | "device">): string {
   if (cell.backend) return cell.backend;
   const all = descriptorsFor(files);
   const d = all.find((x) => x.devices.includes(cell.device)) ?? all[0];

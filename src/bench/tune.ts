@@ -5,7 +5,8 @@
 // with the same file on the same device reuses it unless forced.
 import type { DeviceKind, LoadOptions } from "../backends/types.ts";
 import { physicalCores } from "../backends/cpuCores.ts";
-import { benchModelFiles } from "./measureCell.ts";
+import { backendNames } from "../backends/registry.ts";
+import { benchModelFiles, engineFor } from "./measureCell.ts";
 import { readGgufFacts } from "../formats/ggufFacts.ts";
 import { readEnv } from "../config/env.ts";
 import { HearthError } from "../errors/HearthError.ts";
@@ -84,14 +85,19 @@ export async function tune(model: string, options: TuneOptions = {}, onTrial: (t
   const device: DeviceKind = options.device ?? (nvidiaGpus().length ? "gpu" : "cpu");
   const modelSha256 = files.sha256 ?? (await cachedSha256(files.primary, home));
   const keys = await deviceKeys(device, home);
+  if (options.backend && !backendNames().includes(options.backend)) {
+    throw new HearthError("bad_input", `unknown backend "${options.backend}"`, { hint: `choose one of: ${backendNames().join(", ")}` });
+  }
+  // profiles are per engine: the one asked for, or the one hearth would pick for this device
+  const backend = engineFor(files, { backend: options.backend, device });
   const workload = { promptTokens: options.promptTokens ?? 128, genTokens: options.genTokens ?? 32, reps: options.reps ?? 2 };
   if (!options.force) {
     for (const key of keys) {
-      const stored = readProfile(modelSha256, key, home);
+      const stored = readProfile(modelSha256, key, home, backend);
       // "nothing changed": same file (hash), device, engine asked for, and tuning workload
       const sameWorkload = !stored?.workload || (stored.workload.promptTokens === workload.promptTokens && stored.workload.genTokens === workload.genTokens);
-      if (stored && sameWorkload && (!options.backend || stored.backend === options.backend)) {
-        return { reused: true, profile: stored, file: profileFile(modelSha256, key, home), trials: [] };
+      if (stored && sameWorkload) {
+        return { reused: true, profile: stored, file: profileFile(modelSha256, key, backend, home), trials: [] };
       }
     }
   }
@@ -112,7 +118,7 @@ export async function tune(model: string, options: TuneOptions = {}, onTrial: (t
     const k = keyOf(s);
     const seen = done.get(k);
     if (seen) return seen;
-    const cell: BenchCell = { model: files.primary, backend: options.backend, device, ...s } as BenchCell;
+    const cell: BenchCell = { model: files.primary, backend, device, ...s } as BenchCell;
     const result = worker ? await worker.run(cell, cellLabel(cell), settings) : await runCell(cell, cellLabel(cell), settings);
     const t: TuneTrial = { settings: s, result, score: result.ok && result.errors === 0 ? result.latencyMs?.median : undefined };
     done.set(k, t);
@@ -147,7 +153,7 @@ export async function tune(model: string, options: TuneOptions = {}, onTrial: (t
   const profile: StoredProfile = {
     modelSha256,
     deviceKey: key,
-    backend: r.backend ?? options.backend ?? "unknown",
+    backend: r.backend ?? backend,
     device,
     settings: best.settings,
     decodeTokensPerSec: r.decodeTokensPerSec?.median,

@@ -23,7 +23,7 @@ test("a profile written is read back by model hash and device key, and only by t
     trials: [{ settings: { threads: 1 }, latencyMs: 20 }, { settings: { threads: 2 }, error: "failed" }],
   };
   const file = writeProfile(p, home);
-  assert.equal(file, profileFile(p.modelSha256, p.deviceKey, home));
+  assert.equal(file, profileFile(p.modelSha256, p.deviceKey, "llama", home));
   assert.deepEqual(readProfile(p.modelSha256, p.deviceKey, home), p);
   assert.equal(readProfile(p.modelSha256, "gpu:other", home), undefined);
   assert.equal(readProfile("cd".repeat(32), p.deviceKey, home), undefined);
@@ -31,8 +31,24 @@ test("a profile written is read back by model hash and device key, and only by t
   // a damaged file reads as no profile, not as an error
   writeFileSync(file, "{not json");
   assert.equal(readProfile(p.modelSha256, p.deviceKey, home), undefined);
+  assert.equal(removeProfile(p.modelSha256, p.deviceKey, home), false, "the damaged file is no profile");
+  writeProfile(p, home);
   assert.equal(removeProfile(p.modelSha256, p.deviceKey, home), true);
   assert.equal(removeProfile(p.modelSha256, p.deviceKey, home), false);
+  rmSync(home, { recursive: true });
+});
+
+test("each engine keeps its own profile for the same model and device", () => {
+  const home = mkdtempSync(path.join(os.tmpdir(), "hearth-profiles-"));
+  const base = { modelSha256: "ef".repeat(32), deviceKey: cpuDeviceKey(), device: "cpu" as const };
+  writeProfile({ ...base, backend: "llama", settings: { threads: 2 }, measuredAt: "2026-01-01T00:00:00.000Z" }, home);
+  writeProfile({ ...base, backend: "llama-mm", settings: { threads: 1 }, measuredAt: "2026-01-02T00:00:00.000Z" }, home);
+  assert.equal(listProfiles(home).length, 2);
+  assert.deepEqual(readProfile(base.modelSha256, base.deviceKey, home, "llama")?.settings, { threads: 2 });
+  assert.deepEqual(readProfile(base.modelSha256, base.deviceKey, home, "llama-mm")?.settings, { threads: 1 });
+  assert.equal(readProfile(base.modelSha256, base.deviceKey, home)?.backend, "llama-mm", "without an engine: the newest");
+  assert.equal(removeProfile(base.modelSha256, base.deviceKey, home, "llama-mm"), true);
+  assert.equal(readProfile(base.modelSha256, base.deviceKey, home)?.backend, "llama");
   rmSync(home, { recursive: true });
 });
 

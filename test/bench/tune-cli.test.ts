@@ -61,6 +61,28 @@ test("hearth tune searches the settings on the tiny model, stores the best, and 
   assert.match(plan.stdout, /"measured": true/);
 });
 
+test("tune keeps a profile per engine, survives an engine crash, and --force measures again", async () => {
+  const tiny = await ensureFixture("tiny");
+  // llama.node (llama-mm) takes its process down when a context cannot be made (q8_0 KV cache with
+  // this model's head size): that trial is recorded as failed and tuning still ends with a best
+  const args = ["tune", tiny, "--backend", "llama-mm", "-p", "16", "-n", "4", "-r", "1", "--json"];
+  const a = JSON.parse((await runHearth(args, { env, timeoutMs: 300_000 })).stdout) as TuneJson;
+  assert.equal(a.reused, false, "the llama engine's profile is not llama-mm's");
+  assert.equal(a.profile.backend, "llama-mm");
+  const crashed = a.trials!.find((t) => t.settings.kvCacheType === "q8_0")!;
+  assert.equal(crashed.result.ok, false);
+  assert.match(crashed.result.error!, /process ended|context/);
+  assert.equal(a.trials!.filter((t) => t.result.ok).length, a.trials!.length - 1);
+  assert.notEqual(readProfile(a.profile.modelSha256, a.profile.deviceKey, home, "llama"), undefined, "the llama profile is still there");
+
+  const forced = JSON.parse((await runHearth([...args, "--force"], { env, timeoutMs: 300_000 })).stdout) as TuneJson;
+  assert.equal(forced.reused, false);
+  assert.ok(forced.profile.measuredAt > a.profile.measuredAt);
+  const unknown = await runHearth(["tune", tiny, "--backend", "nope"], { env });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown backend "nope"/);
+});
+
 test("tune: a missing model and a bad value fail in one line", async () => {
   const missing = await runHearth(["tune", path.join(home, "none.gguf")], { env });
   assert.equal(missing.code, 1);
