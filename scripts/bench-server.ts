@@ -1,0 +1,175 @@
+// npm run bench:server -- [--model bench] [--gen 128] [--reps 5] [--threads N] [--parallel 4] [--json]
+//
+// What the HTTP server costs, in one run on one model (the `bench` fixture by default):
+//  (1) one stream through HTTP (POST /v1/completions, stream: true, the engine in the server's runner
+//      process) against the SDK in-process (LLM.complete): decode tokens/s ratio and time to first
+//      token difference, medians over the reps; runs alternate SDK, HTTP, SDK, ... so load from other
+//      processes on a shared machine falls on both sides alike. Goal: ratio >= 0.97, TTFT <= +5 ms.
+//  (2) four concurrent HTTP streams against one: total decode tokens/s ratio. Goal: >= 2.5x.
+// Both sides time from the client: TTFT = first text chunk - request start; decode tok/s =
+// (tokens - 1) / (last chunk - first chunk). End-of-text tokens are forbidden (logit bias) and
+// sampling is greedy so every run makes `gen` tokens.
+import { parseArgs } from "node:util";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { LLM } from "../src/sdk/LLM.ts";
+import { buildServer } from "../src/server/app.ts";
+import { physicalCores } from "../src/backends/cpuCores.ts";
+import { ensureFixture, type PresetName } from "../fixtures/index.ts";
+
+const { values } = parseArgs({
+  options: {
+    model: { type: "string", default: "bench" },
+    gen: { type: "string", default: "128" },
+    reps: { type: "string", default: "5" },
+    threads: { type: "string" },
+    parallel: { type: "string", default: "4" },
+    json: { type: "boolean", default: false },
+  },
+});
+const gen = Number(values.gen);
+const reps = Number(values.reps);
+const threads = Number(values.threads ?? physicalCores());
+const parallel = Number(values.parallel);
+const log = (s: string) => {
+  if (!values.json) process.stderr.write(`${s}\n`);
+};
+process.env.HEARTH_HOME ??= mkdtempSync(path.join(os.tmpdir(), "hearth-bench-server-"));
+
+interface Run {
+  ttftMs: number;
+  tokens: number;
+  /** ms from request start to first and last text chunk */
+  firstMs: number;
+  lastMs: number;
+}
+
+const decodeSpeed = (r: Run) => (r.tokens - 1) / ((r.lastMs - r.firstMs) / 1000);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const PROMPTS = ["Hello world", "The quick brown fox", "Once upon a time", "In the beginning", "Dear friend"];
+
+const modelFile = await ensureFixture(values.model as PresetName);
+const contextSize = 1024;
+
+// --- the SDK in-process ---------------------------------------------------------------------------
+log(`loading ${values.model} in-process (SDK) and in a server (runner process), ${threads} threads, parallel ${parallel}`);
+const llm = await LLM.load(modelFile, { backend: "llama", device: "cpu", threads, contextSize });
+const bias: Record<number, number> = {};
+for (const t of ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|endoftext|>"]) {
+  const ids = await llm.tokenize(t);
+  if (ids.length <= 2) bias[ids[ids.length - 1]] = -Infinity;
+}
+
+async function sdkRun(prompt: string): Promise<Run> {
+  const t0 = performance.now();
+  let first: number | undefined;
+  let last = 0;
+  const stream = llm.complete(prompt, { temperature: 0, maxTokens: gen, logitBias: bias });
+  for await (const c of stream) {
+    if (c.type !== "text") continue;
+    last = performance.now() - t0;
+    first ??= last;
+  }
+  const r = await stream.result;
+  return { ttftMs: first ?? NaN, firstMs: first ?? NaN, lastMs: last, tokens: r.usage.completionTokens };
+}
+
+// --- the server ---------------------------------------------------------------------------------
+const app = await buildServer({ models: [modelFile], parallel, queueLimit: 16, load: { threads, contextSize, backend: "llama", device: "cpu" } });
+const base = await app.listen({ host: "127.0.0.1", port: 0 });
+await app.hearth.ready;
+if (app.hearth.manager.health() !== "ready") throw new Error(`server not ready: ${JSON.stringify(app.hearth.manager.preloadErrors())}`);
+const modelId = app.hearth.manager.configuredNames()[0].id;
+const httpBias = Object.fromEntries(Object.keys(bias).map((k) => [k, -100]));
+
+async function httpRun(prompt: string): Promise<Run> {
+  const t0 = performance.now();
+  const res = await fetch(`${base}/v1/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: modelId, prompt, max_tokens: gen, temperature: 0, logit_bias: httpBias, stream: true, stream_options: { include_usage: true } }),
+  });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  let first: number | undefined;
+  let last = 0;
+  let tokens = 0;
+  let buffer = "";
+  const decoder = new TextDecoder();
+  for await (const bytes of res.body!) {
+    buffer += decoder.decode(bytes, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
+      const chunk = JSON.parse(event.slice(6));
+      if (chunk.usage) tokens = chunk.usage.completion_tokens;
+      if (chunk.choices?.[0]?.text) {
+        last = performance.now() - t0;
+        first ??= last;
+      }
+    }
+  }
+  return { ttftMs: first ?? NaN, firstMs: first ?? NaN, lastMs: last, tokens };
+}
+
+// warm-up both sides (first-run allocations)
+await sdkRun("warm up");
+await httpRun("warm up");
+
+const sdk: Run[] = [];
+const http: Run[] = [];
+for (let rep = 0; rep < reps; rep++) {
+  const prompt = `${PROMPTS[rep % PROMPTS.length]} ${rep}`;
+  sdk.push(await sdkRun(prompt));
+  http.push(await httpRun(prompt));
+  log(`rep ${rep + 1}/${reps}: SDK ${decodeSpeed(sdk[rep]).toFixed(1)} tok/s, TTFT ${sdk[rep].ttftMs.toFixed(1)} ms (${sdk[rep].tokens} tok) | HTTP ${decodeSpeed(http[rep]).toFixed(1)} tok/s, TTFT ${http[rep].ttftMs.toFixed(1)} ms (${http[rep].tokens} tok)`);
+}
+await llm.dispose();
+
+// four concurrent streams against one, on the server (the SDK model is gone: no competition)
+const single: number[] = [];
+const concurrent: number[] = [];
+for (let rep = 0; rep < reps; rep++) {
+  const one = await httpRun(`${PROMPTS[rep % PROMPTS.length]} single ${rep}`);
+  single.push(decodeSpeed(one));
+  const runs = await Promise.all([0, 1, 2, 3].map((i) => httpRun(`${PROMPTS[(rep + i) % PROMPTS.length]} four ${rep} ${i}`)));
+  // aggregate: all tokens after each stream's first, over the span from the first first-token to the last last-token
+  const span = (Math.max(...runs.map((r) => r.lastMs)) - Math.min(...runs.map((r) => r.firstMs))) / 1000;
+  concurrent.push(runs.reduce((s, r) => s + r.tokens - 1, 0) / span);
+  log(`rep ${rep + 1}/${reps}: one stream ${single[rep].toFixed(1)} tok/s, four streams ${concurrent[rep].toFixed(1)} tok/s total`);
+}
+await app.close();
+
+const result = {
+  model: values.model,
+  threads,
+  parallel,
+  gen,
+  reps,
+  sdk: { decodeTokPerSec: median(sdk.map(decodeSpeed)), ttftMs: median(sdk.map((r) => r.ttftMs)) },
+  http: { decodeTokPerSec: median(http.map(decodeSpeed)), ttftMs: median(http.map((r) => r.ttftMs)) },
+  decodeRatio: median(http.map(decodeSpeed)) / median(sdk.map(decodeSpeed)),
+  ttftDiffMs: median(http.map((r) => r.ttftMs)) - median(sdk.map((r) => r.ttftMs)),
+  oneStreamTokPerSec: median(single),
+  fourStreamsTokPerSec: median(concurrent),
+  concurrencyRatio: median(concurrent) / median(single),
+};
+if (values.json) {
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} else {
+  const ok = (b: boolean) => (b ? "meets goal" : "BELOW GOAL");
+  process.stdout.write(
+    [
+      `model ${result.model}, ${threads} threads, ${gen} tokens, median of ${reps}`,
+      `one stream   SDK in-process ${result.sdk.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${result.sdk.ttftMs.toFixed(1)} ms`,
+      `             HTTP server    ${result.http.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${result.http.ttftMs.toFixed(1)} ms`,
+      `             decode ratio ${result.decodeRatio.toFixed(3)}x (goal >= 0.97: ${ok(result.decodeRatio >= 0.97)}), TTFT ${result.ttftDiffMs >= 0 ? "+" : ""}${result.ttftDiffMs.toFixed(1)} ms (goal <= +5: ${ok(result.ttftDiffMs <= 5)})`,
+      `concurrency  one stream ${result.oneStreamTokPerSec.toFixed(1)} tok/s, four streams ${result.fourStreamsTokPerSec.toFixed(1)} tok/s total: ${result.concurrencyRatio.toFixed(2)}x (goal >= 2.5: ${ok(result.concurrencyRatio >= 2.5)})`,
+    ].join("\n") + "\n",
+  );
+}
