@@ -3,7 +3,9 @@
 // a request that had produced nothing when its runner died runs again.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { once } from "node:events";
 import os from "node:os";
 import path from "node:path";
 import { ensureVlmFixture } from "../../fixtures/mmproj.ts";
@@ -103,4 +105,31 @@ test("dispose ends the runner process", async () => {
   const pid = model.runnerPid!;
   await model.dispose();
   assert.throws(() => process.kill(pid, 0), /ESRCH/);
+});
+
+test("a parent killed with SIGKILL leaves no runner behind", async () => {
+  const parent = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "holdModel.ts")], {
+    env: { ...process.env, HEARTH_HOME: home }, stdio: ["ignore", "pipe", "ignore"],
+  });
+  let out = "";
+  parent.stdout.on("data", (d) => (out += d));
+  while (!/\d+\n/.test(out)) {
+    if (parent.exitCode !== null) assert.fail("the holding process exited early");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const runner = Number(out.trim());
+  assert.doesNotThrow(() => process.kill(runner, 0), "the runner is running");
+  parent.kill("SIGKILL");
+  await once(parent, "exit");
+  const deadline = Date.now() + 10_000;
+  let alive = true;
+  while (alive && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(runner, 0);
+    } catch {
+      alive = false;
+    }
+  }
+  assert.equal(alive, false, "the runner exits when its parent is gone");
 });
