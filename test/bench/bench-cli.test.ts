@@ -75,6 +75,19 @@ test("hearth bench measures the tiny model on two engines, records failing cells
   }
 });
 
+test("hearth bench measures an embedding model by prompt throughput and latency", async () => {
+  const embed = await ensureFixture("embed");
+  const r = await runHearth(["bench", embed, "-t", "1", "-p", "32", "-r", "2", "--json"], { env, timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const [c] = (JSON.parse(r.stdout) as BenchRun).cells;
+  assert.equal(c.ok, true, c.error);
+  assert.equal(c.task, "embed");
+  assert.ok(Math.abs(c.promptTokens! - 32) <= 4, `prompt calibrated to about 32 tokens, got ${c.promptTokens}`);
+  assert.ok(c.prefillTokensPerSec!.median > 0 && c.latencyMs!.median > 0);
+  assert.equal(c.decodeTokensPerSec, undefined);
+  assert.equal(c.ttftMs, undefined);
+});
+
 test("a bad option or value is one line and exit 2", async () => {
   const unknown = await runHearth(["bench", "x.gguf", "--frobnicate"], { env });
   assert.equal(unknown.code, 2);
