@@ -57,7 +57,7 @@ test("slash commands, /save and /load, a multi-line paste as one message, input 
     await t.waitFor(/loaded 3 messages from .*a\.json/);
     t.type("/save c.json");
     t.send(["Enter"]);
-    await t.waitFor(/c\.json/);
+    await t.waitFor(/saved 3 messages to .*c\.json/);
     assert.deepEqual(saved("c.json"), saved("a.json"));
 
     // a paste of two lines is one message (the terminal brackets it; Enter sends it)
