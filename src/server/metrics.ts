@@ -18,7 +18,13 @@ export class ServerMetrics {
   private readonly runnerExits: Counter<"model" | "backend">;
   private readonly onFallback = (e: FallbackEvent) =>
     this.fallbacks.inc({ model: e.model, from: `${e.from.backend}/${e.from.device}`, to: `${e.to.backend}/${e.to.device}` });
-  private readonly onRunnerExit = (e: RunnerExitEvent) => this.runnerExits.inc({ model: e.model, backend: e.backend });
+  /** the last runner exits, newest last (for /health) */
+  readonly recentRunnerExits: RunnerExitEvent[] = [];
+  private readonly onRunnerExit = (e: RunnerExitEvent) => {
+    this.runnerExits.inc({ model: e.model, backend: e.backend });
+    this.recentRunnerExits.push(e);
+    if (this.recentRunnerExits.length > 20) this.recentRunnerExits.shift();
+  };
 
   constructor(manager: ModelManager) {
     const registers = [this.registry];

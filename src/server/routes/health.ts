@@ -13,6 +13,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: RouteContext) {
       models: ctx.manager.status(),
       preloadErrors: ctx.manager.preloadErrors(),
       fallbacks: fallbackHistory(),
+      runnerExits: ctx.metrics.recentRunnerExits,
     });
   });
 
