@@ -34,6 +34,9 @@ export interface ManagedModelOptions {
 /** crashes on one device before moving to the next */
 const CRASH_LIMIT = 2;
 
+/** failures that say nothing about the device: another device would fail the same way */
+const NOT_A_DEVICE_FAILURE = new Set(["model_not_found", "not_downloaded", "checksum_mismatch", "bad_input", "unsupported_task", "unsupported_media", "aborted"]);
+
 const label = (c: PlanCandidate) => `${c.backend}/${c.device}${c.api !== c.device && c.api !== "cpu" ? ` (${c.api})` : ""}`;
 const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
 
@@ -95,6 +98,7 @@ export class ManagedModel implements LoadedModel {
         this.watch = new LatencyWatch(chain[i].expectedDecodeTokensPerSec);
         return;
       } catch (e) {
+        if (isHearthError(e) && NOT_A_DEVICE_FAILURE.has(e.code)) throw e;
         if (this.o.plan.strict) {
           const err = isHearthError(e) ? e : new HearthError("backend_unavailable", oneLine(e), { cause: e });
           throw new HearthError(err.code, `${err.message} (--strict: not falling back)`, { hint: "drop --strict to let hearth use the next device of the plan", cause: e });

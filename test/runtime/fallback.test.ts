@@ -137,3 +137,15 @@ test("hearth plan refuses bad input with one line and a non-zero exit", async ()
   assert.equal(strictNoNpu.code, 1);
   assert.match(strictNoNpu.stderr, /no engine .* can use the npu/);
 });
+
+test("a broken model file is not a device failure: an error at once, no fallback, nothing remembered", async () => {
+  const own = mkdtempSync(path.join(os.tmpdir(), "hearth-fallback-missing-"));
+  const before = fallbacks.length;
+  const gone: ModelFiles = { ...files, primary: path.join(own, "ggml-missing.bin") };
+  await assert.rejects(
+    loadModel(gone, { device: "cpu", isolate: true, threads: 1, home: own }),
+    (e: unknown) => e instanceof HearthError && e.code === "model_not_found",
+  );
+  assert.equal(fallbacks.length, before);
+  assert.deepEqual(rememberedFailures(own, gone.primary), []);
+});
