@@ -144,3 +144,16 @@ test("the request log has one line per request with model and tokens", async () 
   assert.ok(line, server.logs.join("\n"));
   assert.ok(server.logs.some((l) => / 401 .*error=unauthorized/.test(l)));
 });
+
+test("health and metrics show the runtime's fallbacks and runner exits", async () => {
+  const { runtimeEvents } = await import("../../src/runtime/events.ts");
+  const at = new Date().toISOString();
+  runtimeEvents.emit("fallback", { model: "m-test", from: { backend: "llama", device: "gpu" }, to: { backend: "llama", device: "cpu" }, reason: "load failed: test", at });
+  runtimeEvents.emit("runnerExit", { model: "m-test", backend: "llama", device: "gpu", code: null, signal: "SIGSEGV", at });
+  const h = await (await fetch(`${server.base}/health`)).json();
+  assert.ok(h.fallbacks.some((f: { model: string; reason: string }) => f.model === "m-test" && f.reason === "load failed: test"));
+  assert.ok(h.runnerExits.some((e: { model: string; signal: string }) => e.model === "m-test" && e.signal === "SIGSEGV"));
+  const text = await (await fetch(`${server.base}/metrics`)).text();
+  assert.match(text, /hearth_fallbacks_total\{model="m-test",from="llama\/gpu",to="llama\/cpu"\} 1/);
+  assert.match(text, /hearth_runner_exits_total\{model="m-test",backend="llama"\} 1/);
+});
