@@ -192,3 +192,22 @@ test("a reader that goes away (| head) ends the run quietly", async () => {
   const { readFileSync } = await import("node:fs");
   assert.doesNotMatch(readFileSync(err, "utf8"), /EPIPE|Unhandled/);
 });
+
+test("--tool files in a chat: a forced call shows in the turn's tool_calls; --tool-choice alone is refused", async () => {
+  const tools = await ensureFixture("tools");
+  const tool = path.join(dir, "time-tool.json");
+  writeFileSync(tool, JSON.stringify({ type: "function", function: { name: "get_time", parameters: { type: "object", properties: { zone: { enum: ["utc", "local"] } } } } }));
+  const args = ["infer", tools, "-p", "what time is it?", "-t", "1", "-n", "120", "--temperature", "0", "--tool", tool, "--tool-choice", "required"];
+  const j = await runHearth([...args, "--json"], { env });
+  assert.equal(j.code, 0, j.stderr);
+  const turn = jsonLines(j.stdout)[0];
+  assert.equal(turn.finish_reason, "tool_calls");
+  assert.ok(turn.tool_calls.length >= 1);
+  assert.equal(turn.tool_calls[0].name, "get_time");
+  assert.ok(["utc", "local", undefined].includes(JSON.parse(turn.tool_calls[0].arguments).zone));
+  const plain = await runHearth(args, { env });
+  assert.match(plain.stdout, /^tool call get_time \{.*\}$/m);
+  const alone = await runHearth(["infer", tools, "-p", "hi", "--tool-choice", "required"], { env });
+  assert.equal(alone.code, 2);
+  assert.match(alone.stderr, /--tool-choice needs tools/);
+});

@@ -9,6 +9,7 @@ import {
   addLoadOptions, addSamplingOptions, generateOptionsFrom, loadOptionsFrom, type LoadFlags, type SamplingFlags,
 } from "../infer/options.ts";
 import { allPrompts } from "../infer/prompts.ts";
+import { toolOptionsFrom } from "../infer/toolFiles.ts";
 
 export interface InferFlags extends LoadFlags, SamplingFlags {
   prompt?: string[];
@@ -21,6 +22,9 @@ export interface InferFlags extends LoadFlags, SamplingFlags {
   document?: string[];
   language?: string;
   vad?: boolean;
+  /** chat: tool files the model may call, and how it must */
+  tool?: string[];
+  toolChoice?: string;
   /** speech synthesis: the voice and the speed (1 = normal) */
   voice?: string;
   speed?: number;
@@ -79,7 +83,7 @@ async function chat(ref: string, f: InferFlags): Promise<void> {
   return runChatInfer(ref, {
     load: loadOptionsFrom(f),
     mmproj: f.mmproj,
-    generate: generateOptionsFrom(f),
+    generate: { ...generateOptionsFrom(f), ...toolOptionsFrom(f.tool, f.toolChoice) },
     prompts: f.prompt,
     input: f.input,
     system: f.system,
@@ -102,6 +106,8 @@ export default {
       .option("--mmproj <file>", "multimodal projector GGUF: image and audio paths typed in a prompt become inputs")
       .option("--query <text>", "reranker: the query")
       .option("--document <text>", "reranker: a document to rank (repeatable)", collect)
+      .option("--tool <file>", "chat: a JSON file of tools the model may call (repeatable); calls are shown, not run", collect)
+      .option("--tool-choice <choice>", "chat: auto, none, required, or a tool's name")
       .option("--language <code>", "speech: the spoken language (default: detect)")
       .option("--no-vad", "speech: do not cut silence before recognition")
       .option("--voice <name>", "speech synthesis: the voice (an unknown name lists the model's voices)")

@@ -3,7 +3,7 @@
 // {name,description,parameters}. Anything else is refused with the file and the reason.
 import { readFileSync } from "node:fs";
 import { HearthError } from "../../errors/HearthError.ts";
-import type { ToolChoice, ToolDefinition } from "../../sdk/types.ts";
+import type { GenerateOptions, ToolChoice, ToolDefinition } from "../../sdk/types.ts";
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -71,4 +71,14 @@ export function parseToolChoice(value: string | undefined, tools: ToolDefinition
   throw new HearthError("bad_input", `--tool-choice "${value}" is not auto, none, required or a tool's name`, {
     hint: `tools: ${tools.map((t) => t.name).join(", ")}`,
   });
+}
+
+/** `infer --tool FILE --tool-choice C` as generate options (nothing when no tool file is given). */
+export function toolOptionsFrom(files: string[] | undefined, choice: string | undefined): Pick<GenerateOptions, "tools" | "toolChoice"> {
+  if (!files?.length) {
+    if (choice !== undefined) throw new HearthError("bad_input", "--tool-choice needs tools", { hint: "give them with --tool FILE.json" });
+    return {};
+  }
+  const tools = loadToolFiles(files);
+  return { tools, toolChoice: parseToolChoice(choice, tools) };
 }
