@@ -54,6 +54,14 @@ test("the model runs in a runner process: a result, and this process holds no en
   assert.ok(events.some((e) => e.type === "text"));
 });
 
+test("requests in flight at once each get their own stream and result through one runner", async () => {
+  const other: TaskRequest = { task: "complete", prompt: "Once upon a time", sampling: { temperature: 0, maxTokens: 6, seed: 2 } };
+  const [a, b] = await Promise.all([collect(model.run(chat)), collect(model.run(other))]);
+  assert.equal(a.at(-1)!.type, "result");
+  assert.equal((a.at(-1) as { task: string }).task, "chat");
+  assert.equal((b.at(-1) as { task: string }).task, "complete");
+});
+
 test("SIGKILL mid-stream: the request ends with runner_crashed, the next one succeeds on a new runner", async () => {
   const first = model.runnerPid!;
   const seen: TaskEvent[] = [];
