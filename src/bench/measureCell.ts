@@ -5,15 +5,12 @@
 // fallback (and bench sits below the runtime and planner, which read what it measures). Isolation
 // is bench's own: each cell runs in a process of its own (runCell.ts).
 // A failure is recorded in the result, never thrown: one bad cell must not end a matrix.
-import { existsSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import type { LoadedModel, ModelFiles, TaskEvent } from "../backends/types.ts";
+import type { LoadedModel, TaskEvent } from "../backends/types.ts";
 import type { GenerationResult } from "../backends/tasks/text.ts";
 import type { Profile } from "../backends/profile.ts";
-import { backendDescriptors, backendNames, descriptorsFor, loadBackend } from "../backends/registry.ts";
-import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
+import { loadBackend } from "../backends/registry.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
+import { benchModelFiles, engineFor, filesFor } from "./cellModel.ts";
 import type { BenchCell } from "./matrix.ts";
 import type { BenchSettings, CellResult } from "./types.ts";
 import { summarize } from "./stats.ts";
@@ -39,43 +36,9 @@ interface RunSample {
   realTimeFactor?: number;
 }
 
-/** The model's files: the store's resolver, plus whisper.cpp's ggml-*.bin files (neither GGUF nor ONNX) by path. */
-export async function benchModelFiles(ref: string, options: ResolveOptions = {}): Promise<ModelFiles> {
-  if (/\.bin$/i.test(ref)) {
-    const file = path.resolve(ref.startsWith("~/") ? path.join(os.homedir(), ref.slice(2)) : ref);
-    if (!existsSync(file)) throw new HearthError("model_not_found", `no model file at ${file}`, { hint: "check the path" });
-    return { dir: path.dirname(file), primary: file, format: "ggml", type: "asr" };
-  }
-  return resolveModel(ref, options);
-}
-
 export function oneLine(e: unknown): string {
   if (isHearthError(e)) return e.line;
   return (e instanceof Error ? e.message : String(e)).split("\n")[0];
-}
-
-/** The engine a cell names, or the first registered one that runs this model on the cell's device. */
-export function engineFor(files: ModelFiles, cell: Pick<BenchCell, "backend" | "device">): string {
-  if (cell.backend) return cell.backend;
-  const all = descriptorsFor(files);
-  const d = all.find((x) => x.devices.includes(cell.device)) ?? all[0];
-  if (!d) {
-    throw new HearthError("unsupported_architecture", `no engine can run ${files.format} ${files.type} model ${files.primary}`, {
-      hint: "check the model type and format",
-    });
-  }
-  return d.name;
-}
-
-/** A forced engine may serve a model type it does not list: an LLM runs on any engine that completes text. */
-function filesFor(files: ModelFiles, backend: string | undefined): ModelFiles {
-  if (!backend) return files;
-  const d = backendDescriptors().find((x) => x.name === backend);
-  if (!d) {
-    throw new HearthError("backend_unavailable", `unknown backend "${backend}"`, { hint: `choose one of: ${backendNames().join(", ")}` });
-  }
-  if (d.modelTypes.includes(files.type) || files.type !== "llm" || !d.tasks.includes("complete")) return files;
-  return { ...files, type: d.modelTypes.find((t) => t === "vlm" || t === "llm") ?? d.modelTypes[0] };
 }
 
 async function runOnce(model: LoadedModel, w: WorkloadInput): Promise<RunSample> {

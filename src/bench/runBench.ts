@@ -8,7 +8,8 @@ import type { CellProgress } from "./measureCell.ts";
 import { runCell } from "./runCell.ts";
 import type { ModelFormat } from "../backends/types.ts";
 import { backendDescriptors } from "../backends/registry.ts";
-import { benchModelFiles, oneLine } from "./measureCell.ts";
+import { oneLine } from "./measureCell.ts";
+import { benchModelFiles } from "./cellModel.ts";
 
 export interface BenchProgress extends CellProgress {
   /** 0-based cell index */

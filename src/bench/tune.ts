@@ -6,7 +6,7 @@
 import type { DeviceKind, LoadOptions } from "../backends/types.ts";
 import { physicalCores } from "../backends/cpuCores.ts";
 import { backendNames } from "../backends/registry.ts";
-import { benchModelFiles, engineFor } from "./measureCell.ts";
+import { benchModelFiles, engineFor } from "./cellModel.ts";
 import { readGgufFacts } from "../formats/ggufFacts.ts";
 import { readEnv } from "../config/env.ts";
 import { HearthError } from "../errors/HearthError.ts";
