@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { readCpuFacts, readMemoryFacts } from "./cpu.ts";
-import { gpusFromProbes, probeGpuApis } from "./gpu.ts";
+import { gpusFromProbes, mergePciGpus, probeGpuApis, readPciGpus } from "./gpu.ts";
 import { readNpus } from "./npu.ts";
 import type { GpuApiProbe, HardwareFacts } from "./types.ts";
 
@@ -54,7 +54,7 @@ export async function discoverHardware(options: DiscoverOptions): Promise<Hardwa
     platform: process.platform,
     cpu: readCpuFacts(),
     memory: readMemoryFacts(),
-    gpus: gpusFromProbes(cache.gpuApis),
+    gpus: mergePciGpus(gpusFromProbes(cache.gpuApis), readPciGpus()),
     gpuApis: cache.gpuApis,
     npus: readNpus(),
     probedAt: cache.probedAt,

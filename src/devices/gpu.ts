@@ -1,6 +1,7 @@
 // GPU discovery: each compute API (CUDA, Vulkan, Metal) is probed by loading node-llama-cpp's
 // build for it in a child process of its own; sysfs adds the kernel driver where readable.
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, readdirSync, readlinkSync } from "node:fs";
+import path from "node:path";
 import type { GpuApi, GpuApiProbe, GpuFacts } from "./types.ts";
 import { runTsChildOnce } from "./tsChild.ts";
 
@@ -72,4 +73,56 @@ export function gpusFromProbes(probes: GpuApiProbe[]): GpuFacts[] {
     });
   }
   return gpus;
+}
+
+const PCI_VENDORS: Record<string, string> = { "0x10de": "nvidia", "0x1002": "amd", "0x8086": "intel" };
+
+/**
+ * GPUs on the PCI bus (Linux sysfs): display and 3D controllers of the GPU vendors. They show a GPU
+ * that is there even when no compute API loads (no driver, wrong driver), which users need to know.
+ */
+export function readPciGpus(root = "/"): GpuFacts[] {
+  const dir = path.join(root, "sys/bus/pci/devices");
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+  const out: GpuFacts[] = [];
+  for (const addr of names) {
+    const read = (f: string) => {
+      try {
+        return readFileSync(path.join(dir, addr, f), "utf8").trim();
+      } catch {
+        return undefined;
+      }
+    };
+    const cls = read("class");
+    const vendor = PCI_VENDORS[read("vendor") ?? ""];
+    if (!cls?.startsWith("0x03") || !vendor) continue;
+    let driver: string | undefined;
+    try {
+      driver = path.basename(readlinkSync(path.join(dir, addr, "driver")));
+    } catch {
+      driver = undefined; // no kernel driver bound
+    }
+    out.push({ index: out.length, vendor, apis: [], driver, pciAddress: addr });
+  }
+  return out;
+}
+
+/** API-probed GPUs, plus those the bus shows that no API reached (their vendor matched no probed GPU). */
+export function mergePciGpus(probed: GpuFacts[], pci: GpuFacts[]): GpuFacts[] {
+  const out = [...probed];
+  for (const p of pci) {
+    const same = out.find((g) => g.vendor === p.vendor && g.pciAddress === undefined);
+    if (same) {
+      same.pciAddress = p.pciAddress;
+      same.driver ??= p.driver;
+    } else {
+      out.push({ ...p, index: out.length });
+    }
+  }
+  return out;
 }

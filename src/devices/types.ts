@@ -35,6 +35,8 @@ export interface GpuFacts {
   unifiedMemory?: boolean;
   /** kernel driver name and version where readable, e.g. "nvidia 550.54.14" */
   driver?: string;
+  /** PCI address where the OS lists it (a GPU seen on the bus even when no compute API loads) */
+  pciAddress?: string;
 }
 
 /** One GPU compute API as probed: did a build load, and why not. */

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { readCpuFacts, simdFromCpuinfo } from "../../src/devices/cpu.ts";
 import { deviceKey } from "../../src/devices/deviceKey.ts";
-import { gpusFromProbes, vendorFromName } from "../../src/devices/gpu.ts";
+import { gpusFromProbes, mergePciGpus, readPciGpus, vendorFromName } from "../../src/devices/gpu.ts";
 import { readNpus } from "../../src/devices/npu.ts";
 import { physicalCores } from "../../src/backends/cpuCores.ts";
 import { runHearth } from "../helpers/cli.ts";
@@ -60,6 +60,35 @@ test("GPU facts from API probes: one entry per device with the APIs that loaded;
   assert.equal(two[0].memoryTotalBytes, undefined, "a summed figure is not one GPU's memory");
   assert.deepEqual(gpusFromProbes([{ api: "cuda", available: false, reason: "no driver" }]), []);
   assert.equal(vendorFromName("Mystery Accelerator"), undefined);
+});
+
+test("GPUs on the PCI bus are shown even when no compute API loads; a probed GPU gains its PCI address and driver", () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), "hearth-pci-"));
+  const dev = (addr: string, cls: string, vendor: string, driver?: string) => {
+    const d = path.join(root, "sys/bus/pci/devices", addr);
+    mkdirSync(d, { recursive: true });
+    writeFileSync(path.join(d, "class"), `${cls}\n`);
+    writeFileSync(path.join(d, "vendor"), `${vendor}\n`);
+    if (driver) {
+      mkdirSync(path.join(root, "drivers", driver), { recursive: true });
+      symlinkSync(path.join(root, "drivers", driver), path.join(d, "driver"));
+    }
+  };
+  dev("0000:00:01.0", "0x030000", "0x1234"); // a virtual VGA adapter: not a GPU vendor
+  dev("0000:00:02.0", "0x020000", "0x8086", "e1000"); // a network card
+  dev("0000:01:00.0", "0x030200", "0x10de"); // an NVIDIA GPU with no driver bound
+  dev("0000:02:00.0", "0x030000", "0x1002", "amdgpu");
+  const pci = readPciGpus(root);
+  assert.deepEqual(pci.map((g) => [g.vendor, g.driver, g.apis.length]), [["nvidia", undefined, 0], ["amd", "amdgpu", 0]]);
+  const probed = gpusFromProbes([{ api: "vulkan", available: true, devices: ["AMD Radeon RX 7900"], memoryTotalBytes: 20e9, memoryFreeBytes: 19e9 }]);
+  const all = mergePciGpus(probed, pci);
+  assert.equal(all.length, 2);
+  assert.equal(all[0].name, "AMD Radeon RX 7900");
+  assert.equal(all[0].pciAddress, "0000:02:00.0");
+  assert.equal(all[0].driver, "amdgpu");
+  assert.equal(all[1].vendor, "nvidia");
+  assert.deepEqual(all[1].apis, [], "seen on the bus, no API reached it");
+  assert.equal(all[1].name, undefined, "its name is unknown, not guessed");
 });
 
 test("deviceKey: the keys measured profiles are stored under", () => {

@@ -59,7 +59,7 @@ export default {
           rows.push([
             `gpu ${g.index}`, unknown(g.name),
             g.memoryTotalBytes !== undefined ? `${formatBytes(g.memoryTotalBytes)}, ${formatBytes(g.memoryFreeBytes)} free` : "unknown",
-            `${unknown(g.vendor)}, ${g.apis.join("/")}, driver ${unknown(g.driver)}`,
+            `${unknown(g.vendor)}, ${g.apis.length ? g.apis.join("/") : "no compute API loads"}, driver ${g.driver ?? "none bound"}${g.pciAddress ? `, PCI ${g.pciAddress}` : ""}`,
             list(g.backends),
           ]);
         }
