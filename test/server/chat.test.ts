@@ -56,6 +56,19 @@ test("greedy decoding with a seed is repeatable, and max_completion_tokens is ho
   assert.ok(a.usage!.completion_tokens <= 6);
 });
 
+test("stop strings end the answer before them with finish_reason stop", async () => {
+  const ask = (stop?: string[]) => server.client.chat.completions.create({ model: tiny, messages: [{ role: "user", content: "list" }], max_tokens: 12, temperature: 0, stop });
+  const whole = (await ask()).choices[0].message.content!;
+  // a stop string from the middle of the greedy answer (a few plain characters)
+  const at = [...whole.matchAll(/[a-z ]{2}/g)].find((m) => m.index! > 0)?.index;
+  if (at === undefined) return; // the random model said nothing stoppable: nothing to check
+  const stop = whole.slice(at, at + 2);
+  const cut = await ask([stop, "never-appears"]);
+  // (an incomplete UTF-8 sequence just before the stop, shown as U+FFFD in the whole answer, is dropped)
+  assert.equal(cut.choices[0].message.content!.replace(/\uFFFD+$/, ""), whole.slice(0, whole.indexOf(stop)).replace(/\uFFFD+$/, ""));
+  assert.equal(cut.choices[0].finish_reason, "stop");
+});
+
 test("streamed chat: role first, content deltas, finish_reason, a usage chunk, then [DONE]", async () => {
   const stream = await server.client.chat.completions.create({
     model: tiny, messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8, temperature: 0, stream: true, stream_options: { include_usage: true },

@@ -69,6 +69,24 @@ test("a full queue answers 429 with Retry-After; a disconnect frees the sequence
   assert.ok(generated < 1900 / 2, `generated ${generated}`);
 });
 
+test("a queued request whose client goes away leaves the queue", async () => {
+  const a = await startLongStream();
+  const ac = new AbortController();
+  const b = fetch(`${server.base}/v1/chat/completions`, {
+    method: "POST", headers: { "content-type": "application/json", ...auth }, signal: ac.signal,
+    body: JSON.stringify({ model: tiny, messages: [{ role: "user", content: "hi" }], max_tokens: 2 }),
+  }).catch((e: Error) => e);
+  await waitFor("B to queue", async () => (await health()).models.some((m) => m.queued === 1));
+  ac.abort();
+  assert.ok((await b) instanceof Error);
+  await waitFor("B to leave the queue", async () => (await health()).models.every((m) => m.queued === 0));
+  // A still holds its slot: the queue has room again, so C waits rather than getting 429
+  const c = postJson(server.base, "/v1/chat/completions", { model: tiny, messages: [{ role: "user", content: "hi" }], max_tokens: 2 }, auth);
+  await waitFor("C to queue", async () => (await health()).models.some((m) => m.queued === 1));
+  a.ac.abort();
+  assert.equal((await c).status, 200);
+});
+
 test("the openai client sees a 429 as RateLimitError", async () => {
   const a = await startLongStream();
   const b = postJson(server.base, "/v1/chat/completions", { model: tiny, messages: [{ role: "user", content: "hi" }], max_tokens: 2 }, auth);
