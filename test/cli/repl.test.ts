@@ -72,6 +72,20 @@ test("slash commands, /save and /load, a multi-line paste as one message, input 
     // the second turn was answered with the first in its context
     assert.equal(saved("d.json")[1].content, "hello there");
 
+    // a line ending in \ goes on with the next; Ctrl-C drops what is typed
+    t.type("two\\");
+    t.send(["Enter"]);
+    await t.waitFor(/^… /m);
+    t.type("lines");
+    t.send(["Enter"]);
+    await t.waitForCount(SPEED, 3);
+    t.type("junk");
+    t.send(["C-c"]);
+    t.type("/save e.json");
+    t.send(["Enter"]);
+    await t.waitFor(/saved 7 messages to .*e\.json/);
+    assert.equal(saved("e.json")[5].content, "two\nlines");
+
     t.type("/nope");
     t.send(["Enter"]);
     await t.waitFor(/error: unknown command \/nope/);

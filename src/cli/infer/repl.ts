@@ -30,7 +30,8 @@ export const REPL_HELP = [
   "/system [TEXT]   show or set the system prompt",
   "/exit            leave (also Ctrl-D, or Ctrl-C twice)",
   "",
-  "Ctrl-C stops an answer. Paste several lines and they are one message. Start a message with // to send a leading /.",
+  "Ctrl-C stops an answer. Paste several lines and they are one message, or end a line with \\ to go on",
+  "on the next. Start a message with // to send a leading /.",
 ].join("\n");
 
 type Event = { type: "line"; line: string } | { type: "exit" };
@@ -48,7 +49,6 @@ export async function runRepl(model: ChatModel, o: ReplOptions): Promise<void> {
     input,
     output: out,
     terminal: true,
-    prompt: pc.green("> "),
     history: loadHistory(file),
     historySize: HISTORY_SIZE,
     removeHistoryDuplicates: true,
@@ -71,13 +71,24 @@ export async function runRepl(model: ChatModel, o: ReplOptions): Promise<void> {
   rl.on("line", (line) => push({ type: "line", line }));
   rl.on("close", () => push({ type: "exit" }));
 
-  // Ctrl-C: stops an answer; at the prompt it clears a typed line, and on an empty line it arms
-  // exit (right after stopping an answer it is already armed), so "Ctrl-C, Ctrl-C" leaves.
+  // a line ending in "\" goes on with the next (as in -i files): typed multi-line messages
+  let pending = "";
+  const promptFor = () => pc.green(pending ? "… " : "> ");
+
+  // Ctrl-C: stops an answer; at the prompt it drops what is typed (the line and any continued
+  // lines), and on an empty prompt it arms exit (right after stopping an answer it is already
+  // armed), so "Ctrl-C, Ctrl-C" leaves.
   let exitArmed = false;
   rl.on("SIGINT", () => {
-    if (rl.line.length > 0) {
+    if (rl.line.length > 0 || pending) {
       rl.write(null, { ctrl: true, name: "e" });
       rl.write(null, { ctrl: true, name: "u" });
+      if (pending) {
+        pending = "";
+        out.write("\n");
+        rl.setPrompt(promptFor());
+        rl.prompt();
+      }
       exitArmed = false;
       return;
     }
@@ -96,10 +107,17 @@ export async function runRepl(model: ChatModel, o: ReplOptions): Promise<void> {
 
   try {
     for (;;) {
+      rl.setPrompt(promptFor());
       rl.prompt();
       const e = await next();
       if (e.type === "exit") break;
-      const text = restorePastedNewlines(e.line).trim();
+      const line = restorePastedNewlines(e.line);
+      if (line.endsWith("\\")) {
+        pending += `${line.slice(0, -1)}\n`;
+        continue;
+      }
+      const text = (pending + line).trim();
+      pending = "";
       if (!text) continue;
       exitArmed = false;
       if (text.startsWith("/") && !text.startsWith("//")) {
