@@ -132,4 +132,6 @@ test("hearth devices --json: CPU, RAM, GPU API probes, NPUs and the engines each
   assert.match(text.stdout, /DEVICE\s+NAME\s+MEMORY/);
   assert.match(text.stdout, /physical \/ \d+ logical cores/);
   assert.match(text.stdout, /GPU APIs: /);
+  assert.match(text.stdout, /ENGINE\s+DEVICE\s+API\s+USABLE/);
+  assert.match(text.stdout, /llama\s+cpu\s+cpu\s+yes/);
 });

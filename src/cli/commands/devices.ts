@@ -68,6 +68,15 @@ export default {
         process.stdout.write("\n");
         const apis = r.gpuApis.map((a) => `${a.api}: ${a.available ? `loads (${(a.devices ?? []).join(", ")})` : `no (${a.reason})`}`);
         process.stdout.write(`GPU APIs: ${apis.length ? apis.join("; ") : "none for this platform"}\n`);
+        process.stdout.write("\nEngines, each probed in a process of its own:\n");
+        const probeRows: string[][] = [["ENGINE", "DEVICE", "API", "USABLE"]];
+        for (const [name, probes] of Object.entries(r.backends)) {
+          for (const p of [...probes].sort((a, b) => a.device.localeCompare(b.device))) {
+            probeRows.push([name, p.device, p.api, p.available ? "yes" : `no: ${p.reason ?? "probe failed"}`]);
+          }
+        }
+        printTable(probeRows);
+        process.stdout.write("\n");
         if (r.gpus.length === 0) process.stdout.write("no GPU found\n");
         if (r.npus.length === 0) process.stdout.write("no NPU found\n");
         process.stdout.write(`probed ${r.probedAt}${r.cached ? " (cached; --refresh probes again)" : ""}\n`);
