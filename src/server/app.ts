@@ -6,6 +6,7 @@ import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { ModelManager, type ModelManagerOptions } from "./models.ts";
+import { HearthError } from "../errors/HearthError.ts";
 import { ServerMetrics } from "./metrics.ts";
 import { installErrorHandlers } from "./errors.ts";
 import { installApiKey } from "./auth.ts";
@@ -22,6 +23,8 @@ import { cvRoutes } from "./routes/cv.ts";
 export interface ServerOptions extends ModelManagerOptions {
   /** models to load at start (refs as a user types them: store names, aliases, paths) */
   models?: string[];
+  /** multimodal projector for the first model given by path (a local VLM is two files) */
+  mmproj?: string;
   /** require `Authorization: Bearer <apiKey>` on every /v1 route */
   apiKey?: string;
   /** origins allowed by CORS ("*" for any); CORS is off when empty */
@@ -49,7 +52,12 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, allowUnionTypes: true } },
   });
   const manager = new ModelManager(options);
-  for (const ref of options.models ?? []) await manager.register(ref);
+  let mmproj = options.mmproj;
+  for (const ref of options.models ?? []) {
+    await manager.register(ref, { mmproj: mmproj && ref.endsWith(".gguf") ? mmproj : undefined });
+    if (ref.endsWith(".gguf")) mmproj = undefined;
+  }
+  if (mmproj) throw new HearthError("bad_input", "--mmproj needs a .gguf model path to pair with", { hint: "hearth serve model.gguf --mmproj mmproj.gguf" });
   const metrics = new ServerMetrics(manager);
   const ctx: RouteContext = { manager, metrics, allowRemoteMedia: options.allowRemoteMedia ?? false };
 

@@ -127,12 +127,20 @@ export class ModelManager {
    * Adds a model named on the command line: resolved now (a bad name fails the start), loaded by
    * preload(). Clients may then use the ref as typed, or for a path its file name without extension.
    */
-  async register(ref: string): Promise<string> {
-    const files = await this.resolveFiles(ref, undefined, true);
+  async register(ref: string, options: { mmproj?: string } = {}): Promise<string> {
+    let files = await this.resolveFiles(ref, undefined, true);
+    if (options.mmproj) {
+      // a text model plus a projector is a vision/audio-language model, run by the multimodal engine
+      const mmproj = path.resolve(options.mmproj.replace(/^~(?=\/|$)/, os.homedir()));
+      if (!existsSync(mmproj)) throw new HearthError("model_not_found", `no mmproj file at ${mmproj}`, { hint: "check the --mmproj path" });
+      files = { ...files, mmproj, type: "vlm" };
+    }
     const names = [ref];
     if (looksLikePath(ref)) names.push(files.type === "tts" || files.type === "diarize" ? path.basename(files.dir) : path.basename(files.primary).replace(/\.(gguf|onnx|bin)$/i, ""));
     // the short name is the id clients see; the ref as typed works too
     const id = names[names.length - 1];
+    const taken = this.configured.get(id);
+    if (taken) throw new HearthError("bad_input", `two models would be served as "${id}" (${taken.ref} and ${ref})`, { hint: "serve each model once, or rename one of the files" });
     for (const n of names) this.configured.set(n, { id, ref, files });
     this.preloads.push(ref);
     return names[names.length - 1];

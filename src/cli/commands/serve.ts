@@ -22,6 +22,7 @@ interface ServeFlags {
   allowPull?: boolean;
   threads?: string;
   ctxSize?: string;
+  mmproj?: string;
   device?: string;
   backend?: string;
   json?: boolean;
@@ -62,6 +63,7 @@ export default {
       .option("--body-limit <size>", "largest request body", "50MiB")
       .option("--allow-remote-media", "fetch http(s) image and audio URLs named in requests")
       .option("--allow-pull", "pull models a request names that are not in the store")
+      .option("--mmproj <file>", "multimodal projector for the first .gguf model (serves it as a vision/audio model)")
       .option("--threads <n>", "compute threads per model (default: physical cores)")
       .option("--ctx-size <n>", "context size per model")
       .option("--device <device>", "cpu, gpu, npu or auto", "auto")
@@ -81,6 +83,7 @@ export default {
         };
         const options: ServerOptions = {
           models,
+          mmproj: flags.mmproj,
           keepAliveSec: keepAlive,
           parallel: int(flags.parallel, "--parallel", 1),
           queueLimit: int(flags.queue, "--queue", 0),
