@@ -211,3 +211,19 @@ test("--tool files in a chat: a forced call shows in the turn's tool_calls; --to
   assert.equal(alone.code, 2);
   assert.match(alone.stderr, /--tool-choice needs tools/);
 });
+
+test("a turn that fails (context exceeded) is a JSON line with the error; the next turn still runs; exit 1", async () => {
+  const long = "hello world ".repeat(1500);
+  const r = await runHearth(["infer", tiny, "-p", long, "-p", "short", ...small, "-n", "4", "--json"], { env });
+  assert.equal(r.code, 1);
+  const [failed, next] = jsonLines(r.stdout);
+  assert.equal(failed.error.code, "context_exceeded");
+  assert.match(failed.error.hint, /larger context/);
+  assert.equal(failed.profile, null);
+  assert.equal(next.error, null);
+  // the failed turn is not in the history of the next
+  assert.ok(next.usage.prompt_tokens < 100);
+  const plain = await runHearth(["infer", tiny, "-p", long, ...small], { env });
+  assert.equal(plain.code, 1);
+  assert.match(plain.stderr, /^error: the prompt is \d+ tokens but the context holds \d+ \(/m);
+});
