@@ -136,7 +136,10 @@ export async function runRepl(model: ChatModel, o: ReplOptions): Promise<void> {
       const t = await runTurn(model, conversation, text.startsWith("//") ? text.slice(1) : text, { ...o.generate, signal: controller.signal }, printer);
       input.busy = false;
       input.onInterrupt = undefined;
-      if (t.error) say(`${pc.red("error:")} ${t.error.line}`);
+      if (t.error) {
+        say(`${pc.red("error:")} ${t.error.line}`);
+        if (t.error.code === "context_exceeded" && conversation.length > 0) say(pc.dim("(the conversation fills the context: /clear starts over)"));
+      }
       else if (t.result) say(pc.dim(profileLine(t.result)));
       else if (t.aborted) say(pc.dim("stopped"));
     }
