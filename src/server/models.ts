@@ -56,6 +56,7 @@ export interface ModelStatus {
 
 /** A request's hold on a loaded model: release it when the request ends (success, error or abort). */
 export interface Lease {
+  /** the model's id as the server lists it (metrics and logs use it) */
   id: string;
   files: ModelFiles;
   /** the engine's model (text, embeddings, rerank) */
@@ -176,7 +177,18 @@ export class ModelManager {
   async acquire(name: string, task?: TaskName, signal?: AbortSignal): Promise<Lease> {
     if (this.closed) throw new HearthError("loading", "the server is shutting down");
     const entry = await this.entryFor(name, task);
-    const release = await entry.slots.acquire(signal);
+    let release: () => void;
+    try {
+      release = await entry.slots.acquire(signal);
+    } catch (e) {
+      // the model was unloaded while this request waited: start over on a fresh entry
+      if (entry.state === "unloading" && !this.closed && !signal?.aborted) return this.acquire(name, task, signal);
+      throw e;
+    }
+    if (entry.state === "unloading") {
+      release();
+      return this.acquire(name, task, signal);
+    }
     clearTimeout(entry.idleTimer);
     entry.idleTimer = undefined;
     let resident: Resident;
@@ -196,7 +208,7 @@ export class ModelManager {
     }
     entry.lastUsed = Date.now();
     return {
-      id: name,
+      id: entry.id,
       files: entry.files,
       model: resident.model,
       asr: resident.asr,
