@@ -238,3 +238,19 @@ test("load errors are typed: missing file, not GGUF, a projector as the model", 
   const { mmproj } = await ensureVlmFixture();
   await rejectsWith(LLM.load(mmproj), "unsupported_architecture");
 });
+
+test("isolated in a runner process: generation, the tokenizer and state files cross the boundary", async () => {
+  const iso = await LLM.load(tiny, { threads: 1, contextSize: 256, isolate: true });
+  try {
+    assert.equal(iso.info.backend, "llama");
+    const local = (await llm.complete("Hello world", { temperature: 0, maxTokens: 8 }).result).text;
+    assert.equal((await iso.complete("Hello world", { temperature: 0, maxTokens: 8 }).result).text, local);
+    assert.deepEqual(await iso.tokenize("Hello"), await llm.tokenize("Hello"));
+    const file = path.join(home, "iso-state.bin");
+    const { bytes } = await iso.saveState(file);
+    assert.equal(statSync(file).size, bytes);
+    await iso.loadState(file);
+  } finally {
+    await iso.dispose();
+  }
+});
