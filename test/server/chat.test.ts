@@ -102,6 +102,27 @@ test("raw SSE ends with data: [DONE] and carries usage: null before the usage ch
   assert.ok(events.slice(0, -2).every((e) => JSON.parse(e.slice(6)).usage === null));
 });
 
+test("two concurrent streams are decoded together (--parallel 2), not one after the other", async () => {
+  // a grammar that cannot end before 600 letters keeps each generation going for hundreds of tokens
+  const body = { model: tiny, messages: [{ role: "user", content: "go" }], max_tokens: 1000, grammar: "root ::= [a-z]{600}", stream: true };
+  const events: string[] = [];
+  const run = async (name: string) => {
+    const res = await fetch(`${server.base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    let first = true;
+    for await (const chunk of res.body!) {
+      if (first && /"content":"[^"]/.test(new TextDecoder().decode(chunk))) {
+        first = false;
+        events.push(`${name} first`);
+      }
+    }
+    events.push(`${name} end`);
+  };
+  await Promise.all([run("a"), run("b")]);
+  // both had started producing text before either finished
+  assert.ok(events.indexOf("a first") < events.findIndex((e) => e.endsWith("end")), events.join(", "));
+  assert.ok(events.indexOf("b first") < events.findIndex((e) => e.endsWith("end")), events.join(", "));
+});
+
 test("tool call round trip: required call, tool result, final answer", async () => {
   const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: "user", content: "What is the weather in Paris?" }];
   const first = await server.client.chat.completions.create({ model: tools, messages, tools: [weather], tool_choice: "required", max_tokens: 60, temperature: 0 });
