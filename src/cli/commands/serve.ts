@@ -16,7 +16,7 @@ interface ServeFlags {
   memoryBudget?: string;
   maxModels?: string;
   apiKey?: string;
-  corsOrigin?: string[];
+  corsOrigin?: string;
   bodyLimit: string;
   allowRemoteMedia?: boolean;
   allowPull?: boolean;
@@ -59,7 +59,7 @@ export default {
       .option("--memory-budget <size>", "memory all resident models may take (default 75% of RAM)")
       .option("--max-models <n>", "most models resident at once")
       .option("--api-key <key>", "require Authorization: Bearer <key> on /v1 routes (or HEARTH_API_KEY)")
-      .option("--cors-origin <origins...>", "allow these browser origins (\"*\" for any); CORS is off by default")
+      .option("--cors-origin <origins>", "allow these browser origins, comma-separated (\"*\" for any); CORS is off by default")
       .option("--body-limit <size>", "largest request body", "50MiB")
       .option("--allow-remote-media", "fetch http(s) image and audio URLs named in requests")
       .option("--allow-pull", "pull models a request names that are not in the store")
@@ -90,7 +90,7 @@ export default {
           memoryBudgetBytes: flags.memoryBudget ? parseBytes(flags.memoryBudget, "--memory-budget") : undefined,
           maxLoadedModels: flags.maxModels ? int(flags.maxModels, "--max-models", 1) : undefined,
           apiKey: flags.apiKey ?? readEnv().apiKey,
-          corsOrigins: flags.corsOrigin?.flatMap((o) => o.split(",")).map((o) => o.trim()).filter(Boolean),
+          corsOrigins: flags.corsOrigin?.split(",").map((o) => o.trim()).filter(Boolean),
           bodyLimitBytes: parseBytes(flags.bodyLimit, "--body-limit"),
           allowRemoteMedia: flags.allowRemoteMedia ?? false,
           allowPull: flags.allowPull ?? false,
