@@ -31,8 +31,10 @@ export interface InferFlags extends LoadFlags, SamplingFlags {
   /** diarization: how many speakers, and the speaker embedding model */
   numSpeakers?: number;
   embedding?: string;
-  /** speech synthesis: the audio file to write */
+  /** vision: annotated image to write */
   output?: string;
+  /** vision: the image arguments */
+  images?: string[];
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -76,6 +78,13 @@ const runners: Partial<Record<ModelType, InferRunner>> = {
     const { runDiarizeInfer } = await import("../infer/diarize.ts");
     return runDiarizeInfer(ref, { input: f.input ?? "", numSpeakers: f.numSpeakers, embedding: f.embedding, json: f.json, threads: f.threads });
   },
+  cv: async (ref, f) => {
+    const { runCvInfer } = await import("../infer/cv.ts");
+    return runCvInfer(ref, {
+      inputs: [...(f.input ? [f.input] : []), ...(f.images ?? [])],
+      json: f.json, output: f.output, threads: f.threads, device: f.device as "cpu" | "gpu" | "npu" | "auto" | undefined, backend: f.backend,
+    });
+  },
 };
 
 async function chat(ref: string, f: InferFlags): Promise<void> {
@@ -96,8 +105,9 @@ export default {
   register(program: Command) {
     const cmd = program
       .command("infer")
-      .description("run a model: chat with an LLM (interactive on a terminal), embed texts, rank documents, transcribe audio")
+      .description("run a model: chat with an LLM (interactive on a terminal), embed texts, rank documents, transcribe, speak, diarize, read text in images (OCR), detect objects")
       .argument("<model>", "store name (org/repo[:QUANT]), alias, or path to a model file")
+      .argument("[images...]", "images, for a vision model: hearth infer ocr photo.png")
       .option("-p, --prompt <text>", "a prompt; repeat for several turns of one conversation (texts to embed, for an embedding model)", collect)
       .option("-i, --input <file>", "prompts, one per line (a line ending in \\ goes on with the next; - is stdin); the audio file, for a speech model")
       .option("-s, --system <text>", "system prompt")
@@ -114,7 +124,7 @@ export default {
       .option("--speed <n>", "speech synthesis: 1 is normal, 0.25 to 4", Number)
       .option("--num-speakers <n>", "diarization: how many speakers (default: found by clustering)", Number)
       .option("--embedding <file>", "diarization: the speaker embedding ONNX model, when not beside the segmentation model")
-      .option("-o, --output <file>", "speech synthesis: the audio file to write (.wav, .pcm; - for stdout)");
+      .option("-o, --output <file>", "vision: write the image with the boxes drawn (PNG; a folder for several images); speech synthesis: the audio file (.wav, .pcm; - for stdout)");
     addLoadOptions(cmd);
     addSamplingOptions(cmd);
     cmd.addHelpText(
@@ -123,7 +133,8 @@ export default {
         "Otherwise each prompt (-i FILE or stdin lines first, then each -p) is one turn of the same conversation;\n" +
         "answers go to stdout, reasoning and the speed line to stderr. Exit status 1 if a turn failed.",
     );
-    cmd.action(async (ref: string, flags: InferFlags) => {
+    cmd.action(async (ref: string, images: string[], flags: InferFlags) => {
+      flags.images = images;
       // read --json-schema / --grammar now: a bad file should fail before a model loads
       generateOptionsFrom(flags);
       const { modelTypeOf } = await import("../infer/modelType.ts");
