@@ -57,3 +57,28 @@ test("with --allow-pull a request pulls the model it names", async () => {
     await pulling.close();
   }
 });
+
+test("a request that waits longer than the load allows gets 503 with Retry-After; the load goes on", async () => {
+  const impatient = await startServer({ loadWaitMs: 1 });
+  try {
+    const res = await fetch(`${impatient.base}/v1/chat/completions`, {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "hearth-test/tiny-GGUF", messages: [{ role: "user", content: "hi" }], max_tokens: 2 }),
+    });
+    assert.equal(res.status, 503);
+    assert.equal((await res.json()).error.code, "loading");
+    assert.ok(Number(res.headers.get("retry-after")) >= 1);
+    // the load finishes in the background: a later request is answered
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const h = await (await fetch(`${impatient.base}/health`)).json();
+      if (h.models.some((m: { state: string }) => m.state === "ready")) break;
+      if (Date.now() > deadline) assert.fail("the model never finished loading");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const r = await ask(impatient.client, "hearth-test/tiny-GGUF");
+    assert.equal(r.choices.length, 1);
+  } finally {
+    await impatient.close();
+  }
+});
