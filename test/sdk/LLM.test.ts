@@ -230,6 +230,10 @@ test("the KV cache is saved to a file and loaded into another instance", async (
   }
 });
 
+test("a context larger than memory allows is insufficient_memory", async () => {
+  await rejectsWith(LLM.load(tiny, { threads: 1, contextSize: 400_000_000 }), "insufficient_memory");
+});
+
 test("load errors are typed: missing file, not GGUF, a projector as the model", async () => {
   await rejectsWith(LLM.load(path.join(home, "nope.gguf")), "model_not_found");
   const junk = path.join(home, "junk.gguf");

@@ -10,6 +10,12 @@ export function engineError(e: unknown, what: string): HearthError {
   const err = e as Error | undefined;
   const msg = err instanceof Error ? err.message : String(e);
   if (err?.name === "AbortError" || /aborted/i.test(msg)) return abortedError();
+  if (/too large for the available (v)?ram/i.test(msg)) {
+    return new HearthError("insufficient_memory", `not enough memory to ${what}: ${msg}`, {
+      hint: "use a smaller context size, fewer parallel sequences, a smaller quant, or a GPU with more memory",
+      cause: e,
+    });
+  }
   if (err?.name === "InsufficientMemoryError" || /insufficient memory|out of memory|failed to allocate|not enough (v)?ram/i.test(msg)) {
     return new HearthError("out_of_memory", `not enough memory to ${what}: ${msg}`, {
       hint: "use a smaller context (--ctx-size), fewer parallel sequences, fewer GPU layers or a smaller quant",
