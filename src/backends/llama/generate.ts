@@ -74,9 +74,9 @@ function checkFits(promptTokens: number, sequence: { contextSize: number }): voi
 }
 
 /** Tokens left for the answer: never more than fit, so the context never shifts under a generation. */
-function tokenBudget(maxTokens: number | undefined, promptTokens: number, contextSize: number): { max: number; capped: boolean } {
+function tokenBudget(maxTokens: number | undefined, promptTokens: number, contextSize: number): { max: number } {
   const room = contextSize - promptTokens;
-  return maxTokens !== undefined && maxTokens <= room ? { max: maxTokens, capped: false } : { max: room, capped: true };
+  return { max: maxTokens !== undefined ? Math.min(maxTokens, room) : room };
 }
 
 async function withSequence<T>(e: Engine, prompt: Token[], signal: AbortSignal | undefined, fn: (s: LlamaContextSequence) => Promise<T>): Promise<T> {
