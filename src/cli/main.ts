@@ -32,7 +32,19 @@ export async function buildProgram(): Promise<Command> {
   return program;
 }
 
+/** A reader that went away (`hearth list --json | head -1`) ends the command quietly with exit 0,
+ *  as it does for other Unix tools, instead of an unhandled EPIPE. */
+function exitWhenReaderGoes() {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  exitWhenReaderGoes();
+  // engines and runner processes read HEARTH_DEBUG (config/env.ts) to forward their native logs to stderr
+  if (argv.includes("--verbose")) process.env.HEARTH_DEBUG = "1";
   const program = await buildProgram();
   try {
     await program.parseAsync(argv);

@@ -35,15 +35,8 @@ export function turnJson(t: TurnOutcome) {
 export async function runBatchChat(model: ChatModel, o: BatchChatOptions): Promise<number> {
   const conversation = new Conversation(o.system);
   let failed = 0;
-  // a reader that went away (`| head -1`) ends the run quietly, as it does for other Unix tools
-  let readerGone = false;
-  const onError = (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") readerGone = true;
-  };
-  // (left attached: writes still queued when the loop ends fail the same way)
-  process.stdout.on("error", onError);
+  // (a reader that goes away, `| head -1`, ends the process quietly: cli/main.ts handles EPIPE)
   for await (const input of allPrompts(o.sources)) {
-    if (readerGone) break;
     failed += await oneTurn(model, conversation, input, o);
   }
   return failed;
