@@ -7,7 +7,10 @@
 // ...) and each side's best run counts, so that load from other processes on a shared machine
 // disturbs the ratio as little as it can. Decode is measured from a short prompt (llama-bench's tg
 // starts from an empty context) with end-of-text tokens forbidden so every run makes `gen` tokens;
-// prefill is a fresh prompt of `prompt` tokens per run (no KV-cache reuse).
+// prefill is a fresh prompt of `prompt` tokens per run (no KV-cache reuse). Wall-clock speed on a
+// machine that other processes load says little, so decode is also measured as CPU time per token
+// (all threads of the process; llama-bench's through /usr/bin/time, a 1-token run subtracted to
+// remove its load): at one thread that is the work each side does per token, whatever the load.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -39,11 +42,27 @@ let threads = threadCounts[0];
 const reps = Number(values.reps);
 const promptTokens = Number(values.prompt);
 
-interface Side { decode: number[]; prefill: number[] }
+interface Side { decode: number[]; prefill: number[]; decodeCpuUs: number[] }
 interface Row { model: string; threads: number; gen: number; prompt: number; llamaBench?: Side; sdk: Side }
 
 const best = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
+const least = (xs: number[]) => (xs.length ? Math.min(...xs) : NaN);
+const timeBin = "/usr/bin/time";
 const log = (s: string) => { if (!values.json) process.stderr.write(`${s}\n`); };
+
+/** CPU seconds (user + system) of one llama-bench decode run of `n` tokens, load included. */
+async function llamaBenchCpu(model: string, n: number): Promise<number> {
+  const { stderr } = await promisify(execFile)(timeBin, [
+    "-f", "cpu %U %S", llamaBench, "-m", model, "-t", String(threads), "-p", "0", "-n", String(n), "-r", "1", "--no-warmup", "-o", "json",
+  ], { maxBuffer: 1 << 24 });
+  const m = /cpu ([\d.]+) ([\d.]+)/.exec(stderr);
+  return m ? Number(m[1]) + Number(m[2]) : NaN;
+}
+
+async function llamaBenchDecodeCpuUs(model: string, gen: number): Promise<number> {
+  if (!existsSync(timeBin)) return NaN;
+  return ((await llamaBenchCpu(model, gen)) - (await llamaBenchCpu(model, 1))) / (gen - 1) * 1e6;
+}
 
 async function runLlamaBench(model: string, gen: number): Promise<{ decode: number; prefill: number }> {
   const { stdout } = await promisify(execFile)(llamaBench, [
@@ -76,17 +95,21 @@ async function forbiddenEnds(llm: LLM): Promise<Record<number, number>> {
 
 const DECODE_PROMPTS = ["Hello world", "The quick brown fox", "Once upon a time", "In the beginning", "Dear friend"];
 
-async function runSdk(llm: LLM, gen: number, rep: number, bias: Record<number, number>): Promise<{ decode: number; prefill: number }> {
+async function runSdk(llm: LLM, gen: number, rep: number, bias: Record<number, number>): Promise<{ decode: number; prefill: number; decodeCpuUs: number }> {
   // random weights can reach a step where llama.cpp's sampler finds no candidate (node-llama-cpp
   // then ends the generation): try other short prompts until one runs the full length
   let d;
+  let decodeCpuUs = NaN;
   for (let attempt = 0; ; attempt++) {
+    const cpu0 = process.cpuUsage();
     d = await llm.complete(`${DECODE_PROMPTS[attempt % DECODE_PROMPTS.length]} ${rep}`, { temperature: 0, maxTokens: gen, logitBias: bias }).result;
+    const cpu = process.cpuUsage(cpu0);
+    decodeCpuUs = (cpu.user + cpu.system) / gen;
     if (d.usage.completionTokens === gen) break;
     if (attempt >= 2 * DECODE_PROMPTS.length) throw new Error(`decode runs end early (${d.usage.completionTokens} of ${gen} tokens)`);
   }
   const p = await llm.complete(await promptOf(llm, promptTokens, rep + 1000), { temperature: 0, maxTokens: 1 }).result;
-  return { decode: d.profile.decodeTokensPerSec ?? NaN, prefill: p.profile.prefillTokensPerSec ?? NaN };
+  return { decode: d.profile.decodeTokensPerSec ?? NaN, prefill: p.profile.prefillTokensPerSec ?? NaN, decodeCpuUs };
 }
 
 const rows: Row[] = [];
@@ -99,19 +122,22 @@ for (const name of values.models!.split(",").map((s) => s.trim()).filter(Boolean
     const llm = await LLM.load(model, { backend: "llama", device: "cpu", threads, contextSize: Math.max(1024, promptTokens + gen + 64) });
     const bias = await forbiddenEnds(llm);
     await runSdk(llm, Math.min(gen, 16), -1, bias); // warm-up: first-run allocations
-    const row: Row = { model: name, threads, gen, prompt: promptTokens, sdk: { decode: [], prefill: [] } };
-    if (haveLlamaBench) row.llamaBench = { decode: [], prefill: [] };
+    const row: Row = { model: name, threads, gen, prompt: promptTokens, sdk: { decode: [], prefill: [], decodeCpuUs: [] } };
+    if (haveLlamaBench) row.llamaBench = { decode: [], prefill: [], decodeCpuUs: [] };
     for (let rep = 0; rep < reps; rep++) {
       if (row.llamaBench) {
         const lb = await runLlamaBench(model, gen);
         row.llamaBench.decode.push(lb.decode);
         row.llamaBench.prefill.push(lb.prefill);
-        log(`${name} t${threads} rep ${rep + 1}: llama-bench decode ${lb.decode.toFixed(1)} prefill ${lb.prefill.toFixed(1)} tok/s`);
+        const cpuUs = await llamaBenchDecodeCpuUs(model, gen);
+        row.llamaBench.decodeCpuUs.push(cpuUs);
+        log(`${name} t${threads} rep ${rep + 1}: llama-bench decode ${lb.decode.toFixed(1)} prefill ${lb.prefill.toFixed(1)} tok/s, decode ${cpuUs.toFixed(0)} CPU µs/token`);
       }
       const s = await runSdk(llm, gen, rep, bias);
       row.sdk.decode.push(s.decode);
       row.sdk.prefill.push(s.prefill);
-      log(`${name} t${threads} rep ${rep + 1}: sdk         decode ${s.decode.toFixed(1)} prefill ${s.prefill.toFixed(1)} tok/s`);
+      row.sdk.decodeCpuUs.push(s.decodeCpuUs);
+      log(`${name} t${threads} rep ${rep + 1}: sdk         decode ${s.decode.toFixed(1)} prefill ${s.prefill.toFixed(1)} tok/s, decode ${s.decodeCpuUs.toFixed(0)} CPU µs/token`);
     }
     await llm.dispose();
     rows.push(row);
@@ -147,11 +173,12 @@ if (values.json) {
     const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
     for (const l of lines) process.stdout.write(`${l.map((c, i) => c.padEnd(widths[i])).join("  ")}\n`);
   };
-  const lines = [["model", "threads", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio"]];
+  const lines = [["model", "threads", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio", "decode CPU µs/token lb / sdk", "ratio"]];
   for (const r of rows) {
     const lbD = best(r.llamaBench?.decode ?? []), lbP = best(r.llamaBench?.prefill ?? []);
     const sD = best(r.sdk.decode), sP = best(r.sdk.prefill);
-    lines.push([r.model, String(r.threads), f(lbD), f(sD), ratio(sD, lbD), f(lbP), f(sP), ratio(sP, lbP)]);
+    const lbC = least(r.llamaBench?.decodeCpuUs ?? []), sC = least(r.sdk.decodeCpuUs);
+    lines.push([r.model, String(r.threads), f(lbD), f(sD), ratio(sD, lbD), f(lbP), f(sP), ratio(sP, lbP), `${f(lbC)} / ${f(sC)}`, ratio(lbC, sC)]);
   }
   table(lines);
   process.stdout.write("\neach side at its best thread count:\n");
