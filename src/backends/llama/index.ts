@@ -12,6 +12,7 @@ import { SequencePool } from "./sequencePool.ts";
 import { LlamaTextModel, memoryBytes } from "./textModel.ts";
 import { LlamaVectorModel } from "./vectorModel.ts";
 import { engineError } from "./engineErrors.ts";
+import { decodeThreadsFor, splitDecodeThreads } from "./threads.ts";
 
 const KV_TYPES = { f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0" } as const;
 
@@ -97,6 +98,11 @@ export default async function createBackend(): Promise<Backend> {
           experimentalKvCacheKeyType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
           experimentalKvCacheValueType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
         });
+        // decode on fewer threads where thread start-up outweighs the split (see threads.ts);
+        // LoadOptions.extra.decodeThreads overrides
+        const extraDecode = Number(options.extra?.decodeThreads);
+        const decodeThreads = Number.isInteger(extraDecode) && extraDecode > 0 ? Math.min(extraDecode, threads) : decodeThreadsFor(threads, model.size);
+        const split = decodeThreads !== threads && splitDecodeThreads(context, decodeThreads, parallel);
         const engine = { llama, model, context, pool: new SequencePool(context, parallel), chatWrapper: resolveChatWrapper(model), device, seed: options.seed };
         return new LlamaTextModel(engine, {
           ...base,
@@ -105,7 +111,7 @@ export default async function createBackend(): Promise<Backend> {
           memoryBytes: memoryBytes(model, context),
           loadMs: performance.now() - t0,
           settings: {
-            threads, gpuLayers: model.gpuLayers, parallel, batchSize: context.batchSize, flashAttention: context.flashAttention,
+            threads, decodeThreads: split ? decodeThreads : threads, gpuLayers: model.gpuLayers, parallel, batchSize: context.batchSize, flashAttention: context.flashAttention,
             kvCacheType: options.kvCacheType ?? "f16", chatWrapper: engine.chatWrapper.wrapperName,
           },
         });

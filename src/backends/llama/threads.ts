@@ -1,0 +1,69 @@
+// Compute threads for decode (a batch of one token per sequence) apart from prefill (large batches).
+//
+// node-llama-cpp's prebuilt llama.cpp is built without OpenMP and attaches no thread pool to its
+// contexts, so every multi-threaded graph compute creates and joins its worker threads. Measured on
+// the 2-core development VM (quiet): the tiny fixture decodes at 0.34 ms/token on one thread and
+// 10 ms/token on two; the 349M-parameter bench fixture at 17.7 ms on one and 24 ms on two, while
+// prefill gains fully from the second thread (batches of hundreds of tokens amortise the cost).
+// llama.cpp itself has separate decode and batch thread counts (n_threads, n_threads_batch); the
+// addon sets both to one value, so the backend sets the count per batch instead.
+import type { LlamaContext } from "node-llama-cpp";
+
+/** Fixed cost of one multi-threaded graph compute in node-llama-cpp (measured, see above). */
+const MULTI_THREAD_COST_MS = 10;
+/** Weight bytes one core reads per millisecond when decoding (bench fixture: 371 MB in 17.7 ms). */
+const BYTES_PER_MS_ONE_THREAD = 20e6;
+
+/** Threads for decode: all of them only when a token's single-thread time is long enough that
+ * splitting it gains more than the thread start-up costs. */
+export function decodeThreadsFor(threads: number, modelBytes: number): number {
+  if (threads <= 1) return 1;
+  const oneThreadMs = modelBytes / BYTES_PER_MS_ONE_THREAD;
+  return oneThreadMs / threads + MULTI_THREAD_COST_MS < oneThreadMs ? threads : 1;
+}
+
+interface AddonContext {
+  initBatch(size: number): unknown;
+  setThreads(threads: number): unknown;
+  decodeBatch(): Promise<unknown>;
+}
+
+/**
+ * Makes batches of at most `smallBatch` tokens run on `decodeThreads`, larger ones on the count
+ * node-llama-cpp chooses. Wraps the context's addon object (node-llama-cpp 3.21.1, pinned); returns
+ * false, changing nothing, if that object is not shaped as expected.
+ */
+export function splitDecodeThreads(context: LlamaContext, decodeThreads: number, smallBatch: number): boolean {
+  const addon = (context as unknown as { _ctx?: Partial<AddonContext> })._ctx;
+  if (!addon || typeof addon.initBatch !== "function" || typeof addon.setThreads !== "function" || typeof addon.decodeBatch !== "function") return false;
+  const initBatch = addon.initBatch.bind(addon);
+  const setThreads = addon.setThreads.bind(addon);
+  const decodeBatch = addon.decodeBatch.bind(addon);
+  let batchSize = 0;
+  let wanted = context.idealThreads;
+  let applied = -1;
+  const own = (name: keyof AddonContext, value: (...args: never[]) => unknown) =>
+    Object.defineProperty(addon, name, { value, configurable: true, writable: true });
+  try {
+    // the addon's methods are read-only on its prototype: shadow them on this instance
+    own("initBatch", (size: number) => {
+      batchSize = size;
+      return initBatch(size);
+    });
+    own("setThreads", (threads: number) => {
+      wanted = threads; // node-llama-cpp's choice (its thread splitter), applied at decode
+    });
+    own("decodeBatch", () => {
+      const threads = batchSize <= smallBatch ? Math.min(decodeThreads, wanted) : wanted;
+      if (threads !== applied) {
+        setThreads(threads);
+        applied = threads;
+      }
+      return decodeBatch();
+    });
+  } catch {
+    for (const name of ["initBatch", "setThreads", "decodeBatch"]) delete (addon as Record<string, unknown>)[name];
+    return false;
+  }
+  return true;
+}
