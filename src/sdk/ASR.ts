@@ -74,6 +74,8 @@ export class ASR {
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
       extra: options.temperatureInc !== undefined ? { temperatureInc: options.temperatureInc } : undefined,
+      isolate: options.isolate,
+      strict: options.strict,
     });
     return new ASR(model, { ...model.info, ref });
   }

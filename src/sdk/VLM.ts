@@ -46,6 +46,8 @@ export class VLM {
       flashAttention: options.flashAttention,
       seed: options.seed,
       parallel: options.parallel,
+      isolate: options.isolate,
+      strict: options.strict,
     });
     return new VLM(model, { ...model.info, ref });
   }

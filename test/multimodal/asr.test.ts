@@ -108,3 +108,20 @@ test("a file that is not a whisper model is refused at load", async () => {
   writeFileSync(bogus, "definitely not a model");
   await assert.rejects(ASR.load(bogus), (e: HearthError) => e.code === "unsupported_architecture" && /not a whisper.cpp ggml model/.test(e.message));
 });
+
+test("isolate: true loads the engine in a runner process, which transcribes and goes away on dispose", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const children = () => execFileSync("ps", ["--ppid", String(process.pid), "-o", "args="], { encoding: "utf8" });
+  const before = children().split("\n").filter((l) => l.includes("runnerEntry")).length;
+  const iso = await ASR.load(await ensureWhisperFixture(), { threads: 1, temperatureInc: 0, isolate: true });
+  try {
+    assert.equal(iso.info.backend, "whisper");
+    assert.equal(children().split("\n").filter((l) => l.includes("runnerEntry")).length, before + 1);
+    const r = await iso.transcribe(speech, { language: "en" });
+    assert.ok(Math.abs(r.durationMs - soxDurationMs(speech)) < 5);
+  } finally {
+    await iso.dispose();
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(children().split("\n").filter((l) => l.includes("runnerEntry")).length, before);
+});
