@@ -12,7 +12,7 @@ const tsxLoader = pathToFileURL(require.resolve("tsx")).href;
 export interface TsChildOptions {
   args?: string[];
   env?: NodeJS.ProcessEnv;
-  /** forward the child's stdout/stderr to ours (engine logs); otherwise kept as a tail for error messages */
+  /** forward the child's stdout and stderr (engine logs) to our stderr; otherwise kept as a tail for error messages */
   inheritOutput?: boolean;
 }
 
@@ -25,7 +25,8 @@ export interface TsChild {
 export function startTsChild(entry: string | URL, options: TsChildOptions = {}): TsChild {
   const file = entry instanceof URL ? fileURLToPath(entry) : entry;
   const child = spawn(process.execPath, ["--import", tsxLoader, file, ...(options.args ?? [])], {
-    stdio: options.inheritOutput ? ["ignore", "inherit", "inherit", "ipc"] : ["ignore", "pipe", "pipe", "ipc"],
+    // a child's output is its engine's log: shown on our stderr, never on our stdout (--json output)
+    stdio: options.inheritOutput ? ["ignore", 2, 2, "ipc"] : ["ignore", "pipe", "pipe", "ipc"],
     serialization: "advanced",
     env: { ...process.env, ...options.env },
   });

@@ -6,6 +6,7 @@ import type { ChildProcess } from "node:child_process";
 import type { DeviceProbe, LoadedModel, LoadedModelInfo, LoadOptions, ModelFiles, TaskEvent, TaskRequest } from "../backends/types.ts";
 import { HearthError, errorFromJSON } from "../errors/HearthError.ts";
 import { startTsChild } from "../devices/tsChild.ts";
+import { readEnv } from "../config/env.ts";
 import { runtimeEvents } from "./events.ts";
 import type { FromRunner, ToRunner } from "./runnerProtocol.ts";
 
@@ -83,7 +84,7 @@ export class RunnerModel implements LoadedModel {
 
   /** Starts a runner and loads the model in it. Rejects with the engine's own error when the load fails. */
   static async start(opts: RunnerStartOptions): Promise<RunnerModel> {
-    const { child, tail } = startTsChild(ENTRY, { env: opts.env, inheritOutput: opts.verbose });
+    const { child, tail } = startTsChild(ENTRY, { env: opts.env, inheritOutput: opts.verbose ?? readEnv().debug });
     const t0 = performance.now();
     const info = await new Promise<LoadedModelInfo>((resolve, reject) => {
       const onExit = (code: number | null, signal: string | null) => {

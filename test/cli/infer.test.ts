@@ -154,13 +154,18 @@ test("with --mmproj, an image path typed in a prompt becomes an image input", as
   const args = ["infer", fx.model, "--mmproj", fx.mmproj, "-t", "1", "-n", "4", "-c", "512", "--temperature", "0", "--json"];
   const r = await runHearth([...args, "-p", `describe '${png}'`, "-p", "describe"], { env });
   assert.equal(r.code, 0, r.stderr);
-  // llama.node's native [INFO] lines land on stdout too (the llama-mm backend does not silence
-  // them yet); the turns are the JSON lines
-  const [withImage, followUp] = r.stdout.split("\n").filter((l) => l.startsWith('{"input"')).map((l) => JSON.parse(l));
+  // stdout is only the turns' JSON lines: llama.cpp's own log never lands there
+  const jsonLines = (out: string) => out.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const [withImage, followUp] = jsonLines(r.stdout);
   assert.equal(withImage.input, `describe '${png}'`);
   assert.equal(withImage.error, null);
   const plain = await runHearth([...args, "-p", "describe"], { env });
-  const [alone] = plain.stdout.split("\n").filter((l) => l.startsWith('{"input"')).map((l) => JSON.parse(l));
+  const [alone] = jsonLines(plain.stdout);
+  // with --verbose the engine's log goes to stderr, and stdout stays JSON
+  const verbose = await runHearth([...args, "-p", "describe", "--verbose"], { env });
+  assert.equal(verbose.code, 0, verbose.stderr);
+  assert.equal(jsonLines(verbose.stdout).length, 1);
+  assert.match(verbose.stderr, /llama|clip|load/i);
   // the image's tokens are in the prompt (and stay in the history of the next turn)
   assert.ok(withImage.usage.prompt_tokens > alone.usage.prompt_tokens, `${withImage.usage.prompt_tokens} vs ${alone.usage.prompt_tokens}`);
   assert.ok(followUp.usage.prompt_tokens > withImage.usage.prompt_tokens + alone.usage.prompt_tokens - 10);

@@ -21,7 +21,9 @@ export interface ChatModel {
 
 export async function openChatModel(ref: string, options: LoadModelOptions & { mmproj?: string }): Promise<ChatModel> {
   if (options.mmproj) {
-    const vlm = await VLM.load(ref, options);
+    // llama.node prints its own [INFO] lines on stdout (no switch turns them off): a runner
+    // process keeps them off ours, and shows them on stderr under --verbose
+    const vlm = await VLM.load(ref, { ...options, isolate: true });
     return {
       info: vlm.info,
       multimodal: true,
