@@ -125,3 +125,17 @@ test("isolate: true loads the engine in a runner process, which transcribes and 
   }
   assert.equal(children().split("\n").filter((l) => l.includes("runnerEntry")).length, before);
 });
+
+test("the whisper engine's GPU probe tries the cuda and vulkan builds and says why they do not load here", async () => {
+  const { default: createBackend } = await import("../../src/backends/whisper/index.ts");
+  const backend = await createBackend();
+  const gpu = (await backend.probe()).find((p) => p.device === "gpu")!;
+  if (gpu.available) return; // a machine with a GPU driver: nothing to refuse
+  // each variant: not installed, or the driver library it needs is missing (libcudart, libvulkan)
+  assert.match(gpu.reason ?? "", /^cuda: .+; vulkan: .+$/);
+  assert.doesNotMatch(gpu.reason ?? "", /not probed/);
+  await assert.rejects(
+    backend.load({ dir, primary: await ensureWhisperFixture(), format: "ggml", type: "asr" }, { device: "gpu" }),
+    (e: HearthError) => e.code === "backend_unavailable" && e.message.includes(gpu.reason!),
+  );
+});

@@ -3,6 +3,7 @@
 // random-weight fixture here (the legacy ggml binary), so the real loader and decoder run in tests;
 // sherpa-onnx needs ONNX graphs that cannot be fabricated without the model-export toolchain.
 import { openSync, readSync, closeSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { Backend, DeviceProbe, LoadedModel, LoadOptions, ModelFiles, TaskEvent, TaskRequest } from "../types.ts";
 import type { TranscribeRequest, TranscribeResult, TranscriptSegment } from "../tasks/speech.ts";
 import { HearthError } from "../../errors/HearthError.ts";
@@ -15,6 +16,27 @@ type WhisperNode = typeof import("@fugood/whisper.node");
 type Context = Awaited<ReturnType<WhisperNode["initWhisper"]>>;
 
 const GGML_MAGIC = 0x67676d6c;
+const GPU_VARIANTS = ["cuda", "vulkan"] as const;
+const require = createRequire(import.meta.url);
+
+/** Which GPU build of whisper.node loads here. whisper.node itself falls back to the CPU build
+ *  silently when a variant fails, so each variant's platform package is opened directly (as
+ *  whisper.node does, with require) to learn the true reason: not installed, or a missing
+ *  driver library (libcudart, libvulkan). */
+function gpuVariant(): { variant?: (typeof GPU_VARIANTS)[number]; reason: string } {
+  const reasons: string[] = [];
+  for (const variant of GPU_VARIANTS) {
+    const pkg = `@fugood/node-whisper-${process.platform}-${process.arch}-${variant}`;
+    try {
+      require(pkg);
+      return { variant, reason: "" };
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      reasons.push(err.code === "MODULE_NOT_FOUND" ? `${variant}: no build for this platform` : `${variant}: ${String(err.message).split("\n")[0]}`);
+    }
+  }
+  return { reason: reasons.join("; ") };
+}
 
 function checkMagic(file: string) {
   const b = Buffer.alloc(4);
@@ -132,19 +154,25 @@ export default async function createBackend(): Promise<Backend> {
   return {
     descriptor,
     async probe(): Promise<DeviceProbe[]> {
-      // GPU builds (cuda, vulkan) exist; whether a device is there is only known by loading one
+      const gpu = gpuVariant();
       return [
         { device: "cpu", api: "cpu", available: true },
-        { device: "gpu", api: "cuda/vulkan", available: false, reason: "not probed yet: load with device gpu to try" },
+        { device: "gpu", api: gpu.variant ?? "cuda/vulkan", available: !!gpu.variant, reason: gpu.variant ? undefined : gpu.reason },
       ];
     },
     async load(model: ModelFiles, options: LoadOptions): Promise<LoadedModel> {
       const t0 = performance.now();
       checkMagic(model.primary);
       const threads = options.threads ?? physicalCores();
+      let variant: (typeof GPU_VARIANTS)[number] | undefined;
+      if (options.device === "gpu") {
+        const gpu = gpuVariant();
+        if (!gpu.variant) throw new HearthError("backend_unavailable", `whisper cannot use a GPU here: ${gpu.reason}`, { hint: "use --device cpu" });
+        variant = gpu.variant;
+      }
       let ctx: Context;
       try {
-        ctx = await wn.initWhisper({ filePath: model.primary, useGpu: options.device === "gpu" }, options.device === "gpu" ? "cuda" : undefined);
+        ctx = await wn.initWhisper({ filePath: model.primary, useGpu: options.device === "gpu" }, variant);
       } catch (e) {
         throw new HearthError("unsupported_architecture", `whisper could not load ${model.primary}: ${e instanceof Error ? e.message : e}`, {
           hint: "check that the file is a complete whisper.cpp ggml model", cause: e,
@@ -155,7 +183,7 @@ export default async function createBackend(): Promise<Backend> {
       return new WhisperModel(ctx, {
         backend: descriptor.name,
         device: options.device,
-        api: options.device === "gpu" ? "cuda" : "cpu",
+        api: variant ?? "cpu",
         tasks: ["asr"],
         loadMs: performance.now() - t0,
         settings: { threads, temperatureInc },
