@@ -62,6 +62,29 @@ test("a YOLO detector prints a table of labelled boxes", async () => {
   assert.match(r.stderr, /\d+ detections?, 400x300/);
 });
 
+test("--score-threshold and --iou-threshold filter a detector's boxes; out-of-range values are refused", async () => {
+  const img = path.join(home, "red.png");
+  await sharp({ create: { width: 200, height: 150, channels: 3, background: "#c22" } }).png().toFile(img);
+  const detect = async (...flags: string[]) => {
+    const r = await runHearth(["infer", ensureYoloFixture(), img, "--threads", "1", "--json", ...flags], { env });
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { detections: { score: number }[] }).detections;
+  };
+  const all = await detect("--score-threshold", "0.01", "--iou-threshold", "1");
+  const high = await detect("--score-threshold", "0.8", "--iou-threshold", "1");
+  const merged = await detect("--score-threshold", "0.01", "--iou-threshold", "0.05");
+  assert.ok(high.every((d) => d.score >= 0.8));
+  assert.ok(all.some((d) => d.score < 0.8), "the low threshold keeps weaker boxes");
+  assert.ok(high.length < all.length, `${high.length} vs ${all.length}`);
+  assert.ok(merged.length < all.length, `suppression at IoU 0.05 keeps fewer boxes: ${merged.length} vs ${all.length}`);
+  const bad = await runHearth(["infer", ensureYoloFixture(), img, "--score-threshold", "2"], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--score-threshold must be a number from 0 to 1/);
+  const badIou = await runHearth(["infer", ensureYoloFixture(), img, "--iou-threshold", "x"], { env });
+  assert.equal(badIou.code, 2);
+  assert.match(badIou.stderr, /--iou-threshold must be a number/);
+});
+
 test("errors are one line and a non-zero exit", async () => {
   const notImage = path.join(home, "notes.png");
   writeFileSync(notImage, "not a picture at all\n");

@@ -6,7 +6,7 @@ import type { CommandModule } from "../command.ts";
 import type { ModelType } from "../../backends/types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import {
-  addLoadOptions, addSamplingOptions, generateOptionsFrom, loadOptionsFrom, type LoadFlags, type SamplingFlags,
+  addLoadOptions, addSamplingOptions, generateOptionsFrom, loadOptionsFrom, numberFlag, type LoadFlags, type SamplingFlags,
 } from "../infer/options.ts";
 import { allPrompts } from "../infer/prompts.ts";
 import { toolOptionsFrom } from "../infer/toolFiles.ts";
@@ -31,6 +31,9 @@ export interface InferFlags extends LoadFlags, SamplingFlags {
   /** diarization: how many speakers, and the speaker embedding model */
   numSpeakers?: number;
   embedding?: string;
+  /** detection: lowest score kept, and the overlap that drops the weaker of two boxes */
+  scoreThreshold?: number;
+  iouThreshold?: number;
   /** vision: annotated image to write */
   output?: string;
   /** vision: the image arguments */
@@ -83,6 +86,7 @@ const runners: Partial<Record<ModelType, InferRunner>> = {
     return runCvInfer(ref, {
       inputs: [...(f.input ? [f.input] : []), ...(f.images ?? [])],
       json: f.json, output: f.output, threads: f.threads, device: f.device as "cpu" | "gpu" | "npu" | "auto" | undefined, backend: f.backend,
+      scoreThreshold: f.scoreThreshold, iouThreshold: f.iouThreshold,
     });
   },
 };
@@ -124,6 +128,8 @@ export default {
       .option("--speed <n>", "speech synthesis: 1 is normal, 0.25 to 4", Number)
       .option("--num-speakers <n>", "diarization: how many speakers (default: found by clustering)", Number)
       .option("--embedding <file>", "diarization: the speaker embedding ONNX model, when not beside the segmentation model")
+      .option("--score-threshold <x>", "detection: lowest score kept, 0 to 1 (default 0.25)", numberFlag("--score-threshold", { min: 0, max: 1 }, "0.5"))
+      .option("--iou-threshold <x>", "detection: overlap above which the weaker of two same-class boxes is dropped, 0 to 1 (default 0.45)", numberFlag("--iou-threshold", { min: 0, max: 1 }, "0.45"))
       .option("-o, --output <file>", "vision: write the image with the boxes drawn (PNG; a folder for several images); speech synthesis: the audio file (.wav, .pcm; - for stdout)");
     addLoadOptions(cmd);
     addSamplingOptions(cmd);

@@ -24,6 +24,8 @@ export interface CvInferOptions {
   backend?: string;
   /** detection: lowest score kept */
   scoreThreshold?: number;
+  /** detection: overlap above which the weaker of two same-class boxes is dropped */
+  iouThreshold?: number;
   /** where lines go (tests pass their own) */
   out?: (line: string) => void;
   /** where the timing line goes (default stderr) */
@@ -71,7 +73,7 @@ export async function runCvInfer(model: string | ModelFiles, options: CvInferOpt
     for (const img of images) {
       const r: OcrResult | DetectResult = engine instanceof OCR
         ? await engine.read(img.bytes)
-        : await engine.detect(img.bytes, { scoreThreshold: options.scoreThreshold });
+        : await engine.detect(img.bytes, { scoreThreshold: options.scoreThreshold, iouThreshold: options.iouThreshold });
       results.push({ input: img.path, ...r });
       if (options.output) {
         const file = outputPath(options.output, img.path === "-" ? "stdin.png" : img.path, images.length > 1);
