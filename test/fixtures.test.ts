@@ -30,3 +30,17 @@ test("the rerank fixture carries a classifier head and rank pooling", async () =
   assert.equal(metadata["qwen3.pooling_type"], 4);
   assert.ok(tensorInfos.some((t) => t.name === "cls.output.weight"));
 });
+
+test("the rerank fixture scores documents differently (its head does not saturate)", async () => {
+  const { Reranker } = await import("../src/sdk/Reranker.ts");
+  const home = mkdtempSync(path.join(os.tmpdir(), "hearth-fx-rerank-"));
+  process.env.HEARTH_HOME = home;
+  const reranker = await Reranker.load(await ensureFixture("rerank"), { threads: 1, contextSize: 256 });
+  try {
+    const { scores } = await reranker.rank("what is a cat", ["a cat is an animal", "the stock market fell", "zzz"]);
+    assert.equal(new Set(scores).size, 3, `scores: ${scores}`);
+    for (const s of scores) assert.ok(s > 0 && s < 1, `score ${s} inside (0, 1)`);
+  } finally {
+    await reranker.dispose();
+  }
+});
