@@ -15,7 +15,7 @@ import type { BenchCell } from "./matrix.ts";
 import type { BenchSettings, CellResult } from "./types.ts";
 import { summarize } from "./stats.ts";
 import { currentRss, peakRss, resetPeakRss, GpuMemorySampler } from "./memory.ts";
-import { endTokenIds, promptText, requestFor, testAudio, testImage, workloadKind, type WorkloadInput } from "./workload.ts";
+import { endTokenIds, promptText, requestFor, testAudio, testImage, testScene, workloadKind, type WorkloadInput } from "./workload.ts";
 import { rescaleWords } from "./prompt.ts";
 
 export interface CellProgress {
@@ -121,7 +121,7 @@ export async function measureCell(
       seed: settings.seed,
       endTokens: kind === "generate" ? await endTokenIds(files) : [],
       audio: kind === "asr" ? testAudio(settings.audioSeconds, settings.seed) : undefined,
-      image: kind === "ocr" ? await testImage() : undefined,
+      image: kind === "ocr" ? await testImage() : kind === "detect" ? await testScene() : undefined,
     };
     // start at half a word per token (real vocabularies give 1.2 to 1.5 tokens a word), then rescale
     let words = Math.max(1, Math.round(settings.promptTokens / 2));

@@ -1,16 +1,17 @@
 // The request a cell repeats, chosen by what the model does: text generation for LLMs (a prompt of
 // the asked length, the end-of-generation tokens forbidden so every repetition generates exactly
 // the asked count, as llama-bench does), embedding and reranking for those models, generated
-// audio for speech recognition and a rendered text image for OCR.
+// audio for speech recognition, a rendered text image for OCR and a scene of shapes for detectors.
 import { readFileSync } from "node:fs";
 import { gguf } from "@huggingface/gguf";
 import sharp from "sharp";
 import type { ModelFiles, TaskRequest } from "../backends/types.ts";
 import { encodeWav } from "../backends/media/audio.ts";
 import { HearthError } from "../errors/HearthError.ts";
+import { onnxTaskOf } from "../backends/onnx/task.ts";
 import { seededRandom, syntheticPrompt } from "./prompt.ts";
 
-export type WorkloadKind = "generate" | "embed" | "rerank" | "asr" | "ocr";
+export type WorkloadKind = "generate" | "embed" | "rerank" | "asr" | "ocr" | "detect";
 
 export function workloadKind(files: ModelFiles): WorkloadKind {
   switch (files.type) {
@@ -24,10 +25,11 @@ export function workloadKind(files: ModelFiles): WorkloadKind {
     case "asr":
       return "asr";
     case "cv":
-      return "ocr";
+      // OCR or object detection, as the model says (ModelFiles.extra.task or its ONNX metadata)
+      return onnxTaskOf(files);
     default:
       throw new HearthError("unsupported_task", `hearth bench cannot measure ${files.type} models yet`, {
-        hint: "it measures LLMs, embedders, rerankers, speech recognition and OCR",
+        hint: "it measures LLMs, embedders, rerankers, speech recognition, OCR and object detection",
       });
   }
 }
@@ -80,6 +82,14 @@ export async function testImage(): Promise<Uint8Array> {
   return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
 }
 
+/** A PNG of a few filled shapes on a plain background, for detection latency (640x480, a common camera size). */
+export async function testScene(): Promise<Uint8Array> {
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><rect width="100%" height="100%" fill="#9ab"/>' +
+    '<circle cx="180" cy="240" r="110" fill="#c22"/><rect x="380" y="80" width="160" height="320" fill="#22c"/>' +
+    '<polygon points="320,420 380,300 440,420" fill="#2a2"/></svg>';
+  return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
+}
+
 export interface WorkloadInput {
   kind: WorkloadKind;
   text: string;
@@ -114,5 +124,7 @@ export function requestFor(w: WorkloadInput): TaskRequest {
       return { task: "asr", audio: w.audio!, language: "en" };
     case "ocr":
       return { task: "ocr", image: w.image! };
+    case "detect":
+      return { task: "detect", image: w.image! };
   }
 }

@@ -88,6 +88,18 @@ test("hearth bench measures an embedding model by prompt throughput and latency"
   assert.equal(c.ttftMs, undefined);
 });
 
+test("hearth bench measures a YOLO detector as detection (not OCR) by latency", async () => {
+  const { ensureYoloFixture } = await import("../../fixtures/yolo.ts");
+  const r = await runHearth(["bench", ensureYoloFixture(), "-t", "1", "-r", "2", "--json"], { env, timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const [c] = (JSON.parse(r.stdout) as BenchRun).cells;
+  assert.equal(c.ok, true, c.error);
+  assert.equal(c.task, "detect");
+  assert.equal(c.backend, "onnx");
+  assert.ok(c.latencyMs!.median > 0);
+  assert.equal(c.decodeTokensPerSec, undefined);
+});
+
 test("a bad option or value is one line and exit 2", async () => {
   const unknown = await runHearth(["bench", "x.gguf", "--frobnicate"], { env });
   assert.equal(unknown.code, 2);
