@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { reportError } from "./errors.ts";
+import { enableDebug } from "../config/env.ts";
 import type { CommandModule } from "./command.ts";
 
 // One module per verb, each in cli/commands/<verb>.ts, default-exporting a CommandModule. They are
@@ -44,7 +45,7 @@ function exitWhenReaderGoes() {
 export async function main(argv: string[]): Promise<number> {
   exitWhenReaderGoes();
   // engines and runner processes read HEARTH_DEBUG (config/env.ts) to forward their native logs to stderr
-  if (argv.includes("--verbose")) process.env.HEARTH_DEBUG = "1";
+  if (argv.includes("--verbose")) enableDebug();
   const program = await buildProgram();
   try {
     await program.parseAsync(argv);

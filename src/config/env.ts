@@ -13,8 +13,41 @@ export interface HearthEnv {
   apiKey: string | undefined;
   /** NO_COLOR set (any value) disables colour. */
   noColor: boolean;
-  /** HEARTH_DEBUG=1 prints stack traces like --verbose. */
+  /** HEARTH_DEBUG=1 prints stack traces and forwards engine logs to stderr, like --verbose. */
   debug: boolean;
+  /** LD_LIBRARY_PATH: extra folders where system libraries are looked up (a provider's prerequisites). */
+  libraryPath: string[];
+  /** Test-only overrides: never set them in real use. */
+  test: TestOverrides;
+}
+
+/** Test-only variables: they replace a measurement or add a fault so tests can reach a path. */
+export interface TestOverrides {
+  /** HEARTH_TEST_FREE_BYTES: free disk bytes instead of statfs (a full disk with small fixtures). */
+  freeBytes?: number;
+  /** HEARTH_TEST_MEMORY_BYTES: machine memory instead of os.totalmem() (a model too big for this machine). */
+  memoryBytes?: number;
+  /** HEARTH_TEST_ENGINES: comma-separated module paths of extra engines (fault-injecting twins). */
+  engines: string[];
+  /** HEARTH_TEST_RUNNER_SLOW=<backend>:<ms>: a runner of that backend waits this long per event. */
+  runnerSlow?: { backend: string; ms: number };
+}
+
+function numberOrUndefined(v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === "") return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function readTestOverrides(env: NodeJS.ProcessEnv): TestOverrides {
+  const memory = numberOrUndefined(env.HEARTH_TEST_MEMORY_BYTES);
+  const [backend, ms] = (env.HEARTH_TEST_RUNNER_SLOW ?? "").split(":");
+  return {
+    freeBytes: numberOrUndefined(env.HEARTH_TEST_FREE_BYTES),
+    memoryBytes: memory !== undefined && memory > 0 ? memory : undefined,
+    engines: (env.HEARTH_TEST_ENGINES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    runnerSlow: backend && Number(ms) > 0 ? { backend, ms: Number(ms) } : undefined,
+  };
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): HearthEnv {
@@ -25,7 +58,14 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): HearthEnv {
     apiKey: env.HEARTH_API_KEY || undefined,
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== "",
     debug: env.HEARTH_DEBUG === "1",
+    libraryPath: (env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean),
+    test: readTestOverrides(env),
   };
+}
+
+/** --verbose: turns HEARTH_DEBUG on for this process and the runner processes it starts. */
+export function enableDebug(): void {
+  process.env.HEARTH_DEBUG = "1";
 }
 
 /** Where things live under HEARTH_HOME. */

@@ -8,6 +8,7 @@
 import type { Backend, BackendDescriptor } from "../backends/types.ts";
 import { backendDescriptors, loadBackend } from "../backends/registry.ts";
 import { HearthError } from "../errors/HearthError.ts";
+import { readEnv } from "../config/env.ts";
 import { pathToFileURL } from "node:url";
 
 interface TestEngine {
@@ -18,7 +19,7 @@ interface TestEngine {
 let testEngines: Promise<TestEngine[]> | undefined;
 
 function loadTestEngines(): Promise<TestEngine[]> {
-  const list = (process.env.HEARTH_TEST_ENGINES ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const list = readEnv().test.engines;
   testEngines ??= Promise.all(list.map(async (p) => ((await import(pathToFileURL(p).href)) as { default: TestEngine }).default));
   return testEngines;
 }

@@ -5,6 +5,7 @@
 // <ms> before passing on each event: a slowed device for the latency-anomaly and crash tests.
 import type { LoadedModel, TaskEvent } from "../backends/types.ts";
 import { HearthError } from "../errors/HearthError.ts";
+import { readEnv } from "../config/env.ts";
 import { checkedLoad } from "./checkedLoad.ts";
 import { loadEngine } from "./engines.ts";
 import { toWireError, type FromRunner, type ToRunner } from "./runnerProtocol.ts";
@@ -18,8 +19,8 @@ function send(m: FromRunner) {
 }
 
 function slowMs(): number {
-  const [name, ms] = (process.env.HEARTH_TEST_RUNNER_SLOW ?? "").split(":");
-  return name === backendName ? Number(ms) || 0 : 0;
+  const slow = readEnv().test.runnerSlow;
+  return slow?.backend === backendName ? slow.ms : 0;
 }
 
 /**

@@ -2,14 +2,15 @@
 // of midway with ENOSPC.
 import { mkdirSync, statfsSync } from "node:fs";
 import { HearthError } from "../errors/HearthError.ts";
+import { readEnv } from "../config/env.ts";
 
 /**
  * Bytes free for an unprivileged user on the file system holding `dir`. HEARTH_TEST_FREE_BYTES
  * (test-only) replaces the real figure so tests can simulate a full disk.
  */
 export function freeBytes(dir: string): number {
-  const override = process.env.HEARTH_TEST_FREE_BYTES;
-  if (override !== undefined && override !== "" && Number.isFinite(Number(override))) return Number(override);
+  const override = readEnv().test.freeBytes;
+  if (override !== undefined) return override;
   mkdirSync(dir, { recursive: true });
   const s = statfsSync(dir);
   return Number(s.bavail) * Number(s.bsize);

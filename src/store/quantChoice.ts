@@ -5,6 +5,7 @@ import os from "node:os";
 import type { ModelFacts } from "../formats/ggufFacts.ts";
 import { estimateMemoryBytes } from "../formats/ggufFacts.ts";
 import { HearthError } from "../errors/HearthError.ts";
+import { readEnv } from "../config/env.ts";
 import type { RemoteQuant } from "./layout.ts";
 
 export const QUANT_PREFERENCE = ["Q4_K_M", "Q4_0", "Q8_0"];
@@ -14,8 +15,7 @@ export const QUANT_PREFERENCE = ["Q4_K_M", "Q4_0", "Q8_0"];
  * the refusal can be tested with small fixtures.
  */
 export function machineMemoryBytes(): number {
-  const override = Number(process.env.HEARTH_TEST_MEMORY_BYTES);
-  return Number.isFinite(override) && override > 0 ? override : os.totalmem();
+  return readEnv().test.memoryBytes ?? os.totalmem();
 }
 
 /** Estimated bytes to run a quant at a 4096-token context (weights + KV cache). */

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { InferenceSession } from "onnxruntime-node";
 import type { DeviceKind, DeviceProbe } from "../types.ts";
 import { buildOnnxModel } from "./onnxBuilder.ts";
+import { readEnv } from "../../config/env.ts";
 
 type Ort = typeof import("onnxruntime-node");
 
@@ -110,7 +111,7 @@ export async function createSession(
 function missingPrerequisite(ep: string): string | undefined {
   if (ep !== "webgpu" || process.platform !== "linux") return undefined;
   const dirs = [
-    ...(process.env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean),
+    ...readEnv().libraryPath,
     "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu", "/lib64",
   ];
   return dirs.some((d) => existsSync(path.join(d, "libvulkan.so.1"))) ? undefined : "no Vulkan loader (libvulkan.so.1) on this machine";
