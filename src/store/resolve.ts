@@ -1,13 +1,14 @@
 // Turns what a user typed into model files: a path (`./model.gguf`, no store involved), an embedded
 // model name (`ocr`), an alias (`qwen3`), or a store name `org/repo[:QUANT]`. A store name that is
 // not installed is pulled (as `hearth pull` does) unless pull: false.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import os from "node:os";
 import type { ModelFiles, ModelType } from "../backends/types.ts";
 import { readEnv } from "../config/env.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { readGgufFacts } from "../formats/ggufFacts.ts";
+import { sherpaModelKind } from "../formats/speechOnnx.ts";
 import { expandAlias } from "./aliases.ts";
 import { embeddedModel } from "./embedded.ts";
 import { primaryOf } from "./layout.ts";
@@ -102,6 +103,7 @@ export function filesFromManifest(home: string, m: Manifest, quant?: string): Mo
 
 async function resolvePath(ref: string, options: ResolveOptions): Promise<ModelFiles> {
   const file = path.resolve(expandHome(ref));
+  if (existsSync(file) && statSync(file).isDirectory()) return resolveFolder(file, options);
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw new HearthError("model_not_found", `no model file at ${file}`, { hint: "check the path" });
   }
@@ -109,7 +111,50 @@ async function resolvePath(ref: string, options: ResolveOptions): Promise<ModelF
   if (ext !== ".gguf" && ext !== ".onnx") {
     throw new HearthError("bad_input", `${file} is not a .gguf or .onnx file`, { hint: "give a GGUF or ONNX model file" });
   }
-  if (ext === ".onnx") return { dir: path.dirname(file), primary: file, format: "onnx", type: options.type ?? "cv" };
+  if (ext === ".onnx") return { dir: path.dirname(file), primary: file, format: "onnx", type: options.type ?? onnxTypeOf(file) };
   const type = options.type ?? (await readGgufFacts(file)).typeGuess ?? "llm";
   return { dir: path.dirname(file), primary: file, format: "gguf", type };
+}
+
+/** A speech ONNX model's type from its metadata (sherpa-onnx exporters write it); else computer vision. */
+function onnxTypeOf(file: string): ModelType {
+  const kind = safeKind(file);
+  return kind === "tts" ? "tts" : kind === "diarize-segmentation" ? "diarize" : "cv";
+}
+
+function safeKind(file: string) {
+  try {
+    return sherpaModelKind(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A folder as model releases ship them: a sherpa-onnx speech model (TTS: model.onnx beside
+ * tokens.txt; diarization: the segmentation and the speaker embedding models), or a folder that
+ * holds exactly one model file (.gguf, with its mmproj-*.gguf if there is one, or .onnx).
+ */
+async function resolveFolder(dir: string, options: ResolveOptions): Promise<ModelFiles> {
+  const names = readdirSync(dir).sort();
+  const onnx = names.filter((n) => /\.onnx$/i.test(n)).map((n) => path.join(dir, n));
+  const kinds = onnx.map((f) => ({ f, kind: safeKind(f) }));
+  const segmentation = kinds.find((k) => k.kind === "diarize-segmentation");
+  if (segmentation) {
+    const embedding = kinds.find((k) => k.kind === "speaker-embedding");
+    return { dir, primary: segmentation.f, format: "onnx", type: options.type ?? "diarize", extra: embedding ? { embedding: embedding.f } : undefined };
+  }
+  const tts = kinds.find((k) => k.kind === "tts");
+  if (tts) return { dir, primary: tts.f, format: "onnx", type: options.type ?? "tts" };
+  const projectors = names.filter((n) => /\.gguf$/i.test(n) && /mmproj/i.test(n));
+  const models = [...names.filter((n) => /\.gguf$/i.test(n) && !/mmproj/i.test(n)), ...names.filter((n) => /\.onnx$/i.test(n))];
+  if (models.length === 1) {
+    const files = await resolvePath(path.join(dir, models[0]), options);
+    if (files.format === "gguf" && projectors.length === 1) return { ...files, mmproj: path.join(dir, projectors[0]), type: options.type ?? "vlm" };
+    return files;
+  }
+  if (models.length === 0) {
+    throw new HearthError("model_not_found", `no model file in the folder ${dir}`, { hint: "give a folder with a .gguf or .onnx model, or the model file itself" });
+  }
+  throw new HearthError("bad_input", `the folder ${dir} holds ${models.length} models (${models.join(", ")})`, { hint: "give the model file itself" });
 }

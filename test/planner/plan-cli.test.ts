@@ -45,3 +45,20 @@ test("a stored profile for this file and this CPU wins in `hearth plan`; without
   assert.match(text.stdout, /llama on cpu .*threads 1.*batch 64/);
   assert.match(text.stdout, /measured profile wins/);
 });
+
+test("`hearth plan` and `hearth show` take a model folder: a sherpa TTS folder plans on the speech engine", async () => {
+  const { ensureTtsFixture } = await import("../../fixtures/speechOnnx.ts");
+  const home = mkdtempSync(path.join(os.tmpdir(), "hearth-plan-folder-"));
+  const dir = ensureTtsFixture();
+  const plan = await runHearth(["plan", dir, "--json"], { env: { HEARTH_HOME: home } });
+  assert.equal(plan.code, 0, plan.stderr);
+  const p = JSON.parse(plan.stdout);
+  assert.deepEqual([p.files.type, p.files.format, path.basename(p.files.primary), p.backend, p.device], ["tts", "onnx", "model.onnx", "sherpa", "cpu"]);
+  const show = await runHearth(["show", dir, "--json"], { env: { HEARTH_HOME: home } });
+  assert.equal(show.code, 0, show.stderr);
+  assert.equal(JSON.parse(show.stdout).type, "tts");
+  const empty = mkdtempSync(path.join(os.tmpdir(), "hearth-empty-model-"));
+  const none = await runHearth(["plan", empty], { env: { HEARTH_HOME: home } });
+  assert.notEqual(none.code, 0);
+  assert.match(none.stderr, /no model file in the folder/);
+});

@@ -98,3 +98,25 @@ test("a bare unknown word is model_not_found (an OpenAI client's model name), a 
   await assert.rejects(resolveModel("gpt-4", { home }), (e) => isHearthError(e) && e.code === "model_not_found" && /not an alias/.test(e.message));
   await assert.rejects(resolveModel("a/b/c", { home }), (e) => isHearthError(e) && e.code === "bad_input");
 });
+
+test("model folders: a sherpa TTS or diarization folder, a folder with one model file, and folders that hold none or several", async () => {
+  const { ensureTtsFixture, ensureDiarizeFixture } = await import("../../fixtures/speechOnnx.ts");
+  const { mkdirSync, copyFileSync, writeFileSync } = await import("node:fs");
+  const tts = await resolveModel(ensureTtsFixture());
+  assert.deepEqual([tts.type, tts.format, path.basename(tts.primary)], ["tts", "onnx", "model.onnx"]);
+  assert.equal((await resolveModel(path.join(ensureTtsFixture(), "model.onnx"))).type, "tts", "a TTS .onnx file alone is TTS, not CV");
+  const d = ensureDiarizeFixture();
+  const diarize = await resolveModel(d.dir);
+  assert.deepEqual([diarize.type, diarize.primary, diarize.extra?.embedding], ["diarize", d.segmentation, d.embedding]);
+  const one = path.join(home, "one-gguf");
+  mkdirSync(one, { recursive: true });
+  copyFileSync(await ensureFixture("embed"), path.join(one, "model.gguf"));
+  writeFileSync(path.join(one, "README.md"), "a model\n");
+  const embed = await resolveModel(one);
+  assert.deepEqual([embed.type, embed.primary], ["embedder", path.join(one, "model.gguf")]);
+  const empty = path.join(home, "empty-folder");
+  mkdirSync(empty, { recursive: true });
+  await assert.rejects(resolveModel(empty), (e) => isHearthError(e) && e.code === "model_not_found" && /no model file in the folder/.test(e.message));
+  copyFileSync(await ensureFixture("tiny"), path.join(one, "other.gguf"));
+  await assert.rejects(resolveModel(one), (e) => isHearthError(e) && e.code === "bad_input" && /holds 2 models/.test(e.message));
+});

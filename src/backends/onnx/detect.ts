@@ -8,7 +8,7 @@ import { HearthError } from "../../errors/HearthError.ts";
 import { decodeRgb, toChw } from "../vision/rgbImage.ts";
 import { letterbox, unletterbox } from "../vision/letterbox.ts";
 import { nms, type Scored } from "../vision/nms.ts";
-import { parseLabels } from "./metadata.ts";
+import { parseLabels } from "../../formats/onnxMetadata.ts";
 
 type Ort = typeof import("onnxruntime-node");
 

@@ -9,7 +9,7 @@ import { descriptor } from "./descriptor.ts";
 import { createSession, deviceOfProvider, probeProviders, providerOrder, type SessionChoice } from "./providers.ts";
 import { OcrPipeline, DEFAULT_OCR_SETTINGS, type OcrSettings } from "./ocr.ts";
 import { YoloDetector } from "./detect.ts";
-import { readOnnxMetadata } from "./metadata.ts";
+import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 import { onnxTaskOf } from "./task.ts";
 
 type Ort = typeof import("onnxruntime-node");

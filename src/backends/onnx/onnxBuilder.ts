@@ -1,6 +1,6 @@
 // Builds small ONNX models in memory (ModelProto bytes): the one-node model that probes execution
 // providers, and random-weight test fixtures. Field numbers are those of onnx.proto (IR version 8).
-import { concat, fieldBytes, fieldFloat, fieldMessage, fieldString, fieldVarint } from "./protobuf.ts";
+import { concat, fieldBytes, fieldFloat, fieldMessage, fieldString, fieldVarint } from "../../formats/protobuf.ts";
 
 export const FLOAT = 1; // TensorProto.DataType.FLOAT
 export const INT64 = 7;

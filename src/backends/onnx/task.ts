@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import type { ModelFiles } from "../types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { readOnnxMetadata } from "./metadata.ts";
+import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 
 /** ModelFiles.extra.task, else the ONNX metadata's `task` (Ultralytics writes it), else detection. */
 export function onnxTaskOf(model: ModelFiles): "ocr" | "detect" {

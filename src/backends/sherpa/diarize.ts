@@ -5,7 +5,7 @@ import type { LoadedModel, LoadedModelInfo, ModelFiles, TaskEvent, TaskRequest }
 import type { DiarizeRequest, DiarizeResult } from "../tasks/speech.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { decodeAudio } from "../media/audio.ts";
-import { readOnnxMetadata } from "../onnx/metadata.ts";
+import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 import { SerialJobs, type Emit } from "./serialJobs.ts";
 import type { OfflineSpeakerDiarization, SherpaModule, loadSherpa } from "./sherpaApi.ts";
 

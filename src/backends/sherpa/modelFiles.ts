@@ -1,26 +1,12 @@
 // Finds the files of a sherpa-onnx speech model from what a user gives (a folder as sherpa-onnx's
-// releases ship them, or the .onnx file inside one) and tells speech ONNX models apart by the
-// metadata_props their exporters write. No native code: the SDK and the CLI use this to choose.
+// releases ship them, or the .onnx file inside one), telling speech ONNX models apart with
+// formats/speechOnnx.ts. No native code: the SDK and the CLI use this to choose.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ModelFiles } from "../types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { readOnnxMetadata } from "../onnx/metadata.ts";
-
-export type SherpaModelKind = "tts" | "diarize-segmentation" | "speaker-embedding";
-
-/** What an ONNX file is, from its metadata; undefined when it is none of sherpa-onnx's speech models. */
-export function sherpaModelKind(file: string): SherpaModelKind | undefined {
-  const m = readOnnxMetadata(file);
-  if (m.window_size !== undefined && m.num_classes !== undefined) return "diarize-segmentation";
-  if (m.framework !== undefined && m.output_dim !== undefined) return "speaker-embedding";
-  // VITS (piper, coqui, icefall, MeloTTS) write n_speakers; Kokoro and Kitten write model_type
-  if (m.n_speakers !== undefined || /^(vits|kokoro|kitten|matcha)/i.test(m.model_type ?? "")) {
-    return "tts";
-  }
-  return undefined;
-}
+import { sherpaModelKind } from "../../formats/speechOnnx.ts";
 
 /** "tts" or "diarize" for a path a user typed (file or folder); undefined when it is neither. */
 export function detectSpeechModelType(ref: string): "tts" | "diarize" | undefined {

@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import type { LoadedModel, LoadedModelInfo, ModelFiles, TaskEvent, TaskRequest } from "../types.ts";
 import type { SpeakRequest, SpeakResult } from "../tasks/speech.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { readOnnxMetadata } from "../onnx/metadata.ts";
+import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 import { SerialJobs, type Emit } from "./serialJobs.ts";
 import type { OfflineTts, SherpaModule } from "./sherpaApi.ts";
 import { piperSpeakerNames, speakerId, voiceNames } from "./voices.ts";

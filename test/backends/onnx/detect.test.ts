@@ -9,7 +9,7 @@ import sharp from "sharp";
 import { ensureYoloFixture, ensureYoloExternalDataFixture, YOLO_FIXTURE, CONSTANT_OUTPUT } from "../../../fixtures/yolo.ts";
 import { Detector } from "../../../src/sdk/Detector.ts";
 import { iou } from "../../../src/backends/vision/nms.ts";
-import { readOnnxMetadata } from "../../../src/backends/onnx/metadata.ts";
+import { readOnnxMetadata } from "../../../src/formats/onnxMetadata.ts";
 import { hugePngHeader, notAnImage, truncatedPng } from "../../cv/badImages.ts";
 
 const home = mkdtempSync(path.join(os.tmpdir(), "hearth-detect-"));

@@ -6,8 +6,8 @@ import { minAreaRect, rectCorners, orderCorners, readingOrder, convexHull } from
 import { ctcGreedy, parseDictionary } from "../../../src/backends/vision/ctc.ts";
 import { dbBoxes } from "../../../src/backends/vision/dbPostprocess.ts";
 import { latinPunctuation, restoreSpaces } from "../../../src/backends/vision/wordGaps.ts";
-import { parseLabels } from "../../../src/backends/onnx/metadata.ts";
-import { readFields, fieldString, fieldVarint, fieldMessage, concat } from "../../../src/backends/onnx/protobuf.ts";
+import { parseLabels } from "../../../src/formats/onnxMetadata.ts";
+import { readFields, fieldString, fieldVarint, fieldMessage, concat } from "../../../src/formats/protobuf.ts";
 import { providerOrder, deviceOfProvider } from "../../../src/backends/onnx/providers.ts";
 import type { Quad } from "../../../src/backends/tasks/cv.ts";
 

@@ -2,7 +2,7 @@
 // `names`, `imgsz`, `task`, `stride`). Only the top level is walked, skipping the graph by seeking,
 // so a 100 MB model costs a few small reads.
 import { closeSync, openSync, readSync } from "node:fs";
-import { HearthError } from "../../errors/HearthError.ts";
+import { HearthError } from "../errors/HearthError.ts";
 import { readFields, readVarint, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from "./protobuf.ts";
 
 const METADATA_PROPS = 14;
