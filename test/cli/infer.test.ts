@@ -187,6 +187,23 @@ test("a speech model (whisper.cpp .bin) goes to transcription: -i names the audi
   assert.match(missing.stderr, /error: no such file: .*absent\.wav/);
 });
 
+test("transcription --json: stdout is one JSON document, whisper.cpp's load log shows only under --verbose (on stderr)", async () => {
+  const { ensureWhisperFixture } = await import("../../fixtures/whisperGgml.ts");
+  const { testAudio } = await import("../../src/bench/workload.ts");
+  const model = await ensureWhisperFixture();
+  const wav = path.join(dir, "tone.wav");
+  writeFileSync(wav, testAudio(1, 1));
+  const args = ["infer", model, "-i", wav, "-t", "1", "--json"];
+  const quiet = await runHearth(args, { env });
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal(JSON.parse(quiet.stdout).durationMs, 1000);
+  assert.doesNotMatch(quiet.stderr, /whisper_/);
+  const verbose = await runHearth([...args, "--verbose"], { env });
+  assert.equal(verbose.code, 0, verbose.stderr);
+  assert.equal(JSON.parse(verbose.stdout).durationMs, 1000);
+  assert.match(verbose.stderr, /whisper_init/);
+});
+
 test("a reader that goes away (| head) ends the run quietly", async () => {
   const { execFileSync } = await import("node:child_process");
   const { hearthBin } = await import("../helpers/cli.ts");

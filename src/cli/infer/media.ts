@@ -95,7 +95,8 @@ function clock(ms: number): string {
 export async function runAsrInfer(model: string, options: AsrInferOptions): Promise<void> {
   const out = options.out ?? ((l: string) => process.stdout.write(l + "\n"));
   if (!options.input) throw new HearthError("bad_input", "no audio to transcribe", { hint: "give one with -i FILE" });
-  const asr = await ASR.load(model, { threads: options.threads, temperatureInc: options.temperatureInc });
+  // in a runner: whisper.cpp logs every load step on stderr, which is kept there (shown under --verbose)
+  const asr = await ASR.load(model, { threads: options.threads, temperatureInc: options.temperatureInc, isolate: true });
   try {
     const r = await asr.transcribe(options.input, {
       language: options.language,
