@@ -425,11 +425,8 @@ export class ModelManager {
   private async open(entry: Entry): Promise<Resident> {
     const load = this.options.load ?? {};
     if (entry.files.type === "asr") {
-      const asr = await ASR.load(entry.files.primary, {
-        threads: load.threads,
-        backend: load.backend,
-        device: load.device,
-      });
+      // isolated like the other engines: a crash of the native engine costs one request, not the server
+      const asr = await ASR.load(entry.files.primary, { threads: load.threads, backend: load.backend, device: load.device, isolate: true });
       return { asr, info: asr.info, dispose: () => asr.dispose() };
     }
     if (entry.files.type === "tts") {
