@@ -45,6 +45,8 @@ export class ManagedModel implements LoadedModel {
   private index = 0;
   private crashes = 0;
   private watch!: LatencyWatch;
+  /** requests in flight, each marked when another one ran beside it */
+  private running = new Set<{ overlapped: boolean }>();
   /** set while moving to another device or restarting a runner: requests wait on it */
   private switching: Promise<void> | undefined;
   private disposed = false;
@@ -191,6 +193,11 @@ export class ManagedModel implements LoadedModel {
       let produced = false;
       let result: GenerationResult | undefined;
       const startedAt = performance.now();
+      // requests decoded together share the device, so each one's speed falls with the company it
+      // keeps: only a request that ran alone says how fast the device is
+      const mine = { overlapped: this.running.size > 0 };
+      for (const other of this.running) other.overlapped = true;
+      this.running.add(mine);
       this.inflight.set(model, (this.inflight.get(model) ?? 0) + 1);
       try {
         for await (const event of model.run(request, signal)) {
@@ -206,12 +213,13 @@ export class ManagedModel implements LoadedModel {
         }
         throw e;
       } finally {
+        this.running.delete(mine);
         const n = (this.inflight.get(model) ?? 1) - 1;
         this.inflight.set(model, n);
         if (n === 0) this.drained.get(model)?.();
       }
       // judged after the request is complete, so a move never cuts it short
-      if (result && model === this.current) this.observe(result, performance.now() - startedAt);
+      if (result && model === this.current && !mine.overlapped) this.observe(result, performance.now() - startedAt);
       return;
     }
   }

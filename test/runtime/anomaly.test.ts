@@ -101,6 +101,30 @@ test("a slowed runner under a third of the measured speed for 3 requests moves t
   }
 });
 
+test("requests that run beside others are not judged: concurrency slows each one, not the device", async () => {
+  const home = mkdtempSync(path.join(os.tmpdir(), "hearth-anomaly-"));
+  const sha = createHash("sha256").update(readFileSync(files.primary)).digest("hex");
+  writeProfile({
+    modelSha256: sha, deviceKey: deviceKey({ device: "cpu", cpu: readCpuFacts() }), backend: "llama-mm", device: "cpu",
+    settings: { threads: 2, contextSize: 512 }, decodeTokensPerSec: 2000, measuredAt: new Date().toISOString(),
+  }, home);
+  const before = fallbacks.length;
+  const model = await loadModel(files, { isolate: true, home, modelName: "tiny-vlm-busy" });
+  (model as unknown as { o: { log: (l: string) => void } }).o.log = () => undefined;
+  try {
+    assert.equal(model.entry.backend, "llama-mm");
+    // three rounds of two requests at once: each is slow (the runner is slowed), but none ran alone
+    for (let i = 0; i < 3; i++) {
+      const pair = await Promise.all([run(model), run(model)]);
+      for (const events of pair) assert.equal(events.at(-1)!.type, "result");
+    }
+    assert.equal(model.entry.backend, "llama-mm", "still on the first engine");
+    assert.equal(fallbacks.length, before, "no fallback");
+  } finally {
+    await model.dispose();
+  }
+});
+
 test("a runner that crashes twice on a device moves the model to the next; a third request is served", async () => {
   delete process.env.HEARTH_TEST_RUNNER_SLOW;
   const home = mkdtempSync(path.join(os.tmpdir(), "hearth-crash2-"));
