@@ -102,7 +102,9 @@ export default async function createBackend(): Promise<Backend> {
         // LoadOptions.extra.decodeThreads overrides
         const extraDecode = Number(options.extra?.decodeThreads);
         const decodeThreads = Number.isInteger(extraDecode) && extraDecode > 0 ? Math.min(extraDecode, threads) : decodeThreadsFor(threads, model.size);
-        const split = decodeThreads !== threads && splitDecodeThreads(context, decodeThreads, parallel);
+        // only one-token batches: a batch of several sequences' tokens is compute-bound and gains
+        // from every thread (see threads.ts)
+        const split = decodeThreads !== threads && splitDecodeThreads(context, decodeThreads, 1);
         const engine = { llama, model, context, pool: new SequencePool(context, parallel), chatWrapper: resolveChatWrapper(model), device, seed: options.seed };
         return new LlamaTextModel(engine, {
           ...base,

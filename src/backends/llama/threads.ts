@@ -7,6 +7,12 @@
 // prefill gains fully from the second thread (batches of hundreds of tokens amortise the cost).
 // llama.cpp itself has separate decode and batch thread counts (n_threads, n_threads_batch); the
 // addon sets both to one value, so the backend sets the count per batch instead.
+//
+// Only one-token batches go to fewer threads. A batch of one token from each of several streams is
+// not memory-bound like a single token: on this CPU llama.cpp's matrix-matrix path costs nearly
+// per token (bench fixture, one thread: 17 ms for 1 token, 49 ms for 3, 55 ms for 4; two threads:
+// 12, 27, 31 ms; node-llama-cpp directly, no generation). With 4 server streams decoding their
+// batches of 3-4 tokens on one thread, 4 streams together ran slower than one stream alone.
 import type { LlamaContext } from "node-llama-cpp";
 
 /** Fixed cost of one multi-threaded graph compute in node-llama-cpp (measured, see above). */
