@@ -1,5 +1,6 @@
-// A push queue read as an async iterator: engine callbacks push events, LoadedModel.run() pulls them.
-import type { TaskEvent } from "../types.ts";
+// A push queue read as an async iterator: engine callbacks (or a runner's IPC messages) push
+// events, LoadedModel.run() pulls them. One for every engine and the runner proxy.
+import type { TaskEvent } from "./types.ts";
 
 export class EventQueue {
   private items: TaskEvent[] = [];

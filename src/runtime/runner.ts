@@ -7,6 +7,7 @@ import type { DeviceProbe, LoadedModel, LoadedModelInfo, LoadOptions, ModelFiles
 import { HearthError, errorFromJSON } from "../errors/HearthError.ts";
 import { startTsChild } from "../devices/tsChild.ts";
 import { readEnv } from "../config/env.ts";
+import { EventQueue } from "../backends/eventQueue.ts";
 import { runtimeEvents } from "./events.ts";
 import type { FromRunner, ToRunner } from "./runnerProtocol.ts";
 
@@ -27,38 +28,9 @@ export interface RunnerStartOptions {
   probes?: DeviceProbe[];
 }
 
-interface Pending {
-  push(e: TaskEvent): void;
-  end(error?: unknown): void;
-}
-
-/** A queue an async generator drains: IPC messages push, run() pulls. */
-function eventQueue() {
-  const items: TaskEvent[] = [];
-  let wake: (() => void) | undefined;
-  let done = false;
-  let error: unknown;
-  const pending: Pending = {
-    push(e) { items.push(e); wake?.(); },
-    end(err) { done = true; error = err; wake?.(); },
-  };
-  async function* drain(): AsyncGenerator<TaskEvent> {
-    for (;;) {
-      while (items.length) yield items.shift()!;
-      if (done) {
-        if (error) throw error;
-        return;
-      }
-      await new Promise<void>((r) => (wake = r));
-      wake = undefined;
-    }
-  }
-  return { pending, drain };
-}
-
 export class RunnerModel implements LoadedModel {
   private nextId = 1;
-  private pending = new Map<number, Pending>();
+  private pending = new Map<number, EventQueue>();
   private exited = false;
   private disposing = false;
   private exitWaiters: Array<() => void> = [];
@@ -177,8 +149,8 @@ export class RunnerModel implements LoadedModel {
       throw new HearthError("runner_crashed", `the ${this.opts.backend} runner for ${this.opts.modelName} is not running`, { hint: "load the model again" });
     }
     const id = this.nextId++;
-    const q = eventQueue();
-    this.pending.set(id, q.pending);
+    const q = new EventQueue();
+    this.pending.set(id, q);
     // the caller stops waiting at once; the runner is told to stop its work
     const onAbort = () => {
       if (!this.exited) this.child.send({ type: "abort", id } satisfies ToRunner);

@@ -7,6 +7,7 @@ import type { FinishReason, GenerationResult, OutputConstraint, SamplingOptions 
 import { HearthError } from "../../errors/HearthError.ts";
 import { physicalCores } from "../cpuCores.ts";
 import { descriptor } from "./descriptor.ts";
+import { EventQueue } from "../eventQueue.ts";
 import { gguf } from "@huggingface/gguf";
 import { toLlamaNodeMessages, type MediaSupport } from "./messages.ts";
 
@@ -62,27 +63,6 @@ function finishReason(r: LlamaCompletionResult, maxTokens: number | undefined, a
   if (aborted || r.interrupted) return "abort";
   if (r.context_full || (maxTokens !== undefined && r.tokens_predicted >= maxTokens)) return "length";
   return "stop";
-}
-
-/** A push queue turned into an async iterator: completion callbacks push, run() pulls. */
-class EventQueue {
-  private items: TaskEvent[] = [];
-  private waiting?: () => void;
-  private done = false;
-  private error?: unknown;
-  push(e: TaskEvent) { this.items.push(e); this.waiting?.(); }
-  end(error?: unknown) { this.done = true; this.error = error; this.waiting?.(); }
-  async *drain(): AsyncGenerator<TaskEvent> {
-    for (;;) {
-      while (this.items.length) yield this.items.shift()!;
-      if (this.done) {
-        if (this.error) throw this.error;
-        return;
-      }
-      await new Promise<void>((r) => (this.waiting = r));
-      this.waiting = undefined;
-    }
-  }
 }
 
 class LlamaMmModel implements LoadedModel {

@@ -14,7 +14,7 @@ import { toChatHistory, toFunctions } from "./messages.ts";
 import { forcingToolCall } from "./toolChoice.ts";
 import { ThinkSplitter } from "./thinkSplitter.ts";
 import { abortedError, engineError } from "./engineErrors.ts";
-import type { EventQueue } from "./eventQueue.ts";
+import type { EventQueue } from "../eventQueue.ts";
 import type { SequencePool } from "./sequencePool.ts";
 
 export interface Engine {

@@ -3,7 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
 import type { LoadedModel, LoadedModelInfo, TaskEvent, TaskRequest } from "../types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { EventQueue } from "./eventQueue.ts";
+import { EventQueue } from "../eventQueue.ts";
 import { runChat, runComplete, type Engine } from "./generate.ts";
 import { engineError } from "./engineErrors.ts";
 
