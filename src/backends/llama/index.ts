@@ -7,7 +7,7 @@ import { HearthError } from "../../errors/HearthError.ts";
 import { readGgufFacts } from "../../formats/ggufFacts.ts";
 import { physicalCores } from "../cpuCores.ts";
 import { descriptor } from "./descriptor.ts";
-import { llamaFor, probeDevices } from "./llamaInstance.ts";
+import { buildInfoOf, llamaFor, probeDevices } from "./llamaInstance.ts";
 import { SequencePool } from "./sequencePool.ts";
 import { LlamaTextModel, memoryBytes } from "./textModel.ts";
 import { LlamaVectorModel } from "./vectorModel.ts";
@@ -51,7 +51,11 @@ export default async function createBackend(): Promise<Backend> {
     async load(files: ModelFiles, options: LoadOptions): Promise<LoadedModel> {
       const t0 = performance.now();
       await checkModelFile(files);
-      const llama = await llamaFor(options.device);
+      // LoadOptions.extra.llamaBuild "prebuilt": node-llama-cpp's binaries even where the local build
+      // exists (both carry libggml-base.so: use one of them per process)
+      const llama = await llamaFor(options.device, options.extra?.llamaBuild === "prebuilt" ? "prebuilt" : undefined);
+      const build = buildInfoOf(llama);
+      const buildSettings = { llamaBuild: build.build, ...(build.note ? { llamaBuildNote: build.note } : {}) };
       if (options.device === "gpu" && !llama.gpu) {
         throw new HearthError("backend_unavailable", "no GPU build of llama.cpp works on this machine", { hint: "use --device cpu" });
       }
@@ -85,7 +89,7 @@ export default async function createBackend(): Promise<Backend> {
             contextSize: vc.kind === "embed" ? vc.contextSize : vc.context.contextSize,
             memoryBytes: model.size,
             loadMs: performance.now() - t0,
-            settings: { threads, gpuLayers: model.gpuLayers, embeddingLength: model.embeddingVectorSize },
+            settings: { threads, gpuLayers: model.gpuLayers, embeddingLength: model.embeddingVectorSize, ...buildSettings },
           });
         }
         const parallel = Math.max(1, options.parallel ?? 1);
@@ -101,7 +105,7 @@ export default async function createBackend(): Promise<Backend> {
         // decode on fewer threads where thread start-up outweighs the split (see threads.ts);
         // LoadOptions.extra.decodeThreads overrides
         const extraDecode = Number(options.extra?.decodeThreads);
-        const decodeThreads = Number.isInteger(extraDecode) && extraDecode > 0 ? Math.min(extraDecode, threads) : decodeThreadsFor(threads, model.size);
+        const decodeThreads = Number.isInteger(extraDecode) && extraDecode > 0 ? Math.min(extraDecode, threads) : decodeThreadsFor(threads, model.size, build.persistentThreads);
         // only one-token batches: a batch of several sequences' tokens is compute-bound and gains
         // from every thread (see threads.ts)
         const split = decodeThreads !== threads && splitDecodeThreads(context, decodeThreads, 1);
@@ -114,7 +118,7 @@ export default async function createBackend(): Promise<Backend> {
           loadMs: performance.now() - t0,
           settings: {
             threads, decodeThreads: split ? decodeThreads : threads, gpuLayers: model.gpuLayers, parallel, batchSize: context.batchSize, flashAttention: context.flashAttention,
-            kvCacheType: options.kvCacheType ?? "f16", chatWrapper: engine.chatWrapper.wrapperName,
+            kvCacheType: options.kvCacheType ?? "f16", chatWrapper: engine.chatWrapper.wrapperName, ...buildSettings,
           },
         });
       } catch (e) {

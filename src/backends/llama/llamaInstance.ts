@@ -1,14 +1,48 @@
 // node-llama-cpp's Llama instance per device: `gpu: false` loads the CPU build, "auto" the best GPU
 // build that works here (CUDA, Vulkan, Metal), tested by node-llama-cpp before use. Prebuilt
-// binaries only: hearth never compiles llama.cpp or downloads at run time.
+// binaries, or on the CPU the opt-in local OpenMP build (localBuild.ts) where `npm run build:llama`
+// made one and it loads: hearth never compiles llama.cpp or downloads at run time.
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 import type { DeviceKind, DeviceProbe } from "../types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { physicalCores } from "../cpuCores.ts";
+import { hasPersistentThreads, loadLocalBuild } from "./localBuild.ts";
 
-const instances = new Map<"cpu" | "gpu", Promise<Llama>>();
+/** Which llama.cpp binaries an instance runs, for LoadedModel.info.settings. */
+export interface LlamaBuildInfo {
+  /** "local" (npm run build:llama) or "prebuilt" (node-llama-cpp's binaries) */
+  build: "local" | "prebuilt";
+  /** graph computes keep their worker threads (OpenMP): decode gains from every thread */
+  persistentThreads: boolean;
+  /** why the CPU instance is not the local build, where one was looked for */
+  note?: string;
+}
 
-function create(gpu: boolean): Promise<Llama> {
+/** "cpu-prebuilt": the prebuilt CPU binaries even where a local build exists (LoadOptions.extra.llamaBuild). */
+type InstanceKey = "cpu" | "gpu" | "cpu-prebuilt";
+const instances = new Map<InstanceKey, Promise<Llama>>();
+const builds = new WeakMap<Llama, LlamaBuildInfo>();
+
+export function buildInfoOf(llama: Llama): LlamaBuildInfo {
+  return builds.get(llama) ?? { build: llama.buildType === "localBuild" ? "local" : "prebuilt", persistentThreads: hasPersistentThreads(llama) };
+}
+
+async function create(key: InstanceKey): Promise<Llama> {
+  let note: string | undefined;
+  if (key === "cpu") {
+    const local = await loadLocalBuild(physicalCores());
+    if ("llama" in local) {
+      builds.set(local.llama, { build: "local", persistentThreads: hasPersistentThreads(local.llama) });
+      return local.llama;
+    }
+    note = local.reason;
+  } else if (key === "cpu-prebuilt") note = "prebuilt asked for (extra.llamaBuild)";
+  const llama = await createPrebuilt(key === "gpu");
+  builds.set(llama, { build: "prebuilt", persistentThreads: false, note });
+  return llama;
+}
+
+function createPrebuilt(gpu: boolean): Promise<Llama> {
   return getLlama({
     gpu: gpu ? "auto" : false,
     build: "never",
@@ -21,13 +55,14 @@ function create(gpu: boolean): Promise<Llama> {
   });
 }
 
-export function llamaFor(device: DeviceKind): Promise<Llama> {
-  const key = device === "gpu" ? "gpu" : "cpu";
+/** The Llama instance for a device; `build: "prebuilt"` skips the local CPU build. */
+export function llamaFor(device: DeviceKind, build?: "prebuilt"): Promise<Llama> {
+  const key: InstanceKey = device === "gpu" ? "gpu" : build === "prebuilt" ? "cpu-prebuilt" : "cpu";
   let p = instances.get(key);
   if (!p) {
-    p = create(key === "gpu").catch((e) => {
+    p = create(key).catch((e) => {
       instances.delete(key);
-      throw new HearthError("backend_unavailable", `node-llama-cpp has no working ${key} build here: ${e instanceof Error ? e.message.split("\n")[0] : e}`, {
+      throw new HearthError("backend_unavailable", `node-llama-cpp has no working ${key === "gpu" ? "gpu" : "cpu"} build here: ${e instanceof Error ? e.message.split("\n")[0] : e}`, {
         hint: key === "gpu" ? "use --device cpu" : "reinstall hearth (npm ci) so node-llama-cpp's prebuilt binaries are present",
         cause: e,
       });

@@ -21,9 +21,11 @@ const MULTI_THREAD_COST_MS = 10;
 const BYTES_PER_MS_ONE_THREAD = 20e6;
 
 /** Threads for decode: all of them only when a token's single-thread time is long enough that
- * splitting it gains more than the thread start-up costs. */
-export function decodeThreadsFor(threads: number, modelBytes: number): number {
+ * splitting it gains more than the thread start-up costs. A build whose workers persist between
+ * graph computes (the local OpenMP build, localBuild.ts) has no such cost: all of them. */
+export function decodeThreadsFor(threads: number, modelBytes: number, persistentThreads = false): number {
   if (threads <= 1) return 1;
+  if (persistentThreads) return threads;
   const oneThreadMs = modelBytes / BYTES_PER_MS_ONE_THREAD;
   return oneThreadMs / threads + MULTI_THREAD_COST_MS < oneThreadMs ? threads : 1;
 }
