@@ -34,7 +34,7 @@ async function child(): Promise<void> {
   const { LLM } = await import("../src/sdk/LLM.ts");
   const gen = Number(values.gen);
   const extra: Record<string, unknown> = {};
-  if (values.build === "prebuilt") extra.llamaBuild = "prebuilt";
+  if (values.build === "local") extra.llamaBuild = "local";
   if (values["decode-threads"]) extra.decodeThreads = Number(values["decode-threads"]);
   // extra passes through the SDK to the engine's LoadOptions (not part of LoadModelOptions' type)
   const options = { backend: "llama", device: "cpu" as const, threads: Number(values.threads), contextSize: 1024, extra };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Opt-in (npm run build:llama): builds node-llama-cpp's native addon here, with OpenMP, from the
 # llama.cpp source node-llama-cpp ships (its git bundle), offline. The llama engine uses this build
-# on the CPU when it exists and loads, and node-llama-cpp's prebuilt binaries otherwise
+# on the CPU for loads that ask for it (LoadOptions.extra.llamaBuild "local") where it exists and
+# loads, and node-llama-cpp's prebuilt binaries otherwise
 # (src/backends/llama/localBuild.ts says why, and holds the cmake options). Output: node-llama-cpp's
 # own local-build folder, node_modules/node-llama-cpp/llama/localBuilds/ (git-ignored; `npm ci`
 # removes it: run this again after). About 15-25 minutes on 2 cores. --force rebuilds.

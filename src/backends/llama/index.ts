@@ -51,9 +51,9 @@ export default async function createBackend(): Promise<Backend> {
     async load(files: ModelFiles, options: LoadOptions): Promise<LoadedModel> {
       const t0 = performance.now();
       await checkModelFile(files);
-      // LoadOptions.extra.llamaBuild "prebuilt": node-llama-cpp's binaries even where the local build
-      // exists (both carry libggml-base.so: use one of them per process)
-      const llama = await llamaFor(options.device, options.extra?.llamaBuild === "prebuilt" ? "prebuilt" : undefined);
+      // LoadOptions.extra.llamaBuild "local": the local OpenMP build (npm run build:llama) where it
+      // loads. Both builds carry libggml-base.so: use one of them per process.
+      const llama = await llamaFor(options.device, options.extra?.llamaBuild === "local" ? "local" : undefined);
       const build = buildInfoOf(llama);
       const buildSettings = { llamaBuild: build.build, ...(build.note ? { llamaBuildNote: build.note } : {}) };
       if (options.device === "gpu" && !llama.gpu) {

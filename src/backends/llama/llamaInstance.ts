@@ -1,7 +1,9 @@
 // node-llama-cpp's Llama instance per device: `gpu: false` loads the CPU build, "auto" the best GPU
 // build that works here (CUDA, Vulkan, Metal), tested by node-llama-cpp before use. Prebuilt
-// binaries, or on the CPU the opt-in local OpenMP build (localBuild.ts) where `npm run build:llama`
-// made one and it loads: hearth never compiles llama.cpp or downloads at run time.
+// binaries, or on the CPU, where LoadOptions.extra.llamaBuild is "local", the local OpenMP build
+// (localBuild.ts) if `npm run build:llama` made one and it loads. Opt-in per load: on the loaded
+// 2-core VM it decoded no faster than the prebuilt (docs in localBuild.ts). hearth never compiles
+// llama.cpp or downloads at run time.
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 import type { DeviceKind, DeviceProbe } from "../types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
@@ -18,8 +20,8 @@ export interface LlamaBuildInfo {
   note?: string;
 }
 
-/** "cpu-prebuilt": the prebuilt CPU binaries even where a local build exists (LoadOptions.extra.llamaBuild). */
-type InstanceKey = "cpu" | "gpu" | "cpu-prebuilt";
+/** "cpu-local": the local OpenMP build where it exists and loads (LoadOptions.extra.llamaBuild "local"). */
+type InstanceKey = "cpu" | "gpu" | "cpu-local";
 const instances = new Map<InstanceKey, Promise<Llama>>();
 const builds = new WeakMap<Llama, LlamaBuildInfo>();
 
@@ -29,14 +31,14 @@ export function buildInfoOf(llama: Llama): LlamaBuildInfo {
 
 async function create(key: InstanceKey): Promise<Llama> {
   let note: string | undefined;
-  if (key === "cpu") {
+  if (key === "cpu-local") {
     const local = await loadLocalBuild(physicalCores());
     if ("llama" in local) {
       builds.set(local.llama, { build: "local", persistentThreads: hasPersistentThreads(local.llama) });
       return local.llama;
     }
     note = local.reason;
-  } else if (key === "cpu-prebuilt") note = "prebuilt asked for (extra.llamaBuild)";
+  }
   const llama = await createPrebuilt(key === "gpu");
   builds.set(llama, { build: "prebuilt", persistentThreads: false, note });
   return llama;
@@ -55,9 +57,9 @@ function createPrebuilt(gpu: boolean): Promise<Llama> {
   });
 }
 
-/** The Llama instance for a device; `build: "prebuilt"` skips the local CPU build. */
-export function llamaFor(device: DeviceKind, build?: "prebuilt"): Promise<Llama> {
-  const key: InstanceKey = device === "gpu" ? "gpu" : build === "prebuilt" ? "cpu-prebuilt" : "cpu";
+/** The Llama instance for a device; `build: "local"` asks for the local CPU build (prebuilt where it is missing). */
+export function llamaFor(device: DeviceKind, build?: "local"): Promise<Llama> {
+  const key: InstanceKey = device === "gpu" ? "gpu" : build === "local" ? "cpu-local" : "cpu";
   let p = instances.get(key);
   if (!p) {
     p = create(key).catch((e) => {

@@ -4,6 +4,12 @@
 // compute starts and joins its workers (about 10 ms here, see threads.ts); OpenMP keeps its
 // workers, so a decode step can use every thread.
 //
+// Opt-in per load (LoadOptions.extra.llamaBuild "local"), not the default: measured on the 2-core VM
+// while other work loaded it (load average 5; scripts/bench-llama-build.ts, best of 2, same run),
+// decode in tok/s, bench fixture: prebuilt t1 55.4, local t1 56.8, local t2 on 2 decode threads
+// 39.4, on 1 47.4 (llama-bench t1 57.4); tiny fixture: prebuilt t1 2687, local t1 2961, local t2
+// 1213 on 2 and 2659 on 1. No clear win there; a quiet machine may differ (llama-bench t2 > t1).
+//
 // node-llama-cpp keeps local builds under node_modules/node-llama-cpp/llama/localBuilds (git-ignored;
 // `npm ci` removes it) in a folder named by a hash of the cmake options, so the options below are
 // how the engine finds the build the script made: both read them from here.
