@@ -24,7 +24,8 @@ export interface PreparedImage {
 export const DEFAULT_IMAGE_MAX_LENGTH = 1024;
 export const DEFAULT_IMAGE_MAX_PIXELS = 100_000_000;
 
-function unreadable(cause: unknown): HearthError {
+/** The one error for bytes that are no readable image. */
+export function unreadableImage(cause: unknown): HearthError {
   const why = cause instanceof Error ? cause.message : String(cause);
   return new HearthError("unsupported_media", `cannot read the image: ${why}`, {
     hint: "give a valid PNG, JPEG, WebP, GIF, TIFF or AVIF file",
@@ -32,20 +33,21 @@ function unreadable(cause: unknown): HearthError {
   });
 }
 
-export async function prepareImage(bytes: Uint8Array, limits: ImageLimits = {}): Promise<PreparedImage> {
-  const maxLength = limits.maxLength ?? DEFAULT_IMAGE_MAX_LENGTH;
-  const maxPixels = limits.maxPixels ?? DEFAULT_IMAGE_MAX_PIXELS;
-  if (bytes.length === 0) throw unreadable("the file is empty");
-  // metadata() reads the header only, so a 20000x20000 image costs nothing to refuse
+/**
+ * Reads an image's header and refuses it when it is empty, unreadable or over the pixel limit.
+ * metadata() reads the header only, so a 20000x20000 image costs nothing to refuse.
+ */
+export async function checkImageHeader(bytes: Uint8Array, maxPixels: number): Promise<Metadata & { width: number; height: number }> {
+  if (bytes.length === 0) throw unreadableImage("the file is empty");
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
-    throw unreadable(e);
+    throw unreadableImage(e);
   }
   const w = meta.width ?? 0;
   const h = meta.height ?? 0;
-  if (!w || !h) throw unreadable("no image dimensions in the header");
+  if (!w || !h) throw unreadableImage("no image dimensions in the header");
   if (w * h > maxPixels) {
     throw new HearthError(
       "unsupported_media",
@@ -53,6 +55,15 @@ export async function prepareImage(bytes: Uint8Array, limits: ImageLimits = {}):
       { hint: "downscale it first" },
     );
   }
+  return { ...meta, width: w, height: h };
+}
+
+export async function prepareImage(bytes: Uint8Array, limits: ImageLimits = {}): Promise<PreparedImage> {
+  const maxLength = limits.maxLength ?? DEFAULT_IMAGE_MAX_LENGTH;
+  const maxPixels = limits.maxPixels ?? DEFAULT_IMAGE_MAX_PIXELS;
+  const meta = await checkImageHeader(bytes, maxPixels);
+  const w = meta.width;
+  const h = meta.height;
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: "error" })
       .rotate() // apply the EXIF orientation
@@ -71,6 +82,6 @@ export async function prepareImage(bytes: Uint8Array, limits: ImageLimits = {}):
       sourceHeight: swapped ? w : h,
     };
   } catch (e) {
-    throw unreadable(e);
+    throw unreadableImage(e);
   }
 }

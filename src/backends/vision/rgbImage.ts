@@ -3,8 +3,7 @@
 // by EXIF. Oversized images are refused from the header, before any pixel is decoded, with the
 // same limit as the rest of hearth's image handling.
 import sharp from "sharp";
-import { HearthError } from "../../errors/HearthError.ts";
-import { DEFAULT_IMAGE_MAX_PIXELS } from "../media/image.ts";
+import { DEFAULT_IMAGE_MAX_PIXELS, checkImageHeader, unreadableImage } from "../media/image.ts";
 
 export interface RgbImage {
   /** width * height * 3 bytes, row-major RGB */
@@ -13,33 +12,8 @@ export interface RgbImage {
   height: number;
 }
 
-function unreadable(cause: unknown): HearthError {
-  const why = cause instanceof Error ? cause.message : String(cause);
-  return new HearthError("unsupported_media", `cannot read the image: ${why}`, {
-    hint: "give a valid PNG, JPEG, WebP, GIF, TIFF or AVIF file",
-    cause,
-  });
-}
-
 export async function decodeRgb(bytes: Uint8Array, maxPixels = DEFAULT_IMAGE_MAX_PIXELS): Promise<RgbImage> {
-  if (bytes.length === 0) throw unreadable("the file is empty");
-  let w = 0;
-  let h = 0;
-  try {
-    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-    w = meta.width ?? 0;
-    h = meta.height ?? 0;
-  } catch (e) {
-    throw unreadable(e);
-  }
-  if (!w || !h) throw unreadable("no image dimensions in the header");
-  if (w * h > maxPixels) {
-    throw new HearthError(
-      "unsupported_media",
-      `the image is ${w}x${h} (${(w * h / 1e6).toFixed(0)} megapixels), more than the limit of ${(maxPixels / 1e6).toFixed(0)} megapixels`,
-      { hint: "downscale it first" },
-    );
-  }
+  await checkImageHeader(bytes, maxPixels);
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: "error" })
       .rotate()
@@ -50,7 +24,7 @@ export async function decodeRgb(bytes: Uint8Array, maxPixels = DEFAULT_IMAGE_MAX
     if (info.channels !== 3) throw new Error(`unexpected ${info.channels} channels`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
   } catch (e) {
-    throw unreadable(e);
+    throw unreadableImage(e);
   }
 }
 
