@@ -44,6 +44,17 @@ async function run(model: Awaited<ReturnType<typeof loadModel>>, req = chat): Pr
   return out;
 }
 
+/** A fresh HEARTH_HOME whose measured profile says llama-mm decodes the fixture at 2000 tok/s. */
+function homeWithProfile(): string {
+  const home = mkdtempSync(path.join(os.tmpdir(), "hearth-anomaly-"));
+  const sha = createHash("sha256").update(readFileSync(files.primary)).digest("hex");
+  writeProfile({
+    modelSha256: sha, deviceKey: deviceKey({ device: "cpu", cpu: readCpuFacts() }), backend: "llama-mm", device: "cpu",
+    settings: { threads: 2, contextSize: 512 }, decodeTokensPerSec: 2000, measuredAt: new Date().toISOString(),
+  }, home);
+  return home;
+}
+
 test("LatencyWatch: 3 requests in a row under a third of the expectation is an anomaly; one fast request resets the streak", () => {
   const w = new LatencyWatch(30);
   assert.equal(w.observe(9).anomaly, false);
@@ -67,12 +78,7 @@ test("LatencyWatch: 3 requests in a row under a third of the expectation is an a
 });
 
 test("a slowed runner under a third of the measured speed for 3 requests moves the model to the next engine; requests keep working", async () => {
-  const home = mkdtempSync(path.join(os.tmpdir(), "hearth-anomaly-"));
-  const sha = createHash("sha256").update(readFileSync(files.primary)).digest("hex");
-  writeProfile({
-    modelSha256: sha, deviceKey: deviceKey({ device: "cpu", cpu: readCpuFacts() }), backend: "llama-mm", device: "cpu",
-    settings: { threads: 2, contextSize: 512 }, decodeTokensPerSec: 2000, measuredAt: new Date().toISOString(),
-  }, home);
+  const home = homeWithProfile();
   const notices: string[] = [];
   const model = await loadModel(files, { isolate: true, home, modelName: "tiny-vlm" });
   (model as unknown as { o: { log: (l: string) => void } }).o.log = (l) => notices.push(l);
@@ -102,12 +108,7 @@ test("a slowed runner under a third of the measured speed for 3 requests moves t
 });
 
 test("requests that run beside others are not judged: concurrency slows each one, not the device", async () => {
-  const home = mkdtempSync(path.join(os.tmpdir(), "hearth-anomaly-"));
-  const sha = createHash("sha256").update(readFileSync(files.primary)).digest("hex");
-  writeProfile({
-    modelSha256: sha, deviceKey: deviceKey({ device: "cpu", cpu: readCpuFacts() }), backend: "llama-mm", device: "cpu",
-    settings: { threads: 2, contextSize: 512 }, decodeTokensPerSec: 2000, measuredAt: new Date().toISOString(),
-  }, home);
+  const home = homeWithProfile();
   const before = fallbacks.length;
   const model = await loadModel(files, { isolate: true, home, modelName: "tiny-vlm-busy" });
   (model as unknown as { o: { log: (l: string) => void } }).o.log = () => undefined;
