@@ -119,11 +119,14 @@ test("slash commands, /save and /load, a multi-line paste as one message, input 
 });
 
 test("Ctrl-C stops a long answer and the prompt returns; a second Ctrl-C leaves", async () => {
-  // the control tokens (end of text, end of turn, start of turn) forbidden and a big budget: the
-  // answer runs until stopped
+  // the control tokens (end of text, end of turn, start of turn) forbidden, a grammar of letters
+  // and spaces (the random model once spelled "<|im_end|>" out of byte tokens, which ends a turn as
+  // a stop string) and a big budget: the answer runs until stopped
   const special = buildVocab(512).special;
   const banned = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|endoftext|>"].flatMap((t) => ["--logit-bias", `${special[t]}=-inf`]);
-  const t = hearth("infer", tiny, "-t", "1", "-n", "20000", "-c", "24576", "--temperature", "0", ...banned);
+  const letters = path.join(dir, "letters.gbnf");
+  writeFileSync(letters, "root ::= [a-z ]+\n");
+  const t = hearth("infer", tiny, "-t", "1", "-n", "20000", "-c", "24576", "--temperature", "0", "--grammar", letters, ...banned);
   try {
     await t.waitForCount(PROMPT, 1);
     const before = t.screen().trim().length;

@@ -186,11 +186,11 @@ class LlamaMmModel implements LoadedModel {
   }
 }
 
-/** The architecture in a GGUF header, or a clear error when the file is not GGUF. */
-async function ggufArchitecture(file: string): Promise<string> {
+/** The metadata of a GGUF header, or a clear error when the file is not GGUF. */
+async function ggufMetadata(file: string): Promise<Record<string, unknown>> {
   try {
     const { metadata } = await gguf(file, { allowLocalFile: true });
-    return String(metadata["general.architecture"] ?? "");
+    return metadata as Record<string, unknown>;
   } catch (e) {
     throw new HearthError("unsupported_architecture", `${file} is not a readable GGUF file: ${e instanceof Error ? e.message : e}`, {
       hint: "check the path, or download the file again",
@@ -229,16 +229,32 @@ export default async function createBackend(): Promise<Backend> {
       }
       // llama.node 1.7.15 crashes the process (SIGSEGV) when llama.cpp fails to load a model, so
       // the common mistakes are caught from the header first: a projector given as the model, not GGUF
-      const arch = await ggufArchitecture(model.primary);
+      const textMeta = await ggufMetadata(model.primary);
+      const arch = String(textMeta["general.architecture"] ?? "");
       if (arch === "clip") {
         throw new HearthError("unsupported_architecture", `${model.primary} is a multimodal projector (mmproj), not a text model`, {
           hint: "give the language model as the model and this file as --mmproj",
         });
       }
-      if (model.mmproj && (await ggufArchitecture(model.mmproj)) !== "clip") {
-        throw new HearthError("unsupported_architecture", `${model.mmproj} is not a multimodal projector (its architecture is not "clip")`, {
-          hint: "give the mmproj-*.gguf file made for this model",
-        });
+      if (model.mmproj) {
+        const projMeta = await ggufMetadata(model.mmproj);
+        if (projMeta["general.architecture"] !== "clip") {
+          throw new HearthError("unsupported_architecture", `${model.mmproj} is not a multimodal projector (its architecture is not "clip")`, {
+            hint: "give the mmproj-*.gguf file made for this model",
+          });
+        }
+        // A width mismatch makes mtmd's init fail, and the process died after that failure now and
+        // then (a full test run, never alone), so it is refused from the headers where they say the
+        // width: convert_hf_to_gguf writes the text model's width as projection_dim, but the legacy
+        // LLaVA/MiniCPM-V scripts (these projector types) wrote CLIP's own, so those are left to mtmd
+        const legacy = ["mlp", "mlp_norm", "ldp", "ldpv2", "resampler"].includes(String(projMeta["clip.projector_type"] ?? "mlp"));
+        const textWidth = Number(textMeta[`${arch}.embedding_length`]);
+        const projWidths = ["clip.vision.projection_dim", "clip.audio.projection_dim"].map((k) => Number(projMeta[k])).filter((n) => n > 0);
+        if (!legacy && textWidth > 0 && projWidths.length > 0 && !projWidths.includes(textWidth)) {
+          throw new HearthError("unsupported_architecture", `the projector ${model.mmproj} does not load with this model: it projects to width ${projWidths[0]}, the model's embedding width is ${textWidth}`, {
+            hint: "give the mmproj file made for this exact model (its output width must match the model's embedding width)",
+          });
+        }
       }
       const threads = options.threads ?? physicalCores();
       const gpuLayers = options.device === "gpu" ? (options.gpuLayers === "max" || options.gpuLayers === undefined ? 999 : options.gpuLayers) : 0;
