@@ -1,4 +1,8 @@
-// npm run bench:llm -- [--models bench,tiny] [--threads 1,2] [--reps 3] [--prompt 512] [--gen 128] [--json]
+// npm run bench:llm -- [--models bench,tiny] [--threads 1,2] [--reps 3] [--prompt 512] [--gen 128] [--build auto|local|prebuilt] [--json]
+//
+// --build: which llama.cpp binaries the SDK runs on (as HEARTH_LLAMA_BUILD): "auto" (default) is
+// what a user gets, the local OpenMP build where `npm run build:llama` made one, else node-llama-cpp's
+// prebuilt binaries. The table says which one ran.
 //
 // Decode and prefill speed of the SDK (LLM.complete through the llama engine, node-llama-cpp) against
 // llama.cpp's own llama-bench built from the same llama.cpp revision (scripts/build-llama-bench.sh),
@@ -32,9 +36,14 @@ const { values } = parseArgs({
     prompt: { type: "string", default: "512" },
     gen: { type: "string", default: "128" },
     "tiny-gen": { type: "string", default: "512" },
+    build: { type: "string", default: "auto" },
     json: { type: "boolean", default: false },
   },
 });
+if (!["auto", "local", "prebuilt"].includes(values.build!)) {
+  process.stderr.write(`--build must be auto, local or prebuilt, not ${values.build}\n`);
+  process.exit(2);
+}
 const threadCounts = values.threads
   ? values.threads.split(",").map(Number).filter((n) => n > 0)
   : Array.from({ length: physicalCores() }, (_, i) => i + 1);
@@ -43,7 +52,7 @@ const reps = Number(values.reps);
 const promptTokens = Number(values.prompt);
 
 interface Side { decode: number[]; prefill: number[]; decodeCpuUs: number[] }
-interface Row { model: string; threads: number; gen: number; prompt: number; llamaBench?: Side; sdk: Side }
+interface Row { model: string; threads: number; gen: number; prompt: number; build: string; llamaBench?: Side; sdk: Side }
 
 const best = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
 const least = (xs: number[]) => (xs.length ? Math.min(...xs) : NaN);
@@ -119,10 +128,12 @@ for (const name of values.models!.split(",").map((s) => s.trim()).filter(Boolean
   const model = await ensureFixture(name);
   const gen = Number(name === "tiny" ? values["tiny-gen"] : values.gen);
   for (threads of threadCounts) {
-    const llm = await LLM.load(model, { backend: "llama", device: "cpu", threads, contextSize: Math.max(1024, promptTokens + gen + 64) });
+    const extra = { llamaBuild: values.build }; // passes through the SDK to the engine's LoadOptions
+    const llm = await LLM.load(model, { backend: "llama", device: "cpu", threads, contextSize: Math.max(1024, promptTokens + gen + 64), extra } as Parameters<typeof LLM.load>[1]);
+    const build = `${llm.info.settings?.llamaBuild ?? "?"}${llm.info.settings?.llamaBuildNote ? ` (${llm.info.settings.llamaBuildNote})` : ""}`;
     const bias = await forbiddenEnds(llm);
     await runSdk(llm, Math.min(gen, 16), -1, bias); // warm-up: first-run allocations
-    const row: Row = { model: name, threads, gen, prompt: promptTokens, sdk: { decode: [], prefill: [], decodeCpuUs: [] } };
+    const row: Row = { model: name, threads, gen, prompt: promptTokens, build, sdk: { decode: [], prefill: [], decodeCpuUs: [] } };
     if (haveLlamaBench) row.llamaBench = { decode: [], prefill: [], decodeCpuUs: [] };
     for (let rep = 0; rep < reps; rep++) {
       if (row.llamaBench) {
@@ -173,12 +184,12 @@ if (values.json) {
     const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
     for (const l of lines) process.stdout.write(`${l.map((c, i) => c.padEnd(widths[i])).join("  ")}\n`);
   };
-  const lines = [["model", "threads", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio", "decode CPU µs/token lb / sdk", "ratio"]];
+  const lines = [["model", "threads", "sdk build", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio", "decode CPU µs/token lb / sdk", "ratio"]];
   for (const r of rows) {
     const lbD = best(r.llamaBench?.decode ?? []), lbP = best(r.llamaBench?.prefill ?? []);
     const sD = best(r.sdk.decode), sP = best(r.sdk.prefill);
     const lbC = least(r.llamaBench?.decodeCpuUs ?? []), sC = least(r.sdk.decodeCpuUs);
-    lines.push([r.model, String(r.threads), f(lbD), f(sD), ratio(sD, lbD), f(lbP), f(sP), ratio(sP, lbP), `${f(lbC)} / ${f(sC)}`, ratio(lbC, sC)]);
+    lines.push([r.model, String(r.threads), r.build.split(" ")[0], f(lbD), f(sD), ratio(sD, lbD), f(lbP), f(sP), ratio(sP, lbP), `${f(lbC)} / ${f(sC)}`, ratio(lbC, sC)]);
   }
   table(lines);
   process.stdout.write("\neach side at its best thread count:\n");
@@ -190,5 +201,6 @@ if (values.json) {
       at(b.llamaBench.prefill), at(b.sdk.prefill), ratio(b.sdk.prefill.value, b.llamaBench.prefill.value),
     ]),
   ]);
+  for (const note of new Set(rows.map((r) => r.build).filter((b) => b.includes("(")))) process.stdout.write(`sdk build: ${note}\n`);
   process.stdout.write(`tok/s, best of ${reps} alternating runs each; prefill ${promptTokens} tokens, decode ${[...new Set(rows.map((r) => `${r.gen} (${r.model})`))].join(", ")} tokens\n`);
 }

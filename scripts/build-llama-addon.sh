@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Opt-in (npm run build:llama): builds node-llama-cpp's native addon here, with OpenMP, from the
-# llama.cpp source node-llama-cpp ships (its git bundle), offline. The llama engine uses this build
-# on the CPU for loads that ask for it (LoadOptions.extra.llamaBuild "local") where it exists and
-# loads, and node-llama-cpp's prebuilt binaries otherwise
+# npm run build:llama: builds node-llama-cpp's native addon here, with OpenMP and this CPU's
+# instruction sets, from the llama.cpp source node-llama-cpp ships (its git bundle), offline. The
+# llama engine uses this build on the CPU wherever it exists and loads (HEARTH_LLAMA_BUILD=prebuilt
+# or a load's extra.llamaBuild "prebuilt" opts out), and node-llama-cpp's prebuilt binaries otherwise
 # (src/backends/llama/localBuild.ts says why, and holds the cmake options). Output: node-llama-cpp's
 # own local-build folder, node_modules/node-llama-cpp/llama/localBuilds/ (git-ignored; `npm ci`
 # removes it: run this again after). About 15-25 minutes on 2 cores. --force rebuilds.
@@ -23,8 +23,8 @@ if [ -z "${npm_config_nodedir:-}" ]; then
   [ -f "$nodedir/include/node/node_api.h" ] || { echo "no Node headers under $nodedir/include/node: set npm_config_nodedir" >&2; exit 1; }
   export npm_config_nodedir="$nodedir"
 fi
-# the cmake options, from localBuild.ts (the engine finds the build by them)
-eval "$(node --import tsx -e 'import("./src/backends/llama/localBuild.ts").then((m) => { for (const [k, v] of Object.entries(m.LOCAL_BUILD_CMAKE_OPTIONS)) console.log(`export NODE_LLAMA_CPP_CMAKE_OPTION_${k}=${v}`); })')"
+# the cmake options for this CPU, from localBuild.ts (the engine finds the build by them)
+eval "$(node --import tsx -e 'import("./src/backends/llama/localBuild.ts").then((m) => { for (const [k, v] of Object.entries(m.localBuildCmakeOptions())) console.log(`export NODE_LLAMA_CPP_CMAKE_OPTION_${k}=${v}`); })')"
 # clones the bundle (never GitHub: the bundle is for the pinned release) and compiles
 npx --no-install node-llama-cpp source download --gpu false --noUsageExample
 node --import tsx -e "$probe"

@@ -15,6 +15,10 @@ export interface HearthEnv {
   noColor: boolean;
   /** HEARTH_DEBUG=1 prints stack traces and forwards engine logs to stderr, like --verbose. */
   debug: boolean;
+  /** HEARTH_LLAMA_BUILD: which llama.cpp binaries run text models on the CPU. "auto" (default): the
+   * local OpenMP build where `npm run build:llama` made one, node-llama-cpp's prebuilt otherwise;
+   * "local" or "prebuilt" to force one (a load's extra.llamaBuild overrides it). */
+  llamaBuild: "auto" | "local" | "prebuilt";
   /** LD_LIBRARY_PATH: extra folders where system libraries are looked up (a provider's prerequisites). */
   libraryPath: string[];
   /** Test-only overrides: never set them in real use. */
@@ -58,6 +62,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): HearthEnv {
     apiKey: env.HEARTH_API_KEY || undefined,
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== "",
     debug: env.HEARTH_DEBUG === "1",
+    llamaBuild: env.HEARTH_LLAMA_BUILD === "local" || env.HEARTH_LLAMA_BUILD === "prebuilt" ? env.HEARTH_LLAMA_BUILD : "auto",
     libraryPath: (env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean),
     test: readTestOverrides(env),
   };

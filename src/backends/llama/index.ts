@@ -7,7 +7,7 @@ import { HearthError } from "../../errors/HearthError.ts";
 import { readGgufFacts } from "../../formats/ggufFacts.ts";
 import { physicalCores } from "../cpuCores.ts";
 import { descriptor } from "./descriptor.ts";
-import { buildInfoOf, llamaFor, probeDevices } from "./llamaInstance.ts";
+import { buildChoice, buildInfoOf, llamaFor, probeDevices } from "./llamaInstance.ts";
 import { SequencePool } from "./sequencePool.ts";
 import { LlamaTextModel, memoryBytes } from "./textModel.ts";
 import { LlamaVectorModel } from "./vectorModel.ts";
@@ -51,9 +51,9 @@ export default async function createBackend(): Promise<Backend> {
     async load(files: ModelFiles, options: LoadOptions): Promise<LoadedModel> {
       const t0 = performance.now();
       await checkModelFile(files);
-      // LoadOptions.extra.llamaBuild "local": the local OpenMP build (npm run build:llama) where it
-      // loads. Both builds carry libggml-base.so: use one of them per process.
-      const llama = await llamaFor(options.device, options.extra?.llamaBuild === "local" ? "local" : undefined);
+      // the local OpenMP build (npm run build:llama) where it loads, unless HEARTH_LLAMA_BUILD or
+      // LoadOptions.extra.llamaBuild says "prebuilt" (llamaInstance.ts)
+      const llama = await llamaFor(options.device, buildChoice(options.extra?.llamaBuild));
       const build = buildInfoOf(llama);
       const buildSettings = { llamaBuild: build.build, ...(build.note ? { llamaBuildNote: build.note } : {}) };
       if (options.device === "gpu" && !llama.gpu) {

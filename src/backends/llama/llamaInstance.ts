@@ -1,14 +1,15 @@
 // node-llama-cpp's Llama instance per device: `gpu: false` loads the CPU build, "auto" the best GPU
-// build that works here (CUDA, Vulkan, Metal), tested by node-llama-cpp before use. Prebuilt
-// binaries, or on the CPU, where LoadOptions.extra.llamaBuild is "local", the local OpenMP build
-// (localBuild.ts) if `npm run build:llama` made one and it loads. Opt-in per load: on the loaded
-// 2-core VM it decoded no faster than the prebuilt (docs in localBuild.ts). hearth never compiles
-// llama.cpp or downloads at run time.
+// build that works here (CUDA, Vulkan, Metal), tested by node-llama-cpp before use. On the CPU, the
+// local OpenMP build (localBuild.ts) where `npm run build:llama` made one and it loads, node-llama-cpp's
+// prebuilt binaries otherwise; HEARTH_LLAMA_BUILD or a load's extra.llamaBuild ("local", "prebuilt")
+// forces one. The local build decodes the bench fixture at 0.93-0.98x llama-bench against the
+// prebuilt's 0.66-0.70x (docs/benchmarks.md). hearth never compiles llama.cpp or downloads at run time.
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 import type { DeviceKind, DeviceProbe } from "../types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { physicalCores } from "../cpuCores.ts";
 import { hasPersistentThreads, loadLocalBuild } from "./localBuild.ts";
+import { readEnv } from "../../config/env.ts";
 
 /** Which llama.cpp binaries an instance runs, for LoadedModel.info.settings. */
 export interface LlamaBuildInfo {
@@ -20,10 +21,23 @@ export interface LlamaBuildInfo {
   note?: string;
 }
 
-/** "cpu-local": the local OpenMP build where it exists and loads (LoadOptions.extra.llamaBuild "local"). */
+/** "cpu-local": the local OpenMP build, where it exists and loads. */
 type InstanceKey = "cpu" | "gpu" | "cpu-local";
 const instances = new Map<InstanceKey, Promise<Llama>>();
 const builds = new WeakMap<Llama, LlamaBuildInfo>();
+
+/** Which CPU build a load asks for: its extra.llamaBuild, else HEARTH_LLAMA_BUILD, else "auto". */
+export type LlamaBuildChoice = "auto" | "local" | "prebuilt";
+
+export function buildChoice(extra: unknown): LlamaBuildChoice {
+  if (extra === "local" || extra === "prebuilt" || extra === "auto") return extra;
+  if (extra !== undefined) {
+    throw new HearthError("bad_input", `extra.llamaBuild must be "auto", "local" or "prebuilt", not ${JSON.stringify(extra)}`, {
+      hint: "leave it out to use the local build where one was made (npm run build:llama)",
+    });
+  }
+  return readEnv().llamaBuild;
+}
 
 export function buildInfoOf(llama: Llama): LlamaBuildInfo {
   return builds.get(llama) ?? { build: llama.buildType === "localBuild" ? "local" : "prebuilt", persistentThreads: hasPersistentThreads(llama) };
@@ -57,9 +71,10 @@ function createPrebuilt(gpu: boolean): Promise<Llama> {
   });
 }
 
-/** The Llama instance for a device; `build: "local"` asks for the local CPU build (prebuilt where it is missing). */
-export function llamaFor(device: DeviceKind, build?: "local"): Promise<Llama> {
-  const key: InstanceKey = device === "gpu" ? "gpu" : build === "local" ? "cpu-local" : "cpu";
+/** The Llama instance for a device. On the CPU, "auto" and "local" take the local build where it
+ * loads (the prebuilt otherwise, with a note why); "prebuilt" never looks for it. */
+export function llamaFor(device: DeviceKind, build: LlamaBuildChoice = readEnv().llamaBuild): Promise<Llama> {
+  const key: InstanceKey = device === "gpu" ? "gpu" : build === "prebuilt" ? "cpu" : "cpu-local";
   let p = instances.get(key);
   if (!p) {
     p = create(key).catch((e) => {

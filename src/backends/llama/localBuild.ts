@@ -1,14 +1,16 @@
-// The opt-in local build of node-llama-cpp's addon (scripts/build-llama-addon.sh, `npm run build:llama`):
+// The local build of node-llama-cpp's addon (scripts/build-llama-addon.sh, `npm run build:llama`):
 // the same llama.cpp source node-llama-cpp ships (its git bundle), compiled here with OpenMP. The
 // prebuilt binaries have no OpenMP and no persistent thread pool, so each multi-threaded graph
 // compute starts and joins its workers (about 10 ms here, see threads.ts); OpenMP keeps its
-// workers, so a decode step can use every thread.
+// workers, so a decode step can use every thread. Used on the CPU wherever it was built
+// (llamaInstance.ts).
 //
-// Opt-in per load (LoadOptions.extra.llamaBuild "local"), not the default: measured on the 2-core VM
-// while other work loaded it (load average 5; scripts/bench-llama-build.ts, best of 2, same run),
-// decode in tok/s, bench fixture: prebuilt t1 55.4, local t1 56.8, local t2 on 2 decode threads
-// 39.4, on 1 47.4 (llama-bench t1 57.4); tiny fixture: prebuilt t1 2687, local t1 2961, local t2
-// 1213 on 2 and 2659 on 1. No clear win there; a quiet machine may differ (llama-bench t2 > t1).
+// OpenMP's workers must also wait actively between graph computes (OMP_WAIT_POLICY=active): with
+// libgomp's default wait, the gap between two tokens (sampling, the hop back to JS) is long enough
+// that they sleep, and waking them costs what the thread pool saves. Measured on the 2-core VM
+// (bench fixture, 2 threads, tok/s, 4 alternating rounds, 2026-11-25; scripts/bench-llama-build.ts):
+// default wait 43-52, GOMP_SPINCOUNT=3M 47-55, active 61-69, llama-bench 64-72. Active waiting cost
+// no CPU while idle: 0% over the 3 s after a generation (a persistent thread pool parks itself).
 //
 // node-llama-cpp keeps local builds under node_modules/node-llama-cpp/llama/localBuilds (git-ignored;
 // `npm ci` removes it) in a folder named by a hash of the cmake options, so the options below are
@@ -18,22 +20,33 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 
-/** CMake options of the local build. AVX-512 without AMX rather than GGML_NATIVE (which would
- * turn AMX on where the CPU has it: ggml's AMX kernels segfault on the development VM), the
- * instruction set of the prebuilt CPU variant that runs here (as scripts/build-llama-bench.sh). */
-export const LOCAL_BUILD_CMAKE_OPTIONS: Readonly<Record<string, string>> = {
-  GGML_OPENMP: "ON",
-  GGML_NATIVE: "OFF",
-  GGML_AVX: "ON",
-  GGML_AVX2: "ON",
-  GGML_BMI2: "ON",
-  GGML_FMA: "ON",
-  GGML_F16C: "ON",
-  GGML_AVX512: "ON",
-  GGML_AVX512_VBMI: "ON",
-  GGML_AVX512_VNNI: "ON",
-  GGML_AVX512_BF16: "ON",
-};
+/** The x86 instruction sets the local build turns on, each with the /proc/cpuinfo flag that says
+ * the CPU has it. Not GGML_NATIVE: -march=native turns AMX on where the CPU has it, and ggml's AMX
+ * kernels segfault on the development VM. On the development VM all of them are on: the
+ * instruction set of the prebuilt CPU variant that runs there (as scripts/build-llama-bench.sh). */
+const X86_FEATURES: ReadonlyArray<readonly [option: string, cpuFlag: string]> = [
+  ["GGML_AVX", "avx"], ["GGML_AVX2", "avx2"], ["GGML_BMI2", "bmi2"], ["GGML_FMA", "fma"], ["GGML_F16C", "f16c"],
+  ["GGML_AVX512", "avx512f"], ["GGML_AVX512_VBMI", "avx512vbmi"], ["GGML_AVX512_VNNI", "avx512_vnni"], ["GGML_AVX512_BF16", "avx512_bf16"],
+];
+
+/** CMake options of the local build for this machine's CPU (so a build never uses instructions the
+ * CPU lacks). The same CPU always gives the same options, which is how the engine finds the build
+ * the script made (node-llama-cpp names the folder by a hash of them). */
+export function localBuildCmakeOptions(cpuinfo = readCpuinfo()): Record<string, string> {
+  const options: Record<string, string> = { GGML_OPENMP: "ON", GGML_NATIVE: "OFF" };
+  const flags = new Set(/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1].trim().split(/\s+/) ?? []);
+  if (flags.size === 0) return options; // not x86 Linux: the compiler's defaults for the target
+  for (const [option, flag] of X86_FEATURES) options[option] = flags.has(flag) ? "ON" : "OFF";
+  return options;
+}
+
+function readCpuinfo(): string {
+  try {
+    return process.arch === "x64" ? readFileSync("/proc/cpuinfo", "utf8") : "";
+  } catch {
+    return "";
+  }
+}
 
 export type LocalBuildResult = { llama: Llama } | { reason: string };
 
@@ -49,6 +62,7 @@ function localBuildsDir(): string {
 function missingReason(): string | null {
   const dir = localBuildsDir();
   if (!existsSync(dir)) return "no local llama.cpp build (npm run build:llama makes one)";
+  const wanted = localBuildCmakeOptions();
   let building = false;
   for (const name of readdirSync(dir)) {
     if (name.endsWith(".lock")) continue;
@@ -61,7 +75,7 @@ function missingReason(): string | null {
       if (existsSync(`${folder}.lock`)) building = true;
       continue;
     }
-    if (!options || !Object.entries(LOCAL_BUILD_CMAKE_OPTIONS).every(([k, v]) => options[k] === v)) continue;
+    if (!options || !Object.entries(wanted).every(([k, v]) => options[k] === v)) continue;
     if (existsSync(`${folder}.lock`)) building = true;
     else if (existsSync(path.join(folder, "buildDone.status"))) return null;
   }
@@ -72,13 +86,15 @@ function missingReason(): string | null {
 export async function loadLocalBuild(maxThreads: number): Promise<LocalBuildResult> {
   const missing = missingReason();
   if (missing) return { reason: missing };
+  // libgomp reads its environment once, when the addon loads it: a value the user set wins
+  process.env.OMP_WAIT_POLICY ??= "active";
   try {
     const llama = await getLlama({
       gpu: false,
       build: "never",
       usePrebuiltBinaries: false,
       skipDownload: true,
-      cmakeOptions: { ...LOCAL_BUILD_CMAKE_OPTIONS },
+      cmakeOptions: localBuildCmakeOptions(),
       progressLogs: false,
       logLevel: LlamaLogLevel.error,
       maxThreads,

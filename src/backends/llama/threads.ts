@@ -17,17 +17,21 @@ import type { LlamaContext } from "node-llama-cpp";
 
 /** Fixed cost of one multi-threaded graph compute in node-llama-cpp (measured, see above). */
 const MULTI_THREAD_COST_MS = 10;
+/** The same with workers that persist and wait actively (the local OpenMP build, localBuild.ts):
+ * the tiny fixture decoded at 0.40 ms/token on one thread and 0.65 ms on two (quiet VM,
+ * 2026-11-25), while the bench fixture gained from the second thread (19.1 to 14.1 ms). */
+const PERSISTENT_MULTI_THREAD_COST_MS = 0.5;
 /** Weight bytes one core reads per millisecond when decoding (bench fixture: 371 MB in 17.7 ms). */
 const BYTES_PER_MS_ONE_THREAD = 20e6;
 
 /** Threads for decode: all of them only when a token's single-thread time is long enough that
- * splitting it gains more than the thread start-up costs. A build whose workers persist between
- * graph computes (the local OpenMP build, localBuild.ts) has no such cost: all of them. */
+ * splitting it gains more than the cost of using several threads, which is small where the workers
+ * persist between graph computes (the local OpenMP build) and large where they do not. */
 export function decodeThreadsFor(threads: number, modelBytes: number, persistentThreads = false): number {
   if (threads <= 1) return 1;
-  if (persistentThreads) return threads;
   const oneThreadMs = modelBytes / BYTES_PER_MS_ONE_THREAD;
-  return oneThreadMs / threads + MULTI_THREAD_COST_MS < oneThreadMs ? threads : 1;
+  const cost = persistentThreads ? PERSISTENT_MULTI_THREAD_COST_MS : MULTI_THREAD_COST_MS;
+  return oneThreadMs / threads + cost < oneThreadMs ? threads : 1;
 }
 
 interface AddonContext {
