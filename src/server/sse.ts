@@ -3,6 +3,7 @@
 // a slow reader applies backpressure instead of growing memory.
 import { PassThrough } from "node:stream";
 import type { FastifyReply } from "fastify";
+import { toOpenAIError } from "./errors.ts";
 
 export class SseStream {
   readonly stream = new PassThrough();
@@ -30,6 +31,13 @@ export class SseStream {
   async done(): Promise<void> {
     await this.write("data: [DONE]\n\n");
     if (!this.stream.destroyed) this.stream.end();
+  }
+
+  /** A failure after the headers went out: OpenAI clients read an `error` event and raise it; the
+   * stream then ends without [DONE]. */
+  async fail(e: unknown): Promise<void> {
+    if (!this.closed) await this.send(toOpenAIError(e).body);
+    this.end();
   }
 
   /** Ends the stream without [DONE] (the client is gone or the server failed). */

@@ -6,7 +6,7 @@ import type { DiarizeRequest, DiarizeResult } from "../tasks/speech.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { decodeAudio } from "../media/audio.ts";
 import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
-import { SerialJobs, type Emit } from "./serialJobs.ts";
+import { SerialJobs, type Emit } from "../serialJobs.ts";
 import type { OfflineSpeakerDiarization, SherpaModule, loadSherpa } from "./sherpaApi.ts";
 
 export interface DiarizeSettings {

@@ -6,7 +6,7 @@ import type { LoadedModel, LoadedModelInfo, ModelFiles, TaskEvent, TaskRequest }
 import type { SpeakRequest, SpeakResult } from "../tasks/speech.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
-import { SerialJobs, type Emit } from "./serialJobs.ts";
+import { SerialJobs, type Emit } from "../serialJobs.ts";
 import type { OfflineTts, SherpaModule } from "./sherpaApi.ts";
 import { piperSpeakerNames, speakerId, voiceNames } from "./voices.ts";
 

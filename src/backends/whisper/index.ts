@@ -11,6 +11,7 @@ import { physicalCores } from "../cpuCores.ts";
 import { decodeAudio } from "../media/audio.ts";
 import { detectSpeech, joinRegions } from "../media/vad.ts";
 import { descriptor } from "./descriptor.ts";
+import { SerialJobs, type Emit } from "../serialJobs.ts";
 
 type WhisperNode = typeof import("@fugood/whisper.node");
 type Context = Awaited<ReturnType<WhisperNode["initWhisper"]>>;
@@ -64,7 +65,8 @@ function toPcm16(samples: Float32Array): ArrayBuffer {
 
 class WhisperModel implements LoadedModel {
   readonly info;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** whisper.cpp's context runs one transcription at a time: requests wait in order */
+  private readonly jobs = new SerialJobs();
 
   constructor(private ctx: Context, info: LoadedModel["info"], private temperatureInc: number) {
     this.info = info;
@@ -74,24 +76,10 @@ class WhisperModel implements LoadedModel {
     if (request.task !== "asr") throw new HearthError("unsupported_task", `the whisper engine cannot run task "${request.task}"`, { hint: "it runs asr" });
     // decode first: bad audio fails without waiting for other requests
     const audio = await decodeAudio(request.audio, { sampleRate: 16000 });
-    const events: TaskEvent[] = [];
-    let wake: (() => void) | undefined;
-    let finished = false;
-    let failure: unknown;
-    const job = this.queue.then(() => this.transcribe(request, audio.samples, audio.durationMs, (e) => { events.push(e); wake?.(); }, signal));
-    this.queue = job.catch(() => undefined);
-    job.then(() => { finished = true; wake?.(); }, (e) => { failure = e; finished = true; wake?.(); });
-    for (;;) {
-      while (events.length) yield events.shift()!;
-      if (finished) break;
-      await new Promise<void>((r) => (wake = r));
-      wake = undefined;
-    }
-    while (events.length) yield events.shift()!;
-    if (failure) throw failure;
+    yield* this.jobs.run((emit) => this.transcribe(request, audio.samples, audio.durationMs, emit, signal));
   }
 
-  private async transcribe(req: TranscribeRequest, samples: Float32Array, durationMs: number, emit: (e: TaskEvent) => void, signal?: AbortSignal) {
+  private async transcribe(req: TranscribeRequest, samples: Float32Array, durationMs: number, emit: Emit, signal?: AbortSignal) {
     if (signal?.aborted) throw new HearthError("aborted", "the request was aborted");
     const t0 = performance.now();
     let input = samples;
@@ -144,7 +132,7 @@ class WhisperModel implements LoadedModel {
   }
 
   async dispose() {
-    await this.queue;
+    await this.jobs.idle();
     await this.ctx.release();
   }
 }

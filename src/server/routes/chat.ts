@@ -11,7 +11,6 @@ import { chatChunk, chatCompletion, chatUsageChunk, finishReasonOf, newId, nowSe
 import { disconnectSignal } from "../disconnect.ts";
 import { runOnLease, runToResult } from "../generation.ts";
 import { SseStream } from "../sse.ts";
-import { toOpenAIError } from "../errors.ts";
 
 export async function chatRoutes(app: FastifyInstance, ctx: RouteContext) {
   app.post("/v1/chat/completions", { schema: chatCompletionSchema }, async (req, reply) => {
@@ -76,9 +75,7 @@ async function streamChat(sse: SseStream, events: AsyncGenerator<TaskEvent>, fir
     await sse.done();
     return result;
   } catch (e) {
-    // headers are gone: OpenAI clients read an `error` event and raise it
-    if (!sse.closed) await sse.send(toOpenAIError(e).body);
-    sse.end();
+    await sse.fail(e); // headers are gone: the error travels as an SSE event
     return undefined;
   } finally {
     await events.return(undefined);

@@ -11,7 +11,7 @@ import { finishReasonOf, newId, nowSec, textChunk, textCompletion, textUsageChun
 import { disconnectSignal } from "../disconnect.ts";
 import { runOnLease, runToResult } from "../generation.ts";
 import { SseStream } from "../sse.ts";
-import { badParam, toOpenAIError } from "../errors.ts";
+import { badParam } from "../errors.ts";
 
 interface CompletionBody extends OpenAISamplingFields {
   model: string;
@@ -86,8 +86,7 @@ async function streamText(
     await sse.done();
     return result;
   } catch (e) {
-    if (!sse.closed) await sse.send(toOpenAIError(e).body);
-    sse.end();
+    await sse.fail(e); // headers are gone: the error travels as an SSE event
     return undefined;
   } finally {
     await events.return(undefined);
