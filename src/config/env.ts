@@ -73,6 +73,14 @@ export function enableDebug(): void {
   process.env.HEARTH_DEBUG = "1";
 }
 
+/** OMP_WAIT_POLICY=active for libgomp, unless the user set a policy: OpenMP's workers then wait
+ * actively between graph computes (why, with figures: src/backends/llama/localBuild.ts). libgomp
+ * reads it once, when a library that uses it loads, so this runs before the local llama.cpp build
+ * loads; runner processes inherit it. */
+export function preferActiveOpenMpWait(): void {
+  process.env.OMP_WAIT_POLICY ??= "active";
+}
+
 /** Where things live under HEARTH_HOME. */
 export function homePaths(home: string) {
   return {

@@ -19,6 +19,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
+import { preferActiveOpenMpWait } from "../../config/env.ts";
 
 /** The x86 instruction sets the local build turns on, each with the /proc/cpuinfo flag that says
  * the CPU has it. Not GGML_NATIVE: -march=native turns AMX on where the CPU has it, and ggml's AMX
@@ -86,8 +87,7 @@ function missingReason(): string | null {
 export async function loadLocalBuild(maxThreads: number): Promise<LocalBuildResult> {
   const missing = missingReason();
   if (missing) return { reason: missing };
-  // libgomp reads its environment once, when the addon loads it: a value the user set wins
-  process.env.OMP_WAIT_POLICY ??= "active";
+  preferActiveOpenMpWait(); // before the addon loads libgomp; a policy the user set wins
   try {
     const llama = await getLlama({
       gpu: false,
