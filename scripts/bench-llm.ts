@@ -1,4 +1,9 @@
-// npm run bench:llm -- [--models bench,tiny] [--threads 1,2] [--reps 3] [--prompt 512] [--gen 128] [--build auto|local|prebuilt] [--json]
+// npm run bench:llm -- [--models bench,tiny] [--threads 1,2] [--reps 3] [--prompt 512] [--gen 128] [--build auto|local|prebuilt] [--backend llama,llama-mm] [--json]
+//
+// --backend: the engines the SDK runs the model on, each measured (default: llama, hearth's text
+// engine). llama-mm (@fugood/llama.node) runs text models where named or measured faster
+// (hearth tune): its token loop is native, which matters on tiny models. The summary gives each
+// engine's best and the faster one, which is the one hearth picks once both are tuned.
 //
 // --build: which llama.cpp binaries the SDK runs on (as HEARTH_LLAMA_BUILD): "auto" (default) is
 // what a user gets, the local OpenMP build where `npm run build:llama` made one, else node-llama-cpp's
@@ -24,6 +29,8 @@ import { fileURLToPath } from "node:url";
 import { LLM } from "../src/sdk/LLM.ts";
 import { physicalCores } from "../src/backends/cpuCores.ts";
 import { ensureFixture, type PresetName } from "../fixtures/index.ts";
+import { PRESETS } from "../fixtures/presets.ts";
+import { buildVocab } from "../fixtures/vocab.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const llamaBench = path.join(root, ".cache/llama.cpp/build/bin/llama-bench");
@@ -37,6 +44,7 @@ const { values } = parseArgs({
     gen: { type: "string", default: "128" },
     "tiny-gen": { type: "string", default: "512" },
     build: { type: "string", default: "auto" },
+    backend: { type: "string", default: "llama" },
     json: { type: "boolean", default: false },
   },
 });
@@ -52,7 +60,7 @@ const reps = Number(values.reps);
 const promptTokens = Number(values.prompt);
 
 interface Side { decode: number[]; prefill: number[]; decodeCpuUs: number[] }
-interface Row { model: string; threads: number; gen: number; prompt: number; build: string; llamaBench?: Side; sdk: Side }
+interface Row { model: string; backend: string; threads: number; gen: number; prompt: number; build: string; llamaBench?: Side; sdk: Side }
 
 const best = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
 const least = (xs: number[]) => (xs.length ? Math.min(...xs) : NaN);
@@ -81,30 +89,41 @@ async function runLlamaBench(model: string, gen: number): Promise<{ decode: numb
   return { prefill: rows.find((r) => r.n_prompt > 0)!.avg_ts, decode: rows.find((r) => r.n_gen > 0)!.avg_ts };
 }
 
-/** A text of about `n` tokens, different for every `seed` from its first token on. */
-async function promptOf(llm: LLM, n: number, seed: number): Promise<string> {
+const prompts = new Map<string, string>();
+
+/** A text of about `n` tokens, different for every `seed` from its first token on. Counted with
+ * the llama engine's tokenizer (llama-mm has none), once per model, so every engine gets the same text. */
+async function promptOf(model: string, n: number, seed: number): Promise<string> {
+  const key = `${model}\0${n}\0${seed}`;
+  const known = prompts.get(key);
+  if (known) return known;
   const words = ["river", "stone", "lamp", "cloud", "orange", "window", "quiet", "market", "silver", "garden", "train", "paper"];
   let rnd = seed * 7919 + 1;
   const next = () => words[(rnd = (rnd * 48271) % 2147483647) % words.length];
   let text = `${seed}`;
-  while ((await llm.tokenize(text)).length < n - 1) text += ` ${next()}`;
+  tokenizer ??= { model, llm: await LLM.load(model, { backend: "llama", device: "cpu", threads: 1, contextSize: 256 }) };
+  if (tokenizer.model !== model) {
+    await tokenizer.llm.dispose();
+    tokenizer = { model, llm: await LLM.load(model, { backend: "llama", device: "cpu", threads: 1, contextSize: 256 }) };
+  }
+  while ((await tokenizer.llm.tokenize(text)).length < n - 1) text += ` ${next()}`;
+  prompts.set(key, text);
   return text;
 }
+let tokenizer: { model: string; llm: LLM } | undefined;
 
-/** Special tokens (end of text and the like) that would end a decode run early. */
-async function forbiddenEnds(llm: LLM): Promise<Record<number, number>> {
+/** The end-of-text and turn tokens, forbidden so every run makes `gen` tokens: the fixture's own
+ * vocabulary says their ids (llama-mm has no tokenize). */
+function forbiddenEnds(preset: PresetName): Record<number, number> {
+  const { special } = buildVocab(PRESETS[preset].vocab);
   const bias: Record<number, number> = {};
-  for (const t of ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|eot_id|>"]) {
-    // a SentencePiece tokenizer puts its space token first; the special token is the last id
-    const ids = await llm.tokenize(t);
-    if (ids.length <= 2) bias[ids[ids.length - 1]] = -Infinity;
-  }
+  for (const t of ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|endoftext|>"]) if (special[t] !== undefined) bias[special[t]] = -Infinity;
   return bias;
 }
 
 const DECODE_PROMPTS = ["Hello world", "The quick brown fox", "Once upon a time", "In the beginning", "Dear friend"];
 
-async function runSdk(llm: LLM, gen: number, rep: number, bias: Record<number, number>): Promise<{ decode: number; prefill: number; decodeCpuUs: number }> {
+async function runSdk(llm: LLM, model: string, gen: number, rep: number, bias: Record<number, number>): Promise<{ decode: number; prefill: number; decodeCpuUs: number }> {
   // random weights can reach a step where llama.cpp's sampler finds no candidate (node-llama-cpp
   // then ends the generation): try other short prompts until one runs the full length
   let d;
@@ -114,10 +133,10 @@ async function runSdk(llm: LLM, gen: number, rep: number, bias: Record<number, n
     d = await llm.complete(`${DECODE_PROMPTS[attempt % DECODE_PROMPTS.length]} ${rep}`, { temperature: 0, maxTokens: gen, logitBias: bias }).result;
     const cpu = process.cpuUsage(cpu0);
     decodeCpuUs = (cpu.user + cpu.system) / gen;
-    if (d.usage.completionTokens === gen) break;
+    if (d.usage.completionTokens >= gen - 1) break; // llama.node counts the first token apart
     if (attempt >= 2 * DECODE_PROMPTS.length) throw new Error(`decode runs end early (${d.usage.completionTokens} of ${gen} tokens)`);
   }
-  const p = await llm.complete(await promptOf(llm, promptTokens, rep + 1000), { temperature: 0, maxTokens: 1 }).result;
+  const p = await llm.complete(await promptOf(model, promptTokens, rep + 1000), { temperature: 0, maxTokens: 1 }).result;
   return { decode: d.profile.decodeTokensPerSec ?? NaN, prefill: p.profile.prefillTokensPerSec ?? NaN, decodeCpuUs };
 }
 
@@ -127,13 +146,14 @@ if (!haveLlamaBench) log(`llama-bench is not built (${llamaBench}): run scripts/
 for (const name of values.models!.split(",").map((s) => s.trim()).filter(Boolean) as PresetName[]) {
   const model = await ensureFixture(name);
   const gen = Number(name === "tiny" ? values["tiny-gen"] : values.gen);
+  for (const backend of values.backend!.split(",").map((b) => b.trim()).filter(Boolean))
   for (threads of threadCounts) {
     const extra = { llamaBuild: values.build }; // passes through the SDK to the engine's LoadOptions
-    const llm = await LLM.load(model, { backend: "llama", device: "cpu", threads, contextSize: Math.max(1024, promptTokens + gen + 64), extra } as Parameters<typeof LLM.load>[1]);
-    const build = `${llm.info.settings?.llamaBuild ?? "?"}${llm.info.settings?.llamaBuildNote ? ` (${llm.info.settings.llamaBuildNote})` : ""}`;
-    const bias = await forbiddenEnds(llm);
-    await runSdk(llm, Math.min(gen, 16), -1, bias); // warm-up: first-run allocations
-    const row: Row = { model: name, threads, gen, prompt: promptTokens, build, sdk: { decode: [], prefill: [], decodeCpuUs: [] } };
+    const llm = await LLM.load(model, { backend, device: "cpu", threads, contextSize: Math.max(1024, promptTokens + gen + 64), extra } as Parameters<typeof LLM.load>[1]);
+    const build = `${llm.info.settings?.llamaBuild ?? "-"}${llm.info.settings?.llamaBuildNote ? ` (${llm.info.settings.llamaBuildNote})` : ""}`;
+    const bias = forbiddenEnds(name);
+    await runSdk(llm, model, Math.min(gen, 16), -1, bias); // warm-up: first-run allocations
+    const row: Row = { model: name, backend, threads, gen, prompt: promptTokens, build, sdk: { decode: [], prefill: [], decodeCpuUs: [] } };
     if (haveLlamaBench) row.llamaBench = { decode: [], prefill: [], decodeCpuUs: [] };
     for (let rep = 0; rep < reps; rep++) {
       if (row.llamaBench) {
@@ -144,25 +164,25 @@ for (const name of values.models!.split(",").map((s) => s.trim()).filter(Boolean
         row.llamaBench.decodeCpuUs.push(cpuUs);
         log(`${name} t${threads} rep ${rep + 1}: llama-bench decode ${lb.decode.toFixed(1)} prefill ${lb.prefill.toFixed(1)} tok/s, decode ${cpuUs.toFixed(0)} CPU µs/token`);
       }
-      const s = await runSdk(llm, gen, rep, bias);
+      const s = await runSdk(llm, model, gen, rep, bias);
       row.sdk.decode.push(s.decode);
       row.sdk.prefill.push(s.prefill);
       row.sdk.decodeCpuUs.push(s.decodeCpuUs);
-      log(`${name} t${threads} rep ${rep + 1}: sdk         decode ${s.decode.toFixed(1)} prefill ${s.prefill.toFixed(1)} tok/s, decode ${s.decodeCpuUs.toFixed(0)} CPU µs/token`);
+      log(`${name} t${threads} rep ${rep + 1}: sdk ${backend.padEnd(8)} decode ${s.decode.toFixed(1)} prefill ${s.prefill.toFixed(1)} tok/s, decode ${s.decodeCpuUs.toFixed(0)} CPU µs/token`);
     }
     await llm.dispose();
     rows.push(row);
   }
 }
 
-/** Each side at its own best thread count, per model. */
-function bestOf(model: string) {
-  const mine = rows.filter((r) => r.model === model);
+/** Each side at its own best thread count (and, for the SDK, engine), per model. */
+function bestOf(model: string, backend?: string) {
+  const mine = rows.filter((r) => r.model === model && (!backend || r.backend === backend));
   const pick = (get: (r: Row) => number[] | undefined) => {
-    let top = { value: NaN, threads: 0 };
+    let top = { value: NaN, threads: 0, backend: "" };
     for (const r of mine) {
       const v = best(get(r) ?? []);
-      if (!(v <= top.value)) top = { value: v, threads: r.threads };
+      if (!(v <= top.value)) top = { value: v, threads: r.threads, backend: r.backend };
     }
     return top;
   };
@@ -173,7 +193,8 @@ function bestOf(model: string) {
   };
 }
 const models = [...new Set(rows.map((r) => r.model))];
-const summary = models.map(bestOf);
+const summary = models.map((m) => bestOf(m));
+await tokenizer?.llm.dispose();
 
 if (values.json) {
   process.stdout.write(`${JSON.stringify({ threadCounts, reps, rows, best: summary }, null, 2)}\n`);
@@ -184,23 +205,33 @@ if (values.json) {
     const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
     for (const l of lines) process.stdout.write(`${l.map((c, i) => c.padEnd(widths[i])).join("  ")}\n`);
   };
-  const lines = [["model", "threads", "sdk build", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio", "decode CPU µs/token lb / sdk", "ratio"]];
+  const lines = [["model", "engine", "threads", "sdk build", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio", "decode CPU µs/token lb / sdk", "ratio"]];
   for (const r of rows) {
     const lbD = best(r.llamaBench?.decode ?? []), lbP = best(r.llamaBench?.prefill ?? []);
     const sD = best(r.sdk.decode), sP = best(r.sdk.prefill);
     const lbC = least(r.llamaBench?.decodeCpuUs ?? []), sC = least(r.sdk.decodeCpuUs);
-    lines.push([r.model, String(r.threads), r.build.split(" ")[0], f(lbD), f(sD), ratio(sD, lbD), f(lbP), f(sP), ratio(sP, lbP), `${f(lbC)} / ${f(sC)}`, ratio(lbC, sC)]);
+    lines.push([r.model, r.backend, String(r.threads), r.build.split(" ")[0], f(lbD), f(sD), ratio(sD, lbD), f(lbP), f(sP), ratio(sP, lbP), `${f(lbC)} / ${f(sC)}`, ratio(lbC, sC)]);
   }
   table(lines);
   process.stdout.write("\neach side at its best thread count:\n");
-  const at = (x: { value: number; threads: number }) => `${f(x.value)} (t${x.threads})`;
+  const at = (x: { value: number; threads: number; backend: string }) => `${f(x.value)} (${x.backend ? `${x.backend} ` : ""}t${x.threads})`;
   table([
     ["model", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio"],
     ...summary.map((b) => [
-      b.model, at(b.llamaBench.decode), at(b.sdk.decode), ratio(b.sdk.decode.value, b.llamaBench.decode.value),
-      at(b.llamaBench.prefill), at(b.sdk.prefill), ratio(b.sdk.prefill.value, b.llamaBench.prefill.value),
+      b.model, at({ ...b.llamaBench.decode, backend: "" }), at(b.sdk.decode), ratio(b.sdk.decode.value, b.llamaBench.decode.value),
+      at({ ...b.llamaBench.prefill, backend: "" }), at(b.sdk.prefill), ratio(b.sdk.prefill.value, b.llamaBench.prefill.value),
     ]),
   ]);
+  const engines = [...new Set(rows.map((r) => r.backend))];
+  if (engines.length > 1) {
+    process.stdout.write("\neach engine at its best thread count (decode against llama-bench's best):\n");
+    for (const b of summary) {
+      for (const e of engines) {
+        const mine = bestOf(b.model, e);
+        process.stdout.write(`  ${b.model} ${e}: decode ${at(mine.sdk.decode)} ${ratio(mine.sdk.decode.value, b.llamaBench.decode.value)}, prefill ${at(mine.sdk.prefill)} ${ratio(mine.sdk.prefill.value, b.llamaBench.prefill.value)}\n`);
+      }
+    }
+  }
   for (const note of new Set(rows.map((r) => r.build).filter((b) => b.includes("(")))) process.stdout.write(`sdk build: ${note}\n`);
   process.stdout.write(`tok/s, best of ${reps} alternating runs each; prefill ${promptTokens} tokens, decode ${[...new Set(rows.map((r) => `${r.gen} (${r.model})`))].join(", ")} tokens\n`);
 }

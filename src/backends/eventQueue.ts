@@ -1,14 +1,15 @@
 // A push queue read as an async iterator: engine callbacks (or a runner's IPC messages) push
-// events, LoadedModel.run() pulls them. One for every engine and the runner proxy.
+// events, LoadedModel.run() pulls them. One for every engine, the runner proxy and the SDK's
+// streams (TTS audio chunks).
 import type { TaskEvent } from "./types.ts";
 
-export class EventQueue {
-  private items: TaskEvent[] = [];
+export class EventQueue<T = TaskEvent> {
+  private items: T[] = [];
   private waiting?: () => void;
   private done = false;
   private error?: unknown;
 
-  push(e: TaskEvent): void {
+  push(e: T): void {
     this.items.push(e);
     this.waiting?.();
   }
@@ -19,7 +20,7 @@ export class EventQueue {
     this.waiting?.();
   }
 
-  async *drain(): AsyncGenerator<TaskEvent> {
+  async *drain(): AsyncGenerator<T> {
     for (;;) {
       while (this.items.length) yield this.items.shift()!;
       if (this.done) {

@@ -51,6 +51,16 @@ export function loadBackend(name: string): Promise<Backend> {
   return p;
 }
 
+/**
+ * An engine that does not list "llm" but completes text on this format (llama-mm, built for VLMs)
+ * can run a text model too. It is not in a text model's default plan: only where it is named or
+ * measured faster (hearth tune), since hearth's text engine has more features (tools, KV-cache
+ * files, parallel sequences). On tiny models it decodes several times faster (native token loop).
+ */
+export function runsTextByChoice(d: BackendDescriptor, model: Pick<ModelFiles, "format" | "type">): boolean {
+  return model.type === "llm" && !d.modelTypes.includes("llm") && d.formats.includes(model.format) && d.tasks.includes("complete");
+}
+
 /** Descriptors of the engines that can run this model (format, type, optionally a task). */
 export function descriptorsFor(model: Pick<ModelFiles, "format" | "type">, task?: TaskName): BackendDescriptor[] {
   return backendDescriptors().filter(

@@ -2,6 +2,7 @@
 // here in order, and the events a job emits (from the engine's callbacks) come out of run() as an
 // async iterable, ending with the job.
 import type { TaskEvent } from "./types.ts";
+import { EventQueue } from "./eventQueue.ts";
 
 export type Emit = (e: TaskEvent) => void;
 
@@ -9,21 +10,11 @@ export class SerialJobs {
   private tail: Promise<unknown> = Promise.resolve();
 
   async *run(job: (emit: Emit) => Promise<void>): AsyncGenerator<TaskEvent> {
-    const events: TaskEvent[] = [];
-    let wake: (() => void) | undefined;
-    let finished = false;
-    let failure: unknown;
-    const done = this.tail.then(() => job((e) => { events.push(e); wake?.(); }));
+    const events = new EventQueue();
+    const done = this.tail.then(() => job((e) => events.push(e)));
     this.tail = done.catch(() => undefined);
-    done.then(() => { finished = true; wake?.(); }, (e) => { failure = e; finished = true; wake?.(); });
-    for (;;) {
-      while (events.length) yield events.shift()!;
-      if (finished) break;
-      await new Promise<void>((r) => (wake = r));
-      wake = undefined;
-    }
-    while (events.length) yield events.shift()!;
-    if (failure) throw failure;
+    done.then(() => events.end(), (e) => events.end(e ?? new Error("the job failed")));
+    yield* events.drain();
   }
 
   /** Resolves when every queued job has ended. */

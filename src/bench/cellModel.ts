@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ModelFiles } from "../backends/types.ts";
-import { backendDescriptors, backendNames, descriptorsFor } from "../backends/registry.ts";
+import { backendDescriptors, backendNames, descriptorsFor, runsTextByChoice } from "../backends/registry.ts";
 import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import type { BenchCell } from "./matrix.ts";
@@ -32,6 +32,14 @@ export function engineFor(files: ModelFiles, cell: Pick<BenchCell, "backend" | "
   return d.name;
 }
 
+/** Every engine that can run this model on the device: those that list its type, in the registry's
+ * order, then those that run it by choice (llama-mm for a text model). What `hearth tune --backend all` measures. */
+export function enginesFor(files: ModelFiles, device: BenchCell["device"]): string[] {
+  const listed = descriptorsFor(files).filter((d) => d.devices.includes(device)).map((d) => d.name);
+  const byChoice = backendDescriptors().filter((d) => runsTextByChoice(d, files) && d.devices.includes(device)).map((d) => d.name);
+  return [...listed, ...byChoice.filter((n) => !listed.includes(n))];
+}
+
 /** A forced engine may serve a model type it does not list: an LLM runs on any engine that completes text. */
 export function filesFor(files: ModelFiles, backend: string | undefined): ModelFiles {
   if (!backend) return files;
@@ -39,6 +47,6 @@ export function filesFor(files: ModelFiles, backend: string | undefined): ModelF
   if (!d) {
     throw new HearthError("backend_unavailable", `unknown backend "${backend}"`, { hint: `choose one of: ${backendNames().join(", ")}` });
   }
-  if (d.modelTypes.includes(files.type) || files.type !== "llm" || !d.tasks.includes("complete")) return files;
+  if (!runsTextByChoice(d, files)) return files;
   return { ...files, type: d.modelTypes.find((t) => t === "vlm" || t === "llm") ?? d.modelTypes[0] };
 }

@@ -6,7 +6,7 @@
 import type { DeviceKind, LoadOptions } from "../backends/types.ts";
 import { physicalCores } from "../backends/cpuCores.ts";
 import { backendNames } from "../backends/registry.ts";
-import { benchModelFiles, engineFor } from "./cellModel.ts";
+import { benchModelFiles, engineFor, enginesFor } from "./cellModel.ts";
 import { readGgufFacts } from "../formats/ggufFacts.ts";
 import { readEnv } from "../config/env.ts";
 import { HearthError } from "../errors/HearthError.ts";
@@ -173,4 +173,42 @@ export async function tune(model: string, options: TuneOptions = {}, onTrial: (t
   };
   const file = writeProfile(profile, home);
   return { reused: false, profile, file, trials };
+}
+
+export interface EnginesTuneOutcome {
+  /** one outcome per engine that ran at least one trial, in the order tried */
+  outcomes: TuneOutcome[];
+  /** engines whose every trial failed, with why */
+  failed: { backend: string; error: string }[];
+  /** the engine hearth will now plan for this model on this device: the fastest measured decode */
+  chosen: string;
+}
+
+/**
+ * `hearth tune --backend all`: tunes every engine that can run the model on the device, one after
+ * another, each stored as its own profile; the planner then runs the model on the one that decoded
+ * fastest (plan.ts scores a measured profile by its decode speed).
+ */
+export async function tuneEngines(model: string, options: Omit<TuneOptions, "backend"> = {}, onTrial: (backend: string, t: TuneTrial, n: number) => void = () => {}): Promise<EnginesTuneOutcome> {
+  const files = await benchModelFiles(model);
+  const device: DeviceKind = options.device ?? (nvidiaGpus().length ? "gpu" : "cpu");
+  const engines = enginesFor(files, device);
+  if (engines.length === 0) {
+    throw new HearthError("unsupported_architecture", `no engine runs ${files.format} ${files.type} models on the ${device}`, { hint: "check the model and --device" });
+  }
+  const outcomes: TuneOutcome[] = [];
+  const failed: EnginesTuneOutcome["failed"] = [];
+  for (const backend of engines) {
+    try {
+      outcomes.push(await tune(model, { ...options, device, backend }, (t, n) => onTrial(backend, t, n)));
+    } catch (e) {
+      if (!(e instanceof HearthError) || e.code !== "backend_unavailable") throw e;
+      failed.push({ backend, error: e.message });
+    }
+  }
+  if (outcomes.length === 0) {
+    throw new HearthError("backend_unavailable", `no engine ran this model: ${failed.map((f) => `${f.backend}: ${f.error}`).join("; ")}`, { hint: "check that `hearth bench` runs this model" });
+  }
+  const chosen = outcomes.reduce((a, b) => ((b.profile.decodeTokensPerSec ?? 0) > (a.profile.decodeTokensPerSec ?? 0) ? b : a)).profile.backend;
+  return { outcomes, failed, chosen };
 }

@@ -5,6 +5,7 @@
 import type { BackendDescriptor, DeviceKind, LoadOptions } from "../backends/types.ts";
 import type { StoredProfile } from "../bench/profileStore.ts";
 import { HearthError } from "../errors/HearthError.ts";
+import { runsTextByChoice } from "../backends/registry.ts";
 import { deviceKey } from "../devices/deviceKey.ts";
 import { formatBytes } from "./format.ts";
 import { COMPUTE_RESERVE_BYTES, chooseContext, layersThatFit } from "./fit.ts";
@@ -190,7 +191,11 @@ const DEVICE_ORDER: Record<DeviceKind, number> = { npu: 0, gpu: 1, cpu: 2 };
 export function plan(input: PlanInput): Plan {
   const { model, overrides = {} } = input;
   const forcedDevice = overrides.device && overrides.device !== "auto" ? overrides.device : undefined;
-  let descriptors = input.descriptors.filter((d) => d.formats.includes(model.format) && d.modelTypes.includes(model.type) && (!input.task || d.tasks.includes(input.task)));
+  const taskOk = (d: BackendDescriptor) => !input.task || d.tasks.includes(input.task);
+  // an engine that runs text models only by choice joins where it is named or was measured
+  const namedOrMeasured = (d: BackendDescriptor) => overrides.backend === d.name || (input.profiles ?? []).some((p) => p.backend === d.name);
+  const byChoice = new Set(input.descriptors.filter((d) => runsTextByChoice(d, model) && namedOrMeasured(d)).map((d) => d.name));
+  let descriptors = input.descriptors.filter((d) => taskOk(d) && ((d.formats.includes(model.format) && d.modelTypes.includes(model.type)) || byChoice.has(d.name)));
   if (descriptors.length === 0) {
     throw new HearthError("unsupported_architecture", `no engine runs ${model.format} ${model.type} models${input.task ? ` for ${input.task}` : ""}`, {
       hint: `engines: ${input.descriptors.map((d) => `${d.name} (${d.formats.join("/")} ${d.modelTypes.join("/")})`).join(", ")}`,
@@ -209,6 +214,7 @@ export function plan(input: PlanInput): Plan {
   for (const d of descriptors) {
     for (const device of d.devices) {
       const c = device === "cpu" ? cpuCandidate(d, input) : device === "gpu" ? gpuCandidate(d, input) : npuCandidate(d, input);
+      if (byChoice.has(d.name)) c.reasons.push(`${d.name} runs text models only where named or measured (fewer features than the text engine)`);
       applyProfile(c, input.profiles ?? []);
       const failed = input.remembered?.find((r) => r.backend === c.backend && r.device === c.device);
       if (failed) {

@@ -7,6 +7,7 @@ import { readGgufFacts, type ModelFacts } from "../formats/ggufFacts.ts";
 import { plan } from "../planner/plan.ts";
 import type { Plan } from "../planner/types.ts";
 import { engineDescriptors } from "./engines.ts";
+import { runsTextByChoice } from "../backends/registry.ts";
 import { rememberedFailures } from "./fallbackStore.ts";
 import { describeMachine, type MachineReport } from "./machine.ts";
 import { cachedSha256 } from "../bench/fileHash.ts";
@@ -49,13 +50,17 @@ export function modelKeyOf(files: Pick<ModelFiles, "primary" | "sha256">): strin
 
 export async function planModel(files: ModelFiles, options: PlanModelOptions): Promise<ModelPlan> {
   const all = await engineDescriptors();
-  const matching = all.filter((d) => d.formats.includes(files.format) && d.modelTypes.includes(files.type));
-  const machine = await describeMachine({ home: options.home, descriptors: matching, refresh: options.refresh });
-  const facts = files.format === "gguf" ? await readGgufFacts(files.primary).catch(() => undefined) : undefined;
-  const weightsBytes = [files.primary, ...(files.shards ?? []), files.mmproj].reduce((n, f) => n + sizeOf(f), 0);
   // hashing a plain file costs seconds per GB: only when a profile exists that it could match
   const stored = listProfiles(options.home);
   const sha256 = files.sha256 ?? (stored.length ? await cachedSha256(files.primary, options.home) : undefined);
+  const profiled = new Set(stored.filter((s) => s.modelSha256 === sha256).map((s) => s.backend));
+  // the engines the planner can consider, probed: those that list the model's type, and an engine
+  // that runs text models by choice where it is named or measured (plan.ts)
+  const matching = all.filter((d) => (d.formats.includes(files.format) && d.modelTypes.includes(files.type))
+    || (runsTextByChoice(d, files) && (options.backend === d.name || profiled.has(d.name))));
+  const machine = await describeMachine({ home: options.home, descriptors: matching, refresh: options.refresh });
+  const facts = files.format === "gguf" ? await readGgufFacts(files.primary).catch(() => undefined) : undefined;
+  const weightsBytes = [files.primary, ...(files.shards ?? []), files.mmproj].reduce((n, f) => n + sizeOf(f), 0);
   const modelKey = modelKeyOf(files);
   const p = plan({
     model: { format: files.format, type: files.type, primary: files.primary, sha256, facts, weightsBytes },

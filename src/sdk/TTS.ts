@@ -6,6 +6,7 @@ import type { LoadedModel, ModelFiles, TaskEvent } from "../backends/types.ts";
 import type { SpeakResult } from "../backends/tasks/speech.ts";
 import { encodeWav, encodePcm16 } from "../backends/media/audio.ts";
 import { ttsModelFiles } from "../backends/sherpa/modelFiles.ts";
+import { EventQueue } from "../backends/eventQueue.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../store/resolve.ts";
 import { loadModel } from "../runtime/load.ts";
@@ -86,24 +87,17 @@ export class TTS {
    * stops the synthesis (and `result` rejects with code "aborted").
    */
   stream(text: string, options: Omit<SpeakOptions, "onAudio"> = {}): SpeechStream {
-    const queue: AudioChunk[] = [];
-    let wake: (() => void) | undefined;
+    const chunks = new EventQueue<AudioChunk>();
     let done = false;
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-    const result = this.speak(text, { ...options, signal, onAudio: (c) => { queue.push(c); wake?.(); } });
-    result.then(() => { done = true; wake?.(); }, () => { done = true; wake?.(); });
+    const result = this.speak(text, { ...options, signal, onAudio: (c) => chunks.push(c) });
+    result.then(() => { done = true; chunks.end(); }, () => { done = true; chunks.end(); });
     return {
       result,
       async *[Symbol.asyncIterator]() {
         try {
-          for (;;) {
-            while (queue.length) yield queue.shift()!;
-            if (done) break;
-            await new Promise<void>((r) => (wake = r));
-            wake = undefined;
-          }
-          while (queue.length) yield queue.shift()!;
+          yield* chunks.drain();
           await result; // rethrows a failure
         } finally {
           if (!done) stop.abort();

@@ -91,3 +91,25 @@ test("tune: a missing model and a bad value fail in one line", async () => {
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--reps got "0"/);
 });
+
+test("tune --backend all measures every engine that can run the model, and hearth then plans the fastest", async () => {
+  const allHome = mkdtempSync(path.join(os.tmpdir(), "hearth-tune-all-"));
+  try {
+    const tiny = await ensureFixture("tiny");
+    const r = await runHearth(["tune", tiny, "--backend", "all", "-p", "16", "-n", "8", "-r", "1", "--json"], { env: { HEARTH_HOME: allHome }, timeoutMs: 600_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { outcomes: TuneJson[]; failed: unknown[]; chosen: string };
+    // the text engine and, by choice, the second llama.cpp engine
+    assert.deepEqual(out.outcomes.map((o) => o.profile.backend), ["llama", "llama-mm"]);
+    const fastest = out.outcomes.reduce((a, b) => ((b.profile.decodeTokensPerSec ?? 0) > (a.profile.decodeTokensPerSec ?? 0) ? b : a));
+    assert.equal(out.chosen, fastest.profile.backend);
+    for (const o of out.outcomes) assert.ok(existsSync(o.file), o.file);
+    const plan = await runHearth(["plan", tiny, "--json"], { env: { HEARTH_HOME: allHome } });
+    assert.equal(plan.code, 0, plan.stderr);
+    const p = JSON.parse(plan.stdout) as { backend: string; fallbackChain: { backend: string }[] };
+    assert.equal(p.backend, out.chosen, "the plan runs the model on the engine measured fastest");
+    assert.deepEqual(new Set(p.fallbackChain.map((c) => c.backend)), new Set(["llama", "llama-mm"]), "the other engine stays as the fallback");
+  } finally {
+    rmSync(allHome, { recursive: true, force: true });
+  }
+});

@@ -151,3 +151,28 @@ test("GPU memory unknown: offload every layer and say the fact is unknown", () =
   assert.equal(p.chosen.fit, "unknown");
   assert.match(p.reasons.join("\n"), /GPU memory unknown/);
 });
+
+test("an engine that runs text models by choice (llama-mm) is planned only where named or measured faster", () => {
+  const llamaMm: BackendDescriptor = { name: "llama-mm", formats: ["gguf"], modelTypes: ["vlm"], tasks: ["chat", "complete"], devices: ["cpu", "gpu"] };
+  const m = machine();
+  const cpuKey = "cpu:Test CPU 9000:8c";
+  // not named, not measured: the text engine alone, and no llama-mm in the fallback chain
+  const plain = plan({ model: model8b, machine: m, descriptors: [llama, llamaMm] });
+  assert.equal(plain.backend, "llama");
+  assert.ok(plain.fallbackChain.every((c) => c.backend === "llama"), plain.fallbackChain.map((c) => c.backend).join(","));
+  // named: it runs the text model, and says why it is not the default
+  const named = plan({ model: model8b, machine: m, descriptors: [llama, llamaMm], overrides: { backend: "llama-mm" } });
+  assert.equal(named.backend, "llama-mm");
+  assert.match(named.reasons.join("\n"), /runs text models only where named or measured/);
+  // measured on both engines: the faster decode wins, the other stays in the chain
+  const profile = (backend: string, decode: number): StoredProfile => ({
+    modelSha256: model8b.sha256!, deviceKey: cpuKey, backend, device: "cpu", settings: { threads: 1 }, decodeTokensPerSec: decode, measuredAt: "2026-11-25T00:00:00Z",
+  });
+  const mmFaster = plan({ model: model8b, machine: m, descriptors: [llama, llamaMm], profiles: [profile("llama", 3500), profile("llama-mm", 9000)] });
+  assert.equal(mmFaster.backend, "llama-mm");
+  assert.deepEqual(mmFaster.fallbackChain.map((c) => c.backend), ["llama-mm", "llama"]);
+  const llamaFaster = plan({ model: model8b, machine: m, descriptors: [llama, llamaMm], profiles: [profile("llama", 70), profile("llama-mm", 24)] });
+  assert.equal(llamaFaster.backend, "llama");
+  // a VLM engine never runs embedding models, named or not
+  assert.throws(() => plan({ model: { ...model8b, type: "embedder" }, machine: m, descriptors: [llama, llamaMm], overrides: { backend: "llama-mm" } }), (e: unknown) => e instanceof HearthError && e.code === "unsupported_architecture");
+});

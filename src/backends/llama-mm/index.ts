@@ -80,6 +80,13 @@ class LlamaMmModel implements LoadedModel {
       throw new HearthError("unsupported_task", `the llama-mm engine cannot run task "${request.task}"`, { hint: "it runs chat and complete" });
     }
     if (this.disposed) throw new HearthError("bad_input", "the model was disposed", { hint: "load it again" });
+    // llama.node 1.7.15 with tools: a forced call failed with a bare std::exception and a later
+    // request crashed the process (SIGSEGV, Qwen3's template): tools stay with the llama engine
+    if (request.task === "chat" && (request.tools?.length || request.messages.some((m) => m.toolCalls?.length || m.role === "tool"))) {
+      throw new HearthError("unsupported_task", "the llama-mm engine does not run tool calls", {
+        hint: "load the model with the llama engine (backend \"llama\", --backend llama) for tools",
+      });
+    }
     // convert before queueing, so a bad request fails at once, not after others finish
     const options: LlamaCompletionOptions = {
       ...samplingOptions(request.sampling),

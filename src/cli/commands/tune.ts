@@ -5,7 +5,7 @@ import type { CommandModule } from "../command.ts";
 import { printJson, printTable } from "../output.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import type { DeviceKind, LoadOptions } from "../../backends/types.ts";
-import { tune, type TuneTrial } from "../../bench/tune.ts";
+import { tune, tuneEngines, type TuneOutcome, type TuneTrial } from "../../bench/tune.ts";
 
 interface TuneFlags {
   backend?: string;
@@ -44,13 +44,30 @@ function trialRow(t: TuneTrial, best: boolean): string[] {
   ];
 }
 
+/** A tune outcome as text: every trial (or that a stored profile was reused), then the best. */
+function report(out: TuneOutcome): void {
+  const p = out.profile;
+  if (out.reused) {
+    process.stdout.write(`using the profile measured ${p.measuredAt} (run with --force to measure again): ${out.file}\n`);
+  } else {
+    printTable([
+      ["", "settings", "prefill tok/s", "decode tok/s", "latency ms", "note"],
+      ...out.trials.map((t) => trialRow(t, JSON.stringify(t.settings) === JSON.stringify(p.settings))),
+    ]);
+    process.stdout.write(`\nstored: ${out.file}\n`);
+  }
+  process.stdout.write(
+    `best on ${p.deviceKey} with ${p.backend}: ${describe(p.settings)} (prefill ${num(p.prefillTokensPerSec)} tok/s, decode ${num(p.decodeTokensPerSec)} tok/s, ${num(p.latencyMs)} ms for ${p.workload?.promptTokens ?? "?"}+${p.workload?.genTokens ?? "?"} tokens)\n`,
+  );
+}
+
 export default {
   register(program: Command) {
     program
       .command("tune")
       .description("find the fastest settings for a model on this machine (threads, batch, flash attention, KV-cache type, GPU layers) and store them as a profile")
       .argument("<model>", "store name or path to a model file")
-      .option("--backend <name>", "engine to tune (default: the one hearth picks)")
+      .option("--backend <name>", "engine to tune (default: the one hearth picks); \"all\": every engine that can run the model, and hearth then uses the fastest")
       .option("--device <kind>", "cpu or gpu (default: gpu where there is one)")
       .option("--force", "measure again even when a profile is stored for this file and device")
       .option("-p, --prompt-tokens <n>", "prompt length of each trial", "128")
@@ -71,26 +88,24 @@ export default {
           reps: int("--reps", f.reps, 1),
           isolate: f.isolate,
         };
-        const out = await tune(model, options, (t, n) => {
+        const onTrial = (backend: string | undefined, t: TuneTrial, n: number) => {
           if (f.json) return;
           const r = t.result;
           const what = r.ok && !r.errors ? `${num(r.latencyMs?.median)} ms, decode ${num(r.decodeTokensPerSec?.median)} tok/s` : `failed: ${r.error}`;
-          process.stderr.write(`trial ${n}: ${describe(t.settings)}: ${what}\n`);
-        });
-        if (f.json) return printJson(out.reused ? { reused: true, file: out.file, profile: out.profile } : { reused: false, file: out.file, profile: out.profile, trials: out.trials });
-        const p = out.profile;
-        if (out.reused) {
-          process.stdout.write(`using the profile measured ${p.measuredAt} (run with --force to measure again): ${out.file}\n`);
-        } else {
-          printTable([
-            ["", "settings", "prefill tok/s", "decode tok/s", "latency ms", "note"],
-            ...out.trials.map((t) => trialRow(t, JSON.stringify(t.settings) === JSON.stringify(p.settings))),
-          ]);
-          process.stdout.write(`\nstored: ${out.file}\n`);
+          process.stderr.write(`${backend ? `${backend} ` : ""}trial ${n}: ${describe(t.settings)}: ${what}\n`);
+        };
+        if (f.backend === "all") {
+          const { backend: _all, ...rest } = options;
+          const all = await tuneEngines(model, rest, onTrial);
+          if (f.json) return printJson(all);
+          for (const out of all.outcomes) report(out);
+          for (const x of all.failed) process.stdout.write(`${x.backend}: every trial failed: ${x.error}\n`);
+          process.stdout.write(`hearth will run this model with ${all.chosen}: the fastest decode measured here\n`);
+          return;
         }
-        process.stdout.write(
-          `best on ${p.deviceKey} with ${p.backend}: ${describe(p.settings)} (prefill ${num(p.prefillTokensPerSec)} tok/s, decode ${num(p.decodeTokensPerSec)} tok/s, ${num(p.latencyMs)} ms for ${p.workload?.promptTokens ?? "?"}+${p.workload?.genTokens ?? "?"} tokens)\n`,
-        );
+        const out = await tune(model, options, (t, n) => onTrial(undefined, t, n));
+        if (f.json) return printJson(out.reused ? { reused: true, file: out.file, profile: out.profile } : { reused: false, file: out.file, profile: out.profile, trials: out.trials });
+        report(out);
       });
   },
 } satisfies CommandModule;

@@ -1,0 +1,64 @@
+// A text model on the second llama.cpp engine (llama-mm, @fugood/llama.node, whose token loop is
+// native): named with backend "llama-mm", or chosen by hearth itself where profiles measured it
+// faster on this machine. Real engines both: the text is random, the engine names and errors are not.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ensureFixture } from "../../fixtures/index.ts";
+import { LLM } from "../../src/sdk/LLM.ts";
+import { writeProfile } from "../../src/bench/profileStore.ts";
+import { readCpuFacts } from "../../src/devices/cpu.ts";
+import { deviceKey } from "../../src/devices/deviceKey.ts";
+import { HearthError } from "../../src/errors/HearthError.ts";
+
+const greedy = { temperature: 0, maxTokens: 16 };
+const home = mkdtempSync(path.join(os.tmpdir(), "hearth-engine-choice-"));
+process.env.HEARTH_HOME = home;
+
+test("named: llama-mm runs a text model, streams, reports its decode speed; what it cannot do is refused clearly", async () => {
+  const llm = await LLM.load(await ensureFixture("tools"), { backend: "llama-mm", threads: 1, contextSize: 1024 });
+  try {
+    assert.equal(llm.info.backend, "llama-mm");
+    const s = llm.complete("Once upon a time", greedy);
+    let streamed = "";
+    for await (const c of s) if (c.type === "text") streamed += c.text;
+    const r = await s.result;
+    assert.equal(streamed, r.text);
+    assert.ok(r.usage.completionTokens > 0);
+    assert.ok((r.profile.decodeTokensPerSec ?? 0) > 0);
+    const chat = await llm.chat([{ role: "user", content: "hi" }], greedy).result;
+    assert.ok(chat.usage.promptTokens > 1, "the chat template wrapped the message");
+    // tools stay with the llama engine (llama.node crashed on them), and the refusal says so
+    const tools = [{ name: "get_time", description: "Current time", parameters: { type: "object", properties: {} } }];
+    await assert.rejects(llm.chat([{ role: "user", content: "time?" }], { ...greedy, tools }).result,
+      (e: unknown) => e instanceof HearthError && e.code === "unsupported_task" && /backend "llama"/.test(e.hint ?? ""));
+    assert.ok((await llm.complete("again", greedy).result).usage.completionTokens > 0, "the model still answers");
+    await assert.rejects(llm.tokenize("hello"), (e: unknown) => e instanceof HearthError && e.code === "unsupported_task");
+  } finally {
+    await llm.dispose();
+  }
+});
+
+test("measured: with profiles for both engines the faster one runs the model", async () => {
+  const model = await ensureFixture("tiny");
+  const sha = createHash("sha256").update(readFileSync(model)).digest("hex");
+  const key = deviceKey({ device: "cpu", cpu: readCpuFacts() });
+  const profile = (backend: string, decodeTokensPerSec: number) =>
+    writeProfile({ modelSha256: sha, deviceKey: key, backend, device: "cpu", settings: { threads: 1 }, decodeTokensPerSec, measuredAt: "2026-11-25T12:00:00.000Z" }, home);
+  const unmeasured = await LLM.load(model, { contextSize: 256 });
+  assert.equal(unmeasured.info.backend, "llama", "without profiles the text engine runs text models");
+  await unmeasured.dispose();
+
+  profile("llama", 3000);
+  profile("llama-mm", 9000);
+  const fast = await LLM.load(model, { contextSize: 256 });
+  try {
+    assert.equal(fast.info.backend, "llama-mm");
+    assert.ok((await fast.complete("Hello", greedy).result).usage.completionTokens > 0);
+  } finally {
+    await fast.dispose();
+  }
+});
