@@ -91,26 +91,30 @@ async function runLlamaBench(model: string, gen: number): Promise<{ decode: numb
 
 const prompts = new Map<string, string>();
 
-/** A text of about `n` tokens, different for every `seed` from its first token on. Counted with
- * the llama engine's tokenizer (llama-mm has none), once per model, so every engine gets the same text. */
-async function promptOf(model: string, n: number, seed: number): Promise<string> {
-  const key = `${model}\0${n}\0${seed}`;
-  const known = prompts.get(key);
-  if (known) return known;
+/** Texts of about `n` tokens, one per seed, each different from its first token on. Counted with the
+ * llama engine's tokenizer (llama-mm has none), before any measurement and in a model of their own
+ * that is then released, so every engine gets the same texts and nothing idle stays loaded. */
+async function calibratePrompts(model: string, n: number, seeds: number[]): Promise<void> {
   const words = ["river", "stone", "lamp", "cloud", "orange", "window", "quiet", "market", "silver", "garden", "train", "paper"];
-  let rnd = seed * 7919 + 1;
-  const next = () => words[(rnd = (rnd * 48271) % 2147483647) % words.length];
-  let text = `${seed}`;
-  tokenizer ??= { model, llm: await LLM.load(model, { backend: "llama", device: "cpu", threads: 1, contextSize: 256 }) };
-  if (tokenizer.model !== model) {
-    await tokenizer.llm.dispose();
-    tokenizer = { model, llm: await LLM.load(model, { backend: "llama", device: "cpu", threads: 1, contextSize: 256 }) };
+  const tokenizer = await LLM.load(model, { backend: "llama", device: "cpu", threads: 1, contextSize: 256 });
+  try {
+    for (const seed of seeds) {
+      let rnd = seed * 7919 + 1;
+      const next = () => words[(rnd = (rnd * 48271) % 2147483647) % words.length];
+      let text = `${seed}`;
+      while ((await tokenizer.tokenize(text)).length < n - 1) text += ` ${next()}`;
+      prompts.set(`${model}\0${seed}`, text);
+    }
+  } finally {
+    await tokenizer.dispose();
   }
-  while ((await tokenizer.llm.tokenize(text)).length < n - 1) text += ` ${next()}`;
-  prompts.set(key, text);
+}
+
+function promptOf(model: string, seed: number): string {
+  const text = prompts.get(`${model}\0${seed}`);
+  if (text === undefined) throw new Error(`no calibrated prompt for seed ${seed}`);
   return text;
 }
-let tokenizer: { model: string; llm: LLM } | undefined;
 
 /** The end-of-text and turn tokens, forbidden so every run makes `gen` tokens: the fixture's own
  * vocabulary says their ids (llama-mm has no tokenize). */
@@ -121,23 +125,30 @@ function forbiddenEnds(preset: PresetName): Record<number, number> {
   return bias;
 }
 
+/** the fewest decoded tokens a run may have to count (see runSdk) */
+const MIN_DECODE = 64;
 const DECODE_PROMPTS = ["Hello world", "The quick brown fox", "Once upon a time", "In the beginning", "Dear friend"];
 
 async function runSdk(llm: LLM, model: string, gen: number, rep: number, bias: Record<number, number>): Promise<{ decode: number; prefill: number; decodeCpuUs: number }> {
-  // random weights can reach a step where llama.cpp's sampler finds no candidate (node-llama-cpp
-  // then ends the generation): try other short prompts until one runs the full length
+  // random weights can reach a step where llama.cpp's sampler finds no candidate, or (llama.node)
+  // an end token despite the bias: try other short prompts for a full-length run, else keep the
+  // longest run if it made at least MIN_DECODE tokens (the log says how many)
   let d;
   let decodeCpuUs = NaN;
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0; attempt < 2 * DECODE_PROMPTS.length; attempt++) {
     const cpu0 = process.cpuUsage();
-    d = await llm.complete(`${DECODE_PROMPTS[attempt % DECODE_PROMPTS.length]} ${rep}`, { temperature: 0, maxTokens: gen, logitBias: bias }).result;
+    const run = await llm.complete(`${DECODE_PROMPTS[attempt % DECODE_PROMPTS.length]} ${rep}`, { temperature: 0, maxTokens: gen, logitBias: bias }).result;
     const cpu = process.cpuUsage(cpu0);
-    decodeCpuUs = (cpu.user + cpu.system) / gen;
-    if (d.usage.completionTokens >= gen - 1) break; // llama.node counts the first token apart
-    if (attempt >= 2 * DECODE_PROMPTS.length) throw new Error(`decode runs end early (${d.usage.completionTokens} of ${gen} tokens)`);
+    if (!d || run.usage.completionTokens > d.usage.completionTokens) {
+      d = run;
+      decodeCpuUs = (cpu.user + cpu.system) / Math.max(1, run.usage.completionTokens);
+    }
+    if (run.usage.completionTokens >= gen - 1) break; // llama.node counts the first token apart
   }
-  const p = await llm.complete(await promptOf(model, promptTokens, rep + 1000), { temperature: 0, maxTokens: 1 }).result;
-  return { decode: d.profile.decodeTokensPerSec ?? NaN, prefill: p.profile.prefillTokensPerSec ?? NaN, decodeCpuUs };
+  if (d!.usage.completionTokens < Math.min(gen - 1, MIN_DECODE)) throw new Error(`decode runs end early (${d!.usage.completionTokens} of ${gen} tokens)`);
+  if (d!.usage.completionTokens < gen - 1) log(`  (longest run: ${d!.usage.completionTokens} of ${gen} tokens)`);
+  const p = await llm.complete(promptOf(model, rep + 1000), { temperature: 0, maxTokens: 1 }).result;
+  return { decode: d!.profile.decodeTokensPerSec ?? NaN, prefill: p.profile.prefillTokensPerSec ?? NaN, decodeCpuUs };
 }
 
 const rows: Row[] = [];
@@ -146,6 +157,7 @@ if (!haveLlamaBench) log(`llama-bench is not built (${llamaBench}): run scripts/
 for (const name of values.models!.split(",").map((s) => s.trim()).filter(Boolean) as PresetName[]) {
   const model = await ensureFixture(name);
   const gen = Number(name === "tiny" ? values["tiny-gen"] : values.gen);
+  await calibratePrompts(model, promptTokens, Array.from({ length: reps + 1 }, (_, i) => i - 1 + 1000));
   for (const backend of values.backend!.split(",").map((b) => b.trim()).filter(Boolean))
   for (threads of threadCounts) {
     const extra = { llamaBuild: values.build }; // passes through the SDK to the engine's LoadOptions
@@ -194,7 +206,6 @@ function bestOf(model: string, backend?: string) {
 }
 const models = [...new Set(rows.map((r) => r.model))];
 const summary = models.map((m) => bestOf(m));
-await tokenizer?.llm.dispose();
 
 if (values.json) {
   process.stdout.write(`${JSON.stringify({ threadCounts, reps, rows, best: summary }, null, 2)}\n`);
