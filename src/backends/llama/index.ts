@@ -12,7 +12,7 @@ import { SequencePool } from "./sequencePool.ts";
 import { LlamaTextModel, memoryBytes } from "./textModel.ts";
 import { LlamaVectorModel } from "./vectorModel.ts";
 import { engineError } from "./engineErrors.ts";
-import { decodeThreadsFor, splitDecodeThreads } from "./threads.ts";
+import { DecodeThreadChooser, decodeThreadsFor, splitDecodeThreads } from "./threads.ts";
 
 const KV_TYPES = { f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0" } as const;
 
@@ -108,7 +108,10 @@ export default async function createBackend(): Promise<Backend> {
         const decodeThreads = Number.isInteger(extraDecode) && extraDecode > 0 ? Math.min(extraDecode, threads) : decodeThreadsFor(threads, model.size, build.persistentThreads);
         // only one-token batches: a batch of several sequences' tokens is compute-bound and gains
         // from every thread (see threads.ts)
-        const split = decodeThreads !== threads && splitDecodeThreads(context, decodeThreads, 1);
+        // with actively waiting workers (local build), decode steps measure themselves and go to
+        // one thread while that is faster, as when other work competes for the cores (threads.ts)
+        const adaptive = build.persistentThreads && decodeThreads > 1 ? new DecodeThreadChooser(decodeThreads) : undefined;
+        const split = (decodeThreads !== threads || adaptive !== undefined) && splitDecodeThreads(context, decodeThreads, 1, adaptive);
         const engine = { llama, model, context, pool: new SequencePool(context, parallel), chatWrapper: resolveChatWrapper(model), device, seed: options.seed };
         return new LlamaTextModel(engine, {
           ...base,

@@ -41,11 +41,67 @@ interface AddonContext {
 }
 
 /**
- * Makes batches of at most `smallBatch` tokens run on `decodeThreads`, larger ones on the count
- * node-llama-cpp chooses. Wraps the context's addon object (node-llama-cpp 3.21.1, pinned); returns
+ * Makes batches of at most `smallBatch` tokens run on `decodeThreads` (or where a chooser is given,
+ * on the count it picks by timing the steps), larger ones on the count node-llama-cpp chooses. Wraps the context's addon object (node-llama-cpp 3.21.1, pinned); returns
  * false, changing nothing, if that object is not shaped as expected.
  */
-export function splitDecodeThreads(context: LlamaContext, decodeThreads: number, smallBatch: number): boolean {
+/**
+ * Chooses between `threads` and one thread for decode steps by timing them. With actively waiting
+ * OpenMP workers (the local build) several threads are fastest alone, but beside another busy
+ * process a spinning worker holds a core the other needs and both slow down. Measured on the
+ * 2-core VM, bench fixture, two processes decoding at once, tok/s each: 2 threads with active wait
+ * 23-24, 1 thread 38-43; alone on 2 threads 64-66. (The machine's runnable-thread count was too
+ * noisy a signal on 2 CPUs: it read 1-4 while one process decoded alone.)
+ * It keeps a moving average of the step time per count and uses the faster one; every
+ * EXPLORE_EVERY steps it runs EXPLORE_STEPS on the other count to see whether things changed. The
+ * first step after a change is not counted: it pays for waking or parking the workers (30-46 ms
+ * against 14-20 ms for the steps after it, measured).
+ */
+export class DecodeThreadChooser {
+  static readonly EXPLORE_EVERY = 128;
+  static readonly EXPLORE_STEPS = 3;
+  private readonly ms = new Map<number, number>();
+  private steps = 0;
+  private current: number;
+  private exploreLeft = 0;
+  private last = -1;
+  /** the other count's average is old when a look at it starts: its first sample replaces it */
+  private stale = false;
+
+  constructor(private readonly threads: number) {
+    this.current = threads;
+  }
+
+  /** The thread count for the next decode step. */
+  next(): number {
+    this.steps++;
+    if (this.exploreLeft === 0 && this.steps % DecodeThreadChooser.EXPLORE_EVERY === DecodeThreadChooser.EXPLORE_EVERY / 2) {
+      this.exploreLeft = DecodeThreadChooser.EXPLORE_STEPS;
+      this.stale = true;
+    }
+    if (this.exploreLeft > 0) {
+      this.exploreLeft--;
+      return this.current === 1 ? this.threads : 1;
+    }
+    return this.current;
+  }
+
+  /** How long the step on `threads` took. */
+  took(threads: number, ms: number): void {
+    const changed = threads !== this.last;
+    this.last = threads;
+    if (changed) return;
+    const before = this.ms.get(threads);
+    const fresh = before === undefined || (this.stale && threads !== this.current);
+    if (fresh && threads !== this.current) this.stale = false;
+    this.ms.set(threads, fresh ? ms : 0.7 * before + 0.3 * ms);
+    const many = this.ms.get(this.threads);
+    const one = this.ms.get(1);
+    if (this.exploreLeft === 0 && many !== undefined && one !== undefined) this.current = one < many ? 1 : this.threads;
+  }
+}
+
+export function splitDecodeThreads(context: LlamaContext, decodeThreads: number, smallBatch: number, chooser?: DecodeThreadChooser): boolean {
   const addon = (context as unknown as { _ctx?: Partial<AddonContext> })._ctx;
   if (!addon || typeof addon.initBatch !== "function" || typeof addon.setThreads !== "function" || typeof addon.decodeBatch !== "function") return false;
   const initBatch = addon.initBatch.bind(addon);
@@ -66,12 +122,18 @@ export function splitDecodeThreads(context: LlamaContext, decodeThreads: number,
       wanted = threads; // node-llama-cpp's choice (its thread splitter), applied at decode
     });
     own("decodeBatch", () => {
-      const threads = batchSize <= smallBatch ? Math.min(decodeThreads, wanted) : wanted;
+      const small = batchSize <= smallBatch;
+      const threads = small ? Math.min(chooser ? chooser.next() : decodeThreads, wanted) : wanted;
       if (threads !== applied) {
         setThreads(threads);
         applied = threads;
       }
-      return decodeBatch();
+      if (!small || !chooser) return decodeBatch();
+      const t0 = performance.now();
+      return decodeBatch().then((r) => {
+        chooser.took(threads, performance.now() - t0);
+        return r;
+      });
     });
   } catch {
     for (const name of ["initBatch", "setThreads", "decodeBatch"]) delete (addon as Record<string, unknown>)[name];
