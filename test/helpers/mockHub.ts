@@ -229,15 +229,20 @@ function serveFile(hub: MockHub, req: http.IncomingMessage, res: http.ServerResp
     while (sent < body.length) {
       if (res.destroyed) return; // the client went away
       if (cutAt !== undefined && sent >= cutAt) {
-        // a dropped connection: the client has the headers and sees the body end early
+        // a dropped connection before any byte of the body: the client has the headers only
         res.flushHeaders();
-        res.socket?.destroy();
+        res.socket?.end();
         return;
       }
       const n = Math.min(chunk, body.length - sent, cutAt !== undefined ? Math.max(1, cutAt - sent) : Infinity);
-      const ok = res.write(body.subarray(sent, sent + n));
+      const last = cutAt !== undefined && sent + n >= cutAt;
+      // a dropped connection: the client gets every byte written up to the cut, then the connection
+      // closes before the body's end (ended once the response has handed them to the socket: ending
+      // or destroying it at once lost a varying share of them, so served and received differed)
+      const ok = res.write(body.subarray(sent, sent + n), last ? () => res.socket?.end() : undefined);
       sent += n;
       count(n);
+      if (last) return;
       if (rate) return void setTimeout(pump, (1000 * n) / rate);
       if (!ok) return void res.once("drain", pump);
     }

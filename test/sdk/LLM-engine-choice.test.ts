@@ -48,13 +48,15 @@ test("measured: with profiles for both engines the faster one runs the model", a
   const key = deviceKey({ device: "cpu", cpu: readCpuFacts() });
   const profile = (backend: string, decodeTokensPerSec: number) =>
     writeProfile({ modelSha256: sha, deviceKey: key, backend, device: "cpu", settings: { threads: 1 }, decodeTokensPerSec, measuredAt: "2026-11-25T12:00:00.000Z" }, home);
-  const unmeasured = await LLM.load(model, { contextSize: 256 });
+  // each engine in a runner process of its own, as the server runs them: two llama.cpp bindings in
+  // one process crashed it now and then under load (each carries its own ggml)
+  const unmeasured = await LLM.load(model, { contextSize: 256, isolate: true });
   assert.equal(unmeasured.info.backend, "llama", "without profiles the text engine runs text models");
   await unmeasured.dispose();
 
   profile("llama", 3000);
   profile("llama-mm", 9000);
-  const fast = await LLM.load(model, { contextSize: 256 });
+  const fast = await LLM.load(model, { contextSize: 256, isolate: true });
   try {
     assert.equal(fast.info.backend, "llama-mm");
     assert.ok((await fast.complete("Hello", greedy).result).usage.completionTokens > 0);
