@@ -41,11 +41,6 @@ interface AddonContext {
 }
 
 /**
- * Makes batches of at most `smallBatch` tokens run on `decodeThreads` (or where a chooser is given,
- * on the count it picks by timing the steps), larger ones on the count node-llama-cpp chooses. Wraps the context's addon object (node-llama-cpp 3.21.1, pinned); returns
- * false, changing nothing, if that object is not shaped as expected.
- */
-/**
  * Chooses between `threads` and one thread for decode steps by timing them. With actively waiting
  * OpenMP workers (the local build) several threads are fastest alone, but beside another busy
  * process a spinning worker holds a core the other needs and both slow down. Measured on the
@@ -101,6 +96,12 @@ export class DecodeThreadChooser {
   }
 }
 
+/**
+ * Makes batches of at most `smallBatch` tokens run on `decodeThreads` (or, where a chooser is
+ * given, on the count it picks by timing the steps), larger ones on the count node-llama-cpp
+ * chooses. Wraps the context's addon object (node-llama-cpp 3.21.1, pinned); returns false,
+ * changing nothing, if that object is not shaped as expected.
+ */
 export function splitDecodeThreads(context: LlamaContext, decodeThreads: number, smallBatch: number, chooser?: DecodeThreadChooser): boolean {
   const addon = (context as unknown as { _ctx?: Partial<AddonContext> })._ctx;
   if (!addon || typeof addon.initBatch !== "function" || typeof addon.setThreads !== "function" || typeof addon.decodeBatch !== "function") return false;
