@@ -34,9 +34,9 @@ export class SseStream {
   }
 
   /** A failure after the headers went out: OpenAI clients read an `error` event and raise it; the
-   * stream then ends without [DONE]. */
-  async fail(e: unknown): Promise<void> {
-    if (!this.closed) await this.send(toOpenAIError(e).body);
+   * stream then ends without [DONE]. `fields` go on the event too (a typed stream's `type`). */
+  async fail(e: unknown, fields: Record<string, unknown> = {}): Promise<void> {
+    if (!this.closed) await this.send({ ...fields, ...toOpenAIError(e).body });
     this.end();
   }
 

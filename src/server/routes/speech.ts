@@ -3,14 +3,14 @@
 // (multipart `file`, `model`, `num_speakers`). A Fastify plugin the server mounts; which model
 // answers to which name is the server's business (opts.getTts, opts.getDiarizer).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { PassThrough } from "node:stream";
 import multipart from "@fastify/multipart";
 import type { TTS, AudioChunk } from "../../sdk/TTS.ts";
 import type { Diarizer } from "../../sdk/Diarizer.ts";
 import type { SpeakResult } from "../../backends/tasks/speech.ts";
 import { encodeWav, encodePcm16, resample } from "../../backends/media/audio.ts";
-import { HearthError, httpStatusFor, isHearthError } from "../../errors/HearthError.ts";
+import { HearthError } from "../../errors/HearthError.ts";
 import { sendError } from "./audio.ts";
+import { SseStream } from "../sse.ts";
 
 export interface SpeechRoutesOptions {
   /** the loaded TTS model for a requested model name; throws HearthError model_not_found when none */
@@ -100,26 +100,23 @@ async function speakSse(reply: FastifyReply, tts: TTS, body: SpeechBody, signal:
   } catch (e) {
     return sendError(reply, e);
   }
-  const out = new PassThrough();
-  const send = (data: unknown) => { if (!out.destroyed) out.write(`data: ${JSON.stringify(data)}\n\n`); };
-  reply.header("content-type", "text/event-stream; charset=utf-8").header("cache-control", "no-cache").header("x-accel-buffering", "no").send(out);
+  const sse = new SseStream(signal);
+  sse.start(reply);
   try {
     for (let c = first; !c.done; c = await chunks.next()) {
-      send({ type: "speech.audio.delta", audio: pcmBytes(c.value.samples, c.value.sampleRate).toString("base64") });
+      await sse.send({ type: "speech.audio.delta", audio: pcmBytes(c.value.samples, c.value.sampleRate).toString("base64") });
     }
     const r: SpeakResult = await stream.result;
-    send({
+    await sse.send({
       type: "speech.audio.done",
       usage: { input_tokens: body.input.length, output_tokens: 0, total_tokens: body.input.length },
       duration_ms: r.durationMs,
       sample_rate: PCM_SAMPLE_RATE,
       profile: r.profile,
     });
+    sse.end(); // OpenAI's speech stream ends after speech.audio.done, without [DONE]
   } catch (e) {
-    const err = isHearthError(e) ? e : new HearthError("internal", e instanceof Error ? e.message : String(e));
-    send({ type: "error", error: { message: err.line, type: httpStatusFor(err.code) < 500 ? "invalid_request_error" : "server_error", code: err.code, param: null } });
-  } finally {
-    out.end();
+    await sse.fail(e, { type: "error" });
   }
   return reply;
 }
