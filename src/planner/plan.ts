@@ -188,14 +188,20 @@ const REASON_WORD: Record<string, string> = { contextSize: "context", threads: "
 /** Candidate order: NPU before GPU before CPU at equal score, then the registry's engine order. */
 const DEVICE_ORDER: Record<DeviceKind, number> = { npu: 0, gpu: 1, cpu: 2 };
 
+const lists = (d: BackendDescriptor, model: Pick<PlanModel, "format" | "type">) => d.formats.includes(model.format) && d.modelTypes.includes(model.type);
+
+/** The engines that may run this model: those that list its format and type, and an engine that runs
+ * text models by choice (llama-mm) where it is named or was measured (`measured`: engines with a
+ * profile for this model). planModel probes these; plan() ranks them. */
+export function enginesToPlan(descriptors: BackendDescriptor[], model: Pick<PlanModel, "format" | "type">, named: string | undefined, measured: ReadonlySet<string>): BackendDescriptor[] {
+  return descriptors.filter((d) => lists(d, model) || (runsTextByChoice(d, model) && (named === d.name || measured.has(d.name))));
+}
+
 export function plan(input: PlanInput): Plan {
   const { model, overrides = {} } = input;
   const forcedDevice = overrides.device && overrides.device !== "auto" ? overrides.device : undefined;
-  const taskOk = (d: BackendDescriptor) => !input.task || d.tasks.includes(input.task);
-  // an engine that runs text models only by choice joins where it is named or was measured
-  const namedOrMeasured = (d: BackendDescriptor) => overrides.backend === d.name || (input.profiles ?? []).some((p) => p.backend === d.name);
-  const byChoice = new Set(input.descriptors.filter((d) => runsTextByChoice(d, model) && namedOrMeasured(d)).map((d) => d.name));
-  let descriptors = input.descriptors.filter((d) => taskOk(d) && ((d.formats.includes(model.format) && d.modelTypes.includes(model.type)) || byChoice.has(d.name)));
+  const measured = new Set((input.profiles ?? []).map((p) => p.backend));
+  let descriptors = enginesToPlan(input.descriptors, model, overrides.backend, measured).filter((d) => !input.task || d.tasks.includes(input.task));
   if (descriptors.length === 0) {
     throw new HearthError("unsupported_architecture", `no engine runs ${model.format} ${model.type} models${input.task ? ` for ${input.task}` : ""}`, {
       hint: `engines: ${input.descriptors.map((d) => `${d.name} (${d.formats.join("/")} ${d.modelTypes.join("/")})`).join(", ")}`,
@@ -214,7 +220,7 @@ export function plan(input: PlanInput): Plan {
   for (const d of descriptors) {
     for (const device of d.devices) {
       const c = device === "cpu" ? cpuCandidate(d, input) : device === "gpu" ? gpuCandidate(d, input) : npuCandidate(d, input);
-      if (byChoice.has(d.name)) c.reasons.push(`${d.name} runs text models only where named or measured (fewer features than the text engine)`);
+      if (!lists(d, model)) c.reasons.push(`${d.name} runs text models only where named or measured (fewer features than the text engine)`);
       applyProfile(c, input.profiles ?? []);
       const failed = input.remembered?.find((r) => r.backend === c.backend && r.device === c.device);
       if (failed) {

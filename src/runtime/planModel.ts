@@ -4,10 +4,9 @@ import { statSync } from "node:fs";
 import type { DeviceKind, LoadOptions, ModelFiles, TaskName } from "../backends/types.ts";
 import { listProfiles } from "../bench/profileStore.ts";
 import { readGgufFacts, type ModelFacts } from "../formats/ggufFacts.ts";
-import { plan } from "../planner/plan.ts";
+import { enginesToPlan, plan } from "../planner/plan.ts";
 import type { Plan } from "../planner/types.ts";
 import { engineDescriptors } from "./engines.ts";
-import { runsTextByChoice } from "../backends/registry.ts";
 import { rememberedFailures } from "./fallbackStore.ts";
 import { describeMachine, type MachineReport } from "./machine.ts";
 import { cachedSha256 } from "../bench/fileHash.ts";
@@ -53,11 +52,9 @@ export async function planModel(files: ModelFiles, options: PlanModelOptions): P
   // hashing a plain file costs seconds per GB: only when a profile exists that it could match
   const stored = listProfiles(options.home);
   const sha256 = files.sha256 ?? (stored.length ? await cachedSha256(files.primary, options.home) : undefined);
-  const profiled = new Set(stored.filter((s) => s.modelSha256 === sha256).map((s) => s.backend));
-  // the engines the planner can consider, probed: those that list the model's type, and an engine
-  // that runs text models by choice where it is named or measured (plan.ts)
-  const matching = all.filter((d) => (d.formats.includes(files.format) && d.modelTypes.includes(files.type))
-    || (runsTextByChoice(d, files) && (options.backend === d.name || profiled.has(d.name))));
+  const profiles = sha256 ? stored.filter((s) => s.modelSha256 === sha256) : [];
+  // the engines the planner can consider are the ones probed
+  const matching = enginesToPlan(all, files, options.backend, new Set(profiles.map((p) => p.backend)));
   const machine = await describeMachine({ home: options.home, descriptors: matching, refresh: options.refresh });
   const facts = files.format === "gguf" ? await readGgufFacts(files.primary).catch(() => undefined) : undefined;
   const weightsBytes = [files.primary, ...(files.shards ?? []), files.mmproj].reduce((n, f) => n + sizeOf(f), 0);
@@ -66,7 +63,7 @@ export async function planModel(files: ModelFiles, options: PlanModelOptions): P
     model: { format: files.format, type: files.type, primary: files.primary, sha256, facts, weightsBytes },
     machine,
     descriptors: all,
-    profiles: sha256 ? stored.filter((s) => s.modelSha256 === sha256) : [],
+    profiles,
     remembered: rememberedFailures(options.home, modelKey),
     overrides: { device: options.device, backend: options.backend, strict: options.strict, settings: options.settings },
     task: options.task,
