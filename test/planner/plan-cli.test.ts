@@ -2,15 +2,13 @@
 // key find it, and the plan takes its settings and says why.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureFixture } from "../../fixtures/index.ts";
-import { writeProfile } from "../../src/bench/profileStore.ts";
 import { readCpuFacts } from "../../src/devices/cpu.ts";
-import { deviceKey } from "../../src/devices/deviceKey.ts";
 import { runHearth } from "../helpers/cli.ts";
+import { writeCpuProfile } from "../helpers/profiles.ts";
 
 test("a stored profile for this file and this CPU wins in `hearth plan`; without it the static rule plans", async () => {
   const home = mkdtempSync(path.join(os.tmpdir(), "hearth-plan-profile-"));
@@ -24,11 +22,7 @@ test("a stored profile for this file and this CPU wins in `hearth plan`; without
   assert.equal(staticPlan.alternatives[0].measured, false);
   assert.equal(existsSync(path.join(home, "state", "hashes.json")), false, "no profile: no need to hash the file");
 
-  const sha = createHash("sha256").update(readFileSync(model)).digest("hex");
-  writeProfile({
-    modelSha256: sha, deviceKey: deviceKey({ device: "cpu", cpu: readCpuFacts() }), backend: "llama", device: "cpu",
-    settings: { threads: 1, batchSize: 64 }, decodeTokensPerSec: 2800, measuredAt: "2026-11-25T09:00:00.000Z",
-  }, home);
+  const sha = writeCpuProfile(home, model, { backend: "llama", settings: { threads: 1, batchSize: 64 }, decodeTokensPerSec: 2800, measuredAt: "2026-11-25T09:00:00.000Z" }).modelSha256;
   const after = await runHearth(["plan", model, "--json"], { env: { HEARTH_HOME: home } });
   assert.equal(after.code, 0, after.stderr);
   const p = JSON.parse(after.stdout);

@@ -4,21 +4,18 @@
 // HEARTH_TEST_RUNNER_SLOW hook) falls under a third of it for 3 requests, and the model moves on.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureVlmFixture } from "../../fixtures/mmproj.ts";
 import type { ModelFiles, TaskEvent, TaskRequest } from "../../src/backends/types.ts";
-import { writeProfile } from "../../src/bench/profileStore.ts";
-import { readCpuFacts } from "../../src/devices/cpu.ts";
-import { deviceKey } from "../../src/devices/deviceKey.ts";
 import { HearthError } from "../../src/errors/HearthError.ts";
 import { runtimeEvents, type FallbackEvent } from "../../src/runtime/events.ts";
 import { rememberedFailures } from "../../src/runtime/fallbackStore.ts";
 import { LatencyWatch, decodeSpeed } from "../../src/runtime/latencyWatch.ts";
 import { loadModel } from "../../src/runtime/load.ts";
+import { writeCpuProfile } from "../helpers/profiles.ts";
 
 process.env.HEARTH_TEST_ENGINES = fileURLToPath(new URL("./engines/llamaMmTwin.ts", import.meta.url));
 // every event of the llama-mm runner waits 150 ms; its twin runs at full speed
@@ -47,11 +44,7 @@ async function run(model: Awaited<ReturnType<typeof loadModel>>, req = chat): Pr
 /** A fresh HEARTH_HOME whose measured profile says llama-mm decodes the fixture at 2000 tok/s. */
 function homeWithProfile(): string {
   const home = mkdtempSync(path.join(os.tmpdir(), "hearth-anomaly-"));
-  const sha = createHash("sha256").update(readFileSync(files.primary)).digest("hex");
-  writeProfile({
-    modelSha256: sha, deviceKey: deviceKey({ device: "cpu", cpu: readCpuFacts() }), backend: "llama-mm", device: "cpu",
-    settings: { threads: 2, contextSize: 512 }, decodeTokensPerSec: 2000, measuredAt: new Date().toISOString(),
-  }, home);
+  writeCpuProfile(home, files.primary, { backend: "llama-mm", settings: { threads: 2, contextSize: 512 }, decodeTokensPerSec: 2000 });
   return home;
 }
 
@@ -154,12 +147,7 @@ test("a runner that crashes twice on a device moves the model to the next; a thi
 
 test("--strict with a slowed runner: hearth says so and stays", async () => {
   process.env.HEARTH_TEST_RUNNER_SLOW = "llama-mm:150";
-  const home = mkdtempSync(path.join(os.tmpdir(), "hearth-strict-"));
-  const sha = createHash("sha256").update(readFileSync(files.primary)).digest("hex");
-  writeProfile({
-    modelSha256: sha, deviceKey: deviceKey({ device: "cpu", cpu: readCpuFacts() }), backend: "llama-mm", device: "cpu",
-    settings: { threads: 2, contextSize: 512 }, decodeTokensPerSec: 2000, measuredAt: new Date().toISOString(),
-  }, home);
+  const home = homeWithProfile();
   const notices: string[] = [];
   const model = await loadModel(files, { isolate: true, strict: true, home, modelName: "tiny-vlm" });
   (model as unknown as { o: { log: (l: string) => void } }).o.log = (l) => notices.push(l);

@@ -3,16 +3,13 @@
 // faster on this machine. Real engines both: the text is random, the engine names and errors are not.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureFixture } from "../../fixtures/index.ts";
 import { LLM } from "../../src/sdk/LLM.ts";
-import { writeProfile } from "../../src/bench/profileStore.ts";
-import { readCpuFacts } from "../../src/devices/cpu.ts";
-import { deviceKey } from "../../src/devices/deviceKey.ts";
 import { HearthError } from "../../src/errors/HearthError.ts";
+import { writeCpuProfile } from "../helpers/profiles.ts";
 
 const greedy = { temperature: 0, maxTokens: 16 };
 const home = mkdtempSync(path.join(os.tmpdir(), "hearth-engine-choice-"));
@@ -44,10 +41,7 @@ test("named: llama-mm runs a text model, streams, reports its decode speed; what
 
 test("measured: with profiles for both engines the faster one runs the model", async () => {
   const model = await ensureFixture("tiny");
-  const sha = createHash("sha256").update(readFileSync(model)).digest("hex");
-  const key = deviceKey({ device: "cpu", cpu: readCpuFacts() });
-  const profile = (backend: string, decodeTokensPerSec: number) =>
-    writeProfile({ modelSha256: sha, deviceKey: key, backend, device: "cpu", settings: { threads: 1 }, decodeTokensPerSec, measuredAt: "2026-11-25T12:00:00.000Z" }, home);
+  const profile = (backend: string, decodeTokensPerSec: number) => writeCpuProfile(home, model, { backend, settings: { threads: 1 }, decodeTokensPerSec });
   // each engine in a runner process of its own, as the server runs them: two llama.cpp bindings in
   // one process crashed it now and then under load (each carries its own ggml)
   const unmeasured = await LLM.load(model, { contextSize: 256, isolate: true });
