@@ -73,12 +73,20 @@ export function enableDebug(): void {
   process.env.HEARTH_DEBUG = "1";
 }
 
-/** OMP_WAIT_POLICY=active for libgomp, unless the user set a policy: OpenMP's workers then wait
- * actively between graph computes (why, with figures: src/backends/llama/localBuild.ts). libgomp
- * reads it once, when a library that uses it loads, so this runs before the local llama.cpp build
- * loads; runner processes inherit it. */
-export function preferActiveOpenMpWait(): void {
-  process.env.OMP_WAIT_POLICY ??= "active";
+/** Spins an idle libgomp worker makes before it sleeps, where hearth chooses the wait: about 8 ms on
+ * the development VM (measured 8 ms of CPU per idle worker; 1M spins 25 ms, 10M 250 ms), far more
+ * than the gap between two tokens (about 0.5 ms), far less than libgomp's own spin under
+ * OMP_WAIT_POLICY=active (30 billion spins: a core at 100% for minutes after each request). */
+export const OPENMP_SPIN_COUNT = "300000";
+
+/** OMP_WAIT_POLICY=active with a bounded spin (GOMP_SPINCOUNT) for libgomp, unless the user set a
+ * policy: OpenMP's workers then wait actively between graph computes but sleep once a model is idle
+ * (why, with figures: src/backends/llama/localBuild.ts). libgomp reads both once, when a library that
+ * uses it loads, so this runs before the local llama.cpp build loads; runner processes inherit it. */
+export function preferActiveOpenMpWait(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.OMP_WAIT_POLICY !== undefined) return; // the user's policy, and its spin, stay theirs
+  env.OMP_WAIT_POLICY = "active";
+  env.GOMP_SPINCOUNT ??= OPENMP_SPIN_COUNT;
 }
 
 /** Where things live under HEARTH_HOME. */

@@ -9,8 +9,10 @@
 // libgomp's default wait, the gap between two tokens (sampling, the hop back to JS) is long enough
 // that they sleep, and waking them costs what the thread pool saves. Measured on the 2-core VM
 // (bench fixture, 2 threads, tok/s, 4 alternating rounds, 2026-11-25; scripts/bench-llama-build.ts):
-// default wait 43-52, GOMP_SPINCOUNT=3M 47-55, active 61-69, llama-bench 64-72. Active waiting cost
-// no CPU while idle: 0% over the 3 s after a generation (a persistent thread pool parks itself).
+// default wait 43-52, GOMP_SPINCOUNT=3M 47-55, active 61-69, llama-bench 64-72. Active waiting alone
+// spins an idle worker for minutes (a core at 100% after each request), so hearth also bounds the
+// spin (config/env.ts OPENMP_SPIN_COUNT, about 8 ms): idle CPU after a request 1-6 ms per 2 s, same
+// decode speed.
 //
 // node-llama-cpp keeps local builds under node_modules/node-llama-cpp/llama/localBuilds (git-ignored;
 // `npm ci` removes it) in a folder named by a hash of the cmake options, so the options below are

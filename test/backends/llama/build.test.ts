@@ -7,10 +7,15 @@ import path from "node:path";
 import { loadBackend } from "../../../src/backends/registry.ts";
 import { localBuildCmakeOptions } from "../../../src/backends/llama/localBuild.ts";
 import { buildChoice } from "../../../src/backends/llama/llamaInstance.ts";
-import { readEnv } from "../../../src/config/env.ts";
+import { execFile } from "node:child_process";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { OPENMP_SPIN_COUNT, preferActiveOpenMpWait, readEnv } from "../../../src/config/env.ts";
 import type { ModelFiles } from "../../../src/backends/types.ts";
 import { HearthError } from "../../../src/errors/HearthError.ts";
 import { ensureFixture } from "../../../fixtures/index.ts";
+
+const execFileAsync = promisify(execFile);
 
 async function tiny(): Promise<ModelFiles> {
   const primary = await ensureFixture("tiny");
@@ -66,4 +71,39 @@ test("a load says which build runs it, and why not the local one where it is not
     await prebuilt.dispose();
   }
   await assert.rejects(backend.load(files, { device: "cpu", contextSize: 128, extra: { llamaBuild: "fastest" } }), (e: unknown) => e instanceof HearthError && e.code === "bad_input");
+});
+
+test("hearth asks libgomp for an active but bounded wait, and leaves a policy the user set alone", () => {
+  const fresh: NodeJS.ProcessEnv = {};
+  preferActiveOpenMpWait(fresh);
+  assert.deepEqual(fresh, { OMP_WAIT_POLICY: "active", GOMP_SPINCOUNT: OPENMP_SPIN_COUNT });
+  const spin: NodeJS.ProcessEnv = { GOMP_SPINCOUNT: "1000" };
+  preferActiveOpenMpWait(spin);
+  assert.deepEqual(spin, { OMP_WAIT_POLICY: "active", GOMP_SPINCOUNT: "1000" });
+  const passive: NodeJS.ProcessEnv = { OMP_WAIT_POLICY: "passive" };
+  preferActiveOpenMpWait(passive);
+  assert.deepEqual(passive, { OMP_WAIT_POLICY: "passive" });
+});
+
+test("a loaded model that has answered leaves the CPU idle (no OpenMP worker keeps spinning)", async () => {
+  const primary = await ensureFixture("tiny");
+  // a child process, so that libgomp reads the wait settings hearth makes (it reads them once, at
+  // load); two threads, so that the prompt's batch starts an OpenMP team on the local build
+  const script = `
+    const { LLM } = await import(${JSON.stringify(pathToFileURL(path.resolve("src/sdk/LLM.ts")).href)});
+    const llm = await LLM.load(${JSON.stringify(primary)}, { device: "cpu", threads: 2, contextSize: 256 });
+    await llm.complete("Once upon a time there was", { temperature: 0, maxTokens: 4 }).result;
+    await new Promise((r) => setTimeout(r, 300));
+    const c0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 1500));
+    const c = process.cpuUsage(c0);
+    console.log(JSON.stringify({ build: llm.info.settings?.llamaBuild, idleCpuMs: (c.user + c.system) / 1000 }));
+    await llm.dispose();`;
+  const env = { ...process.env };
+  delete env.OMP_WAIT_POLICY;
+  delete env.GOMP_SPINCOUNT;
+  const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { env, cwd: path.resolve(".") });
+  const r = JSON.parse(stdout.trim().split("\n").at(-1)!) as { build: string; idleCpuMs: number };
+  // a spinning worker would use the whole 1.5 s (measured: 1500 ms on the local build before the bound)
+  assert.ok(r.idleCpuMs < 300, `idle for 1.5 s after a request, the process (${r.build} build) used ${r.idleCpuMs.toFixed(0)} ms of CPU`);
 });
