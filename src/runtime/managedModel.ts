@@ -4,6 +4,8 @@
 // expectation for 3 requests (latency anomaly): one line on stderr, a `fallback` event, and a
 // remembered failure (until `hearth plan --reset`). Requests that arrive while it moves wait and run
 // on the new device; a request that had not produced anything when its runner died is run again.
+// A request the engine in use refuses as unsupported (a text model measured faster on llama-mm, asked
+// for tools or tokens) runs on the plan's next engine instead, loaded beside it on first need.
 import type { DeviceProbe, LoadedModel, LoadedModelInfo, TaskEvent, TaskRequest } from "../backends/types.ts";
 import type { GenerationResult } from "../backends/tasks/text.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
@@ -37,6 +39,10 @@ const CRASH_LIMIT = 2;
 /** failures that say nothing about the device: another device would fail the same way */
 const NOT_A_DEVICE_FAILURE = new Set(["model_not_found", "not_downloaded", "checksum_mismatch", "bad_input", "unsupported_task", "unsupported_media", "aborted"]);
 
+/** requests that may move to another engine when the one in use cannot run them; not the KV-cache
+ * state, which belongs to the engine that ran the conversation */
+const REROUTABLE: ReadonlySet<TaskRequest["task"]> = new Set(["chat", "complete", "tokenize"]);
+
 const label = (c: PlanCandidate) => `${c.backend}/${c.device}${c.api !== c.device && c.api !== "cpu" ? ` (${c.api})` : ""}`;
 const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
 
@@ -50,6 +56,8 @@ export class ManagedModel implements LoadedModel {
   /** set while moving to another device or restarting a runner: requests wait on it */
   private switching: Promise<void> | undefined;
   private disposed = false;
+  /** the engine that runs what the one in use refuses (its chain index), loaded on first need */
+  private helper: { index: number; model: Promise<LoadedModel> } | undefined;
   /** the fallbacks this model went through, oldest first */
   readonly fallbacks: FallbackEvent[] = [];
 
@@ -83,9 +91,9 @@ export class ManagedModel implements LoadedModel {
     (this.o.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
   }
 
-  private loadEntry(c: PlanCandidate): Promise<LoadedModel> {
+  private loadEntry(c: PlanCandidate, isolate = this.o.isolate): Promise<LoadedModel> {
     const probes = this.o.probes?.[c.backend];
-    if (this.o.isolate) return RunnerModel.start({ backend: c.backend, files: this.o.files, options: c.options, modelName: this.o.modelName, verbose: this.o.verbose, probes });
+    if (isolate) return RunnerModel.start({ backend: c.backend, files: this.o.files, options: c.options, modelName: this.o.modelName, verbose: this.o.verbose, probes });
     return checkedLoad(c.backend, this.o.files, c.options, probes);
   }
 
@@ -192,6 +200,7 @@ export class ManagedModel implements LoadedModel {
       const model = await this.ready();
       let produced = false;
       let result: GenerationResult | undefined;
+      let refused: { error: HearthError; helper: number } | undefined;
       const startedAt = performance.now();
       // requests decoded together share the device, so each one's speed falls with the company it
       // keeps: only a request that ran alone says how fast the device is
@@ -211,17 +220,48 @@ export class ManagedModel implements LoadedModel {
           retried = true;
           continue;
         }
-        throw e;
+        const helper = produced ? undefined : this.helperIndex(request, e);
+        if (helper === undefined) throw e;
+        refused = { error: e as HearthError, helper };
       } finally {
         this.running.delete(mine);
         const n = (this.inflight.get(model) ?? 1) - 1;
         this.inflight.set(model, n);
         if (n === 0) this.drained.get(model)?.();
       }
+      if (refused) {
+        yield* (await this.helperModel(refused.helper, refused.error)).run(request, signal);
+        return;
+      }
       // judged after the request is complete, so a move never cuts it short
       if (result && model === this.current && !mine.overlapped) this.observe(result, performance.now() - startedAt);
       return;
     }
+  }
+
+  /** The chain entry (after the one in use, on another engine) that may run a request the engine in
+   * use refused as unsupported; undefined when the refusal stands. */
+  private helperIndex(request: TaskRequest, e: unknown): number | undefined {
+    if (!isHearthError(e) || e.code !== "unsupported_task" || !REROUTABLE.has(request.task) || this.o.plan.strict) return undefined;
+    const chain = this.o.plan.fallbackChain;
+    for (let i = this.index + 1; i < chain.length; i++) if (chain[i].backend !== this.entry.backend) return i;
+    return undefined;
+  }
+
+  /** The engine for requests the one in use refuses, loaded on first need and kept until dispose.
+   * Always in a runner process of its own: two llama.cpp bindings in one process (each with its own
+   * ggml) crashed it now and then under load. */
+  private helperModel(i: number, refusal: HearthError): Promise<LoadedModel> {
+    if (this.helper?.index !== i) {
+      const c = this.o.plan.fallbackChain[i];
+      this.log(`hearth: ${this.o.modelName}: ${label(this.entry)} cannot run this request (${refusal.message}); such requests run on ${label(c)}`);
+      const model = this.loadEntry(c, true).catch((e: unknown) => {
+        this.helper = undefined;
+        throw new HearthError(refusal.code, `${refusal.message}; ${label(c)}, which could run it, did not load: ${oneLine(e)}`, { hint: refusal.hint, cause: e });
+      });
+      this.helper = { index: i, model };
+    }
+    return this.helper!.model;
   }
 
   private observe(result: GenerationResult, wallMs: number) {
@@ -238,5 +278,8 @@ export class ManagedModel implements LoadedModel {
     this.disposed = true;
     await this.switching?.catch(() => undefined);
     await this.current?.dispose();
+    const helper = this.helper;
+    this.helper = undefined;
+    await helper?.model.then((m) => m.dispose(), () => undefined);
   }
 }

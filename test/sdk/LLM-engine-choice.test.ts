@@ -58,3 +58,27 @@ test("measured: with profiles for both engines the faster one runs the model", a
     await fast.dispose();
   }
 });
+
+test("measured onto llama-mm: a request it cannot run (tools, tokenize) runs on the llama engine instead", async () => {
+  const model = await ensureFixture("tools");
+  writeCpuProfile(home, model, { backend: "llama", settings: { threads: 1 }, decodeTokensPerSec: 3000 });
+  writeCpuProfile(home, model, { backend: "llama-mm", settings: { threads: 1 }, decodeTokensPerSec: 9000 });
+  const llm = await LLM.load(model, { contextSize: 2048, threads: 1, isolate: true });
+  try {
+    assert.equal(llm.info.backend, "llama-mm");
+    const plain = await llm.complete("Once upon a time", greedy).result;
+    assert.match(plain.profile.device ?? "", /^llama-mm\//, "what llama-mm can run stays on it");
+    const tools = [{ name: "get_time", description: "Current time", parameters: { type: "object", properties: { zone: { enum: ["utc", "local"] } } } }];
+    const call = await llm.chat([{ role: "user", content: "time?" }], { temperature: 0, maxTokens: 120, tools, toolChoice: "required", parallelToolCalls: false }).result;
+    assert.equal(call.finishReason, "tool_calls");
+    assert.equal(call.toolCalls?.[0]?.name, "get_time");
+    assert.match(call.profile.device ?? "", /^llama\//);
+    const tokens = await llm.tokenize("hello world");
+    assert.ok(tokens.length > 0 && tokens.every((t) => Number.isInteger(t)));
+    assert.match((await llm.complete("again", greedy).result).profile.device ?? "", /^llama-mm\//);
+    // the KV cache belongs to the engine that ran the conversation: no move, the refusal stands
+    await assert.rejects(llm.saveState(path.join(home, "state.bin")), (e: unknown) => e instanceof HearthError && e.code === "unsupported_task");
+  } finally {
+    await llm.dispose();
+  }
+});
