@@ -93,6 +93,12 @@ export interface BackendDescriptor {
   modelTypes: ModelType[];
   tasks: TaskName[];
   devices: DeviceKind[];
+  /** engines that must not share a process with this one: the runtime loads the second of such a
+   * pair into a runner process of its own (runtime/inProcess.ts says what was measured) */
+  inProcessConflicts?: string[];
+  /** why the engine runs in a runner process of its own unless the caller asks for this process
+   * (isolate: false): it crashed processes it shared */
+  ownProcess?: string;
 }
 
 export interface DeviceProbe {

@@ -12,7 +12,8 @@ export interface RuntimeLoadOptions extends Partial<Omit<LoadOptions, "device">>
   backend?: string;
   /** a device, or "auto" / undefined to let the planner choose */
   device?: DeviceKind | "auto";
-  /** run the engine in a child process, so a native crash cannot take this process down (default false) */
+  /** run the engine in a child process, so a native crash cannot take this process down (default:
+   * false, except engines that crashed processes they shared: llama-mm) */
   isolate?: boolean;
   /** a failure of the planned device is an error instead of a fallback */
   strict?: boolean;
@@ -38,7 +39,7 @@ export async function loadModel(files: ModelFiles, options: RuntimeLoadOptions =
   return ManagedModel.open({
     files, plan, home, modelKey, probes: machine.backends,
     modelName: options.modelName ?? path.basename(files.primary),
-    isolate: options.isolate === true,
+    isolate: options.isolate,
     verbose: options.verbose,
   });
 }

@@ -11,6 +11,7 @@ import type { GenerationResult } from "../backends/tasks/text.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
 import type { Plan, PlanCandidate } from "../planner/types.ts";
 import { checkedLoad } from "./checkedLoad.ts";
+import { loadingInProcess, placement } from "./inProcess.ts";
 import { runtimeEvents, type FallbackEvent } from "./events.ts";
 import { rememberFailure } from "./fallbackStore.ts";
 import { LatencyWatch, decodeSpeed } from "./latencyWatch.ts";
@@ -25,7 +26,8 @@ export interface ManagedModelOptions {
   /** what remembered failures are stored under */
   modelKey: string;
   home: string;
-  isolate: boolean;
+  /** a runner process per model (true), this process (false), or as each engine prefers (undefined) */
+  isolate?: boolean;
   /** each engine's probe from the machine description the plan was made with */
   probes?: Record<string, DeviceProbe[]>;
   verbose?: boolean;
@@ -91,9 +93,12 @@ export class ManagedModel implements LoadedModel {
     (this.o.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
   }
 
-  private loadEntry(c: PlanCandidate, isolate = this.o.isolate): Promise<LoadedModel> {
+  private async loadEntry(c: PlanCandidate): Promise<LoadedModel> {
     const probes = this.o.probes?.[c.backend];
-    if (isolate) return RunnerModel.start({ backend: c.backend, files: this.o.files, options: c.options, modelName: this.o.modelName, verbose: this.o.verbose, probes });
+    const where = await placement(c.backend, this.o.isolate);
+    if (where.conflict) this.log(`hearth: ${this.o.modelName}: the ${c.backend} engine runs in a runner process: this process holds the ${where.conflict} engine, and the two crashed a process they shared`);
+    if (where.runner) return RunnerModel.start({ backend: c.backend, files: this.o.files, options: c.options, modelName: this.o.modelName, verbose: this.o.verbose, probes });
+    loadingInProcess(c.backend);
     return checkedLoad(c.backend, this.o.files, c.options, probes);
   }
 
@@ -248,14 +253,13 @@ export class ManagedModel implements LoadedModel {
     return undefined;
   }
 
-  /** The engine for requests the one in use refuses, loaded on first need and kept until dispose.
-   * Always in a runner process of its own: two llama.cpp bindings in one process (each with its own
-   * ggml) crashed it now and then under load. */
+  /** The engine for requests the one in use refuses, loaded on first need and kept until dispose
+   * (in a runner process where it must not share this one: inProcess.ts). */
   private helperModel(i: number, refusal: HearthError): Promise<LoadedModel> {
     if (this.helper?.index !== i) {
       const c = this.o.plan.fallbackChain[i];
       this.log(`hearth: ${this.o.modelName}: ${label(this.entry)} cannot run this request (${refusal.message}); such requests run on ${label(c)}`);
-      const model = this.loadEntry(c, true).catch((e: unknown) => {
+      const model = this.loadEntry(c).catch((e: unknown) => {
         this.helper = undefined;
         throw new HearthError(refusal.code, `${refusal.message}; ${label(c)}, which could run it, did not load: ${oneLine(e)}`, { hint: refusal.hint, cause: e });
       });

@@ -27,7 +27,8 @@ export interface LoadModelOptions {
   parallel?: number;
   /** pull from the hub if the model is not in the store (default true) */
   pull?: boolean;
-  /** run the engine in a child process (default false in the SDK, true in the server) */
+  /** run the engine in a child process (default false in the SDK, except llama-mm, which crashed
+   * processes it shared; true in the server). false keeps even llama-mm in this process. */
   isolate?: boolean;
   /** fail instead of falling back to another device */
   strict?: boolean;

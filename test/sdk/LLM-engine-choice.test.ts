@@ -19,6 +19,7 @@ test("named: llama-mm runs a text model, streams, reports its decode speed; what
   const llm = await LLM.load(await ensureFixture("tools"), { backend: "llama-mm", threads: 1, contextSize: 1024 });
   try {
     assert.equal(llm.info.backend, "llama-mm");
+    assert.equal(llm.info.settings.isolated, true, "llama-mm runs in a runner process unless asked otherwise");
     const s = llm.complete("Once upon a time", greedy);
     let streamed = "";
     for await (const c of s) if (c.type === "text") streamed += c.text;

@@ -8,4 +8,11 @@ export const descriptor: BackendDescriptor = {
   modelTypes: ["vlm"],
   tasks: ["chat", "complete"],
   devices: ["cpu", "gpu"],
+  // each llama.cpp binding carries its own llama.cpp and ggml: together in one process they crashed it
+  inProcessConflicts: ["llama"],
+  // measured 2026-11-25: vlm.test.ts with llama.node in the test process died at exit, after every
+  // test had passed and both models were disposed, in 2 of 9 runs (V8 "Check failed:
+  // node->IsInUse()" in the environment's cleanup, SIGTRAP; SIGSEGV); its tool calls crashed a
+  // process before (backend index.ts)
+  ownProcess: "llama.node crashed the processes it shared (at exit, after its models were disposed)",
 };

@@ -7,4 +7,6 @@ export const descriptor: BackendDescriptor = {
   modelTypes: ["llm", "embedder", "reranker"],
   tasks: ["chat", "complete", "embed", "rerank"],
   devices: ["cpu", "gpu"],
+  // each llama.cpp binding carries its own llama.cpp and ggml: together in one process they crashed it
+  inProcessConflicts: ["llama-mm"],
 };
