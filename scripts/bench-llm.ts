@@ -1,4 +1,8 @@
-// npm run bench:llm -- [--models bench,tiny] [--threads 1,2] [--reps 3] [--prompt 512] [--gen 128] [--build auto|local|prebuilt] [--backend llama,llama-mm] [--json]
+// npm run bench:llm -- [--models bench,tiny] [--threads 1,2] [--reps 3] [--prompt 512] [--gen 128] [--build auto|local|prebuilt] [--backend llama,llama-mm] [--isolate auto|true|false] [--json]
+//
+// --isolate: where the SDK runs the engine, as LLM.load's isolate option: "auto" (default) is what a
+// user gets (this process; llama-mm in a runner process), "false" this process, "true" a runner.
+// A runner's CPU time is not this process's, so runner rows show no CPU µs/token.
 //
 // --backend: the engines the SDK runs the model on, each measured (default: llama, hearth's text
 // engine). llama-mm (@fugood/llama.node) runs text models where named or measured faster
@@ -45,6 +49,7 @@ const { values } = parseArgs({
     "tiny-gen": { type: "string", default: "512" },
     build: { type: "string", default: "auto" },
     backend: { type: "string", default: "llama" },
+    isolate: { type: "string", default: "auto" },
     json: { type: "boolean", default: false },
   },
 });
@@ -52,6 +57,11 @@ if (!["auto", "local", "prebuilt"].includes(values.build!)) {
   process.stderr.write(`--build must be auto, local or prebuilt, not ${values.build}\n`);
   process.exit(2);
 }
+if (!["auto", "true", "false"].includes(values.isolate!)) {
+  process.stderr.write(`--isolate must be auto, true or false, not ${values.isolate}\n`);
+  process.exit(2);
+}
+const isolate = values.isolate === "auto" ? undefined : values.isolate === "true";
 const threadCounts = values.threads
   ? values.threads.split(",").map(Number).filter((n) => n > 0)
   : Array.from({ length: physicalCores() }, (_, i) => i + 1);
@@ -60,7 +70,7 @@ const reps = Number(values.reps);
 const promptTokens = Number(values.prompt);
 
 interface Side { decode: number[]; prefill: number[]; decodeCpuUs: number[] }
-interface Row { model: string; backend: string; threads: number; gen: number; prompt: number; build: string; llamaBench?: Side; sdk: Side }
+interface Row { model: string; backend: string; threads: number; gen: number; prompt: number; build: string; runner: boolean; llamaBench?: Side; sdk: Side }
 
 const best = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
 const least = (xs: number[]) => (xs.length ? Math.min(...xs) : NaN);
@@ -161,11 +171,12 @@ for (const name of values.models!.split(",").map((s) => s.trim()).filter(Boolean
   for (const backend of values.backend!.split(",").map((b) => b.trim()).filter(Boolean))
   for (threads of threadCounts) {
     const extra = { llamaBuild: values.build }; // passes through the SDK to the engine's LoadOptions
-    const llm = await LLM.load(model, { backend, device: "cpu", threads, contextSize: Math.max(1024, promptTokens + gen + 64), extra } as Parameters<typeof LLM.load>[1]);
+    const llm = await LLM.load(model, { backend, device: "cpu", threads, contextSize: Math.max(1024, promptTokens + gen + 64), extra, isolate } as Parameters<typeof LLM.load>[1]);
+    const runner = llm.info.settings?.isolated === true;
     const build = `${llm.info.settings?.llamaBuild ?? "-"}${llm.info.settings?.llamaBuildNote ? ` (${llm.info.settings.llamaBuildNote})` : ""}`;
     const bias = forbiddenEnds(name);
     await runSdk(llm, model, Math.min(gen, 16), -1, bias); // warm-up: first-run allocations
-    const row: Row = { model: name, backend, threads, gen, prompt: promptTokens, build, sdk: { decode: [], prefill: [], decodeCpuUs: [] } };
+    const row: Row = { model: name, backend, threads, gen, prompt: promptTokens, build, runner, sdk: { decode: [], prefill: [], decodeCpuUs: [] } };
     if (haveLlamaBench) row.llamaBench = { decode: [], prefill: [], decodeCpuUs: [] };
     for (let rep = 0; rep < reps; rep++) {
       if (row.llamaBench) {
@@ -179,7 +190,7 @@ for (const name of values.models!.split(",").map((s) => s.trim()).filter(Boolean
       const s = await runSdk(llm, model, gen, rep, bias);
       row.sdk.decode.push(s.decode);
       row.sdk.prefill.push(s.prefill);
-      row.sdk.decodeCpuUs.push(s.decodeCpuUs);
+      row.sdk.decodeCpuUs.push(runner ? NaN : s.decodeCpuUs);
       log(`${name} t${threads} rep ${rep + 1}: sdk ${backend.padEnd(8)} decode ${s.decode.toFixed(1)} prefill ${s.prefill.toFixed(1)} tok/s, decode ${s.decodeCpuUs.toFixed(0)} CPU µs/token`);
     }
     await llm.dispose();
@@ -221,7 +232,7 @@ if (values.json) {
     const lbD = best(r.llamaBench?.decode ?? []), lbP = best(r.llamaBench?.prefill ?? []);
     const sD = best(r.sdk.decode), sP = best(r.sdk.prefill);
     const lbC = least(r.llamaBench?.decodeCpuUs ?? []), sC = least(r.sdk.decodeCpuUs);
-    lines.push([r.model, r.backend, String(r.threads), r.build.split(" ")[0], f(lbD), f(sD), ratio(sD, lbD), f(lbP), f(sP), ratio(sP, lbP), `${f(lbC)} / ${f(sC)}`, ratio(lbC, sC)]);
+    lines.push([r.model, `${r.backend}${r.runner ? " (runner)" : ""}`, String(r.threads), r.build.split(" ")[0], f(lbD), f(sD), ratio(sD, lbD), f(lbP), f(sP), ratio(sP, lbP), `${f(lbC)} / ${f(sC)}`, ratio(lbC, sC)]);
   }
   table(lines);
   process.stdout.write("\neach side at its best thread count:\n");
