@@ -2,8 +2,9 @@
 // "llama") and @fugood/llama.node ("llama-mm") each carry their own llama.cpp and ggml; with both in
 // one process, a tiny model decoding on each at once crashed it in 8 of 10 runs (double free, SIGSEGV,
 // SIGILL, abort; 5 of 7 on the local OpenMP build, 3 of 3 on the prebuilt), and each engine alone ran
-// the same load 3 of 3 times (2026-11-25, 450 requests per run). whisper.node beside node-llama-cpp ran 3 of 3. A native addon stays loaded after its model
-// is disposed, so an engine counts as here from its first load attempt on.
+// the same load 3 of 3 times (2026-11-25, 450 requests per run). whisper.node beside node-llama-cpp
+// ran 3 of 3. A native addon stays loaded after its model is disposed, so an engine counts as here
+// from its first load attempt on.
 import { engineDescriptors } from "./engines.ts";
 
 const here = new Set<string>();
