@@ -109,6 +109,11 @@ test("tune --backend all measures every engine that can run the model, and heart
     const p = JSON.parse(plan.stdout) as { backend: string; fallbackChain: { backend: string }[] };
     assert.equal(p.backend, out.chosen, "the plan runs the model on the engine measured fastest");
     assert.deepEqual(new Set(p.fallbackChain.map((c) => c.backend)), new Set(["llama", "llama-mm"]), "the other engine stays as the fallback");
+    // in words (the stored profiles are reused): which engine runs it, and where the rest goes
+    const text = await runHearth(["tune", tiny, "--backend", "all"], { env: { HEARTH_HOME: allHome }, timeoutMs: 300_000 });
+    assert.equal(text.code, 0, text.stderr);
+    const other = out.chosen === "llama" ? "llama-mm" : "llama";
+    assert.match(text.stdout, new RegExp(`hearth will run this model with ${out.chosen}: the fastest decode measured here; a request it cannot run goes to ${other}`));
   } finally {
     rmSync(allHome, { recursive: true, force: true });
   }
