@@ -60,6 +60,7 @@ export class ManagedModel implements LoadedModel {
   private disposed = false;
   /** the engine that runs what the one in use refuses (its chain index), loaded on first need */
   private helper: { index: number; model: Promise<LoadedModel> } | undefined;
+  private helperLoaded: LoadedModel | undefined;
   /** the fallbacks this model went through, oldest first */
   readonly fallbacks: FallbackEvent[] = [];
 
@@ -71,8 +72,12 @@ export class ManagedModel implements LoadedModel {
     return m;
   }
 
+  /** the engine in use; its memory includes the helper engine's once that is loaded (the server's
+   * memory budget counts both) */
   get info(): LoadedModelInfo {
-    return this.current.info;
+    const info = this.current.info;
+    const helper = this.helperLoaded?.info.memoryBytes;
+    return helper !== undefined && info.memoryBytes !== undefined ? { ...info, memoryBytes: info.memoryBytes + helper } : info;
   }
 
   get plan(): Plan {
@@ -259,7 +264,7 @@ export class ManagedModel implements LoadedModel {
     if (this.helper?.index !== i) {
       const c = this.o.plan.fallbackChain[i];
       this.log(`hearth: ${this.o.modelName}: ${label(this.entry)} cannot run this request (${refusal.message}); such requests run on ${label(c)}`);
-      const model = this.loadEntry(c).catch((e: unknown) => {
+      const model = this.loadEntry(c).then((m) => (this.helperLoaded = m), (e: unknown) => {
         this.helper = undefined;
         throw new HearthError(refusal.code, `${refusal.message}; ${label(c)}, which could run it, did not load: ${oneLine(e)}`, { hint: refusal.hint, cause: e });
       });
@@ -284,6 +289,7 @@ export class ManagedModel implements LoadedModel {
     await this.current?.dispose();
     const helper = this.helper;
     this.helper = undefined;
+    this.helperLoaded = undefined;
     await helper?.model.then((m) => m.dispose(), () => undefined);
   }
 }

@@ -10,6 +10,7 @@ import { ensureFixture } from "../../fixtures/index.ts";
 import { LLM } from "../../src/sdk/LLM.ts";
 import { HearthError } from "../../src/errors/HearthError.ts";
 import { writeCpuProfile } from "../helpers/profiles.ts";
+import { loadModel } from "../../src/runtime/load.ts";
 
 const greedy = { temperature: 0, maxTokens: 16 };
 const home = mkdtempSync(path.join(os.tmpdir(), "hearth-engine-choice-"));
@@ -81,5 +82,21 @@ test("measured onto llama-mm: a request it cannot run (tools, tokenize) runs on 
     await assert.rejects(llm.saveState(path.join(home, "state.bin")), (e: unknown) => e instanceof HearthError && e.code === "unsupported_task");
   } finally {
     await llm.dispose();
+  }
+});
+
+test("the engine loaded beside it counts in the model's memory (what the server's budget reads)", async () => {
+  const model = await ensureFixture("tools");
+  // the profiles of the test above put llama-mm first and llama second in the plan
+  const m = await loadModel({ dir: path.dirname(model), primary: model, format: "gguf", type: "llm" }, { contextSize: 2048, threads: 1, isolate: true });
+  try {
+    assert.equal(m.info.backend, "llama-mm");
+    const alone = m.info.memoryBytes ?? 0;
+    assert.ok(alone > 0);
+    for await (const _ of m.run({ task: "tokenize", text: "hello" })) { /* runs on the llama engine */ }
+    assert.equal(m.info.backend, "llama-mm", "the model still runs on llama-mm");
+    assert.ok((m.info.memoryBytes ?? 0) > alone, `memory ${m.info.memoryBytes} after the helper loaded, ${alone} before`);
+  } finally {
+    await m.dispose();
   }
 });
