@@ -2,8 +2,9 @@
 // build that works here (CUDA, Vulkan, Metal), tested by node-llama-cpp before use. On the CPU, the
 // local OpenMP build (localBuild.ts) where `npm run build:llama` made one and it loads, node-llama-cpp's
 // prebuilt binaries otherwise; HEARTH_LLAMA_BUILD or a load's extra.llamaBuild ("local", "prebuilt")
-// forces one. The local build decodes the bench fixture at 0.91x llama-bench in bench:llm (0.84-0.98x
-// across runs) against the prebuilt's 0.66-0.67x (docs/benchmarks.md). hearth never compiles llama.cpp or downloads at run time.
+// forces one. The local build decodes the bench fixture at 0.84-0.98x llama-bench in bench:llm
+// (across runs) against the prebuilt's 0.66-0.67x (docs/benchmarks.md). hearth never compiles
+// llama.cpp or downloads at run time.
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 import type { DeviceKind, DeviceProbe } from "../types.ts";
 import { HearthError } from "../../errors/HearthError.ts";

@@ -102,8 +102,7 @@ export default {
           for (const x of all.failed) process.stdout.write(`${x.backend}: every trial failed: ${x.error}\n`);
           // the others stay in the plan: a request the chosen engine refuses (tools on llama-mm) runs there
           const others = all.outcomes.map((o) => o.profile.backend).filter((b) => b !== all.chosen);
-          process.stdout.write(`hearth will run this model with ${all.chosen}: the fastest decode measured here${others.length ? `; a request it cannot run goes to ${others.join(", ")}` : ""}
-`);
+          process.stdout.write(`hearth will run this model with ${all.chosen}: the fastest decode measured here${others.length ? `; a request it cannot run goes to ${others.join(", ")}` : ""}\n`);
           return;
         }
         const out = await tune(model, options, (t, n) => onTrial(undefined, t, n));
