@@ -31,7 +31,7 @@ import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { LLM } from "../src/sdk/LLM.ts";
-import { physicalCores } from "../src/backends/cpuCores.ts";
+import { physicalCores } from "../src/devices/cpuCores.ts";
 import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 import { PRESETS } from "../fixtures/presets.ts";
 import { buildVocab } from "../fixtures/vocab.ts";

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { OCR } from "../src/sdk/OCR.ts";
-import { physicalCores } from "../src/backends/cpuCores.ts";
+import { physicalCores } from "../src/devices/cpuCores.ts";
 import { textSamples } from "../test/cv/textImages.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -5,7 +5,8 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureFixture } from "../fixtures/index.ts";
-import type { ModelFiles, TaskEvent } from "../src/backends/types.ts";
+import type { ModelFiles } from "../src/model/types.ts";
+import type { TaskEvent } from "../src/model/task.ts";
 import { loadModel } from "../src/runtime/load.ts";
 
 const arg = (name: string, def: string) => {

@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { LLM } from "../src/sdk/LLM.ts";
 import { buildServer } from "../src/server/app.ts";
-import { physicalCores } from "../src/backends/cpuCores.ts";
+import { physicalCores } from "../src/devices/cpuCores.ts";
 import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 
 const { values } = parseArgs({

@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { TTS } from "../src/sdk/TTS.ts";
 import { Diarizer } from "../src/sdk/Diarizer.ts";
-import { physicalCores } from "../src/backends/cpuCores.ts";
+import { physicalCores } from "../src/devices/cpuCores.ts";
 import { ensureTtsFixture, ensureDiarizeFixture } from "../fixtures/speechOnnx.ts";
 
 function arg(name: string): string | undefined {

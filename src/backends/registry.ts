@@ -2,7 +2,9 @@
 // `index.ts` whose default export creates the Backend; the latter is imported only when that engine
 // is used, so running one engine never loads another's native code (two llama.cpp bindings must
 // not share a process).
-import type { Backend, BackendDescriptor, ModelFiles, TaskName } from "./types.ts";
+import type { Backend, BackendDescriptor } from "./types.ts";
+import type { ModelFiles } from "../model/types.ts";
+import type { TaskName } from "../model/task.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { descriptor as llama } from "./llama/descriptor.ts";
 import { descriptor as llamaMm } from "./llama-mm/descriptor.ts";

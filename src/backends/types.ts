@@ -2,71 +2,8 @@
 // what it can do (formats, tasks, devices) and implements Backend; nothing above it changes.
 // Everything that crosses this interface is structured-clone serialisable, so a runtime can host a
 // backend in a child process (runner) and proxy it unchanged.
-import type {
-  ChatRequest, CompleteRequest, EmbedRequest, RerankRequest, GenerationResult, EmbedResult, RerankResult, ToolCall,
-} from "./tasks/text.ts";
-import type { OcrRequest, OcrResult, DetectRequest, DetectResult } from "./tasks/cv.ts";
-import type {
-  TranscribeRequest, TranscribeResult, SpeakRequest, SpeakResult, DiarizeRequest, DiarizeResult,
-} from "./tasks/speech.ts";
-
-export type ModelFormat = "gguf" | "onnx" | "mlx" | "nexa" | "ggml"; // ggml: whisper.cpp's legacy binary format
-export type ModelType = "llm" | "vlm" | "embedder" | "reranker" | "asr" | "tts" | "cv" | "image_gen" | "diarize";
-export type DeviceKind = "cpu" | "gpu" | "npu";
-export type TaskName = TaskRequest["task"];
-
-export type TaskRequest =
-  | ChatRequest | CompleteRequest | EmbedRequest | RerankRequest
-  | TokenizeRequest | StateRequest
-  | OcrRequest | DetectRequest
-  | TranscribeRequest | SpeakRequest | DiarizeRequest;
-
-/** Model utilities of text engines (llama), sent through run() like tasks so that a runner process
- * proxies them unchanged: the tokenizer, and the KV cache of the sequence used last to/from a file. */
-export interface TokenizeRequest { task: "tokenize"; text: string }
-export interface StateRequest { task: "state"; action: "save" | "load"; file: string }
-
-/** What each task's final result is. */
-export interface TaskResults {
-  tokenize: { tokens: number[] };
-  state: { bytes: number };
-  chat: GenerationResult;
-  complete: GenerationResult;
-  embed: EmbedResult;
-  rerank: RerankResult;
-  ocr: OcrResult;
-  detect: DetectResult;
-  asr: TranscribeResult;
-  tts: SpeakResult;
-  diarize: DiarizeResult;
-}
-
-/** Streamed while a task runs; the last event of a successful run is always `result`. */
-export type TaskEvent =
-  | { type: "text"; text: string }
-  | { type: "reasoning"; text: string }
-  | { type: "tool_call"; index: number; call: ToolCall }
-  | { type: "audio"; samples: Float32Array; sampleRate: number }
-  | { type: "segment"; startMs: number; endMs: number; text: string }
-  | { type: "result"; task: TaskName; result: TaskResults[TaskName] };
-
-/** The files of one model on disk (from the store, or a plain path). */
-export interface ModelFiles {
-  /** folder holding the files */
-  dir: string;
-  /** main weights: first shard of a split GGUF, or the .onnx file */
-  primary: string;
-  /** further shards of a split GGUF, in order */
-  shards?: string[];
-  /** multimodal projector (GGUF) */
-  mmproj?: string;
-  /** tokenizer.json, config.json, vocab, dictionaries...: name -> absolute path */
-  extra?: Record<string, string>;
-  format: ModelFormat;
-  type: ModelType;
-  /** sha256 of the primary file where known (keys measured profiles) */
-  sha256?: string;
-}
+import type { DeviceKind, ModelFiles, ModelFormat, ModelType } from "../model/types.ts";
+import type { TaskEvent, TaskName, TaskRequest } from "../model/task.ts";
 
 /** How to load; the planner fills these in, the user may override. */
 export interface LoadOptions {

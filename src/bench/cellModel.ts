@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { ModelFiles } from "../backends/types.ts";
+import type { ModelFiles } from "../model/types.ts";
 import { backendDescriptors, backendNames, descriptorsFor, runsTextByChoice } from "../backends/registry.ts";
 import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
 import { HearthError } from "../errors/HearthError.ts";

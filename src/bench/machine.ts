@@ -1,7 +1,7 @@
 // What this machine is, for reports and for keying measured profiles.
 import { execFileSync } from "node:child_process";
 import os from "node:os";
-import type { DeviceKind } from "../backends/types.ts";
+import type { DeviceKind } from "../model/types.ts";
 import { homePaths } from "../config/env.ts";
 import { deviceKey } from "../devices/deviceKey.ts";
 import { readCpuFacts } from "../devices/cpu.ts";

@@ -1,6 +1,7 @@
 // The benchmark matrix: every combination of the axes a user gave (models x backends x devices x
 // threads x batch x context x flash attention x KV-cache type x GPU layers), as a list of cells.
-import type { DeviceKind, LoadOptions } from "../backends/types.ts";
+import type { DeviceKind } from "../model/types.ts";
+import type { LoadOptions } from "../backends/types.ts";
 
 /** The axes; an absent or empty axis means "the engine's default" (one value, undefined). */
 export interface MatrixAxes {

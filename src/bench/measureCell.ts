@@ -5,9 +5,10 @@
 // fallback (and bench sits below the runtime and planner, which read what it measures). Isolation
 // is bench's own: each cell runs in a process of its own (runCell.ts).
 // A failure is recorded in the result, never thrown: one bad cell must not end a matrix.
-import type { LoadedModel, TaskEvent } from "../backends/types.ts";
-import type { GenerationResult } from "../backends/tasks/text.ts";
-import type { Profile } from "../backends/profile.ts";
+import type { LoadedModel } from "../backends/types.ts";
+import type { TaskEvent } from "../model/task.ts";
+import type { GenerationResult } from "../model/tasks/text.ts";
+import type { Profile } from "../model/profile.ts";
 import { loadBackend } from "../backends/registry.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
 import { benchModelFiles, engineFor, filesFor } from "./cellModel.ts";

@@ -4,7 +4,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { homePaths, readEnv } from "../config/env.ts";
-import type { DeviceKind, LoadOptions } from "../backends/types.ts";
+import type { DeviceKind } from "../model/types.ts";
+import type { LoadOptions } from "../backends/types.ts";
 
 export interface StoredProfile {
   /** sha256 of the model's primary file */

@@ -6,7 +6,7 @@ import { describeMachine } from "./machine.ts";
 import type { BenchRun, BenchSettings, CellResult } from "./types.ts";
 import type { CellProgress } from "./measureCell.ts";
 import { runCell } from "./runCell.ts";
-import type { ModelFormat } from "../backends/types.ts";
+import type { ModelFormat } from "../model/types.ts";
 import { backendDescriptors } from "../backends/registry.ts";
 import { oneLine } from "./measureCell.ts";
 import { benchModelFiles } from "./cellModel.ts";

@@ -3,8 +3,9 @@
 // one setting at a time, each tried with the best of the others so far. The best is stored as a
 // profile keyed by the model file's sha256 and the device, which the planner reads; a repeat run
 // with the same file on the same device reuses it unless forced.
-import type { DeviceKind, LoadOptions } from "../backends/types.ts";
-import { physicalCores } from "../backends/cpuCores.ts";
+import type { DeviceKind } from "../model/types.ts";
+import type { LoadOptions } from "../backends/types.ts";
+import { physicalCores } from "../devices/cpuCores.ts";
 import { backendNames } from "../backends/registry.ts";
 import { benchModelFiles, engineFor, enginesFor } from "./cellModel.ts";
 import { readGgufFacts } from "../formats/ggufFacts.ts";

@@ -5,8 +5,9 @@
 import { readFileSync } from "node:fs";
 import { gguf } from "@huggingface/gguf";
 import sharp from "sharp";
-import type { ModelFiles, TaskRequest } from "../backends/types.ts";
-import { encodeWav } from "../backends/media/audio.ts";
+import type { ModelFiles } from "../model/types.ts";
+import type { TaskRequest } from "../model/task.ts";
+import { encodeWav } from "../media/audio.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { onnxTaskOf } from "../backends/onnx/task.ts";
 import { seededRandom, syntheticPrompt } from "./prompt.ts";

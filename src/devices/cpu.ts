@@ -1,7 +1,7 @@
 // CPU and RAM facts, read from the OS each time (cheap; RAM free changes).
 import { readFileSync } from "node:fs";
 import os from "node:os";
-import { physicalCores } from "../backends/cpuCores.ts";
+import { physicalCores } from "./cpuCores.ts";
 import type { CpuFacts, MemoryFacts } from "./types.ts";
 
 const SIMD_FLAGS = ["avx", "avx2", "avx512f", "avx512bw", "avx512vnni", "avx_vnni", "fma", "f16c", "amx_tile", "neon", "asimd", "sve", "sve2", "i8mm", "dotprod", "asimddp"];

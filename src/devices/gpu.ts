@@ -3,7 +3,7 @@
 import { readFileSync, existsSync, readdirSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import type { GpuApi, GpuApiProbe, GpuFacts } from "./types.ts";
-import { runTsChildOnce } from "./tsChild.ts";
+import { runTsChildOnce } from "../process/tsChild.ts";
 
 /** The APIs node-llama-cpp ships builds of for this platform, in order of preference. */
 export function gpuApisFor(platform: NodeJS.Platform = process.platform, arch = process.arch): GpuApi[] {

@@ -2,7 +2,7 @@
 // Used by the store (manifest facts before a download), the planner (fit and layers) and the CLI
 // (what kind of model a bare path is).
 import { gguf, GGMLFileQuantizationType } from "@huggingface/gguf";
-import type { ModelType } from "../backends/types.ts";
+import type { ModelType } from "../model/types.ts";
 import { HearthError } from "../errors/HearthError.ts";
 
 /** Facts read from the GGUF header (or ONNX metadata) before the weights are loaded or downloaded. */

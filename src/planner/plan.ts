@@ -2,7 +2,8 @@
 // reasons. Pure: no I/O. Static rules first (fits in GPU memory -> all layers there; partly -> the
 // layers that fit; else CPU; threads = physical cores; context = trained context capped by memory);
 // then a measured profile for the same model file and device replaces the rule's settings and rank.
-import type { BackendDescriptor, DeviceKind, LoadOptions } from "../backends/types.ts";
+import type { BackendDescriptor, LoadOptions } from "../backends/types.ts";
+import type { DeviceKind } from "../model/types.ts";
 import type { StoredProfile } from "../bench/profileStore.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { runsTextByChoice } from "../backends/registry.ts";

@@ -1,7 +1,9 @@
 // The planner's boundary types. The planner is pure: everything it knows arrives in PlanInput
 // (model facts, machine facts, engine descriptors, measured profiles, remembered failures), so
 // tests can plan for machines this one is not.
-import type { BackendDescriptor, DeviceKind, DeviceProbe, LoadOptions, ModelFormat, ModelType, TaskName } from "../backends/types.ts";
+import type { BackendDescriptor, DeviceProbe, LoadOptions } from "../backends/types.ts";
+import type { DeviceKind, ModelFormat, ModelType } from "../model/types.ts";
+import type { TaskName } from "../model/task.ts";
 import type { ModelFacts } from "../formats/ggufFacts.ts";
 import type { StoredProfile } from "../bench/profileStore.ts";
 import type { CpuFacts, GpuApiProbe, GpuFacts, MemoryFacts, NpuFacts } from "../devices/types.ts";

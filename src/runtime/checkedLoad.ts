@@ -3,7 +3,8 @@
 // which would make a plan's "gpu" a lie. The probe normally arrives from the machine description
 // (run in a child process, cached); probing here happens only when none was made, because an
 // engine's GPU probe loads GPU builds into the calling process.
-import type { DeviceProbe, LoadedModel, LoadOptions, ModelFiles } from "../backends/types.ts";
+import type { DeviceProbe, LoadedModel, LoadOptions } from "../backends/types.ts";
+import type { ModelFiles } from "../model/types.ts";
 import { loadEngine, unavailable } from "./engines.ts";
 
 export async function checkedLoad(backendName: string, files: ModelFiles, options: LoadOptions, knownProbes?: DeviceProbe[]): Promise<LoadedModel> {

@@ -1,7 +1,7 @@
 // What the runtime tells the faces about: a model moved to another device (fallback), a runner
 // died. The server shows these in /health and /metrics; the CLI prints the one line.
 import { EventEmitter } from "node:events";
-import type { DeviceKind } from "../backends/types.ts";
+import type { DeviceKind } from "../model/types.ts";
 
 export interface FallbackEvent {
   /** the model as the user named it, or its primary file */

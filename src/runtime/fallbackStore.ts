@@ -3,7 +3,7 @@
 // keyed by the model (sha256 of the primary file where known, else its path) and backend/device.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { DeviceKind } from "../backends/types.ts";
+import type { DeviceKind } from "../model/types.ts";
 import { homePaths } from "../config/env.ts";
 import { writeStateJson } from "../devices/discover.ts";
 import type { RememberedFailure } from "../planner/types.ts";

@@ -2,7 +2,9 @@
 // first device of the plan's fallback chain that works, isolated in a runner process when asked
 // (the server always asks), and keeps it running when a device fails (runtime/managedModel.ts).
 import path from "node:path";
-import type { LoadedModel, LoadOptions, ModelFiles, DeviceKind, TaskName } from "../backends/types.ts";
+import type { LoadedModel, LoadOptions } from "../backends/types.ts";
+import type { ModelFiles, DeviceKind } from "../model/types.ts";
+import type { TaskName } from "../model/task.ts";
 import { readEnv } from "../config/env.ts";
 import { ManagedModel } from "./managedModel.ts";
 import { planModel } from "./planModel.ts";

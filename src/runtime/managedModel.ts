@@ -6,8 +6,9 @@
 // on the new device; a request that had not produced anything when its runner died is run again.
 // A request the engine in use refuses as unsupported (a text model measured faster on llama-mm, asked
 // for tools or tokens) runs on the plan's next engine instead, loaded beside it on first need.
-import type { DeviceProbe, LoadedModel, LoadedModelInfo, TaskEvent, TaskRequest } from "../backends/types.ts";
-import type { GenerationResult } from "../backends/tasks/text.ts";
+import type { DeviceProbe, LoadedModel, LoadedModelInfo } from "../backends/types.ts";
+import type { TaskEvent, TaskRequest } from "../model/task.ts";
+import type { GenerationResult } from "../model/tasks/text.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
 import type { Plan, PlanCandidate } from "../planner/types.ts";
 import { checkedLoad } from "./checkedLoad.ts";
@@ -16,7 +17,7 @@ import { runtimeEvents, type FallbackEvent } from "./events.ts";
 import { rememberFailure } from "./fallbackStore.ts";
 import { LatencyWatch, decodeSpeed } from "./latencyWatch.ts";
 import { RunnerModel } from "./runner.ts";
-import type { ModelFiles } from "../backends/types.ts";
+import type { ModelFiles } from "../model/types.ts";
 
 export interface ManagedModelOptions {
   files: ModelFiles;

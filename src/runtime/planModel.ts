@@ -1,7 +1,9 @@
 // Gathers what the planner needs for one model (header facts, file sizes, this machine, measured
 // profiles, remembered failures) and plans. Used by loadModel and `hearth plan`.
 import { statSync } from "node:fs";
-import type { DeviceKind, LoadOptions, ModelFiles, TaskName } from "../backends/types.ts";
+import type { DeviceKind, ModelFiles } from "../model/types.ts";
+import type { LoadOptions } from "../backends/types.ts";
+import type { TaskName } from "../model/task.ts";
 import { listProfiles } from "../bench/profileStore.ts";
 import { readGgufFacts, type ModelFacts } from "../formats/ggufFacts.ts";
 import { enginesToPlan, plan } from "../planner/plan.ts";

@@ -3,11 +3,13 @@
 // child to release the model, then kills it. A child that dies mid-request ends that request with
 // HearthError "runner_crashed"; the runner is then dead (`alive` false) and the owner starts a new one.
 import type { ChildProcess } from "node:child_process";
-import type { DeviceProbe, LoadedModel, LoadedModelInfo, LoadOptions, ModelFiles, TaskEvent, TaskRequest } from "../backends/types.ts";
+import type { DeviceProbe, LoadedModel, LoadedModelInfo, LoadOptions } from "../backends/types.ts";
+import type { ModelFiles } from "../model/types.ts";
+import type { TaskEvent, TaskRequest } from "../model/task.ts";
 import { HearthError, errorFromJSON } from "../errors/HearthError.ts";
-import { startTsChild } from "../devices/tsChild.ts";
+import { startTsChild } from "../process/tsChild.ts";
 import { readEnv } from "../config/env.ts";
-import { EventQueue } from "../backends/eventQueue.ts";
+import { EventQueue } from "../streams/eventQueue.ts";
 import { runtimeEvents } from "./events.ts";
 import type { FromRunner, ToRunner } from "./runnerProtocol.ts";
 

@@ -3,7 +3,8 @@
 //
 // TEST-ONLY HOOK: HEARTH_TEST_RUNNER_SLOW="<backend>:<ms>" makes runners hosting that engine sleep
 // <ms> before passing on each event: a slowed device for the latency-anomaly and crash tests.
-import type { LoadedModel, TaskEvent } from "../backends/types.ts";
+import type { LoadedModel } from "../backends/types.ts";
+import type { TaskEvent } from "../model/task.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { readEnv } from "../config/env.ts";
 import { checkedLoad } from "./checkedLoad.ts";

@@ -1,6 +1,8 @@
 // Messages between the runtime and a runner process (IPC, advanced serialization: typed arrays in
 // TaskRequest/TaskEvent travel as themselves).
-import type { DeviceProbe, LoadedModelInfo, LoadOptions, ModelFiles, TaskEvent, TaskRequest } from "../backends/types.ts";
+import type { DeviceProbe, LoadedModelInfo, LoadOptions } from "../backends/types.ts";
+import type { ModelFiles } from "../model/types.ts";
+import type { TaskEvent, TaskRequest } from "../model/task.ts";
 
 export interface WireError {
   code?: string;

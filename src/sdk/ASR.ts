@@ -2,10 +2,12 @@
 // timestamps, and `asr.stream()` for a growing buffer (live microphone, upload in progress).
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import type { LoadedModel, ModelFiles, TaskEvent } from "../backends/types.ts";
-import type { TranscribeResult, TranscriptSegment } from "../backends/tasks/speech.ts";
-import { encodeWav } from "../backends/media/audio.ts";
-import { detectSpeech } from "../backends/media/vad.ts";
+import type { LoadedModel } from "../backends/types.ts";
+import type { ModelFiles } from "../model/types.ts";
+import type { TaskEvent } from "../model/task.ts";
+import type { TranscribeResult, TranscriptSegment } from "../model/tasks/speech.ts";
+import { encodeWav } from "../media/audio.ts";
+import { detectSpeech } from "../media/vad.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../store/resolve.ts";
 import { loadModel } from "../runtime/load.ts";

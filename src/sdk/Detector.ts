@@ -1,7 +1,8 @@
 // Object detection: `Detector.load("yolo11n.onnx")` (YOLO v8 / v11 ONNX exports), then
 // `detector.detect(image)` -> labelled boxes in source pixels, labels from the model's metadata.
-import type { LoadedModel, ModelFiles } from "../backends/types.ts";
-import type { DetectResult, Detection } from "../backends/tasks/cv.ts";
+import type { LoadedModel } from "../backends/types.ts";
+import type { ModelFiles } from "../model/types.ts";
+import type { DetectResult, Detection } from "../model/tasks/cv.ts";
 import { loadModel } from "../runtime/load.ts";
 import { cvFiles, imageBytes, runToResult } from "./cvModel.ts";
 import type { MediaInputOptions, MediaSource } from "./mediaInput.ts";

@@ -3,8 +3,9 @@
 // `diarizer.diarize(audio, { numSpeakers })` -> time-ordered segments with speaker numbers.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { LoadedModel, ModelFiles } from "../backends/types.ts";
-import type { DiarizeResult } from "../backends/tasks/speech.ts";
+import type { LoadedModel } from "../backends/types.ts";
+import type { ModelFiles } from "../model/types.ts";
+import type { DiarizeResult } from "../model/tasks/speech.ts";
 import { diarizeModelFiles } from "../backends/sherpa/modelFiles.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../store/resolve.ts";

@@ -1,7 +1,7 @@
 // Embeddings: `Embedder.load(ref)`, then `embedder.embed(texts)`: one vector per text, unit length
 // unless asked otherwise.
 import type { LoadedModel } from "../backends/types.ts";
-import type { EmbedResult } from "../backends/tasks/text.ts";
+import type { EmbedResult } from "../model/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { loadTextModel } from "./LLM.ts";
 import { finalResult } from "./generationStream.ts";

@@ -1,8 +1,9 @@
 // Text generation: `LLM.load(ref, options)`, then `llm.chat(messages)` or `llm.complete(prompt)`,
 // each a stream of chunks (text, reasoning, tool calls) with a final result and its profile.
 import path from "node:path";
-import type { LoadedModel, ModelType } from "../backends/types.ts";
-import type { ChatMessage } from "../backends/tasks/text.ts";
+import type { LoadedModel } from "../backends/types.ts";
+import type { ModelType } from "../model/types.ts";
+import type { ChatMessage } from "../model/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../store/resolve.ts";
 import { loadModel, type RuntimeLoadOptions } from "../runtime/load.ts";

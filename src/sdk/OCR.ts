@@ -1,7 +1,8 @@
 // Text recognition in images: `OCR.load()` (the embedded PaddleOCR PP-OCRv4, no download) or
 // `OCR.load(ref)`, then `ocr.read(image)` -> lines of text with boxes and confidences, in reading order.
-import type { LoadedModel, ModelFiles } from "../backends/types.ts";
-import type { OcrLine, OcrResult, Quad } from "../backends/tasks/cv.ts";
+import type { LoadedModel } from "../backends/types.ts";
+import type { ModelFiles } from "../model/types.ts";
+import type { OcrLine, OcrResult, Quad } from "../model/tasks/cv.ts";
 import { loadModel } from "../runtime/load.ts";
 import { cvFiles, imageBytes, runToResult } from "./cvModel.ts";
 import type { MediaInputOptions, MediaSource } from "./mediaInput.ts";

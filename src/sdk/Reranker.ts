@@ -1,7 +1,7 @@
 // Reranking: `Reranker.load(ref)`, then `reranker.rank(query, documents)`: one relevance score per
 // document, in the order the documents were given (sort them yourself).
 import type { LoadedModel } from "../backends/types.ts";
-import type { RerankResult } from "../backends/tasks/text.ts";
+import type { RerankResult } from "../model/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { loadTextModel } from "./LLM.ts";
 import { finalResult } from "./generationStream.ts";

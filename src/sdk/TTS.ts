@@ -2,11 +2,13 @@
 // `tts.stream(text)` for chunks as they are made (a sentence at a time), with the whole at the end.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { LoadedModel, ModelFiles, TaskEvent } from "../backends/types.ts";
-import type { SpeakResult } from "../backends/tasks/speech.ts";
-import { encodeWav, encodePcm16 } from "../backends/media/audio.ts";
+import type { LoadedModel } from "../backends/types.ts";
+import type { ModelFiles } from "../model/types.ts";
+import type { TaskEvent } from "../model/task.ts";
+import type { SpeakResult } from "../model/tasks/speech.ts";
+import { encodeWav, encodePcm16 } from "../media/audio.ts";
 import { ttsModelFiles } from "../backends/sherpa/modelFiles.ts";
-import { EventQueue } from "../backends/eventQueue.ts";
+import { EventQueue } from "../streams/eventQueue.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../store/resolve.ts";
 import { loadModel } from "../runtime/load.ts";

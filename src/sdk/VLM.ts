@@ -1,7 +1,7 @@
 // Vision-language and audio-input chat models: `VLM.load(ref, { mmproj })`, then chat with
 // messages whose content mixes text, images and audio (paths, bytes or data URIs).
 import type { LoadedModel } from "../backends/types.ts";
-import type { ChatMessage, ContentPart, Role } from "../backends/tasks/text.ts";
+import type { ChatMessage, ContentPart, Role } from "../model/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../store/resolve.ts";
 import { loadModel } from "../runtime/load.ts";

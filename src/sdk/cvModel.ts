@@ -1,6 +1,8 @@
 // What the CV SDK classes share: finding the model files (embedded "ocr", store names, paths) and
 // running one task to its result.
-import type { LoadedModel, ModelFiles, TaskRequest, TaskResults } from "../backends/types.ts";
+import type { LoadedModel } from "../backends/types.ts";
+import type { ModelFiles } from "../model/types.ts";
+import type { TaskRequest, TaskResults } from "../model/task.ts";
 import { onnxTaskOf } from "../backends/onnx/task.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../store/resolve.ts";

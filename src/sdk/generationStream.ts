@@ -1,7 +1,7 @@
 // What chat() and complete() return: iterate for chunks, await `result` for the whole generation;
 // and the plain final result of the runs that stream nothing.
-import type { TaskEvent, TaskName, TaskResults } from "../backends/types.ts";
-import type { GenerationResult } from "../backends/tasks/text.ts";
+import type { TaskEvent, TaskName, TaskResults } from "../model/task.ts";
+import type { GenerationResult } from "../model/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import type { GenerationChunk, GenerationStream } from "./types.ts";
 

@@ -1,9 +1,9 @@
 // Turns what users give (paths, bytes, data URIs) into the ContentParts engines take: images
 // decoded, oriented and shrunk (sharp); audio decoded, mixed to mono and resampled to 16 kHz WAV.
 // Shared by the VLM class, the CLI and the server, so all three refuse bad media the same way.
-import type { ContentPart } from "../backends/tasks/text.ts";
-import { prepareImage, type ImageLimits } from "../backends/media/image.ts";
-import { decodeAudio, encodeWav, type AudioLimits } from "../backends/media/audio.ts";
+import type { ContentPart } from "../model/tasks/text.ts";
+import { prepareImage, type ImageLimits } from "../media/image.ts";
+import { decodeAudio, encodeWav, type AudioLimits } from "../media/audio.ts";
 import { readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 
 /** A message part as users write it. */

@@ -1,9 +1,10 @@
 // The public SDK's option and result types. The contract between the SDK classes and the faces
 // (CLI, server) that use them: written first, documented, changed additively.
-import type { DeviceKind, LoadedModelInfo } from "../backends/types.ts";
+import type { DeviceKind } from "../model/types.ts";
+import type { LoadedModelInfo } from "../backends/types.ts";
 import type {
   ChatMessage, SamplingOptions, ToolDefinition, ToolChoice, OutputConstraint, GenerationResult, ToolCall,
-} from "../backends/tasks/text.ts";
+} from "../model/tasks/text.ts";
 
 export type { ChatMessage, SamplingOptions, ToolDefinition, ToolChoice, OutputConstraint, GenerationResult, ToolCall };
 

@@ -1,7 +1,7 @@
 // What /v1/models lists besides the models given to `hearth serve`: the store's installed models
 // (one entry per downloaded quant, `org/repo:QUANT`, beside the bare name) and the models shipped in
 // npm packages, from the store's own listing.
-import type { ModelType, ModelFormat } from "../backends/types.ts";
+import type { ModelType, ModelFormat } from "../model/types.ts";
 import { listModels } from "../store/list.ts";
 
 export interface CatalogModel {

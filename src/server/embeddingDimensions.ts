@@ -1,7 +1,7 @@
 // Whether an embedding model may be asked for fewer dimensions (`dimensions` in /v1/embeddings).
 // Only models trained with Matryoshka representation learning keep their meaning when truncated;
 // GGUF headers do not say so, so it is decided by architecture, for the families trained that way.
-import type { ModelFiles } from "../backends/types.ts";
+import type { ModelFiles } from "../model/types.ts";
 import { readGgufFacts } from "../formats/ggufFacts.ts";
 
 // Qwen3-Embedding (qwen3), EmbeddingGemma (gemma-embedding), nomic-embed v1.5 / v2 (nomic-bert, nomic-bert-moe),

@@ -3,7 +3,7 @@
 // large, schema validation) all answer the same way and OpenAI clients raise the right exception.
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { HearthError, httpStatusFor, isHearthError } from "../errors/HearthError.ts";
-import { noteRequest } from "./context.ts";
+import { noteRequest } from "./requestNote.ts";
 
 export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };

@@ -1,8 +1,8 @@
 // Runs one task on a leased model and records what /metrics shows: time to first token, decode
 // speed, tokens in and out, aborts. Every route runs its engine work through here, and the lease
 // is released when the engine has stopped (finished, failed or aborted by a disconnect).
-import type { TaskEvent, TaskRequest, TaskResults, TaskName } from "../backends/types.ts";
-import type { GenerationResult } from "../backends/tasks/text.ts";
+import type { TaskEvent, TaskRequest, TaskResults, TaskName } from "../model/task.ts";
+import type { GenerationResult } from "../model/tasks/text.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
 import type { Lease } from "./models.ts";
 import type { ServerMetrics } from "./metrics.ts";

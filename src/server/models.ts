@@ -5,7 +5,9 @@
 import { existsSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { LoadedModel, LoadedModelInfo, ModelFiles, ModelType, TaskName } from "../backends/types.ts";
+import type { LoadedModel, LoadedModelInfo } from "../backends/types.ts";
+import type { ModelFiles, ModelType } from "../model/types.ts";
+import type { TaskName } from "../model/task.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
 import { resolveModel, looksLikePath, type ResolveOptions } from "../store/resolve.ts";
 import { loadModel, type RuntimeLoadOptions } from "../runtime/load.ts";

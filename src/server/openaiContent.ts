@@ -1,7 +1,7 @@
 // OpenAI chat content parts -> our ContentParts: `image_url` (data: URI, or http(s) when allowed)
 // and `input_audio` ({ data: base64, format: wav | mp3 | flac }). Media are decoded, checked and
 // resized here, so a corrupt image is a 400 before any engine sees it.
-import type { ContentPart } from "../backends/tasks/text.ts";
+import type { ContentPart } from "../model/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { prepareAudioPart, prepareImagePart, type MediaOptions } from "../sdk/mediaParts.ts";
 

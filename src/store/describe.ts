@@ -2,7 +2,7 @@
 // the manifest, or read now for a plain path), the quant, size on disk, and the memory it is
 // estimated to need at a 4096-token context.
 import { statSync } from "node:fs";
-import type { ModelFiles, ModelFormat, ModelType } from "../backends/types.ts";
+import type { ModelFiles, ModelFormat, ModelType } from "../model/types.ts";
 import { readEnv } from "../config/env.ts";
 import { estimateMemoryBytes, readGgufFacts, type ModelFacts } from "../formats/ggufFacts.ts";
 import { expandAlias } from "./aliases.ts";

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { ModelFiles, ModelType } from "../backends/types.ts";
+import type { ModelFiles, ModelType } from "../model/types.ts";
 
 export interface EmbeddedModel {
   /** the name users type, e.g. "ocr" */

@@ -3,7 +3,7 @@
 // variants, or a non-GGUF (ONNX, MLX) repo whose files are all needed together.
 import path from "node:path";
 import { parseGGUFQuantLabel, parseGgufShardFilename } from "@huggingface/gguf";
-import type { ModelFormat } from "../backends/types.ts";
+import type { ModelFormat } from "../model/types.ts";
 import type { RemoteFile } from "../hub/client.ts";
 import type { ManifestFile } from "./manifest.ts";
 

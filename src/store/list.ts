@@ -1,7 +1,7 @@
 // The installed models, for `hearth list` and the server's /v1/models: every store model with at
 // least one complete quant (read from its manifest), then the models shipped in npm packages.
 import { existsSync, readdirSync } from "node:fs";
-import type { ModelFormat, ModelType } from "../backends/types.ts";
+import type { ModelFormat, ModelType } from "../model/types.ts";
 import { homePaths, readEnv } from "../config/env.ts";
 import { embeddedModels } from "./embedded.ts";
 import { downloadedBytes, modelDir, readManifest, type Manifest } from "./manifest.ts";

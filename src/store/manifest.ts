@@ -3,7 +3,7 @@
 // rename, so a reader sees the old manifest or the new one, never half of one.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { ModelFormat, ModelType } from "../backends/types.ts";
+import type { ModelFormat, ModelType } from "../model/types.ts";
 import type { ModelFacts } from "../formats/ggufFacts.ts";
 import { homePaths } from "../config/env.ts";
 

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import path from "node:path";
-import type { ModelType } from "../backends/types.ts";
+import type { ModelType } from "../model/types.ts";
 import { homePaths, readEnv } from "../config/env.ts";
 import { readGgufFacts, type ModelFacts } from "../formats/ggufFacts.ts";
 import { authHeaders, fileUrl, hubAccess, repoSnapshot, type HubAccess, type RemoteFile, type RepoSnapshot } from "../hub/client.ts";

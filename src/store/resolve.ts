@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import os from "node:os";
-import type { ModelFiles, ModelType } from "../backends/types.ts";
+import type { ModelFiles, ModelType } from "../model/types.ts";
 import { readEnv } from "../config/env.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { readGgufFacts } from "../formats/ggufFacts.ts";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readWavHeader } from "../../src/backends/media/audio.ts";
+import { readWavHeader } from "../../src/media/audio.ts";
 import { endTokenIds, promptText, requestFor, testAudio } from "../../src/bench/workload.ts";
 import { rescaleWords, syntheticPrompt } from "../../src/bench/prompt.ts";
 import { ensureFixture } from "../../fixtures/index.ts";

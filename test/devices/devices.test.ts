@@ -9,7 +9,7 @@ import { readCpuFacts, simdFromCpuinfo } from "../../src/devices/cpu.ts";
 import { deviceKey } from "../../src/devices/deviceKey.ts";
 import { gpusFromProbes, mergePciGpus, readPciGpus, vendorFromName } from "../../src/devices/gpu.ts";
 import { readNpus } from "../../src/devices/npu.ts";
-import { physicalCores } from "../../src/backends/cpuCores.ts";
+import { physicalCores } from "../../src/devices/cpuCores.ts";
 import { runHearth } from "../helpers/cli.ts";
 
 test("SIMD flags from /proc/cpuinfo: x86 flags, ARM features (asimd is NEON), unknown when absent", () => {

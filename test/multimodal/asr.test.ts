@@ -8,8 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { ensureWhisperFixture } from "../../fixtures/whisperGgml.ts";
 import { ASR, type StreamUpdate } from "../../src/sdk/ASR.ts";
-import { decodeAudio, encodeWav } from "../../src/backends/media/audio.ts";
-import { detectSpeech } from "../../src/backends/media/vad.ts";
+import { decodeAudio, encodeWav } from "../../src/media/audio.ts";
+import { detectSpeech } from "../../src/media/vad.ts";
 import { HearthError } from "../../src/errors/HearthError.ts";
 import { say, sox, soxDurationMs } from "./speech.ts";
 

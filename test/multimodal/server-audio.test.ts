@@ -10,7 +10,7 @@ import { audioRoutes } from "../../src/server/routes/audio.ts";
 import { fromOpenAIContent } from "../../src/server/openaiContent.ts";
 import { ASR } from "../../src/sdk/ASR.ts";
 import { HearthError } from "../../src/errors/HearthError.ts";
-import { decodeAudio } from "../../src/backends/media/audio.ts";
+import { decodeAudio } from "../../src/media/audio.ts";
 import { ensureWhisperFixture } from "../../fixtures/whisperGgml.ts";
 import { say } from "./speech.ts";
 import { solidPng, hugePngHeader } from "./images.ts";

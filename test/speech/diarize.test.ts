@@ -11,7 +11,7 @@ import { Diarizer } from "../../src/sdk/Diarizer.ts";
 import { HearthError } from "../../src/errors/HearthError.ts";
 import { ensureDiarizeFixture } from "../../fixtures/speechOnnx.ts";
 import { soxDurationMs } from "../multimodal/speech.ts";
-import { encodeWav } from "../../src/backends/media/audio.ts";
+import { encodeWav } from "../../src/media/audio.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "hearth-diarize-"));
 let d: Diarizer;

@@ -2,12 +2,14 @@
 // projector (vision and/or audio encoder). It carries its own ggml, so it must never share a
 // process with node-llama-cpp: runners host it in a process of its own.
 import type { LlamaCompletionOptions, LlamaCompletionResult, LibVariant } from "@fugood/llama.node";
-import type { Backend, DeviceProbe, LoadedModel, LoadOptions, ModelFiles, TaskEvent, TaskRequest } from "../types.ts";
-import type { FinishReason, GenerationResult, OutputConstraint, SamplingOptions } from "../tasks/text.ts";
+import type { Backend, DeviceProbe, LoadedModel, LoadOptions } from "../types.ts";
+import type { ModelFiles } from "../../model/types.ts";
+import type { TaskEvent, TaskRequest } from "../../model/task.ts";
+import type { FinishReason, GenerationResult, OutputConstraint, SamplingOptions } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { physicalCores } from "../cpuCores.ts";
+import { physicalCores } from "../../devices/cpuCores.ts";
 import { descriptor } from "./descriptor.ts";
-import { EventQueue } from "../eventQueue.ts";
+import { EventQueue } from "../../streams/eventQueue.ts";
 import { gguf } from "@huggingface/gguf";
 import { toLlamaNodeMessages, type MediaSupport } from "./messages.ts";
 

@@ -1,7 +1,7 @@
 // Our chat messages -> @fugood/llama.node's OpenAI-like messages. Media travel as base64 data URIs
 // (llama.node decodes them natively), so no temporary files are written.
 import type { ChatMessage as LlamaNodeMessage, MessagePart } from "@fugood/llama.node";
-import type { ChatMessage, ContentPart } from "../tasks/text.ts";
+import type { ChatMessage, ContentPart } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 
 export interface MediaSupport {

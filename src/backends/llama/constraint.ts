@@ -1,6 +1,6 @@
 // Constrained output (GBNF grammar, JSON schema, any JSON object) as node-llama-cpp grammars.
 import type { Llama, LlamaGrammar } from "node-llama-cpp";
-import type { OutputConstraint } from "../tasks/text.ts";
+import type { OutputConstraint } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 
 export async function grammarFor(llama: Llama, c: OutputConstraint | undefined): Promise<LlamaGrammar | undefined> {

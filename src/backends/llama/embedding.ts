@@ -1,6 +1,6 @@
 // Embeddings and reranking: one vector per text, one score per document (in input order).
 import type { LlamaEmbeddingContext, LlamaRankingContext } from "node-llama-cpp";
-import type { EmbedRequest, EmbedResult, RerankRequest, RerankResult } from "../tasks/text.ts";
+import type { EmbedRequest, EmbedResult, RerankRequest, RerankResult } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { abortedError, engineError } from "./engineErrors.ts";
 

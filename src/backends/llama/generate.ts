@@ -6,7 +6,7 @@ import {
   type ChatModelFunctions, type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token,
 } from "node-llama-cpp";
 import { randomUUID } from "node:crypto";
-import type { ChatRequest, CompleteRequest, FinishReason, GenerationResult, ToolCall } from "../tasks/text.ts";
+import type { ChatRequest, CompleteRequest, FinishReason, GenerationResult, ToolCall } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { engineSampling } from "./sampling.ts";
 import { grammarFor } from "./constraint.ts";
@@ -14,7 +14,7 @@ import { toChatHistory, toFunctions } from "./messages.ts";
 import { forcingToolCall } from "./toolChoice.ts";
 import { ThinkSplitter } from "./thinkSplitter.ts";
 import { abortedError, engineError } from "./engineErrors.ts";
-import type { EventQueue } from "../eventQueue.ts";
+import type { EventQueue } from "../../streams/eventQueue.ts";
 import type { SequencePool } from "./sequencePool.ts";
 
 export interface Engine {

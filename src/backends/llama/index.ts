@@ -2,10 +2,11 @@
 // GGUF models, on the CPU or a GPU (CUDA, Vulkan, Metal). It carries its own ggml, so it must never
 // share a process with @fugood/llama.node: runners host it in a process of its own.
 import { resolveChatWrapper, type LlamaModel } from "node-llama-cpp";
-import type { Backend, LoadedModel, LoadOptions, ModelFiles } from "../types.ts";
+import type { Backend, LoadedModel, LoadOptions } from "../types.ts";
+import type { ModelFiles } from "../../model/types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { readGgufFacts } from "../../formats/ggufFacts.ts";
-import { physicalCores } from "../cpuCores.ts";
+import { physicalCores } from "../../devices/cpuCores.ts";
 import { descriptor } from "./descriptor.ts";
 import { buildChoice, buildInfoOf, llamaFor, probeDevices } from "./llamaInstance.ts";
 import { SequencePool } from "./sequencePool.ts";

@@ -6,9 +6,10 @@
 // (across runs) against the prebuilt's 0.66-0.67x (docs/benchmarks.md). hearth never compiles
 // llama.cpp or downloads at run time.
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
-import type { DeviceKind, DeviceProbe } from "../types.ts";
+import type { DeviceKind } from "../../model/types.ts";
+import type { DeviceProbe } from "../types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { physicalCores } from "../cpuCores.ts";
+import { physicalCores } from "../../devices/cpuCores.ts";
 import { hasPersistentThreads, loadLocalBuild } from "./localBuild.ts";
 import { readEnv } from "../../config/env.ts";
 

@@ -1,7 +1,7 @@
 // OpenAI-shaped chat messages as node-llama-cpp chat history: tool results join the model turn that
 // called them (node-llama-cpp renders calls and results through the model's own template).
 import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelFunctions, ChatModelResponse, GbnfJsonSchema } from "node-llama-cpp";
-import type { ChatMessage, ContentPart, ToolDefinition } from "../tasks/text.ts";
+import type { ChatMessage, ContentPart, ToolDefinition } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 
 function textOf(content: ChatMessage["content"], role: string): string {

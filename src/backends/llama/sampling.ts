@@ -1,6 +1,6 @@
 // hearth's sampling options in node-llama-cpp's terms (the options LlamaChat and LlamaCompletion share).
 import { TokenBias, type LlamaModel, type LLamaContextualRepeatPenalty } from "node-llama-cpp";
-import type { SamplingOptions } from "../tasks/text.ts";
+import type { SamplingOptions } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 
 export interface EngineSampling {

@@ -1,9 +1,10 @@
 // A loaded text generation model: one context with `parallel` sequences; chat and complete.
 import { existsSync, statSync } from "node:fs";
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
-import type { LoadedModel, LoadedModelInfo, TaskEvent, TaskRequest } from "../types.ts";
+import type { LoadedModel, LoadedModelInfo } from "../types.ts";
+import type { TaskEvent, TaskRequest } from "../../model/task.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { EventQueue } from "../eventQueue.ts";
+import { EventQueue } from "../../streams/eventQueue.ts";
 import { runChat, runComplete, type Engine } from "./generate.ts";
 import { engineError } from "./engineErrors.ts";
 

@@ -1,6 +1,7 @@
 // A loaded embedding or reranking model: embed texts, or score documents against a query.
 import type { LlamaEmbeddingContext, LlamaModel, LlamaRankingContext } from "node-llama-cpp";
-import type { LoadedModel, LoadedModelInfo, TaskEvent, TaskRequest } from "../types.ts";
+import type { LoadedModel, LoadedModelInfo } from "../types.ts";
+import type { TaskEvent, TaskRequest } from "../../model/task.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { runEmbed, runRerank } from "./embedding.ts";
 

@@ -3,11 +3,11 @@
 // score per class (no objectness). Letterboxed input, NMS in TypeScript, labels from the model's
 // `names` metadata.
 import type { InferenceSession } from "onnxruntime-node";
-import type { DetectRequest, Detection, DetectResult } from "../tasks/cv.ts";
+import type { DetectRequest, Detection, DetectResult } from "../../model/tasks/cv.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { decodeRgb, toChw } from "../vision/rgbImage.ts";
-import { letterbox, unletterbox } from "../vision/letterbox.ts";
-import { nms, type Scored } from "../vision/nms.ts";
+import { decodeRgb, toChw } from "../../vision/rgbImage.ts";
+import { letterbox, unletterbox } from "../../vision/letterbox.ts";
+import { nms, type Scored } from "../../vision/nms.ts";
 import { parseLabels } from "../../formats/onnxMetadata.ts";
 
 type Ort = typeof import("onnxruntime-node");

@@ -2,9 +2,11 @@
 // execution provider of the requested device's order that initialises.
 import { existsSync } from "node:fs";
 import type { InferenceSession } from "onnxruntime-node";
-import type { Backend, DeviceProbe, LoadedModel, LoadedModelInfo, LoadOptions, ModelFiles, TaskEvent, TaskRequest } from "../types.ts";
+import type { Backend, DeviceProbe, LoadedModel, LoadedModelInfo, LoadOptions } from "../types.ts";
+import type { ModelFiles } from "../../model/types.ts";
+import type { TaskEvent, TaskRequest } from "../../model/task.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { physicalCores } from "../cpuCores.ts";
+import { physicalCores } from "../../devices/cpuCores.ts";
 import { descriptor } from "./descriptor.ts";
 import { createSession, deviceOfProvider, probeProviders, providerOrder, type SessionChoice } from "./providers.ts";
 import { OcrPipeline, DEFAULT_OCR_SETTINGS, type OcrSettings } from "./ocr.ts";

@@ -3,14 +3,14 @@
 // PaddleOCR's own inference defaults so results match the reference pipeline.
 import { readFileSync } from "node:fs";
 import type { InferenceSession, Tensor } from "onnxruntime-node";
-import type { OcrLine, OcrResult, Quad } from "../tasks/cv.ts";
+import type { OcrLine, OcrResult, Quad } from "../../model/tasks/cv.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { decodeRgb, padRgb, resizeRgb, toChw, type RgbImage } from "../vision/rgbImage.ts";
-import { dbBoxes } from "../vision/dbPostprocess.ts";
-import { cropQuad, rotate180, rotate90 } from "../vision/crop.ts";
-import { ctcGreedy, parseDictionary } from "../vision/ctc.ts";
-import { latinPunctuation, restoreSpaces } from "../vision/wordGaps.ts";
-import { readingOrder } from "../vision/geometry.ts";
+import { decodeRgb, padRgb, resizeRgb, toChw, type RgbImage } from "../../vision/rgbImage.ts";
+import { dbBoxes } from "../../vision/dbPostprocess.ts";
+import { cropQuad, rotate180, rotate90 } from "../../vision/crop.ts";
+import { ctcGreedy, parseDictionary } from "../../vision/ctc.ts";
+import { latinPunctuation, restoreSpaces } from "../../vision/wordGaps.ts";
+import { readingOrder } from "../../vision/geometry.ts";
 
 type Ort = typeof import("onnxruntime-node");
 

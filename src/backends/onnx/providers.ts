@@ -4,7 +4,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { InferenceSession } from "onnxruntime-node";
-import type { DeviceKind, DeviceProbe } from "../types.ts";
+import type { DeviceKind } from "../../model/types.ts";
+import type { DeviceProbe } from "../types.ts";
 import { buildOnnxModel } from "./onnxBuilder.ts";
 import { readEnv } from "../../config/env.ts";
 

@@ -1,6 +1,6 @@
 // Which task an ONNX model performs. Pure (no native code), so faces can decide what to call.
 import { existsSync } from "node:fs";
-import type { ModelFiles } from "../types.ts";
+import type { ModelFiles } from "../../model/types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 

@@ -1,12 +1,14 @@
 // Speaker diarization with sherpa-onnx: a pyannote segmentation model finds who is active in each
 // frame of overlapping windows, a speaker embedding model describes each local speaker, and
 // clustering joins them into global speakers (a given count, or by a distance threshold).
-import type { LoadedModel, LoadedModelInfo, ModelFiles, TaskEvent, TaskRequest } from "../types.ts";
-import type { DiarizeRequest, DiarizeResult } from "../tasks/speech.ts";
+import type { LoadedModel, LoadedModelInfo } from "../types.ts";
+import type { ModelFiles } from "../../model/types.ts";
+import type { TaskEvent, TaskRequest } from "../../model/task.ts";
+import type { DiarizeRequest, DiarizeResult } from "../../model/tasks/speech.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { decodeAudio } from "../media/audio.ts";
+import { decodeAudio } from "../../media/audio.ts";
 import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
-import { SerialJobs, type Emit } from "../serialJobs.ts";
+import { SerialJobs, type Emit } from "../../streams/serialJobs.ts";
 import type { OfflineSpeakerDiarization, SherpaModule, loadSherpa } from "./sherpaApi.ts";
 
 export interface DiarizeSettings {

@@ -2,9 +2,10 @@
 // models. Chosen for these tasks because one npm package with prebuilt binaries covers both (plus
 // Kokoro, VITS/Piper and Matcha voices), and because its models are plain ONNX graphs whose
 // inputs, outputs and metadata the project can write as random-weight fixtures.
-import type { Backend, DeviceProbe, LoadedModel, LoadOptions, ModelFiles } from "../types.ts";
+import type { Backend, DeviceProbe, LoadedModel, LoadOptions } from "../types.ts";
+import type { ModelFiles } from "../../model/types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { physicalCores } from "../cpuCores.ts";
+import { physicalCores } from "../../devices/cpuCores.ts";
 import { descriptor } from "./descriptor.ts";
 import { loadSherpa } from "./sherpaApi.ts";
 import { loadTts } from "./tts.ts";

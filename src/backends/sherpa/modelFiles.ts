@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { ModelFiles } from "../types.ts";
+import type { ModelFiles } from "../../model/types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { sherpaModelKind } from "../../formats/speechOnnx.ts";
 

@@ -2,11 +2,13 @@
 // Audio streams out a sentence at a time (maxNumSentences 1: sherpa-onnx calls back per batch of
 // sentences), so a long text starts playing before it is all made.
 import { existsSync, statSync } from "node:fs";
-import type { LoadedModel, LoadedModelInfo, ModelFiles, TaskEvent, TaskRequest } from "../types.ts";
-import type { SpeakRequest, SpeakResult } from "../tasks/speech.ts";
+import type { LoadedModel, LoadedModelInfo } from "../types.ts";
+import type { ModelFiles } from "../../model/types.ts";
+import type { TaskEvent, TaskRequest } from "../../model/task.ts";
+import type { SpeakRequest, SpeakResult } from "../../model/tasks/speech.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
-import { SerialJobs, type Emit } from "../serialJobs.ts";
+import { SerialJobs, type Emit } from "../../streams/serialJobs.ts";
 import type { OfflineTts, SherpaModule } from "./sherpaApi.ts";
 import { piperSpeakerNames, speakerId, voiceNames } from "./voices.ts";
 

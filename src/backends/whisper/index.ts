@@ -4,14 +4,16 @@
 // sherpa-onnx needs ONNX graphs that cannot be fabricated without the model-export toolchain.
 import { openSync, readSync, closeSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Backend, DeviceProbe, LoadedModel, LoadOptions, ModelFiles, TaskEvent, TaskRequest } from "../types.ts";
-import type { TranscribeRequest, TranscribeResult, TranscriptSegment } from "../tasks/speech.ts";
+import type { Backend, DeviceProbe, LoadedModel, LoadOptions } from "../types.ts";
+import type { ModelFiles } from "../../model/types.ts";
+import type { TaskEvent, TaskRequest } from "../../model/task.ts";
+import type { TranscribeRequest, TranscribeResult, TranscriptSegment } from "../../model/tasks/speech.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { physicalCores } from "../cpuCores.ts";
-import { decodeAudio } from "../media/audio.ts";
-import { detectSpeech, joinRegions } from "../media/vad.ts";
+import { physicalCores } from "../../devices/cpuCores.ts";
+import { decodeAudio } from "../../media/audio.ts";
+import { detectSpeech, joinRegions } from "../../media/vad.ts";
 import { descriptor } from "./descriptor.ts";
-import { SerialJobs, type Emit } from "../serialJobs.ts";
+import { SerialJobs, type Emit } from "../../streams/serialJobs.ts";
 
 type WhisperNode = typeof import("@fugood/whisper.node");
 type Context = Awaited<ReturnType<WhisperNode["initWhisper"]>>;

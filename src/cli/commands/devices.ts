@@ -1,6 +1,6 @@
 // `hearth devices`: what this machine has (CPU, RAM, GPUs, NPUs) and which engines can use each.
 import type { Command } from "commander";
-import type { DeviceKind } from "../../backends/types.ts";
+import type { DeviceKind } from "../../model/types.ts";
 import { readEnv } from "../../config/env.ts";
 import { deviceKey } from "../../devices/deviceKey.ts";
 import { engineDescriptors } from "../../runtime/engines.ts";

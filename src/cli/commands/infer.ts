@@ -3,7 +3,7 @@
 // model transcribes. The dispatch is the table below: one entry per model type.
 import type { Command } from "commander";
 import type { CommandModule } from "../command.ts";
-import type { ModelType } from "../../backends/types.ts";
+import type { ModelType } from "../../model/types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import {
   addLoadOptions, addSamplingOptions, generateOptionsFrom, loadOptionsFrom, numberFlag, type LoadFlags, type SamplingFlags,

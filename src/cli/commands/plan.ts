@@ -3,7 +3,7 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import type { DeviceKind, ModelFiles, ModelType } from "../../backends/types.ts";
+import type { DeviceKind, ModelFiles, ModelType } from "../../model/types.ts";
 import { readEnv } from "../../config/env.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import type { PlanCandidate } from "../../planner/types.ts";

@@ -5,7 +5,7 @@ import type { CommandModule } from "../command.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { readEnv } from "../../config/env.ts";
 import { buildServer, type ServerOptions } from "../../server/app.ts";
-import type { DeviceKind } from "../../backends/types.ts";
+import type { DeviceKind } from "../../model/types.ts";
 
 interface ServeFlags {
   host: string;

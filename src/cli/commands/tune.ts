@@ -4,7 +4,8 @@ import type { Command } from "commander";
 import type { CommandModule } from "../command.ts";
 import { printJson, printTable } from "../output.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import type { DeviceKind, LoadOptions } from "../../backends/types.ts";
+import type { DeviceKind } from "../../model/types.ts";
+import type { LoadOptions } from "../../backends/types.ts";
 import { tune, tuneEngines, type TuneOutcome, type TuneTrial } from "../../bench/tune.ts";
 
 interface TuneFlags {

@@ -2,7 +2,7 @@
 // audio, when --mmproj names a projector). The REPL and the batch runner only see ChatModel.
 import { LLM } from "../../sdk/LLM.ts";
 import { VLM } from "../../sdk/VLM.ts";
-import type { ChatMessage } from "../../backends/tasks/text.ts";
+import type { ChatMessage } from "../../model/tasks/text.ts";
 import type { GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo } from "../../sdk/types.ts";
 import type { ConversationMessage } from "./conversation.ts";
 import { extractMediaPaths, type MediaReference } from "./media.ts";

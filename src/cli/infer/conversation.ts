@@ -3,7 +3,7 @@
 // OpenAI `messages` array, so a saved chat can be sent to the server as it is).
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Role } from "../../backends/tasks/text.ts";
+import type { Role } from "../../model/tasks/text.ts";
 import type { UserContentPart } from "../../sdk/mediaParts.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 

@@ -4,14 +4,14 @@
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import pc from "picocolors";
-import type { ModelFiles } from "../../backends/types.ts";
-import type { DetectResult, OcrResult } from "../../backends/tasks/cv.ts";
-import { annotate, shapesOf } from "../../backends/vision/annotate.ts";
+import type { ModelFiles } from "../../model/types.ts";
+import type { DetectResult, OcrResult } from "../../model/tasks/cv.ts";
+import { annotate, shapesOf } from "../../vision/annotate.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { cvFiles, cvTaskOf, imageBytes } from "../../sdk/cvModel.ts";
 import { Detector } from "../../sdk/Detector.ts";
 import { OCR } from "../../sdk/OCR.ts";
-import type { DeviceKind } from "../../backends/types.ts";
+import type { DeviceKind } from "../../model/types.ts";
 
 export interface CvInferOptions {
   /** image paths */

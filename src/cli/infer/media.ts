@@ -6,7 +6,7 @@ import pc from "picocolors";
 import { ASR } from "../../sdk/ASR.ts";
 import { expandHome, mimeTypeForPath } from "../../sdk/mediaInput.ts";
 import type { UserContentPart } from "../../sdk/mediaParts.ts";
-import { formatDuration } from "../../backends/media/audio.ts";
+import { formatDuration } from "../../media/audio.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { printJson } from "../output.ts";
 

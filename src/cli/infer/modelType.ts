@@ -1,6 +1,6 @@
 // What kind of model a reference names, so `infer` knows what to do with it. The store knows the
 // type of what it pulled; for a bare GGUF path the header tells (pooling, classifier head, arch).
-import type { ModelType } from "../../backends/types.ts";
+import type { ModelType } from "../../model/types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { readGgufFacts } from "../../formats/ggufFacts.ts";
 import { detectSpeechModelType } from "../../backends/sherpa/modelFiles.ts";

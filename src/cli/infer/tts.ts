@@ -5,7 +5,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import pc from "picocolors";
 import { TTS } from "../../sdk/TTS.ts";
-import { formatDuration } from "../../backends/media/audio.ts";
+import { formatDuration } from "../../media/audio.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 
 export interface TtsInferOptions {

@@ -1,7 +1,7 @@
 // An OpenAI chat completion request body -> our ChatRequest: messages (text, image_url and
 // input_audio parts, assistant tool calls, tool results), sampling, tools and tool_choice, and the
 // output constraint (response_format or grammar).
-import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from "../../backends/tasks/text.ts";
+import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from "../../model/tasks/text.ts";
 import { fromOpenAIContent, type OpenAIContentPart } from "../openaiContent.ts";
 import { badParam, withParam } from "../errors.ts";
 import { toConstraint, toSampling, type OpenAISamplingFields } from "./sampling.ts";

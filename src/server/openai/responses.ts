@@ -1,6 +1,6 @@
 // Our results -> OpenAI response objects: chat.completion, chat.completion.chunk, text_completion.
 import { randomBytes } from "node:crypto";
-import type { FinishReason, GenerationResult, ToolCall } from "../../backends/tasks/text.ts";
+import type { FinishReason, GenerationResult, ToolCall } from "../../model/tasks/text.ts";
 
 export type OpenAIFinishReason = "stop" | "length" | "tool_calls";
 

@@ -1,6 +1,6 @@
 // OpenAI sampling fields (and the usual extensions: top_k, min_p, repetition_penalty, grammar)
 // -> our SamplingOptions and OutputConstraint. Shared by chat and legacy completions.
-import type { OutputConstraint, SamplingOptions } from "../../backends/tasks/text.ts";
+import type { OutputConstraint, SamplingOptions } from "../../model/tasks/text.ts";
 import { badParam } from "../errors.ts";
 
 export interface OpenAISamplingFields {

@@ -1,10 +1,10 @@
 // POST /v1/chat/completions: OpenAI's chat API over the model manager, plain or streamed (SSE), with
 // tool calls streamed as OpenAI streams them (a first delta with id and name, then the arguments).
 import type { FastifyInstance } from "fastify";
-import type { GenerationResult } from "../../backends/tasks/text.ts";
-import type { TaskEvent } from "../../backends/types.ts";
+import type { GenerationResult } from "../../model/tasks/text.ts";
+import type { TaskEvent } from "../../model/task.ts";
 import type { RouteContext } from "../context.ts";
-import { noteRequest } from "../context.ts";
+import { noteRequest } from "../requestNote.ts";
 import { chatCompletionSchema } from "../schemas/chat.ts";
 import { toChatRequest, type ChatCompletionBody } from "../openai/chatRequest.ts";
 import { chatChunk, chatCompletion, chatUsageChunk, finishReasonOf, newId, nowSec } from "../openai/responses.ts";

@@ -1,10 +1,10 @@
 // POST /v1/completions: the legacy text completion endpoint many tools still call. A list of
 // prompts gives one choice per prompt (not streamed); token-id prompts are refused clearly.
 import type { FastifyInstance } from "fastify";
-import type { CompleteRequest, GenerationResult } from "../../backends/tasks/text.ts";
-import type { TaskEvent } from "../../backends/types.ts";
+import type { CompleteRequest, GenerationResult } from "../../model/tasks/text.ts";
+import type { TaskEvent } from "../../model/task.ts";
 import type { RouteContext } from "../context.ts";
-import { noteRequest } from "../context.ts";
+import { noteRequest } from "../requestNote.ts";
 import { completionSchema } from "../schemas/completions.ts";
 import { toConstraint, toSampling, type OpenAISamplingFields } from "../openai/sampling.ts";
 import { finishReasonOf, newId, nowSec, textChunk, textCompletion, textUsageChunk } from "../openai/responses.ts";

@@ -16,11 +16,12 @@
 // Boxes are in source-image pixels; quads run clockwise from the top-left corner.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import multipart from "@fastify/multipart";
-import type { DetectResult, OcrResult } from "../../backends/tasks/cv.ts";
-import type { TaskRequest } from "../../backends/types.ts";
+import type { DetectResult, OcrResult } from "../../model/tasks/cv.ts";
+import type { TaskRequest } from "../../model/task.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { readMediaSource } from "../../sdk/mediaInput.ts";
-import { noteRequest, type RouteContext } from "../context.ts";
+import type { RouteContext } from "../context.ts";
+import { noteRequest } from "../requestNote.ts";
 import { disconnectSignal } from "../disconnect.ts";
 import { runToResult } from "../generation.ts";
 import { badParam } from "../errors.ts";

@@ -2,7 +2,7 @@
 // POST /v1/rerank, also at /v1/reranking (results with index and relevance_score, best first).
 import type { FastifyInstance } from "fastify";
 import type { RouteContext } from "../context.ts";
-import { noteRequest } from "../context.ts";
+import { noteRequest } from "../requestNote.ts";
 import { embeddingsSchema, rerankSchema } from "../schemas/embeddings.ts";
 import { disconnectSignal } from "../disconnect.ts";
 import { runToResult } from "../generation.ts";

@@ -1,5 +1,5 @@
 // OpenAI's transcription response formats: json, text, srt, vtt, verbose_json.
-import type { TranscribeResult } from "../../backends/tasks/speech.ts";
+import type { TranscribeResult } from "../../model/tasks/speech.ts";
 
 export const RESPONSE_FORMATS = ["json", "text", "srt", "vtt", "verbose_json"] as const;
 export type ResponseFormat = (typeof RESPONSE_FORMATS)[number];

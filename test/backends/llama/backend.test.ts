@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { statSync } from "node:fs";
 import { backendNames, descriptorsFor, loadBackend } from "../../../src/backends/registry.ts";
-import { physicalCores } from "../../../src/backends/cpuCores.ts";
-import type { ModelFiles, TaskEvent } from "../../../src/backends/types.ts";
+import { physicalCores } from "../../../src/devices/cpuCores.ts";
+import type { ModelFiles } from "../../../src/model/types.ts";
+import type { TaskEvent } from "../../../src/model/task.ts";
 import { HearthError } from "../../../src/errors/HearthError.ts";
 import { ensureFixture } from "../../../fixtures/index.ts";
 

@@ -13,7 +13,7 @@ import os from "node:os";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { OPENMP_SPIN_COUNT, preferActiveOpenMpWait, readEnv } from "../../../src/config/env.ts";
-import type { ModelFiles } from "../../../src/backends/types.ts";
+import type { ModelFiles } from "../../../src/model/types.ts";
 import { HearthError } from "../../../src/errors/HearthError.ts";
 import { ensureFixture } from "../../../fixtures/index.ts";
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { ensureYoloFixture, ensureYoloExternalDataFixture, YOLO_FIXTURE, CONSTANT_OUTPUT } from "../../../fixtures/yolo.ts";
 import { Detector } from "../../../src/sdk/Detector.ts";
-import { iou } from "../../../src/backends/vision/nms.ts";
+import { iou } from "../../../src/vision/nms.ts";
 import { readOnnxMetadata } from "../../../src/formats/onnxMetadata.ts";
 import { hugePngHeader, notAnImage, truncatedPng } from "../../cv/badImages.ts";
 

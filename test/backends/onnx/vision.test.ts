@@ -1,15 +1,15 @@
 // Pre/post-processing pieces of the ONNX CV pipelines, on hand-made inputs with known answers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { iou, nms, type Scored } from "../../../src/backends/vision/nms.ts";
-import { minAreaRect, rectCorners, orderCorners, readingOrder, convexHull } from "../../../src/backends/vision/geometry.ts";
-import { ctcGreedy, parseDictionary } from "../../../src/backends/vision/ctc.ts";
-import { dbBoxes } from "../../../src/backends/vision/dbPostprocess.ts";
-import { latinPunctuation, restoreSpaces } from "../../../src/backends/vision/wordGaps.ts";
+import { iou, nms, type Scored } from "../../../src/vision/nms.ts";
+import { minAreaRect, rectCorners, orderCorners, readingOrder, convexHull } from "../../../src/vision/geometry.ts";
+import { ctcGreedy, parseDictionary } from "../../../src/vision/ctc.ts";
+import { dbBoxes } from "../../../src/vision/dbPostprocess.ts";
+import { latinPunctuation, restoreSpaces } from "../../../src/vision/wordGaps.ts";
 import { parseLabels } from "../../../src/formats/onnxMetadata.ts";
 import { readFields, fieldString, fieldVarint, fieldMessage, concat } from "../../../src/formats/protobuf.ts";
 import { providerOrder, deviceOfProvider } from "../../../src/backends/onnx/providers.ts";
-import type { Quad } from "../../../src/backends/tasks/cv.ts";
+import type { Quad } from "../../../src/model/tasks/cv.ts";
 
 test("iou of identical, disjoint and half-overlapping boxes", () => {
   assert.equal(iou([0, 0, 10, 10], [0, 0, 10, 10]), 1);

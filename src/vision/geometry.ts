@@ -1,6 +1,6 @@
 // Plane geometry for text boxes: convex hull, minimum-area rectangle (rotating calipers), corner
 // ordering, reading order.
-import type { Quad } from "../tasks/cv.ts";
+import type { Quad } from "../model/tasks/cv.ts";
 
 export type Point = [number, number];
 

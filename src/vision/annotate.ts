@@ -1,7 +1,7 @@
 // Draws results onto the image (`--output annotated.png`): text boxes and detections as outlined
 // polygons with their label, rendered as an SVG overlay composited by sharp.
 import sharp from "sharp";
-import type { DetectResult, OcrResult } from "../tasks/cv.ts";
+import type { DetectResult, OcrResult } from "../model/tasks/cv.ts";
 
 export interface Shape {
   points: Array<[number, number]>;

@@ -1,7 +1,7 @@
 // Differentiable-binarisation (DB) text detection post-processing, as PaddleOCR does it: threshold
 // the probability map, take each connected region, fit its minimum-area rectangle, score it by the
 // mean probability inside, grow it by the DB "unclip" distance, and map it to source pixels.
-import type { Quad } from "../tasks/cv.ts";
+import type { Quad } from "../model/tasks/cv.ts";
 import { minAreaRect, rectCorners, type Point } from "./geometry.ts";
 
 export interface DbOptions {

@@ -1,7 +1,7 @@
 // A push queue read as an async iterator: engine callbacks (or a runner's IPC messages) push
 // events, LoadedModel.run() pulls them. One for every engine, the runner proxy and the SDK's
 // streams (TTS audio chunks).
-import type { TaskEvent } from "./types.ts";
+import type { TaskEvent } from "../model/task.ts";
 
 export class EventQueue<T = TaskEvent> {
   private items: T[] = [];

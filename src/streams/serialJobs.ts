@@ -1,7 +1,7 @@
 // Engines whose native objects run one request at a time (sherpa-onnx, whisper.cpp): requests wait
 // here in order, and the events a job emits (from the engine's callbacks) come out of run() as an
 // async iterable, ending with the job.
-import type { TaskEvent } from "./types.ts";
+import type { TaskEvent } from "../model/task.ts";
 import { EventQueue } from "./eventQueue.ts";
 
 export type Emit = (e: TaskEvent) => void;

@@ -3,7 +3,7 @@
 // audio-decode), mix to mono and resample to the rate the model needs; and encode WAV for output.
 import wavefilePkg from "wavefile";
 import decodeAudioFile from "audio-decode";
-import { HearthError } from "../../errors/HearthError.ts";
+import { HearthError } from "../errors/HearthError.ts";
 
 const { WaveFile } = wavefilePkg;
 

@@ -1,7 +1,7 @@
 // Image preparation for vision models: decode, orient by EXIF, shrink to a longest side, re-encode
 // as PNG. Oversized images are refused from their header, before any pixel is decoded.
 import sharp, { type Metadata } from "sharp";
-import { HearthError } from "../../errors/HearthError.ts";
+import { HearthError } from "../errors/HearthError.ts";
 
 export interface ImageLimits {
   /** longest side after resizing, in pixels; smaller images are not enlarged (default 1024) */

@@ -1,7 +1,7 @@
 // Cuts a text box out of the image as an upright strip: the quad is mapped onto a width x height
 // rectangle by bilinear interpolation of its corners (exact for the rectangles DB detection gives)
 // and sampled bilinearly, edges replicated.
-import type { Quad } from "../tasks/cv.ts";
+import type { Quad } from "../model/tasks/cv.ts";
 import { quadSize } from "./geometry.ts";
 import type { RgbImage } from "./rgbImage.ts";
 

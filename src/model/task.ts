@@ -1,0 +1,47 @@
+// The tasks an engine runs, as one vocabulary: what is asked (TaskRequest), what streams while it
+// runs (TaskEvent) and what it ends with (TaskResults). Everything here is structured-clone
+// serialisable, so a runner process can proxy a task unchanged.
+import type {
+  ChatRequest, CompleteRequest, EmbedRequest, RerankRequest, GenerationResult, EmbedResult, RerankResult, ToolCall,
+} from "./tasks/text.ts";
+import type { OcrRequest, OcrResult, DetectRequest, DetectResult } from "./tasks/cv.ts";
+import type {
+  TranscribeRequest, TranscribeResult, SpeakRequest, SpeakResult, DiarizeRequest, DiarizeResult,
+} from "./tasks/speech.ts";
+
+export type TaskName = TaskRequest["task"];
+
+export type TaskRequest =
+  | ChatRequest | CompleteRequest | EmbedRequest | RerankRequest
+  | TokenizeRequest | StateRequest
+  | OcrRequest | DetectRequest
+  | TranscribeRequest | SpeakRequest | DiarizeRequest;
+
+/** Model utilities of text engines (llama), sent through run() like tasks so that a runner process
+ * proxies them unchanged: the tokenizer, and the KV cache of the sequence used last to/from a file. */
+export interface TokenizeRequest { task: "tokenize"; text: string }
+export interface StateRequest { task: "state"; action: "save" | "load"; file: string }
+
+/** What each task's final result is. */
+export interface TaskResults {
+  tokenize: { tokens: number[] };
+  state: { bytes: number };
+  chat: GenerationResult;
+  complete: GenerationResult;
+  embed: EmbedResult;
+  rerank: RerankResult;
+  ocr: OcrResult;
+  detect: DetectResult;
+  asr: TranscribeResult;
+  tts: SpeakResult;
+  diarize: DiarizeResult;
+}
+
+/** Streamed while a task runs; the last event of a successful run is always `result`. */
+export type TaskEvent =
+  | { type: "text"; text: string }
+  | { type: "reasoning"; text: string }
+  | { type: "tool_call"; index: number; call: ToolCall }
+  | { type: "audio"; samples: Float32Array; sampleRate: number }
+  | { type: "segment"; startMs: number; endMs: number; text: string }
+  | { type: "result"; task: TaskName; result: TaskResults[TaskName] };
