@@ -36,6 +36,13 @@ export interface BackendDescriptor {
   /** why the engine runs in a runner process of its own unless the caller asks for this process
    * (isolate: false): it crashed processes it shared */
   ownProcess?: string;
+  /**
+   * How this engine recognises its models on disk: given an existing file or folder, the model's
+   * files (format, type, side files) when they are in this engine's layout, else undefined. Pure:
+   * reads names, headers and metadata, never loads native code. The one resolver asks each engine's
+   * descriptor in the registry's order, so a new layout touches only its engine's folder.
+   */
+  recognize?: (target: string, hint?: { type?: ModelType }) => Promise<ModelFiles | undefined>;
 }
 
 export interface DeviceProbe {
