@@ -11,6 +11,8 @@ export interface HearthEnv {
   hfToken: string | undefined;
   /** Server API key. HEARTH_API_KEY. */
   apiKey: string | undefined;
+  /** Further Host names the server answers when bound to loopback. HEARTH_ALLOWED_HOSTS, comma-separated. */
+  allowedHosts: string[];
   /** NO_COLOR set (any value) disables colour. */
   noColor: boolean;
   /** HEARTH_DEBUG=1 prints stack traces and forwards engine logs to stderr, like --verbose. */
@@ -60,6 +62,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): HearthEnv {
     hfEndpoint: (env.HF_ENDPOINT || "https://huggingface.co").replace(/\/+$/, ""),
     hfToken: env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined,
     apiKey: env.HEARTH_API_KEY || undefined,
+    allowedHosts: (env.HEARTH_ALLOWED_HOSTS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== "",
     debug: env.HEARTH_DEBUG === "1",
     llamaBuild: env.HEARTH_LLAMA_BUILD === "local" || env.HEARTH_LLAMA_BUILD === "prebuilt" ? env.HEARTH_LLAMA_BUILD : "auto",

@@ -20,6 +20,7 @@ export type ErrorCode =
   | "runner_crashed"
   | "aborted"
   | "unauthorized"
+  | "forbidden" // the request is refused whoever sends it (a Host header that is not this server's)
   | "queue_full"
   | "loading"
   | "internal";
@@ -64,6 +65,8 @@ export function httpStatusFor(code: ErrorCode): number {
       return 400;
     case "unauthorized":
       return 401;
+    case "forbidden":
+      return 403;
     case "model_not_found":
     case "not_downloaded":
       return 404;

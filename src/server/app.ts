@@ -1,6 +1,7 @@
 // The OpenAI-compatible server as a Fastify instance: buildServer(options) returns it unstarted, so
 // `hearth serve` listens on 127.0.0.1:18181 and tests listen on port 0. Cross-cutting concerns are
 // hooks and plugins (auth, CORS, errors, logging, metrics); each route family is its own plugin.
+import os from "node:os";
 import Fastify, { type FastifyInstance } from "fastify";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
@@ -10,6 +11,9 @@ import { HearthError } from "../errors/HearthError.ts";
 import { ServerMetrics } from "./metrics.ts";
 import { installErrorHandlers } from "./errors.ts";
 import { installApiKey } from "./auth.ts";
+import { installHostCheck } from "./hostCheck.ts";
+import { installSecurityHeaders } from "./securityHeaders.ts";
+import { installRequestMemory, RequestMemory } from "./requestMemory.ts";
 import type { RouteContext } from "./context.ts";
 import { requestNote } from "./requestNote.ts";
 import { chatRoutes } from "./routes/chat.ts";
@@ -26,8 +30,17 @@ export interface ServerOptions extends ModelManagerOptions {
   models?: string[];
   /** multimodal projector for the first model given by path (a local VLM is two files) */
   mmproj?: string;
-  /** require `Authorization: Bearer <apiKey>` on every /v1 route */
+  /** require the key (`Authorization: Bearer` or `x-api-key`) on every route but /health */
   apiKey?: string;
+  /** with apiKey: serve /metrics without the key (a scraper on a trusted network) */
+  publicMetrics?: boolean;
+  /** the address the server will bind (default 127.0.0.1): bound to loopback, only Host names of this
+   * machine and allowedHosts are served (DNS-rebinding defence) */
+  host?: string;
+  /** further Host names to serve: exact, "*.example.com", or "*" for any */
+  allowedHosts?: string[];
+  /** request bodies held at once (queued and running) before 429 (default 10% of RAM, at most 2 GiB) */
+  requestMemoryBytes?: number;
   /** origins allowed by CORS ("*" for any); CORS is off when empty */
   corsOrigins?: string[];
   /** largest request body in bytes (default 50 MiB: images travel base64 inside JSON) */
@@ -43,6 +56,10 @@ declare module "fastify" {
     /** the server's model manager (load state, for the CLI and tests) */
     hearth: { manager: ModelManager; metrics: ServerMetrics; ready: Promise<void> };
   }
+}
+
+function defaultRequestMemory(): number {
+  return Math.min(2 * 2 ** 30, Math.floor(os.totalmem() * 0.1));
 }
 
 export async function buildServer(options: ServerOptions = {}): Promise<FastifyInstance> {
@@ -63,6 +80,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   const ctx: RouteContext = { manager, metrics, allowRemoteMedia: options.allowRemoteMedia ?? false };
 
   installErrorHandlers(app);
+  installSecurityHeaders(app);
+  installHostCheck(app, { bindHost: options.host, allowedHosts: options.allowedHosts });
   await app.register(swagger, {
     openapi: {
       info: { title: "hearth", description: "OpenAI-compatible on-device inference", version: "0.1.0" },
@@ -74,7 +93,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   if (options.corsOrigins?.length) {
     await app.register(cors, { origin: options.corsOrigins.includes("*") ? true : options.corsOrigins, maxAge: 600 });
   }
-  if (options.apiKey) installApiKey(app, options.apiKey);
+  if (options.apiKey) installApiKey(app, { apiKey: options.apiKey, publicMetrics: options.publicMetrics });
+  installRequestMemory(app, new RequestMemory(options.requestMemoryBytes ?? defaultRequestMemory()));
 
   const starts = new WeakMap<object, number>();
   app.addHook("onRequest", async (req) => {

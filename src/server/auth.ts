@@ -1,9 +1,24 @@
-// API-key check for every /v1 route: `Authorization: Bearer <key>`, compared in constant time
-// (both sides hashed first, so neither the key's content nor its length leaks through timing).
+// The API key, when one is set, guards every route but /health (load balancers' probes carry no key)
+// and routes that declare `config: { public: true }` (the web app's login page). A key arrives as
+// `Authorization: Bearer <key>` (OpenAI, Ollama clients) or `x-api-key: <key>` (Anthropic clients),
+// compared in constant time (both sides hashed first, so neither content nor length leaks).
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HearthError } from "../errors/HearthError.ts";
 import { sendOpenAIError } from "./errors.ts";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** served without the API key */
+    public?: boolean;
+  }
+}
+
+export interface ApiKeyOptions {
+  apiKey: string;
+  /** serve /metrics without the key, for a scraper on a trusted network */
+  publicMetrics?: boolean;
+}
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
@@ -11,18 +26,33 @@ export function keyMatches(given: string | undefined, expected: string): boolean
   return timingSafeEqual(digest(given ?? ""), digest(expected)) && given !== undefined;
 }
 
-export function installApiKey(app: FastifyInstance, apiKey: string) {
+/** The key a request carries, from either header. */
+export function requestKey(req: FastifyRequest): string | undefined {
+  const header = req.headers.authorization;
+  const bearer = typeof header === "string" ? /^Bearer\s+(.+)$/i.exec(header.trim())?.[1] : undefined;
+  const xKey = req.headers["x-api-key"];
+  return bearer ?? (typeof xKey === "string" && xKey !== "" ? xKey : undefined);
+}
+
+function isPublic(req: FastifyRequest, options: ApiKeyOptions): boolean {
+  const path = req.url.split("?")[0];
+  if (path === "/health") return true;
+  if (path === "/metrics" && options.publicMetrics) return true;
+  return req.routeOptions.config?.public === true;
+}
+
+export function installApiKey(app: FastifyInstance, options: ApiKeyOptions) {
   app.addHook("onRequest", async (req, reply) => {
-    const path = req.url.split("?")[0];
-    if (path !== "/v1" && !path.startsWith("/v1/")) return;
-    const header = req.headers.authorization;
-    const m = typeof header === "string" ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
-    if (!keyMatches(m?.[1], apiKey)) {
-      reply.header("www-authenticate", 'Bearer realm="hearth"');
-      return sendOpenAIError(
-        reply,
-        new HearthError("unauthorized", header ? "invalid API key" : "missing API key", { hint: "send Authorization: Bearer <key> (the server's --api-key)" }),
-      );
-    }
+    if (isPublic(req, options)) return;
+    const given = requestKey(req);
+    if (keyMatches(given, options.apiKey)) return;
+    reply.header("www-authenticate", 'Bearer realm="hearth"');
+    const sent = req.headers.authorization !== undefined || req.headers["x-api-key"] !== undefined;
+    return sendOpenAIError(
+      reply,
+      new HearthError("unauthorized", sent ? "invalid API key" : "missing API key", {
+        hint: "send Authorization: Bearer <key> or x-api-key: <key> (the server's --api-key)",
+      }),
+    );
   });
 }

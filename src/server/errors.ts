@@ -35,6 +35,7 @@ export function badParam(param: string, message: string, hint?: string): HearthE
 
 function typeFor(status: number): string {
   if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
   if (status === 404) return "not_found_error";
   if (status === 429) return "rate_limit_error";
   if (status < 500) return "invalid_request_error";

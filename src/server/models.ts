@@ -28,7 +28,7 @@ export interface ModelManagerOptions {
   maxLoadedModels?: number;
   /** requests decoded together per model (default 4) */
   parallel?: number;
-  /** requests waiting per model beyond the running ones before 429 (default 32) */
+  /** requests waiting per model beyond the running ones before 429 (default 512, as Ollama) */
   queueLimit?: number;
   /** pull unknown store names from the hub on a request (default false: unknown model -> 404) */
   allowPull?: boolean;
@@ -122,7 +122,7 @@ export class ModelManager {
     this.budget = options.memoryBudgetBytes ?? Math.floor(os.totalmem() * 0.75);
     this.maxLoaded = options.maxLoadedModels ?? Infinity;
     this.parallel = Math.max(1, options.parallel ?? 4);
-    this.queueLimit = Math.max(0, options.queueLimit ?? 32);
+    this.queueLimit = Math.max(0, options.queueLimit ?? 512);
     this.loadWaitMs = options.loadWaitMs ?? 120_000;
   }
 

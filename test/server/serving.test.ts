@@ -62,7 +62,7 @@ test("a full queue answers 429 with Retry-After; a disconnect frees the sequence
   const rb = await b;
   assert.equal(rb.status, 200, rb.text);
   await waitFor("the slot to be free", async () => (await health()).models.every((m) => m.active === 0 && m.queued === 0));
-  const metrics = await (await fetch(`${server.base}/metrics`)).text();
+  const metrics = await (await fetch(`${server.base}/metrics`, { headers: auth })).text();
   assert.match(metrics, new RegExp(`hearth_requests_aborted_total\\{model="${tiny}"\\} 1`));
   // the aborted stream stopped early: far fewer tokens than the grammar's 1900 letters need
   const generated = Number(new RegExp(`hearth_completion_tokens_total\\{model="${tiny}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
@@ -97,7 +97,7 @@ test("the openai client sees a 429 as RateLimitError", async () => {
   assert.equal((await b).status, 200);
 });
 
-test("API key: missing or wrong is 401 on /v1, right one passes; health and metrics stay open", async () => {
+test("API key: missing or wrong is 401 on /v1, right one passes; health stays open, metrics need the key", async () => {
   const none = await postJson(server.base, "/v1/chat/completions", { model: tiny, messages: [{ role: "user", content: "x" }], max_tokens: 1 });
   assert.equal(none.status, 401);
   assert.equal(none.json.error.code, "unauthorized");
@@ -107,7 +107,8 @@ test("API key: missing or wrong is 401 on /v1, right one passes; health and metr
   const r = await right.chat.completions.create({ model: tiny, messages: [{ role: "user", content: "x" }], max_tokens: 1 });
   assert.equal(r.choices.length, 1);
   assert.equal((await fetch(`${server.base}/health`)).status, 200);
-  assert.equal((await fetch(`${server.base}/metrics`)).status, 200);
+  assert.equal((await fetch(`${server.base}/metrics`)).status, 401);
+  assert.equal((await fetch(`${server.base}/metrics`, { headers: auth })).status, 200);
 });
 
 test("models list and lookup show type and format; unknown id is 404", async () => {
@@ -131,17 +132,17 @@ test("health, metrics and OpenAPI docs", async () => {
   const h = await health();
   assert.equal(h.status, "ready");
   assert.equal(h.models[0].id, tiny);
-  const m = await fetch(`${server.base}/metrics`);
+  const m = await fetch(`${server.base}/metrics`, { headers: auth });
   assert.match(m.headers.get("content-type")!, /text\/plain/);
   const text = await m.text();
   for (const name of ["hearth_http_requests_total", "hearth_http_errors_total", "hearth_queue_depth", "hearth_prompt_tokens_total", "hearth_completion_tokens_total", "hearth_time_to_first_token_seconds_bucket", "hearth_decode_tokens_per_second_bucket", "hearth_models_loaded", "hearth_model_memory_bytes"]) {
     assert.match(text, new RegExp(`^${name}`, "m"), name);
   }
   assert.match(text, /hearth_http_errors_total\{route="\/v1\/chat\/completions",status="429",code="queue_full"\} [1-9]/);
-  const spec = await (await fetch(`${server.base}/docs/json`)).json();
+  const spec = await (await fetch(`${server.base}/docs/json`, { headers: auth })).json();
   assert.ok(spec.paths["/v1/chat/completions"]?.post);
   assert.ok(spec.paths["/v1/embeddings"]?.post);
-  assert.equal((await fetch(`${server.base}/docs`, { redirect: "manual" })).status < 400, true);
+  assert.equal((await fetch(`${server.base}/docs`, { redirect: "manual", headers: auth })).status < 400, true);
 });
 
 test("CORS only for the named origin; oversized body is 413; unknown route is 404", async () => {
@@ -152,7 +153,7 @@ test("CORS only for the named origin; oversized body is 413; unknown route is 40
   const big = await postJson(server.base, "/v1/chat/completions", { model: tiny, messages: [{ role: "user", content: "x".repeat(300 * 1024) }] }, auth);
   assert.equal(big.status, 413);
   assert.ok(big.json.error.message);
-  const nowhere = await fetch(`${server.base}/v2/nothing`);
+  const nowhere = await fetch(`${server.base}/v2/nothing`, { headers: auth });
   assert.equal(nowhere.status, 404);
   assert.equal((await nowhere.json()).error.code, "not_found");
 });
@@ -171,7 +172,7 @@ test("health and metrics show the runtime's fallbacks and runner exits", async (
   const h = await (await fetch(`${server.base}/health`)).json();
   assert.ok(h.fallbacks.some((f: { model: string; reason: string }) => f.model === "m-test" && f.reason === "load failed: test"));
   assert.ok(h.runnerExits.some((e: { model: string; signal: string }) => e.model === "m-test" && e.signal === "SIGSEGV"));
-  const text = await (await fetch(`${server.base}/metrics`)).text();
+  const text = await (await fetch(`${server.base}/metrics`, { headers: auth })).text();
   assert.match(text, /hearth_fallbacks_total\{model="m-test",from="llama\/gpu",to="llama\/cpu"\} 1/);
   assert.match(text, /hearth_runner_exits_total\{model="m-test",backend="llama"\} 1/);
 });

@@ -5,6 +5,7 @@ import type { CommandModule } from "../command.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { readEnv } from "../../config/env.ts";
 import { buildServer, type ServerOptions } from "../../server/app.ts";
+import { isLoopbackAddress } from "../../server/hostCheck.ts";
 import type { DeviceKind } from "../../model/types.ts";
 
 interface ServeFlags {
@@ -16,6 +17,9 @@ interface ServeFlags {
   memoryBudget?: string;
   maxModels?: string;
   apiKey?: string;
+  publicMetrics?: boolean;
+  allowedHosts?: string;
+  requestMemory?: string;
   corsOrigin?: string;
   bodyLimit: string;
   allowRemoteMedia?: boolean;
@@ -55,10 +59,13 @@ export default {
       .option("--port <port>", "port", "18181")
       .option("--keep-alive <seconds>", "unload a model after this many idle seconds (-1: never)", "300")
       .option("--parallel <n>", "requests decoded together per model", "4")
-      .option("--queue <n>", "requests waiting per model before 429", "32")
+      .option("--queue <n>", "requests waiting per model before 429", "512")
+      .option("--request-memory <size>", "request bodies held at once before 429 (default 10% of RAM, at most 2GiB)")
       .option("--memory-budget <size>", "memory all resident models may take (default 75% of RAM)")
       .option("--max-models <n>", "most models resident at once")
-      .option("--api-key <key>", "require Authorization: Bearer <key> on /v1 routes (or HEARTH_API_KEY)")
+      .option("--api-key <key>", "require the key (Authorization: Bearer or x-api-key) on every route but /health (or HEARTH_API_KEY)")
+      .option("--public-metrics", "with --api-key: serve /metrics without the key (a scraper on a trusted network)")
+      .option("--allowed-hosts <names>", "further Host names to answer, comma-separated (\"*.example.com\", \"*\" for any; or HEARTH_ALLOWED_HOSTS)")
       .option("--cors-origin <origins>", "allow these browser origins, comma-separated (\"*\" for any); CORS is off by default")
       .option("--body-limit <size>", "largest request body", "50MiB")
       .option("--allow-remote-media", "fetch http(s) image and audio URLs named in requests")
@@ -90,6 +97,10 @@ export default {
           memoryBudgetBytes: flags.memoryBudget ? parseBytes(flags.memoryBudget, "--memory-budget") : undefined,
           maxLoadedModels: flags.maxModels ? int(flags.maxModels, "--max-models", 1) : undefined,
           apiKey: flags.apiKey ?? readEnv().apiKey,
+          publicMetrics: flags.publicMetrics ?? false,
+          host: flags.host,
+          allowedHosts: flags.allowedHosts !== undefined ? flags.allowedHosts.split(",").map((h) => h.trim()).filter(Boolean) : readEnv().allowedHosts,
+          requestMemoryBytes: flags.requestMemory ? parseBytes(flags.requestMemory, "--request-memory") : undefined,
           corsOrigins: flags.corsOrigin?.split(",").map((o) => o.trim()).filter(Boolean),
           bodyLimitBytes: parseBytes(flags.bodyLimit, "--body-limit"),
           allowRemoteMedia: flags.allowRemoteMedia ?? false,
@@ -115,8 +126,11 @@ export default {
         }
         const served = app.hearth.manager.configuredNames().map((m) => m.id);
         process.stdout.write(`hearth serving on ${url} (OpenAI base URL ${url}/v1${options.apiKey ? ", API key required" : ""})${served.length ? ` models: ${served.join(", ")}` : ""}\n`);
-        if (flags.host !== "127.0.0.1" && flags.host !== "localhost" && flags.host !== "::1" && !options.apiKey) {
-          log(`warning: listening on ${flags.host} without --api-key: anyone who can reach this port can use it`);
+        if (!isLoopbackAddress(flags.host) && !options.apiKey) {
+          // a warning even under --quiet: it is about safety, not traffic
+          process.stderr.write(
+            `warning: listening on ${flags.host} without --api-key: anyone who can reach this port can run every model, read their answers and fill this machine's memory and disk; set --api-key (or HEARTH_API_KEY), or bind 127.0.0.1\n`,
+          );
         }
         let stopping = false;
         const stop = async (signal: string) => {
