@@ -1,0 +1,66 @@
+// Schemas of the audio routes: POST /v1/audio/transcriptions and /v1/audio/diarize (multipart forms,
+// read into the body by multipartForm.ts before these validate it) and POST /v1/audio/speech (JSON).
+// Text fields of a form arrive as strings; the file as bytes (an object here).
+import { errorResponse, modelField } from "./common.ts";
+
+/** An uploaded file as the form reader leaves it (bytes). */
+const uploadField = (description: string) => ({ type: "object", description: `${description} (a multipart file part)` }) as const;
+
+export const TRANSCRIPT_FORMATS = ["json", "text", "srt", "vtt", "verbose_json"] as const;
+
+export const transcriptionSchema = {
+  summary: "Transcribe audio (OpenAI compatible)",
+  tags: ["openai", "audio"],
+  consumes: ["multipart/form-data"],
+  body: {
+    type: "object",
+    required: ["model", "file"],
+    properties: {
+      model: modelField,
+      file: uploadField("the recording: WAV, MP3, FLAC or OGG"),
+      language: { type: "string", maxLength: 32, description: "ISO 639-1 code; empty or absent: detect" },
+      prompt: { type: "string", maxLength: 100_000, description: "text that conditions the decoder (names, spelling)" },
+      response_format: { enum: [...TRANSCRIPT_FORMATS, ""] },
+      temperature: { type: "string", maxLength: 32, description: "accepted and ignored" },
+    },
+  },
+  response: { "4xx": errorResponse, "5xx": errorResponse },
+} as const;
+
+export const diarizeSchema = {
+  summary: "Who spoke when (speaker diarization)",
+  tags: ["audio"],
+  consumes: ["multipart/form-data"],
+  body: {
+    type: "object",
+    required: ["model", "file"],
+    properties: {
+      model: modelField,
+      file: uploadField("the recording: WAV, MP3, FLAC or OGG"),
+      num_speakers: { type: "string", maxLength: 16, description: "how many speakers, when known (1 to 100); absent: found by clustering" },
+    },
+  },
+  response: { "4xx": errorResponse, "5xx": errorResponse },
+} as const;
+
+export const SPEECH_FORMATS = ["wav", "pcm"] as const;
+export const SPEECH_STREAM_FORMATS = ["audio", "sse"] as const;
+
+export const speechSchema = {
+  summary: "Synthesise speech (OpenAI compatible)",
+  tags: ["openai", "audio"],
+  body: {
+    type: "object",
+    required: ["model", "input"],
+    properties: {
+      model: modelField,
+      input: { type: "string", description: "the text to speak" },
+      voice: { type: ["string", "null"], maxLength: 256, description: "one of the model's voices (any case) or its number" },
+      speed: { type: ["number", "null"], minimum: 0.25, maximum: 4, description: "1 is normal speed" },
+      response_format: { enum: [...SPEECH_FORMATS, null] },
+      stream_format: { enum: [...SPEECH_STREAM_FORMATS, null] },
+      instructions: { type: ["string", "null"], description: "accepted and ignored" },
+    },
+  },
+  response: { "4xx": errorResponse, "5xx": errorResponse },
+} as const;
