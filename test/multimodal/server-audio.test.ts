@@ -81,6 +81,9 @@ test("bad requests get OpenAI-shaped 4xx errors and the server keeps serving", a
     [form({}, wav), 400, /model is required/, "model"],
     [form({ model: "nope" }, wav), 404, /"nope" is not served here/, null],
     [form({ model, response_format: "mp4" }, wav), 400, /response_format must be one of: json, text, srt, vtt, verbose_json/, "response_format"],
+    // a language whisper.cpp does not know used to kill the runner (503, and a step toward fallback)
+    [form({ model, language: "zz" }, wav), 400, /whisper does not know the language "zz"/, null],
+    [form({ model, language: "x".repeat(30) }, wav), 400, /does not know the language/, null],
   ];
   for (const [body, status, message, param] of cases) {
     const r = await post(body);
@@ -94,6 +97,10 @@ test("bad requests get OpenAI-shaped 4xx errors and the server keeps serving", a
   assert.equal(notMultipart.status, 400);
   assert.match((await notMultipart.json()).error.message, /expected a multipart\/form-data body/);
   assert.equal((await post(form({ model }, wav))).status, 200);
+  const health = await (await fetch(`${base}/health`)).json();
+  assert.deepEqual(health.runnerExits, [], "no runner died");
+  // a language named in full or in capitals is whisper's too
+  assert.equal((await post(form({ model, language: "English" }, wav))).status, 200);
 });
 
 test("OpenAI image_url and input_audio parts become decoded, resized ContentParts", async () => {
