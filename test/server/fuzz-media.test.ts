@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { encodeWav } from "../../src/media/audio.ts";
+import { seededRandom } from "../../src/bench/prompt.ts";
 import { ensureWhisperFixture } from "../../fixtures/whisperGgml.ts";
 import { ensureTtsFixture, ensureDiarizeFixture } from "../../fixtures/speechOnnx.ts";
 import { repoRoot } from "../helpers/cli.ts";
@@ -44,17 +45,6 @@ before(async () => {
 after(async () => {
   await server?.close();
 });
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rnd = () => number;
 const pick = <T,>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
@@ -218,7 +208,7 @@ function cvImage(rnd: Rnd): unknown {
 }
 
 function cases(): Case[] {
-  const rnd = prng(20261203);
+  const rnd = seededRandom(20261203);
   const out: Case[] = [];
   const N = 240;
   for (let i = 0; i < N; i++) {

@@ -8,40 +8,31 @@ const uploadField = (description: string) => ({ type: "object", description: `${
 
 export const TRANSCRIPT_FORMATS = ["json", "text", "srt", "vtt", "verbose_json"] as const;
 
-export const transcriptionSchema = {
-  summary: "Transcribe audio (OpenAI compatible)",
-  tags: ["openai", "audio"],
-  consumes: ["multipart/form-data"],
-  body: {
-    type: "object",
-    required: ["model", "file"],
-    properties: {
-      model: modelField,
-      file: uploadField("the recording: WAV, MP3, FLAC or OGG"),
-      language: { type: "string", maxLength: 32, description: "ISO 639-1 code; empty or absent: detect" },
-      prompt: { type: "string", maxLength: 100_000, description: "text that conditions the decoder (names, spelling)" },
-      response_format: { enum: [...TRANSCRIPT_FORMATS, ""] },
-      temperature: { type: "string", maxLength: 32, description: "accepted and ignored" },
+/** A multipart route that takes a recording as `file`, a `model`, and the route's own text fields. */
+function recordingForm<P extends Record<string, unknown>>(summary: string, tags: string[], properties: P) {
+  return {
+    summary,
+    tags,
+    consumes: ["multipart/form-data"],
+    body: {
+      type: "object",
+      required: ["model", "file"],
+      properties: { model: modelField, file: uploadField("the recording: WAV, MP3, FLAC or OGG"), ...properties },
     },
-  },
-  response: { "4xx": errorResponse, "5xx": errorResponse },
-} as const;
+    response: { "4xx": errorResponse, "5xx": errorResponse },
+  } as const;
+}
 
-export const diarizeSchema = {
-  summary: "Who spoke when (speaker diarization)",
-  tags: ["audio"],
-  consumes: ["multipart/form-data"],
-  body: {
-    type: "object",
-    required: ["model", "file"],
-    properties: {
-      model: modelField,
-      file: uploadField("the recording: WAV, MP3, FLAC or OGG"),
-      num_speakers: { type: "string", maxLength: 16, description: "how many speakers, when known (1 to 100); absent: found by clustering" },
-    },
-  },
-  response: { "4xx": errorResponse, "5xx": errorResponse },
-} as const;
+export const transcriptionSchema = recordingForm("Transcribe audio (OpenAI compatible)", ["openai", "audio"], {
+  language: { type: "string", maxLength: 32, description: "ISO 639-1 code or the language's English name; empty or absent: detect" },
+  prompt: { type: "string", maxLength: 100_000, description: "text that conditions the decoder (names, spelling)" },
+  response_format: { enum: [...TRANSCRIPT_FORMATS, ""] },
+  temperature: { type: "string", maxLength: 32, description: "accepted and ignored" },
+});
+
+export const diarizeSchema = recordingForm("Who spoke when (speaker diarization)", ["audio"], {
+  num_speakers: { type: "string", maxLength: 16, description: "how many speakers, when known (1 to 100); absent: found by clustering" },
+});
 
 export const SPEECH_FORMATS = ["wav", "pcm"] as const;
 export const SPEECH_STREAM_FORMATS = ["audio", "sse"] as const;
