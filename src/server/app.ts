@@ -121,8 +121,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(embeddingRoutes, ctx);
   await app.register(modelRoutes, ctx);
   await app.register(healthRoutes, ctx);
-  await app.register(audioRoutes, { getAsr: (model: string) => manager.asr(model), maxUploadBytes: options.bodyLimitBytes });
-  await app.register(speechRoutes, { getTts: (model: string) => manager.tts(model), getDiarizer: (model: string) => manager.diarizer(model), maxUploadBytes: options.bodyLimitBytes });
+  await app.register(audioRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
+  await app.register(speechRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
   await app.register(cvRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
   // further route plugins (vision, speech) register here, one line each, with ctx
 

@@ -3,22 +3,17 @@
 // large, schema validation) all answer the same way and OpenAI clients raise the right exception.
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { HearthError, httpStatusFor, isHearthError } from "../errors/HearthError.ts";
+import { retryAfterOf } from "../errors/retryAfter.ts";
 import { noteRequest } from "./requestNote.ts";
+
+export { withRetryAfter } from "../errors/retryAfter.ts";
 
 export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
-// Retry-After hints ride beside the error rather than inside HearthError (a core type the server
-// must not widen for its own needs).
-const retryAfter = new WeakMap<object, number>();
+// The request field an error is about rides beside the error, as Retry-After does (errors/retryAfter.ts).
 const params = new WeakMap<object, string>();
-
-/** Marks an error with the seconds a client should wait before retrying (429, 503). */
-export function withRetryAfter<E extends object>(err: E, seconds: number): E {
-  retryAfter.set(err, Math.max(1, Math.ceil(seconds)));
-  return err;
-}
 
 /** Names the request field an error is about (OpenAI's `param`). */
 export function withParam<E extends object>(err: E, param: string): E {
@@ -49,15 +44,17 @@ export function toOpenAIError(e: unknown): { status: number; body: OpenAIErrorBo
     return {
       status: status === 499 ? 400 : status,
       body: { error: { message: e.line, type: typeFor(status), param: params.get(e) ?? null, code: e.code } },
-      retryAfter: retryAfter.get(e),
+      retryAfter: retryAfterOf(e),
     };
   }
-  const fe = e as Partial<FastifyError> & { validation?: Array<{ instancePath?: string; params?: Record<string, unknown>; message?: string }> };
+  const fe = e as Partial<FastifyError> & { validation?: Array<{ keyword?: string; instancePath?: string; params?: Record<string, unknown>; message?: string }> };
   if (fe && Array.isArray(fe.validation)) {
     const v = fe.validation[0] ?? {};
     const missing = typeof v.params?.missingProperty === "string" ? `/${v.params.missingProperty}` : "";
     const param = `${v.instancePath ?? ""}${missing}`.replace(/^\//, "").replace(/\//g, ".") || null;
-    const message = `invalid request: ${param ?? "body"} ${v.message ?? "is not valid"}`;
+    const allowed = Array.isArray(v.params?.allowedValues) ? v.params.allowedValues.filter((a) => a !== null && a !== "") : undefined;
+    const what = v.keyword === "required" ? "is required" : allowed ? `must be one of: ${allowed.join(", ")}` : (v.message ?? "is not valid");
+    const message = `invalid request: ${param ?? "body"} ${what}`;
     return { status: 400, body: { error: { message, type: "invalid_request_error", param, code: "bad_input" } } };
   }
   const status = typeof fe?.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;

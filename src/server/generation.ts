@@ -4,7 +4,7 @@
 import type { TaskEvent, TaskRequest, TaskResults, TaskName } from "../model/task.ts";
 import type { GenerationResult } from "../model/tasks/text.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
-import type { Lease } from "./models.ts";
+import type { Lease } from "../runtime/scheduler.ts";
 import type { ServerMetrics } from "./metrics.ts";
 
 /** Yields the engine's events; the lease is released when the iteration ends, however it ends. */
@@ -13,7 +13,6 @@ export async function* runOnLease(lease: Lease, request: TaskRequest, signal: Ab
   let firstAt: number | undefined;
   const labels = { model: lease.id };
   try {
-    if (!lease.model) throw new HearthError("unsupported_task", `model "${lease.id}" cannot run ${request.task}`, { hint: "name a text model" });
     for await (const event of lease.model.run(request, signal)) {
       if (firstAt === undefined && (event.type === "text" || event.type === "tool_call" || event.type === "reasoning")) {
         firstAt = performance.now();

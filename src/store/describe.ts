@@ -1,15 +1,15 @@
 // What `hearth show` prints about a model: facts from its GGUF header (read at pull time and kept in
 // the manifest, or read now for a plain path), the quant, size on disk, and the memory it is
 // estimated to need at a 4096-token context.
-import { statSync } from "node:fs";
 import type { ModelFiles, ModelFormat, ModelType } from "../model/types.ts";
 import { readEnv } from "../config/env.ts";
-import { estimateMemoryBytes, readGgufFacts, type ModelFacts } from "../formats/ggufFacts.ts";
+import { readGgufFacts, type ModelFacts } from "../formats/ggufFacts.ts";
 import { expandAlias } from "./aliases.ts";
 import { embeddedModel } from "./embedded.ts";
 import { readManifest } from "./manifest.ts";
 import { parseModelRef } from "./names.ts";
 import { filesFromManifest, looksLikePath, resolveModel } from "./resolve.ts";
+import { estimateGgufMemory, modelFilesBytes } from "./memoryEstimate.ts";
 
 export interface ModelDescription {
   name: string;
@@ -31,21 +31,6 @@ export interface ModelDescription {
   memoryBytes4k?: number;
   commit?: string;
   files: ModelFiles;
-}
-
-function bytesOf(files: ModelFiles): number {
-  const paths = [files.primary, ...(files.shards ?? []), ...(files.mmproj ? [files.mmproj] : []), ...Object.values(files.extra ?? {})];
-  return [...new Set(paths)].reduce((a, p) => {
-    try {
-      return a + (statSync(p).isFile() ? statSync(p).size : 0);
-    } catch {
-      return a;
-    }
-  }, 0);
-}
-
-function weightsBytes(files: ModelFiles): number {
-  return [files.primary, ...(files.shards ?? [])].reduce((a, p) => a + statSync(p).size, 0);
 }
 
 export async function describeModel(ref: string, o: { home?: string } = {}): Promise<ModelDescription> {
@@ -90,8 +75,8 @@ export async function describeModel(ref: string, o: { home?: string } = {}): Pro
     layers: facts.layers,
     hasChatTemplate: gguf ? !!facts.hasChatTemplate : undefined,
     modalities: files.mmproj ? ["text", "image"] : (facts.modalities ?? (files.type === "cv" ? ["image"] : files.type === "asr" ? ["audio"] : ["text"])),
-    sizeBytes: bytesOf(files),
-    memoryBytes4k: gguf ? estimateMemoryBytes(facts, weightsBytes(files) + (files.mmproj ? statSync(files.mmproj).size : 0), 4096) : undefined,
+    sizeBytes: modelFilesBytes(files),
+    memoryBytes4k: estimateGgufMemory(files, facts, 4096),
     commit,
     files,
   };

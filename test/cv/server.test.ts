@@ -79,7 +79,7 @@ test("errors: status and OpenAI-shaped body", async () => {
     [{ model: "ocr" }, 400, "bad_input", /no `image`/],
     [{ model: "ocr", image: "/etc/hostname" }, 400, "bad_input", /data: URI/],
     [{ image: helloUri }, 400, "bad_input", /model/],
-    [{ model: "ocr", image: helloUri, task: "segment" }, 400, "bad_input", /unknown task/],
+    [{ model: "ocr", image: helloUri, task: "segment" }, 400, "bad_input", /task must be one of: ocr, detect/],
     [{ model: yoloId, image: helloUri, score_threshold: 2 }, 400, "bad_input", /score_threshold/],
     [{ model: "ocr", image: helloUri, task: "detect" }, 400, "unsupported_task"],
     [{ model: "nobody/no-such-model", image: helloUri }, 404, "model_not_found"],

@@ -1,43 +1,36 @@
-// POST /v1/audio/transcriptions over real HTTP (the audio routes plugin in a Fastify app), with the
-// real whisper engine on the random-weight fixture; and OpenAI content parts -> ContentParts.
+// POST /v1/audio/transcriptions over real HTTP in the real server (buildServer), with the real
+// whisper engine on the random-weight fixture run by the scheduler; and OpenAI content parts ->
+// ContentParts.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import Fastify, { type FastifyInstance } from "fastify";
-import { audioRoutes } from "../../src/server/routes/audio.ts";
 import { fromOpenAIContent } from "../../src/server/openaiContent.ts";
-import { ASR } from "../../src/sdk/ASR.ts";
 import { HearthError } from "../../src/errors/HearthError.ts";
 import { decodeAudio } from "../../src/media/audio.ts";
 import { ensureWhisperFixture } from "../../fixtures/whisperGgml.ts";
 import { say } from "./speech.ts";
 import { solidPng, hugePngHeader } from "./images.ts";
+import { startServer, useTempHome, type TestServer } from "../server/helpers.ts";
 import sharp from "sharp";
+import { toFile } from "openai";
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "hearth-srv-audio-"));
-let app: FastifyInstance;
+const dir = useTempHome();
+let server: TestServer;
 let base: string;
-let asr: ASR;
 let wav: Buffer;
+let model: string;
 
 before(async () => {
-  asr = await ASR.load(await ensureWhisperFixture(), { threads: 2, temperatureInc: 0 });
+  const whisper = await ensureWhisperFixture();
+  model = path.basename(whisper).replace(/\.bin$/, "");
   wav = readFileSync(say("testing the transcription endpoint", path.join(dir, "t.wav")));
-  app = Fastify();
-  await app.register(audioRoutes, {
-    getAsr: async (name) => {
-      if (name !== "whisper-test") throw new HearthError("model_not_found", `model "${name}" is not loaded`, { hint: "load it first" });
-      return asr;
-    },
-  });
-  base = await app.listen({ host: "127.0.0.1", port: 0 });
+  server = await startServer({ models: [whisper], load: { threads: 2, extra: { temperatureInc: 0 } } });
+  base = server.base;
 });
 
 after(async () => {
-  await app?.close();
-  await asr?.dispose();
+  await server?.close();
 });
 
 function form(fields: Record<string, string>, file?: Buffer, name = "speech.wav") {
@@ -50,12 +43,12 @@ function form(fields: Record<string, string>, file?: Buffer, name = "speech.wav"
 const post = (body: FormData) => fetch(`${base}/v1/audio/transcriptions`, { method: "POST", body });
 
 test("json, text, srt, vtt and verbose_json responses", async () => {
-  const json = await post(form({ model: "whisper-test", language: "en" }, wav));
+  const json = await post(form({ model, language: "en" }, wav));
   assert.equal(json.status, 200);
   const j = await json.json();
   assert.equal(typeof j.text, "string");
 
-  const verbose = await (await post(form({ model: "whisper-test", language: "en", response_format: "verbose_json" }, wav))).json();
+  const verbose = await (await post(form({ model, language: "en", response_format: "verbose_json" }, wav))).json();
   assert.equal(verbose.task, "transcribe");
   assert.equal(verbose.language, "en");
   const seconds = (await decodeAudio(wav)).durationMs / 1000;
@@ -63,33 +56,51 @@ test("json, text, srt, vtt and verbose_json responses", async () => {
   assert.ok(verbose.segments.length >= 1);
   for (const s of verbose.segments) assert.ok(s.start >= 0 && s.end <= seconds + 0.001 && typeof s.text === "string");
 
-  const text = await post(form({ model: "whisper-test", response_format: "text" }, wav));
+  const text = await post(form({ model, response_format: "text" }, wav));
   assert.match(text.headers.get("content-type")!, /text\/plain/);
-  const srt = await (await post(form({ model: "whisper-test", response_format: "srt" }, wav))).text();
+  const srt = await (await post(form({ model, response_format: "srt" }, wav))).text();
   assert.match(srt, /^1\n\d\d:\d\d:\d\d,\d\d\d --> \d\d:\d\d:\d\d,\d\d\d\n/);
-  const vtt = await (await post(form({ model: "whisper-test", response_format: "vtt" }, wav))).text();
+  const vtt = await (await post(form({ model, response_format: "vtt" }, wav))).text();
   assert.match(vtt, /^WEBVTT\n\n\d\d:\d\d:\d\d\.\d\d\d --> /);
 });
 
+test("the openai client's audio.transcriptions.create reads the text; the lease is released after", async () => {
+  const r = await server.client.audio.transcriptions.create({ model, file: await toFile(wav, "t.wav"), language: "en" });
+  assert.equal(typeof r.text, "string");
+  const health = await (await fetch(`${base}/health`)).json();
+  const m = health.models.find((x: { id: string }) => x.id === model);
+  assert.equal(m.type, "asr");
+  assert.equal(m.active, 0, "no request holds the model after the answer");
+});
+
 test("bad requests get OpenAI-shaped 4xx errors and the server keeps serving", async () => {
-  const cases: [FormData, number, RegExp][] = [
-    [form({ model: "whisper-test" }, wav.subarray(0, wav.length / 3)), 400, /truncated/],
-    [form({ model: "whisper-test" }, Buffer.from("garbage bytes")), 400, /unrecognised audio format/],
-    [form({ model: "whisper-test" }), 400, /no `file` field/],
-    [form({}, wav), 400, /no `model` field/],
-    [form({ model: "nope" }, wav), 404, /not loaded/],
-    [form({ model: "whisper-test", response_format: "mp4" }, wav), 400, /unknown response_format/],
+  const cases: [FormData, number, RegExp, string | null][] = [
+    [form({ model }, wav.subarray(0, wav.length / 3)), 400, /truncated/, null],
+    [form({ model }, Buffer.from("garbage bytes")), 400, /unrecognised audio format/, null],
+    [form({ model }), 400, /file is required/, "file"],
+    [form({}, wav), 400, /model is required/, "model"],
+    [form({ model: "nope" }, wav), 404, /"nope" is not served here/, null],
+    [form({ model, response_format: "mp4" }, wav), 400, /response_format must be one of: json, text, srt, vtt, verbose_json/, "response_format"],
+    // a language whisper.cpp does not know used to kill the runner (503, and a step toward fallback)
+    [form({ model, language: "zz" }, wav), 400, /whisper does not know the language "zz"/, null],
+    [form({ model, language: "x".repeat(30) }, wav), 400, /does not know the language/, null],
   ];
-  for (const [body, status, message] of cases) {
+  for (const [body, status, message, param] of cases) {
     const r = await post(body);
     assert.equal(r.status, status);
     const e = await r.json();
     assert.match(e.error.message, message);
+    assert.equal(e.error.param, param);
     assert.equal(typeof e.error.code, "string");
   }
   const notMultipart = await fetch(`${base}/v1/audio/transcriptions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-  assert.ok(notMultipart.status >= 400 && notMultipart.status < 500);
-  assert.equal((await post(form({ model: "whisper-test" }, wav))).status, 200);
+  assert.equal(notMultipart.status, 400);
+  assert.match((await notMultipart.json()).error.message, /expected a multipart\/form-data body/);
+  assert.equal((await post(form({ model }, wav))).status, 200);
+  const health = await (await fetch(`${base}/health`)).json();
+  assert.deepEqual(health.runnerExits, [], "no runner died");
+  // a language named in full or in capitals is whisper's too
+  assert.equal((await post(form({ model, language: "English" }, wav))).status, 200);
 });
 
 test("OpenAI image_url and input_audio parts become decoded, resized ContentParts", async () => {

@@ -55,3 +55,46 @@ test("diarization through the manager; a TTS model asked to diarize is refused",
   assert.equal(bad.status, 400);
   assert.match((await bad.json()).error.message, /cannot do diarization/);
 });
+
+test("the speech routes share the server's admission and errors: a full queue is 429 with Retry-After, counted in /metrics; a client that leaves frees its slot", async () => {
+  const busy = await startServer({ models: [ttsDir], parallel: 1, queueLimit: 0 });
+  try {
+    const id = path.basename(ttsDir);
+    const long = Array.from({ length: 40 }, (_, i) => `This is sentence number ${i + 1} of a long text.`).join(" ");
+    const speak = (signal?: AbortSignal) => fetch(`${busy.base}/v1/audio/speech`, {
+      method: "POST", headers: { "content-type": "application/json" }, signal,
+      body: JSON.stringify({ model: id, input: long, stream_format: "sse" }),
+    });
+    // the first holds the one slot while it streams; the second finds no room to wait
+    const ac = new AbortController();
+    const first = await speak(ac.signal);
+    assert.equal(first.status, 200);
+    const reader = first.body!.getReader();
+    await reader.read(); // the first audio chunk
+    const second = await speak();
+    assert.equal(second.status, 429);
+    assert.ok(Number(second.headers.get("retry-after")) >= 1, "Retry-After in whole seconds");
+    const err = await second.json();
+    assert.equal(err.error.type, "rate_limit_error");
+    assert.equal(err.error.code, "queue_full");
+    const metrics = await (await fetch(`${busy.base}/metrics`)).text();
+    assert.match(metrics, /hearth_http_errors_total\{route="\/v1\/audio\/speech",status="429",code="queue_full"\} 1/);
+
+    // the client leaves mid-stream: the synthesis stops and the slot is free for the next request
+    ac.abort();
+    await reader.cancel().catch(() => undefined);
+    let active = 1;
+    for (let i = 0; i < 100 && active > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      active = (await (await fetch(`${busy.base}/health`)).json()).models.find((m: { id: string }) => m.id === id).active;
+    }
+    assert.equal(active, 0, "the slot was released");
+    const after = await fetch(`${busy.base}/v1/audio/speech`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: id, input: "Back again." }),
+    });
+    assert.equal(after.status, 200);
+    assert.match(await (await fetch(`${busy.base}/metrics`)).text(), new RegExp(`hearth_requests_aborted_total\\{model="${id}"\\} 1`));
+  } finally {
+    await busy.close();
+  }
+});

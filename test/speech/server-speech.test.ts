@@ -1,64 +1,54 @@
-// POST /v1/audio/speech and /v1/audio/diarize over real HTTP: the speech routes plugin on a Fastify
-// instance (127.0.0.1, port 0), the real sherpa-onnx engine on random-weight fixtures.
+// POST /v1/audio/speech and /v1/audio/diarize over real HTTP in the real server (127.0.0.1, port 0),
+// the real sherpa-onnx engine on random-weight fixtures run by the scheduler like any model.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import Fastify, { type FastifyInstance } from "fastify";
-import { speechRoutes, PCM_SAMPLE_RATE } from "../../src/server/routes/speech.ts";
-import { TTS } from "../../src/sdk/TTS.ts";
-import { Diarizer } from "../../src/sdk/Diarizer.ts";
-import { HearthError } from "../../src/errors/HearthError.ts";
+import { PCM_SAMPLE_RATE } from "../../src/server/routes/speech.ts";
 import { ensureTtsFixture, ensureDiarizeFixture } from "../../fixtures/speechOnnx.ts";
 import { soxDurationMs } from "../multimodal/speech.ts";
+import { startServer, useTempHome, type TestServer } from "../server/helpers.ts";
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "hearth-srv-speech-"));
-let app: FastifyInstance;
+const dir = useTempHome();
+let server: TestServer;
 let base: string;
-let tts: TTS;
-let diarizer: Diarizer;
 let twoVoices: Buffer;
+const ttsDir = ensureTtsFixture();
+const diarizeDir = ensureDiarizeFixture().dir;
+// the ids `hearth serve <folder>` gives them
+const ttsId = path.basename(ttsDir);
+const diarizeId = path.basename(diarizeDir);
 
 before(async () => {
-  tts = await TTS.load(ensureTtsFixture(), { threads: 1 });
-  diarizer = await Diarizer.load(ensureDiarizeFixture().dir, { threads: 1 });
   const a = path.join(dir, "a.wav");
   const b = path.join(dir, "b.wav");
   execFileSync("espeak-ng", ["-v", "en-us+m3", "-w", a, "Hello, this is the first speaker on the line."]);
   execFileSync("espeak-ng", ["-v", "en-us+f3", "-p", "80", "-w", b, "And this is the second one, answering."]);
   execFileSync("sox", [a, b, path.join(dir, "two.wav")]);
   twoVoices = readFileSync(path.join(dir, "two.wav"));
-  app = Fastify();
-  const missing = (name: string) => new HearthError("model_not_found", `model "${name}" is not loaded`, { hint: "load it first" });
-  await app.register(speechRoutes, {
-    getTts: async (name) => { if (name !== "vits-test") throw missing(name); return tts; },
-    getDiarizer: async (name) => { if (name !== "diarize-test") throw missing(name); return diarizer; },
-    maxInputChars: 500,
-  });
-  base = await app.listen({ host: "127.0.0.1", port: 0 });
+  server = await startServer({ models: [ttsDir, diarizeDir] });
+  base = server.base;
 });
 
 after(async () => {
-  await app?.close();
-  await tts?.dispose();
-  await diarizer?.dispose();
+  await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 const speech = (body: unknown) =>
   fetch(`${base}/v1/audio/speech`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
-async function expectError(res: Response, status: number, re: RegExp) {
+async function expectError(res: Response, status: number, re: RegExp, param?: string) {
   assert.equal(res.status, status);
   const j = await res.json();
-  assert.equal(j.error.type, status < 500 ? "invalid_request_error" : "server_error");
+  assert.equal(j.error.type, status === 404 ? "not_found_error" : status < 500 ? "invalid_request_error" : "server_error");
   assert.match(j.error.message, re);
+  if (param) assert.equal(j.error.param, param);
 }
 
 test("wav: a 16-bit WAV at the model's rate that sox reads; speed shortens it", async () => {
-  const res = await speech({ model: "vits-test", input: "The quick brown fox jumps over the lazy dog.", voice: "bruno" });
+  const res = await speech({ model: ttsId, input: "The quick brown fox jumps over the lazy dog.", voice: "bruno" });
   assert.equal(res.status, 200);
   assert.equal(res.headers.get("content-type"), "audio/wav");
   const file = path.join(dir, "out.wav");
@@ -69,14 +59,14 @@ test("wav: a 16-bit WAV at the model's rate that sox reads; speed shortens it", 
   assert.ok(Math.abs(normal - Number(res.headers.get("x-audio-duration-ms"))) < 2);
   assert.ok(Number(res.headers.get("x-real-time-factor")) > 0);
 
-  const fast = await speech({ model: "vits-test", input: "The quick brown fox jumps over the lazy dog.", voice: "bruno", speed: 1.5 });
+  const fast = await speech({ model: ttsId, input: "The quick brown fox jumps over the lazy dog.", voice: "bruno", speed: 1.5 });
   writeFileSync(file, Buffer.from(await fast.arrayBuffer()));
   const r = soxDurationMs(file) / normal;
   assert.ok(r > 0.6 && r < 0.72, `1.5x speed: ${r} of the duration`);
 });
 
 test("pcm: raw 16-bit samples at 24 kHz, as OpenAI's pcm format", async () => {
-  const res = await speech({ model: "vits-test", input: "Counting one two three.", response_format: "pcm" });
+  const res = await speech({ model: ttsId, input: "Counting one two three.", response_format: "pcm" });
   assert.equal(res.status, 200);
   assert.equal(res.headers.get("content-type"), "audio/pcm");
   assert.equal(Number(res.headers.get("x-sample-rate")), PCM_SAMPLE_RATE);
@@ -89,7 +79,7 @@ test("pcm: raw 16-bit samples at 24 kHz, as OpenAI's pcm format", async () => {
 
 test("stream_format sse: speech.audio.delta events of base64 PCM that add up to the audio, then speech.audio.done", async () => {
   const input = "First sentence. Second sentence! Third one?";
-  const res = await speech({ model: "vits-test", input, voice: "clara", stream_format: "sse", response_format: "pcm" });
+  const res = await speech({ model: ttsId, input, voice: "clara", stream_format: "sse", response_format: "pcm" });
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
   const events = (await res.text()).split("\n\n").filter(Boolean).map((e) => JSON.parse(e.replace(/^data: /, "")));
@@ -101,26 +91,27 @@ test("stream_format sse: speech.audio.delta events of base64 PCM that add up to 
   const samples = deltas.reduce((n, d) => n + Buffer.from(d.audio, "base64").length / 2, 0);
   // each chunk is resampled to 24 kHz on its own: the sum may differ from the whole by a sample a chunk
   assert.ok(Math.abs(samples - (done.duration_ms / 1000) * PCM_SAMPLE_RATE) <= deltas.length + 1, `${samples} samples, ${done.duration_ms} ms`);
-  const whole = await speech({ model: "vits-test", input, voice: "clara", response_format: "pcm" });
+  const whole = await speech({ model: ttsId, input, voice: "clara", response_format: "pcm" });
   assert.equal(Math.round(done.duration_ms), Math.round(Number(whole.headers.get("x-audio-duration-ms"))));
 });
 
 test("bad requests get 400 (404 for an unknown model) in OpenAI's error shape, and the server keeps serving", async () => {
-  await expectError(await speech({ model: "vits-test", input: "" }), 400, /`input` is empty/);
-  await expectError(await speech({ model: "vits-test", input: "   " }), 400, /`input` is empty/);
-  await expectError(await speech({ model: "vits-test" }), 400, /`input` must be a string/);
-  await expectError(await speech({ input: "hello" }), 400, /no `model`/);
-  await expectError(await speech({ model: "vits-test", input: "hello", voice: "alloy" }), 400, /unknown voice "alloy".*alba, bruno, clara, dmitri/);
-  await expectError(await speech({ model: "vits-test", input: "hello", voice: "alloy", stream_format: "sse" }), 400, /unknown voice/);
-  await expectError(await speech({ model: "vits-test", input: "hello", speed: 4.5 }), 400, /`speed` 4.5 is out of range/);
-  await expectError(await speech({ model: "vits-test", input: "hello", speed: 0.1 }), 400, /out of range/);
-  await expectError(await speech({ model: "vits-test", input: "hello", speed: "fast" }), 400, /out of range/);
-  await expectError(await speech({ model: "vits-test", input: "hello", response_format: "mp3" }), 400, /response_format "mp3" is not supported.*wav, pcm/);
-  await expectError(await speech({ model: "vits-test", input: "hello", stream_format: "ws" }), 400, /stream_format/);
-  await expectError(await speech({ model: "vits-test", input: "x".repeat(501) }), 400, /501 characters/);
-  await expectError(await speech({ model: "vits-test", input: "日本語" }), 400, /nothing to say/);
-  await expectError(await speech({ model: "tts-1", input: "hello" }), 404, /not loaded/);
-  assert.equal((await speech({ model: "vits-test", input: "still here." })).status, 200);
+  await expectError(await speech({ model: ttsId, input: "" }), 400, /`input` is empty/, "input");
+  await expectError(await speech({ model: ttsId, input: "   " }), 400, /`input` is empty/, "input");
+  await expectError(await speech({ model: ttsId }), 400, /input is required/, "input");
+  await expectError(await speech({ model: ttsId, input: 5 }), 400, /input must be string/, "input");
+  await expectError(await speech({ input: "hello" }), 400, /model is required/, "model");
+  await expectError(await speech({ model: ttsId, input: "hello", voice: "alloy" }), 400, /unknown voice "alloy".*alba, bruno, clara, dmitri/);
+  await expectError(await speech({ model: ttsId, input: "hello", voice: "alloy", stream_format: "sse" }), 400, /unknown voice/);
+  await expectError(await speech({ model: ttsId, input: "hello", speed: 4.5 }), 400, /speed must be <= 4/, "speed");
+  await expectError(await speech({ model: ttsId, input: "hello", speed: 0.1 }), 400, /speed must be >= 0.25/, "speed");
+  await expectError(await speech({ model: ttsId, input: "hello", speed: "fast" }), 400, /speed must be number/, "speed");
+  await expectError(await speech({ model: ttsId, input: "hello", response_format: "mp3" }), 400, /response_format must be one of: wav, pcm$/, "response_format");
+  await expectError(await speech({ model: ttsId, input: "hello", stream_format: "ws" }), 400, /stream_format must be one of: audio, sse/, "stream_format");
+  await expectError(await speech({ model: ttsId, input: "x".repeat(20001) }), 400, /20001 characters, more than the limit of 20000/, "input");
+  await expectError(await speech({ model: ttsId, input: "日本語" }), 400, /nothing to say/);
+  await expectError(await speech({ model: "tts-1", input: "hello" }), 404, /"tts-1" is not served here/);
+  assert.equal((await speech({ model: ttsId, input: "still here." })).status, 200);
 });
 
 function form(fields: Record<string, string>, file?: Buffer) {
@@ -133,10 +124,10 @@ function form(fields: Record<string, string>, file?: Buffer) {
 const diarize = (body: FormData) => fetch(`${base}/v1/audio/diarize`, { method: "POST", body });
 
 test("diarize: time-ordered segments in seconds with speaker numbers", async () => {
-  const res = await diarize(form({ model: "diarize-test", num_speakers: "2" }, twoVoices));
+  const res = await diarize(form({ model: diarizeId, num_speakers: "2" }, twoVoices));
   assert.equal(res.status, 200);
   const j = await res.json();
-  assert.equal(j.model, "diarize-test");
+  assert.equal(j.model, diarizeId);
   // at most the two asked for (one 5 s window of random-weight segmentation may find one)
   assert.ok(j.num_speakers >= 1 && j.num_speakers <= 2);
   assert.equal(j.num_speakers, new Set(j.segments.map((s: { speaker: number }) => s.speaker)).size);
@@ -147,11 +138,11 @@ test("diarize: time-ordered segments in seconds with speaker numbers", async () 
 });
 
 test("diarize: missing file, bad speaker count, corrupt audio and unknown model are refused", async () => {
-  await expectError(await diarize(form({ model: "diarize-test" })), 400, /no `file`/);
-  await expectError(await diarize(form({}, twoVoices)), 400, /no `model`/);
-  await expectError(await diarize(form({ model: "diarize-test", num_speakers: "zero" }, twoVoices)), 400, /num_speakers/);
-  await expectError(await diarize(form({ model: "diarize-test" }, Buffer.from("not audio at all"))), 400, /unrecognised audio format/);
-  await expectError(await diarize(form({ model: "pyannote" }, twoVoices)), 404, /not loaded/);
+  await expectError(await diarize(form({ model: diarizeId })), 400, /file is required/, "file");
+  await expectError(await diarize(form({}, twoVoices)), 400, /model is required/, "model");
+  await expectError(await diarize(form({ model: diarizeId, num_speakers: "zero" }, twoVoices)), 400, /num_speakers/, "num_speakers");
+  await expectError(await diarize(form({ model: diarizeId }, Buffer.from("not audio at all"))), 400, /unrecognised audio format/);
+  await expectError(await diarize(form({ model: "pyannote" }, twoVoices)), 404, /"pyannote" is not served here/);
   const json = await fetch(`${base}/v1/audio/diarize`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
   await expectError(json, 400, /multipart/);
 });

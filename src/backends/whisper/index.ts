@@ -12,6 +12,7 @@ import { HearthError } from "../../errors/HearthError.ts";
 import { physicalCores } from "../../devices/cpuCores.ts";
 import { decodeAudio } from "../../media/audio.ts";
 import { detectSpeech, joinRegions } from "../../media/vad.ts";
+import { isWhisperLanguage } from "./languages.ts";
 import { descriptor } from "./descriptor.ts";
 import { SerialJobs, type Emit } from "../../streams/serialJobs.ts";
 
@@ -76,9 +77,15 @@ class WhisperModel implements LoadedModel {
 
   async *run(request: TaskRequest, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
     if (request.task !== "asr") throw new HearthError("unsupported_task", `the whisper engine cannot run task "${request.task}"`, { hint: "it runs asr" });
+    const language = request.language?.trim().toLowerCase() || undefined;
+    if (language && !isWhisperLanguage(language)) {
+      throw new HearthError("bad_input", `whisper does not know the language ${JSON.stringify(request.language)}`, {
+        hint: "use an ISO 639-1 code such as en, de or fr, or leave it out to detect the language",
+      });
+    }
     // decode first: bad audio fails without waiting for other requests
     const audio = await decodeAudio(request.audio, { sampleRate: 16000 });
-    yield* this.jobs.run((emit) => this.transcribe(request, audio.samples, audio.durationMs, emit, signal));
+    yield* this.jobs.run((emit) => this.transcribe({ ...request, language }, audio.samples, audio.durationMs, emit, signal));
   }
 
   private async transcribe(req: TranscribeRequest, samples: Float32Array, durationMs: number, emit: Emit, signal?: AbortSignal) {

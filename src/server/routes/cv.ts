@@ -14,7 +14,7 @@
 //     "detections": [{ "label": "cat", "class_id": 0, "score": 0.91, "box": [x1,y1,x2,y2] }], (detect)
 //     "profile": { "total_ms": 212.4, "device": "onnx/cpu" } }
 // Boxes are in source-image pixels; quads run clockwise from the top-left corner.
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import multipart from "@fastify/multipart";
 import type { DetectResult, OcrResult } from "../../model/tasks/cv.ts";
 import type { TaskRequest } from "../../model/task.ts";
@@ -25,8 +25,9 @@ import { noteRequest } from "../requestNote.ts";
 import { disconnectSignal } from "../disconnect.ts";
 import { runToResult } from "../generation.ts";
 import { badParam } from "../errors.ts";
+import { formLimits, readForm } from "../multipartForm.ts";
+import { CV_TASKS, cvSchema } from "../schemas/cv.ts";
 
-const CV_TASKS = ["ocr", "detect"] as const;
 type CvTask = (typeof CV_TASKS)[number];
 
 interface CvRequest {
@@ -35,6 +36,15 @@ interface CvRequest {
   task?: CvTask;
   scoreThreshold?: number;
   iouThreshold?: number;
+}
+
+/** The body after the schema: JSON, or a form whose image file the form reader put under `image`. */
+interface CvBody {
+  model: string;
+  image?: string | Buffer | Record<string, unknown>;
+  task?: CvTask | "" | null;
+  score_threshold?: number | string | null;
+  iou_threshold?: number | string | null;
 }
 
 export interface CvRoutesOptions {
@@ -50,6 +60,7 @@ function fraction(name: string, v: unknown): number | undefined {
 }
 
 async function imageFrom(value: unknown, allowRemote: boolean): Promise<Uint8Array> {
+  if (Buffer.isBuffer(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   if (typeof value !== "string" || !value) throw badParam("image", "no `image` in the request", "send the image as a data: URI (data:image/png;base64,...)");
   if (!value.startsWith("data:") && !/^https?:\/\//i.test(value)) {
     // never a path: the server does not open files on its disk because a client named them
@@ -58,45 +69,14 @@ async function imageFrom(value: unknown, allowRemote: boolean): Promise<Uint8Arr
   return (await readMediaSource(value, { allowRemote })).data;
 }
 
-function fields(raw: Record<string, unknown>, image: Uint8Array): CvRequest {
-  if (typeof raw.model !== "string" || !raw.model) throw badParam("model", "no `model` in the request", "name a CV model from GET /v1/models, e.g. \"ocr\"");
-  const task = raw.task === undefined || raw.task === null || raw.task === "" ? undefined : raw.task;
-  if (task !== undefined && !CV_TASKS.includes(task as CvTask)) throw badParam("task", `unknown task ${JSON.stringify(task)}`, `use one of: ${CV_TASKS.join(", ")}`);
+async function parseRequest(body: CvBody, ctx: RouteContext): Promise<CvRequest> {
   return {
-    model: raw.model,
-    image,
-    task: task as CvTask | undefined,
-    scoreThreshold: fraction("score_threshold", raw.score_threshold),
-    iouThreshold: fraction("iou_threshold", raw.iou_threshold),
+    model: body.model,
+    image: await imageFrom(body.image, ctx.allowRemoteMedia),
+    task: body.task || undefined,
+    scoreThreshold: fraction("score_threshold", body.score_threshold),
+    iouThreshold: fraction("iou_threshold", body.iou_threshold),
   };
-}
-
-async function parseRequest(req: FastifyRequest, ctx: RouteContext, maxBytes: number): Promise<CvRequest> {
-  if (req.isMultipart()) {
-    const raw: Record<string, unknown> = {};
-    let image: Uint8Array | undefined;
-    for await (const part of req.parts()) {
-      if (part.type === "file") {
-        let buf: Buffer;
-        try {
-          buf = await part.toBuffer();
-        } catch {
-          throw badParam(part.fieldname, `the upload is larger than ${(maxBytes / 2 ** 20).toFixed(0)} MiB`, "send a smaller image");
-        }
-        if (part.fieldname === "image" || part.fieldname === "file") image = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-      } else {
-        raw[part.fieldname] = part.value;
-      }
-    }
-    if (!image) image = await imageFrom(raw.image, ctx.allowRemoteMedia);
-    return fields(raw, image);
-  }
-  const body = req.body;
-  if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw new HearthError("bad_input", "the request body must be a JSON object or multipart form", { hint: "send {\"model\": \"ocr\", \"image\": \"data:image/png;base64,...\"}" });
-  }
-  const raw = body as Record<string, unknown>;
-  return fields(raw, await imageFrom(raw.image, ctx.allowRemoteMedia));
 }
 
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
@@ -122,11 +102,15 @@ export function cvResponse(model: string, task: CvTask, r: OcrResult | DetectRes
 
 export async function cvRoutes(app: FastifyInstance, ctx: RouteContext & CvRoutesOptions) {
   const maxBytes = ctx.maxUploadBytes ?? 50 * 1024 * 1024;
-  await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 16 } });
+  await app.register(multipart, { limits: formLimits(maxBytes) });
 
-  app.post("/v1/cv", async (req, reply) => {
-    const r = await parseRequest(req, ctx, maxBytes);
-    noteRequest(req, { model: r.model });
+  app.post("/v1/cv", {
+    schema: cvSchema,
+    preValidation: readForm({ files: { image: "image", file: "image" }, maxFileBytes: maxBytes }),
+  }, async (req, reply) => {
+    const body = req.body as CvBody;
+    noteRequest(req, { model: body.model });
+    const r = await parseRequest(body, ctx);
     const signal = disconnectSignal(reply);
     const lease = await ctx.manager.acquire(r.model, r.task, signal);
     const task = r.task ?? CV_TASKS.find((t) => lease.info.tasks.includes(t));

@@ -1,8 +1,8 @@
 // OpenAI's transcription response formats: json, text, srt, vtt, verbose_json.
 import type { TranscribeResult } from "../../model/tasks/speech.ts";
+import type { TRANSCRIPT_FORMATS } from "../schemas/audio.ts";
 
-export const RESPONSE_FORMATS = ["json", "text", "srt", "vtt", "verbose_json"] as const;
-export type ResponseFormat = (typeof RESPONSE_FORMATS)[number];
+export type ResponseFormat = (typeof TRANSCRIPT_FORMATS)[number];
 
 function stamp(ms: number, sep: "," | "."): string {
   const t = Math.max(0, Math.round(ms));

@@ -2,7 +2,7 @@
 // over its parallel sequences), at most `queueLimit` wait behind them, and the rest are turned away
 // at once with 429 instead of piling up. A waiter whose client disconnects leaves the queue.
 import { HearthError } from "../errors/HearthError.ts";
-import { withRetryAfter } from "./errors.ts";
+import { withRetryAfter } from "../errors/retryAfter.ts";
 
 interface Waiter {
   grant: () => void;
