@@ -1,0 +1,68 @@
+// The diffusers ONNX layout (Stable Diffusion 1.x/2.x, SD-Turbo, SDXL, LCM exports and their Olive
+// variants): a folder with model_index.json and one subfolder per part. Pure: reads names and JSON,
+// never loads native code, so the engine's descriptor and the store can both ask it.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import type { ModelFiles } from "../model/types.ts";
+
+/** The ONNX parts of a pipeline, by the folder diffusers exports them to. */
+export const DIFFUSERS_ONNX_PARTS = ["text_encoder", "text_encoder_2", "unet", "vae_decoder", "vae_encoder"] as const;
+export type DiffusersPart = (typeof DIFFUSERS_ONNX_PARTS)[number];
+
+/** What model_index.json says: the pipeline class and each component's [library, class]. */
+export interface ModelIndex {
+  _class_name?: string;
+  [component: string]: unknown;
+}
+
+export function readModelIndex(dir: string): ModelIndex | undefined {
+  const file = path.join(dir, "model_index.json");
+  if (!existsSync(file)) return undefined;
+  try {
+    const j = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    return j && typeof j === "object" && !Array.isArray(j) ? (j as ModelIndex) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The part's .onnx file: model.onnx, else the only .onnx in its folder (Olive names some differently). */
+function partFile(dir: string, part: string): string | undefined {
+  const sub = path.join(dir, part);
+  if (!existsSync(sub) || !statSync(sub).isDirectory()) return undefined;
+  if (existsSync(path.join(sub, "model.onnx"))) return path.join(sub, "model.onnx");
+  const onnx = readdirSync(sub).filter((n) => /\.onnx$/i.test(n)).sort();
+  return onnx.length > 0 ? path.join(sub, onnx[0]) : undefined;
+}
+
+/**
+ * The files of a diffusers ONNX pipeline in `dir` (a folder with model_index.json), else undefined.
+ * `extra` names each part that exists (text_encoder, unet, ..., tokenizer/vocab.json as
+ * "tokenizer.vocab", scheduler/scheduler_config.json as "scheduler"); a missing part is reported by
+ * the engine when it loads, in words. `primary` is the UNet, the part that decides speed and memory.
+ */
+export function diffusersFiles(dir: string): ModelFiles | undefined {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
+  const index = readModelIndex(dir);
+  if (!index) return undefined;
+  const extra: Record<string, string> = { task: "image", model_index: path.join(dir, "model_index.json") };
+  for (const part of DIFFUSERS_ONNX_PARTS) {
+    const f = partFile(dir, part);
+    if (f) extra[part] = f;
+  }
+  for (const tok of ["tokenizer", "tokenizer_2"]) {
+    for (const [key, name] of [["vocab", "vocab.json"], ["merges", "merges.txt"], ["config", "tokenizer_config.json"], ["special", "special_tokens_map.json"]]) {
+      const f = path.join(dir, tok, name);
+      if (existsSync(f)) extra[`${tok}.${key}`] = f;
+    }
+  }
+  const scheduler = path.join(dir, "scheduler", "scheduler_config.json");
+  if (existsSync(scheduler)) extra.scheduler = scheduler;
+  return {
+    dir,
+    primary: extra.unet ?? path.join(dir, "unet", "model.onnx"),
+    format: "onnx",
+    type: "image_gen",
+    extra,
+  };
+}
