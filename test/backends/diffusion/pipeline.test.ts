@@ -57,7 +57,7 @@ test("Euler (leading, offset 1): timesteps, initial noise sigma, and epsilon ste
   assert.deepEqual(s.timesteps, [751, 501, 251, 1]);
   assert.ok(Math.abs(s.initNoiseSigma - Math.sqrt(sigmaAt(751) ** 2 + 1)) < 1e-9);
   // a constant noise prediction of 1 moves x by (sigma_next - sigma) per step: from 0 to -sigma(751)
-  let x = new Float32Array([0]);
+  let x: Float32Array = new Float32Array([0]);
   for (let i = 0; i < 4; i++) x = s.step(new Float32Array([1]), i, x, new Gaussian(1));
   assert.ok(Math.abs(x[0] + sigmaAt(751)) < 1e-4, `${x[0]} vs ${-sigmaAt(751)}`);
   // the UNet's input is scaled by 1 / sqrt(sigma^2 + 1)
