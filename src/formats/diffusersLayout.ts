@@ -35,14 +35,25 @@ function partFile(dir: string, part: string): string | undefined {
   return onnx.length > 0 ? path.join(sub, onnx[0]) : undefined;
 }
 
+/** The pipeline folder a part's .onnx file belongs to (`<root>/unet/model.onnx` -> `<root>`). */
+function partOwner(file: string): string | undefined {
+  const part = path.basename(path.dirname(file));
+  if (!/\.onnx$/i.test(file) || !(DIFFUSERS_ONNX_PARTS as readonly string[]).includes(part)) return undefined;
+  const root = path.dirname(path.dirname(file));
+  return existsSync(path.join(root, "model_index.json")) ? root : undefined;
+}
+
 /**
- * The files of a diffusers ONNX pipeline in `dir` (a folder with model_index.json), else undefined.
+ * The files of a diffusers ONNX pipeline in `dir` (or the pipeline one of its part files belongs to) (a folder with model_index.json), else undefined.
  * `extra` names each part that exists (text_encoder, unet, ..., tokenizer/vocab.json as
  * "tokenizer.vocab", scheduler/scheduler_config.json as "scheduler"); a missing part is reported by
  * the engine when it loads, in words. `primary` is the UNet, the part that decides speed and memory.
  */
-export function diffusersFiles(dir: string): ModelFiles | undefined {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return undefined;
+export function diffusersFiles(target: string): ModelFiles | undefined {
+  if (!existsSync(target)) return undefined;
+  // one part's file (unet/model.onnx, as profiles and tune cells name the model) means its pipeline
+  const dir = statSync(target).isDirectory() ? target : partOwner(target);
+  if (!dir) return undefined;
   const index = readModelIndex(dir);
   if (!index) return undefined;
   const extra: Record<string, string> = { task: "image", model_index: path.join(dir, "model_index.json") };

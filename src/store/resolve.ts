@@ -114,6 +114,8 @@ async function resolvePath(ref: string, options: ResolveOptions): Promise<ModelF
   if (ext !== ".gguf" && ext !== ".onnx") {
     throw new HearthError("bad_input", `${file} is not a .gguf or .onnx file`, { hint: "give a GGUF or ONNX model file" });
   }
+  const diffusers = ext === ".onnx" ? diffusersFiles(file) : undefined; // until the one resolver (issue 13a)
+  if (diffusers) return diffusers;
   if (ext === ".onnx") return { dir: path.dirname(file), primary: file, format: "onnx", type: options.type ?? onnxTypeOf(file) };
   const type = options.type ?? (await readGgufFacts(file)).typeGuess ?? "llm";
   return { dir: path.dirname(file), primary: file, format: "gguf", type };
