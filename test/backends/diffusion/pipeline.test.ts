@@ -149,3 +149,38 @@ test("image-to-image with strength 0 returns the input (through the VAE encoder 
   const full = await gen.generate({ prompt: "a red fox", image: new Uint8Array(input), strength: 1, steps: 4, guidance: 2, width: w, height: h, seed: 1 });
   assert.deepEqual([...(await pixels(full.png)).values], [204]);
 });
+
+test("each scheduler's schedule, by hand: with 'sample' prediction the image is the UNet's prediction at the last timestep", async () => {
+  const { cpSync, mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+  const os = await import("node:os");
+  const cases = [
+    // Euler, leading spacing with offset 1: 4 steps end at t = 1 (guidance is off: text mean 3/77)
+    { config: { _class_name: "EulerDiscreteScheduler", timestep_spacing: "leading", steps_offset: 1 }, lastT: 1 },
+    // Euler ancestral, trailing: 999, 749, 499, 249 (sigma_up is 0 on the last step: no noise left)
+    { config: { _class_name: "EulerAncestralDiscreteScheduler", timestep_spacing: "trailing" }, lastT: 249 },
+    // DDIM, leading: 750, 500, 250, 0
+    { config: { _class_name: "DDIMScheduler", timestep_spacing: "leading", clip_sample: false }, lastT: 0 },
+    // LCM (distilled: guidance off by default): 999, 759, 499, 259; c_skip at 2590 is ~4e-8
+    { config: { _class_name: "LCMScheduler", original_inference_steps: 50 }, lastT: 259 },
+  ];
+  const root = mkdtempSync(path.join(os.tmpdir(), "hearth-sched-"));
+  try {
+    for (const [i, k] of cases.entries()) {
+      const dir = path.join(root, `m${i}`);
+      cpSync(ensureDiffusionFixture("diffusion-const"), dir, { recursive: true });
+      writeFileSync(path.join(dir, "scheduler/scheduler_config.json"), JSON.stringify({
+        num_train_timesteps: 1000, beta_start: 0.00085, beta_end: 0.012, beta_schedule: "scaled_linear", prediction_type: "sample", ...k.config,
+      }));
+      const g = await ImageGenerator.load(dir, { threads: 1, isolate: false });
+      try {
+        const r = await g.generate({ prompt: "a red fox", steps: 4, guidance: 0, seed: 9 });
+        const want = expectedPixel({ words: ["red", "fox"], guidance: 0, lastT: k.lastT });
+        assert.deepEqual([...(await pixels(r.png)).values], [want], k.config._class_name);
+      } finally {
+        await g.dispose();
+      }
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
