@@ -59,7 +59,11 @@ export function diffusersFiles(target: string): ModelFiles | undefined {
   const extra: Record<string, string> = { task: "image", model_index: path.join(dir, "model_index.json") };
   for (const part of DIFFUSERS_ONNX_PARTS) {
     const f = partFile(dir, part);
-    if (f) extra[part] = f;
+    if (!f) continue;
+    extra[part] = f;
+    // external data beside it (Optimum: model.onnx_data; diffusers' exporter: weights.pb), counted as weights
+    const data = readdirSync(path.dirname(f)).filter((n) => /\.onnx_data$|\.onnx\.data$|^weights\.pb$/i.test(n));
+    data.forEach((n, i) => (extra[`${part}.data${i ? i + 1 : ""}`] = path.join(path.dirname(f), n)));
   }
   for (const tok of ["tokenizer", "tokenizer_2"]) {
     for (const [key, name] of [["vocab", "vocab.json"], ["merges", "merges.txt"], ["config", "tokenizer_config.json"], ["special", "special_tokens_map.json"]]) {
