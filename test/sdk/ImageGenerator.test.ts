@@ -113,3 +113,22 @@ test("the SDXL layout: two text encoders, pooled embeddings and time ids reach t
     await xl.dispose();
   }
 });
+
+test("a float16 export (as GPUs take) gives the float32 image within rounding", async () => {
+  const half = await ImageGenerator.load(ensureDiffusionFixture("diffusion-fp16"), { threads: 1, isolate: false });
+  try {
+    const raw = async (png: Uint8Array) => new Uint8Array(await sharp(png).raw().toBuffer());
+    const a = await raw((await gen.generate({ prompt: "a red fox", steps: 3, seed: 5 })).png);
+    const b = await raw((await half.generate({ prompt: "a red fox", steps: 3, seed: 5 })).png);
+    let worst = 0;
+    let sum = 0;
+    for (let i = 0; i < a.length; i++) {
+      const d = Math.abs(a[i] - b[i]);
+      worst = Math.max(worst, d);
+      sum += d;
+    }
+    assert.ok(worst <= 8 && sum / a.length < 1, `worst ${worst}, mean ${sum / a.length}`);
+  } finally {
+    await half.dispose();
+  }
+});
