@@ -3,6 +3,7 @@
 // OpenAI-shaped 400s for what is not served, a fuzz pass, and /docs listing both routes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import path from "node:path";
 import sharp from "sharp";
 import { toFile } from "openai";
 import { postJson, startServer, useTempHome, type TestServer } from "../server/helpers.ts";
@@ -10,10 +11,11 @@ import { ensureDiffusionFixture } from "../../fixtures/diffusion.ts";
 
 useTempHome();
 let server: TestServer;
-const model = "diffusion-g1"; // the folder's name, as `hearth serve <folder>` lists it
+const fixture = ensureDiffusionFixture("diffusion");
+const model = path.basename(fixture); // the folder's name, as `hearth serve <folder>` lists it
 
 before(async () => {
-  server = await startServer({ models: [ensureDiffusionFixture("diffusion")] });
+  server = await startServer({ models: [fixture] });
 });
 after(async () => {
   await server?.close();
@@ -83,7 +85,9 @@ test("fuzz: malformed bodies never get a 5xx", async () => {
   assert.equal(ok.status, 200);
 });
 
-test("/docs lists both routes", async () => {
+test("/v1/models lists the image model; /docs lists both routes", async () => {
+  const models = await server.client.models.list();
+  assert.ok(models.data.some((m) => m.id === model), JSON.stringify(models.data));
   const r = await fetch(`${server.base}/docs/json`);
   const spec = (await r.json()) as { paths: Record<string, unknown> };
   assert.ok(spec.paths["/v1/images/generations"]);
