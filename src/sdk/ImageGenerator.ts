@@ -16,6 +16,9 @@ export type { ImageResult, ImageProfile };
 export interface ImageGeneratorLoadOptions extends LoadModelOptions {
   /** ONNX Runtime execution providers in order, for every part; default: from `device` */
   executionProviders?: string[];
+  /** providers in order for single parts ("unet", "text_encoder", "text_encoder_2", "vae_decoder",
+   * "vae_encoder"), e.g. `{ vae_decoder: ["cpu"] }`; the others follow `executionProviders` */
+  partProviders?: Record<string, string[]>;
 }
 
 export interface GenerateImageOptions extends MediaInputOptions {
@@ -58,7 +61,7 @@ export class ImageGenerator {
       isolate: options.isolate,
       strict: options.strict,
       task: "image",
-      extra: { executionProviders: options.executionProviders },
+      extra: { executionProviders: options.executionProviders, partProviders: options.partProviders },
     });
     return new ImageGenerator(model, { ...model.info, ref: typeof ref === "string" ? ref : files.dir });
   }

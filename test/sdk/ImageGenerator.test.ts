@@ -132,3 +132,17 @@ test("a float16 export (as GPUs take) gives the float32 image within rounding", 
     await half.dispose();
   }
 });
+
+test("a part can have its own execution providers; those that do not load here are skipped with the reason", async () => {
+  const g = await ImageGenerator.load(ensureDiffusionFixture("diffusion"), { threads: 1, isolate: false, partProviders: { unet: ["qnn", "cpu"] } });
+  try {
+    const s = g.info.settings as { executionProviders: Record<string, string>; providersTried: Record<string, Array<{ provider: string; reason: string }>> };
+    assert.equal(s.executionProviders.unet, "cpu");
+    assert.equal(s.providersTried.unet[0].provider, "qnn");
+    assert.ok(s.providersTried.unet[0].reason.length > 0);
+    assert.equal(s.providersTried.vae_decoder, undefined, "the other parts were not asked for qnn");
+    assert.ok((await g.generate({ prompt: "x", steps: 1, seed: 1 })).png.length > 0);
+  } finally {
+    await g.dispose();
+  }
+});

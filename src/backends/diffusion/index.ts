@@ -123,11 +123,18 @@ export default async function createBackend(): Promise<Backend> {
 
       const opened: InferenceSession[] = [];
       const providers: Record<string, string> = {};
+      const skipped: Record<string, SessionChoice["skipped"]> = {};
+      // a part may have its own order (extra.partProviders, e.g. the VAE on the CPU when an NPU
+      // compiles the UNet but not the decoder); the others follow the device's order
+      const partOrders = (options.extra?.partProviders ?? {}) as Record<string, unknown>;
       const open = async (part: string, file: string): Promise<SessionChoice> => {
+        const own = partOrders[part];
+        const partOrder = Array.isArray(own) && own.length ? providerOrder(options.device, own) : order;
         try {
-          const choice = await createSession(ort, file, order, sessionOptions);
+          const choice = await createSession(ort, file, partOrder, sessionOptions);
           opened.push(choice.session);
           providers[part] = choice.provider;
+          if (choice.skipped.length) skipped[part] = choice.skipped;
           return choice;
         } catch (e) {
           await Promise.all(opened.map((s) => s.release()));
@@ -158,7 +165,7 @@ export default async function createBackend(): Promise<Backend> {
         settings: {
           threads,
           executionProviders: providers,
-          providersTried: unet.skipped,
+          providersTried: skipped,
           scheduler: scheduler.kind,
           size: `${settings.defaultWidth}x${settings.defaultHeight}`,
           distilled: settings.distilled,
