@@ -69,6 +69,25 @@ test("what is not served is a 400 saying why; an unknown model a 404; the model 
   assert.equal(ok.status, 200);
 });
 
+test("a client that goes away stops the generation between steps; the model answers the next request", async () => {
+  const ac = new AbortController();
+  const pending = fetch(`${server.base}/v1/images/generations`, {
+    method: "POST", headers: { "content-type": "application/json" }, signal: ac.signal,
+    body: JSON.stringify({ model, prompt: "a long one", size: "256x256", steps: 1000, seed: 1 }),
+  }).catch((e: Error) => e);
+  await new Promise((r) => setTimeout(r, 800));
+  ac.abort();
+  assert.ok((await pending) instanceof Error);
+  let metrics = "";
+  for (let i = 0; i < 100 && !/hearth_requests_aborted_total\{model="[^"]+"\} 1/.test(metrics); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    metrics = await (await fetch(`${server.base}/metrics`)).text();
+  }
+  assert.match(metrics, new RegExp(`hearth_requests_aborted_total\\{model="${model}"\\} 1`));
+  const ok = await postJson(server.base, "/v1/images/generations", { model, prompt: "x", steps: 1 });
+  assert.equal(ok.status, 200);
+});
+
 test("fuzz: malformed bodies never get a 5xx", async () => {
   const weird: unknown[] = [null, true, -1, 1.5, 1e308, "", "x".repeat(5000), [], {}, [1], { a: 1 }, "1e999", "NaN", -0];
   const fields = ["model", "prompt", "n", "size", "response_format", "negative_prompt", "steps", "guidance_scale", "seed", "image", "strength"];
