@@ -48,7 +48,8 @@ export class ImageGenerator {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
   static async load(ref: string | ModelFiles, options: ImageGeneratorLoadOptions = {}): Promise<ImageGenerator> {
-    const files = typeof ref === "string" ? await resolveModel(ref, { type: "image_gen", pull: options.pull }) : ref;
+    // no type forced: a diffusers folder says image_gen itself, and anything else is refused below
+    const files = typeof ref === "string" ? await resolveModel(ref, { pull: options.pull }) : ref;
     if (files.type !== "image_gen") {
       throw new HearthError("unsupported_task", `${typeof ref === "string" ? ref : files.dir} is not an image-generation model`, {
         hint: "give a Stable Diffusion model in diffusers' ONNX layout (a folder with model_index.json)",

@@ -146,3 +146,12 @@ test("a part can have its own execution providers; those that do not load here a
     await g.dispose();
   }
 });
+
+test("a model that is not an image generator is refused at load, saying what to give", async () => {
+  const { ensureFixture } = await import("../../fixtures/index.ts");
+  await assert.rejects(ImageGenerator.load(await ensureFixture("tiny"), { isolate: false }), (e: { code?: string; message: string }) => {
+    assert.equal(e.code, "unsupported_task");
+    assert.match(e.message, /not an image-generation model/);
+    return true;
+  });
+});
