@@ -56,3 +56,18 @@ test("bad input exits non-zero with one line saying what to do", async () => {
   assert.notEqual(noOut.code, 0);
   assert.match(noOut.stderr, /-o out\.png/);
 });
+
+test("on a terminal, a progress bar counts the steps", async () => {
+  const { TmuxSession } = await import("../cli/tmux.ts");
+  const { repoRoot, hearthBin } = await import("../helpers/cli.ts");
+  const out = path.join(home, "tty.png");
+  const t = new TmuxSession([process.execPath, hearthBin, "infer", model, "-p", "a red fox", "-o", out, "--steps", "12", "--seed", "1", "--threads", "1"], { ...env, NO_COLOR: "1" }, repoRoot);
+  try {
+    const screen = await t.waitFor(/\[exit \d+\]/, 120_000);
+    assert.match(screen, /\[exit 0\]/);
+    assert.match(screen, /step 12\/12/);
+    assert.match(screen, /64x64, seed 1, 12 steps/);
+  } finally {
+    t.kill();
+  }
+});
