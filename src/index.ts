@@ -7,6 +7,7 @@ export { ASR, TranscriptionStream, type ASRLoadOptions, type TranscribeOptions, 
 export { TTS, type TTSLoadOptions, type SpeakOptions, type SpeakResult, type AudioChunk, type SpeechStream } from "./sdk/TTS.ts";
 export { Diarizer, type DiarizerLoadOptions, type DiarizeOptions, type DiarizeResult } from "./sdk/Diarizer.ts";
 export { OCR, type OCRLoadOptions, type ReadOptions, type OcrResult, type OcrLine, type Quad } from "./sdk/OCR.ts";
+export { ImageGenerator, type ImageGeneratorLoadOptions, type GenerateImageOptions, type ImageResult, type ImageProfile } from "./sdk/ImageGenerator.ts";
 export { Detector, type DetectorLoadOptions, type DetectOptions, type DetectResult, type Detection } from "./sdk/Detector.ts";
 export { HearthError, type ErrorCode } from "./errors/HearthError.ts";
 export { pullModel, listRemoteQuants, listModels, removeModel, cleanStore, resolveModel, describeModel, ALIASES, type PullOptions, type PullEvent, type PullResult, type InstalledModel, type ModelDescription, type Manifest } from "./store/index.ts";

@@ -11,6 +11,7 @@ import { descriptor as llamaMm } from "./llama-mm/descriptor.ts";
 import { descriptor as whisper } from "./whisper/descriptor.ts";
 import { descriptor as sherpa } from "./sherpa/descriptor.ts";
 import { descriptor as onnx } from "./onnx/descriptor.ts";
+import { descriptor as diffusion } from "./diffusion/descriptor.ts";
 
 interface Entry {
   descriptor: BackendDescriptor;
@@ -24,6 +25,7 @@ const entries: Entry[] = [
   { descriptor: whisper, create: () => import("./whisper/index.ts").then((m) => m.default()) },
   { descriptor: sherpa, create: () => import("./sherpa/index.ts").then((m) => m.default()) },
   { descriptor: onnx, create: () => import("./onnx/index.ts").then((m) => m.default()) },
+  { descriptor: diffusion, create: () => import("./diffusion/index.ts").then((m) => m.default()) },
 ];
 
 export function backendDescriptors(): BackendDescriptor[] {

@@ -35,6 +35,7 @@ interface RunSample {
   prefillTokensPerSec?: number;
   decodeTokensPerSec?: number;
   realTimeFactor?: number;
+  stepMs?: number;
 }
 
 export function oneLine(e: unknown): string {
@@ -75,6 +76,7 @@ async function runOnce(model: LoadedModel, w: WorkloadInput): Promise<RunSample>
     const durationMs = (result as { durationMs?: number }).durationMs;
     return { ttftMs, latencyMs, realTimeFactor: durationMs ? latencyMs / durationMs : profile.realTimeFactor };
   }
+  if (w.kind === "image") return { latencyMs, stepMs: (profile as { msPerStep?: number }).msPerStep };
   return { latencyMs };
 }
 
@@ -177,6 +179,7 @@ export async function measureCell(
     out.ttftMs = summarize(pick("ttftMs"));
     out.latencyMs = summarize(pick("latencyMs"));
     out.realTimeFactor = summarize(pick("realTimeFactor"));
+    out.stepMs = summarize(pick("stepMs"));
   } catch (e) {
     out.error = oneLine(e);
   } finally {

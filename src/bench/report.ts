@@ -67,6 +67,7 @@ function charts(run: BenchRun): ChartSpec[] {
     speedChart("ttft", "Time to first token per cell", "ms", c, (x) => x.ttftMs, true),
     speedChart("latency", "End-to-end latency per cell", "ms", c, (x) => x.latencyMs, true),
     speedChart("rtf", "Real-time factor per cell (lower is faster)", "processing time / audio time", c, (x) => x.realTimeFactor, true),
+    speedChart("step", "Image generation: time per denoising step", "ms", c, (x) => x.stepMs, true),
   ].filter((x): x is ChartSpec => !!x);
   const lb = (run.llamaBench ?? []).filter((r) => r.decodeRatio !== undefined || r.prefillRatio !== undefined);
   if (lb.length) {
@@ -100,7 +101,7 @@ function fmtSummary(s?: Summary, digits = 1): string {
 }
 
 function resultsTable(run: BenchRun): string {
-  const head = ["cell", "engine / device", "load ms", "prefill tok/s", "decode tok/s", "TTFT ms", "latency ms", "RTF", "peak RSS MB", "peak GPU MB", "errors"];
+  const head = ["cell", "engine / device", "load ms", "prefill tok/s", "decode tok/s", "TTFT ms", "latency ms", "RTF", "ms/step", "peak RSS MB", "peak GPU MB", "errors"];
   const rows = run.cells.map((c) =>
     [
       esc(c.label),
@@ -111,6 +112,7 @@ function resultsTable(run: BenchRun): string {
       fmtSummary(c.ttftMs),
       fmtSummary(c.latencyMs),
       fmtSummary(c.realTimeFactor, 3),
+      fmtSummary(c.stepMs, 2),
       mb(c.peakRssBytes) ?? "",
       c.peakGpuBytes === undefined ? "n/a" : mb(c.peakGpuBytes),
       c.ok ? `${c.errors}/${c.reps}` : `<span class="err">failed: ${esc(c.error)}</span>`,

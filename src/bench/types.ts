@@ -63,6 +63,8 @@ export interface CellResult {
   latencyMs?: Summary;
   /** speech: processing time / audio duration (lower is better) */
   realTimeFactor?: Summary;
+  /** image generation: milliseconds per denoising step (UNet, guidance and scheduler) */
+  stepMs?: Summary;
   /** peak resident memory of the process that held the model (VmHWM), and of that process before loading */
   peakRssBytes?: number;
   baselineRssBytes?: number;

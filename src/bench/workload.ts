@@ -12,7 +12,10 @@ import { HearthError } from "../errors/HearthError.ts";
 import { onnxTaskOf } from "../backends/onnx/task.ts";
 import { seededRandom, syntheticPrompt } from "./prompt.ts";
 
-export type WorkloadKind = "generate" | "embed" | "rerank" | "asr" | "ocr" | "detect";
+export type WorkloadKind = "generate" | "embed" | "rerank" | "asr" | "ocr" | "detect" | "image";
+
+/** Denoising steps of one image-generation repetition (a Turbo model's usual count; per-step time is what compares). */
+export const IMAGE_BENCH_STEPS = 4;
 
 export function workloadKind(files: ModelFiles): WorkloadKind {
   switch (files.type) {
@@ -28,9 +31,11 @@ export function workloadKind(files: ModelFiles): WorkloadKind {
     case "cv":
       // OCR or object detection, as the model says (ModelFiles.extra.task or its ONNX metadata)
       return onnxTaskOf(files);
+    case "image_gen":
+      return "image";
     default:
       throw new HearthError("unsupported_task", `hearth bench cannot measure ${files.type} models yet`, {
-        hint: "it measures LLMs, embedders, rerankers, speech recognition, OCR and object detection",
+        hint: "it measures LLMs, embedders, rerankers, speech recognition, OCR, object detection and image generation",
       });
   }
 }
@@ -127,5 +132,8 @@ export function requestFor(w: WorkloadInput): TaskRequest {
       return { task: "ocr", image: w.image! };
     case "detect":
       return { task: "detect", image: w.image! };
+    case "image":
+      // the model's native size and default guidance; a fixed prompt (CLIP reads at most 77 tokens)
+      return { task: "image", prompt: "a red fox in the snow, oil painting", steps: IMAGE_BENCH_STEPS, seed: w.seed };
   }
 }

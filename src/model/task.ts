@@ -8,6 +8,7 @@ import type { OcrRequest, OcrResult, DetectRequest, DetectResult } from "./tasks
 import type {
   TranscribeRequest, TranscribeResult, SpeakRequest, SpeakResult, DiarizeRequest, DiarizeResult,
 } from "./tasks/speech.ts";
+import type { ImageRequest, ImageResult } from "./tasks/image.ts";
 
 export type TaskName = TaskRequest["task"];
 
@@ -15,7 +16,8 @@ export type TaskRequest =
   | ChatRequest | CompleteRequest | EmbedRequest | RerankRequest
   | TokenizeRequest | StateRequest
   | OcrRequest | DetectRequest
-  | TranscribeRequest | SpeakRequest | DiarizeRequest;
+  | TranscribeRequest | SpeakRequest | DiarizeRequest
+  | ImageRequest;
 
 /** Model utilities of text engines (llama), sent through run() like tasks so that a runner process
  * proxies them unchanged: the tokenizer, and the KV cache of the sequence used last to/from a file. */
@@ -35,6 +37,7 @@ export interface TaskResults {
   asr: TranscribeResult;
   tts: SpeakResult;
   diarize: DiarizeResult;
+  image: ImageResult;
 }
 
 /** Streamed while a task runs; the last event of a successful run is always `result`. */
@@ -44,4 +47,6 @@ export type TaskEvent =
   | { type: "tool_call"; index: number; call: ToolCall }
   | { type: "audio"; samples: Float32Array; sampleRate: number }
   | { type: "segment"; startMs: number; endMs: number; text: string }
+  /** a denoising step finished (image generation) */
+  | { type: "progress"; step: number; steps: number }
   | { type: "result"; task: TaskName; result: TaskResults[TaskName] };

@@ -59,7 +59,9 @@ export async function planModel(files: ModelFiles, options: PlanModelOptions): P
   const matching = enginesToPlan(all, files, options.backend, new Set(profiles.map((p) => p.backend)));
   const machine = await describeMachine({ home: options.home, descriptors: matching, refresh: options.refresh });
   const facts = files.format === "gguf" ? await readGgufFacts(files.primary).catch(() => undefined) : undefined;
-  const weightsBytes = [files.primary, ...(files.shards ?? []), files.mmproj].reduce((n, f) => n + sizeOf(f), 0);
+  // ONNX models of several files (OCR, diffusion pipelines with external data) name the others in extra
+  const otherWeights = Object.values(files.extra ?? {}).filter((f) => /\.(onnx|onnx_data|onnx\.data)$|(^|\/)weights\.pb$/i.test(f));
+  const weightsBytes = [...new Set([files.primary, ...(files.shards ?? []), ...otherWeights]), files.mmproj].reduce((n, f) => n + sizeOf(f), 0);
   const modelKey = modelKeyOf(files);
   const p = plan({
     model: { format: files.format, type: files.type, primary: files.primary, sha256, facts, weightsBytes },

@@ -83,7 +83,7 @@ interface Entry {
 
 const TASK_WORDS: Partial<Record<TaskName, string>> = {
   chat: "chat completions", complete: "text completions", embed: "embeddings", rerank: "reranking", asr: "transcription", tts: "speech synthesis",
-  diarize: "diarization", ocr: "text recognition (OCR)", detect: "object detection",
+  diarize: "diarization", ocr: "text recognition (OCR)", detect: "object detection", image: "image generation",
 };
 
 export class Scheduler {

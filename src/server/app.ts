@@ -24,6 +24,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { audioRoutes } from "./routes/audio.ts";
 import { speechRoutes } from "./routes/speech.ts";
 import { cvRoutes } from "./routes/cv.ts";
+import { imageRoutes } from "./routes/images.ts";
 
 export interface ServerOptions extends ModelManagerOptions {
   /** models to load at start (refs as a user types them: store names, aliases, paths) */
@@ -124,6 +125,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(audioRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
   await app.register(speechRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
   await app.register(cvRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
+  await app.register(imageRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
   // further route plugins (vision, speech) register here, one line each, with ctx
 
   app.addHook("onClose", async () => {

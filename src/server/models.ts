@@ -46,7 +46,7 @@ export class ModelManager {
       files = { ...files, mmproj, type: "vlm" };
     }
     const names = [ref];
-    if (looksLikePath(ref)) names.push(files.type === "tts" || files.type === "diarize" ? path.basename(files.dir) : path.basename(files.primary).replace(/\.(gguf|onnx|bin)$/i, ""));
+    if (looksLikePath(ref)) names.push(files.type === "tts" || files.type === "diarize" || files.type === "image_gen" ? path.basename(files.dir) : path.basename(files.primary).replace(/\.(gguf|onnx|bin)$/i, ""));
     // the short name is the id clients see; the ref as typed works too
     const id = names[names.length - 1];
     const taken = this.configured.get(id);
@@ -154,5 +154,6 @@ function typeForTask(task?: TaskName): ModelType | undefined {
   if (task === "asr") return "asr";
   if (task === "tts") return "tts";
   if (task === "diarize") return "diarize";
+  if (task === "image") return "image_gen";
   return undefined;
 }

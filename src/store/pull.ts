@@ -232,6 +232,7 @@ function modelTypeOf(layout: RepoLayout, facts: ModelFacts, snapshot: RepoSnapsh
     return t === "llm" && hasMmproj ? "vlm" : t;
   }
   if (layout.format === "ggml" && /whisper/i.test(snapshot.repo)) return "asr";
+  if (layout.shared.some((f) => f.path === "model_index.json")) return "image_gen"; // diffusers layout (until issue 13a's resolver)
   return (snapshot.pipelineTag && PIPELINE_TYPES[snapshot.pipelineTag]) || "llm";
 }
 

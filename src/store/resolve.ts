@@ -9,6 +9,7 @@ import { readEnv } from "../config/env.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { readGgufFacts } from "../formats/ggufFacts.ts";
 import { sherpaModelKind } from "../formats/speechOnnx.ts";
+import { diffusersFiles } from "../formats/diffusersLayout.ts";
 import { expandAlias } from "./aliases.ts";
 import { embeddedModel } from "./embedded.ts";
 import { primaryOf } from "./layout.ts";
@@ -78,6 +79,8 @@ export function filesFromManifest(home: string, m: Manifest, quant?: string): Mo
   const dir = modelDir(home, m.repo);
   const abs = (p: string) => path.join(dir, p);
   if (!q.files.every((p) => existsSync(abs(p)))) return undefined;
+  const diffusers = diffusersFiles(dir); // until the one resolver asks each engine's descriptor (issue 13a)
+  if (diffusers) return diffusers;
   const primary = primaryOf(m.format, q.files);
   const rec = (p: string) => m.files.find((f) => f.path === p);
   const mmproj = m.files.find((f) => f.role === "mmproj" && f.downloaded);
@@ -111,6 +114,8 @@ async function resolvePath(ref: string, options: ResolveOptions): Promise<ModelF
   if (ext !== ".gguf" && ext !== ".onnx") {
     throw new HearthError("bad_input", `${file} is not a .gguf or .onnx file`, { hint: "give a GGUF or ONNX model file" });
   }
+  const diffusers = ext === ".onnx" ? diffusersFiles(file) : undefined; // until the one resolver (issue 13a)
+  if (diffusers) return diffusers;
   if (ext === ".onnx") return { dir: path.dirname(file), primary: file, format: "onnx", type: options.type ?? onnxTypeOf(file) };
   const type = options.type ?? (await readGgufFacts(file)).typeGuess ?? "llm";
   return { dir: path.dirname(file), primary: file, format: "gguf", type };
@@ -136,6 +141,8 @@ function safeKind(file: string) {
  * holds exactly one model file (.gguf, with its mmproj-*.gguf if there is one, or .onnx).
  */
 async function resolveFolder(dir: string, options: ResolveOptions): Promise<ModelFiles> {
+  const diffusers = diffusersFiles(dir); // until the one resolver asks each engine's descriptor (issue 13a)
+  if (diffusers) return diffusers;
   const names = readdirSync(dir).sort();
   const onnx = names.filter((n) => /\.onnx$/i.test(n)).map((n) => path.join(dir, n));
   const kinds = onnx.map((f) => ({ f, kind: safeKind(f) }));

@@ -114,7 +114,8 @@ function printRun(run: BenchRun): void {
       `${st.reps} repetition(s) after ${st.warmup} warm-up; median (p95)\n\n`,
   );
   const speech = run.cells.some((c) => c.realTimeFactor);
-  const rows = [["cell", "engine/device", "load ms", "prefill tok/s", "decode tok/s", "TTFT ms", "latency ms", ...(speech ? ["RTF"] : []), "peak RSS", "peak GPU", "errors"]];
+  const image = run.cells.some((c) => c.stepMs);
+  const rows = [["cell", "engine/device", "load ms", "prefill tok/s", "decode tok/s", "TTFT ms", "latency ms", ...(speech ? ["RTF"] : []), ...(image ? ["ms/step"] : []), "peak RSS", "peak GPU", "errors"]];
   for (const c of run.cells) {
     rows.push([
       c.label,
@@ -125,6 +126,7 @@ function printRun(run: BenchRun): void {
       n(c.ttftMs),
       n(c.latencyMs),
       ...(speech ? [n(c.realTimeFactor, 3)] : []),
+      ...(image ? [n(c.stepMs, 2)] : []),
       c.peakRssBytes === undefined ? "-" : formatBytes(c.peakRssBytes),
       c.peakGpuBytes === undefined ? "n/a" : formatBytes(c.peakGpuBytes),
       c.ok ? `${c.errors}/${c.reps}` : `failed: ${c.error ?? "unknown"}`,
@@ -168,7 +170,7 @@ function progressReporter(cells: number, quiet: boolean) {
         ? `failed: ${r.error}`
         : r.decodeTokensPerSec
           ? `decode ${n(r.decodeTokensPerSec)} tok/s, prefill ${n(r.prefillTokensPerSec)} tok/s`
-          : `latency ${n(r.latencyMs)} ms${r.realTimeFactor ? `, real-time factor ${n(r.realTimeFactor, 3)}` : ""}`;
+          : `latency ${n(r.latencyMs)} ms${r.realTimeFactor ? `, real-time factor ${n(r.realTimeFactor, 3)}` : ""}${r.stepMs ? `, ${n(r.stepMs, 2)} ms/step` : ""}`;
       process.stderr.write(`[${p.index + 1}/${p.cells}] ${p.label}: ${what}\n`);
     },
     stop: () => {},

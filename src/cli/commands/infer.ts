@@ -38,6 +38,12 @@ export interface InferFlags extends LoadFlags, SamplingFlags {
   output?: string;
   /** vision: the image arguments */
   images?: string[];
+  /** image generation */
+  size?: string;
+  steps?: number;
+  guidance?: number;
+  negativePrompt?: string;
+  strength?: number;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -89,6 +95,15 @@ const runners: Partial<Record<ModelType, InferRunner>> = {
       scoreThreshold: f.scoreThreshold, iouThreshold: f.iouThreshold,
     });
   },
+  image_gen: async (ref, f) => {
+    const { runImageInfer } = await import("../infer/image.ts");
+    const image = [...(f.input ? [f.input] : []), ...(f.images ?? [])];
+    if (image.length > 1) throw new HearthError("bad_input", "image-to-image takes one input image", { hint: "give one image path" });
+    return runImageInfer(ref, {
+      prompt: f.prompt?.join(" "), negativePrompt: f.negativePrompt, output: f.output, size: f.size, steps: f.steps, guidance: f.guidance,
+      seed: f.seed, image: image[0], strength: f.strength, json: f.json, load: loadOptionsFrom(f),
+    });
+  },
 };
 
 async function chat(ref: string, f: InferFlags): Promise<void> {
@@ -130,7 +145,12 @@ export default {
       .option("--embedding <file>", "diarization: the speaker embedding ONNX model, when not beside the segmentation model")
       .option("--score-threshold <x>", "detection: lowest score kept, 0 to 1 (default 0.25)", numberFlag("--score-threshold", { min: 0, max: 1 }, "0.5"))
       .option("--iou-threshold <x>", "detection: overlap above which the weaker of two same-class boxes is dropped, 0 to 1 (default 0.45)", numberFlag("--iou-threshold", { min: 0, max: 1 }, "0.45"))
-      .option("-o, --output <file>", "vision: write the image with the boxes drawn (PNG; a folder for several images); speech synthesis: the audio file (.wav, .pcm; - for stdout)");
+      .option("-o, --output <file>", "vision: write the image with the boxes drawn (PNG; a folder for several images); speech synthesis: the audio file (.wav, .pcm; - for stdout); image generation: the PNG")
+      .option("--size <WxH>", "image generation: width x height in pixels, multiples of 8 (default: the model's)")
+      .option("--steps <n>", "image generation: denoising steps (default 4 for Turbo/LCM models, 25 otherwise)", numberFlag("--steps", { integer: true, min: 1 }, "4"))
+      .option("--guidance <x>", "image generation: classifier-free guidance (default 7.5; 0 for Turbo/LCM models)", numberFlag("--guidance", { min: 0 }, "7.5"))
+      .option("--negative-prompt <text>", "image generation: what the image should not show")
+      .option("--strength <x>", "image-to-image: 0 keeps the input image, 1 replaces it (default 0.75)", numberFlag("--strength", { min: 0, max: 1 }, "0.75"));
     addLoadOptions(cmd);
     addSamplingOptions(cmd);
     cmd.addHelpText(
