@@ -1,5 +1,12 @@
 // The public SDK.
 export { LLM } from "./sdk/LLM.ts";
+export { tool } from "./sdk/toolLoop.ts";
+export { StructuredOutputError, type TypedSchema, type JsonSchema, type InferSchema } from "./sdk/schema.ts";
+export type {
+  LoadModelOptions, LoadProgress, GenerateOptions, GenerationChunk, GenerationStream, ModelHandleInfo, ConstraintOption,
+  StructuredOptions, StructuredResult, Tool, ToolLoopOptions, ToolLoopResult, ToolStep, ToolCallOutcome,
+  ChatMessage, SamplingOptions, ToolDefinition, ToolChoice, OutputConstraint, GenerationResult, ToolCall,
+} from "./sdk/types.ts";
 export { Embedder, type EmbedOptions, type EmbedResult } from "./sdk/Embedder.ts";
 export { Reranker, type RerankResult } from "./sdk/Reranker.ts";
 export { VLM, type VLMLoadOptions, type VLMMessage, type VLMGenerateOptions } from "./sdk/VLM.ts";

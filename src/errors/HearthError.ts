@@ -19,6 +19,7 @@ export type ErrorCode =
   | "backend_unavailable" // engine cannot load on this device
   | "runner_crashed"
   | "aborted"
+  | "bad_output" // the model's answer is not the structured output asked for (StructuredOutputError)
   | "unauthorized"
   | "queue_full"
   | "loading"

@@ -9,6 +9,7 @@ import { expandHome } from "./mediaInput.ts";
 import { prepareContentPart, type MediaOptions, type UserContentPart } from "./mediaParts.ts";
 import type { GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo } from "./types.ts";
 import { toGenerationStream } from "./generationStream.ts";
+import { engineFields } from "./generationRequest.ts";
 import path from "node:path";
 import { existsSync } from "node:fs";
 
@@ -70,14 +71,19 @@ export class VLM {
   chat(messages: VLMMessage[], options: VLMGenerateOptions = {}): GenerationStream {
     const { signal, constraint, tools, toolChoice, parallelToolCalls, ...rest } = options;
     return toGenerationStream(async () => {
+      const converted = engineFields({ constraint, tools });
       const prepared = await this.prepareMessages(messages, options);
-      return this.model.run({ task: "chat", messages: prepared, sampling: rest, constraint, tools, toolChoice, parallelToolCalls }, signal);
+      return this.model.run({
+        task: "chat", messages: prepared, sampling: rest, constraint: converted.constraint, tools: converted.tools, toolChoice, parallelToolCalls,
+      }, signal);
     });
   }
 
   complete(prompt: string, options: GenerateOptions = {}): GenerationStream {
-    const { signal, constraint, tools: _t, toolChoice: _c, parallelToolCalls: _p, ...sampling } = options;
-    return toGenerationStream(async () => this.model.run({ task: "complete", prompt, sampling, constraint }, signal));
+    return toGenerationStream(async () => {
+      const { signal, sampling, constraint } = engineFields({ ...options, tools: undefined });
+      return this.model.run({ task: "complete", prompt, sampling, constraint }, signal);
+    });
   }
 
   async dispose(): Promise<void> {
