@@ -1,6 +1,7 @@
 // The public SDK.
 export { LLM } from "./sdk/LLM.ts";
 export { tool } from "./sdk/toolLoop.ts";
+export { store, type StorePullOptions, type RemoveResult } from "./sdk/store.ts";
 export { StructuredOutputError, type TypedSchema, type JsonSchema, type InferSchema } from "./sdk/schema.ts";
 export type {
   LoadModelOptions, LoadProgress, GenerateOptions, GenerationChunk, GenerationStream, ModelHandleInfo, ConstraintOption,

