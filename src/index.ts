@@ -18,4 +18,14 @@ export { OCR, type OCRLoadOptions, type ReadOptions, type OcrResult, type OcrLin
 export { Detector, type DetectorLoadOptions, type DetectOptions, type DetectResult, type Detection } from "./sdk/Detector.ts";
 export { HearthError, type ErrorCode } from "./errors/HearthError.ts";
 export { pullModel, listRemoteQuants, listModels, removeModel, cleanStore, resolveModel, describeModel, ALIASES, type PullOptions, type PullEvent, type PullResult, type InstalledModel, type ModelDescription, type Manifest } from "./store/index.ts";
-export { runtimeEvents, fallbackHistory, type FallbackEvent, type RunnerExitEvent } from "./runtime/events.ts";
+export type { Alias, ManifestFile, QuantEntry, CleanResult, ResolveOptions, RemoteQuantInfo } from "./store/index.ts";
+export { runtimeEvents, fallbackHistory, type FallbackEvent, type RunnerExitEvent, type RuntimeEventMap } from "./runtime/events.ts";
+// the vocabulary the signatures above use
+export type { DeviceKind, ModelFormat, ModelType, ModelFiles } from "./model/types.ts";
+export type { ContentPart, Role, FinishReason } from "./model/tasks/text.ts";
+export type { TranscriptSegment, TranscribeResult } from "./model/tasks/speech.ts";
+export type { Profile } from "./model/profile.ts";
+export type { ModelFacts } from "./formats/ggufFacts.ts";
+export type { AudioLimits } from "./media/audio.ts";
+export type { MediaSource, MediaInputOptions } from "./sdk/mediaInput.ts";
+export type { UserContentPart, MediaOptions } from "./sdk/mediaParts.ts";

@@ -3,6 +3,7 @@ import type { EmbeddingModelV4, EmbeddingModelV4CallOptions, EmbeddingModelV4Res
 import type { Embedder } from "../sdk/Embedder.ts";
 import { HearthError } from "../errors/HearthError.ts";
 
+/** An `Embedder` as an AI SDK embedding model (specification v4); get one from `hearth.embeddingModel(ref)`. */
 export class HearthEmbeddingModel implements EmbeddingModelV4 {
   readonly specificationVersion = "v4";
   readonly provider = "hearth";

@@ -14,6 +14,7 @@ import { toGenerateOptions, toMessages } from "./prompt.ts";
 /** A loaded chat model: an `LLM`, or a `VLM` for image and audio parts. */
 export type HearthChatModel = LLM | VLM;
 
+/** An `LLM` or `VLM` as an AI SDK language model (specification v4); get one from `hearth(ref)`. Provider metadata `hearth` carries the profile (ttftMs, decodeTokensPerSec...), the engine and the device. */
 export class HearthLanguageModel implements LanguageModelV4 {
   readonly specificationVersion = "v4";
   readonly provider = "hearth";

@@ -22,6 +22,7 @@ export interface ASRLoadOptions extends LoadModelOptions {
   temperatureInc?: number;
 }
 
+/** Options of `asr.transcribe()`. */
 export interface TranscribeOptions extends MediaInputOptions {
   /** ISO 639-1 code ("en", "de"...); default: detect */
   language?: string;
@@ -34,6 +35,7 @@ export interface TranscribeOptions extends MediaInputOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `asr.stream()`. */
 export interface StreamOptions {
   language?: string;
   prompt?: string;
@@ -67,9 +69,11 @@ function filesFor(ref: string, resolve: ResolveOptions): Promise<ModelFiles> | M
   return resolveModel(ref, { ...resolve, type: "asr" });
 }
 
+/** Speech recognition (whisper.cpp): `ASR.load(ref)`, then `transcribe()` a recording or `stream()` live audio. */
 export class ASR {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
+  /** Loads a whisper.cpp model: a ggml .bin path or a store name (pulled on first use). */
   static async load(ref: string, options: ASRLoadOptions = {}): Promise<ASR> {
     const progress = loadReporter(ref, options);
     const files = await filesFor(ref, { pull: options.pull, ...progress.resolve });
@@ -121,10 +125,12 @@ export class ASR {
     return { type: "partial", text: r.text, segments, realTimeFactor: ms ? (performance.now() - t0) / ms : undefined };
   }
 
+  /** Frees the model. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using asr = await ASR.load(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }
@@ -132,6 +138,7 @@ export class ASR {
 
 type WindowTranscriber = (samples: Float32Array, rate: number, baseMs: number) => Promise<StreamUpdate>;
 
+/** Live transcription: `push()` samples as they arrive, `end()` when done, and iterate for partial and final text. */
 export class TranscriptionStream implements AsyncIterable<StreamUpdate> {
   private window: Float32Array[] = [];
   private windowLength = 0;
@@ -144,6 +151,7 @@ export class TranscriptionStream implements AsyncIterable<StreamUpdate> {
   private work: Promise<void> = Promise.resolve();
   private readonly rate: number;
 
+  /** @internal */
   constructor(private transcribe: WindowTranscriber, private o: StreamOptions) {
     this.rate = o.sampleRate ?? 16000;
   }
@@ -207,6 +215,7 @@ export class TranscriptionStream implements AsyncIterable<StreamUpdate> {
     this.notify();
   }
 
+  /** Partial updates while a window is open, a final one when it closes. */
   async *[Symbol.asyncIterator](): AsyncIterator<StreamUpdate> {
     for (;;) {
       while (this.updates.length) yield this.updates.shift()!;

@@ -16,6 +16,7 @@ export interface DetectorLoadOptions extends LoadModelOptions {
   executionProviders?: string[];
 }
 
+/** Options of `detector.detect()`. */
 export interface DetectOptions extends MediaInputOptions {
   /** lowest class score kept (default 0.25) */
   scoreThreshold?: number;
@@ -24,9 +25,11 @@ export interface DetectOptions extends MediaInputOptions {
   signal?: AbortSignal;
 }
 
+/** Object detection with YOLO v8/v11 ONNX models: `Detector.load(ref)`, then `detect(image)`. */
 export class Detector {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
+  /** Loads a YOLO ONNX model: a path, a store name, or model files as they are. */
   static async load(ref: string | ModelFiles, options: DetectorLoadOptions = {}): Promise<Detector> {
     const progress = loadReporter(typeof ref === "string" ? ref : ref.primary, options);
     const files = await cvFiles(ref, { pull: options.pull, ...progress.resolve });
@@ -41,6 +44,7 @@ export class Detector {
     return new Detector(model, { ...model.info, ref: typeof ref === "string" ? ref : files.primary });
   }
 
+  /** Finds objects in an image: a path, bytes or data: URI. */
   async detect(image: MediaSource, options: DetectOptions = {}): Promise<DetectResult> {
     const bytes = await imageBytes(image, options);
     return runToResult(this.model, {
@@ -48,10 +52,12 @@ export class Detector {
     }, options.signal);
   }
 
+  /** Frees the model. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using detector = await Detector.load(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

@@ -27,6 +27,7 @@ export interface DiarizerLoadOptions extends LoadModelOptions {
   minDurationOff?: number;
 }
 
+/** Options of `diarizer.diarize()`. */
 export interface DiarizeOptions extends MediaInputOptions {
   /** how many speakers there are, when known; default: found by clustering */
   numSpeakers?: number;
@@ -41,9 +42,11 @@ async function filesFor(ref: string, resolve: ResolveOptions, embedding?: string
   return diarizeModelFiles(stored.dir, e);
 }
 
+/** Speaker diarization (sherpa-onnx): `Diarizer.load(ref)`, then `diarize(audio)` says who spoke when. */
 export class Diarizer {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
+  /** Loads a segmentation model and a speaker-embedding model (a folder holding both, or a store name). */
   static async load(ref: string, options: DiarizerLoadOptions = {}): Promise<Diarizer> {
     const progress = loadReporter(ref, options);
     const files = await filesFor(ref, { pull: options.pull, ...progress.resolve }, options.embedding);
@@ -72,10 +75,12 @@ export class Diarizer {
     return result;
   }
 
+  /** Frees the models. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using diarizer = await Diarizer.load(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

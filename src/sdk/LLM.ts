@@ -28,9 +28,11 @@ export async function loadTextModel(ref: string, type: ModelType, options: LoadM
   return progress.load(() => loadModel(files, runtime));
 }
 
+/** Text generation (llama.cpp): `LLM.load(ref)`, then `chat()`, `complete()` or `runTools()`. */
 export class LLM {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
+  /** Loads a GGUF model: a path, an alias (`qwen3`) or a store name `org/repo[:QUANT]`, pulled on first use (see `onProgress`). */
   static async load(ref: string, options: LoadModelOptions = {}): Promise<LLM> {
     const model = await loadTextModel(ref, "llm", options);
     return new LLM(model, { ...model.info, ref });
@@ -77,6 +79,7 @@ export class LLM {
     return finalResult(this.model.run({ task: "state", action: "save", file: path.resolve(file) }), "state");
   }
 
+  /** Restores a KV cache written by `saveState` (same model file). */
   async loadState(file: string): Promise<void> {
     await finalResult(this.model.run({ task: "state", action: "load", file: path.resolve(file) }), "state");
   }
@@ -86,10 +89,12 @@ export class LLM {
     return (await finalResult(this.model.run({ task: "tokenize", text }), "tokenize")).tokens;
   }
 
+  /** Frees the model. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using llm = await LLM.load(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

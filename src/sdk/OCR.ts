@@ -22,10 +22,12 @@ export interface OCRLoadOptions extends LoadModelOptions {
   useAngleClassifier?: boolean;
 }
 
+/** Options of `ocr.read()`. */
 export interface ReadOptions extends MediaInputOptions {
   signal?: AbortSignal;
 }
 
+/** Text recognition in images (PaddleOCR on ONNX Runtime): `OCR.load()`, then `read(image)`. */
 export class OCR {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
@@ -59,10 +61,12 @@ export class OCR {
     return result.lines.map((l) => l.text).join("\n");
   }
 
+  /** Frees the models. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using ocr = await OCR.load()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

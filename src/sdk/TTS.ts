@@ -18,8 +18,10 @@ import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
 
 export type { SpeakResult };
 
+/** Options of `TTS.load()`. */
 export type TTSLoadOptions = LoadModelOptions;
 
+/** Options of `tts.speak()` and `tts.stream()`. */
 export interface SpeakOptions {
   /** a voice name from `tts.voices` (any case) or its number; default the model's first */
   voice?: string;
@@ -30,6 +32,7 @@ export interface SpeakOptions {
   signal?: AbortSignal;
 }
 
+/** A piece of speech as `tts.stream()` makes it. */
 export interface AudioChunk {
   /** mono float32 samples in [-1, 1] */
   samples: Float32Array;
@@ -50,9 +53,11 @@ async function filesFor(ref: string, resolve: ResolveOptions): Promise<ModelFile
   return ttsModelFiles(stored.dir);
 }
 
+/** Speech synthesis (sherpa-onnx: VITS/Piper, Kokoro): `TTS.load(ref)`, then `speak(text)` or `stream(text)`. */
 export class TTS {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
+  /** Loads a TTS model: a folder or .onnx path, or a store name (pulled on first use). */
   static async load(ref: string, options: TTSLoadOptions = {}): Promise<TTS> {
     const progress = loadReporter(ref, options);
     const files = await filesFor(ref, { pull: options.pull, ...progress.resolve });
@@ -124,10 +129,12 @@ export class TTS {
     return encodePcm16(samples);
   }
 
+  /** Frees the model. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using tts = await TTS.load(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

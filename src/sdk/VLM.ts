@@ -19,6 +19,7 @@ export interface VLMLoadOptions extends LoadModelOptions {
   mmproj?: string;
 }
 
+/** A chat message whose content may hold images and audio (paths, bytes or data: URIs). */
 export interface VLMMessage {
   role: Role;
   content: string | (UserContentPart | ContentPart)[];
@@ -26,9 +27,11 @@ export interface VLMMessage {
 
 export interface VLMGenerateOptions extends GenerateOptions, MediaOptions {}
 
+/** Vision-language and audio-input chat (llama.cpp multimodal): `VLM.load(ref, { mmproj })`, then `chat()` with media in messages. */
 export class VLM {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
+  /** Loads a GGUF model and its multimodal projector (`mmproj`, or the one beside it in the store). */
   static async load(ref: string, options: VLMLoadOptions = {}): Promise<VLM> {
     const progress = loadReporter(ref, options);
     const files = await resolveModel(ref, { type: "vlm", pull: options.pull, ...progress.resolve });
@@ -70,6 +73,7 @@ export class VLM {
     );
   }
 
+  /** A chat turn; images and audio in messages are decoded and checked first. Streams like `LLM.chat`. */
   chat(messages: VLMMessage[], options: VLMGenerateOptions = {}): GenerationStream {
     const { signal, constraint, tools, toolChoice, parallelToolCalls, ...rest } = options;
     return toGenerationStream(async () => {
@@ -81,6 +85,7 @@ export class VLM {
     });
   }
 
+  /** Text continuation of a prompt (no chat template, no media). */
   complete(prompt: string, options: GenerateOptions = {}): GenerationStream {
     return toGenerationStream(async () => {
       const { signal, sampling, constraint } = engineFields({ ...options, tools: undefined });
@@ -88,10 +93,12 @@ export class VLM {
     });
   }
 
+  /** Frees the model. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using vlm = await VLM.load(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

@@ -140,6 +140,7 @@ export interface GenerationStream<R extends GenerationResult = GenerationResult>
   readonly result: Promise<R>;
 }
 
+/** What was loaded and how: engine, device, settings, memory, and the reference asked for. */
 export interface ModelHandleInfo extends LoadedModelInfo {
   /** what the user asked for */
   ref: string;

@@ -11,6 +11,7 @@ import { readManifest } from "./manifest.ts";
 import { parseModelRef } from "./names.ts";
 import { filesFromManifest, looksLikePath, resolveModel } from "./resolve.ts";
 
+/** What `describeModel()` tells about a model: files, facts, and what hearth would do with it. */
 export interface ModelDescription {
   name: string;
   source: "store" | "path" | "embedded";
@@ -48,6 +49,7 @@ function weightsBytes(files: ModelFiles): number {
   return [files.primary, ...(files.shards ?? [])].reduce((a, p) => a + statSync(p).size, 0);
 }
 
+/** Describes an installed model, an embedded one or a model file (as `hearth show` prints it). */
 export async function describeModel(ref: string, o: { home?: string } = {}): Promise<ModelDescription> {
   const home = o.home ?? readEnv().home;
   const files = await resolveModel(ref, { pull: false, home });
