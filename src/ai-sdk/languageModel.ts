@@ -7,12 +7,18 @@ import type {
 } from "@ai-sdk/provider";
 import type { FinishReason, GenerationResult } from "../model/tasks/text.ts";
 import type { LLM } from "../sdk/LLM.ts";
+import type { ChatMessage, GenerateOptions, GenerationStream } from "../sdk/types.ts";
 import type { VLM } from "../sdk/VLM.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { toGenerateOptions, toMessages } from "./prompt.ts";
 
 /** A loaded chat model: an `LLM`, or a `VLM` for image and audio parts. */
 export type HearthChatModel = LLM | VLM;
+
+/** The one chat signature both classes share (their overloads differ in message and media types). */
+function chat(model: HearthChatModel, messages: ChatMessage[], options: GenerateOptions): GenerationStream {
+  return (model as { chat(m: ChatMessage[], o: GenerateOptions): GenerationStream }).chat(messages, options);
+}
 
 /** An `LLM` or `VLM` as an AI SDK language model (specification v4); get one from `hearth(ref)`. Provider metadata `hearth` carries the profile (ttftMs, decodeTokensPerSec...), the engine and the device. */
 export class HearthLanguageModel implements LanguageModelV4 {
@@ -26,7 +32,7 @@ export class HearthLanguageModel implements LanguageModelV4 {
   async doGenerate(call: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     const { options, warnings } = toGenerateOptions(call);
     const model = await this.model();
-    const r = await abortable(call.abortSignal, () => model.chat(toMessages(call.prompt), options).result);
+    const r = await abortable(call.abortSignal, () => chat(model, toMessages(call.prompt), options).result);
     const content: LanguageModelV4Content[] = [];
     if (r.reasoning) content.push({ type: "reasoning", text: r.reasoning });
     if (r.text) content.push({ type: "text", text: r.text });
@@ -44,7 +50,7 @@ export class HearthLanguageModel implements LanguageModelV4 {
   async doStream(call: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
     const { options, warnings } = toGenerateOptions(call);
     const model = await this.model();
-    const generation = model.chat(toMessages(call.prompt), options);
+    const generation = chat(model, toMessages(call.prompt), options);
     const modelId = this.modelId;
     const stream = new ReadableStream<LanguageModelV4StreamPart>({
       async start(controller) {

@@ -1,13 +1,14 @@
 // Vision-language and audio-input chat models: `VLM.load(ref, { mmproj })`, then chat with
 // messages whose content mixes text, images and audio (paths, bytes or data URIs).
 import type { LoadedModel } from "../backends/types.ts";
-import type { ChatMessage, ContentPart, Role } from "../model/tasks/text.ts";
+import type { ChatMessage, ContentPart, GenerationResult, Role } from "../model/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../store/resolve.ts";
 import { loadModel } from "../runtime/load.ts";
 import { expandHome } from "./mediaInput.ts";
 import { prepareContentPart, type MediaOptions, type UserContentPart } from "./mediaParts.ts";
-import type { GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo } from "./types.ts";
+import type { GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo, StructuredOptions, StructuredResult } from "./types.ts";
+import { parseStructured, type InferSchema, type JsonSchema, type TypedSchema } from "./schema.ts";
 import { toGenerationStream } from "./generationStream.ts";
 import { engineFields } from "./generationRequest.ts";
 import { loadReporter } from "./loadProgress.ts";
@@ -73,16 +74,21 @@ export class VLM {
     );
   }
 
-  /** A chat turn; images and audio in messages are decoded and checked first. Streams like `LLM.chat`. */
-  chat(messages: VLMMessage[], options: VLMGenerateOptions = {}): GenerationStream {
-    const { signal, constraint, tools, toolChoice, parallelToolCalls, ...rest } = options;
-    return toGenerationStream(async () => {
-      const converted = engineFields({ constraint, tools });
+  /** A chat turn; images and audio in messages are decoded and checked first. Streams like `LLM.chat`,
+   * and like it gives a typed, validated `result.object` with `schema`. */
+  chat<S extends TypedSchema | JsonSchema>(messages: VLMMessage[], options: StructuredOptions<S> & MediaOptions): GenerationStream<StructuredResult<InferSchema<S>>>;
+  chat(messages: VLMMessage[], options?: VLMGenerateOptions): GenerationStream;
+  chat(messages: VLMMessage[], options: VLMGenerateOptions | (StructuredOptions<TypedSchema | JsonSchema> & MediaOptions) = {}): GenerationStream<GenerationResult> {
+    const { signal, constraint, tools, toolChoice, parallelToolCalls, schema, ...rest } = options as VLMGenerateOptions & { schema?: TypedSchema | JsonSchema };
+    const run = async () => {
+      const converted = engineFields(schema === undefined ? { constraint, tools } : { schema });
       const prepared = await this.prepareMessages(messages, options);
       return this.model.run({
         task: "chat", messages: prepared, sampling: rest, constraint: converted.constraint, tools: converted.tools, toolChoice, parallelToolCalls,
       }, signal);
-    });
+    };
+    if (schema === undefined) return toGenerationStream(run);
+    return toGenerationStream(run, async (r) => ({ ...r, object: await parseStructured(schema, r.text, r.finishReason) }));
   }
 
   /** Text continuation of a prompt (no chat template, no media). */
