@@ -1,6 +1,7 @@
 // Typed errors. Every error a user can cause or meet carries a code, a one-line message that says
 // what happened, and a hint that says what to do. Faces (CLI, server) map codes to exit codes and HTTP statuses.
 
+/** What kind of error a `HearthError` is; the CLI maps it to an exit code and the server to an HTTP status. */
 export type ErrorCode =
   | "bad_input" // malformed argument, option or request body
   | "model_not_found" // no such model in the store, on the hub or on disk
@@ -19,12 +20,14 @@ export type ErrorCode =
   | "backend_unavailable" // engine cannot load on this device
   | "runner_crashed"
   | "aborted"
+  | "bad_output" // the model's answer is not the structured output asked for (StructuredOutputError)
   | "unauthorized"
   | "forbidden" // the request is refused whoever sends it (a Host header that is not this server's)
   | "queue_full"
   | "loading"
   | "internal";
 
+/** Every error hearth raises on purpose: a `code`, a one-line message saying what happened, and a `hint` saying what to do. */
 export class HearthError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
@@ -40,6 +43,7 @@ export class HearthError extends Error {
   get line(): string {
     return this.hint ? `${this.message} (${this.hint})` : this.message;
   }
+  /** The error as plain JSON (code, message, hint), as the server sends it. */
   toJSON() {
     return { code: this.code, message: this.message, hint: this.hint };
   }

@@ -9,6 +9,7 @@ const { WaveFile } = wavefilePkg;
 
 export type AudioFormat = "wav" | "mp3" | "flac" | "ogg" | "unknown";
 
+/** Limits on audio input, checked before decoding. */
 export interface AudioLimits {
   /** refuse longer audio (default 2 hours) */
   maxSeconds?: number;

@@ -1,5 +1,6 @@
 // The profile every result carries (as NexaSDK does): where the time went.
 
+/** Where the time of a request went; every result carries one. */
 export interface Profile {
   /** milliseconds from the request to the first generated token (or first output) */
   ttftMs?: number;

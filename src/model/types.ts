@@ -1,8 +1,11 @@
 // The model and device vocabulary every layer shares. It sits at the bottom of the stack and imports
 // nothing of hearth's.
 
+/** Model file formats hearth reads. */
 export type ModelFormat = "gguf" | "onnx" | "mlx" | "nexa" | "ggml"; // ggml: whisper.cpp's legacy binary format
+/** What a model does. */
 export type ModelType = "llm" | "vlm" | "embedder" | "reranker" | "asr" | "tts" | "cv" | "image_gen" | "diarize";
+/** Kinds of device a model can run on. */
 export type DeviceKind = "cpu" | "gpu" | "npu";
 
 /** The files of one model on disk (from the store, or a plain path). */

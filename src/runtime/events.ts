@@ -3,6 +3,7 @@
 import { EventEmitter } from "node:events";
 import type { DeviceKind } from "../model/types.ts";
 
+/** A model moved to another engine or device because one failed. */
 export interface FallbackEvent {
   /** the model as the user named it, or its primary file */
   model: string;
@@ -14,6 +15,7 @@ export interface FallbackEvent {
   at: string;
 }
 
+/** A runner process (an engine in its own process) ended. */
 export interface RunnerExitEvent {
   model: string;
   backend: string;
@@ -23,6 +25,7 @@ export interface RunnerExitEvent {
   at: string;
 }
 
+/** The events of `runtimeEvents`, by name. */
 export interface RuntimeEventMap {
   fallback: [FallbackEvent];
   runnerExit: [RunnerExitEvent];

@@ -9,7 +9,8 @@ import type { TranscribeResult, TranscriptSegment } from "../model/tasks/speech.
 import { encodeWav } from "../media/audio.ts";
 import { detectSpeech } from "../media/vad.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
+import { loadReporter } from "./loadProgress.ts";
 import { loadModel } from "../runtime/load.ts";
 import { expandHome, readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
@@ -21,6 +22,7 @@ export interface ASRLoadOptions extends LoadModelOptions {
   temperatureInc?: number;
 }
 
+/** Options of `asr.transcribe()`. */
 export interface TranscribeOptions extends MediaInputOptions {
   /** ISO 639-1 code ("en", "de"...); default: detect */
   language?: string;
@@ -33,6 +35,7 @@ export interface TranscribeOptions extends MediaInputOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `asr.stream()`. */
 export interface StreamOptions {
   language?: string;
   prompt?: string;
@@ -56,29 +59,32 @@ export interface StreamUpdate {
   realTimeFactor?: number;
 }
 
-function filesFor(ref: string): Promise<ModelFiles> | ModelFiles {
+function filesFor(ref: string, resolve: ResolveOptions): Promise<ModelFiles> | ModelFiles {
   // whisper.cpp's ggml-*.bin files are not GGUF/ONNX: a plain path to one is taken as it is
   if (/\.bin$/i.test(ref)) {
     const file = path.resolve(expandHome(ref));
     if (!existsSync(file) || !statSync(file).isFile()) throw new HearthError("model_not_found", `no model file at ${file}`, { hint: "check the path" });
     return { dir: path.dirname(file), primary: file, format: "ggml", type: "asr" };
   }
-  return resolveModel(ref, { type: "asr" });
+  return resolveModel(ref, { ...resolve, type: "asr" });
 }
 
+/** Speech recognition (whisper.cpp): `ASR.load(ref)`, then `transcribe()` a recording or `stream()` live audio. */
 export class ASR {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
+  /** Loads a whisper.cpp model: a ggml .bin path or a store name (pulled on first use). */
   static async load(ref: string, options: ASRLoadOptions = {}): Promise<ASR> {
-    const files = await filesFor(ref);
-    const model = await loadModel(files, {
+    const progress = loadReporter(ref, options);
+    const files = await filesFor(ref, { pull: options.pull, ...progress.resolve });
+    const model = await progress.load(() => loadModel(files, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
       extra: options.temperatureInc !== undefined ? { temperatureInc: options.temperatureInc } : undefined,
       isolate: options.isolate,
       strict: options.strict,
-    });
+    }));
     return new ASR(model, { ...model.info, ref });
   }
 
@@ -119,10 +125,12 @@ export class ASR {
     return { type: "partial", text: r.text, segments, realTimeFactor: ms ? (performance.now() - t0) / ms : undefined };
   }
 
+  /** Frees the model. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using asr = await ASR.load(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }
@@ -130,6 +138,7 @@ export class ASR {
 
 type WindowTranscriber = (samples: Float32Array, rate: number, baseMs: number) => Promise<StreamUpdate>;
 
+/** Live transcription: `push()` samples as they arrive, `end()` when done, and iterate for partial and final text. */
 export class TranscriptionStream implements AsyncIterable<StreamUpdate> {
   private window: Float32Array[] = [];
   private windowLength = 0;
@@ -142,6 +151,7 @@ export class TranscriptionStream implements AsyncIterable<StreamUpdate> {
   private work: Promise<void> = Promise.resolve();
   private readonly rate: number;
 
+  /** @internal */
   constructor(private transcribe: WindowTranscriber, private o: StreamOptions) {
     this.rate = o.sampleRate ?? 16000;
   }
@@ -205,6 +215,7 @@ export class TranscriptionStream implements AsyncIterable<StreamUpdate> {
     this.notify();
   }
 
+  /** Partial updates while a window is open, a final one when it closes. */
   async *[Symbol.asyncIterator](): AsyncIterator<StreamUpdate> {
     for (;;) {
       while (this.updates.length) yield this.updates.shift()!;

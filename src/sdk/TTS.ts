@@ -10,15 +10,18 @@ import { encodeWav, encodePcm16 } from "../media/audio.ts";
 import { ttsModelFiles } from "../backends/sherpa/modelFiles.ts";
 import { EventQueue } from "../streams/eventQueue.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
+import { loadReporter } from "./loadProgress.ts";
 import { loadModel } from "../runtime/load.ts";
 import { expandHome } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
 
 export type { SpeakResult };
 
+/** Options of `TTS.load()`. */
 export type TTSLoadOptions = LoadModelOptions;
 
+/** Options of `tts.speak()` and `tts.stream()`. */
 export interface SpeakOptions {
   /** a voice name from `tts.voices` (any case) or its number; default the model's first */
   voice?: string;
@@ -29,6 +32,7 @@ export interface SpeakOptions {
   signal?: AbortSignal;
 }
 
+/** A piece of speech as `tts.stream()` makes it. */
 export interface AudioChunk {
   /** mono float32 samples in [-1, 1] */
   samples: Float32Array;
@@ -41,25 +45,28 @@ export interface SpeechStream extends AsyncIterable<AudioChunk> {
 }
 
 /** A path (folder or .onnx file) is taken as it is; anything else goes through the store. */
-async function filesFor(ref: string): Promise<ModelFiles> {
+async function filesFor(ref: string, resolve: ResolveOptions): Promise<ModelFiles> {
   const p = path.resolve(expandHome(ref));
   if (existsSync(p)) return ttsModelFiles(p);
-  const stored = await resolveModel(ref, { type: "tts" });
+  const stored = await resolveModel(ref, { ...resolve, type: "tts" });
   // the store knows the primary file; the tokens, lexicon and voices lie beside it
   return ttsModelFiles(stored.dir);
 }
 
+/** Speech synthesis (sherpa-onnx: VITS/Piper, Kokoro): `TTS.load(ref)`, then `speak(text)` or `stream(text)`. */
 export class TTS {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
+  /** Loads a TTS model: a folder or .onnx path, or a store name (pulled on first use). */
   static async load(ref: string, options: TTSLoadOptions = {}): Promise<TTS> {
-    const files = await filesFor(ref);
-    const model = await loadModel(files, {
+    const progress = loadReporter(ref, options);
+    const files = await filesFor(ref, { pull: options.pull, ...progress.resolve });
+    const model = await progress.load(() => loadModel(files, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
       isolate: options.isolate,
-    });
+    }));
     return new TTS(model, { ...model.info, ref });
   }
 
@@ -122,10 +129,12 @@ export class TTS {
     return encodePcm16(samples);
   }
 
+  /** Frees the model. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using tts = await TTS.load(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

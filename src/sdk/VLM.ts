@@ -1,14 +1,17 @@
 // Vision-language and audio-input chat models: `VLM.load(ref, { mmproj })`, then chat with
 // messages whose content mixes text, images and audio (paths, bytes or data URIs).
 import type { LoadedModel } from "../backends/types.ts";
-import type { ChatMessage, ContentPart, Role } from "../model/tasks/text.ts";
+import type { ChatMessage, ContentPart, GenerationResult, Role } from "../model/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../store/resolve.ts";
 import { loadModel } from "../runtime/load.ts";
 import { expandHome } from "./mediaInput.ts";
 import { prepareContentPart, type MediaOptions, type UserContentPart } from "./mediaParts.ts";
-import type { GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo } from "./types.ts";
+import type { GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo, StructuredOptions, StructuredResult } from "./types.ts";
+import { parseStructured, type InferSchema, type JsonSchema, type TypedSchema } from "./schema.ts";
 import { toGenerationStream } from "./generationStream.ts";
+import { engineFields } from "./generationRequest.ts";
+import { loadReporter } from "./loadProgress.ts";
 import path from "node:path";
 import { existsSync } from "node:fs";
 
@@ -17,6 +20,7 @@ export interface VLMLoadOptions extends LoadModelOptions {
   mmproj?: string;
 }
 
+/** A chat message whose content may hold images and audio (paths, bytes or data: URIs). */
 export interface VLMMessage {
   role: Role;
   content: string | (UserContentPart | ContentPart)[];
@@ -24,18 +28,21 @@ export interface VLMMessage {
 
 export interface VLMGenerateOptions extends GenerateOptions, MediaOptions {}
 
+/** Vision-language and audio-input chat (llama.cpp multimodal): `VLM.load(ref, { mmproj })`, then `chat()` with media in messages. */
 export class VLM {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
+  /** Loads a GGUF model and its multimodal projector (`mmproj`, or the one beside it in the store). */
   static async load(ref: string, options: VLMLoadOptions = {}): Promise<VLM> {
-    const files = await resolveModel(ref, { type: "vlm" });
+    const progress = loadReporter(ref, options);
+    const files = await resolveModel(ref, { type: "vlm", pull: options.pull, ...progress.resolve });
     if (options.mmproj) {
       const mmproj = path.resolve(expandHome(options.mmproj));
       if (!existsSync(mmproj)) throw new HearthError("model_not_found", `no mmproj file at ${mmproj}`, { hint: "check the path" });
       files.mmproj = mmproj;
     }
     const device = options.device === "auto" ? undefined : options.device;
-    const model = await loadModel(files, {
+    const model = await progress.load(() => loadModel(files, {
       backend: options.backend ?? "llama-mm",
       device,
       contextSize: options.contextSize,
@@ -48,7 +55,7 @@ export class VLM {
       parallel: options.parallel,
       isolate: options.isolate,
       strict: options.strict,
-    });
+    }));
     return new VLM(model, { ...model.info, ref });
   }
 
@@ -67,23 +74,37 @@ export class VLM {
     );
   }
 
-  chat(messages: VLMMessage[], options: VLMGenerateOptions = {}): GenerationStream {
-    const { signal, constraint, tools, toolChoice, parallelToolCalls, ...rest } = options;
-    return toGenerationStream(async () => {
+  /** A chat turn; images and audio in messages are decoded and checked first. Streams like `LLM.chat`,
+   * and like it gives a typed, validated `result.object` with `schema`. */
+  chat<S extends TypedSchema | JsonSchema>(messages: VLMMessage[], options: StructuredOptions<S> & MediaOptions): GenerationStream<StructuredResult<InferSchema<S>>>;
+  chat(messages: VLMMessage[], options?: VLMGenerateOptions): GenerationStream;
+  chat(messages: VLMMessage[], options: VLMGenerateOptions | (StructuredOptions<TypedSchema | JsonSchema> & MediaOptions) = {}): GenerationStream<GenerationResult> {
+    const { signal, constraint, tools, toolChoice, parallelToolCalls, schema, ...rest } = options as VLMGenerateOptions & { schema?: TypedSchema | JsonSchema };
+    const run = async () => {
+      const converted = engineFields(schema === undefined ? { constraint, tools } : { schema });
       const prepared = await this.prepareMessages(messages, options);
-      return this.model.run({ task: "chat", messages: prepared, sampling: rest, constraint, tools, toolChoice, parallelToolCalls }, signal);
+      return this.model.run({
+        task: "chat", messages: prepared, sampling: rest, constraint: converted.constraint, tools: converted.tools, toolChoice, parallelToolCalls,
+      }, signal);
+    };
+    if (schema === undefined) return toGenerationStream(run);
+    return toGenerationStream(run, async (r) => ({ ...r, object: await parseStructured(schema, r.text, r.finishReason) }));
+  }
+
+  /** Text continuation of a prompt (no chat template, no media). */
+  complete(prompt: string, options: GenerateOptions = {}): GenerationStream {
+    return toGenerationStream(async () => {
+      const { signal, sampling, constraint } = engineFields({ ...options, tools: undefined });
+      return this.model.run({ task: "complete", prompt, sampling, constraint }, signal);
     });
   }
 
-  complete(prompt: string, options: GenerateOptions = {}): GenerationStream {
-    const { signal, constraint, tools: _t, toolChoice: _c, parallelToolCalls: _p, ...sampling } = options;
-    return toGenerationStream(async () => this.model.run({ task: "complete", prompt, sampling, constraint }, signal));
-  }
-
+  /** Frees the model. */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** For `await using vlm = await VLM.load(...)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

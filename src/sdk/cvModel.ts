@@ -5,13 +5,13 @@ import type { ModelFiles } from "../model/types.ts";
 import type { TaskRequest, TaskResults } from "../model/task.ts";
 import { onnxTaskOf } from "../backends/onnx/task.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
 import { readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 
 /** Model files for a CV reference: an embedded name ("ocr"), a store name, a path, or files as they are. */
-export async function cvFiles(ref: string | ModelFiles): Promise<ModelFiles> {
+export async function cvFiles(ref: string | ModelFiles, resolve: ResolveOptions = {}): Promise<ModelFiles> {
   if (typeof ref !== "string") return ref;
-  return resolveModel(ref, { type: "cv" });
+  return resolveModel(ref, { ...resolve, type: "cv" });
 }
 
 /** What a CV model does ("ocr" or "detect"), from its files. */

@@ -5,11 +5,15 @@ import type { GenerationResult } from "../model/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import type { GenerationChunk, GenerationStream } from "./types.ts";
 
-/** Streams chunks from a backend run and resolves `result` with its final event. */
-export function toGenerationStream(events: () => Promise<AsyncIterable<TaskEvent>>): GenerationStream {
-  let resolve!: (r: GenerationResult) => void;
+/** Streams chunks from a backend run and resolves `result` with its final event (passed through
+ * `finish` when given: structured output parses and validates there). */
+export function toGenerationStream<R extends GenerationResult = GenerationResult>(
+  events: () => Promise<AsyncIterable<TaskEvent>>,
+  finish?: (r: GenerationResult) => Promise<R>,
+): GenerationStream<R> {
+  let resolve!: (r: R) => void;
   let reject!: (e: unknown) => void;
-  const result = new Promise<GenerationResult>((a, b) => ((resolve = a), (reject = b)));
+  const result = new Promise<R>((a, b) => ((resolve = a), (reject = b)));
   result.catch(() => undefined); // a consumer that only iterates still sees the error there
   let started: AsyncGenerator<GenerationChunk> | undefined;
   async function* run(): AsyncGenerator<GenerationChunk> {
@@ -21,7 +25,7 @@ export function toGenerationStream(events: () => Promise<AsyncIterable<TaskEvent
         else if (e.type === "result") final = e.result as GenerationResult;
       }
       if (!final) throw new HearthError("internal", "the engine ended without a result");
-      resolve(final);
+      resolve(finish ? await finish(final) : (final as R));
     } catch (e) {
       reject(e);
       throw e;

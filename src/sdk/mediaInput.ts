@@ -17,6 +17,7 @@ export interface MediaBytes {
   origin: string;
 }
 
+/** How media given by path are read. */
 export interface MediaInputOptions {
   /** fetch http(s) URLs (default false) */
   allowRemote?: boolean;

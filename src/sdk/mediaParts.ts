@@ -12,6 +12,7 @@ export type UserContentPart =
   | { type: "image"; image: MediaSource }
   | { type: "audio"; audio: MediaSource };
 
+/** How images and audio in messages are prepared for the model. */
 export interface MediaOptions extends MediaInputOptions, AudioLimits {
   /** longest image side after resizing (default 1024); maps to --image-max-length */
   imageMaxLength?: number;

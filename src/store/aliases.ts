@@ -1,5 +1,6 @@
 // Short names for well-known models: `hearth pull qwen3` means the repo below. One small table; a
 // quant after the alias (`qwen3:q8_0`) overrides the default choice.
+/** A short name for a well-known model repo. */
 export interface Alias {
   name: string;
   /** org/repo on the Hugging Face hub */
@@ -7,6 +8,7 @@ export interface Alias {
   description: string;
 }
 
+/** The aliases `LLM.load` and `hearth pull` accept (`qwen3`, `bge-small`...). */
 export const ALIASES: Alias[] = [
   { name: "qwen3", repo: "Qwen/Qwen3-0.6B-GGUF", description: "Qwen3 0.6B chat with reasoning and tools" },
   { name: "qwen3-4b", repo: "Qwen/Qwen3-4B-GGUF", description: "Qwen3 4B chat with reasoning and tools" },

@@ -9,6 +9,7 @@ import { isLocked, lockPaths } from "./lock.ts";
 import { modelDir, readManifest } from "./manifest.ts";
 import { storeRepos } from "./list.ts";
 
+/** What `cleanStore()` removed. */
 export interface CleanResult {
   partialFiles: string[];
   staleLocks: string[];
@@ -45,6 +46,7 @@ function pruneEmpty(root: string): void {
   }
 }
 
+/** Removes leftovers from the store: partial downloads no pull is resuming, and incomplete models. */
 export async function cleanStore(o: { home?: string } = {}): Promise<CleanResult> {
   const home = o.home ?? readEnv().home;
   const paths = homePaths(home);

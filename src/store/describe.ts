@@ -11,6 +11,7 @@ import { parseModelRef } from "./names.ts";
 import { filesFromManifest, looksLikePath, resolveModel } from "./resolve.ts";
 import { estimateGgufMemory, modelFilesBytes } from "./memoryEstimate.ts";
 
+/** What `describeModel()` tells about a model: files, facts, and what hearth would do with it. */
 export interface ModelDescription {
   name: string;
   source: "store" | "path" | "embedded";
@@ -33,6 +34,7 @@ export interface ModelDescription {
   files: ModelFiles;
 }
 
+/** Describes an installed model, an embedded one or a model file (as `hearth show` prints it). */
 export async function describeModel(ref: string, o: { home?: string } = {}): Promise<ModelDescription> {
   const home = o.home ?? readEnv().home;
   const files = await resolveModel(ref, { pull: false, home });

@@ -6,6 +6,7 @@ import { homePaths, readEnv } from "../config/env.ts";
 import { embeddedModels } from "./embedded.ts";
 import { downloadedBytes, modelDir, readManifest, type Manifest } from "./manifest.ts";
 
+/** A model in the store (or embedded in a package). */
 export interface InstalledModel {
   /** "org/repo", or the embedded model's name */
   name: string;
@@ -37,6 +38,7 @@ export function storeRepos(home: string): string[] {
   return out.sort((a, b) => a.localeCompare(b));
 }
 
+/** The installed models and the embedded ones (as `hearth list` prints them). */
 export function listModels(home: string = readEnv().home): InstalledModel[] {
   const out: InstalledModel[] = [];
   for (const repo of storeRepos(home)) {

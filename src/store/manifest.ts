@@ -9,6 +9,7 @@ import { homePaths } from "../config/env.ts";
 
 export type { ModelFacts };
 
+/** A file of a model repo, as the store records it. */
 export interface ManifestFile {
   /** path inside the repo */
   path: string;
@@ -24,6 +25,7 @@ export interface ManifestFile {
   downloaded: boolean;
 }
 
+/** One quantisation of a model and whether it is downloaded. */
 export interface QuantEntry {
   name: string; // e.g. "Q4_K_M"
   /** total bytes of its weights (all shards) */
@@ -33,6 +35,7 @@ export interface QuantEntry {
   downloaded: boolean;
 }
 
+/** The store's record of a pulled model: the repo at a commit, its files, quants and facts. */
 export interface Manifest {
   version: 1;
   /** org/repo */

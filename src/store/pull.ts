@@ -20,6 +20,7 @@ import { modelDir, readManifest, writeManifest, type Manifest, type ManifestFile
 import { parseModelRef, safeRepoPath } from "./names.ts";
 import { checkFitsMemory, chooseQuant, estimateQuantMemory } from "./quantChoice.ts";
 
+/** What a pull reports as it goes, in order: resolved, start, progress and file events (waiting and retry when they happen). */
 export type PullEvent =
   | { type: "resolved"; repo: string; commit: string; quant: string; files: number; totalBytes: number }
   | { type: "waiting"; message: string }
@@ -28,6 +29,7 @@ export type PullEvent =
   | { type: "file"; path: string; size: number; fetched: number; resumedFrom: number }
   | { type: "retry"; message: string };
 
+/** Options of `pullModel()`. */
 export interface PullOptions {
   /** HEARTH_HOME; default from the environment */
   home?: string;
@@ -36,11 +38,13 @@ export interface PullOptions {
   /** wait for another process pulling the same model (default) or fail as busy */
   wait?: boolean;
   signal?: AbortSignal;
+  /** what the pull reports as it goes */
   onEvent?: (e: PullEvent) => void;
   /** files downloaded at once; default 4 */
   concurrency?: number;
 }
 
+/** What a pull did. */
 export interface PullResult {
   repo: string;
   quant: string;
@@ -54,6 +58,7 @@ export interface PullResult {
   upToDate: boolean;
 }
 
+/** A quant a repo offers, as `listRemoteQuants()` lists it. */
 export interface RemoteQuantInfo {
   name: string;
   size: number;
@@ -124,6 +129,7 @@ function alreadyInStore(m: Manifest | undefined, dir: string, f: RemoteFile): bo
   return existsSync(file) && statSync(file).size === f.size;
 }
 
+/** Downloads a model into the store (as `hearth pull` does): resumable, verified, several files at once; see also `store.pull`. */
 export async function pullModel(ref: string, o: PullOptions = {}): Promise<PullResult> {
   const home = o.home ?? readEnv().home;
   const emit = (e: PullEvent) => o.onEvent?.(e);

@@ -11,6 +11,7 @@ import { withModelLock } from "./lock.ts";
 import { downloadedBytes, manifestPath, modelDir, readManifest, writeManifest } from "./manifest.ts";
 import { parseModelRef } from "./names.ts";
 
+/** What `removeModel()` removed. */
 export interface RemoveResult {
   repo: string;
   /** quants removed */
@@ -20,6 +21,7 @@ export interface RemoveResult {
   freedBytes: number;
 }
 
+/** Removes a model (`org/repo`) or one quant (`org/repo:QUANT`) from the store. */
 export async function removeModel(ref: string, o: { home?: string } = {}): Promise<RemoveResult> {
   const home = o.home ?? readEnv().home;
   const { repo, quant } = parseModelRef(expandAlias(ref));

@@ -18,6 +18,7 @@ import { parseModelRef } from "./names.ts";
 import { pullModel, type PullEvent } from "./pull.ts";
 import { QUANT_PREFERENCE } from "./quantChoice.ts";
 
+/** Options of `resolveModel()`. */
 export interface ResolveOptions {
   /** what the caller expects (SDK classes know: Embedder -> "embedder") */
   type?: ModelType;
@@ -38,6 +39,7 @@ export function looksLikePath(ref: string): boolean {
   return ref.startsWith(".") || ref.startsWith("/") || ref.startsWith("~") || /\.(gguf|onnx)$/i.test(ref);
 }
 
+/** The files a reference names: a path, an embedded name, an alias or a store name (pulled unless `pull: false`). */
 export async function resolveModel(ref: string, options: ResolveOptions = {}): Promise<ModelFiles> {
   if (looksLikePath(ref)) return resolvePath(ref, options);
   const embedded = !ref.includes("/") ? embeddedModel(ref) : undefined;

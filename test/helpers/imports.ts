@@ -18,7 +18,7 @@ export const LAYERS: string[][] = [
   ["planner"],
   ["runtime"],
   ["sdk"],
-  ["index.ts", "server", "web"],
+  ["index.ts", "server", "web", "ai-sdk"],
   ["cli"],
 ];
 

@@ -3,6 +3,7 @@
 import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelFunctions, ChatModelResponse, GbnfJsonSchema } from "node-llama-cpp";
 import type { ChatMessage, ContentPart, ToolDefinition } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
+import { grammarJsonSchema } from "./jsonSchemaGrammar.ts";
 
 function textOf(content: ChatMessage["content"], role: string): string {
   if (typeof content === "string") return content;
@@ -88,7 +89,7 @@ export function toFunctions(tools: ToolDefinition[]): ChatModelFunctions {
     if (!t?.name || !/^[A-Za-z0-9_.-]{1,64}$/.test(t.name)) {
       throw new HearthError("bad_input", `tool name "${t?.name}" is not valid`, { hint: "names use letters, digits, _ . - (at most 64)" });
     }
-    functions[t.name] = { description: t.description, params: (t.parameters as GbnfJsonSchema | undefined) ?? undefined };
+    functions[t.name] = { description: t.description, params: t.parameters ? grammarJsonSchema(t.parameters, `the parameters of tool "${t.name}"`) : undefined };
   }
   return functions;
 }

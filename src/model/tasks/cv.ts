@@ -10,12 +10,14 @@ export interface OcrRequest {
   image: Uint8Array;
 }
 
+/** One recognised line of text. */
 export interface OcrLine {
   text: string;
   confidence: number;
   box: Quad;
 }
 
+/** What `ocr.read()` resolves to: lines in reading order, with the image's size. */
 export interface OcrResult {
   lines: OcrLine[];
   width: number;
@@ -32,6 +34,7 @@ export interface DetectRequest {
   iouThreshold?: number;
 }
 
+/** One detected object. */
 export interface Detection {
   label: string;
   classId: number;
@@ -40,6 +43,7 @@ export interface Detection {
   box: [number, number, number, number];
 }
 
+/** What `detector.detect()` resolves to. */
 export interface DetectResult {
   detections: Detection[];
   width: number;

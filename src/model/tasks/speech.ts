@@ -12,12 +12,14 @@ export interface TranscribeRequest {
   vad?: boolean;
 }
 
+/** A stretch of recognised speech with its times. */
 export interface TranscriptSegment {
   startMs: number;
   endMs: number;
   text: string;
 }
 
+/** What `asr.transcribe()` resolves to. */
 export interface TranscribeResult {
   text: string;
   language?: string;
@@ -34,6 +36,7 @@ export interface SpeakRequest {
   speed?: number;
 }
 
+/** What `tts.speak()` resolves to: the whole audio (`TTS.toWav(result)` gives a WAV file). */
 export interface SpeakResult {
   sampleRate: number;
   /** mono float32 samples in [-1, 1] */
@@ -48,6 +51,7 @@ export interface DiarizeRequest {
   numSpeakers?: number;
 }
 
+/** What `diarizer.diarize()` resolves to: who spoke when. */
 export interface DiarizeResult {
   segments: { startMs: number; endMs: number; speaker: number }[];
   profile: Profile;

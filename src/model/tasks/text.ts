@@ -1,6 +1,7 @@
 // Requests, events and results of the text tasks: chat, complete, embed, rerank.
 import type { Profile } from "../profile.ts";
 
+/** Who wrote a chat message. */
 export type Role = "system" | "user" | "assistant" | "tool";
 
 /** A part of a message: text, or media for multimodal models (bytes travel as Uint8Array). */
@@ -9,6 +10,7 @@ export type ContentPart =
   | { type: "image"; data: Uint8Array; mimeType?: string }
   | { type: "audio"; data: Uint8Array; mimeType?: string };
 
+/** A call of a tool the model made. */
 export interface ToolCall {
   id: string;
   name: string;
@@ -16,6 +18,7 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** One message of a conversation. */
 export interface ChatMessage {
   role: Role;
   content: string | ContentPart[];
@@ -26,6 +29,7 @@ export interface ChatMessage {
   name?: string;
 }
 
+/** A tool offered to the model, described by a JSON schema of its parameters. */
 export interface ToolDefinition {
   name: string;
   description?: string;
@@ -33,8 +37,10 @@ export interface ToolDefinition {
   parameters?: Record<string, unknown>;
 }
 
+/** Whether the model may (`auto`), must (`required`, or `{ name }` for one tool) or must not (`none`) call a tool. */
 export type ToolChoice = "auto" | "none" | "required" | { name: string };
 
+/** How tokens are chosen. */
 export interface SamplingOptions {
   /** default 0.8; 0 means greedy */
   temperature?: number;
@@ -88,8 +94,10 @@ export interface RerankRequest {
   documents: string[];
 }
 
+/** Why a generation ended. */
 export type FinishReason = "stop" | "length" | "tool_calls" | "abort";
 
+/** The whole of a generation: text, reasoning, tool calls, why it ended, token counts and the profile. */
 export interface GenerationResult {
   text: string;
   /** text of <think> blocks, kept apart from the answer */
@@ -100,12 +108,14 @@ export interface GenerationResult {
   profile: Profile;
 }
 
+/** What `embedder.embed()` resolves to: one vector per text, in input order. */
 export interface EmbedResult {
   vectors: number[][];
   usage: { promptTokens: number };
   profile: Profile;
 }
 
+/** What `reranker.rank()` resolves to. */
 export interface RerankResult {
   /** one score per document, in input order */
   scores: number[];
