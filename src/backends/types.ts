@@ -42,7 +42,14 @@ export interface BackendDescriptor {
    * reads names, headers and metadata, never loads native code. The one resolver asks each engine's
    * descriptor in the registry's order, so a new layout touches only its engine's folder.
    */
-  recognize?: (target: string, hint?: { type?: ModelType }) => Promise<ModelFiles | undefined>;
+  recognize?: (target: string, hint?: RecognizeHint) => Promise<ModelFiles | undefined>;
+}
+
+/** What the caller of the resolver knows: the type it expects (an SDK class knows), and side files it
+ * names apart from the model (a diarizer's speaker embedding model): role -> absolute path. */
+export interface RecognizeHint {
+  type?: ModelType;
+  side?: Record<string, string>;
 }
 
 export interface DeviceProbe {

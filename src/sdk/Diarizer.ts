@@ -1,16 +1,12 @@
 // Speaker diarization, who spoke when: `Diarizer.load(ref)` (a folder with a speaker segmentation
 // model and a speaker embedding model, or the segmentation model plus `embedding`), then
 // `diarizer.diarize(audio, { numSpeakers })` -> time-ordered segments with speaker numbers.
-import { existsSync } from "node:fs";
-import path from "node:path";
 import type { LoadedModel } from "../backends/types.ts";
-import type { ModelFiles } from "../model/types.ts";
 import type { DiarizeResult } from "../model/tasks/speech.ts";
-import { diarizeModelFiles } from "../backends/sherpa/modelFiles.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel } from "../resolve/resolveModel.ts";
 import { loadModel } from "../runtime/load.ts";
-import { expandHome, readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
+import { readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
 
 export type { DiarizeResult };
@@ -32,19 +28,11 @@ export interface DiarizeOptions extends MediaInputOptions {
   signal?: AbortSignal;
 }
 
-async function filesFor(ref: string, embedding?: string): Promise<ModelFiles> {
-  const p = path.resolve(expandHome(ref));
-  const e = embedding ? path.resolve(expandHome(embedding)) : undefined;
-  if (existsSync(p)) return diarizeModelFiles(p, e);
-  const stored = await resolveModel(ref, { type: "diarize" });
-  return diarizeModelFiles(stored.dir, e);
-}
-
 export class Diarizer {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
   static async load(ref: string, options: DiarizerLoadOptions = {}): Promise<Diarizer> {
-    const files = await filesFor(ref, options.embedding);
+    const files = await resolveModel(ref, { type: "diarize", side: options.embedding ? { embedding: options.embedding } : undefined });
     const extra: Record<string, unknown> = {};
     if (options.threshold !== undefined) extra.threshold = options.threshold;
     if (options.minDurationOn !== undefined) extra.minDurationOn = options.minDurationOn;

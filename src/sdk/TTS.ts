@@ -1,18 +1,13 @@
 // Speech synthesis: `TTS.load(ref)`, `tts.speak(text, { voice, speed })` for the whole audio, and
 // `tts.stream(text)` for chunks as they are made (a sentence at a time), with the whole at the end.
-import { existsSync } from "node:fs";
-import path from "node:path";
 import type { LoadedModel } from "../backends/types.ts";
-import type { ModelFiles } from "../model/types.ts";
 import type { TaskEvent } from "../model/task.ts";
 import type { SpeakResult } from "../model/tasks/speech.ts";
 import { encodeWav, encodePcm16 } from "../media/audio.ts";
-import { ttsModelFiles } from "../backends/sherpa/modelFiles.ts";
 import { EventQueue } from "../streams/eventQueue.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel } from "../resolve/resolveModel.ts";
 import { loadModel } from "../runtime/load.ts";
-import { expandHome } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
 
 export type { SpeakResult };
@@ -40,20 +35,11 @@ export interface SpeechStream extends AsyncIterable<AudioChunk> {
   readonly result: Promise<SpeakResult>;
 }
 
-/** A path (folder or .onnx file) is taken as it is; anything else goes through the store. */
-async function filesFor(ref: string): Promise<ModelFiles> {
-  const p = path.resolve(expandHome(ref));
-  if (existsSync(p)) return ttsModelFiles(p);
-  const stored = await resolveModel(ref, { type: "tts" });
-  // the store knows the primary file; the tokens, lexicon and voices lie beside it
-  return ttsModelFiles(stored.dir);
-}
-
 export class TTS {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
   static async load(ref: string, options: TTSLoadOptions = {}): Promise<TTS> {
-    const files = await filesFor(ref);
+    const files = await resolveModel(ref, { type: "tts" });
     const model = await loadModel(files, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,

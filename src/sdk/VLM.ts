@@ -3,14 +3,11 @@
 import type { LoadedModel } from "../backends/types.ts";
 import type { ChatMessage, ContentPart, Role } from "../model/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel } from "../resolve/resolveModel.ts";
 import { loadModel } from "../runtime/load.ts";
-import { expandHome } from "./mediaInput.ts";
 import { prepareContentPart, type MediaOptions, type UserContentPart } from "./mediaParts.ts";
 import type { GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo } from "./types.ts";
 import { toGenerationStream } from "./generationStream.ts";
-import path from "node:path";
-import { existsSync } from "node:fs";
 
 export interface VLMLoadOptions extends LoadModelOptions {
   /** the multimodal projector GGUF (vision and/or audio encoder); without it the model reads text only */
@@ -28,12 +25,7 @@ export class VLM {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
 
   static async load(ref: string, options: VLMLoadOptions = {}): Promise<VLM> {
-    const files = await resolveModel(ref, { type: "vlm" });
-    if (options.mmproj) {
-      const mmproj = path.resolve(expandHome(options.mmproj));
-      if (!existsSync(mmproj)) throw new HearthError("model_not_found", `no mmproj file at ${mmproj}`, { hint: "check the path" });
-      files.mmproj = mmproj;
-    }
+    const files = await resolveModel(ref, { type: "vlm", mmproj: options.mmproj });
     const device = options.device === "auto" ? undefined : options.device;
     const model = await loadModel(files, {
       backend: options.backend ?? "llama-mm",

@@ -9,13 +9,12 @@ import type { LoadedModel, LoadedModelInfo } from "../backends/types.ts";
 import type { ModelFiles, ModelType } from "../model/types.ts";
 import type { TaskName } from "../model/task.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
-import { resolveModel, looksLikePath, type ResolveOptions } from "../store/resolve.ts";
+import { resolveModel, looksLikePath } from "../resolve/resolveModel.ts";
 import { loadModel, type RuntimeLoadOptions } from "../runtime/load.ts";
 import { readGgufFacts, estimateMemoryBytes } from "../formats/ggufFacts.ts";
 import { ASR } from "../sdk/ASR.ts";
 import { TTS } from "../sdk/TTS.ts";
 import { Diarizer } from "../sdk/Diarizer.ts";
-import { detectSpeechModelType, ttsModelFiles, diarizeModelFiles } from "../backends/sherpa/modelFiles.ts";
 import { Slots } from "./slots.ts";
 import { withRetryAfter } from "./errors.ts";
 
@@ -131,13 +130,8 @@ export class ModelManager {
    * preload(). Clients may then use the ref as typed, or for a path its file name without extension.
    */
   async register(ref: string, options: { mmproj?: string } = {}): Promise<string> {
-    let files = await this.resolveFiles(ref, undefined, true);
-    if (options.mmproj) {
-      // a text model plus a projector is a vision/audio-language model, run by the multimodal engine
-      const mmproj = path.resolve(options.mmproj.replace(/^~(?=\/|$)/, os.homedir()));
-      if (!existsSync(mmproj)) throw new HearthError("model_not_found", `no mmproj file at ${mmproj}`, { hint: "check the --mmproj path" });
-      files = { ...files, mmproj, type: "vlm" };
-    }
+    // a text model plus a projector is a vision/audio-language model, run by the multimodal engine
+    const files = await this.resolveFiles(ref, undefined, true, options.mmproj);
     const names = [ref];
     if (looksLikePath(ref)) names.push(files.type === "tts" || files.type === "diarize" ? path.basename(files.dir) : path.basename(files.primary).replace(/\.(gguf|onnx|bin)$/i, ""));
     // the short name is the id clients see; the ref as typed works too
@@ -344,25 +338,9 @@ export class ModelManager {
     return entry;
   }
 
-  private async resolveFiles(ref: string, type: ModelType | undefined, fromOperator: boolean): Promise<ModelFiles> {
-    // sherpa-onnx speech models are folders (model.onnx, tokens.txt...); the operator may serve one by path
-    const speech = fromOperator ? detectSpeechModelType(ref) : undefined;
-    if (speech === "tts") return ttsModelFiles(ref);
-    if (speech === "diarize") return diarizeModelFiles(ref);
-    if (/\.bin$/i.test(ref) && fromOperator) {
-      // whisper.cpp ggml files are neither GGUF nor ONNX; the operator may serve one by path
-      const file = path.resolve(ref.replace(/^~(?=\/|$)/, os.homedir()));
-      if (!existsSync(file)) throw new HearthError("model_not_found", `no model file at ${file}`, { hint: "check the path" });
-      return { dir: path.dirname(file), primary: file, format: "ggml", type: "asr" };
-    }
-    let guessed = type;
-    if (!guessed && fromOperator && looksLikePath(ref) && /\.gguf$/i.test(ref)) {
-      const file = path.resolve(ref.replace(/^~(?=\/|$)/, os.homedir()));
-      if (existsSync(file)) guessed = (await readGgufFacts(file)).typeGuess;
-    }
-    const opts: ResolveOptions = { type: guessed, pull: fromOperator ? true : (this.options.allowPull ?? false) };
+  private async resolveFiles(ref: string, type: ModelType | undefined, fromOperator: boolean, mmproj?: string): Promise<ModelFiles> {
     try {
-      return await resolveModel(ref, opts);
+      return await resolveModel(ref, { type, mmproj, pull: fromOperator ? true : (this.options.allowPull ?? false) });
     } catch (e) {
       if (isHearthError(e) && e.code === "model_not_found" && !fromOperator) {
         throw new HearthError("model_not_found", `model "${ref}" is not served here`, {

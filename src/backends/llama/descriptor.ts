@@ -1,5 +1,6 @@
-// What the llama.cpp text engine (node-llama-cpp) can do. Pure data: no native code.
+// What the llama.cpp text engine (node-llama-cpp) can do. Pure: no native code.
 import type { BackendDescriptor } from "../types.ts";
+import { recognizeGguf } from "./layout.ts";
 
 export const descriptor: BackendDescriptor = {
   name: "llama",
@@ -9,4 +10,5 @@ export const descriptor: BackendDescriptor = {
   devices: ["cpu", "gpu"],
   // each llama.cpp binding carries its own llama.cpp and ggml: together in one process they crashed it
   inProcessConflicts: ["llama-mm"],
+  recognize: recognizeGguf,
 };

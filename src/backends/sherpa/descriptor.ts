@@ -1,6 +1,7 @@
-// What the sherpa-onnx engine (sherpa-onnx-node) runs here: speech synthesis (VITS, Kokoro) and
-// speaker diarization (pyannote segmentation + speaker embeddings). Pure data: no native code.
+// What the sherpa-onnx engine (sherpa-onnx-node) runs here: speech synthesis (VITS, Kokoro), speaker
+// diarization (pyannote segmentation + speaker embeddings). Pure: no native code.
 import type { BackendDescriptor } from "../types.ts";
+import { recognizeSherpa } from "./layout.ts";
 
 export const descriptor: BackendDescriptor = {
   name: "sherpa",
@@ -9,4 +10,5 @@ export const descriptor: BackendDescriptor = {
   tasks: ["tts", "diarize"],
   // the npm build of sherpa-onnx links onnxruntime's CPU provider only
   devices: ["cpu"],
+  recognize: recognizeSherpa,
 };

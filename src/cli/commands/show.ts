@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { formatBytes, printJson, printTable } from "../output.ts";
 import type { CommandModule } from "../command.ts";
-import { describeModel } from "../../store/describe.ts";
+import { describeModel } from "../../resolve/describe.ts";
 
 function formatCount(n: number | undefined): string {
   if (n === undefined) return "unknown";

@@ -1,6 +1,6 @@
 // Tells sherpa-onnx's speech ONNX models apart by the metadata_props their exporters write. Pure
-// (no native code): the store resolves model folders with it, the speech engines find their files.
-import { readOnnxMetadata } from "./onnxMetadata.ts";
+// (no native code): the engine's descriptor recognises its layouts with it.
+import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 
 export type SherpaModelKind = "tts" | "diarize-segmentation" | "speaker-embedding";
 

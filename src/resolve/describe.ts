@@ -5,11 +5,12 @@ import { statSync } from "node:fs";
 import type { ModelFiles, ModelFormat, ModelType } from "../model/types.ts";
 import { readEnv } from "../config/env.ts";
 import { estimateMemoryBytes, readGgufFacts, type ModelFacts } from "../formats/ggufFacts.ts";
-import { expandAlias } from "./aliases.ts";
-import { embeddedModel } from "./embedded.ts";
-import { readManifest } from "./manifest.ts";
-import { parseModelRef } from "./names.ts";
-import { filesFromManifest, looksLikePath, resolveModel } from "./resolve.ts";
+import { expandAlias } from "../store/aliases.ts";
+import { embeddedModel } from "../store/embedded.ts";
+import { readManifest } from "../store/manifest.ts";
+import { parseModelRef } from "../store/names.ts";
+import { filesFromManifest } from "../store/resolveName.ts";
+import { looksLikePath, resolveModel } from "./resolveModel.ts";
 
 export interface ModelDescription {
   name: string;
