@@ -1,7 +1,7 @@
 // How sherpa-onnx's speech models lie on disk, as its releases ship them: a folder (or the .onnx file
 // inside one) told apart by the ONNX metadata (modelKind.ts). Text-to-speech: the model plus
 // tokens.txt and the family's side files; diarization: a speaker segmentation model and a speaker
-// embedding model. Pure: no native code.
+// embedding model; speech recognition (NeMo CTC): model.onnx plus tokens.txt. Pure: no native code.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { ModelFiles } from "../../model/types.ts";
@@ -17,6 +17,8 @@ export async function recognizeSherpa(target: string, hint: RecognizeHint = {}):
   if (segmentation) return diarizeFiles(segmentation, hint.side?.embedding);
   const tts = first("tts");
   if (tts) return ttsFiles(tts);
+  const ctc = first("asr-nemo-ctc");
+  if (ctc) return asrFiles(ctc);
   const embedding = first("speaker-embedding");
   if (embedding) {
     // half of a diarization pipeline: say which half is missing rather than let another engine try it
@@ -78,4 +80,10 @@ function diarizeFiles(segmentation: string, embeddingRef: string | undefined): M
     });
   }
   return { dir: path.dirname(segmentation), primary: segmentation, extra: { embedding }, format: "onnx", type: "diarize" };
+}
+
+/** Speech recognition, NeMo CTC: model.onnx plus tokens.txt (sherpa-onnx's release layout). */
+function asrFiles(primary: string): ModelFiles {
+  const tokens = firstExisting(path.dirname(primary), ["tokens.txt"]);
+  return { dir: path.dirname(primary), primary, extra: tokens ? { tokens } : undefined, format: "onnx", type: "asr" };
 }
