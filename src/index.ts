@@ -9,7 +9,8 @@ export { Diarizer, type DiarizerLoadOptions, type DiarizeOptions, type DiarizeRe
 export { OCR, type OCRLoadOptions, type ReadOptions, type OcrResult, type OcrLine, type Quad } from "./sdk/OCR.ts";
 export { Detector, type DetectorLoadOptions, type DetectOptions, type DetectResult, type Detection } from "./sdk/Detector.ts";
 export { HearthError, type ErrorCode } from "./errors/HearthError.ts";
-export { pullModel, listRemoteQuants, listModels, removeModel, cleanStore, ALIASES, type PullOptions, type PullEvent, type PullResult, type InstalledModel, type Manifest } from "./store/index.ts";
+export { listRemoteQuants, listModels, removeModel, cleanStore, ALIASES, type PullOptions, type PullEvent, type PullResult, type InstalledModel, type Manifest } from "./store/index.ts";
 export { resolveModel, type ResolveOptions } from "./resolve/resolveModel.ts";
+export { pullModel } from "./resolve/pull.ts";
 export { describeModel, type ModelDescription } from "./resolve/describe.ts";
 export { runtimeEvents, fallbackHistory, type FallbackEvent, type RunnerExitEvent } from "./runtime/events.ts";

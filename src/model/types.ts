@@ -1,7 +1,9 @@
 // The model and device vocabulary every layer shares. It sits at the bottom of the stack and imports
 // nothing of hearth's.
 
-export type ModelFormat = "gguf" | "onnx" | "mlx" | "nexa" | "ggml"; // ggml: whisper.cpp's legacy binary format
+// ggml: whisper.cpp's legacy binary format; mlx, nexa and safetensors: formats hearth names (to say so
+// before a download) but engines may not run
+export type ModelFormat = "gguf" | "onnx" | "mlx" | "nexa" | "ggml" | "safetensors";
 export type ModelType = "llm" | "vlm" | "embedder" | "reranker" | "asr" | "tts" | "cv" | "image_gen" | "diarize";
 export type DeviceKind = "cpu" | "gpu" | "npu";
 

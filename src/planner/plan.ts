@@ -203,6 +203,11 @@ export function plan(input: PlanInput): Plan {
   const forcedDevice = overrides.device && overrides.device !== "auto" ? overrides.device : undefined;
   const measured = new Set((input.profiles ?? []).map((p) => p.backend));
   let descriptors = enginesToPlan(input.descriptors, model, overrides.backend, measured).filter((d) => !input.task || d.tasks.includes(input.task));
+  if (descriptors.length === 0 && !input.descriptors.some((d) => d.formats.includes(model.format))) {
+    throw new HearthError("unsupported_architecture", `hearth has no engine for ${model.format} models on this platform`, {
+      hint: "use a GGUF or ONNX repo of the same model",
+    });
+  }
   if (descriptors.length === 0) {
     throw new HearthError("unsupported_architecture", `no engine runs ${model.format} ${model.type} models${input.task ? ` for ${input.task}` : ""}`, {
       hint: `engines: ${input.descriptors.map((d) => `${d.name} (${d.formats.join("/")} ${d.modelTypes.join("/")})`).join(", ")}`,

@@ -11,6 +11,7 @@ import { readManifest } from "../store/manifest.ts";
 import { parseModelRef } from "../store/names.ts";
 import { filesFromManifest } from "../store/resolveName.ts";
 import { looksLikePath, resolveModel } from "./resolveModel.ts";
+import { descriptorsFor } from "../backends/registry.ts";
 
 export interface ModelDescription {
   name: string;
@@ -31,6 +32,8 @@ export interface ModelDescription {
   /** weights + f16 KV cache at a 4096-token context */
   memoryBytes4k?: number;
   commit?: string;
+  /** the engines here that run this format and type; none for MLX, .nexa or safetensors */
+  engines: string[];
   files: ModelFiles;
 }
 
@@ -94,6 +97,7 @@ export async function describeModel(ref: string, o: { home?: string } = {}): Pro
     sizeBytes: bytesOf(files),
     memoryBytes4k: gguf ? estimateMemoryBytes(facts, weightsBytes(files) + (files.mmproj ? statSync(files.mmproj).size : 0), 4096) : undefined,
     commit,
+    engines: descriptorsFor(files).map((d) => d.name),
     files,
   };
 }

@@ -8,7 +8,7 @@ import type { ModelFiles, ModelType } from "../model/types.ts";
 import type { RecognizeHint } from "../backends/types.ts";
 import { expandHome } from "../config/env.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { backendDescriptors } from "../backends/registry.ts";
+import { backendDescriptors, engineFormats } from "../backends/registry.ts";
 import { resolveName, type StoreResolveOptions } from "../store/resolveName.ts";
 
 export interface ResolveOptions extends StoreResolveOptions {
@@ -65,9 +65,12 @@ async function resolvePath(target: string, hint: RecognizeHint): Promise<ModelFi
 
 /** Store files, completed by the descriptor whose layout they are (a TTS model's tokens and voices). */
 async function resolveStored(ref: string, options: ResolveOptions, hint: RecognizeHint): Promise<ModelFiles> {
-  const stored = await resolveName(ref, options);
+  const stored = await resolveName(ref, { formats: engineFormats(), ...options });
   // the store's type (from the repo's pipeline tag or GGUF header) informs layouts that cannot tell
-  const recognized = await recognize(stored.primary, { ...hint, type: hint.type ?? stored.type });
+  const known = { ...hint, type: hint.type ?? stored.type };
+  // release layouts are folders (a sherpa voice, a diffusers pipeline), so the model's folder is asked
+  // first; it may also hold several quants, which no layout claims, and then the store's choice decides
+  const recognized = (await recognize(stored.dir, known).catch(() => undefined)) ?? (await recognize(stored.primary, known));
   if (!recognized || recognized.format !== stored.format) return stored;
   const samePrimary = recognized.primary === stored.primary;
   return {

@@ -12,7 +12,7 @@ import { embeddedModel } from "./embedded.ts";
 import { primaryOf } from "./layout.ts";
 import { modelDir, readManifest, type Manifest } from "./manifest.ts";
 import { parseModelRef } from "./names.ts";
-import { pullModel, type PullEvent } from "./pull.ts";
+import { pullModel, type PullEvent, type PullOptions } from "./pull.ts";
 import { QUANT_PREFERENCE } from "./quantChoice.ts";
 
 export interface StoreResolveOptions {
@@ -23,6 +23,8 @@ export interface StoreResolveOptions {
   /** HEARTH_HOME; default from the environment */
   home?: string;
   signal?: AbortSignal;
+  /** the formats the engines here read: a pull of a repo in another format is refused */
+  formats?: PullOptions["formats"];
 }
 
 /** The files of a name (not a path): embedded, alias or org/repo[:QUANT], pulled when allowed. */
@@ -46,7 +48,7 @@ export async function resolveName(ref: string, options: StoreResolveOptions = {}
       hint: `run: hearth pull ${quant ? `${repo}:${quant}` : repo}`,
     });
   }
-  const pulled = await pullModel(ref, { home, onEvent: options.onProgress, signal: options.signal });
+  const pulled = await pullModel(ref, { home, onEvent: options.onProgress, signal: options.signal, formats: options.formats });
   const after = filesFromManifest(home, pulled.manifest, pulled.quant);
   if (!after) throw new HearthError("internal", `${repo} was pulled but its files are not in the store`, { hint: "run: hearth clean, then pull again" });
   return after;
