@@ -8,8 +8,9 @@ import type { TaskEvent, TaskName, TaskRequest } from "../model/task.ts";
 /** How to load; the planner fills these in, the user may override. */
 export interface LoadOptions {
   device: DeviceKind;
-  /** layers offloaded to the GPU; "max" = all that fit */
-  gpuLayers?: number | "max";
+  /** layers offloaded to the GPU; "max" = all that fit; "auto" = as many as the engine's own estimate
+   * fits (engines whose descriptor says sizesGpuOffload) */
+  gpuLayers?: number | "max" | "auto";
   /** compute threads; default the physical cores (never more: oversubscription is ruinous) */
   threads?: number;
   contextSize?: number;
@@ -33,6 +34,10 @@ export interface BackendDescriptor {
   /** engines that must not share a process with this one: the runtime loads the second of such a
    * pair into a runner process of its own (runtime/inProcess.ts says what was measured) */
   inProcessConflicts?: string[];
+  /** the engine sizes GPU offload itself from the model file and the free VRAM (node-llama-cpp's
+   * GgufInsights read key length, sliding-window attention and per-layer KV heads): the planner
+   * passes gpuLayers "auto" and keeps its own estimate for ranking devices only */
+  sizesGpuOffload?: boolean;
   /** why the engine runs in a runner process of its own unless the caller asks for this process
    * (isolate: false): it crashed processes it shared */
   ownProcess?: string;
