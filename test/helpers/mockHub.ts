@@ -5,8 +5,9 @@
 // connection partway through a file, flip a byte, answer 429/5xx, stream slowly. It counts the
 // bytes it serves per file, so tests can prove a resume fetched less.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
+import { after, before } from "node:test";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -380,4 +381,34 @@ export async function fixtureRepos(): Promise<MockRepo[]> {
     },
   ];
   return copy(cached);
+}
+
+/**
+ * For one test file: the mock hub with the fixture repos, started before its tests and closed after,
+ * and fresh HEARTH_HOME folders (newHome) removed at the end; envFor(home) points the CLI at both.
+ */
+export function useMockHub(prefix = "hearth-hub-test-") {
+  let hub: MockHub | undefined;
+  const homes: string[] = [];
+  before(async () => {
+    hub = await startMockHub(await fixtureRepos());
+  });
+  after(async () => {
+    await hub?.close();
+    for (const h of homes) rmSync(h, { recursive: true, force: true });
+  });
+  return {
+    get hub(): MockHub {
+      if (!hub) throw new Error("the mock hub starts in before(): use it inside a test");
+      return hub;
+    },
+    newHome(): string {
+      const h = mkdtempSync(path.join(os.tmpdir(), prefix));
+      homes.push(h);
+      return h;
+    },
+    envFor(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+      return { HF_ENDPOINT: this.hub.url, HEARTH_HOME: home, HF_TOKEN: "", ...extra };
+    },
+  };
 }

@@ -1,32 +1,15 @@
 // Formats hearth can name but no engine here runs (MLX, NexaSDK's .nexa, a plain safetensors
 // checkpoint): `pull`, `show` and `infer` say so plainly, and what to use instead, before any weights
 // are downloaded; `pull --force` downloads anyway. Through the real CLI against the mock hub.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { fixtureRepos, startMockHub, type MockHub } from "../helpers/mockHub.ts";
+import { useMockHub } from "../helpers/mockHub.ts";
 import { runHearth } from "../helpers/cli.ts";
 import { baseModelName, hasMlxQuantization } from "../../src/store/foreignFormats.ts";
 
-let hub: MockHub;
-const homes: string[] = [];
-
-before(async () => {
-  hub = await startMockHub(await fixtureRepos());
-});
-after(async () => {
-  await hub.close();
-  for (const h of homes) rmSync(h, { recursive: true, force: true });
-});
-
-function newHome(): string {
-  const h = mkdtempSync(path.join(os.tmpdir(), "hearth-foreign-"));
-  homes.push(h);
-  return h;
-}
-const envFor = (home: string) => ({ HF_ENDPOINT: hub.url, HEARTH_HOME: home, HF_TOKEN: "" });
+const mock = useMockHub("hearth-foreign-");
+const newHome = () => mock.newHome();
+const envFor = (home: string) => mock.envFor(home);
 const errorLine = (stderr: string) => stderr.split("\n").find((l) => l.startsWith("error:")) ?? stderr;
 
 const CASES = [
@@ -39,12 +22,12 @@ const CASES = [
 test("pull refuses each format before downloading weights, names it, and says what to use instead", async () => {
   for (const c of CASES) {
     const home = newHome();
-    hub.reset();
+    mock.hub.reset();
     const r = await runHearth(["pull", c.repo], { env: envFor(home) });
     assert.notEqual(r.code, 0, `${c.repo}: ${r.stdout}`);
     assert.match(errorLine(r.stderr), c.says, c.repo);
     assert.match(r.stderr, /use a GGUF or ONNX repo of the same model \(search huggingface\.co for "Tiny-Chat GGUF"\)/);
-    assert.equal(hub.bytesServed(".safetensors") + hub.bytesServed(".nexa"), 0, `${c.repo}: no weights downloaded`);
+    assert.equal(mock.hub.bytesServed(".safetensors") + mock.hub.bytesServed(".nexa"), 0, `${c.repo}: no weights downloaded`);
     const list = await runHearth(["list", "--json"], { env: envFor(home) });
     assert.deepEqual(JSON.parse(list.stdout).filter((m: { embedded: boolean }) => !m.embedded), []);
   }
@@ -55,21 +38,21 @@ test("pull --list-quants names the format; show and infer of a repo not pulled s
   const listed = await runHearth(["pull", "hearth-test/Tiny-Chat-MLX-4bit", "--list-quants"], { env: envFor(home) });
   assert.equal(listed.code, 0, listed.stderr);
   assert.match(listed.stdout, /\(mlx\)/);
-  hub.reset();
+  mock.hub.reset();
   const show = await runHearth(["show", "hearth-test/Tiny-Chat-nexa"], { env: envFor(home) });
   assert.notEqual(show.code, 0);
   assert.match(errorLine(show.stderr), /no engine for nexa models on this platform/);
   const infer = await runHearth(["infer", "hearth-test/Tiny-Chat-MLX-4bit", "-p", "hi"], { env: envFor(home) });
   assert.notEqual(infer.code, 0);
   assert.match(errorLine(infer.stderr), /is an MLX model .*no engine for mlx models/);
-  assert.equal(hub.bytesServed(".safetensors") + hub.bytesServed(".nexa"), 0);
+  assert.equal(mock.hub.bytesServed(".safetensors") + mock.hub.bytesServed(".nexa"), 0);
 });
 
 test("pull --force downloads anyway; show then says no engine runs it, and infer refuses it in one line", async () => {
   const home = newHome();
   const r = await runHearth(["pull", "hearth-test/Tiny-Chat-MLX-4bit", "--force"], { env: envFor(home) });
   assert.equal(r.code, 0, r.stderr);
-  assert.ok(hub.bytesServed("model.safetensors") > 0);
+  assert.ok(mock.hub.bytesServed("model.safetensors") > 0);
   const show = await runHearth(["show", "hearth-test/Tiny-Chat-MLX-4bit", "--json"], { env: envFor(home) });
   assert.equal(show.code, 0, show.stderr);
   const d = JSON.parse(show.stdout);

@@ -12,6 +12,7 @@ import { detectSpeech } from "../../media/vad.ts";
 import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 import { SerialJobs, type Emit } from "../../streams/serialJobs.ts";
 import type { OfflineRecognizer, SherpaModule } from "./sherpaApi.ts";
+import { createOrExplain, sherpaInfo } from "./loaded.ts";
 
 const SAMPLE_RATE = 16000;
 
@@ -41,23 +42,9 @@ export function asrConfig(files: ModelFiles, threads: number): unknown {
 
 export async function loadAsr(sherpa: SherpaModule, files: ModelFiles, threads: number, t0: number): Promise<LoadedModel> {
   const config = asrConfig(files, threads);
-  let recognizer: OfflineRecognizer;
-  try {
-    recognizer = await sherpa.OfflineRecognizer.createAsync(config);
-  } catch (e) {
-    throw new HearthError("unsupported_architecture", `sherpa-onnx could not load ${files.primary}: ${e instanceof Error ? e.message : e}`, {
-      hint: "check that the folder holds a complete sherpa-onnx speech recognition model", cause: e,
-    });
-  }
-  const info: LoadedModelInfo = {
-    backend: "sherpa",
-    device: "cpu",
-    api: "cpu",
-    tasks: ["asr"],
-    loadMs: performance.now() - t0,
-    settings: { threads, family: "nemo-ctc" },
-  };
-  return new SherpaRecognizer(recognizer, info);
+  const hint = "check that the folder holds a complete sherpa-onnx speech recognition model";
+  const recognizer = await createOrExplain(files.primary, hint, () => sherpa.OfflineRecognizer.createAsync(config));
+  return new SherpaRecognizer(recognizer, sherpaInfo("asr", t0, { threads, family: "nemo-ctc" }));
 }
 
 class SherpaRecognizer implements LoadedModel {

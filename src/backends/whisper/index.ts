@@ -1,7 +1,7 @@
 // Speech recognition with whisper.cpp through @fugood/whisper.node (Whisper-family ggml models).
-// Chosen over sherpa-onnx for the first ASR engine because its model format can be written as a
-// random-weight fixture here (the legacy ggml binary), so the real loader and decoder run in tests;
-// sherpa-onnx needs ONNX graphs that cannot be fabricated without the model-export toolchain.
+// The first ASR engine: its model format (the legacy ggml binary) can be written as a random-weight
+// fixture here, so the real loader and decoder run in tests. sherpa-onnx recognises speech too
+// (NeMo CTC models, backends/sherpa/asr.ts), from fixtures the project's ONNX writer makes.
 import { openSync, readSync, closeSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Backend, DeviceProbe, LoadedModel, LoadOptions } from "../types.ts";
