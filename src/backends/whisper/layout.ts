@@ -7,30 +7,39 @@ import { HearthError } from "../../errors/HearthError.ts";
 
 const GGML_MAGIC = 0x67676d6c;
 
-function isWhisperGgml(file: string): boolean {
-  if (!/\.bin$/i.test(file)) return false;
-  const fd = openSync(file, "r");
+function hasGgmlMagic(file: string): boolean {
+  const head = Buffer.alloc(4);
+  let fd: number | undefined;
   try {
-    const head = Buffer.alloc(4);
+    fd = openSync(file, "r");
     return readSync(fd, head, 0, 4, 0) === 4 && head.readUInt32LE(0) === GGML_MAGIC;
+  } catch (e) {
+    throw new HearthError("model_not_found", `cannot read ${file}: ${(e as Error).message}`, { hint: "check the path" });
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** A .bin file that must be whisper.cpp's (no other engine here reads one): say what it is not. */
+export function checkWhisperGgml(file: string): void {
+  if (!hasGgmlMagic(file)) {
+    throw new HearthError("unsupported_architecture", `${file} is not a whisper.cpp ggml model (its first bytes are not ggml's magic)`, {
+      hint: "give a ggml-*.bin Whisper model (whisper.cpp format), e.g. from huggingface.co/ggerganov/whisper.cpp",
+    });
   }
 }
 
 export async function recognizeWhisperGgml(target: string): Promise<ModelFiles | undefined> {
   let file = target;
   if (statSync(target).isDirectory()) {
-    const found = readdirSync(target).sort().map((n) => path.join(target, n)).filter((f) => statSync(f).isFile() && isWhisperGgml(f));
+    const found = readdirSync(target).sort().map((n) => path.join(target, n))
+      .filter((f) => /\.bin$/i.test(f) && statSync(f).isFile() && hasGgmlMagic(f));
     if (found.length !== 1) return undefined;
     file = found[0];
-  } else if (!/\.bin$/i.test(target)) {
+  } else if (/\.bin$/i.test(target)) {
+    checkWhisperGgml(target);
+  } else {
     return undefined;
-  } else if (!isWhisperGgml(target)) {
-    // no other engine here reads a .bin: say what it is not
-    throw new HearthError("unsupported_architecture", `${target} is not a whisper.cpp ggml model (its first bytes are not ggml's magic)`, {
-      hint: "give a ggml-*.bin model from huggingface.co/ggerganov/whisper.cpp",
-    });
   }
   return { dir: path.dirname(file), primary: file, format: "ggml", type: "asr" };
 }
