@@ -18,9 +18,12 @@ export { OCR, type OCRLoadOptions, type ReadOptions, type OcrResult, type OcrLin
 export { ImageGenerator, type ImageGeneratorLoadOptions, type GenerateImageOptions, type ImageResult, type ImageProfile } from "./sdk/ImageGenerator.ts";
 export { Detector, type DetectorLoadOptions, type DetectOptions, type DetectResult, type Detection } from "./sdk/Detector.ts";
 export { HearthError, type ErrorCode } from "./errors/HearthError.ts";
-export { pullModel, listRemoteQuants, listModels, removeModel, cleanStore, resolveModel, describeModel, ALIASES, type PullOptions, type PullEvent, type PullResult, type InstalledModel, type ModelDescription, type Manifest } from "./store/index.ts";
-export type { Alias, ManifestFile, QuantEntry, CleanResult, ResolveOptions, RemoteQuantInfo } from "./store/index.ts";
+export { listRemoteQuants, listModels, removeModel, cleanStore, ALIASES, type PullOptions, type PullEvent, type PullResult, type InstalledModel, type Manifest } from "./store/index.ts";
+export { resolveModel, type ResolveOptions } from "./resolve/resolveModel.ts";
+export { pullModel } from "./resolve/pull.ts";
+export { describeModel, type ModelDescription } from "./resolve/describe.ts";
 export { runtimeEvents, fallbackHistory, type FallbackEvent, type RunnerExitEvent, type RuntimeEventMap } from "./runtime/events.ts";
+export type { Alias, ManifestFile, QuantEntry, CleanResult, RemoteQuantInfo } from "./store/index.ts";
 // the vocabulary the signatures above use
 export type { DeviceKind, ModelFormat, ModelType, ModelFiles } from "./model/types.ts";
 export type { ContentPart, Role, FinishReason } from "./model/tasks/text.ts";

@@ -3,7 +3,7 @@
 // is used, so running one engine never loads another's native code (two llama.cpp bindings must
 // not share a process).
 import type { Backend, BackendDescriptor } from "./types.ts";
-import type { ModelFiles } from "../model/types.ts";
+import type { ModelFiles, ModelFormat } from "../model/types.ts";
 import type { TaskName } from "../model/task.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { descriptor as llama } from "./llama/descriptor.ts";
@@ -30,6 +30,11 @@ const entries: Entry[] = [
 
 export function backendDescriptors(): BackendDescriptor[] {
   return entries.map((e) => e.descriptor);
+}
+
+/** Every format some engine here reads. */
+export function engineFormats(): ModelFormat[] {
+  return [...new Set(entries.flatMap((e) => e.descriptor.formats))];
 }
 
 export function backendNames(): string[] {

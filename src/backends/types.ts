@@ -8,8 +8,9 @@ import type { TaskEvent, TaskName, TaskRequest } from "../model/task.ts";
 /** How to load; the planner fills these in, the user may override. */
 export interface LoadOptions {
   device: DeviceKind;
-  /** layers offloaded to the GPU; "max" = all that fit */
-  gpuLayers?: number | "max";
+  /** layers offloaded to the GPU; "max" = all that fit; "auto" = as many as the engine's own estimate
+   * fits (engines whose descriptor says sizesGpuOffload) */
+  gpuLayers?: number | "max" | "auto";
   /** compute threads; default the physical cores (never more: oversubscription is ruinous) */
   threads?: number;
   contextSize?: number;
@@ -33,6 +34,10 @@ export interface BackendDescriptor {
   /** engines that must not share a process with this one: the runtime loads the second of such a
    * pair into a runner process of its own (runtime/inProcess.ts says what was measured) */
   inProcessConflicts?: string[];
+  /** the engine sizes GPU offload itself from the model file and the free VRAM (node-llama-cpp's
+   * GgufInsights read key length, sliding-window attention and per-layer KV heads): the planner
+   * passes gpuLayers "auto" and keeps its own estimate for ranking devices only */
+  sizesGpuOffload?: boolean;
   /** why the engine runs in a runner process of its own unless the caller asks for this process
    * (isolate: false): it crashed processes it shared */
   ownProcess?: string;
@@ -42,7 +47,14 @@ export interface BackendDescriptor {
    * reads names, headers and metadata, never loads native code. The one resolver asks each engine's
    * descriptor in the registry's order, so a new layout touches only its engine's folder.
    */
-  recognize?: (target: string, hint?: { type?: ModelType }) => Promise<ModelFiles | undefined>;
+  recognize?: (target: string, hint?: RecognizeHint) => Promise<ModelFiles | undefined>;
+}
+
+/** What the caller of the resolver knows: the type it expects (an SDK class knows), and side files it
+ * names apart from the model (a diarizer's speaker embedding model): role -> absolute path. */
+export interface RecognizeHint {
+  type?: ModelType;
+  side?: Record<string, string>;
 }
 
 export interface DeviceProbe {

@@ -1,23 +1,8 @@
-// Which files and which engine a cell measures: the model as the store resolves it (plus
-// whisper.cpp's ggml files by path), and the engine the cell names or the registry's first fit.
-import { existsSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+// Which engine a cell measures: the one the cell names or the registry's first fit for the model's files.
 import type { ModelFiles } from "../model/types.ts";
 import { backendDescriptors, backendNames, descriptorsFor, runsTextByChoice } from "../backends/registry.ts";
-import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import type { BenchCell } from "./matrix.ts";
-
-/** The model's files: the store's resolver, plus whisper.cpp's ggml-*.bin files (neither GGUF nor ONNX) by path. */
-export async function benchModelFiles(ref: string, options: ResolveOptions = {}): Promise<ModelFiles> {
-  if (/\.bin$/i.test(ref)) {
-    const file = path.resolve(ref.startsWith("~/") ? path.join(os.homedir(), ref.slice(2)) : ref);
-    if (!existsSync(file)) throw new HearthError("model_not_found", `no model file at ${file}`, { hint: "check the path" });
-    return { dir: path.dirname(file), primary: file, format: "ggml", type: "asr" };
-  }
-  return resolveModel(ref, options);
-}
 
 /** The engine a cell names, or the first registered one that runs this model on the cell's device. */
 export function engineFor(files: ModelFiles, cell: Pick<BenchCell, "backend" | "device">): string {

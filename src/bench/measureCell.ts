@@ -11,7 +11,8 @@ import type { GenerationResult } from "../model/tasks/text.ts";
 import type { Profile } from "../model/profile.ts";
 import { loadBackend } from "../backends/registry.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
-import { benchModelFiles, engineFor, filesFor } from "./cellModel.ts";
+import { engineFor, filesFor } from "./cellModel.ts";
+import { resolveModel } from "../resolve/resolveModel.ts";
 import type { BenchCell } from "./matrix.ts";
 import type { BenchSettings, CellResult } from "./types.ts";
 import { summarize } from "./stats.ts";
@@ -91,7 +92,7 @@ export async function measureCell(
   let model: LoadedModel | undefined;
   try {
     // runBench resolved (and pulled) the model already: never download from inside a measurement
-    const files = filesFor(await benchModelFiles(cell.model, { pull: false }), cell.backend);
+    const files = filesFor(await resolveModel(cell.model, { pull: false }), cell.backend);
     const kind = workloadKind(files);
     out.task = kind;
     resetPeakRss();

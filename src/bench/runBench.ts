@@ -9,7 +9,7 @@ import { runCell } from "./runCell.ts";
 import type { ModelFormat } from "../model/types.ts";
 import { backendDescriptors } from "../backends/registry.ts";
 import { oneLine } from "./measureCell.ts";
-import { benchModelFiles } from "./cellModel.ts";
+import { resolveModel } from "../resolve/resolveModel.ts";
 
 export interface BenchProgress extends CellProgress {
   /** 0-based cell index */
@@ -47,7 +47,7 @@ export async function runBench(
   const unresolvable = new Map<string, string>();
   const formats = new Map<string, ModelFormat>();
   for (const model of new Set(cells.map((c) => c.model))) {
-    await benchModelFiles(model).then((f) => formats.set(model, f.format), (e) => unresolvable.set(model, oneLine(e)));
+    await resolveModel(model).then((f) => formats.set(model, f.format), (e) => unresolvable.set(model, oneLine(e)));
   }
   for (const [index, cell] of cells.entries()) {
     const label = cellLabel(cell, cells);

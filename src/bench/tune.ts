@@ -7,7 +7,8 @@ import type { DeviceKind } from "../model/types.ts";
 import type { LoadOptions } from "../backends/types.ts";
 import { physicalCores } from "../devices/cpuCores.ts";
 import { backendNames } from "../backends/registry.ts";
-import { benchModelFiles, engineFor, enginesFor } from "./cellModel.ts";
+import { engineFor, enginesFor } from "./cellModel.ts";
+import { resolveModel } from "../resolve/resolveModel.ts";
 import { readGgufFacts } from "../formats/ggufFacts.ts";
 import { readEnv } from "../config/env.ts";
 import { HearthError } from "../errors/HearthError.ts";
@@ -82,7 +83,7 @@ const keyOf = (s: Partial<LoadOptions>) => JSON.stringify(Object.entries(s).sort
 
 export async function tune(model: string, options: TuneOptions = {}, onTrial: (t: TuneTrial, n: number) => void = () => {}): Promise<TuneOutcome> {
   const home = options.home ?? readEnv().home;
-  const files = await benchModelFiles(model);
+  const files = await resolveModel(model);
   const device: DeviceKind = options.device ?? (nvidiaGpus().length ? "gpu" : "cpu");
   const modelSha256 = files.sha256 ?? (await cachedSha256(files.primary, home));
   const keys = await deviceKeys(device, home);
@@ -191,7 +192,7 @@ export interface EnginesTuneOutcome {
  * fastest (plan.ts scores a measured profile by its decode speed).
  */
 export async function tuneEngines(model: string, options: Omit<TuneOptions, "backend"> = {}, onTrial: (backend: string, t: TuneTrial, n: number) => void = () => {}): Promise<EnginesTuneOutcome> {
-  const files = await benchModelFiles(model);
+  const files = await resolveModel(model);
   const device: DeviceKind = options.device ?? (nvidiaGpus().length ? "gpu" : "cpu");
   const engines = enginesFor(files, device);
   if (engines.length === 0) {

@@ -103,3 +103,8 @@ export function homePaths(home: string) {
     state: path.join(home, "state"),
   };
 }
+
+/** `~` and `~/...` as the shell means them: the one place hearth expands the home folder. */
+export function expandHome(p: string): string {
+  return p === "~" || p.startsWith("~/") ? path.join(os.homedir(), p.slice(1)) : p;
+}

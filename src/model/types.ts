@@ -1,8 +1,10 @@
 // The model and device vocabulary every layer shares. It sits at the bottom of the stack and imports
 // nothing of hearth's.
 
-/** Model file formats hearth reads. */
-export type ModelFormat = "gguf" | "onnx" | "mlx" | "nexa" | "ggml"; // ggml: whisper.cpp's legacy binary format
+/** Model file formats hearth names. */
+// ggml: whisper.cpp's legacy binary format; mlx, nexa and safetensors: formats hearth names (to say so
+// before a download) but engines may not run
+export type ModelFormat = "gguf" | "onnx" | "mlx" | "nexa" | "ggml" | "safetensors";
 /** What a model does. */
 export type ModelType = "llm" | "vlm" | "embedder" | "reranker" | "asr" | "tts" | "cv" | "image_gen" | "diarize";
 /** Kinds of device a model can run on. */

@@ -95,8 +95,11 @@ function gpuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
   const free = apiProbe?.memoryFreeBytes ?? gpu?.memoryFreeBytes ?? apiProbe?.memoryTotalBytes ?? gpu?.memoryTotalBytes;
   let fit: PlanCandidate["fit"] = "unknown";
   let score = SCORE.gpuUnknown;
+  // engines that size the offload themselves get "auto": hearth's estimate below only ranks the device
+  const offload = (n: number | "max") => (d.sizesGpuOffload && layered(model) ? "auto" : n);
+  const byEngine = d.sizesGpuOffload && layered(model) ? `; ${d.name} sizes the offload itself (gpuLayers auto)` : "";
   if (free === undefined) {
-    options.gpuLayers = "max";
+    options.gpuLayers = offload("max");
     if (usable) reasons.push("GPU memory unknown: offloading every layer and letting the engine report what fits");
   } else {
     const budget = free * VRAM_SHARE - COMPUTE_RESERVE_BYTES;
@@ -108,19 +111,19 @@ function gpuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
       if (ctx?.contextSize !== undefined) {
         fit = "full";
         score = SCORE.gpuFull;
-        Object.assign(options, { gpuLayers: facts.layers! + 1, contextSize: ctx.contextSize, batchSize: DEFAULT_BATCH, kvCacheType: ctx.kvCacheType });
-        reasons.push(`fits in GPU memory: ${formatBytes(model.weightsBytes)} of weights, ${formatBytes(free)} free: all ${facts.layers} layers on the GPU`);
+        Object.assign(options, { gpuLayers: offload(facts.layers! + 1), contextSize: ctx.contextSize, batchSize: DEFAULT_BATCH, kvCacheType: ctx.kvCacheType });
+        reasons.push(`fits in GPU memory: ${formatBytes(model.weightsBytes)} of weights, ${formatBytes(free)} free: all ${facts.layers} layers on the GPU${byEngine}`);
         reasons.push(contextReason(trained, ctx.contextSize, ctx.kvCacheType, "GPU memory", facts.contextLength === undefined));
       } else {
         // partial offload: the rest runs on the CPU, so context is capped by RAM
         const ramCtx = chooseContext(facts, trained, Math.max(0, machine.memory.freeBytes * RAM_SHARE - model.weightsBytes));
         const contextSize = Math.min(ramCtx.contextSize ?? 512, 8192, trained);
         const n = layersThatFit(facts, model.weightsBytes, contextSize, budget);
-        Object.assign(options, { gpuLayers: n, contextSize, batchSize: DEFAULT_BATCH, kvCacheType: "f16" });
+        Object.assign(options, { gpuLayers: offload(n), contextSize, batchSize: DEFAULT_BATCH, kvCacheType: "f16" });
         if (n > 0) {
           fit = "partial";
           score = SCORE.gpuPartialBase + SCORE.gpuPartialSpan * (n / facts.layers!);
-          reasons.push(`partly fits in GPU memory (${formatBytes(free)} free for ${formatBytes(model.weightsBytes)} of weights): ${n} of ${facts.layers} layers on the GPU, the rest on the CPU`);
+          reasons.push(`partly fits in GPU memory (${formatBytes(free)} free for ${formatBytes(model.weightsBytes)} of weights): ${n} of ${facts.layers} layers on the GPU, the rest on the CPU${byEngine}`);
           reasons.push(`context ${contextSize}: layers on the CPU keep their KV cache in RAM`);
         } else {
           fit = "none";
@@ -203,6 +206,11 @@ export function plan(input: PlanInput): Plan {
   const forcedDevice = overrides.device && overrides.device !== "auto" ? overrides.device : undefined;
   const measured = new Set((input.profiles ?? []).map((p) => p.backend));
   let descriptors = enginesToPlan(input.descriptors, model, overrides.backend, measured).filter((d) => !input.task || d.tasks.includes(input.task));
+  if (descriptors.length === 0 && !input.descriptors.some((d) => d.formats.includes(model.format))) {
+    throw new HearthError("unsupported_architecture", `hearth has no engine for ${model.format} models on this platform`, {
+      hint: "use a GGUF or ONNX repo of the same model",
+    });
+  }
   if (descriptors.length === 0) {
     throw new HearthError("unsupported_architecture", `no engine runs ${model.format} ${model.type} models${input.task ? ` for ${input.task}` : ""}`, {
       hint: `engines: ${input.descriptors.map((d) => `${d.name} (${d.formats.join("/")} ${d.modelTypes.join("/")})`).join(", ")}`,

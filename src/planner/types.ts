@@ -88,7 +88,7 @@ export interface PlanCandidate {
 export interface Plan {
   backend: string;
   device: DeviceKind;
-  gpuLayers?: number | "max";
+  gpuLayers?: LoadOptions["gpuLayers"];
   threads?: number;
   contextSize?: number;
   batchSize?: number;

@@ -1,18 +1,15 @@
 // Speech recognition: `ASR.load(ref)`, `asr.transcribe(audio, { language })` with segment
 // timestamps, and `asr.stream()` for a growing buffer (live microphone, upload in progress).
-import { existsSync, statSync } from "node:fs";
-import path from "node:path";
 import type { LoadedModel } from "../backends/types.ts";
-import type { ModelFiles } from "../model/types.ts";
 import type { TaskEvent } from "../model/task.ts";
 import type { TranscribeResult, TranscriptSegment } from "../model/tasks/speech.ts";
 import { encodeWav } from "../media/audio.ts";
 import { detectSpeech } from "../media/vad.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
+import { resolveModel } from "../resolve/resolveModel.ts";
 import { loadReporter } from "./loadProgress.ts";
 import { loadModel } from "../runtime/load.ts";
-import { expandHome, readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
+import { readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
 
 export type { TranscribeResult, TranscriptSegment };
@@ -59,16 +56,6 @@ export interface StreamUpdate {
   realTimeFactor?: number;
 }
 
-function filesFor(ref: string, resolve: ResolveOptions): Promise<ModelFiles> | ModelFiles {
-  // whisper.cpp's ggml-*.bin files are not GGUF/ONNX: a plain path to one is taken as it is
-  if (/\.bin$/i.test(ref)) {
-    const file = path.resolve(expandHome(ref));
-    if (!existsSync(file) || !statSync(file).isFile()) throw new HearthError("model_not_found", `no model file at ${file}`, { hint: "check the path" });
-    return { dir: path.dirname(file), primary: file, format: "ggml", type: "asr" };
-  }
-  return resolveModel(ref, { ...resolve, type: "asr" });
-}
-
 /** Speech recognition (whisper.cpp): `ASR.load(ref)`, then `transcribe()` a recording or `stream()` live audio. */
 export class ASR {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
@@ -76,7 +63,7 @@ export class ASR {
   /** Loads a whisper.cpp model: a ggml .bin path or a store name (pulled on first use). */
   static async load(ref: string, options: ASRLoadOptions = {}): Promise<ASR> {
     const progress = loadReporter(ref, options);
-    const files = await filesFor(ref, { pull: options.pull, ...progress.resolve });
+    const files = await resolveModel(ref, { type: "asr", pull: options.pull, ...progress.resolve });
     const model = await progress.load(() => loadModel(files, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,

@@ -1,17 +1,13 @@
 // Speaker diarization, who spoke when: `Diarizer.load(ref)` (a folder with a speaker segmentation
 // model and a speaker embedding model, or the segmentation model plus `embedding`), then
 // `diarizer.diarize(audio, { numSpeakers })` -> time-ordered segments with speaker numbers.
-import { existsSync } from "node:fs";
-import path from "node:path";
 import type { LoadedModel } from "../backends/types.ts";
-import type { ModelFiles } from "../model/types.ts";
 import type { DiarizeResult } from "../model/tasks/speech.ts";
-import { diarizeModelFiles } from "../backends/sherpa/modelFiles.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
+import { resolveModel } from "../resolve/resolveModel.ts";
 import { loadReporter } from "./loadProgress.ts";
 import { loadModel } from "../runtime/load.ts";
-import { expandHome, readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
+import { readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
 
 export type { DiarizeResult };
@@ -34,14 +30,6 @@ export interface DiarizeOptions extends MediaInputOptions {
   signal?: AbortSignal;
 }
 
-async function filesFor(ref: string, resolve: ResolveOptions, embedding?: string): Promise<ModelFiles> {
-  const p = path.resolve(expandHome(ref));
-  const e = embedding ? path.resolve(expandHome(embedding)) : undefined;
-  if (existsSync(p)) return diarizeModelFiles(p, e);
-  const stored = await resolveModel(ref, { ...resolve, type: "diarize" });
-  return diarizeModelFiles(stored.dir, e);
-}
-
 /** Speaker diarization (sherpa-onnx): `Diarizer.load(ref)`, then `diarize(audio)` says who spoke when. */
 export class Diarizer {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
@@ -49,7 +37,7 @@ export class Diarizer {
   /** Loads a segmentation model and a speaker-embedding model (a folder holding both, or a store name). */
   static async load(ref: string, options: DiarizerLoadOptions = {}): Promise<Diarizer> {
     const progress = loadReporter(ref, options);
-    const files = await filesFor(ref, { pull: options.pull, ...progress.resolve }, options.embedding);
+    const files = await resolveModel(ref, { type: "diarize", pull: options.pull, ...progress.resolve, side: options.embedding ? { embedding: options.embedding } : undefined });
     const extra: Record<string, unknown> = {};
     if (options.threshold !== undefined) extra.threshold = options.threshold;
     if (options.minDurationOn !== undefined) extra.minDurationOn = options.minDurationOn;

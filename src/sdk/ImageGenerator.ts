@@ -7,7 +7,8 @@ import type { ModelFiles } from "../model/types.ts";
 import type { ImageRequest, ImageResult, ImageProfile } from "../model/tasks/image.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { loadModel } from "../runtime/load.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel } from "../resolve/resolveModel.ts";
+import { loadReporter } from "./loadProgress.ts";
 import { readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
 
@@ -49,13 +50,14 @@ export class ImageGenerator {
 
   static async load(ref: string | ModelFiles, options: ImageGeneratorLoadOptions = {}): Promise<ImageGenerator> {
     // no type forced: a diffusers folder says image_gen itself, and anything else is refused below
-    const files = typeof ref === "string" ? await resolveModel(ref, { pull: options.pull }) : ref;
+    const progress = loadReporter(typeof ref === "string" ? ref : ref.dir, options);
+    const files = typeof ref === "string" ? await resolveModel(ref, { pull: options.pull, ...progress.resolve }) : ref;
     if (files.type !== "image_gen") {
       throw new HearthError("unsupported_task", `${typeof ref === "string" ? ref : files.dir} is not an image-generation model`, {
         hint: "give a Stable Diffusion model in diffusers' ONNX layout (a folder with model_index.json)",
       });
     }
-    const model = await loadModel(files, {
+    const model = await progress.load(() => loadModel(files, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,
       threads: options.threads,
@@ -63,7 +65,7 @@ export class ImageGenerator {
       strict: options.strict,
       task: "image",
       extra: { executionProviders: options.executionProviders, partProviders: options.partProviders },
-    });
+    }));
     return new ImageGenerator(model, { ...model.info, ref: typeof ref === "string" ? ref : files.dir });
   }
 

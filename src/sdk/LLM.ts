@@ -5,7 +5,7 @@ import type { LoadedModel } from "../backends/types.ts";
 import type { ModelType } from "../model/types.ts";
 import type { ChatMessage, GenerationResult } from "../model/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel } from "../resolve/resolveModel.ts";
 import { loadModel, type RuntimeLoadOptions } from "../runtime/load.ts";
 import { finalResult, toGenerationStream } from "./generationStream.ts";
 import { engineFields } from "./generationRequest.ts";

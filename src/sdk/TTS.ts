@@ -1,19 +1,14 @@
 // Speech synthesis: `TTS.load(ref)`, `tts.speak(text, { voice, speed })` for the whole audio, and
 // `tts.stream(text)` for chunks as they are made (a sentence at a time), with the whole at the end.
-import { existsSync } from "node:fs";
-import path from "node:path";
 import type { LoadedModel } from "../backends/types.ts";
-import type { ModelFiles } from "../model/types.ts";
 import type { TaskEvent } from "../model/task.ts";
 import type { SpeakResult } from "../model/tasks/speech.ts";
 import { encodeWav, encodePcm16 } from "../media/audio.ts";
-import { ttsModelFiles } from "../backends/sherpa/modelFiles.ts";
 import { EventQueue } from "../streams/eventQueue.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
+import { resolveModel } from "../resolve/resolveModel.ts";
 import { loadReporter } from "./loadProgress.ts";
 import { loadModel } from "../runtime/load.ts";
-import { expandHome } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
 
 export type { SpeakResult };
@@ -44,15 +39,6 @@ export interface SpeechStream extends AsyncIterable<AudioChunk> {
   readonly result: Promise<SpeakResult>;
 }
 
-/** A path (folder or .onnx file) is taken as it is; anything else goes through the store. */
-async function filesFor(ref: string, resolve: ResolveOptions): Promise<ModelFiles> {
-  const p = path.resolve(expandHome(ref));
-  if (existsSync(p)) return ttsModelFiles(p);
-  const stored = await resolveModel(ref, { ...resolve, type: "tts" });
-  // the store knows the primary file; the tokens, lexicon and voices lie beside it
-  return ttsModelFiles(stored.dir);
-}
-
 /** Speech synthesis (sherpa-onnx: VITS/Piper, Kokoro): `TTS.load(ref)`, then `speak(text)` or `stream(text)`. */
 export class TTS {
   private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
@@ -60,7 +46,7 @@ export class TTS {
   /** Loads a TTS model: a folder or .onnx path, or a store name (pulled on first use). */
   static async load(ref: string, options: TTSLoadOptions = {}): Promise<TTS> {
     const progress = loadReporter(ref, options);
-    const files = await filesFor(ref, { pull: options.pull, ...progress.resolve });
+    const files = await resolveModel(ref, { type: "tts", pull: options.pull, ...progress.resolve });
     const model = await progress.load(() => loadModel(files, {
       backend: options.backend,
       device: options.device === "auto" ? undefined : options.device,

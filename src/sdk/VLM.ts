@@ -3,17 +3,14 @@
 import type { LoadedModel } from "../backends/types.ts";
 import type { ChatMessage, ContentPart, GenerationResult, Role } from "../model/tasks/text.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel } from "../store/resolve.ts";
+import { resolveModel } from "../resolve/resolveModel.ts";
 import { loadModel } from "../runtime/load.ts";
-import { expandHome } from "./mediaInput.ts";
 import { prepareContentPart, type MediaOptions, type UserContentPart } from "./mediaParts.ts";
 import type { GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo, StructuredOptions, StructuredResult } from "./types.ts";
 import { parseStructured, type InferSchema, type JsonSchema, type TypedSchema } from "./schema.ts";
 import { toGenerationStream } from "./generationStream.ts";
 import { engineFields } from "./generationRequest.ts";
 import { loadReporter } from "./loadProgress.ts";
-import path from "node:path";
-import { existsSync } from "node:fs";
 
 export interface VLMLoadOptions extends LoadModelOptions {
   /** the multimodal projector GGUF (vision and/or audio encoder); without it the model reads text only */
@@ -35,12 +32,7 @@ export class VLM {
   /** Loads a GGUF model and its multimodal projector (`mmproj`, or the one beside it in the store). */
   static async load(ref: string, options: VLMLoadOptions = {}): Promise<VLM> {
     const progress = loadReporter(ref, options);
-    const files = await resolveModel(ref, { type: "vlm", pull: options.pull, ...progress.resolve });
-    if (options.mmproj) {
-      const mmproj = path.resolve(expandHome(options.mmproj));
-      if (!existsSync(mmproj)) throw new HearthError("model_not_found", `no mmproj file at ${mmproj}`, { hint: "check the path" });
-      files.mmproj = mmproj;
-    }
+    const files = await resolveModel(ref, { type: "vlm", mmproj: options.mmproj, pull: options.pull, ...progress.resolve });
     const device = options.device === "auto" ? undefined : options.device;
     const model = await progress.load(() => loadModel(files, {
       backend: options.backend ?? "llama-mm",

@@ -5,7 +5,7 @@ import type { ModelFiles } from "../model/types.ts";
 import type { TaskRequest, TaskResults } from "../model/task.ts";
 import { onnxTaskOf } from "../backends/onnx/task.ts";
 import { HearthError } from "../errors/HearthError.ts";
-import { resolveModel, type ResolveOptions } from "../store/resolve.ts";
+import { resolveModel, type ResolveOptions } from "../resolve/resolveModel.ts";
 import { readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 
 /** Model files for a CV reference: an embedded name ("ocr"), a store name, a path, or files as they are. */

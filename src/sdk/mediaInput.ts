@@ -2,9 +2,9 @@
 // are refused unless the caller allows them (the server does not, by default: it must not fetch
 // arbitrary addresses on a client's behalf).
 import { readFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { HearthError } from "../errors/HearthError.ts";
+import { expandHome } from "../config/env.ts";
 
 /** A file path, a `data:` URI, bytes, or (when allowed) an http(s) URL. */
 export type MediaSource = string | Uint8Array | ArrayBuffer;
@@ -34,10 +34,6 @@ const MIME_BY_EXT: Record<string, string> = {
 
 export function mimeTypeForPath(p: string): string | undefined {
   return MIME_BY_EXT[path.extname(p).toLowerCase()];
-}
-
-export function expandHome(p: string): string {
-  return p === "~" || p.startsWith("~/") ? path.join(os.homedir(), p.slice(1)) : p;
 }
 
 const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;

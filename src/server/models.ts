@@ -3,15 +3,11 @@
 // that a client never makes the server open a file by naming its path. Requests go through
 // acquire(name, task, signal), which hands the model to the runtime's scheduler (runtime/scheduler.ts:
 // loading, admission, keep-alive, memory budget); the Lease it returns has one `model` to run tasks on.
-import { existsSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { ModelFiles, ModelType } from "../model/types.ts";
 import type { TaskName } from "../model/task.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
-import { resolveModel, looksLikePath, type ResolveOptions } from "../store/resolve.ts";
-import { readGgufFacts } from "../formats/ggufFacts.ts";
-import { detectSpeechModelType, ttsModelFiles, diarizeModelFiles } from "../backends/sherpa/modelFiles.ts";
+import { resolveModel, looksLikePath } from "../resolve/resolveModel.ts";
 import { Scheduler, type Lease, type ModelStatus, type SchedulerOptions } from "../runtime/scheduler.ts";
 
 export type { Lease, ModelStatus, ModelState } from "../runtime/scheduler.ts";
@@ -38,13 +34,8 @@ export class ModelManager {
    * preload(). Clients may then use the ref as typed, or for a path its file name without extension.
    */
   async register(ref: string, options: { mmproj?: string } = {}): Promise<string> {
-    let files = await this.resolveFiles(ref, undefined, true);
-    if (options.mmproj) {
-      // a text model plus a projector is a vision/audio-language model, run by the multimodal engine
-      const mmproj = path.resolve(options.mmproj.replace(/^~(?=\/|$)/, os.homedir()));
-      if (!existsSync(mmproj)) throw new HearthError("model_not_found", `no mmproj file at ${mmproj}`, { hint: "check the --mmproj path" });
-      files = { ...files, mmproj, type: "vlm" };
-    }
+    // a text model plus a projector is a vision/audio-language model, run by the multimodal engine
+    const files = await this.resolveFiles(ref, undefined, true, options.mmproj);
     const names = [ref];
     if (looksLikePath(ref)) names.push(files.type === "tts" || files.type === "diarize" || files.type === "image_gen" ? path.basename(files.dir) : path.basename(files.primary).replace(/\.(gguf|onnx|bin)$/i, ""));
     // the short name is the id clients see; the ref as typed works too
@@ -118,25 +109,9 @@ export class ModelManager {
 
   // --- names and files -------------------------------------------------------------------------
 
-  private async resolveFiles(ref: string, type: ModelType | undefined, fromOperator: boolean): Promise<ModelFiles> {
-    // sherpa-onnx speech models are folders (model.onnx, tokens.txt...); the operator may serve one by path
-    const speech = fromOperator ? detectSpeechModelType(ref) : undefined;
-    if (speech === "tts") return ttsModelFiles(ref);
-    if (speech === "diarize") return diarizeModelFiles(ref);
-    if (/\.bin$/i.test(ref) && fromOperator) {
-      // whisper.cpp ggml files are neither GGUF nor ONNX; the operator may serve one by path
-      const file = path.resolve(ref.replace(/^~(?=\/|$)/, os.homedir()));
-      if (!existsSync(file)) throw new HearthError("model_not_found", `no model file at ${file}`, { hint: "check the path" });
-      return { dir: path.dirname(file), primary: file, format: "ggml", type: "asr" };
-    }
-    let guessed = type;
-    if (!guessed && fromOperator && looksLikePath(ref) && /\.gguf$/i.test(ref)) {
-      const file = path.resolve(ref.replace(/^~(?=\/|$)/, os.homedir()));
-      if (existsSync(file)) guessed = (await readGgufFacts(file)).typeGuess;
-    }
-    const opts: ResolveOptions = { type: guessed, pull: fromOperator ? true : (this.options.allowPull ?? false) };
+  private async resolveFiles(ref: string, type: ModelType | undefined, fromOperator: boolean, mmproj?: string): Promise<ModelFiles> {
     try {
-      return await resolveModel(ref, opts);
+      return await resolveModel(ref, { type, mmproj, pull: fromOperator ? true : (this.options.allowPull ?? false) });
     } catch (e) {
       if (isHearthError(e) && e.code === "model_not_found" && !fromOperator) {
         throw new HearthError("model_not_found", `model "${ref}" is not served here`, {

@@ -3,8 +3,7 @@ export { pullModel, listRemoteQuants, type PullOptions, type PullEvent, type Pul
 export { listModels, type InstalledModel } from "./list.ts";
 export { removeModel, type RemoveResult } from "./remove.ts";
 export { cleanStore, type CleanResult } from "./clean.ts";
-export { resolveModel, looksLikePath, type ResolveOptions } from "./resolve.ts";
-export { describeModel, type ModelDescription } from "./describe.ts";
+export { resolveName, type StoreResolveOptions } from "./resolveName.ts";
 export { ALIASES, expandAlias, type Alias } from "./aliases.ts";
 export { parseModelRef, type ModelRef } from "./names.ts";
 export type { Manifest, ManifestFile, QuantEntry } from "./manifest.ts";

@@ -1,6 +1,7 @@
 // How a hub repo's files become models: GGUF weights grouped by quant (split files
 // `-00001-of-00003.gguf` joined in order), projectors (`mmproj*.gguf`) beside them, whisper.cpp ggml
-// variants, or a non-GGUF (ONNX, MLX) repo whose files are all needed together.
+// variants, or a non-GGUF repo (ONNX, .nexa, safetensors: MLX is told from safetensors by content, in
+// foreignFormats.ts) whose files are all needed together.
 import path from "node:path";
 import { parseGGUFQuantLabel, parseGgufShardFilename } from "@huggingface/gguf";
 import type { ModelFormat } from "../model/types.ts";
@@ -76,7 +77,7 @@ export function classifyRepo(files: RemoteFile[]): RepoLayout {
   }
   // A non-GGUF repo: everything but the git plumbing and the model card is part of the model.
   const wanted = files.filter((f) => !/(^|\/)(\.gitattributes|README\.md|LICENSE.*)$/i.test(f.path) && !/\.(png|jpe?g|gif|webp|mp4)$/i.test(f.path));
-  const format: ModelFormat = wanted.some((f) => isOnnx(f.path)) ? "onnx" : wanted.some((f) => /\.nexa$/i.test(f.path)) ? "nexa" : "mlx";
+  const format: ModelFormat = wanted.some((f) => isOnnx(f.path)) ? "onnx" : wanted.some((f) => /\.nexa$/i.test(f.path)) ? "nexa" : "safetensors";
   const weights = wanted.filter((f) => roleOf(f.path) === "weights");
   const shared = wanted.filter((f) => roleOf(f.path) !== "weights");
   if (weights.length === 0) return { format, quants: [], mmproj: [], shared };

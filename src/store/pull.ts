@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import path from "node:path";
-import type { ModelType } from "../model/types.ts";
+import type { ModelFormat, ModelType } from "../model/types.ts";
 import { homePaths, readEnv } from "../config/env.ts";
 import { readGgufFacts, type ModelFacts } from "../formats/ggufFacts.ts";
 import { authHeaders, fileUrl, hubAccess, repoSnapshot, type HubAccess, type RemoteFile, type RepoSnapshot } from "../hub/client.ts";
@@ -15,6 +15,7 @@ import { abortError } from "../hub/retry.ts";
 import { expandAlias } from "./aliases.ts";
 import { ensureDiskSpace } from "./diskSpace.ts";
 import { classifyRepo, roleOf, type RemoteQuant, type RepoLayout } from "./layout.ts";
+import { isMlxRepo, noEngineError } from "./foreignFormats.ts";
 import { withModelLock } from "./lock.ts";
 import { modelDir, readManifest, writeManifest, type Manifest, type ManifestFile } from "./manifest.ts";
 import { parseModelRef, safeRepoPath } from "./names.ts";
@@ -33,8 +34,11 @@ export type PullEvent =
 export interface PullOptions {
   /** HEARTH_HOME; default from the environment */
   home?: string;
-  /** refuse nothing for memory */
+  /** refuse nothing: not for memory, not for a format no engine here reads */
   force?: boolean;
+  /** the formats the engines here read (the resolver fills it in from the registry): a repo in another
+   * format (MLX, .nexa, a safetensors checkpoint) is refused before any weights are downloaded */
+  formats?: ModelFormat[];
   /** wait for another process pulling the same model (default) or fail as busy */
   wait?: boolean;
   signal?: AbortSignal;
@@ -79,22 +83,29 @@ interface Plan {
   files: RemoteFile[];
 }
 
+/** The repo's layout, with MLX told apart from other safetensors repos by its config and header. */
+async function classifyRemote(access: HubAccess, snapshot: RepoSnapshot): Promise<RepoLayout> {
+  const layout = classifyRepo(snapshot.files);
+  if (layout.format === "safetensors" && (await isMlxRepo(access, snapshot.repo, snapshot.commit, snapshot.files))) return { ...layout, format: "mlx" };
+  return layout;
+}
+
 async function plan(ref: string, access: HubAccess): Promise<Plan & { requested?: string }> {
   const parsed = parseModelRef(expandAlias(ref));
   const snapshot = await repoSnapshot(access, parsed.repo);
   for (const f of snapshot.files) safeRepoPath(f.path);
-  const layout = classifyRepo(snapshot.files);
+  const layout = await classifyRemote(access, snapshot);
   const quant = chooseQuant(layout.quants, parsed.quant, parsed.repo);
   const files = [...quant.files, ...layout.mmproj.slice(0, 1), ...layout.shared];
   return { repo: parsed.repo, snapshot, layout, quant, files, requested: parsed.quant };
 }
 
 /** The quants a repo offers, with sizes and which one `pull` would take. */
-export async function listRemoteQuants(ref: string, o: Pick<PullOptions, "home" | "signal" | "onEvent"> = {}): Promise<{ repo: string; commit: string; format: string; quants: RemoteQuantInfo[] }> {
+export async function listRemoteQuants(ref: string, o: Pick<PullOptions, "home" | "signal" | "onEvent"> = {}): Promise<{ repo: string; commit: string; format: ModelFormat; quants: RemoteQuantInfo[] }> {
   const access = hubAccess({ signal: o.signal, onRetry: (r) => o.onEvent?.({ type: "retry", message: `${r.reason}, retrying in ${(r.delayMs / 1000).toFixed(1)} s` }) });
   const parsed = parseModelRef(expandAlias(ref));
   const snapshot = await repoSnapshot(access, parsed.repo);
-  const layout = classifyRepo(snapshot.files);
+  const layout = await classifyRemote(access, snapshot);
   const chosen = chooseQuant(layout.quants, undefined, parsed.repo);
   const installed = readManifest(o.home ?? readEnv().home, parsed.repo);
   return {
@@ -136,6 +147,7 @@ export async function pullModel(ref: string, o: PullOptions = {}): Promise<PullR
   const access = hubAccess({ signal: o.signal, onRetry: (r) => emit({ type: "retry", message: `${r.reason}, retrying in ${(r.delayMs / 1000).toFixed(1)} s` }) });
   const p = await plan(ref, access);
   const { repo, snapshot, layout, quant } = p;
+  if (o.formats && !o.formats.includes(layout.format) && !o.force) throw noEngineError(repo, layout.format);
   const commit = snapshot.commit;
   const dir = modelDir(home, repo);
   emit({ type: "resolved", repo, commit, quant: quant.name, files: p.files.length, totalBytes: p.files.reduce((a, f) => a + f.size, 0) });

@@ -10,7 +10,8 @@ import sharp from "sharp";
 import { startMockHub, type MockHub } from "../helpers/mockHub.ts";
 import { runHearth } from "../helpers/cli.ts";
 import { diffusionFiles } from "../../fixtures/diffusion.ts";
-import { pullModel, resolveModel } from "../../src/store/index.ts";
+import { pullModel } from "../../src/store/index.ts";
+import { resolveModel } from "../../src/resolve/resolveModel.ts";
 import { ImageGenerator } from "../../src/sdk/ImageGenerator.ts";
 
 const repo = "hearth-test/tiny-sd-onnx";

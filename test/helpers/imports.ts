@@ -14,6 +14,7 @@ export const LAYERS: string[][] = [
   ["media", "streams"],
   ["vision"],
   ["backends"],
+  ["resolve"],
   ["bench"],
   ["planner"],
   ["runtime"],

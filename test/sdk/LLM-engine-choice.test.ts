@@ -7,12 +7,14 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureFixture } from "../../fixtures/index.ts";
+import { NO_END_BIAS } from "../../fixtures/vocab.ts";
 import { LLM } from "../../src/sdk/LLM.ts";
 import { HearthError } from "../../src/errors/HearthError.ts";
 import { writeCpuProfile } from "../helpers/profiles.ts";
 import { loadModel } from "../../src/runtime/load.ts";
 
-const greedy = { temperature: 0, maxTokens: 16 };
+// the end tokens forbidden: whichever token the random model picks, it answers (16 tokens)
+const greedy = { temperature: 0, maxTokens: 16, logitBias: NO_END_BIAS };
 const home = mkdtempSync(path.join(os.tmpdir(), "hearth-engine-choice-"));
 process.env.HEARTH_HOME = home;
 

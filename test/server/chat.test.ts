@@ -5,6 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { ensureFixture } from "../../fixtures/index.ts";
+import { NO_END_LOGIT_BIAS } from "../../fixtures/vocab.ts";
 import { idOf, postJson, startServer, useTempHome, type TestServer } from "./helpers.ts";
 
 useTempHome();
@@ -34,7 +35,8 @@ const weather = {
 };
 
 test("plain chat: one choice with text, usage and finish_reason length at max_tokens", async () => {
-  const r = await server.client.chat.completions.create({ model: tiny, messages: [{ role: "user", content: "Say hi" }], max_tokens: 5, temperature: 0 });
+  // the end tokens banned: the random model answers whichever token it picks first
+  const r = await server.client.chat.completions.create({ model: tiny, messages: [{ role: "user", content: "Say hi" }], max_tokens: 5, temperature: 0, logit_bias: NO_END_LOGIT_BIAS });
   assert.match(r.id, /^chatcmpl-/);
   assert.equal(r.object, "chat.completion");
   assert.equal(r.model, tiny);
@@ -71,7 +73,7 @@ test("stop strings end the answer before them with finish_reason stop", async ()
 
 test("streamed chat: role first, content deltas, finish_reason, a usage chunk, then [DONE]", async () => {
   const stream = await server.client.chat.completions.create({
-    model: tiny, messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8, temperature: 0, stream: true, stream_options: { include_usage: true },
+    model: tiny, messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8, temperature: 0, stream: true, stream_options: { include_usage: true }, logit_bias: NO_END_LOGIT_BIAS,
   });
   const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
   for await (const c of stream) chunks.push(c);
@@ -85,7 +87,7 @@ test("streamed chat: role first, content deltas, finish_reason, a usage chunk, t
   assert.ok(last.usage && last.usage.completion_tokens > 0);
   assert.ok(new Set(chunks.map((c) => c.id)).size === 1);
   // the same request without streaming gives the same text (greedy)
-  const whole = await server.client.chat.completions.create({ model: tiny, messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8, temperature: 0 });
+  const whole = await server.client.chat.completions.create({ model: tiny, messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8, temperature: 0, logit_bias: NO_END_LOGIT_BIAS });
   assert.equal(text, whole.choices[0].message.content);
 });
 

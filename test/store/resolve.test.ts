@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { getLlama } from "node-llama-cpp";
 import { fixtureRepos, startMockHub, type MockHub } from "../helpers/mockHub.ts";
-import { resolveModel } from "../../src/store/resolve.ts";
+import { resolveModel } from "../../src/resolve/resolveModel.ts";
 import { listModels } from "../../src/store/list.ts";
 import { isHearthError } from "../../src/errors/HearthError.ts";
 import { ensureFixture } from "../../fixtures/index.ts";

@@ -1,5 +1,6 @@
-// What the llama.cpp multimodal engine (@fugood/llama.node) can do. Pure data: no native code.
+// What the llama.cpp multimodal engine (@fugood/llama.node) can do. Pure: no native code.
 import type { BackendDescriptor } from "../types.ts";
+import { recognizeGgufWithProjector } from "./layout.ts";
 
 export const descriptor: BackendDescriptor = {
   name: "llama-mm",
@@ -15,4 +16,5 @@ export const descriptor: BackendDescriptor = {
   // node->IsInUse()" in the environment's cleanup, SIGTRAP; SIGSEGV); its tool calls crashed a
   // process before (backend index.ts)
   ownProcess: "llama.node crashed the processes it shared (at exit, after its models were disposed)",
+  recognize: recognizeGgufWithProjector,
 };

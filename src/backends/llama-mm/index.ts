@@ -266,7 +266,9 @@ export default async function createBackend(): Promise<Backend> {
         }
       }
       const threads = options.threads ?? physicalCores();
-      const gpuLayers = options.device === "gpu" ? (options.gpuLayers === "max" || options.gpuLayers === undefined ? 999 : options.gpuLayers) : 0;
+      // llama.node has no fit estimate of its own: "auto" offloads every layer, as "max" does
+      const all = options.gpuLayers === "max" || options.gpuLayers === "auto" || options.gpuLayers === undefined;
+      const gpuLayers = options.device === "gpu" ? (all ? 999 : options.gpuLayers as number) : 0;
       const open = async (): Promise<{ ctx: Context; support: MediaSupport }> => {
         let ctx: Context;
         try {

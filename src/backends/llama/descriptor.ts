@@ -1,5 +1,6 @@
-// What the llama.cpp text engine (node-llama-cpp) can do. Pure data: no native code.
+// What the llama.cpp text engine (node-llama-cpp) can do. Pure: no native code.
 import type { BackendDescriptor } from "../types.ts";
+import { recognizeGguf } from "./layout.ts";
 
 export const descriptor: BackendDescriptor = {
   name: "llama",
@@ -9,4 +10,8 @@ export const descriptor: BackendDescriptor = {
   devices: ["cpu", "gpu"],
   // each llama.cpp binding carries its own llama.cpp and ggml: together in one process they crashed it
   inProcessConflicts: ["llama-mm"],
+  // node-llama-cpp's gpuLayers "auto" fits the offload with GgufInsights (key length, sliding-window
+  // attention, per-layer KV heads), which the planner's estimate ignores
+  sizesGpuOffload: true,
+  recognize: recognizeGguf,
 };

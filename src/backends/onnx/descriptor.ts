@@ -1,5 +1,6 @@
-// What the ONNX Runtime engine (onnxruntime-node) can do. Pure data: no native code.
+// What the ONNX Runtime engine (onnxruntime-node) can do. Pure: no native code.
 import type { BackendDescriptor } from "../types.ts";
+import { recognizeOnnx } from "./layout.ts";
 
 export const descriptor: BackendDescriptor = {
   name: "onnx",
@@ -9,4 +10,5 @@ export const descriptor: BackendDescriptor = {
   tasks: ["ocr", "detect"],
   // NPUs through QNN / CoreML / OpenVINO / VitisAI, GPUs through CUDA / DirectML / WebGPU
   devices: ["cpu", "gpu", "npu"],
+  recognize: recognizeOnnx,
 };

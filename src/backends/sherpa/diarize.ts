@@ -10,6 +10,7 @@ import { decodeAudio } from "../../media/audio.ts";
 import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 import { SerialJobs, type Emit } from "../../streams/serialJobs.ts";
 import type { OfflineSpeakerDiarization, SherpaModule, loadSherpa } from "./sherpaApi.ts";
+import { createOrExplain, sherpaInfo } from "./loaded.ts";
 
 export interface DiarizeSettings {
   /** clustering distance threshold when the speaker count is not given (sherpa-onnx's default 0.5) */
@@ -58,28 +59,14 @@ export async function loadDiarizer(
     minDurationOn: typeof extra?.minDurationOn === "number" ? extra.minDurationOn : DEFAULTS.minDurationOn,
     minDurationOff: typeof extra?.minDurationOff === "number" ? extra.minDurationOff : DEFAULTS.minDurationOff,
   };
-  let sd: OfflineSpeakerDiarization;
-  try {
-    sd = new sherpa.OfflineSpeakerDiarization({
-      segmentation: { pyannote: { model: files.primary }, numThreads: threads, provider: "cpu", debug: 0 },
-      embedding: { model: embedding, numThreads: threads, provider: "cpu", debug: 0 },
-      clustering: { numClusters: -1, threshold: settings.threshold },
-      minDurationOn: settings.minDurationOn,
-      minDurationOff: settings.minDurationOff,
-    });
-  } catch (e) {
-    throw new HearthError("unsupported_architecture", `sherpa-onnx could not load ${files.primary}: ${e instanceof Error ? e.message : e}`, {
-      hint: "check the segmentation and embedding models", cause: e,
-    });
-  }
-  const info: LoadedModelInfo = {
-    backend: "sherpa",
-    device: "cpu",
-    api: "cpu",
-    tasks: ["diarize"],
-    loadMs: performance.now() - t0,
-    settings: { threads, sampleRate: sd.sampleRate, embedding, embeddingFramework: em.framework, ...settings },
-  };
+  const sd = await createOrExplain(files.primary, "check the segmentation and embedding models", () => new sherpa.OfflineSpeakerDiarization({
+    segmentation: { pyannote: { model: files.primary }, numThreads: threads, provider: "cpu", debug: 0 },
+    embedding: { model: embedding, numThreads: threads, provider: "cpu", debug: 0 },
+    clustering: { numClusters: -1, threshold: settings.threshold },
+    minDurationOn: settings.minDurationOn,
+    minDurationOff: settings.minDurationOff,
+  }));
+  const info = sherpaInfo("diarize", t0, { threads, sampleRate: sd.sampleRate, embedding, embeddingFramework: em.framework, ...settings });
   return new SherpaDiarizer(sd, addon, info, settings);
 }
 

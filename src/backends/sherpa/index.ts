@@ -1,5 +1,5 @@
-// The sherpa-onnx engine (sherpa-onnx-node): speech synthesis and speaker diarization from ONNX
-// models. Chosen for these tasks because one npm package with prebuilt binaries covers both (plus
+// The sherpa-onnx engine (sherpa-onnx-node): speech synthesis, speaker diarization and speech
+// recognition from ONNX models. Chosen for these tasks because one npm package with prebuilt binaries covers both (plus
 // Kokoro, VITS/Piper and Matcha voices), and because its models are plain ONNX graphs whose
 // inputs, outputs and metadata the project can write as random-weight fixtures.
 import type { Backend, DeviceProbe, LoadedModel, LoadOptions } from "../types.ts";
@@ -10,6 +10,7 @@ import { descriptor } from "./descriptor.ts";
 import { loadSherpa } from "./sherpaApi.ts";
 import { loadTts } from "./tts.ts";
 import { loadDiarizer } from "./diarize.ts";
+import { loadAsr } from "./asr.ts";
 
 export default async function createBackend(): Promise<Backend> {
   const { sherpa, addon } = await loadSherpa();
@@ -29,7 +30,8 @@ export default async function createBackend(): Promise<Backend> {
       const threads = options.threads ?? physicalCores();
       if (model.type === "tts") return loadTts(sherpa, model, threads, t0);
       if (model.type === "diarize") return loadDiarizer(sherpa, addon, model, threads, options.extra, t0);
-      throw new HearthError("unsupported_task", `the sherpa engine does not run ${model.type} models`, { hint: "it runs tts and diarize" });
+      if (model.type === "asr") return loadAsr(sherpa, model, threads, t0);
+      throw new HearthError("unsupported_task", `the sherpa engine does not run ${model.type} models`, { hint: "it runs tts, diarize and asr" });
     },
   };
 }

@@ -31,8 +31,18 @@ export interface DiarizationSegment {
   speaker: number;
 }
 
+export interface OfflineStream {
+  acceptWaveform(wave: { samples: Float32Array; sampleRate: number }): void;
+}
+
+export interface OfflineRecognizer {
+  createStream(): OfflineStream;
+  decodeAsync(stream: OfflineStream): Promise<{ text: string; timestamps?: number[]; tokens?: string[] }>;
+}
+
 export interface SherpaModule {
   OfflineTts: { createAsync(config: unknown): Promise<OfflineTts> };
+  OfflineRecognizer: { createAsync(config: unknown): Promise<OfflineRecognizer> };
   OfflineSpeakerDiarization: new (config: unknown) => OfflineSpeakerDiarization;
 }
 

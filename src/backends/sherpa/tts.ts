@@ -11,6 +11,7 @@ import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 import { SerialJobs, type Emit } from "../../streams/serialJobs.ts";
 import type { OfflineTts, SherpaModule } from "./sherpaApi.ts";
 import { piperSpeakerNames, speakerId, voiceNames } from "./voices.ts";
+import { createOrExplain, sherpaInfo } from "./loaded.ts";
 
 /** OpenAI's accepted range for `speed`; sherpa-onnx would take any positive number. */
 export const SPEED_RANGE = { min: 0.25, max: 4 } as const;
@@ -98,23 +99,9 @@ export function ttsConfig(files: ModelFiles, metadata: Record<string, string>, t
 export async function loadTts(sherpa: SherpaModule, files: ModelFiles, threads: number, t0: number): Promise<LoadedModel> {
   const metadata = readOnnxMetadata(files.primary);
   const { family, config } = ttsConfig(files, metadata, threads);
-  let tts: OfflineTts;
-  try {
-    tts = await sherpa.OfflineTts.createAsync(config);
-  } catch (e) {
-    throw new HearthError("unsupported_architecture", `sherpa-onnx could not load ${files.primary}: ${e instanceof Error ? e.message : e}`, {
-      hint: "check that the folder holds a complete sherpa-onnx TTS model", cause: e,
-    });
-  }
+  const tts = await createOrExplain(files.primary, "check that the folder holds a complete sherpa-onnx TTS model", () => sherpa.OfflineTts.createAsync(config));
   const voices = voiceNames(metadata, tts.numSpeakers, metadata.speaker_names ? undefined : piperSpeakerNames(files.primary));
-  const info: LoadedModelInfo = {
-    backend: "sherpa",
-    device: "cpu",
-    api: "cpu",
-    tasks: ["tts"],
-    loadMs: performance.now() - t0,
-    settings: { threads, family, sampleRate: tts.sampleRate, voices, language: metadata.language },
-  };
+  const info = sherpaInfo("tts", t0, { threads, family, sampleRate: tts.sampleRate, voices, language: metadata.language });
   return new SherpaTtsModel(tts, info, voices);
 }
 

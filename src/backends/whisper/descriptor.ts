@@ -1,5 +1,6 @@
-// What the whisper.cpp engine (@fugood/whisper.node) can do. Pure data: no native code.
+// What the whisper.cpp engine (@fugood/whisper.node) can do. Pure: no native code.
 import type { BackendDescriptor } from "../types.ts";
+import { recognizeWhisperGgml } from "./layout.ts";
 
 export const descriptor: BackendDescriptor = {
   name: "whisper",
@@ -8,4 +9,5 @@ export const descriptor: BackendDescriptor = {
   modelTypes: ["asr"],
   tasks: ["asr"],
   devices: ["cpu", "gpu"],
+  recognize: recognizeWhisperGgml,
 };

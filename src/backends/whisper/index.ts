@@ -1,8 +1,7 @@
 // Speech recognition with whisper.cpp through @fugood/whisper.node (Whisper-family ggml models).
-// Chosen over sherpa-onnx for the first ASR engine because its model format can be written as a
-// random-weight fixture here (the legacy ggml binary), so the real loader and decoder run in tests;
-// sherpa-onnx needs ONNX graphs that cannot be fabricated without the model-export toolchain.
-import { openSync, readSync, closeSync } from "node:fs";
+// The first ASR engine: its model format (the legacy ggml binary) can be written as a random-weight
+// fixture here, so the real loader and decoder run in tests. sherpa-onnx recognises speech too
+// (NeMo CTC models, backends/sherpa/asr.ts), from fixtures the project's ONNX writer makes.
 import { createRequire } from "node:module";
 import type { Backend, DeviceProbe, LoadedModel, LoadOptions } from "../types.ts";
 import type { ModelFiles } from "../../model/types.ts";
@@ -14,12 +13,12 @@ import { decodeAudio } from "../../media/audio.ts";
 import { detectSpeech, joinRegions } from "../../media/vad.ts";
 import { isWhisperLanguage } from "./languages.ts";
 import { descriptor } from "./descriptor.ts";
+import { checkWhisperGgml } from "./layout.ts";
 import { SerialJobs, type Emit } from "../../streams/serialJobs.ts";
 
 type WhisperNode = typeof import("@fugood/whisper.node");
 type Context = Awaited<ReturnType<WhisperNode["initWhisper"]>>;
 
-const GGML_MAGIC = 0x67676d6c;
 const GPU_VARIANTS = ["cuda", "vulkan"] as const;
 const require = createRequire(import.meta.url);
 
@@ -40,24 +39,6 @@ function gpuVariant(): { variant?: (typeof GPU_VARIANTS)[number]; reason: string
     }
   }
   return { reason: reasons.join("; ") };
-}
-
-function checkMagic(file: string) {
-  const b = Buffer.alloc(4);
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, "r");
-    readSync(fd, b, 0, 4, 0);
-  } catch (e) {
-    throw new HearthError("model_not_found", `cannot read ${file}: ${(e as Error).message}`, { hint: "check the path" });
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-  if (b.readUInt32LE(0) !== GGML_MAGIC) {
-    throw new HearthError("unsupported_architecture", `${file} is not a whisper.cpp ggml model`, {
-      hint: "give a ggml-*.bin Whisper model (whisper.cpp format)",
-    });
-  }
 }
 
 function toPcm16(samples: Float32Array): ArrayBuffer {
@@ -159,7 +140,7 @@ export default async function createBackend(): Promise<Backend> {
     },
     async load(model: ModelFiles, options: LoadOptions): Promise<LoadedModel> {
       const t0 = performance.now();
-      checkMagic(model.primary);
+      checkWhisperGgml(model.primary);
       const threads = options.threads ?? physicalCores();
       let variant: (typeof GPU_VARIANTS)[number] | undefined;
       if (options.device === "gpu") {

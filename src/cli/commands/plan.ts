@@ -1,15 +1,13 @@
 // `hearth plan <model>`: where and how hearth would run a model, why, and the ranked alternatives;
 // `--reset` forgets remembered fallbacks.
-import { existsSync, statSync } from "node:fs";
-import path from "node:path";
 import type { Command } from "commander";
-import type { DeviceKind, ModelFiles, ModelType } from "../../model/types.ts";
+import type { DeviceKind, ModelType } from "../../model/types.ts";
 import { readEnv } from "../../config/env.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import type { PlanCandidate } from "../../planner/types.ts";
 import { clearFailures, rememberedFailures } from "../../runtime/fallbackStore.ts";
 import { modelKeyOf, planModel } from "../../runtime/planModel.ts";
-import { resolveModel } from "../../store/resolve.ts";
+import { resolveModel } from "../../resolve/resolveModel.ts";
 import type { CommandModule } from "../command.ts";
 import { printJson, printTable } from "../output.ts";
 
@@ -24,16 +22,6 @@ interface PlanFlags {
   reset?: boolean;
   type?: string;
   refresh?: boolean;
-}
-
-async function filesFor(ref: string, type: ModelType | undefined): Promise<ModelFiles> {
-  // whisper.cpp's ggml-*.bin models are plain files outside GGUF/ONNX
-  if (/\.bin$/i.test(ref)) {
-    const file = path.resolve(ref);
-    if (!existsSync(file) || !statSync(file).isFile()) throw new HearthError("model_not_found", `no model file at ${file}`, { hint: "check the path" });
-    return { dir: path.dirname(file), primary: file, format: "ggml", type: type ?? "asr" };
-  }
-  return resolveModel(ref, { type, pull: false });
 }
 
 function settingsOf(c: PlanCandidate): string {
@@ -76,7 +64,7 @@ export default {
           process.stdout.write(`forgot ${n} remembered fallback${n === 1 ? "" : "s"}\n`);
           return;
         }
-        const files = await filesFor(ref, flags.type as ModelType | undefined);
+        const files = await resolveModel(ref, { type: flags.type as ModelType | undefined, pull: false });
         let reset: number | undefined;
         if (flags.reset) reset = clearFailures(home, modelKeyOf(files));
         const r = await planModel(files, {

@@ -5,7 +5,8 @@ import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { formatBytes, printJson, printTable } from "../output.ts";
 import type { CommandModule } from "../command.ts";
-import { listRemoteQuants, pullModel, type PullEvent } from "../../store/pull.ts";
+import { listRemoteQuants, type PullEvent } from "../../store/pull.ts";
+import { pullModel } from "../../resolve/pull.ts";
 
 interface PullFlags {
   listQuants?: boolean;
@@ -91,7 +92,7 @@ export default {
       .description("download a model from the Hugging Face hub into the store (org/repo[:QUANT] or an alias)")
       .argument("<model>", "org/repo[:QUANT], e.g. Qwen/Qwen3-0.6B-GGUF:Q4_K_M, or an alias such as qwen3")
       .option("--list-quants", "list the quants the repo offers, with sizes, and download nothing")
-      .option("--force", "download even when the model looks too large for this machine's memory")
+      .option("--force", "download even when the model looks too large for this machine's memory, or is in a format no engine here runs (MLX, .nexa, safetensors)")
       .option("--no-wait", "fail at once if another process is pulling the same model")
       .option("--json", "print the result as JSON")
       .action(async (model: string, flags: PullFlags) => {

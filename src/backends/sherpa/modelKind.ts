@@ -1,8 +1,11 @@
 // Tells sherpa-onnx's speech ONNX models apart by the metadata_props their exporters write. Pure
-// (no native code): the store resolves model folders with it, the speech engines find their files.
-import { readOnnxMetadata } from "./onnxMetadata.ts";
+// (no native code): the engine's descriptor recognises its layouts with it.
+import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 
-export type SherpaModelKind = "tts" | "diarize-segmentation" | "speaker-embedding";
+export type SherpaModelKind = "tts" | "diarize-segmentation" | "speaker-embedding" | "asr-nemo-ctc";
+
+/** NeMo CTC exports (sherpa-onnx's scripts/nemo) name their class in model_type. */
+const NEMO_CTC = /^EncDecCTCModel(BPE)?$/;
 
 /** What an ONNX file is, from its metadata; undefined when it is none of sherpa-onnx's speech models. */
 export function sherpaModelKind(file: string): SherpaModelKind | undefined {
@@ -13,5 +16,6 @@ export function sherpaModelKind(file: string): SherpaModelKind | undefined {
   if (m.n_speakers !== undefined || /^(vits|kokoro|kitten|matcha)/i.test(m.model_type ?? "")) {
     return "tts";
   }
+  if (NEMO_CTC.test(m.model_type ?? "") && m.vocab_size !== undefined) return "asr-nemo-ctc";
   return undefined;
 }

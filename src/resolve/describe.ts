@@ -3,13 +3,15 @@
 // estimated to need at a 4096-token context.
 import type { ModelFiles, ModelFormat, ModelType } from "../model/types.ts";
 import { readEnv } from "../config/env.ts";
-import { readGgufFacts, type ModelFacts } from "../formats/ggufFacts.ts";
-import { expandAlias } from "./aliases.ts";
-import { embeddedModel } from "./embedded.ts";
-import { readManifest } from "./manifest.ts";
-import { parseModelRef } from "./names.ts";
-import { filesFromManifest, looksLikePath, resolveModel } from "./resolve.ts";
-import { estimateGgufMemory, modelFilesBytes } from "./memoryEstimate.ts";
+import { estimateMemoryBytes, readGgufFacts, type ModelFacts } from "../formats/ggufFacts.ts";
+import { expandAlias } from "../store/aliases.ts";
+import { embeddedModel } from "../store/embedded.ts";
+import { readManifest } from "../store/manifest.ts";
+import { parseModelRef } from "../store/names.ts";
+import { filesFromManifest } from "../store/resolveName.ts";
+import { looksLikePath, resolveModel } from "./resolveModel.ts";
+import { descriptorsFor } from "../backends/registry.ts";
+import { estimateGgufMemory, modelFilesBytes } from "../store/memoryEstimate.ts";
 
 /** What `describeModel()` tells about a model: files, facts, and what hearth would do with it. */
 export interface ModelDescription {
@@ -31,6 +33,8 @@ export interface ModelDescription {
   /** weights + f16 KV cache at a 4096-token context */
   memoryBytes4k?: number;
   commit?: string;
+  /** the engines here that run this format and type; none for MLX, .nexa or safetensors */
+  engines: string[];
   files: ModelFiles;
 }
 
@@ -80,6 +84,7 @@ export async function describeModel(ref: string, o: { home?: string } = {}): Pro
     sizeBytes: modelFilesBytes(files),
     memoryBytes4k: estimateGgufMemory(files, facts, 4096),
     commit,
+    engines: descriptorsFor(files).map((d) => d.name),
     files,
   };
 }

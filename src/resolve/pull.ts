@@ -1,0 +1,8 @@
+// The store's pull, told which formats the engines here read, so a repo none of them runs (MLX,
+// .nexa, a safetensors checkpoint) is refused before its weights are downloaded (force: anyway).
+import { engineFormats } from "../backends/registry.ts";
+import { pullModel as pullIntoStore, type PullOptions, type PullResult } from "../store/pull.ts";
+
+export function pullModel(ref: string, options: PullOptions = {}): Promise<PullResult> {
+  return pullIntoStore(ref, { formats: engineFormats(), ...options });
+}
