@@ -42,6 +42,9 @@ export type TaskEvent =
   | { type: "text"; text: string }
   | { type: "reasoning"; text: string }
   | { type: "tool_call"; index: number; call: ToolCall }
+  /** a fragment of a tool call's JSON arguments as the model writes them (the call's id and name ride
+   * on every fragment); the fragments of one index joined are the final call's `arguments` */
+  | { type: "tool_call_delta"; index: number; id: string; name: string; arguments: string }
   | { type: "audio"; samples: Float32Array; sampleRate: number }
   | { type: "segment"; startMs: number; endMs: number; text: string }
   | { type: "result"; task: TaskName; result: TaskResults[TaskName] };
