@@ -21,6 +21,7 @@ import { audioRoutes } from "./routes/audio.ts";
 import { speechRoutes } from "./routes/speech.ts";
 import { cvRoutes } from "./routes/cv.ts";
 import { messagesRoutes } from "./routes/messages.ts";
+import { responsesRoutes } from "./routes/responses.ts";
 
 export interface ServerOptions extends ModelManagerOptions {
   /** models to load at start (refs as a user types them: store names, aliases, paths) */
@@ -105,6 +106,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(audioRoutes, { getAsr: (model: string) => manager.asr(model), maxUploadBytes: options.bodyLimitBytes });
   await app.register(speechRoutes, { getTts: (model: string) => manager.tts(model), getDiarizer: (model: string) => manager.diarizer(model), maxUploadBytes: options.bodyLimitBytes });
   await app.register(cvRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
+  await app.register(responsesRoutes, ctx);
   await app.register(messagesRoutes, ctx);
   // further route plugins (vision, speech) register here, one line each, with ctx
 

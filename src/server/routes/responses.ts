@@ -1,0 +1,36 @@
+// POST /v1/responses: OpenAI's Responses API over the same model leases, generation and text
+// stream as chat completions. Responses are not stored (store is always false).
+import type { FastifyInstance } from "fastify";
+import type { RouteContext } from "../context.ts";
+import { noteRequest } from "../requestNote.ts";
+import { responsesSchema } from "../schemas/responses.ts";
+import { toChatRequest, type ResponsesBody } from "../responses/request.ts";
+import { newResponseMeta, responseObject, streamResponse } from "../responses/result.ts";
+import { disconnectSignal } from "../disconnect.ts";
+import { runOnLease, runToResult } from "../generation.ts";
+import { SseStream } from "../sse.ts";
+import { textStream } from "../textStream.ts";
+
+export async function responsesRoutes(app: FastifyInstance, ctx: RouteContext) {
+  app.post("/v1/responses", { schema: responsesSchema }, async (req, reply) => {
+    const body = req.body as ResponsesBody;
+    noteRequest(req, { model: body.model });
+    const request = await toChatRequest(body, { allowRemoteMedia: ctx.allowRemoteMedia });
+    const signal = disconnectSignal(reply);
+    const lease = await ctx.manager.acquire(body.model, "chat", signal);
+    const meta = newResponseMeta(body);
+    if (!body.stream) {
+      const result = await runToResult(lease, request, signal, ctx.metrics);
+      noteRequest(req, { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens });
+      return reply.send(responseObject(meta, result));
+    }
+    const events = textStream(runOnLease(lease, request, signal, ctx.metrics));
+    // the first event decides the status: an engine that refuses the request is a proper error reply
+    const first = await events.next();
+    const sse = new SseStream(signal);
+    void streamResponse(sse, events, first, meta).then((r) => {
+      if (r) noteRequest(req, { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens });
+    });
+    return sse.start(reply);
+  });
+}
