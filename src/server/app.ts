@@ -22,6 +22,7 @@ import { speechRoutes } from "./routes/speech.ts";
 import { cvRoutes } from "./routes/cv.ts";
 import { messagesRoutes } from "./routes/messages.ts";
 import { responsesRoutes } from "./routes/responses.ts";
+import { ollamaRoutes } from "./routes/ollama.ts";
 
 export interface ServerOptions extends ModelManagerOptions {
   /** models to load at start (refs as a user types them: store names, aliases, paths) */
@@ -36,6 +37,8 @@ export interface ServerOptions extends ModelManagerOptions {
   bodyLimitBytes?: number;
   /** fetch http(s) image/audio URLs named in requests (default false) */
   allowRemoteMedia?: boolean;
+  /** let Ollama's DELETE /api/delete remove models from the store (default false) */
+  allowDelete?: boolean;
   /** one line per request and per model load/unload (default: none) */
   log?: (line: string) => void;
 }
@@ -62,7 +65,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   }
   if (mmproj) throw new HearthError("bad_input", "--mmproj needs a .gguf model path to pair with", { hint: "hearth serve model.gguf --mmproj mmproj.gguf" });
   const metrics = new ServerMetrics(manager);
-  const ctx: RouteContext = { manager, metrics, allowRemoteMedia: options.allowRemoteMedia ?? false };
+  const ctx: RouteContext = {
+    manager, metrics, allowRemoteMedia: options.allowRemoteMedia ?? false,
+    allowPull: options.allowPull ?? false, allowDelete: options.allowDelete ?? false, keepAliveSec: options.keepAliveSec ?? 300,
+  };
 
   installErrorHandlers(app);
   await app.register(swagger, {
@@ -108,6 +114,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(cvRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
   await app.register(responsesRoutes, ctx);
   await app.register(messagesRoutes, ctx);
+  await app.register(ollamaRoutes, ctx);
   // further route plugins (vision, speech) register here, one line each, with ctx
 
   app.addHook("onClose", async () => {

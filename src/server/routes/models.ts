@@ -2,22 +2,11 @@
 // the npm-shipped models, with type, format and quant (fields beyond OpenAI's are extensions).
 import type { FastifyInstance } from "fastify";
 import type { RouteContext } from "../context.ts";
-import { installedCatalog, type CatalogModel } from "../catalog.ts";
+import { servedCatalog, type CatalogModel } from "../catalog.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { errorResponse } from "../schemas/common.ts";
 
-function catalog(ctx: RouteContext): CatalogModel[] {
-  const seen = new Set<string>();
-  const out: CatalogModel[] = [];
-  const add = (m: CatalogModel) => {
-    if (seen.has(m.id)) return;
-    seen.add(m.id);
-    out.push(m);
-  };
-  for (const c of ctx.manager.configuredNames()) add({ id: c.id, type: c.files.type, format: c.files.format, created: 0, source: "served" });
-  for (const m of installedCatalog()) add(m);
-  return out;
-}
+const catalog = (ctx: RouteContext): CatalogModel[] => servedCatalog(ctx.manager);
 
 function toOpenAI(m: CatalogModel, loaded: Set<string>) {
   return { id: m.id, object: "model", created: m.created, owned_by: "hearth", type: m.type, format: m.format, quant: m.quant, source: m.source, loaded: loaded.has(m.id) };
