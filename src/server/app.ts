@@ -23,6 +23,7 @@ import { cvRoutes } from "./routes/cv.ts";
 import { messagesRoutes } from "./routes/messages.ts";
 import { responsesRoutes } from "./routes/responses.ts";
 import { ollamaRoutes } from "./routes/ollama.ts";
+import { llamaServerRoutes } from "./routes/llamaServer.ts";
 
 export interface ServerOptions extends ModelManagerOptions {
   /** models to load at start (refs as a user types them: store names, aliases, paths) */
@@ -115,6 +116,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(responsesRoutes, ctx);
   await app.register(messagesRoutes, ctx);
   await app.register(ollamaRoutes, ctx);
+  await app.register(llamaServerRoutes, ctx);
   // further route plugins (vision, speech) register here, one line each, with ctx
 
   app.addHook("onClose", async () => {

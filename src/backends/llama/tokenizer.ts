@@ -1,6 +1,6 @@
 // The model's tokenizer and chat template as utilities: tokenize (special-token text parsed, as
 // llama.cpp does), detokenize with each token's piece, and a chat rendered through the template.
-import type { Token } from "node-llama-cpp";
+import { SpecialTokensText, type Token } from "node-llama-cpp";
 import type { ChatMessage, ToolDefinition } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { toChatHistory, toFunctions } from "./messages.ts";
@@ -21,7 +21,8 @@ export function detokenize(e: Engine, tokens: number[]): { text: string; pieces:
   const bad = tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= size);
   if (bad !== undefined) throw new HearthError("bad_input", `token id ${bad} is not in the model's vocabulary`, { hint: `ids run from 0 to ${size - 1}` });
   const ids = tokens as Token[];
-  return { text: e.model.detokenize(ids, true), pieces: ids.map((t) => e.model.detokenize([t], true)) };
+  // each piece read after the tokens before it, so a word's leading space stays with it
+  return { text: e.model.detokenize(ids, true), pieces: ids.map((t, i) => e.model.detokenize([t], true, ids.slice(Math.max(0, i - 4), i))) };
 }
 
 export function render(e: Engine, messages: ChatMessage[], tools?: ToolDefinition[]): { prompt: string; tokens: number } {
@@ -29,5 +30,9 @@ export function render(e: Engine, messages: ChatMessage[], tools?: ToolDefinitio
   const functions = tools?.length ? toFunctions(tools) : undefined;
   const state = e.chatWrapper.generateContextState({ chatHistory: history, availableFunctions: functions, documentFunctionParams: true });
   const ids = state.contextText.tokenize(e.model.tokenizer);
-  return { prompt: e.model.detokenize(ids, true), tokens: ids.length };
+  // the template's own text, special tokens written as the model spells them
+  const prompt = state.contextText.values
+    .map((v) => (typeof v === "string" ? v : v instanceof SpecialTokensText ? v.value : e.model.detokenize(v.tokenize(e.model.tokenizer), true)))
+    .join("");
+  return { prompt, tokens: ids.length };
 }
