@@ -74,9 +74,19 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   installErrorHandlers(app);
   await app.register(swagger, {
     openapi: {
-      info: { title: "hearth", description: "OpenAI-compatible on-device inference", version: "0.1.0" },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-      security: options.apiKey ? [{ bearer: [] }] : [],
+      info: {
+        title: "hearth",
+        description: "On-device inference speaking the APIs clients use: OpenAI (chat completions, Responses, embeddings, audio), Anthropic Messages, Ollama's API and llama-server's utility routes. Each is a thin translation onto the same models, generation and streaming.",
+        version: "0.1.0",
+      },
+      tags: [
+        { name: "openai", description: "OpenAI's API under /v1: chat completions, Responses (nothing stored), completions, embeddings, models, audio" },
+        { name: "anthropic", description: "Anthropic's Messages API: /v1/messages and count_tokens; errors as {type: \"error\", error: {type, message}}; x-api-key accepted" },
+        { name: "ollama", description: "Ollama's API under /api (NDJSON streams); names as name:tag, \":latest\" dropped; pull needs --allow-pull, delete --allow-delete; errors as {error}" },
+        { name: "llama.cpp", description: "llama-server's utility routes: /tokenize, /detokenize, /apply-template, /props" },
+      ],
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "x-api-key" } } },
+      security: options.apiKey ? [{ bearer: [] }, { apiKey: [] }] : [],
     },
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });

@@ -73,3 +73,11 @@ test("/v1/models entries carry context length and modalities", async () => {
   const v = list.find((m) => m.id === vlm)!;
   assert.ok(v.modalities.includes("image"), JSON.stringify(v));
 });
+
+test("/docs documents every dialect's routes", async () => {
+  const spec = await (await fetch(`${server.base}/docs/json`)).json();
+  for (const route of ["/v1/responses", "/v1/messages", "/v1/messages/count_tokens", "/api/chat", "/api/generate", "/api/embed", "/api/tags", "/api/show", "/api/ps", "/api/pull", "/api/delete", "/api/version", "/tokenize", "/detokenize", "/apply-template", "/props"]) {
+    assert.ok(spec.paths[route], `${route} is not in /docs`);
+  }
+  assert.deepEqual(spec.tags.map((t: { name: string }) => t.name).sort(), ["anthropic", "llama.cpp", "ollama", "openai"]);
+});
