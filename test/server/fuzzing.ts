@@ -1,15 +1,8 @@
 // What the fuzz tests share: a seeded generator and the odd values they put where a field goes.
+import { seededRandom } from "../../src/bench/prompt.ts";
 
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seeded generator the benchmarks use (mulberry32). */
+export const prng = seededRandom;
 
 export const WEIRD: unknown[] = [
   null, true, false, 0, -1, 1.5, -1e308, 1e308, 2 ** 64, Number.MAX_SAFE_INTEGER, "", "x", "x".repeat(50_000), "\u0000\ud800",

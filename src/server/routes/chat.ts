@@ -9,9 +9,10 @@ import { chatCompletionSchema } from "../schemas/chat.ts";
 import { toChatRequest, type ChatCompletionBody } from "../openai/chatRequest.ts";
 import { chatChunk, chatCompletion, chatUsageChunk, finishReasonOf, newId, nowSec } from "../openai/responses.ts";
 import { disconnectSignal } from "../disconnect.ts";
-import { runOnLease, runToResult } from "../generation.ts";
+import { runToResult } from "../generation.ts";
 import { SseStream } from "../sse.ts";
-import { textStream, type TextStreamEvent } from "../textStream.ts";
+import type { TextStreamEvent } from "../textStream.ts";
+import { streamReply } from "../streamReply.ts";
 
 export async function chatRoutes(app: FastifyInstance, ctx: RouteContext) {
   app.post("/v1/chat/completions", { schema: chatCompletionSchema }, async (req, reply) => {
@@ -29,15 +30,8 @@ export async function chatRoutes(app: FastifyInstance, ctx: RouteContext) {
       return reply.send(chatCompletion(id, created, body.model, result));
     }
 
-    const events = textStream(runOnLease(lease, request, signal, ctx.metrics));
-    // the first event decides the status: an engine that refuses the request is a proper error reply
-    const first = await events.next();
-    const withUsage = body.stream_options?.include_usage === true;
-    const sse = new SseStream(signal);
-    void streamChat(sse, events, first, { id, created, model: body.model, withUsage }).then((r) => {
-      if (r) noteRequest(req, { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens });
-    });
-    return sse.start(reply);
+    const meta = { id, created, model: body.model, withUsage: body.stream_options?.include_usage === true };
+    return streamReply({ req, reply, lease, request, signal, metrics: ctx.metrics }, new SseStream(signal), (sse, events, first) => streamChat(sse, events, first, meta));
   });
 }
 

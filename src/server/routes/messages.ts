@@ -8,9 +8,9 @@ import { countTokensSchema, messagesSchema } from "../schemas/messages.ts";
 import { toChatRequest, type MessagesBody } from "../anthropic/request.ts";
 import { message, streamMessage } from "../anthropic/result.ts";
 import { disconnectSignal } from "../disconnect.ts";
-import { runOnLease, runToResult } from "../generation.ts";
+import { runToResult } from "../generation.ts";
 import { SseStream } from "../sse.ts";
-import { textStream } from "../textStream.ts";
+import { streamReply } from "../streamReply.ts";
 
 const messageId = () => `msg_${randomBytes(12).toString("hex")}`;
 
@@ -27,14 +27,8 @@ export async function messagesRoutes(app: FastifyInstance, ctx: RouteContext) {
       noteRequest(req, { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens });
       return reply.send(message(id, body.model, result, showThinking));
     }
-    const events = textStream(runOnLease(lease, request, signal, ctx.metrics));
-    // the first event decides the status: an engine that refuses the request is a proper error reply
-    const first = await events.next();
-    const sse = new SseStream(signal);
-    void streamMessage(sse, events, first, { id, model: body.model, showThinking }).then((r) => {
-      if (r) noteRequest(req, { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens });
-    });
-    return sse.start(reply);
+    const meta = { id, model: body.model, showThinking };
+    return streamReply({ req, reply, lease, request, signal, metrics: ctx.metrics }, new SseStream(signal), (sse, events, first) => streamMessage(sse, events, first, meta));
   });
 
   app.post("/v1/messages/count_tokens", { schema: countTokensSchema }, async (req, reply) => {

@@ -13,9 +13,9 @@ import { removeModel } from "../../store/remove.ts";
 import { noteRequest } from "../requestNote.ts";
 import { badParam, withStatus } from "../errors.ts";
 import { disconnectSignal } from "../disconnect.ts";
-import { runOnLease, runToResult } from "../generation.ts";
+import { runToResult } from "../generation.ts";
 import { NdjsonStream } from "../ndjson.ts";
-import { textStream } from "../textStream.ts";
+import { streamReply } from "../streamReply.ts";
 import { installedFiles, servedCatalog } from "../catalog.ts";
 import { factsOf } from "../modelFacts.ts";
 import { embeddingFacts, truncateAndNormalize } from "../embeddingDimensions.ts";
@@ -73,14 +73,7 @@ export async function ollamaRoutes(app: FastifyInstance, ctx: RouteContext) {
       noteRequest(req, { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens });
       return reply.send(answer(meta, result));
     }
-    const events = textStream(runOnLease(l, request, signal, ctx.metrics));
-    // the first event decides the status: an engine that refuses the request is a proper error reply
-    const first = await events.next();
-    const out = new NdjsonStream(signal);
-    void streamAnswer(out, events, first, meta).then((r) => {
-      if (r) noteRequest(req, { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens });
-    });
-    return out.start(reply);
+    return streamReply({ req, reply, lease: l, request, signal, metrics: ctx.metrics }, new NdjsonStream(signal), (out, events, first) => streamAnswer(out, events, first, meta));
   };
 
   app.post("/api/chat", { schema: chatSchema }, (req, reply) => generation(req, reply, "chat"));

@@ -7,9 +7,9 @@ import { responsesSchema } from "../schemas/responses.ts";
 import { toChatRequest, type ResponsesBody } from "../responses/request.ts";
 import { newResponseMeta, responseObject, streamResponse } from "../responses/result.ts";
 import { disconnectSignal } from "../disconnect.ts";
-import { runOnLease, runToResult } from "../generation.ts";
+import { runToResult } from "../generation.ts";
 import { SseStream } from "../sse.ts";
-import { textStream } from "../textStream.ts";
+import { streamReply } from "../streamReply.ts";
 
 export async function responsesRoutes(app: FastifyInstance, ctx: RouteContext) {
   app.post("/v1/responses", { schema: responsesSchema }, async (req, reply) => {
@@ -24,13 +24,6 @@ export async function responsesRoutes(app: FastifyInstance, ctx: RouteContext) {
       noteRequest(req, { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens });
       return reply.send(responseObject(meta, result));
     }
-    const events = textStream(runOnLease(lease, request, signal, ctx.metrics));
-    // the first event decides the status: an engine that refuses the request is a proper error reply
-    const first = await events.next();
-    const sse = new SseStream(signal);
-    void streamResponse(sse, events, first, meta).then((r) => {
-      if (r) noteRequest(req, { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens });
-    });
-    return sse.start(reply);
+    return streamReply({ req, reply, lease, request, signal, metrics: ctx.metrics }, new SseStream(signal), (sse, events, first) => streamResponse(sse, events, first, meta));
   });
 }
