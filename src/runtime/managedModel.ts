@@ -44,7 +44,7 @@ const NOT_A_DEVICE_FAILURE = new Set(["model_not_found", "not_downloaded", "chec
 
 /** requests that may move to another engine when the one in use cannot run them; not the KV-cache
  * state, which belongs to the engine that ran the conversation */
-const REROUTABLE: ReadonlySet<TaskRequest["task"]> = new Set(["chat", "complete", "tokenize"]);
+const REROUTABLE: ReadonlySet<TaskRequest["task"]> = new Set(["chat", "complete", "tokenize", "detokenize", "render"]);
 
 const label = (c: PlanCandidate) => `${c.backend}/${c.device}${c.api !== c.device && c.api !== "cpu" ? ` (${c.api})` : ""}`;
 const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];

@@ -25,6 +25,10 @@ import { audioRoutes } from "./routes/audio.ts";
 import { speechRoutes } from "./routes/speech.ts";
 import { cvRoutes } from "./routes/cv.ts";
 import { imageRoutes } from "./routes/images.ts";
+import { messagesRoutes } from "./routes/messages.ts";
+import { responsesRoutes } from "./routes/responses.ts";
+import { ollamaRoutes } from "./routes/ollama.ts";
+import { llamaServerRoutes } from "./routes/llamaServer.ts";
 
 export interface ServerOptions extends ModelManagerOptions {
   /** models to load at start (refs as a user types them: store names, aliases, paths) */
@@ -48,6 +52,8 @@ export interface ServerOptions extends ModelManagerOptions {
   bodyLimitBytes?: number;
   /** fetch http(s) image/audio URLs named in requests (default false) */
   allowRemoteMedia?: boolean;
+  /** let Ollama's DELETE /api/delete remove models from the store (default false) */
+  allowDelete?: boolean;
   /** one line per request and per model load/unload (default: none) */
   log?: (line: string) => void;
 }
@@ -78,16 +84,29 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   }
   if (mmproj) throw new HearthError("bad_input", "--mmproj needs a .gguf model path to pair with", { hint: "hearth serve model.gguf --mmproj mmproj.gguf" });
   const metrics = new ServerMetrics(manager);
-  const ctx: RouteContext = { manager, metrics, allowRemoteMedia: options.allowRemoteMedia ?? false };
+  const ctx: RouteContext = {
+    manager, metrics, allowRemoteMedia: options.allowRemoteMedia ?? false,
+    allowPull: options.allowPull ?? false, allowDelete: options.allowDelete ?? false, keepAliveSec: options.keepAliveSec ?? 300,
+  };
 
   installErrorHandlers(app);
   installSecurityHeaders(app);
   installHostCheck(app, { bindHost: options.host, allowedHosts: options.allowedHosts });
   await app.register(swagger, {
     openapi: {
-      info: { title: "hearth", description: "OpenAI-compatible on-device inference", version: "0.1.0" },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-      security: options.apiKey ? [{ bearer: [] }] : [],
+      info: {
+        title: "hearth",
+        description: "On-device inference speaking the APIs clients use: OpenAI (chat completions, Responses, embeddings, audio), Anthropic Messages, Ollama's API and llama-server's utility routes. Each is a thin translation onto the same models, generation and streaming.",
+        version: "0.1.0",
+      },
+      tags: [
+        { name: "openai", description: "OpenAI's API under /v1: chat completions, Responses (nothing stored), completions, embeddings, models, audio" },
+        { name: "anthropic", description: "Anthropic's Messages API: /v1/messages and count_tokens; errors as {type: \"error\", error: {type, message}}; x-api-key accepted" },
+        { name: "ollama", description: "Ollama's API under /api (NDJSON streams); names as name:tag, \":latest\" dropped; pull needs --allow-pull, delete --allow-delete; errors as {error}" },
+        { name: "llama.cpp", description: "llama-server's utility routes: /tokenize, /detokenize, /apply-template, /props" },
+      ],
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "x-api-key" } } },
+      security: options.apiKey ? [{ bearer: [] }, { apiKey: [] }] : [],
     },
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
@@ -126,6 +145,10 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(speechRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
   await app.register(cvRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
   await app.register(imageRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
+  await app.register(responsesRoutes, ctx);
+  await app.register(messagesRoutes, ctx);
+  await app.register(ollamaRoutes, ctx);
+  await app.register(llamaServerRoutes, ctx);
   // further route plugins (vision, speech) register here, one line each, with ctx
 
   app.addHook("onClose", async () => {

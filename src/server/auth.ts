@@ -1,11 +1,12 @@
 // The API key, when one is set, guards every route but /health (load balancers' probes carry no key)
 // and routes that declare `config: { public: true }` (the web app's login page). A key arrives as
 // `Authorization: Bearer <key>` (OpenAI, Ollama clients) or `x-api-key: <key>` (Anthropic clients),
-// compared in constant time (both sides hashed first, so neither content nor length leaks).
+// compared in constant time (both sides hashed first, so neither content nor length leaks). Errors
+// answer in the shape of the route's dialect.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HearthError } from "../errors/HearthError.ts";
-import { sendOpenAIError } from "./errors.ts";
+import { sendError } from "./errors.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -48,7 +49,7 @@ export function installApiKey(app: FastifyInstance, options: ApiKeyOptions) {
     if (keyMatches(given, options.apiKey)) return;
     reply.header("www-authenticate", 'Bearer realm="hearth"');
     const sent = req.headers.authorization !== undefined || req.headers["x-api-key"] !== undefined;
-    return sendOpenAIError(
+    return sendError(
       reply,
       new HearthError("unauthorized", sent ? "invalid API key" : "missing API key", {
         hint: "send Authorization: Bearer <key> or x-api-key: <key> (the server's --api-key)",

@@ -14,6 +14,13 @@ export interface OpenAIErrorBody {
 
 // The request field an error is about rides beside the error, as Retry-After does (errors/retryAfter.ts).
 const params = new WeakMap<object, string>();
+const statuses = new WeakMap<object, number>();
+
+/** Gives an error an HTTP status its code does not map to (403 for what the operator turned off). */
+export function withStatus<E extends object>(err: E, status: number): E {
+  statuses.set(err, status);
+  return err;
+}
 
 /** Names the request field an error is about (OpenAI's `param`). */
 export function withParam<E extends object>(err: E, param: string): E {
@@ -40,7 +47,7 @@ function typeFor(status: number): string {
 /** Status and body for any thrown value. */
 export function toOpenAIError(e: unknown): { status: number; body: OpenAIErrorBody; retryAfter?: number } {
   if (isHearthError(e)) {
-    const status = httpStatusFor(e.code);
+    const status = statuses.get(e) ?? httpStatusFor(e.code);
     return {
       status: status === 499 ? 400 : status,
       body: { error: { message: e.line, type: typeFor(status), param: params.get(e) ?? null, code: e.code } },
@@ -77,16 +84,55 @@ export function sendOpenAIError(reply: FastifyReply, e: unknown) {
   return reply.code(status).type("application/json; charset=utf-8").send(body);
 }
 
+/** The API family a path belongs to, which decides the shape of its errors. */
+export type Dialect = "openai" | "anthropic" | "ollama";
+
+export function dialectOf(url: string): Dialect {
+  const path = url.split("?")[0];
+  if (path === "/v1/messages" || path.startsWith("/v1/messages/")) return "anthropic";
+  if (path === "/api" || path.startsWith("/api/")) return "ollama";
+  return "openai";
+}
+
+const ANTHROPIC_TYPES: Record<number, string> = {
+  400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
+  413: "request_too_large", 429: "rate_limit_error", 503: "overloaded_error", 529: "overloaded_error",
+};
+
+/** Status and body of an error in a dialect's shape: OpenAI's {error: {...}}, Anthropic's
+ * {type: "error", error: {type, message}}, Ollama's {error: "message"}. */
+export function toDialectError(e: unknown, dialect: Dialect): { status: number; body: object; retryAfter?: number; code?: string } {
+  const o = toOpenAIError(e);
+  const code = o.body.error.code ?? undefined;
+  if (dialect === "anthropic") {
+    const type = ANTHROPIC_TYPES[o.status] ?? (o.status >= 500 ? "api_error" : "invalid_request_error");
+    return { ...o, code, body: { type: "error", error: { type, message: o.body.error.message } } };
+  }
+  if (dialect === "ollama") return { ...o, code, body: { error: o.body.error.message } };
+  return { ...o, code };
+}
+
+/** Sends any error in the shape of the dialect the request's path belongs to. */
+export function sendError(reply: FastifyReply, e: unknown) {
+  const dialect = dialectOf(reply.request.url);
+  if (dialect === "openai") return sendOpenAIError(reply, e);
+  const { status, body, retryAfter: after, code } = toDialectError(e, dialect);
+  noteRequest(reply.request, { errorCode: code });
+  if (after !== undefined) reply.header("retry-after", String(after));
+  return reply.code(status).type("application/json; charset=utf-8").send(body);
+}
+
 /** Error and not-found handlers for the whole app: nothing a client sends reaches the default handler. */
 export function installErrorHandlers(app: FastifyInstance) {
   app.setErrorHandler((err, req, reply) => {
     const { status } = toOpenAIError(err);
     if (status >= 500) req.log.error({ err }, "request failed");
-    return sendOpenAIError(reply, err);
+    return sendError(reply, err);
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({
-      error: { message: `no route ${req.method} ${req.url.split("?")[0]} (see /docs for the API)`, type: "not_found_error", param: null, code: "not_found" },
-    } satisfies OpenAIErrorBody),
-  );
+  app.setNotFoundHandler((req, reply) => {
+    const message = `no route ${req.method} ${req.url.split("?")[0]} (see /docs for the API)`;
+    const dialect = dialectOf(req.url);
+    if (dialect !== "openai") return reply.code(404).send(toDialectError(new HearthError("model_not_found", message), dialect).body);
+    return reply.code(404).send({ error: { message, type: "not_found_error", param: null, code: "not_found" } } satisfies OpenAIErrorBody);
+  });
 }

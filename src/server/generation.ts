@@ -14,7 +14,7 @@ export async function* runOnLease(lease: Lease, request: TaskRequest, signal: Ab
   const labels = { model: lease.id };
   try {
     for await (const event of lease.model.run(request, signal)) {
-      if (firstAt === undefined && (event.type === "text" || event.type === "tool_call" || event.type === "reasoning")) {
+      if (firstAt === undefined && (event.type === "text" || event.type === "tool_call" || event.type === "tool_call_delta" || event.type === "reasoning")) {
         firstAt = performance.now();
         metrics.ttft.observe(labels, (firstAt - t0) / 1000);
       }

@@ -28,6 +28,11 @@ export class SseStream {
     await this.write(`data: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** Writes one named event (`event: <name>`), as the Anthropic and Responses streams carry them. */
+  async sendEvent(event: string, data: unknown): Promise<void> {
+    await this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
   async done(): Promise<void> {
     await this.write("data: [DONE]\n\n");
     if (!this.stream.destroyed) this.stream.end();
@@ -45,7 +50,7 @@ export class SseStream {
     if (!this.stream.destroyed && !this.stream.writableEnded) this.stream.end();
   }
 
-  private write(text: string): Promise<void> {
+  protected write(text: string): Promise<void> {
     if (this.closed) return Promise.resolve();
     if (this.stream.write(text)) return Promise.resolve();
     return new Promise((resolve) => {

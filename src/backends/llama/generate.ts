@@ -88,6 +88,19 @@ async function withSequence<T>(e: Engine, prompt: Token[], signal: AbortSignal |
   }
 }
 
+const newCallId = () => `call_${randomUUID().replace(/-/g, "").slice(0, 24)}`;
+
+/** The streamed argument text when it is a complete JSON object, else undefined. */
+function streamedArguments(text: string | undefined): string | undefined {
+  if (!text?.trim()) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function finishOf(stopReason: string, toolCalls: number): FinishReason {
   if (toolCalls > 0) return "tool_calls";
   if (stopReason === "maxTokens") return "length";
@@ -134,6 +147,16 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
     const clock = new Clock(sequence);
     let reasoning = "";
     const think = new ThinkSplitter();
+    // tool-call arguments as the model writes them, streamed as fragments; the call keeps its id
+    const partial = new Map<number, { id: string; text: string }>();
+    const onParams = (c: { callIndex: number; functionName: string; paramsChunk: string }) => {
+      clock.token(0);
+      let p = partial.get(c.callIndex);
+      if (!p) partial.set(c.callIndex, (p = { id: newCallId(), text: "" }));
+      if (!c.paramsChunk) return;
+      p.text += c.paramsChunk;
+      q.push({ type: "tool_call_delta", index: c.callIndex, id: p.id, name: c.functionName, arguments: c.paramsChunk });
+    };
     try {
       const common = {
         ...sampling,
@@ -156,17 +179,18 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
           ...common,
           functions,
           documentFunctionParams: true,
-          onFunctionCallParamsChunk: () => clock.token(0),
+          onFunctionCallParamsChunk: onParams,
           maxParallelFunctionCalls: req.parallelToolCalls === false ? 1 : undefined,
         })
         : await chat.generateResponse(history, { ...common, grammar });
       if (signal?.aborted) throw abortedError();
       for (const piece of think.flush()) q.push(piece);
       reasoning += think.reasoning;
-      const toolCalls: ToolCall[] = (res.functionCalls ?? []).map((c) => ({
-        id: `call_${randomUUID().replace(/-/g, "").slice(0, 24)}`,
+      const toolCalls: ToolCall[] = (res.functionCalls ?? []).map((c, i) => ({
+        id: partial.get(i)?.id ?? newCallId(),
         name: c.functionName,
-        arguments: JSON.stringify(c.params ?? {}),
+        // the streamed fragments joined, so a client that concatenated them holds the same text
+        arguments: streamedArguments(partial.get(i)?.text) ?? JSON.stringify(c.params ?? {}),
       }));
       toolCalls.forEach((call, index) => q.push({ type: "tool_call", index, call }));
       let finishReason = finishOf(res.metadata.stopReason, toolCalls.length);

@@ -7,6 +7,7 @@ import { HearthError } from "../../errors/HearthError.ts";
 import { EventQueue } from "../../streams/eventQueue.ts";
 import { runChat, runComplete, type Engine } from "./generate.ts";
 import { engineError } from "./engineErrors.ts";
+import { detokenize, render, tokenize } from "./tokenizer.ts";
 
 export class LlamaTextModel implements LoadedModel {
   private disposed = false;
@@ -20,7 +21,9 @@ export class LlamaTextModel implements LoadedModel {
       if (this.disposed) throw new HearthError("bad_input", "the model was disposed", { hint: "load it again" });
       if (request.task === "chat") return runChat(this.engine, request, q, signal);
       if (request.task === "complete") return runComplete(this.engine, request, q, signal);
-      if (request.task === "tokenize") return q.push({ type: "result", task: "tokenize", result: { tokens: this.tokenize(request.text) } });
+      if (request.task === "tokenize") return q.push({ type: "result", task: "tokenize", result: { tokens: tokenize(this.engine, request.text, request.addSpecial) } });
+      if (request.task === "detokenize") return q.push({ type: "result", task: "detokenize", result: detokenize(this.engine, request.tokens) });
+      if (request.task === "render") return q.push({ type: "result", task: "render", result: render(this.engine, request.messages, request.tools) });
       if (request.task === "state") {
         const bytes = request.action === "save" ? await this.saveState(request.file) : await this.loadState(request.file);
         return q.push({ type: "result", task: "state", result: { bytes } });
@@ -63,11 +66,6 @@ export class LlamaTextModel implements LoadedModel {
     } finally {
       this.engine.pool.release(sequence);
     }
-  }
-
-  private tokenize(text: string): number[] {
-    if (typeof text !== "string") throw new HearthError("bad_input", "tokenize needs a text");
-    return [...this.engine.model.tokenize(text, true)];
   }
 
   async dispose(): Promise<void> {

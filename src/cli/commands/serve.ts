@@ -24,6 +24,7 @@ interface ServeFlags {
   bodyLimit: string;
   allowRemoteMedia?: boolean;
   allowPull?: boolean;
+  allowDelete?: boolean;
   threads?: string;
   ctxSize?: string;
   mmproj?: string;
@@ -69,7 +70,8 @@ export default {
       .option("--cors-origin <origins>", "allow these browser origins, comma-separated (\"*\" for any); CORS is off by default")
       .option("--body-limit <size>", "largest request body", "50MiB")
       .option("--allow-remote-media", "fetch http(s) image and audio URLs named in requests")
-      .option("--allow-pull", "pull models a request names that are not in the store")
+      .option("--allow-pull", "pull models a request names that are not in the store (and allow Ollama's POST /api/pull)")
+      .option("--allow-delete", "allow Ollama's DELETE /api/delete to remove models from the store")
       .option("--mmproj <file>", "multimodal projector for the first .gguf model (serves it as a vision/audio model)")
       .option("--threads <n>", "compute threads per model (default: physical cores)")
       .option("--ctx-size <n>", "context size per model")
@@ -105,6 +107,7 @@ export default {
           bodyLimitBytes: parseBytes(flags.bodyLimit, "--body-limit"),
           allowRemoteMedia: flags.allowRemoteMedia ?? false,
           allowPull: flags.allowPull ?? false,
+          allowDelete: flags.allowDelete ?? false,
           load: {
             threads: flags.threads ? int(flags.threads, "--threads", 1) : undefined,
             contextSize: flags.ctxSize ? int(flags.ctxSize, "--ctx-size", 16) : undefined,

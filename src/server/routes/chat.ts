@@ -1,16 +1,18 @@
 // POST /v1/chat/completions: OpenAI's chat API over the model manager, plain or streamed (SSE), with
-// tool calls streamed as OpenAI streams them (a first delta with id and name, then the arguments).
+// tool calls streamed as OpenAI streams them (a first delta with id and name, then the arguments in
+// fragments as the model writes them).
 import type { FastifyInstance } from "fastify";
 import type { GenerationResult } from "../../model/tasks/text.ts";
-import type { TaskEvent } from "../../model/task.ts";
 import type { RouteContext } from "../context.ts";
 import { noteRequest } from "../requestNote.ts";
 import { chatCompletionSchema } from "../schemas/chat.ts";
 import { toChatRequest, type ChatCompletionBody } from "../openai/chatRequest.ts";
 import { chatChunk, chatCompletion, chatUsageChunk, finishReasonOf, newId, nowSec } from "../openai/responses.ts";
 import { disconnectSignal } from "../disconnect.ts";
-import { runOnLease, runToResult } from "../generation.ts";
+import { runToResult } from "../generation.ts";
 import { SseStream } from "../sse.ts";
+import type { TextStreamEvent } from "../textStream.ts";
+import { streamReply } from "../streamReply.ts";
 
 export async function chatRoutes(app: FastifyInstance, ctx: RouteContext) {
   app.post("/v1/chat/completions", { schema: chatCompletionSchema }, async (req, reply) => {
@@ -28,15 +30,8 @@ export async function chatRoutes(app: FastifyInstance, ctx: RouteContext) {
       return reply.send(chatCompletion(id, created, body.model, result));
     }
 
-    const events = runOnLease(lease, request, signal, ctx.metrics);
-    // the first event decides the status: an engine that refuses the request is a proper error reply
-    const first = await events.next();
-    const withUsage = body.stream_options?.include_usage === true;
-    const sse = new SseStream(signal);
-    void streamChat(sse, events, first, { id, created, model: body.model, withUsage }).then((r) => {
-      if (r) noteRequest(req, { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens });
-    });
-    return sse.start(reply);
+    const meta = { id, created, model: body.model, withUsage: body.stream_options?.include_usage === true };
+    return streamReply({ req, reply, lease, request, signal, metrics: ctx.metrics }, new SseStream(signal), (sse, events, first) => streamChat(sse, events, first, meta));
   });
 }
 
@@ -47,9 +42,8 @@ interface StreamMeta {
   withUsage: boolean;
 }
 
-async function streamChat(sse: SseStream, events: AsyncGenerator<TaskEvent>, first: IteratorResult<TaskEvent>, m: StreamMeta): Promise<GenerationResult | undefined> {
+async function streamChat(sse: SseStream, events: AsyncGenerator<TextStreamEvent>, first: IteratorResult<TextStreamEvent>, m: StreamMeta): Promise<GenerationResult | undefined> {
   const chunk = (delta: Record<string, unknown>) => sse.send(chatChunk(m.id, m.created, m.model, delta, null, m.withUsage));
-  const streamedCalls = new Set<number>();
   let result: GenerationResult | undefined;
   try {
     await chunk({ role: "assistant", content: "" });
@@ -57,19 +51,11 @@ async function streamChat(sse: SseStream, events: AsyncGenerator<TaskEvent>, fir
       const e = it.value;
       if (e.type === "text") await chunk({ content: e.text });
       else if (e.type === "reasoning") await chunk({ reasoning_content: e.text });
-      else if (e.type === "tool_call") {
-        streamedCalls.add(e.index);
-        await chunk({ tool_calls: [{ index: e.index, id: e.call.id, type: "function", function: { name: e.call.name, arguments: "" } }] });
-        if (e.call.arguments) await chunk({ tool_calls: [{ index: e.index, function: { arguments: e.call.arguments } }] });
-      } else if (e.type === "result") result = e.result as GenerationResult;
+      else if (e.type === "tool_start") await chunk({ tool_calls: [{ index: e.index, id: e.id, type: "function", function: { name: e.name, arguments: "" } }] });
+      else if (e.type === "tool_args") await chunk({ tool_calls: [{ index: e.index, function: { arguments: e.text } }] });
+      else if (e.type === "result") result = e.result;
     }
     if (!result) throw new Error("the engine ended without a result");
-    // calls the engine reported only in its result are streamed before the end, as OpenAI would
-    for (const [index, call] of (result.toolCalls ?? []).entries()) {
-      if (streamedCalls.has(index)) continue;
-      await chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] });
-      await chunk({ tool_calls: [{ index, function: { arguments: call.arguments } }] });
-    }
     await sse.send(chatChunk(m.id, m.created, m.model, {}, finishReasonOf(result), m.withUsage));
     if (m.withUsage) await sse.send(chatUsageChunk(m.id, m.created, m.model, result));
     await sse.done();

@@ -1,26 +1,27 @@
 // GET /v1/models and GET /v1/models/{id}: the models served from the command line, the store and
-// the npm-shipped models, with type, format and quant (fields beyond OpenAI's are extensions).
+// the npm-shipped models, with type, format and quant, and for GGUF models the context length and
+// modalities as llama-server lists them (fields beyond OpenAI's are extensions).
 import type { FastifyInstance } from "fastify";
 import type { RouteContext } from "../context.ts";
-import { installedCatalog, type CatalogModel } from "../catalog.ts";
+import { installedFiles, servedCatalog, type CatalogModel } from "../catalog.ts";
+import { factsOf } from "../modelFacts.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { errorResponse } from "../schemas/common.ts";
 
-function catalog(ctx: RouteContext): CatalogModel[] {
-  const seen = new Set<string>();
-  const out: CatalogModel[] = [];
-  const add = (m: CatalogModel) => {
-    if (seen.has(m.id)) return;
-    seen.add(m.id);
-    out.push(m);
-  };
-  for (const c of ctx.manager.configuredNames()) add({ id: c.id, type: c.files.type, format: c.files.format, created: 0, source: "served" });
-  for (const m of installedCatalog()) add(m);
-  return out;
-}
+const catalog = (ctx: RouteContext): CatalogModel[] => servedCatalog(ctx.manager);
 
-function toOpenAI(m: CatalogModel, loaded: Set<string>) {
-  return { id: m.id, object: "model", created: m.created, owned_by: "hearth", type: m.type, format: m.format, quant: m.quant, source: m.source, loaded: loaded.has(m.id) };
+// context length and modalities as llama-server lists them (`meta` holds its field names)
+async function toOpenAI(ctx: RouteContext, m: CatalogModel, loaded: Set<string>) {
+  const entry = { id: m.id, object: "model", created: m.created, owned_by: "hearth", type: m.type, format: m.format, quant: m.quant, source: m.source, loaded: loaded.has(m.id) };
+  const files = m.format === "gguf" ? await installedFiles(ctx.manager, m.id) : undefined;
+  if (!files) return entry;
+  const f = await factsOf(files);
+  return {
+    ...entry,
+    context_length: f.contextLength ?? null,
+    modalities: f.modalities,
+    meta: { n_ctx_train: f.contextLength ?? null, n_params: f.parameters ?? null, n_embd: f.embeddingLength ?? null, size: f.sizeBytes },
+  };
 }
 
 export async function modelRoutes(app: FastifyInstance, ctx: RouteContext) {
@@ -28,7 +29,7 @@ export async function modelRoutes(app: FastifyInstance, ctx: RouteContext) {
 
   app.get("/v1/models", { schema: { summary: "List models", tags: ["openai"] } }, async () => {
     const loaded = loadedIds();
-    return { object: "list", data: catalog(ctx).map((m) => toOpenAI(m, loaded)) };
+    return { object: "list", data: await Promise.all(catalog(ctx).map((m) => toOpenAI(ctx, m, loaded))) };
   });
 
   // ids hold slashes and colons (org/repo:Q4_K_M), hence the wildcard
@@ -36,6 +37,6 @@ export async function modelRoutes(app: FastifyInstance, ctx: RouteContext) {
     const id = decodeURIComponent((req.params as { "*": string })["*"]);
     const m = catalog(ctx).find((c) => c.id === id);
     if (!m) throw new HearthError("model_not_found", `model "${id}" is not served here`, { hint: "see GET /v1/models" });
-    return toOpenAI(m, loadedIds());
+    return toOpenAI(ctx, m, loadedIds());
   });
 }
