@@ -20,13 +20,15 @@ import { healthRoutes } from "./routes/health.ts";
 import { audioRoutes } from "./routes/audio.ts";
 import { speechRoutes } from "./routes/speech.ts";
 import { cvRoutes } from "./routes/cv.ts";
+import { manageRoutes } from "./routes/manage.ts";
+import { webAppRoutes } from "./webApp.ts";
 
 export interface ServerOptions extends ModelManagerOptions {
   /** models to load at start (refs as a user types them: store names, aliases, paths) */
   models?: string[];
   /** multimodal projector for the first model given by path (a local VLM is two files) */
   mmproj?: string;
-  /** require `Authorization: Bearer <apiKey>` on every /v1 route */
+  /** require `Authorization: Bearer <apiKey>` on every /v1 and /hearth route */
   apiKey?: string;
   /** origins allowed by CORS ("*" for any); CORS is off when empty */
   corsOrigins?: string[];
@@ -34,6 +36,10 @@ export interface ServerOptions extends ModelManagerOptions {
   bodyLimitBytes?: number;
   /** fetch http(s) image/audio URLs named in requests (default false) */
   allowRemoteMedia?: boolean;
+  /** serve the web app at `/` (default true; `hearth serve --no-ui` turns it off) */
+  ui?: boolean;
+  /** where the built web app is (default: dist/web, found beside the server's code) */
+  webDir?: string;
   /** one line per request and per model load/unload (default: none) */
   log?: (line: string) => void;
 }
@@ -104,6 +110,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(audioRoutes, { getAsr: (model: string) => manager.asr(model), maxUploadBytes: options.bodyLimitBytes });
   await app.register(speechRoutes, { getTts: (model: string) => manager.tts(model), getDiarizer: (model: string) => manager.diarizer(model), maxUploadBytes: options.bodyLimitBytes });
   await app.register(cvRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
+  await app.register(manageRoutes, { ...ctx, device: options.load?.device, backend: options.load?.backend });
+  if (options.ui ?? true) await app.register(webAppRoutes, { dir: options.webDir });
   // further route plugins (vision, speech) register here, one line each, with ctx
 
   app.addHook("onClose", async () => {

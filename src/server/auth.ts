@@ -1,4 +1,4 @@
-// API-key check for every /v1 route: `Authorization: Bearer <key>`, compared in constant time
+// API-key check for every /v1 route and the web app's /hearth management routes: `Authorization: Bearer <key>`, compared in constant time
 // (both sides hashed first, so neither the key's content nor its length leaks through timing).
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
@@ -14,7 +14,8 @@ export function keyMatches(given: string | undefined, expected: string): boolean
 export function installApiKey(app: FastifyInstance, apiKey: string) {
   app.addHook("onRequest", async (req, reply) => {
     const path = req.url.split("?")[0];
-    if (path !== "/v1" && !path.startsWith("/v1/")) return;
+    // the web app's files carry no data (its login form asks for the key); /hearth/* does
+    if (path !== "/v1" && !path.startsWith("/v1/") && !path.startsWith("/hearth/")) return;
     const header = req.headers.authorization;
     const m = typeof header === "string" ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
     if (!keyMatches(m?.[1], apiKey)) {

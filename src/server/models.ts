@@ -493,6 +493,35 @@ export class ModelManager {
       this.options.log?.(`unloading ${entry.id} failed: ${e instanceof Error ? e.message : e}`);
     }
   }
+
+  // --- the web app's model picker (/hearth/models): load, unload, list ---------------------------
+
+  /** Loads a model now, as its first request would, and leaves it resident for the keep-alive. */
+  async loadByName(name: string): Promise<ModelStatus> {
+    const lease = await this.acquire(name);
+    lease.release();
+    const status = this.status().find((s) => s.id === lease.id);
+    if (!status) throw new HearthError("loading", `model "${name}" was unloaded as soon as it loaded`, { hint: "raise --keep-alive" });
+    return status;
+  }
+
+  /** Unloads a resident model by the name a client uses; false when it is not loaded. Refuses while it runs requests. */
+  async unloadByName(name: string): Promise<boolean> {
+    const id = this.configured.get(name)?.id ?? name;
+    const entry = [...this.entries.values()].find((e) => e.id === id || e.ref === name);
+    if (!entry) return false;
+    if (!entry.slots.idle) {
+      throw withRetryAfter(new HearthError("busy", `model "${entry.id}" is answering ${entry.slots.active + entry.slots.queued} request(s)`, { hint: "stop them or retry when they end" }), 2);
+    }
+    await this.unload(entry, "asked to unload");
+    return true;
+  }
+
+  /** The files a served name stands for (the operator's models, mmproj included), if it is one. */
+  configuredFiles(name: string): { id: string; files: ModelFiles } | undefined {
+    const c = this.configured.get(name);
+    return c ? { id: c.id, files: c.files } : undefined;
+  }
 }
 
 function typeForTask(task?: TaskName): ModelType | undefined {

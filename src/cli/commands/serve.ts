@@ -27,6 +27,7 @@ interface ServeFlags {
   backend?: string;
   json?: boolean;
   quiet?: boolean;
+  ui: boolean;
 }
 
 const UNITS: Record<string, number> = { "": 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 2 ** 20, g: 1e9, gb: 1e9, gib: 2 ** 30, t: 1e12, tb: 1e12, tib: 2 ** 40 };
@@ -58,7 +59,7 @@ export default {
       .option("--queue <n>", "requests waiting per model before 429", "32")
       .option("--memory-budget <size>", "memory all resident models may take (default 75% of RAM)")
       .option("--max-models <n>", "most models resident at once")
-      .option("--api-key <key>", "require Authorization: Bearer <key> on /v1 routes (or HEARTH_API_KEY)")
+      .option("--api-key <key>", "require Authorization: Bearer <key> on /v1 and /hearth routes (or HEARTH_API_KEY); the web app asks for it")
       .option("--cors-origin <origins>", "allow these browser origins, comma-separated (\"*\" for any); CORS is off by default")
       .option("--body-limit <size>", "largest request body", "50MiB")
       .option("--allow-remote-media", "fetch http(s) image and audio URLs named in requests")
@@ -68,6 +69,7 @@ export default {
       .option("--ctx-size <n>", "context size per model")
       .option("--device <device>", "cpu, gpu, npu or auto", "auto")
       .option("--backend <name>", "force an engine")
+      .option("--no-ui", "do not serve the web app at /")
       .option("--json", "log as JSON lines")
       .option("--quiet", "no request log")
       .action(async (models: string[], flags: ServeFlags) => {
@@ -94,6 +96,7 @@ export default {
           bodyLimitBytes: parseBytes(flags.bodyLimit, "--body-limit"),
           allowRemoteMedia: flags.allowRemoteMedia ?? false,
           allowPull: flags.allowPull ?? false,
+          ui: flags.ui,
           load: {
             threads: flags.threads ? int(flags.threads, "--threads", 1) : undefined,
             contextSize: flags.ctxSize ? int(flags.ctxSize, "--ctx-size", 16) : undefined,
@@ -114,7 +117,7 @@ export default {
           throw e;
         }
         const served = app.hearth.manager.configuredNames().map((m) => m.id);
-        process.stdout.write(`hearth serving on ${url} (OpenAI base URL ${url}/v1${options.apiKey ? ", API key required" : ""})${served.length ? ` models: ${served.join(", ")}` : ""}\n`);
+        process.stdout.write(`hearth serving on ${url} (${flags.ui ? `web app ${url}/, ` : ""}OpenAI base URL ${url}/v1${options.apiKey ? ", API key required" : ""})${served.length ? ` models: ${served.join(", ")}` : ""}\n`);
         if (flags.host !== "127.0.0.1" && flags.host !== "localhost" && flags.host !== "::1" && !options.apiKey) {
           log(`warning: listening on ${flags.host} without --api-key: anyone who can reach this port can use it`);
         }

@@ -7,7 +7,7 @@ import type { RouteContext } from "../context.ts";
 import { noteRequest } from "../requestNote.ts";
 import { chatCompletionSchema } from "../schemas/chat.ts";
 import { toChatRequest, type ChatCompletionBody } from "../openai/chatRequest.ts";
-import { chatChunk, chatCompletion, chatUsageChunk, finishReasonOf, newId, nowSec } from "../openai/responses.ts";
+import { chatChunk, chatCompletion, chatUsageChunk, finishReasonOf, hearthFigures, newId, nowSec } from "../openai/responses.ts";
 import { disconnectSignal } from "../disconnect.ts";
 import { runOnLease, runToResult } from "../generation.ts";
 import { SseStream } from "../sse.ts";
@@ -33,7 +33,8 @@ export async function chatRoutes(app: FastifyInstance, ctx: RouteContext) {
     const first = await events.next();
     const withUsage = body.stream_options?.include_usage === true;
     const sse = new SseStream(signal);
-    void streamChat(sse, events, first, { id, created, model: body.model, withUsage }).then((r) => {
+    const engine = { backend: lease.info.backend, device: lease.info.device };
+    void streamChat(sse, events, first, { id, created, model: body.model, withUsage, engine }).then((r) => {
       if (r) noteRequest(req, { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens });
     });
     return sse.start(reply);
@@ -45,6 +46,7 @@ interface StreamMeta {
   created: number;
   model: string;
   withUsage: boolean;
+  engine: { backend: string; device: string };
 }
 
 async function streamChat(sse: SseStream, events: AsyncGenerator<TaskEvent>, first: IteratorResult<TaskEvent>, m: StreamMeta): Promise<GenerationResult | undefined> {
@@ -70,8 +72,11 @@ async function streamChat(sse: SseStream, events: AsyncGenerator<TaskEvent>, fir
       await chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] });
       await chunk({ tool_calls: [{ index, function: { arguments: call.arguments } }] });
     }
-    await sse.send(chatChunk(m.id, m.created, m.model, {}, finishReasonOf(result), m.withUsage));
-    if (m.withUsage) await sse.send(chatUsageChunk(m.id, m.created, m.model, result));
+    // the last chunk also carries hearth's figures (time to first token, speeds, engine, device)
+    const hearth = hearthFigures(result, m.engine);
+    const finish = chatChunk(m.id, m.created, m.model, {}, finishReasonOf(result), m.withUsage);
+    await sse.send(m.withUsage ? finish : { ...finish, hearth });
+    if (m.withUsage) await sse.send({ ...chatUsageChunk(m.id, m.created, m.model, result), hearth });
     await sse.done();
     return result;
   } catch (e) {

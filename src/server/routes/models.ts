@@ -6,7 +6,7 @@ import { installedCatalog, type CatalogModel } from "../catalog.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { errorResponse } from "../schemas/common.ts";
 
-function catalog(ctx: RouteContext): CatalogModel[] {
+export function catalog(ctx: RouteContext): CatalogModel[] {
   const seen = new Set<string>();
   const out: CatalogModel[] = [];
   const add = (m: CatalogModel) => {
