@@ -110,7 +110,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(audioRoutes, { getAsr: (model: string) => manager.asr(model), maxUploadBytes: options.bodyLimitBytes });
   await app.register(speechRoutes, { getTts: (model: string) => manager.tts(model), getDiarizer: (model: string) => manager.diarizer(model), maxUploadBytes: options.bodyLimitBytes });
   await app.register(cvRoutes, { ...ctx, maxUploadBytes: options.bodyLimitBytes });
-  await app.register(manageRoutes, { ...ctx, device: options.load?.device, backend: options.load?.backend });
+  await app.register(manageRoutes, { ...ctx, device: options.load?.device, backend: options.load?.backend, apiKey: options.apiKey });
   if (options.ui ?? true) await app.register(webAppRoutes, { dir: options.webDir });
   // further route plugins (vision, speech) register here, one line each, with ctx
 

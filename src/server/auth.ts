@@ -11,14 +11,21 @@ export function keyMatches(given: string | undefined, expected: string): boolean
   return timingSafeEqual(digest(given ?? ""), digest(expected)) && given !== undefined;
 }
 
+/** The bearer token of a request, if it sent one. */
+export function bearerOf(header: string | string[] | undefined): string | undefined {
+  const m = typeof header === "string" ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
+  return m?.[1];
+}
+
 export function installApiKey(app: FastifyInstance, apiKey: string) {
   app.addHook("onRequest", async (req, reply) => {
     const path = req.url.split("?")[0];
     // the web app's files carry no data (its login form asks for the key); /hearth/* does
     if (path !== "/v1" && !path.startsWith("/v1/") && !path.startsWith("/hearth/")) return;
+    // says whether a key is needed and whether the one sent is right, as 200 (the login form's check)
+    if (path === "/hearth/auth") return;
     const header = req.headers.authorization;
-    const m = typeof header === "string" ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
-    if (!keyMatches(m?.[1], apiKey)) {
+    if (!keyMatches(bearerOf(header), apiKey)) {
       reply.header("www-authenticate", 'Bearer realm="hearth"');
       return sendOpenAIError(
         reply,

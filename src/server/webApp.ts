@@ -39,11 +39,12 @@ interface StaticFile {
   gz?: Buffer;
 }
 
-/** Where the built app is: dist/web beside the compiled server (dist/server), or from the sources (src/server). */
+/** Where the built app is: dist/web beside the compiled server (dist/server), or from the sources
+ * (src/server -> dist/web). The build leaves build.json there, which src/web (the sources) has not. */
 export function findWebDir(): string | undefined {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.resolve(here, "../web"), path.resolve(here, "../../dist/web")];
-  return candidates.find((d) => existsSync(path.join(d, "index.html")));
+  const candidates = [path.resolve(here, "../web"), path.resolve(here, "../../web"), path.resolve(here, "../../dist/web")];
+  return candidates.find((d) => existsSync(path.join(d, "build.json")) && existsSync(path.join(d, "index.html")));
 }
 
 function readBundle(dir: string): Map<string, StaticFile> {
@@ -52,7 +53,7 @@ function readBundle(dir: string): Map<string, StaticFile> {
     for (const name of readdirSync(path.join(dir, sub), { withFileTypes: true })) {
       const rel = sub ? `${sub}/${name.name}` : name.name;
       if (name.isDirectory()) walk(rel);
-      else if (!/\.(br|gz)$/.test(name.name)) {
+      else if (!/\.(br|gz)$/.test(name.name) && name.name !== "build.json") {
         const full = path.join(dir, rel);
         const maybe = (ext: string) => (existsSync(full + ext) ? readFileSync(full + ext) : undefined);
         files.set(`/${rel}`, { type: TYPES[path.extname(name.name)] ?? "application/octet-stream", body: readFileSync(full), br: maybe(".br"), gz: maybe(".gz") });

@@ -14,17 +14,26 @@ import { engineDescriptors } from "../../runtime/engines.ts";
 import { devicesReport, planReport } from "../../runtime/reports.ts";
 import { fallbackHistory } from "../../runtime/events.ts";
 import { errorResponse } from "../schemas/common.ts";
+import { bearerOf, keyMatches } from "../auth.ts";
 import type { DeviceKind } from "../../model/types.ts";
 
 export interface ManageRoutesOptions extends RouteContext {
   /** the device and engine the operator forced (`hearth serve --device/--backend`), so the plan shown is the one used */
   device?: DeviceKind | "auto";
   backend?: string;
+  /** the server's API key, if it has one (GET /hearth/auth says whether a request's key is right) */
+  apiKey?: string;
 }
 
 const idParam = { type: "object", properties: { id: { type: "string", minLength: 1 } }, required: ["id"] } as const;
 
 export async function manageRoutes(app: FastifyInstance, ctx: ManageRoutesOptions) {
+  // the one /hearth route without the key: the login form asks it, so a wrong key is not a failed request
+  app.get("/hearth/auth", { schema: { summary: "Whether an API key is needed, and whether the one sent is right", tags: ["hearth"] } }, async (req) => {
+    if (!ctx.apiKey) return { required: false, valid: true };
+    return { required: true, valid: keyMatches(bearerOf(req.headers.authorization), ctx.apiKey) };
+  });
+
   app.get("/hearth/models", { schema: { summary: "Models in the store and which are loaded", tags: ["hearth"] } }, async () => {
     const status = new Map(ctx.manager.status().map((s) => [s.id, s]));
     const listed = catalog(ctx).map((m) => ({ ...m, status: status.get(m.id) ?? null }));

@@ -1,7 +1,7 @@
 // The app's frame: the login form when the server wants a key, else a header with the views
 // (chat, OCR & detection, models & machine), chosen by the URL's hash so a reload keeps the view.
-import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, getJson, onUnauthorized, setApiKey } from "../api.ts";
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, apiKey, getJson, onUnauthorized, setApiKey } from "../api.ts";
 import type { ModelEntry } from "../types.ts";
 import { Login } from "./Login.tsx";
 import { ChatPage } from "./ChatPage.tsx";
@@ -23,8 +23,6 @@ export function App() {
   const [models, setModels] = useState<ModelEntry[]>([]);
   const [error, setError] = useState("");
   const [view, setView] = useState<View>(viewOf(location.hash));
-  const authRef = useRef(auth);
-  authRef.current = auth;
 
   const refresh = async () => {
     try {
@@ -38,15 +36,32 @@ export function App() {
     }
   };
 
+  /** Asks whether a key is needed and the one held is right (a 200 either way), then loads the models. */
+  const signIn = async () => {
+    try {
+      const a = await getJson<{ required: boolean; valid: boolean }>("/hearth/auth");
+      if (a.required && !a.valid) {
+        setRefused(apiKey() !== null);
+        setAuth("needed");
+        return;
+      }
+      setRefused(false);
+      await refresh();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+      setAuth("ok");
+    }
+  };
+
   useEffect(() => {
+    // a key that stops working (the server restarted with another) brings the form back
     const off = onUnauthorized(() => {
-      // the first 401 just means a key is needed; one after a key was given means it is wrong
-      setRefused(authRef.current !== "checking");
+      setRefused(true);
       setAuth("needed");
     });
     const onHash = () => setView(viewOf(location.hash));
     addEventListener("hashchange", onHash);
-    void refresh();
+    void signIn();
     return () => {
       off();
       removeEventListener("hashchange", onHash);
@@ -59,8 +74,7 @@ export function App() {
         refused={refused}
         onKey={async (key) => {
           setApiKey(key);
-          setRefused(false);
-          await refresh();
+          await signIn();
         }}
       />
     );
