@@ -11,7 +11,7 @@ import path from "node:path";
 import { brotliDecompressSync } from "node:zlib";
 import { ensureFixture } from "../../fixtures/index.ts";
 import { repoRoot } from "../helpers/cli.ts";
-import { idOf, postJson, startServer, useTempHome, type TestServer } from "./helpers.ts";
+import { idOf, startServer, useTempHome, type TestServer } from "./helpers.ts";
 
 useTempHome();
 let server: TestServer;
@@ -100,27 +100,33 @@ test("with an API key, /hearth routes need it like /v1; the app's files and /hea
 });
 
 test("/hearth/models lists and loads and unloads; bad names are 404", async () => {
+  // as the app sends them: a POST without a body
+  const post = async (route: string) => {
+    const res = await fetch(`${server.base}${route}`, { method: "POST" });
+    const text = await res.text();
+    return { status: res.status, text, json: JSON.parse(text) };
+  };
   const list = async () => ((await (await fetch(`${server.base}/hearth/models`)).json()) as { models: { id: string; type: string; status: { state: string } | null }[] }).models;
   const m = (await list()).find((x) => x.id === tiny);
   assert.equal(m?.type, "llm");
   assert.equal(m?.status?.state, "ready");
   assert.ok((await list()).some((x) => x.id === "ocr"), "the embedded OCR model is listed");
 
-  const unloaded = await postJson(server.base, `/hearth/models/${encodeURIComponent(tiny)}/unload`, "");
+  const unloaded = await post(`/hearth/models/${encodeURIComponent(tiny)}/unload`);
   assert.equal(unloaded.status, 200, unloaded.text);
   assert.equal((await list()).find((x) => x.id === tiny)?.status, null);
-  assert.equal((await postJson(server.base, `/hearth/models/${encodeURIComponent(tiny)}/unload`, "")).status, 404);
+  assert.equal((await post(`/hearth/models/${encodeURIComponent(tiny)}/unload`)).status, 404);
 
-  const loaded = await postJson(server.base, `/hearth/models/${encodeURIComponent(tiny)}/load`, "");
+  const loaded = await post(`/hearth/models/${encodeURIComponent(tiny)}/load`);
   assert.equal(loaded.status, 200, loaded.text);
   assert.equal(loaded.json.model.state, "ready");
   assert.equal(loaded.json.model.device, "cpu");
 
-  const missing = await postJson(server.base, `/hearth/models/${encodeURIComponent("nobody/nothing:Q4_K_M")}/load`, "");
+  const missing = await post(`/hearth/models/${encodeURIComponent("nobody/nothing:Q4_K_M")}/load`);
   assert.equal(missing.status, 404);
   assert.match(missing.json.error.message, /not served here/);
   // a client's name never opens a file on the server's disk
-  assert.equal((await postJson(server.base, `/hearth/models/${encodeURIComponent("/etc/passwd")}/load`, "")).status, 404);
+  assert.equal((await post(`/hearth/models/${encodeURIComponent("/etc/passwd")}/load`)).status, 404);
 });
 
 test("/hearth/plan says what `hearth plan --json` says; /hearth/devices what `hearth devices --json` says", async () => {
