@@ -13,6 +13,7 @@ import path from "node:path";
 import { ensureFixture } from "../../fixtures/index.ts";
 import { ensureVlmFixture, imageTokens } from "../../fixtures/mmproj.ts";
 import { ensureWhisperFixture } from "../../fixtures/whisperGgml.ts";
+import { ensureTtsFixture } from "../../fixtures/speechOnnx.ts";
 import { repoRoot } from "../helpers/cli.ts";
 import { say } from "../multimodal/speech.ts";
 import { idOf, startServer, useTempHome, type TestServer } from "../server/helpers.ts";
@@ -25,6 +26,7 @@ let browser: Session;
 let text: string;
 let vlm: string;
 let asr: string;
+let tts: string;
 let spec: Awaited<ReturnType<typeof ensureVlmFixture>>["spec"];
 let wav: string;
 
@@ -39,9 +41,11 @@ before(async () => {
   vlm = idOf(fx.model);
   text = idOf(tools);
   asr = path.basename(whisper).replace(/\.bin$/, "");
+  const ttsDir = ensureTtsFixture();
+  tts = path.basename(ttsDir);
   wav = say("hello from the web app", path.join(tmp, "hello.wav"));
   // the projector pairs with the first .gguf given
-  server = await startServer({ models: [fx.model, tools, whisper], mmproj: fx.mmproj, load: { threads: 1, contextSize: 4096 } });
+  server = await startServer({ models: [fx.model, tools, whisper, ttsDir], mmproj: fx.mmproj, load: { threads: 1, contextSize: 4096 } });
   browser = await openBrowser();
 });
 
@@ -72,6 +76,10 @@ async function sendAndWait(message: string) {
 
 test("the app loads small, with no console error or serious accessibility problem", async () => {
   const sizes: Record<string, number> = {};
+  const elsewhere: string[] = [];
+  page().on("request", (r) => {
+    if (!r.url().startsWith(`${server.base}/`) && !/^(data|blob):/.test(r.url())) elsewhere.push(r.url());
+  });
   page().on("response", async (r) => {
     const s = await r.request().sizes().catch(() => undefined);
     if (s) sizes[new URL(r.url()).pathname] = s.responseBodySize + s.responseHeadersSize;
@@ -86,6 +94,7 @@ test("the app loads small, with no console error or serious accessibility proble
   writeFileSync(path.join(SCREENSHOTS, "..", "first-load.json"), JSON.stringify({ appBytes: app, withApiBytes: all, files: sizes }, null, 2));
   console.log(`first load: ${app} bytes transferred for the app's files, ${all} with its API calls`);
   assert.ok(app > 10_000 && app < 500_000, `first load ${app} bytes`);
+  assert.deepEqual(elsewhere, [], "no request to another origin");
   await noErrors("the chat page");
 });
 
@@ -109,6 +118,9 @@ test("a message streams an answer, rendered as it arrives, with hearth's figures
 
 test("stop cancels the generation on the server: the slot is freed and the abort counted", async () => {
   await page().click(".settings summary");
+  // greedy decoding: the same long answer every run (random weights never reach an end token here)
+  await page().fill("#sampling-temperature", "0");
+  await page().locator("#sampling-temperature").blur();
   await page().fill("#sampling-max_tokens", "100000");
   await page().locator("#sampling-max_tokens").blur();
   await page().click(".settings summary");
@@ -117,7 +129,10 @@ test("stop cancels the generation on the server: the slot is freed and the abort
   await page().press("#prompt", "Enter");
   const answer = page().locator(".message.assistant").nth(answers);
   // wait until text arrives, then stop
-  await page().waitForFunction((n) => (document.querySelectorAll(".message.assistant")[n]?.querySelector(".markdown")?.textContent ?? "").length > 20, answers, { timeout: 60_000 });
+  await page().waitForFunction((n) => {
+    const m = document.querySelectorAll(".message.assistant")[n];
+    return `${m?.querySelector(".markdown")?.textContent ?? ""}${m?.querySelector(".reasoning-text")?.textContent ?? ""}`.length > 20;
+  }, answers, { timeout: 60_000 });
   await page().getByRole("button", { name: "Stop", exact: true }).click();
   await answer.getByText("Stopped.").waitFor();
   let metrics = "";
@@ -146,6 +161,71 @@ test("conversations are kept in the browser: a second one, a reload, and the fir
   const again = await page().locator(".message").allInnerTexts();
   assert.deepEqual(again, first);
   await noErrors("a reloaded conversation");
+});
+
+test("a past message is edited and answered again; an answer is regenerated", async () => {
+  await page().locator(".message.user").first().getByRole("button", { name: "Edit" }).click();
+  await page().fill(".message.user textarea", "An edited question");
+  const answered = page().waitForResponse((r) => r.url().endsWith("/v1/chat/completions"));
+  await page().getByRole("button", { name: "Save and answer again" }).click();
+  const sent = JSON.parse((await answered).request().postData()!);
+  // the edit replaces the turn and drops what followed it
+  assert.deepEqual(sent.messages.map((m: { content: string }) => m.content), ["An edited question"]);
+  await page().locator(".message.assistant [data-testid=figures]").waitFor({ timeout: 120_000 });
+  assert.equal(await page().locator(".message").count(), 2);
+  assert.equal(await page().locator(".message.user .user-text").innerText(), "An edited question");
+
+  const again = page().waitForResponse((r) => r.url().endsWith("/v1/chat/completions"));
+  await page().getByRole("button", { name: "Regenerate" }).click();
+  assert.equal(JSON.parse((await again).request().postData()!).messages.length, 1);
+  await page().locator(".message.assistant [data-testid=figures]").waitFor({ timeout: 120_000 });
+  assert.equal(await page().locator(".message").count(), 2);
+  await noErrors("an edited conversation");
+});
+
+test("an answer is read aloud through the TTS model", async () => {
+  const spoken = page().waitForResponse((r) => r.url().endsWith("/v1/audio/speech"), { timeout: 120_000 });
+  await page().locator(".message.assistant").first().getByRole("button", { name: "Read aloud" }).click();
+  const res = await spoken;
+  assert.equal(res.status(), 200);
+  assert.equal(JSON.parse(res.request().postData()!).model, tts);
+  const audio = page().locator(".message.assistant audio");
+  await audio.waitFor();
+  assert.match((await audio.getAttribute("src"))!, /^blob:/);
+  const seconds = await audio.evaluate((a: HTMLAudioElement) =>
+    a.readyState >= 1 ? a.duration : new Promise<number>((resolve) => a.addEventListener("loadedmetadata", () => resolve(a.duration), { once: true })));
+  assert.ok(seconds > 0, `${seconds} s of speech`);
+  await noErrors("an answer read aloud");
+});
+
+test("conversations export and import as JSON; Markdown, reasoning and code render, raw HTML does not run", async () => {
+  const download = page().waitForEvent("download");
+  await page().getByRole("button", { name: "Export" }).click();
+  const exported = JSON.parse(readFileSync((await (await download).path())!, "utf8"));
+  assert.ok(exported.conversations.some((c: { messages: { content: string }[] }) => c.messages.some((m) => m.content === "Second conversation")));
+
+  const file = path.join(tmp, "import.json");
+  const answer = "<think>planning the answer</think>Some **bold** text.\n\n```js\nconst x = 1;\n```\n\n<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>";
+  writeFileSync(file, JSON.stringify({
+    hearth: 1,
+    conversations: [{
+      id: "imported-1", title: "Imported", model: text, system: "", sampling: { temperature: 0, top_p: 1, max_tokens: 16 },
+      messages: [{ role: "user", content: "show me" }, { role: "assistant", content: answer }], updatedAt: Date.now() + 60_000,
+    }],
+  }));
+  await page().setInputFiles(".conversations input[type=file]", file);
+  await page().getByText("imported 1 conversation").waitFor();
+  await page().locator(".conversations li button.link", { hasText: "Imported" }).click();
+  const m = page().locator(".message.assistant").first();
+  await m.locator(".markdown strong", { hasText: "bold" }).waitFor();
+  assert.equal(await m.locator("details.reasoning .reasoning-text").textContent(), "planning the answer");
+  assert.ok(!(await m.locator(".markdown").innerText()).includes("planning the answer"), "reasoning is kept out of the answer");
+  assert.ok((await m.locator(".markdown pre code.hljs .hljs-keyword").count()) > 0, "code is highlighted");
+  assert.equal(await m.locator(".markdown img, .markdown script").count(), 0);
+  assert.equal(await page().evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
+  await page().click("details.reasoning summary");
+  await screenshots(page(), "markdown");
+  await noErrors("an imported conversation");
 });
 
 test("an image attached to the vision model reaches it; a text-only model offers no image button", async () => {
