@@ -14,6 +14,7 @@ import { ensureFixture } from "../../fixtures/index.ts";
 import { ensureVlmFixture, imageTokens } from "../../fixtures/mmproj.ts";
 import { ensureWhisperFixture } from "../../fixtures/whisperGgml.ts";
 import { ensureTtsFixture } from "../../fixtures/speechOnnx.ts";
+import { ensureYoloFixture } from "../../fixtures/yolo.ts";
 import { repoRoot } from "../helpers/cli.ts";
 import { say } from "../multimodal/speech.ts";
 import { idOf, startServer, useTempHome, type TestServer } from "../server/helpers.ts";
@@ -45,7 +46,7 @@ before(async () => {
   tts = path.basename(ttsDir);
   wav = say("hello from the web app", path.join(tmp, "hello.wav"));
   // the projector pairs with the first .gguf given
-  server = await startServer({ models: [fx.model, tools, whisper, ttsDir], mmproj: fx.mmproj, load: { threads: 1, contextSize: 4096 } });
+  server = await startServer({ models: [fx.model, tools, whisper, ttsDir, ensureYoloFixture("constant")], mmproj: fx.mmproj, load: { threads: 1, contextSize: 4096 } });
   browser = await openBrowser();
 });
 
@@ -276,6 +277,17 @@ test("examples/hello.png dropped in the OCR view shows its two lines, boxed on t
   assert.equal(await page().locator(".cv-stage svg polygon").count(), 2);
   await screenshots(page(), "ocr");
   await noErrors("the OCR view");
+});
+
+test("detection draws each object's box and label on the image", async () => {
+  // the constant fixture finds one "dog" wherever it looks
+  await page().selectOption("#cv-model", "yolo-constant-g1");
+  await page().selectOption("#cv-task", "detect");
+  await page().setInputFiles("[data-testid=cv-file]", path.join(repoRoot, "examples/hello.png"));
+  await page().locator(".cv-stage svg rect").first().waitFor({ timeout: 120_000 });
+  assert.match(await page().locator(".cv-stage svg text").first().textContent() ?? "", /^dog \d+%$/);
+  assert.match(await page().locator("#det-list + ul").innerText(), /dog/);
+  await noErrors("the detection view");
 });
 
 test("models: the plan shows engine, device and reasons; a model unloads and loads from the picker", async () => {
