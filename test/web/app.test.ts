@@ -7,7 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureFixture } from "../../fixtures/index.ts";
@@ -92,6 +92,7 @@ test("the app loads small, with no console error or serious accessibility proble
   await page().waitForLoadState("networkidle");
   const app = Object.entries(sizes).filter(([p]) => !p.startsWith("/hearth/")).reduce((n, [, b]) => n + b, 0);
   const all = Object.values(sizes).reduce((n, b) => n + b, 0);
+  mkdirSync(SCREENSHOTS, { recursive: true });
   writeFileSync(path.join(SCREENSHOTS, "..", "first-load.json"), JSON.stringify({ appBytes: app, withApiBytes: all, files: sizes }, null, 2));
   console.log(`first load: ${app} bytes transferred for the app's files, ${all} with its API calls`);
   assert.ok(app > 10_000 && app < 500_000, `first load ${app} bytes`);
