@@ -230,6 +230,13 @@ test("conversations export and import as JSON; Markdown, reasoning and code rend
   assert.ok((await m.locator(".markdown pre code.hljs .hljs-keyword").count()) > 0, "code is highlighted");
   assert.equal(await m.locator(".markdown img, .markdown script").count(), 0);
   assert.equal(await page().evaluate(() => (window as unknown as { pwned?: number }).pwned), undefined);
+  // a file that is not a conversations export is refused with a note, and nothing is added
+  const count = await page().locator(".conversations li").count();
+  const bad = path.join(tmp, "bad.json");
+  writeFileSync(bad, JSON.stringify({ conversations: [{ id: "x", messages: [{ role: "user", content: 5 }] }] }));
+  await page().setInputFiles(".conversations input[type=file]", bad);
+  await page().getByText(/could not import bad\.json: not a hearth conversations file/).waitFor();
+  assert.equal(await page().locator(".conversations li").count(), count);
   await page().click("details.reasoning summary");
   await screenshots(page(), "markdown");
   await noErrors("an imported conversation");

@@ -67,7 +67,10 @@ export function ChatPage(props: { models: ModelEntry[]; ready: boolean }) {
     try {
       const parsed = JSON.parse(await file.text());
       const list: Conversation[] = Array.isArray(parsed) ? parsed : parsed.conversations;
-      if (!Array.isArray(list) || !list.every((c) => typeof c.id === "string" && Array.isArray(c.messages))) throw new Error("not a hearth conversations file");
+      const valid = (c: Conversation) =>
+        typeof c?.id === "string" && Array.isArray(c.messages) &&
+        c.messages.every((m) => (m?.role === "user" || m?.role === "assistant") && typeof m.content === "string");
+      if (!Array.isArray(list) || !list.every(valid)) throw new Error("not a hearth conversations file");
       for (const c of list) update({ ...newConversation(c.model), ...c });
       setNote(`imported ${list.length} conversation${list.length === 1 ? "" : "s"}`);
     } catch (e) {
