@@ -31,6 +31,9 @@ export async function openBrowser(): Promise<Session> {
   });
   const context = await browser.newContext({ viewport: DESKTOP });
   const page = await context.newPage();
+  // generous: the CI machine may be shared, and a page waits on model loads and runs
+  page.setDefaultTimeout(120_000);
+  page.setDefaultNavigationTimeout(120_000);
   const errors: string[] = [];
   page.on("console", (m) => {
     if (m.type() === "error") errors.push(`console: ${m.text()}`);
