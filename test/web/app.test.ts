@@ -45,8 +45,8 @@ before(async () => {
   const ttsDir = ensureTtsFixture();
   tts = path.basename(ttsDir);
   wav = say("hello from the web app", path.join(tmp, "hello.wav"));
-  // the projector pairs with the first .gguf given
-  server = await startServer({ models: [fx.model, tools, whisper, ttsDir, ensureYoloFixture("constant")], mmproj: fx.mmproj, load: { threads: 1, contextSize: 4096 } });
+  // the projector pairs with the first .gguf given; nothing unloads on its own (a slow machine idles models past a keep-alive)
+  server = await startServer({ models: [fx.model, tools, whisper, ttsDir, ensureYoloFixture("constant")], mmproj: fx.mmproj, load: { threads: 1, contextSize: 4096 }, keepAliveSec: -1 });
   browser = await openBrowser();
 });
 
