@@ -317,16 +317,21 @@ test("models: the plan shows engine, device and reasons; a model unloads and loa
   await screenshots(page(), "models");
 
   const health = async () => ((await (await fetch(`${server.base}/health`)).json()) as { models: { id: string; state: string }[] }).models;
+  // loaded, or the error the app showed (a failed load says why)
+  const loadedOrError = () =>
+    page().locator(`tr[data-model="${asr}"] .state:text-is("loaded"), .models-view .error`).first().waitFor({ timeout: 240_000 });
   if ((await row.getByRole("button", { name: `Load ${asr}` }).count()) > 0) {
     await row.getByRole("button", { name: `Load ${asr}` }).click();
-    await row.locator(".state", { hasText: /^loaded$/ }).waitFor({ timeout: 120_000 });
+    await loadedOrError();
+    assert.equal(await page().locator(".models-view .error").count(), 0, await page().locator(".models-view").innerText());
   }
   assert.ok((await health()).some((m) => m.id === asr));
   await row.getByRole("button", { name: `Unload ${asr}` }).click();
   await row.locator(".state", { hasText: "not loaded" }).waitFor();
   assert.ok(!(await health()).some((m) => m.id === asr));
   await row.getByRole("button", { name: `Load ${asr}` }).click();
-  await row.locator(".state", { hasText: /^loaded$/ }).waitFor({ timeout: 120_000 });
+  await loadedOrError();
+  assert.equal(await page().locator(".models-view .error").count(), 0);
   assert.ok((await health()).some((m) => m.id === asr && m.state === "ready"));
   await noErrors("the models view");
 });
