@@ -24,6 +24,7 @@ function run(cmd, args) {
 
 run("bash", [path.join(root, "scripts/system-deps.sh")]);
 run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "."]);
+run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "src/web"]);
 const files = find(path.join(root, "test"))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();

@@ -199,6 +199,21 @@ export class Scheduler {
     return entry;
   }
 
+  /** Unloads an idle resident model by id (a model picker's unload); false when none is resident.
+   * Refuses with busy (429) while it runs or queues requests. */
+  async unloadById(id: string): Promise<boolean> {
+    const entry = [...this.entries.values()].find((e) => e.id === id);
+    if (!entry) return false;
+    if (!entry.slots.idle) {
+      throw withRetryAfter(
+        new HearthError("busy", `model "${entry.id}" is answering ${entry.slots.active + entry.slots.queued} request(s)`, { hint: "stop them or retry when they end" }),
+        2,
+      );
+    }
+    await this.unload(entry, "asked to unload");
+    return true;
+  }
+
   // --- loading and unloading -------------------------------------------------------------------
 
   private async ready(entry: Entry, signal?: AbortSignal): Promise<LoadedModel> {

@@ -29,6 +29,8 @@ import { messagesRoutes } from "./routes/messages.ts";
 import { responsesRoutes } from "./routes/responses.ts";
 import { ollamaRoutes } from "./routes/ollama.ts";
 import { llamaServerRoutes } from "./routes/llamaServer.ts";
+import { manageRoutes } from "./routes/manage.ts";
+import { webAppRoutes } from "./webApp.ts";
 
 export interface ServerOptions extends ModelManagerOptions {
   /** models to load at start (refs as a user types them: store names, aliases, paths) */
@@ -54,6 +56,10 @@ export interface ServerOptions extends ModelManagerOptions {
   allowRemoteMedia?: boolean;
   /** let Ollama's DELETE /api/delete remove models from the store (default false) */
   allowDelete?: boolean;
+  /** serve the web app at `/` (default true; `hearth serve --no-ui` turns it off) */
+  ui?: boolean;
+  /** where the built web app is (default: dist/web, found beside the server's code) */
+  webDir?: string;
   /** one line per request and per model load/unload (default: none) */
   log?: (line: string) => void;
 }
@@ -149,6 +155,8 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(messagesRoutes, ctx);
   await app.register(ollamaRoutes, ctx);
   await app.register(llamaServerRoutes, ctx);
+  await app.register(manageRoutes, { ...ctx, device: options.load?.device, backend: options.load?.backend, apiKey: options.apiKey });
+  if (options.ui ?? true) await app.register(webAppRoutes, { dir: options.webDir });
   // further route plugins (vision, speech) register here, one line each, with ctx
 
   app.addHook("onClose", async () => {

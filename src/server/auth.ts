@@ -27,6 +27,12 @@ export function keyMatches(given: string | undefined, expected: string): boolean
   return timingSafeEqual(digest(given ?? ""), digest(expected)) && given !== undefined;
 }
 
+/** The bearer token of a request, if it sent one. */
+export function bearerOf(header: string | string[] | undefined): string | undefined {
+  const m = typeof header === "string" ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
+  return m?.[1];
+}
+
 /** The key a request carries, from either header. */
 export function requestKey(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;

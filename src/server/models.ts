@@ -121,6 +121,28 @@ export class ModelManager {
       throw e;
     }
   }
+
+  // --- the web app's model picker (/hearth/models): load, unload, list ---------------------------
+
+  /** Loads a model now, as its first request would, and leaves it resident for the keep-alive. */
+  async loadByName(name: string): Promise<ModelStatus> {
+    const lease = await this.acquire(name);
+    lease.release();
+    const status = this.status().find((s) => s.id === lease.id);
+    if (!status) throw new HearthError("loading", `model "${name}" was unloaded as soon as it loaded`, { hint: "raise --keep-alive" });
+    return status;
+  }
+
+  /** Unloads a resident model by the name a client uses; false when it is not loaded. Refuses while it runs requests. */
+  unloadByName(name: string): Promise<boolean> {
+    return this.scheduler.unloadById(this.configured.get(name)?.id ?? name);
+  }
+
+  /** The files a served name stands for (the operator's models, mmproj included), if it is one. */
+  configuredFiles(name: string): { id: string; files: ModelFiles } | undefined {
+    const c = this.configured.get(name);
+    return c ? { id: c.id, files: c.files } : undefined;
+  }
 }
 
 function typeForTask(task?: TaskName): ModelType | undefined {

@@ -1,36 +1,11 @@
 // `hearth devices`: what this machine has (CPU, RAM, GPUs, NPUs) and which engines can use each.
 import type { Command } from "commander";
-import type { DeviceKind } from "../../model/types.ts";
 import { readEnv } from "../../config/env.ts";
-import { deviceKey } from "../../devices/deviceKey.ts";
 import { engineDescriptors } from "../../runtime/engines.ts";
-import { describeMachine, type MachineReport } from "../../runtime/machine.ts";
+import { describeMachine } from "../../runtime/machine.ts";
+import { devicesReport } from "../../runtime/reports.ts";
 import type { CommandModule } from "../command.ts";
 import { formatBytes, printJson, printTable } from "../output.ts";
-
-/** engine names whose own probe says they can use each device kind here */
-function usableBy(m: MachineReport): Record<DeviceKind, string[]> {
-  const out: Record<DeviceKind, string[]> = { cpu: [], gpu: [], npu: [] };
-  for (const [name, probes] of Object.entries(m.backends)) {
-    for (const p of probes) if (p.available && !out[p.device].includes(name)) out[p.device].push(name);
-  }
-  return out;
-}
-
-function report(m: MachineReport) {
-  const by = usableBy(m);
-  return {
-    platform: m.platform,
-    cpu: { ...m.cpu, deviceKey: deviceKey({ device: "cpu", cpu: m.cpu }), backends: by.cpu },
-    memory: m.memory,
-    gpus: m.gpus.map((g) => ({ ...g, deviceKey: deviceKey({ device: "gpu", api: g.apis[0], gpu: g }), backends: by.gpu })),
-    gpuApis: m.gpuApis,
-    npus: m.npus.map((n) => ({ ...n, deviceKey: deviceKey({ device: "npu", npu: n }), backends: by.npu })),
-    backends: m.backends,
-    probedAt: m.probedAt,
-    cached: m.cached,
-  };
-}
 
 const unknown = (v: unknown) => (v === undefined || v === null || v === "" ? "unknown" : String(v));
 
@@ -45,7 +20,7 @@ export default {
         // probing takes seconds the first time: say what is happening on a terminal
         const onProgress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}...\n`) : undefined;
         const m = await describeMachine({ home: readEnv().home, refresh: flags.refresh, descriptors: await engineDescriptors(), onProgress });
-        const r = report(m);
+        const r = devicesReport(m);
         if (flags.json) return printJson(r);
         const list = (a: string[]) => (a.length ? a.join(", ") : "none");
         const rows: string[][] = [["DEVICE", "NAME", "MEMORY", "DETAILS", "ENGINES"]];

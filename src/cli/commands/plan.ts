@@ -7,6 +7,7 @@ import { HearthError } from "../../errors/HearthError.ts";
 import type { PlanCandidate } from "../../planner/types.ts";
 import { clearFailures, rememberedFailures } from "../../runtime/fallbackStore.ts";
 import { modelKeyOf, planModel } from "../../runtime/planModel.ts";
+import { planReport } from "../../runtime/reports.ts";
 import { resolveModel } from "../../resolve/resolveModel.ts";
 import type { CommandModule } from "../command.ts";
 import { printJson, printTable } from "../output.ts";
@@ -72,10 +73,7 @@ export default {
         });
         const p = r.plan;
         const remembered = rememberedFailures(home, r.modelKey);
-        if (flags.json) {
-          const { chosen: _chosen, ...rest } = p;
-          return printJson({ model: ref, files, facts: r.facts ? { ...r.facts, chatTemplate: undefined } : undefined, weightsBytes: r.weightsBytes, ...rest, remembered, ...(reset !== undefined ? { reset } : {}) });
-        }
+        if (flags.json) return printJson({ ...planReport(ref, files, r, home), ...(reset !== undefined ? { reset } : {}) });
         if (reset !== undefined) process.stdout.write(`forgot ${reset} remembered fallback${reset === 1 ? "" : "s"} of ${ref}\n\n`);
         process.stdout.write(`${ref}: ${p.backend} on ${p.device}${p.chosen.deviceName ? ` (${p.chosen.deviceName})` : ""}, ${settingsOf(p.chosen)}\n`);
         for (const reason of p.reasons.slice(1)) process.stdout.write(`  - ${reason}\n`);

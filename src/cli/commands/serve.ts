@@ -32,6 +32,7 @@ interface ServeFlags {
   backend?: string;
   json?: boolean;
   quiet?: boolean;
+  ui: boolean;
 }
 
 const UNITS: Record<string, number> = { "": 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 2 ** 20, g: 1e9, gb: 1e9, gib: 2 ** 30, t: 1e12, tb: 1e12, tib: 2 ** 40 };
@@ -77,6 +78,7 @@ export default {
       .option("--ctx-size <n>", "context size per model")
       .option("--device <device>", "cpu, gpu, npu or auto", "auto")
       .option("--backend <name>", "force an engine")
+      .option("--no-ui", "do not serve the web app at /")
       .option("--json", "log as JSON lines")
       .option("--quiet", "no request log")
       .action(async (models: string[], flags: ServeFlags) => {
@@ -108,6 +110,7 @@ export default {
           allowRemoteMedia: flags.allowRemoteMedia ?? false,
           allowPull: flags.allowPull ?? false,
           allowDelete: flags.allowDelete ?? false,
+          ui: flags.ui,
           load: {
             threads: flags.threads ? int(flags.threads, "--threads", 1) : undefined,
             contextSize: flags.ctxSize ? int(flags.ctxSize, "--ctx-size", 16) : undefined,
@@ -128,7 +131,7 @@ export default {
           throw e;
         }
         const served = app.hearth.manager.configuredNames().map((m) => m.id);
-        process.stdout.write(`hearth serving on ${url} (OpenAI base URL ${url}/v1${options.apiKey ? ", API key required" : ""})${served.length ? ` models: ${served.join(", ")}` : ""}\n`);
+        process.stdout.write(`hearth serving on ${url} (${flags.ui ? `web app ${url}/, ` : ""}OpenAI base URL ${url}/v1${options.apiKey ? ", API key required" : ""})${served.length ? ` models: ${served.join(", ")}` : ""}\n`);
         if (!isLoopbackAddress(flags.host) && !options.apiKey) {
           // a warning even under --quiet: it is about safety, not traffic
           process.stderr.write(

@@ -53,6 +53,22 @@ export function chatChunk(id: string, created: number, model: string, delta: Rec
   };
 }
 
+/** hearth's own figures for a generation (an extension field, `hearth`, on a stream's last chunk):
+ * what the web app shows under each answer. */
+export function hearthFigures(r: GenerationResult, engine: { backend: string; device: string }) {
+  const p = r.profile;
+  return {
+    backend: engine.backend,
+    device: engine.device,
+    ttft_ms: p.ttftMs ?? null,
+    prefill_tokens_per_sec: p.prefillTokensPerSec ?? null,
+    decode_tokens_per_sec: p.decodeTokensPerSec ?? null,
+    total_ms: p.totalMs,
+    prompt_tokens: r.usage.promptTokens,
+    completion_tokens: r.usage.completionTokens,
+  };
+}
+
 export function chatUsageChunk(id: string, created: number, model: string, r: GenerationResult) {
   return { id, object: "chat.completion.chunk" as const, created, model, system_fingerprint: SYSTEM_FINGERPRINT, choices: [], usage: usageOf(r) };
 }

@@ -7,7 +7,7 @@ import type { RouteContext } from "../context.ts";
 import { noteRequest } from "../requestNote.ts";
 import { chatCompletionSchema } from "../schemas/chat.ts";
 import { toChatRequest, type ChatCompletionBody } from "../openai/chatRequest.ts";
-import { chatChunk, chatCompletion, chatUsageChunk, finishReasonOf, newId, nowSec } from "../openai/responses.ts";
+import { chatChunk, chatCompletion, chatUsageChunk, finishReasonOf, hearthFigures, newId, nowSec } from "../openai/responses.ts";
 import { disconnectSignal } from "../disconnect.ts";
 import { runToResult } from "../generation.ts";
 import { SseStream } from "../sse.ts";
@@ -30,7 +30,8 @@ export async function chatRoutes(app: FastifyInstance, ctx: RouteContext) {
       return reply.send(chatCompletion(id, created, body.model, result));
     }
 
-    const meta = { id, created, model: body.model, withUsage: body.stream_options?.include_usage === true };
+    const engine = { backend: lease.info.backend, device: lease.info.device };
+    const meta = { id, created, model: body.model, withUsage: body.stream_options?.include_usage === true, engine };
     return streamReply({ req, reply, lease, request, signal, metrics: ctx.metrics }, new SseStream(signal), (sse, events, first) => streamChat(sse, events, first, meta));
   });
 }
@@ -40,6 +41,7 @@ interface StreamMeta {
   created: number;
   model: string;
   withUsage: boolean;
+  engine: { backend: string; device: string };
 }
 
 async function streamChat(sse: SseStream, events: AsyncGenerator<TextStreamEvent>, first: IteratorResult<TextStreamEvent>, m: StreamMeta): Promise<GenerationResult | undefined> {
@@ -56,8 +58,11 @@ async function streamChat(sse: SseStream, events: AsyncGenerator<TextStreamEvent
       else if (e.type === "result") result = e.result;
     }
     if (!result) throw new Error("the engine ended without a result");
-    await sse.send(chatChunk(m.id, m.created, m.model, {}, finishReasonOf(result), m.withUsage));
-    if (m.withUsage) await sse.send(chatUsageChunk(m.id, m.created, m.model, result));
+    // the last chunk also carries hearth's figures (time to first token, speeds, engine, device)
+    const hearth = hearthFigures(result, m.engine);
+    const finish = chatChunk(m.id, m.created, m.model, {}, finishReasonOf(result), m.withUsage);
+    await sse.send(m.withUsage ? finish : { ...finish, hearth });
+    if (m.withUsage) await sse.send({ ...chatUsageChunk(m.id, m.created, m.model, result), hearth });
     await sse.done();
     return result;
   } catch (e) {

@@ -8,7 +8,8 @@ import { factsOf } from "../modelFacts.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { errorResponse } from "../schemas/common.ts";
 
-const catalog = (ctx: RouteContext): CatalogModel[] => servedCatalog(ctx.manager);
+/** What GET /v1/models lists: the served models, then the store's and the embedded ones. */
+export const catalog = (ctx: RouteContext): CatalogModel[] => servedCatalog(ctx.manager);
 
 // context length and modalities as llama-server lists them (`meta` holds its field names)
 async function toOpenAI(ctx: RouteContext, m: CatalogModel, loaded: Set<string>) {

@@ -1,0 +1,2 @@
+// Side-effect imports of stylesheets: esbuild bundles them into the CSS asset.
+declare module "*.css";
