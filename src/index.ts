@@ -1,5 +1,7 @@
 // The public SDK.
 export { LLM } from "./sdk/LLM.ts";
+export type { LoadModelOptions, GenerateOptions, GenerationStream, GenerationChunk, GenerationResult, ChatMessage, ToolDefinition, ToolCall } from "./sdk/types.ts";
+export type { Profile } from "./model/profile.ts";
 export { Embedder, type EmbedOptions, type EmbedResult } from "./sdk/Embedder.ts";
 export { Reranker, type RerankResult } from "./sdk/Reranker.ts";
 export { VLM, type VLMLoadOptions, type VLMMessage, type VLMGenerateOptions } from "./sdk/VLM.ts";
