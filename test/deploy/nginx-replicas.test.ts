@@ -82,7 +82,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} hung for ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
-test("two hearth serve replicas behind nginx: requests spread, a killed replica fails only its in-flight request", { timeout: 300_000 }, async () => {
+test("two hearth serve replicas behind nginx: requests spread, a killed replica fails only its in-flight request", { timeout: 300_000 }, async (t) => {
   assert.ok(spawnSync(nginxBin, ["-v"]).status === 0, "nginx is not installed: run `bash scripts/system-deps.sh` (Debian: apt-get install nginx)");
   const tiny = await ensureFixture("tiny");
   const model = path.basename(tiny, ".gguf");
@@ -151,11 +151,13 @@ test("two hearth serve replicas behind nginx: requests spread, a killed replica 
       }
     })().catch((e: unknown) => `failed: ${e}`);
     const outcome = await withTimeout(ending, 30_000, "the in-flight stream");
+    t.diagnostic(`in-flight stream on ${victim} after SIGKILL: ${outcome}`);
     // a cut stream: the reader fails, or it ends without the [DONE] a finished answer carries
     assert.ok(outcome.startsWith("failed") || !streamed.includes("[DONE]"), `the in-flight request should fail, got ${outcome}: ${streamed.slice(-200)}`);
 
     const after = [];
     for (let i = 0; i < 6; i++) after.push(await ask());
+    t.diagnostic(`upstreams before: ${before.map((r) => r.upstream).join(" ")}; after: ${after.map((r) => r.upstream).join(" ")}`);
     for (const r of after) {
       assert.equal(r.status, 200, r.body);
       assert.equal(r.upstream, survivor, "the surviving replica answers");
