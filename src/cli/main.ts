@@ -1,5 +1,5 @@
 // The `hearth` command: parses input, runs one verb, prints. Errors become one line and a non-zero exit.
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Help } from "commander";
 import { reportError } from "./errors.ts";
 import { enableDebug } from "../config/env.ts";
 import { readVerbIndex, registerVerb, verbFiles, namedVerbFile } from "./verbs.ts";
@@ -29,7 +29,11 @@ export async function buildProgram(argv?: string[]): Promise<Command> {
     }
   }
   const terms = new Map(index.map((v) => [v.name, v.term]));
-  program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? cmd.name() });
+  program.configureHelp({
+    subcommandTerm(cmd) {
+      return terms.get(cmd.name()) ?? Help.prototype.subcommandTerm.call(this, cmd);
+    },
+  });
   return program;
 }
 
