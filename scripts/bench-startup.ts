@@ -7,7 +7,7 @@
 //   3. the server's first answer from a model it has not loaded (runner start, plan, load, 4 tokens)
 //      against the same script, and an SDK load in a runner process against one in-process
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -21,40 +21,71 @@ const home = mkdtempSync(path.join(os.tmpdir(), "hearth-bench-startup-"));
 const env: NodeJS.ProcessEnv = { ...process.env, HEARTH_HOME: home, NO_COLOR: "1", HEARTH_API_KEY: "" };
 delete env.HEARTH_FROM_SOURCE;
 
+// scripts are files, not `node -e`: node-llama-cpp forks its binary test with this process's
+// execArgv, which for -e would be the script again. In .cache/ so that imports resolve from the repo.
+const scripts = path.join(root, ".cache", "bench-startup");
+mkdirSync(scripts, { recursive: true });
+function scriptFile(name: string, code: string): string {
+  const file = path.join(scripts, name);
+  writeFileSync(file, code);
+  return file;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function timeProcess(args: string[], extraEnv: NodeJS.ProcessEnv = {}): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: root, env: { ...env, ...extraEnv }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, args, { cwd: root, env: { ...env, ...extraEnv }, encoding: "utf8", timeout: 300_000 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.join(" ")} failed (${r.status}):\n${r.stderr}`);
   return ms;
 }
 
-// the plain node-llama-cpp script: what a user would write without hearth (1 thread, as hearth is told)
+// the plain node-llama-cpp script: what a user would write without hearth, on the CPU as hearth runs
+// here (gpu: false, the prebuilt binaries), 1 thread as hearth is told; it disposes so it can exit
 const plainScript = (model: string) => `
 import { getLlama, LlamaChatSession } from "node-llama-cpp";
-const llama = await getLlama();
+const llama = await getLlama({ gpu: false, build: "never" });
 const model = await llama.loadModel({ modelPath: ${JSON.stringify(model)} });
 const context = await model.createContext({ threads: 1 });
 const session = new LlamaChatSession({ contextSequence: context.getSequence() });
 process.stdout.write(await session.prompt("hi", { maxTokens: 4, temperature: 0 }));
+await context.dispose();
+await model.dispose();
+await llama.dispose();
 `;
 
+/** The server's answer from a model it has not loaded: a server with --keep-alive 0 unloads the
+ *  model after each request, so the second request pays runner start, plan, load and 4 tokens. */
 async function serverFirstAnswer(model: string): Promise<number> {
-  const child = spawn(process.execPath, [bin, "serve", "--port", "0", "--threads", "1", "--parallel", "1", "--quiet"], { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
+  const args = [bin, "serve", model, "--port", "0", "--threads", "1", "--parallel", "1", "--keep-alive", "0", "--quiet"];
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
+  const id = path.basename(model, ".gguf");
   try {
     let base: string | undefined;
     while (!(base = /hearth serving on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1])) await new Promise((r) => setTimeout(r, 20));
+    const resident = async () => {
+      const h = (await (await fetch(`${base}/health`)).json()) as { models: Array<{ id: string; state: string }> };
+      return h.models.find((m) => m.id === id)?.state;
+    };
+    const ask = async () => {
+      const r = await fetch(`${base}/v1/chat/completions`, {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: id, messages: [{ role: "user", content: "hi" }], max_tokens: 4, temperature: 0 }),
+      });
+      if (r.status !== 200) throw new Error(`server answered ${r.status}: ${await r.text()}`);
+      await r.json();
+    };
+    await ask(); // waits for the preload, then the model goes idle and is unloaded
+    const deadline = Date.now() + 60_000;
+    while (["ready", "loading", "unloading"].includes((await resident()) ?? "")) {
+      if (Date.now() > deadline) throw new Error("the model was not unloaded after --keep-alive 0");
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const t0 = performance.now();
-    const r = await fetch(`${base}/v1/chat/completions`, {
-      method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], max_tokens: 4, temperature: 0 }),
-    });
-    if (r.status !== 200) throw new Error(`server answered ${r.status}: ${await r.text()}`);
-    await r.json();
+    await ask();
     return performance.now() - t0;
   } finally {
     child.kill("SIGTERM");
@@ -73,7 +104,8 @@ await llm.dispose();
 `;
 
 function sdkRun(model: string, isolate: boolean): { loaded: number; answered: number } {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", sdkLoad(model, isolate)], { cwd: root, env, encoding: "utf8" });
+  const file = scriptFile(`sdk-load-${isolate ? "runner" : "in-process"}.mjs`, sdkLoad(model, isolate));
+  const r = spawnSync(process.execPath, [file], { cwd: root, env, encoding: "utf8", timeout: 300_000 });
   if (r.status !== 0) throw new Error(`SDK load (isolate ${isolate}) failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as { loaded: number; answered: number };
 }
@@ -89,6 +121,7 @@ const t0 = performance.now();
 timeProcess([bin, "infer", tiny, "-p", "hi", "--max-tokens", "4", "-t", "1", "--temperature", "0"]);
 const firstEver = performance.now() - t0;
 
+const plainFile = scriptFile("plain-node-llama-cpp.mjs", plainScript(tiny));
 const samples: Record<string, number[]> = {};
 const add = (k: string, v: number) => (samples[k] ??= []).push(v);
 for (let i = 0; i < runs; i++) {
@@ -97,7 +130,7 @@ for (let i = 0; i < runs; i++) {
   add("hearth --help", timeProcess([bin, "--help"]));
   add("hearth --version", timeProcess([bin, "--version"]));
   add("hearth --help from sources (tsx)", timeProcess([bin, "--help"], { HEARTH_FROM_SOURCE: "1" }));
-  add("plain node-llama-cpp script", timeProcess(["--input-type=module", "-e", plainScript(tiny)]));
+  add("plain node-llama-cpp script", timeProcess([plainFile]));
   add("hearth infer (CLI, end to end)", timeProcess([bin, "infer", tiny, "-p", "hi", "--max-tokens", "4", "-t", "1", "--temperature", "0"]));
   add("server first answer, model not loaded", await serverFirstAnswer(tiny));
   const inProc = sdkRun(tiny, false);
