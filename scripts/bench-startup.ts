@@ -64,15 +64,17 @@ async function serverFirstAnswer(model: string): Promise<number> {
   child.stdout.on("data", (d) => (out += d));
   const id = path.basename(model, ".gguf");
   try {
-    let base: string | undefined;
-    while (!(base = /hearth serving on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1])) await new Promise((r) => setTimeout(r, 20));
+    const address = () => /hearth serving on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1];
+    while (!address()) await new Promise((r) => setTimeout(r, 20));
+    const base = address()!;
     const resident = async () => {
       const h = (await (await fetch(`${base}/health`)).json()) as { models: Array<{ id: string; state: string }> };
       return h.models.find((m) => m.id === id)?.state;
     };
     const ask = async () => {
       const r = await fetch(`${base}/v1/chat/completions`, {
-        method: "POST", headers: { "content-type": "application/json" },
+        method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ model: id, messages: [{ role: "user", content: "hi" }], max_tokens: 4, temperature: 0 }),
       });
       if (r.status !== 200) throw new Error(`server answered ${r.status}: ${await r.text()}`);
@@ -123,7 +125,9 @@ const firstEver = performance.now() - t0;
 
 const plainFile = scriptFile("plain-node-llama-cpp.mjs", plainScript(tiny));
 const samples: Record<string, number[]> = {};
-const add = (k: string, v: number) => (samples[k] ??= []).push(v);
+const add = (k: string, v: number) => {
+  samples[k] = [...(samples[k] ?? []), v];
+};
 for (let i = 0; i < runs; i++) {
   console.error(`run ${i + 1}/${runs}`);
   add("node -e 0", timeProcess(["-e", "0"]));
@@ -131,7 +135,10 @@ for (let i = 0; i < runs; i++) {
   add("hearth --version", timeProcess([bin, "--version"]));
   add("hearth --help from sources (tsx)", timeProcess([bin, "--help"], { HEARTH_FROM_SOURCE: "1" }));
   add("plain node-llama-cpp script", timeProcess([plainFile]));
-  add("hearth infer (CLI, end to end)", timeProcess([bin, "infer", tiny, "-p", "hi", "--max-tokens", "4", "-t", "1", "--temperature", "0"]));
+  add(
+    "hearth infer (CLI, end to end)",
+    timeProcess([bin, "infer", tiny, "-p", "hi", "--max-tokens", "4", "-t", "1", "--temperature", "0"]),
+  );
   add("server first answer, model not loaded", await serverFirstAnswer(tiny));
   const inProc = sdkRun(tiny, false);
   const runner = sdkRun(tiny, true);
@@ -149,5 +156,7 @@ console.log("ratios:");
 console.log(`  hearth --help            ${ratio("hearth --help", "node -e 0")} (goal: within 6x)`);
 console.log(`  hearth --help (sources)  ${ratio("hearth --help from sources (tsx)", "node -e 0")}`);
 console.log(`  hearth infer             ${ratio("hearth infer (CLI, end to end)", "plain node-llama-cpp script")} (goal: within 1.5x)`);
-console.log(`  server first answer      ${ratio("server first answer, model not loaded", "plain node-llama-cpp script")} (goal: within 2x)`);
+console.log(
+  `  server first answer      ${ratio("server first answer, model not loaded", "plain node-llama-cpp script")} (goal: within 2x)`,
+);
 console.log(`  runner load              ${ratio("SDK load in a runner process", "SDK load in-process")}`);

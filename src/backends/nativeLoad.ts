@@ -29,7 +29,9 @@ function isLoadFailure(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND" || code === "ERR_DLOPEN_FAILED") return true;
   const msg = e instanceof Error ? e.message : String(e);
-  return /cannot find module|cannot open shared object|invalid ELF|GLIBC_|wrong ELF class|no native build|was compiled against a different Node/i.test(msg);
+  return /cannot find module|cannot open shared object|invalid ELF|GLIBC_|wrong ELF class|no native build|was compiled against a different Node/i.test(
+    msg,
+  );
 }
 
 /** The install command for an optional peer: ONNX Runtime's own install step downloads its CUDA

@@ -26,7 +26,9 @@ export interface VerbEntry {
 export function verbFiles(): string[] {
   try {
     // .ts in the sources, .js in the compiled package (beside .d.ts and .map files)
-    return readdirSync(commandsDir).filter((f) => /(?<!\.d|\.test)\.[jt]s$/.test(f)).sort();
+    return readdirSync(commandsDir)
+      .filter((f) => /(?<!\.d|\.test)\.[jt]s$/.test(f))
+      .sort();
   } catch {
     return [];
   }
@@ -51,7 +53,13 @@ export async function writeVerbIndex(): Promise<VerbEntry[]> {
     await registerVerb(program, file);
     const help = program.createHelp();
     for (const cmd of program.commands) {
-      entries.push({ file, name: cmd.name(), aliases: cmd.aliases(), term: help.subcommandTerm(cmd), description: help.subcommandDescription(cmd) });
+      entries.push({
+        file,
+        name: cmd.name(),
+        aliases: cmd.aliases(),
+        term: help.subcommandTerm(cmd),
+        description: help.subcommandDescription(cmd),
+      });
     }
   }
   writeFileSync(indexFile, `${JSON.stringify(entries, null, 1)}\n`);

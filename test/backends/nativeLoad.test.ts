@@ -24,7 +24,10 @@ test("a platform binary that is not a binary: one line naming the engine, the pa
   const e = engineLoadError("whisper", await failure(() => createRequire(import.meta.url)(file)));
   assert.ok(e instanceof HearthError);
   assert.equal(e.code, "backend_unavailable");
-  assert.match(e.line, new RegExp(`the whisper engine's native code \\(@fugood/whisper.node\\) does not load on ${process.platform}-${process.arch}`));
+  assert.match(
+    e.line,
+    new RegExp(`the whisper engine's native code \\(@fugood/whisper.node\\) does not load on ${process.platform}-${process.arch}`),
+  );
   assert.match(e.line, /--backend/);
   assert.doesNotMatch(e.line, /\n/);
 });

@@ -68,7 +68,10 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
   const end = Date.now() + deadlineMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
-      const c = net.connect(port, "127.0.0.1", () => (c.end(), resolve(true)));
+      const c = net.connect(port, "127.0.0.1", () => {
+        c.end();
+        resolve(true);
+      });
       c.on("error", () => resolve(false));
     });
     if (ok) return;
@@ -79,11 +82,19 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} hung for ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} hung for ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
-test("two hearth serve replicas behind nginx: requests spread, a killed replica fails only its in-flight request", { timeout: 300_000 }, async (t) => {
-  assert.ok(spawnSync(nginxBin, ["-v"]).status === 0, "nginx is not installed: run `bash scripts/system-deps.sh` (Debian: apt-get install nginx)");
+test("two hearth serve replicas behind nginx: requests spread, a killed replica fails only its in-flight request", {
+  timeout: 300_000,
+}, async (t) => {
+  assert.ok(
+    spawnSync(nginxBin, ["-v"]).status === 0,
+    "nginx is not installed: run `bash scripts/system-deps.sh` (Debian: apt-get install nginx)",
+  );
   const tiny = await ensureFixture("tiny");
   const model = path.basename(tiny, ".gguf");
   const replicas: ServeProcess[] = [];
@@ -94,7 +105,12 @@ test("two hearth serve replicas behind nginx: requests spread, a killed replica 
       mkdirSync(home);
       // every token waits 40 ms in the runner, so a long answer is still streaming when its replica is killed
       const env = { ...process.env, HEARTH_HOME: home, NO_COLOR: "1", HEARTH_API_KEY: "", HEARTH_TEST_RUNNER_SLOW: "llama:40" };
-      replicas.push(await startServe([process.execPath, hearthBin, "serve", tiny, "--port", "0", "--threads", "1", "--parallel", "2", "--quiet"], { cwd: repoRoot, env }));
+      replicas.push(
+        await startServe([process.execPath, hearthBin, "serve", tiny, "--port", "0", "--threads", "1", "--parallel", "2", "--quiet"], {
+          cwd: repoRoot,
+          env,
+        }),
+      );
     }
     const upstreams = replicas.map((r) => new URL(r.base).host);
     const listen = await freePort();
@@ -108,10 +124,15 @@ test("two hearth serve replicas behind nginx: requests spread, a killed replica 
     const lb = `http://127.0.0.1:${listen}`;
 
     const ask = async (maxTokens = 2) => {
-      const r = await withTimeout(fetch(`${lb}/v1/chat/completions`, {
-        method: "POST", headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], max_tokens: maxTokens, temperature: 0 }),
-      }), 60_000, "a request through nginx");
+      const r = await withTimeout(
+        fetch(`${lb}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], max_tokens: maxTokens, temperature: 0 }),
+        }),
+        60_000,
+        "a request through nginx",
+      );
       const body = await r.text();
       // the last address nginx tried is the one that answered
       return { status: r.status, body, upstream: (r.headers.get("x-hearth-upstream") ?? "").split(", ").pop()! };
@@ -127,8 +148,15 @@ test("two hearth serve replicas behind nginx: requests spread, a killed replica 
 
     // a long streamed answer; its replica is killed once the first tokens are through
     const stream = await fetch(`${lb}/v1/chat/completions`, {
-      method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model, messages: [{ role: "user", content: "tell a long story" }], max_tokens: 400, temperature: 0, stream: true }),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model,
+        messages: [{ role: "user", content: "tell a long story" }],
+        max_tokens: 400,
+        temperature: 0,
+        stream: true,
+      }),
     });
     assert.equal(stream.status, 200);
     const victim = stream.headers.get("x-hearth-upstream")!;
@@ -153,7 +181,10 @@ test("two hearth serve replicas behind nginx: requests spread, a killed replica 
     const outcome = await withTimeout(ending, 30_000, "the in-flight stream");
     t.diagnostic(`in-flight stream on ${victim} after SIGKILL: ${outcome}`);
     // a cut stream: the reader fails, or it ends without the [DONE] a finished answer carries
-    assert.ok(outcome.startsWith("failed") || !streamed.includes("[DONE]"), `the in-flight request should fail, got ${outcome}: ${streamed.slice(-200)}`);
+    assert.ok(
+      outcome.startsWith("failed") || !streamed.includes("[DONE]"),
+      `the in-flight request should fail, got ${outcome}: ${streamed.slice(-200)}`,
+    );
 
     const after = [];
     for (let i = 0; i < 6; i++) after.push(await ask());

@@ -16,13 +16,16 @@ const HEAVY = ["fastify", "node-llama-cpp", "@fugood/", "sharp", "onnxruntime-no
 
 // records every module the process resolves, by URL, into a file
 const hooks = path.join(work, "hooks.mjs");
-writeFileSync(hooks, `
+writeFileSync(
+  hooks,
+  `
 import { appendFileSync } from "node:fs";
 export async function resolve(spec, ctx, next) {
   const r = await next(spec, ctx);
   appendFileSync(process.env.HEARTH_TEST_MODULE_LOG, r.url + "\\n");
   return r;
-}`);
+}`,
+);
 const register = path.join(work, "register.mjs");
 writeFileSync(register, `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(hooks).href)});`);
 
@@ -30,7 +33,9 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   const log = path.join(work, `modules-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(log, "");
   const r = spawnSync(process.execPath, ["--import", register, ...args], {
-    cwd: repoRoot, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", HEARTH_TEST_MODULE_LOG: log, ...env },
+    cwd: repoRoot,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", HEARTH_TEST_MODULE_LOG: log, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, modules: readFileSync(log, "utf8").split("\n").filter(Boolean) };
 }
@@ -46,9 +51,14 @@ test("the compiled CLI: --help and --version import nothing heavy; a verb import
   assert.deepEqual(heavyIn(help.modules), []);
   assert.ok(!help.modules.some((m) => m.includes("/dist/cli/commands/")), "no verb module for the top-level help");
 
-  const fromSources = spawnSync(process.execPath, [hearthBin, "--help"], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, HEARTH_FROM_SOURCE: "1" } });
+  const fromSources = spawnSync(process.execPath, [hearthBin, "--help"], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    env: { ...process.env, HEARTH_FROM_SOURCE: "1" },
+  });
   assert.equal(help.stdout, fromSources.stdout, "the compiled help lists what the sources list");
-  for (const verb of ["infer", "serve", "pull", "bench", "tune", "plan", "devices", "list|ls", "remove|rm"]) assert.match(help.stdout, new RegExp(`^  ${verb.replace("|", "\\|")} `, "m"));
+  for (const verb of ["infer", "serve", "pull", "bench", "tune", "plan", "devices", "list|ls", "remove|rm"])
+    assert.match(help.stdout, new RegExp(`^  ${verb.replace("|", "\\|")} `, "m"));
 
   const version = run([main, "--version"]);
   assert.equal(version.stdout.trim(), JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).version);

@@ -29,12 +29,20 @@ function sh(cmd: string, args: string[], cwd: string, timeoutMs = 600_000) {
 
 function pack(): string {
   // `npm pack` runs `prepare`, which builds dist/ (swapped in whole: a running hearth never sees it half-built)
-  const out = execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: repoRoot, env: cleanEnv, encoding: "utf8", maxBuffer: 64 << 20 });
+  const out = execFileSync("npm", ["pack", "--json", "--pack-destination", work], {
+    cwd: repoRoot,
+    env: cleanEnv,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
   const [info] = JSON.parse(out.slice(out.indexOf("["))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const paths = info!.files.map((f) => f.path);
-  assert.ok(paths.includes("dist/index.js") && paths.includes("dist/index.d.ts") && paths.includes("dist/cli/verbs.json"), "the compiled package is packed");
+  assert.ok(
+    paths.includes("dist/index.js") && paths.includes("dist/index.d.ts") && paths.includes("dist/cli/verbs.json"),
+    "the compiled package is packed",
+  );
   assert.ok(paths.includes("README.md") && paths.includes("LICENSE") && paths.includes("bin/hearth.js"));
-  const stray = paths.filter((p) => /^(src|test|fixtures|scripts|docs|examples)\//.test(p) || p.endsWith(".ts") && !p.endsWith(".d.ts"));
+  const stray = paths.filter((p) => /^(src|test|fixtures|scripts|docs|examples)\//.test(p) || (p.endsWith(".ts") && !p.endsWith(".d.ts")));
   assert.deepEqual(stray, [], "no sources, tests, fixtures or scripts in the tarball");
   return path.join(work, info!.filename);
 }
@@ -45,15 +53,26 @@ test("the packed tarball installs into a fresh project and works there: SDK, typ
   writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" }));
   const tsVersion = JSON.parse(readFileSync(path.join(repoRoot, "node_modules/typescript/package.json"), "utf8")).version as string;
   const typesNode = JSON.parse(readFileSync(path.join(repoRoot, "node_modules/@types/node/package.json"), "utf8")).version as string;
-  const install = sh("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, `typescript@${tsVersion}`, `@types/node@${typesNode}`], project);
+  const install = sh(
+    "npm",
+    ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, `typescript@${tsVersion}`, `@types/node@${typesNode}`],
+    project,
+  );
   assert.equal(install.code, 0, `npm install failed:\n${install.stderr}`);
   // ONNX Runtime's install step downloads its CUDA provider: hearth leaves that package to the user
   assert.equal(existsSync(path.join(project, "node_modules/onnxruntime-node")), false, "onnxruntime-node is not installed with hearth");
   assert.equal(existsSync(path.join(project, "node_modules/tsx")), false, "tsx is a devDependency of hearth, not installed with it");
 
   await t.test("plain node imports the SDK classes; an unexported subpath is Node's clear error", () => {
-    const r = sh(process.execPath, ["--input-type=module", "-e",
-      `import * as h from "hearth"; console.log(["LLM","Embedder","VLM","ASR","TTS","OCR"].map((k) => k + ":" + typeof h[k]).join(" "));`], project);
+    const r = sh(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import * as h from "hearth"; console.log(["LLM","Embedder","VLM","ASR","TTS","OCR"].map((k) => k + ":" + typeof h[k]).join(" "));`,
+      ],
+      project,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), "LLM:function Embedder:function VLM:function ASR:function TTS:function OCR:function");
     const deep = sh(process.execPath, ["--input-type=module", "-e", `await import("hearth/dist/sdk/LLM.js")`], project);
@@ -62,23 +81,40 @@ test("the packed tarball installs into a fresh project and works there: SDK, typ
   });
 
   await t.test("a strict TypeScript file using LLM.load/complete/dispose type-checks (nodenext), and a type error is caught", () => {
-    writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify({
-      compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, skipLibCheck: false, types: ["node"] },
-      include: ["*.ts"],
-    }));
-    writeFileSync(path.join(project, "app.ts"), [
-      `import { LLM, type GenerationResult } from "hearth";`,
-      `const llm = await LLM.load(process.argv[2] ?? "qwen3", { threads: 1 });`,
-      `const result: GenerationResult = await llm.complete("Once upon a time", { maxTokens: 4 }).result;`,
-      `const tokens: number = result.usage.completionTokens;`,
-      `console.log(result.text, tokens, result.profile.ttftMs);`,
-      `await llm.dispose();`,
-      "",
-    ].join("\n"));
+    writeFileSync(
+      path.join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          target: "es2022",
+          noEmit: true,
+          skipLibCheck: false,
+          types: ["node"],
+        },
+        include: ["*.ts"],
+      }),
+    );
+    writeFileSync(
+      path.join(project, "app.ts"),
+      [
+        `import { LLM, type GenerationResult } from "hearth";`,
+        `const llm = await LLM.load(process.argv[2] ?? "qwen3", { threads: 1 });`,
+        `const result: GenerationResult = await llm.complete("Once upon a time", { maxTokens: 4 }).result;`,
+        `const tokens: number = result.usage.completionTokens;`,
+        `console.log(result.text, tokens, result.profile.ttftMs);`,
+        `await llm.dispose();`,
+        "",
+      ].join("\n"),
+    );
     const tsc = path.join(project, "node_modules/typescript/bin/tsc");
     const ok = sh(process.execPath, [tsc, "-p", "."], project);
     assert.equal(ok.code, 0, `tsc:\n${ok.stdout}${ok.stderr}`);
-    writeFileSync(path.join(project, "wrong.ts"), `import { LLM } from "hearth";\nconst n: number = (await LLM.load("x")).complete("hi");\n`);
+    writeFileSync(
+      path.join(project, "wrong.ts"),
+      `import { LLM } from "hearth";\nconst n: number = (await LLM.load("x")).complete("hi");\n`,
+    );
     const bad = sh(process.execPath, [tsc, "-p", "."], project);
     rmSync(path.join(project, "wrong.ts"));
     assert.notEqual(bad.code, 0, "the declarations are real types, not any");
@@ -88,7 +124,11 @@ test("the packed tarball installs into a fresh project and works there: SDK, typ
   const tiny = await ensureFixture("tiny");
 
   await t.test("npx hearth infer answers on the tiny fixture from compiled JS", () => {
-    const r = sh("npx", ["--no-install", "hearth", "infer", tiny, "-p", "hi", "--max-tokens", "4", "-t", "1", "--temperature", "0", "--json"], project);
+    const r = sh(
+      "npx",
+      ["--no-install", "hearth", "infer", tiny, "-p", "hi", "--max-tokens", "4", "-t", "1", "--temperature", "0", "--json"],
+      project,
+    );
     assert.equal(r.code, 0, r.stderr);
     const answer = JSON.parse(r.stdout.trim().split("\n").pop()!) as { usage?: { completion_tokens: number } };
     assert.equal(answer.usage?.completion_tokens, 4, r.stdout);
@@ -99,7 +139,8 @@ test("the packed tarball installs into a fresh project and works there: SDK, typ
     const serve = await startServe([bin, "serve", tiny, "--port", "0", "--threads", "1", "--parallel", "1"], { cwd: project, env });
     try {
       const r = await fetch(`${serve.base}/v1/completions`, {
-        method: "POST", headers: { "content-type": "application/json" },
+        method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ model: path.basename(tiny, ".gguf"), prompt: "hi", max_tokens: 3 }),
       });
       const body = await r.text();
