@@ -47,7 +47,7 @@ function pack(): string {
   return path.join(work, info!.filename);
 }
 
-test("the packed tarball installs into a fresh project and works there: SDK, types, CLI, server", { timeout: 900_000 }, async (t) => {
+test("the packed tarball installs into a fresh project and works there: SDK, types, CLI, server", { timeout: 1_800_000 }, async (t) => {
   const tarball = pack();
   mkdirSync(project);
   writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" }));
@@ -136,7 +136,7 @@ test("the packed tarball installs into a fresh project and works there: SDK, typ
 
   await t.test("hearth serve loads the model in a runner process started from compiled JS and answers", async () => {
     const bin = path.join(project, "node_modules/.bin/hearth");
-    const serve = await startServe([bin, "serve", tiny, "--port", "0", "--threads", "1", "--parallel", "1"], { cwd: project, env });
+    const serve = await startServe([bin, "serve", tiny, "--port", "0", "--threads", "1", "--parallel", "1"], { cwd: project, env, timeoutMs: 300_000 });
     try {
       const r = await fetch(`${serve.base}/v1/completions`, {
         method: "POST",
