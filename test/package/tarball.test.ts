@@ -136,7 +136,11 @@ test("the packed tarball installs into a fresh project and works there: SDK, typ
 
   await t.test("hearth serve loads the model in a runner process started from compiled JS and answers", async () => {
     const bin = path.join(project, "node_modules/.bin/hearth");
-    const serve = await startServe([bin, "serve", tiny, "--port", "0", "--threads", "1", "--parallel", "1"], { cwd: project, env, timeoutMs: 300_000 });
+    const serve = await startServe([bin, "serve", tiny, "--port", "0", "--threads", "1", "--parallel", "1"], {
+      cwd: project,
+      env,
+      timeoutMs: 300_000,
+    });
     try {
       const r = await fetch(`${serve.base}/v1/completions`, {
         method: "POST",
