@@ -142,14 +142,22 @@ test("the packed tarball installs into a fresh project and works there: SDK, typ
       timeoutMs: 300_000,
     });
     try {
-      const r = await fetch(`${serve.base}/v1/completions`, {
+      const r = await fetch(`${serve.base}/v1/chat/completions`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: path.basename(tiny, ".gguf"), prompt: "hi", max_tokens: 3 }),
+        body: JSON.stringify({
+          model: path.basename(tiny, ".gguf"),
+          messages: [{ role: "user", content: "hi" }],
+          max_tokens: 3,
+          temperature: 0,
+        }),
       });
       const body = await r.text();
       assert.equal(r.status, 200, body);
-      assert.equal((JSON.parse(body) as { usage: { completion_tokens: number } }).usage.completion_tokens, 3);
+      const answer = JSON.parse(body) as { choices: Array<{ message: { role: string } }>; usage: { completion_tokens: number } };
+      assert.equal(answer.choices[0]?.message.role, "assistant");
+      // the random-weight model may end its text before the limit; it generated something
+      assert.ok(answer.usage.completion_tokens >= 1 && answer.usage.completion_tokens <= 3, body);
     } finally {
       serve.child.kill("SIGTERM");
     }
