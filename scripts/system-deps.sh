@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: tmux (the interactive CLI through a
-# pseudo-terminal), chromium (opening benchmark reports), espeak-ng and sox (making and measuring speech).
+# pseudo-terminal), chromium (opening benchmark reports), espeak-ng and sox (making and measuring speech),
+# nginx (a load balancer in front of two `hearth serve` replicas).
 # Runs before the tests; does nothing when they are present; needs root and apt-get otherwise.
 set -euo pipefail
-declare -A bin_for=([tmux]=tmux [chromium]=chromium [espeak-ng]=espeak-ng [sox]=sox)
+declare -A bin_for=([tmux]=tmux [chromium]=chromium [espeak-ng]=espeak-ng [sox]=sox [nginx]=nginx)
+# nginx lives in /usr/sbin, which a user's PATH may lack
+export PATH="$PATH:/usr/sbin"
 missing=()
 for pkg in "${!bin_for[@]}"; do
   command -v "${bin_for[$pkg]}" >/dev/null 2>&1 || missing+=("$pkg")

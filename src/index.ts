@@ -8,6 +8,7 @@ export type {
   StructuredOptions, StructuredResult, Tool, ToolLoopOptions, ToolLoopResult, ToolStep, ToolCallOutcome,
   ChatMessage, SamplingOptions, ToolDefinition, ToolChoice, OutputConstraint, GenerationResult, ToolCall,
 } from "./sdk/types.ts";
+export type { Profile } from "./model/profile.ts";
 export { Embedder, type EmbedOptions, type EmbedResult } from "./sdk/Embedder.ts";
 export { Reranker, type RerankResult } from "./sdk/Reranker.ts";
 export { VLM, type VLMLoadOptions, type VLMMessage, type VLMGenerateOptions } from "./sdk/VLM.ts";
@@ -28,7 +29,6 @@ export type { Alias, ManifestFile, QuantEntry, CleanResult, RemoteQuantInfo } fr
 export type { DeviceKind, ModelFormat, ModelType, ModelFiles } from "./model/types.ts";
 export type { ContentPart, Role, FinishReason } from "./model/tasks/text.ts";
 export type { TranscriptSegment, TranscribeResult } from "./model/tasks/speech.ts";
-export type { Profile } from "./model/profile.ts";
 export type { ModelFacts } from "./formats/ggufFacts.ts";
 export type { AudioLimits } from "./media/audio.ts";
 export type { MediaSource, MediaInputOptions } from "./sdk/mediaInput.ts";

@@ -6,6 +6,7 @@ import type { Backend, BackendDescriptor } from "./types.ts";
 import type { ModelFiles, ModelFormat } from "../model/types.ts";
 import type { TaskName } from "../model/task.ts";
 import { HearthError } from "../errors/HearthError.ts";
+import { engineLoadError } from "./nativeLoad.ts";
 import { descriptor as llama } from "./llama/descriptor.ts";
 import { descriptor as llamaMm } from "./llama-mm/descriptor.ts";
 import { descriptor as whisper } from "./whisper/descriptor.ts";
@@ -54,7 +55,10 @@ export function loadBackend(name: string): Promise<Backend> {
   }
   let p = created.get(name);
   if (!p) {
-    p = entry.create();
+    p = entry.create().catch((e: unknown) => {
+      created.delete(name); // a package installed meanwhile is found on the next try
+      throw engineLoadError(name, e);
+    });
     created.set(name, p);
   }
   return p;

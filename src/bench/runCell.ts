@@ -5,10 +5,10 @@ import type { BenchCell } from "./matrix.ts";
 import type { BenchSettings, CellResult } from "./types.ts";
 import { measureCell, type CellProgress } from "./measureCell.ts";
 import type { CellJob } from "./cellProcess.ts";
+import { entryBeside, execArgvFor } from "../process/tsChild.ts";
 
-const entry = fileURLToPath(new URL("./cellProcess.ts", import.meta.url));
-// the child runs TypeScript like the CLI does, through tsx
-const tsx = import.meta.resolve("tsx");
+// compiled JS from the package, the TypeScript source through tsx in development
+const entry = fileURLToPath(entryBeside(import.meta.url, "./cellProcess.ts"));
 
 type Message = { type: "progress"; progress: CellProgress } | { type: "result"; result: CellResult };
 
@@ -18,7 +18,7 @@ export class CellWorker {
   private stderr = "";
 
   private spawn(): ChildProcess {
-    const child = fork(entry, [], { execArgv: ["--import", tsx], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    const child = fork(entry, [], { execArgv: execArgvFor(entry), stdio: ["ignore", "ignore", "pipe", "ipc"] });
     this.stderr = "";
     child.stderr?.on("data", (d) => {
       this.stderr = (this.stderr + d).slice(-8000);

@@ -1,35 +1,39 @@
 // The `hearth` command: parses input, runs one verb, prints. Errors become one line and a non-zero exit.
-import { readdirSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Help } from "commander";
 import { reportError } from "./errors.ts";
 import { enableDebug } from "../config/env.ts";
-import type { CommandModule } from "./command.ts";
+import { readVerbIndex, registerVerb, verbFiles, namedVerbFile } from "./verbs.ts";
 
-// One module per verb, each in cli/commands/<verb>.ts, default-exporting a CommandModule. They are
-// found by listing the folder, so adding a verb touches no shared file.
-const commandsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "commands");
-
-function commandFiles(): string[] {
-  try {
-    return readdirSync(commandsDir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).sort();
-  } catch {
-    return [];
-  }
-}
-
-export async function buildProgram(): Promise<Command> {
+/** The program with every verb, or (from the compiled package, given argv) the named verb in full
+ *  and the others as their name and description only, so a start-up imports one verb's code. */
+export async function buildProgram(argv?: string[]): Promise<Command> {
   const program = new Command("hearth")
     .description("on-device AI inference: pull, run, serve, benchmark and tune models on this machine")
     .version("0.1.0")
     .option("--verbose", "print stack traces and engine logs")
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const file of commandFiles()) {
-    const mod = (await import(path.join(commandsDir, file))) as { default: CommandModule };
-    mod.default.register(program);
+  const index = argv ? readVerbIndex() : undefined;
+  if (!index) {
+    for (const file of verbFiles()) await registerVerb(program, file);
+    return program;
   }
+  const wanted = namedVerbFile(argv!, index);
+  const loaded = new Set<string>();
+  for (const verb of index) {
+    if (verb.file === wanted) {
+      if (!loaded.has(verb.file)) await registerVerb(program, verb.file);
+      loaded.add(verb.file);
+    } else {
+      program.command(verb.name).aliases(verb.aliases).description(verb.description);
+    }
+  }
+  const terms = new Map(index.map((v) => [v.name, v.term]));
+  program.configureHelp({
+    subcommandTerm(cmd) {
+      return terms.get(cmd.name()) ?? Help.prototype.subcommandTerm.call(this, cmd);
+    },
+  });
   return program;
 }
 
@@ -46,7 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   exitWhenReaderGoes();
   // engines and runner processes read HEARTH_DEBUG (config/env.ts) to forward their native logs to stderr
   if (argv.includes("--verbose")) enableDebug();
-  const program = await buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

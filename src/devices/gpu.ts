@@ -3,7 +3,7 @@
 import { readFileSync, existsSync, readdirSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import type { GpuApi, GpuApiProbe, GpuFacts } from "./types.ts";
-import { runTsChildOnce } from "../process/tsChild.ts";
+import { entryBeside, runTsChildOnce } from "../process/tsChild.ts";
 
 /** The APIs node-llama-cpp ships builds of for this platform, in order of preference. */
 export function gpuApisFor(platform: NodeJS.Platform = process.platform, arch = process.arch): GpuApi[] {
@@ -18,7 +18,7 @@ export async function probeGpuApis(timeoutMs = 60_000, onProgress?: (line: strin
   for (const api of gpuApisFor()) {
     onProgress?.(`probing ${api}`);
     try {
-      out.push(await runTsChildOnce<GpuApiProbe>(new URL("./gpuProbeChild.ts", import.meta.url), { args: [api], timeoutMs }));
+      out.push(await runTsChildOnce<GpuApiProbe>(entryBeside(import.meta.url, "./gpuProbeChild.ts"), { args: [api], timeoutMs }));
     } catch (e) {
       out.push({ api, available: false, reason: `probe crashed: ${e instanceof Error ? e.message : e}` });
     }

@@ -263,10 +263,12 @@ export function plan(input: PlanInput): Plan {
 
   const chosen = candidates[0];
   if (!chosen.usable && !forcedDevice) {
-    // too big for a device that exists is the fact to tell; else why no engine works here
+    // too big for a device that exists is the fact to tell; else why no engine works on the CPU,
+    // which every machine has (an absent NPU or GPU says less than an engine that does not load)
     const tooBig = candidates.find((c) => c.fit === "none");
     const memory = tooBig !== undefined;
-    throw new HearthError(memory ? "insufficient_memory" : "backend_unavailable", `no device here can run ${model.primary}: ${(tooBig ?? chosen).reasons.join("; ")}`, {
+    const told = tooBig ?? candidates.find((c) => c.device === "cpu") ?? chosen;
+    throw new HearthError(memory ? "insufficient_memory" : "backend_unavailable", `no device here can run ${model.primary}: ${told.reasons.join("; ")}`, {
       hint: memory ? "choose a smaller quantization of the model" : "run `hearth devices` to see which engines work here",
     });
   }

@@ -1,13 +1,28 @@
-// Starts a TypeScript entry file in a child process (node --import tsx), with an IPC channel using
-// advanced serialization (typed arrays travel as themselves). Probes and runners use it, so native
-// code that faults (a GPU driver, an abort in llama.cpp) takes down the child, not hearth.
+// Starts an entry file of hearth's own in a child process, with an IPC channel using advanced
+// serialization (typed arrays travel as themselves). Probes and runners use it, so native code that
+// faults (a GPU driver, an abort in llama.cpp) takes down the child, not hearth. From the compiled
+// package (dist/*.js) the child is plain node; from the sources (src/*.ts, tests and development)
+// it runs through tsx, which is then a devDependency that is installed.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 
-const require = createRequire(import.meta.url);
-// resolved from hearth's own folder, so the child works whatever the user's cwd is
-const tsxLoader = pathToFileURL(require.resolve("tsx")).href;
+/**
+ * The entry file `name` (written as its source, "./runnerEntry.ts") beside the module at `base`
+ * (its import.meta.url): the compiled ".js" when `base` is compiled JavaScript, else the ".ts".
+ */
+export function entryBeside(base: string, name: string): URL {
+  const compiled = base.endsWith(".js");
+  return new URL(compiled ? name.replace(/\.ts$/, ".js") : name, base);
+}
+
+/** node's arguments that let a child run `file`: none for JavaScript, tsx's loader for TypeScript. */
+export function execArgvFor(file: string): string[] {
+  if (!file.endsWith(".ts")) return [];
+  // resolved from hearth's own folder, so the child works whatever the user's cwd is
+  const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  return ["--import", tsxLoader];
+}
 
 export interface TsChildOptions {
   args?: string[];
@@ -24,7 +39,7 @@ export interface TsChild {
 
 export function startTsChild(entry: string | URL, options: TsChildOptions = {}): TsChild {
   const file = entry instanceof URL ? fileURLToPath(entry) : entry;
-  const child = spawn(process.execPath, ["--import", tsxLoader, file, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...execArgvFor(file), file, ...(options.args ?? [])], {
     // a child's output is its engine's log: shown on our stderr, never on our stdout (--json output)
     stdio: options.inheritOutput ? ["ignore", 2, 2, "ipc"] : ["ignore", "pipe", "pipe", "ipc"],
     serialization: "advanced",

@@ -55,8 +55,9 @@ export async function describeMachine(options: MachineOptions): Promise<MachineR
     options.onProgress?.(`probing engine ${d.name}`);
     backends[d.name] = await RunnerModel.probe(d.name);
     changed = true;
-    // a probe that timed out or died says nothing lasting about the machine: ask again next time
-    if (backends[d.name].some((p) => /^probe (timed out|process died)/.test(p.reason ?? ""))) continue;
+    // a probe that timed out or died says nothing lasting about the machine, nor does an engine
+    // package that is not installed yet (nativeLoad.ts): ask again next time
+    if (backends[d.name].some((p) => /^probe (timed out|process died)|is not installed/.test(p.reason ?? ""))) continue;
     cache.backends[d.name] = { probedAt: new Date().toISOString(), probes: backends[d.name] };
     cached = false;
   }

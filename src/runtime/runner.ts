@@ -7,13 +7,13 @@ import type { DeviceProbe, LoadedModel, LoadedModelInfo, LoadOptions } from "../
 import type { ModelFiles } from "../model/types.ts";
 import type { TaskEvent, TaskRequest } from "../model/task.ts";
 import { HearthError, errorFromJSON } from "../errors/HearthError.ts";
-import { startTsChild } from "../process/tsChild.ts";
+import { entryBeside, startTsChild } from "../process/tsChild.ts";
 import { readEnv } from "../config/env.ts";
 import { EventQueue } from "../streams/eventQueue.ts";
 import { runtimeEvents } from "./events.ts";
 import type { FromRunner, ToRunner } from "./runnerProtocol.ts";
 
-const ENTRY = new URL("./runnerEntry.ts", import.meta.url);
+const ENTRY = entryBeside(import.meta.url, "./runnerEntry.ts");
 /** how long dispose() waits for the engine to release before killing the runner */
 const DISPOSE_GRACE_MS = 3000;
 

@@ -90,7 +90,9 @@ process.on("message", async (m: ToRunner) => {
       try {
         send({ type: "probes", probes: await (await loadEngine(m.backend)).probe() });
       } catch (e) {
-        const reason = toWireError(e).message.split("\n")[0];
+        // the hint travels too: for an engine that is not installed it is the command that installs it
+        const w = toWireError(e);
+        const reason = `${w.message.split("\n")[0]}${w.hint ? ` (${w.hint})` : ""}`;
         send({ type: "probes", probes: [{ device: "cpu", api: "cpu", available: false, reason }] });
       }
       break;
