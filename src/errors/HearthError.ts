@@ -22,6 +22,7 @@ export type ErrorCode =
   | "unauthorized"
   | "queue_full"
   | "loading"
+  | "regression" // a measurement got worse than a saved baseline allows (hearth bench --baseline)
   | "internal";
 
 export class HearthError extends Error {
