@@ -1,4 +1,4 @@
-// npm run bench:server -- [--model bench] [--gen 128] [--reps 5] [--threads N] [--parallel 4] [--json]
+// npm run bench:server -- [--model bench] [--prompt 128] [--gen 128] [--reps 5] [--threads N] [--parallel 4] [--json]
 //
 // What the HTTP server costs, in one run on one model (the `bench` fixture by default):
 //  (1) one stream through HTTP (POST /v1/completions, stream: true, the engine in the server's runner
@@ -6,11 +6,18 @@
 //      token difference, medians over the reps; runs alternate SDK, HTTP, SDK, ... so load from other
 //      processes on a shared machine falls on both sides alike. Goal: ratio >= 0.97, TTFT <= +5 ms.
 //  (2) four concurrent HTTP streams against one: total decode tokens/s ratio. Goal: >= 2.5x.
+//  (3) where scripts/build-llama-bench.sh built it, llama.cpp's own ceiling for (2): llama-batched-bench
+//      on the same model (the same CPU variant's kernels), 1 and 4 parallel sequences of `prompt`
+//      prompt tokens and `gen` generated, alternating with (2); its decode throughput (S_TG) against
+//      the four HTTP streams'. Goal: >= 0.9x.
+// Prompts are calibrated to `prompt` tokens with the model's tokenizer.
 // Both sides time from the client: TTFT = first text chunk - request start; decode tok/s =
 // (tokens - 1) / (last chunk - first chunk). End-of-text tokens are forbidden (logit bias) and
 // sampling is greedy so every run makes `gen` tokens.
-import { parseArgs } from "node:util";
-import { mkdtempSync } from "node:fs";
+import { parseArgs, promisify } from "node:util";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import os from "node:os";
 import path from "node:path";
 import { LLM } from "../src/sdk/LLM.ts";
@@ -21,6 +28,7 @@ import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 const { values } = parseArgs({
   options: {
     model: { type: "string", default: "bench" },
+    prompt: { type: "string", default: "128" },
     gen: { type: "string", default: "128" },
     reps: { type: "string", default: "5" },
     threads: { type: "string" },
@@ -53,7 +61,9 @@ const median = (xs: number[]) => {
 const PROMPTS = ["Hello world", "The quick brown fox", "Once upon a time", "In the beginning", "Dear friend"];
 
 const modelFile = await ensureFixture(values.model as PresetName);
-const contextSize = 1024;
+const promptTokens = Number(values.prompt);
+const contextSize = Math.max(1024, 2 * (promptTokens + gen + 64));
+const batchedBench = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.cache/llama.cpp/build/bin/llama-batched-bench");
 
 // --- the SDK in-process ---------------------------------------------------------------------------
 log(`loading ${values.model} in-process (SDK) and in a server (runner process), ${threads} threads, parallel ${parallel}`);
@@ -62,6 +72,35 @@ const bias: Record<number, number> = {};
 for (const t of ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|endoftext|>"]) {
   const ids = await llm.tokenize(t);
   if (ids.length <= 2) bias[ids[ids.length - 1]] = -Infinity;
+}
+
+/** `n`-token prompts (the model's own tokenizer counts), one per key, each different from its start. */
+const calibrated = new Map<string, string>();
+async function promptOf(key: string): Promise<string> {
+  let text = calibrated.get(key);
+  if (text !== undefined) return text;
+  const words = ["river", "stone", "lamp", "cloud", "orange", "window", "quiet", "market", "silver", "garden", "train", "paper"];
+  let rnd = [...key].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 2147483647, 7) || 1;
+  text = key;
+  while ((await llm.tokenize(text)).length < promptTokens) text += ` ${words[(rnd = (rnd * 48271) % 2147483647) % words.length]}`;
+  calibrated.set(key, text);
+  return text;
+}
+for (let rep = -1; rep < reps; rep++) {
+  await promptOf(`${PROMPTS[(rep + 5) % PROMPTS.length]} ${rep}`);
+  await promptOf(`${PROMPTS[(rep + 5) % PROMPTS.length]} single ${rep}`);
+  for (let i = 0; i < 4; i++) await promptOf(`${PROMPTS[(rep + 5 + i) % PROMPTS.length]} four ${rep} ${i}`);
+}
+
+/** llama-batched-bench's decode throughput (S_TG, tok/s) at 1 and 4 parallel sequences. */
+async function batchedBenchRun(): Promise<{ one: number; four: number }> {
+  const { stdout, stderr } = await promisify(execFile)(batchedBench, [
+    "-m", modelFile, "-c", String(4 * (promptTokens + gen) + 64), "-b", "2048", "-ub", "512", "-npp", String(promptTokens), "-ntg", String(gen),
+    "-npl", "1,4", "-t", String(threads), "--output-format", "jsonl",
+  ], { maxBuffer: 1 << 24 });
+  const rows = `${stdout}\n${stderr}`.split("\n").filter((l) => l.startsWith('{"pp"')).map((l) => JSON.parse(l) as { pl: number; speed_tg: number });
+  const at = (pl: number) => rows.find((r) => r.pl === pl)?.speed_tg ?? NaN;
+  return { one: at(1), four: at(4) };
 }
 
 async function sdkRun(prompt: string): Promise<Run> {
@@ -118,26 +157,36 @@ async function httpRun(prompt: string): Promise<Run> {
 }
 
 // warm-up both sides (first-run allocations)
-await sdkRun("warm up");
-await httpRun("warm up");
+await sdkRun(await promptOf(`${PROMPTS[4]} -1`));
+await httpRun(await promptOf(`${PROMPTS[4]} -1`));
 
 const sdk: Run[] = [];
 const http: Run[] = [];
 for (let rep = 0; rep < reps; rep++) {
-  const prompt = `${PROMPTS[rep % PROMPTS.length]} ${rep}`;
+  const prompt = await promptOf(`${PROMPTS[(rep + 5) % PROMPTS.length]} ${rep}`);
   sdk.push(await sdkRun(prompt));
   http.push(await httpRun(prompt));
   log(`rep ${rep + 1}/${reps}: SDK ${decodeSpeed(sdk[rep]).toFixed(1)} tok/s, TTFT ${sdk[rep].ttftMs.toFixed(1)} ms (${sdk[rep].tokens} tok) | HTTP ${decodeSpeed(http[rep]).toFixed(1)} tok/s, TTFT ${http[rep].ttftMs.toFixed(1)} ms (${http[rep].tokens} tok)`);
 }
+// (the SDK model stays loaded only for the tokenizer: prompts are calibrated above)
 await llm.dispose();
 
 // four concurrent streams against one, on the server (the SDK model is gone: no competition)
 const single: number[] = [];
 const concurrent: number[] = [];
+const ceiling: { one: number; four: number }[] = [];
+const haveBatchedBench = existsSync(batchedBench);
+if (!haveBatchedBench) log(`llama-batched-bench is not built (${batchedBench}): run scripts/build-llama-bench.sh; no ceiling measured`);
 for (let rep = 0; rep < reps; rep++) {
-  const one = await httpRun(`${PROMPTS[rep % PROMPTS.length]} single ${rep}`);
+  if (haveBatchedBench) {
+    const c = await batchedBenchRun();
+    ceiling.push(c);
+    log(`rep ${rep + 1}/${reps}: llama-batched-bench decode ${c.one.toFixed(1)} tok/s at 1 sequence, ${c.four.toFixed(1)} tok/s at 4`);
+  }
+  const one = await httpRun(await promptOf(`${PROMPTS[(rep + 5) % PROMPTS.length]} single ${rep}`));
   single.push(decodeSpeed(one));
-  const runs = await Promise.all([0, 1, 2, 3].map((i) => httpRun(`${PROMPTS[(rep + i) % PROMPTS.length]} four ${rep} ${i}`)));
+  const fours = await Promise.all([0, 1, 2, 3].map((i) => promptOf(`${PROMPTS[(rep + 5 + i) % PROMPTS.length]} four ${rep} ${i}`)));
+  const runs = await Promise.all(fours.map((p) => httpRun(p)));
   // aggregate: all tokens after each stream's first, over the span from the first first-token to the last last-token
   const span = (Math.max(...runs.map((r) => r.lastMs)) - Math.min(...runs.map((r) => r.firstMs))) / 1000;
   concurrent.push(runs.reduce((s, r) => s + r.tokens - 1, 0) / span);
@@ -158,6 +207,10 @@ const result = {
   oneStreamTokPerSec: median(single),
   fourStreamsTokPerSec: median(concurrent),
   concurrencyRatio: median(concurrent) / median(single),
+  promptTokens,
+  batchedBench: ceiling.length
+    ? { oneTokPerSec: median(ceiling.map((c) => c.one)), fourTokPerSec: median(ceiling.map((c) => c.four)), fourRatio: median(concurrent) / median(ceiling.map((c) => c.four)) }
+    : undefined,
 };
 if (values.json) {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -170,6 +223,10 @@ if (values.json) {
       `             HTTP server    ${result.http.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${result.http.ttftMs.toFixed(1)} ms`,
       `             decode ratio ${result.decodeRatio.toFixed(3)}x (goal >= 0.97: ${ok(result.decodeRatio >= 0.97)}), TTFT ${result.ttftDiffMs >= 0 ? "+" : ""}${result.ttftDiffMs.toFixed(1)} ms (goal <= +5: ${ok(result.ttftDiffMs <= 5)})`,
       `concurrency  one stream ${result.oneStreamTokPerSec.toFixed(1)} tok/s, four streams ${result.fourStreamsTokPerSec.toFixed(1)} tok/s total: ${result.concurrencyRatio.toFixed(2)}x (goal >= 2.5: ${ok(result.concurrencyRatio >= 2.5)})`,
+      result.batchedBench
+        ? `ceiling      llama-batched-bench ${result.batchedBench.oneTokPerSec.toFixed(1)} tok/s at 1 sequence, ${result.batchedBench.fourTokPerSec.toFixed(1)} at 4: four HTTP streams ${result.batchedBench.fourRatio.toFixed(2)}x of it (goal >= 0.9: ${ok(result.batchedBench.fourRatio >= 0.9)})`
+        : "ceiling      not measured (llama-batched-bench is not built)",
+      `${promptTokens}-token prompts`,
     ].join("\n") + "\n",
   );
 }
