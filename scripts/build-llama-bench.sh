@@ -10,6 +10,11 @@
 # instruction sets, read from the bundled ggml/src/CMakeLists.txt, so both sides run the same matrix
 # kernels (bench:llm prints the weight buffer types each side used and gives no ratio where they
 # differ). llama.cpp's default OpenMP threading is kept: the reference is llama.cpp at its best.
+# One fix is applied to the source before building: GCC up to 12 declares the ldtilecfg intrinsic
+# (_tile_loadconfig) as reading 8 bytes of the 64-byte tile configuration, so GCC 12 drops the
+# stores of the tile rows and columns in ggml's ggml_tile_config_init and the first tileloadd traps
+# as an invalid opcode (tiles unconfigured). node-llama-cpp's prebuilt, compiled by GCC 11, happens
+# to keep the stores. A compiler barrier before the intrinsic keeps them; the kernels are unchanged.
 # --native builds for this CPU's every instruction set instead (-march=native). A build for another
 # variant is replaced; one for the same variant is kept.
 set -euo pipefail
@@ -36,6 +41,11 @@ fi
 
 start=$(date +%s)
 if [ ! -f "$src/CMakeLists.txt" ]; then rm -rf "$src"; mkdir -p "$root/.cache"; git clone -q "$bundle" "$src"; fi
+mmq="$src/ggml/src/ggml-cpu/amx/mmq.cpp"
+if [ -f "$mmq" ] && ! grep -q "hearth: GCC" "$mmq"; then
+  sed -i 's|^    _tile_loadconfig(&tc);|    // hearth: GCC <= 12 declares ldtilecfg as reading 8 bytes, so it may drop the stores above\n    __asm__ __volatile__("" : : "r"(\&tc) : "memory");\n    _tile_loadconfig(\&tc);|' "$mmq"
+  grep -q "hearth: GCC" "$mmq" || { echo "could not apply the ldtilecfg fix to $mmq" >&2; exit 1; }
+fi
 flags=(-DGGML_NATIVE=ON)
 if [ "$variant" != native ]; then
   # the variant's line in ggml's own list, e.g. ggml_add_cpu_backend_variant(sapphirerapids SSE42 AVX ... AMX_INT8)
