@@ -35,6 +35,7 @@ import { physicalCores } from "../src/devices/cpuCores.ts";
 import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 import { PRESETS } from "../fixtures/presets.ts";
 import { buildVocab } from "../fixtures/vocab.ts";
+import { describeKernels, kernelMismatch, llamaBenchKernels, prebuiltKernels, type LlamaKernels } from "../src/bench/llamaKernels.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const llamaBench = path.join(root, ".cache/llama.cpp/build/bin/llama-bench");
@@ -162,12 +163,24 @@ async function runSdk(llm: LLM, model: string, gen: number, rep: number, bias: R
 }
 
 const rows: Row[] = [];
+/** per model: the kernels each side ran (llamaKernels.ts) and, where they differ, why no ratio is printed */
+const kernels = new Map<string, { sdk?: LlamaKernels; llamaBench?: LlamaKernels; mismatch?: string; note?: string }>();
 const haveLlamaBench = existsSync(llamaBench);
 if (!haveLlamaBench) log(`llama-bench is not built (${llamaBench}): run scripts/build-llama-bench.sh; measuring the SDK only`);
 for (const name of values.models!.split(",").map((s) => s.trim()).filter(Boolean) as PresetName[]) {
   const model = await ensureFixture(name);
   const gen = Number(name === "tiny" ? values["tiny-gen"] : values.gen);
   await calibratePrompts(model, promptTokens, Array.from({ length: reps + 1 }, (_, i) => i - 1 + 1000));
+  if (haveLlamaBench) {
+    // the kernels each side runs: the SDK's as node-llama-cpp's prebuilt loads it (the local build,
+    // where it runs, is built for this CPU from the same source; its buffers are not probed)
+    const k: { sdk?: LlamaKernels; llamaBench?: LlamaKernels; mismatch?: string; note?: string } = {};
+    await llamaBenchKernels(llamaBench, model).then((x) => (k.llamaBench = x), (e) => (k.note = `llama-bench: ${e.message}`));
+    await prebuiltKernels(model).then((x) => (k.sdk = x), (e) => (k.note = `sdk: ${e.message}`));
+    if (k.sdk && k.llamaBench) k.mismatch = kernelMismatch(k.sdk, k.llamaBench);
+    kernels.set(name, k);
+    log(`${name} kernels: sdk (prebuilt) ${k.sdk ? describeKernels(k.sdk) : "?"}; llama-bench ${k.llamaBench ? describeKernels(k.llamaBench) : "?"}${k.mismatch ? ` -- ${k.mismatch}` : ""}`);
+  }
   for (const backend of values.backend!.split(",").map((b) => b.trim()).filter(Boolean))
   for (threads of threadCounts) {
     const extra = { llamaBuild: values.build }; // passes through the SDK to the engine's LoadOptions
@@ -219,10 +232,13 @@ const models = [...new Set(rows.map((r) => r.model))];
 const summary = models.map((m) => bestOf(m));
 
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ threadCounts, reps, rows, best: summary }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ threadCounts, reps, rows, best: summary, kernels: Object.fromEntries(kernels) }, null, 2)}\n`);
 } else {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "-");
-  const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : "-");
+  const plainRatio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : "-");
+  // no ratio between different matrix kernels (llamaKernels.ts): the prebuilt SDK rows say so instead
+  let differs = false;
+  const ratio = (a: number, b: number) => (differs && Number.isFinite(a) && Number.isFinite(b) ? "n/a (kernels differ)" : plainRatio(a, b));
   const table = (lines: string[][]) => {
     const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
     for (const l of lines) process.stdout.write(`${l.map((c, i) => c.padEnd(widths[i])).join("  ")}\n`);
@@ -232,18 +248,26 @@ if (values.json) {
     const lbD = best(r.llamaBench?.decode ?? []), lbP = best(r.llamaBench?.prefill ?? []);
     const sD = best(r.sdk.decode), sP = best(r.sdk.prefill);
     const lbC = least(r.llamaBench?.decodeCpuUs ?? []), sC = least(r.sdk.decodeCpuUs);
+    differs = r.build.startsWith("prebuilt") && r.backend === "llama" && kernels.get(r.model)?.mismatch !== undefined;
     lines.push([r.model, `${r.backend}${r.runner ? " (runner)" : ""}`, String(r.threads), r.build.split(" ")[0], f(lbD), f(sD), ratio(sD, lbD), f(lbP), f(sP), ratio(sP, lbP), `${f(lbC)} / ${f(sC)}`, ratio(lbC, sC)]);
   }
+  differs = false;
   table(lines);
+  for (const [model, k] of kernels) {
+    process.stdout.write(`${model} kernels: sdk (node-llama-cpp prebuilt) ${k.sdk ? describeKernels(k.sdk) : "?"}; llama-bench ${k.llamaBench ? describeKernels(k.llamaBench) : "?"}\n`);
+    if (k.mismatch) process.stdout.write(`  ${k.mismatch}: the ratios of the prebuilt SDK rows would compare kernels, not hearth, and are not given\n`);
+    if (k.note) process.stdout.write(`  ${k.note}\n`);
+  }
   process.stdout.write("\neach side at its best thread count:\n");
   const at = (x: { value: number; threads: number; backend: string }) => `${f(x.value)} (${x.backend ? `${x.backend} ` : ""}t${x.threads})`;
   table([
     ["model", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio"],
-    ...summary.map((b) => [
+    ...summary.map((b) => (differs = rows.some((r) => r.model === b.model && r.build.startsWith("prebuilt")) && kernels.get(b.model)?.mismatch !== undefined, [
       b.model, at({ ...b.llamaBench.decode, backend: "" }), at(b.sdk.decode), ratio(b.sdk.decode.value, b.llamaBench.decode.value),
       at({ ...b.llamaBench.prefill, backend: "" }), at(b.sdk.prefill), ratio(b.sdk.prefill.value, b.llamaBench.prefill.value),
-    ]),
+    ])),
   ]);
+  differs = false;
   const engines = [...new Set(rows.map((r) => r.backend))];
   if (engines.length > 1) {
     process.stdout.write("\neach engine at its best thread count (decode against llama-bench's best):\n");

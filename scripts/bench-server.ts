@@ -1,4 +1,4 @@
-// npm run bench:server -- [--model bench] [--gen 128] [--reps 5] [--threads N] [--parallel 4] [--only dialects] [--json]
+// npm run bench:server -- [--model bench] [--prompt 128] [--gen 128] [--reps 5] [--threads N] [--parallel 4] [--json]
 //
 // What the HTTP server costs, in one run on one model (the `bench` fixture by default):
 //  (1) one stream through HTTP (POST /v1/completions, stream: true, the engine in the server's runner
@@ -6,14 +6,18 @@
 //      token difference, medians over the reps; runs alternate SDK, HTTP, SDK, ... so load from other
 //      processes on a shared machine falls on both sides alike. Goal: ratio >= 0.97, TTFT <= +5 ms.
 //  (2) four concurrent HTTP streams against one: total decode tokens/s ratio. Goal: >= 2.5x.
-//  (3) each API dialect streamed against chat completions on the same server, same greedy chat:
-//      OpenAI Responses, Anthropic Messages, Ollama's /api/chat (NDJSON). Runs alternate dialects
-//      per rep. Goal: decode within 3% of chat completions, TTFT within 5 ms.
+//  (3) where scripts/build-llama-bench.sh built it, llama.cpp's own ceiling for (2): llama-batched-bench
+//      on the same model (the same CPU variant's kernels), 1 and 4 parallel sequences of `prompt`
+//      prompt tokens and `gen` generated, alternating with (2); its decode throughput (S_TG) against
+//      the four HTTP streams'. Goal: >= 0.9x.
+// Prompts are calibrated to `prompt` tokens with the model's tokenizer.
 // Both sides time from the client: TTFT = first text chunk - request start; decode tok/s =
 // (tokens - 1) / (last chunk - first chunk). End-of-text tokens are forbidden (logit bias) and
 // sampling is greedy so every run makes `gen` tokens.
-import { parseArgs } from "node:util";
-import { mkdtempSync } from "node:fs";
+import { parseArgs, promisify } from "node:util";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import os from "node:os";
 import path from "node:path";
 import { LLM } from "../src/sdk/LLM.ts";
@@ -24,15 +28,14 @@ import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 const { values } = parseArgs({
   options: {
     model: { type: "string", default: "bench" },
+    prompt: { type: "string", default: "128" },
     gen: { type: "string", default: "128" },
     reps: { type: "string", default: "5" },
     threads: { type: "string" },
     parallel: { type: "string", default: "4" },
     json: { type: "boolean", default: false },
-    only: { type: "string" },
   },
 });
-const dialectsOnly = values.only === "dialects";
 const gen = Number(values.gen);
 const reps = Number(values.reps);
 const threads = Number(values.threads ?? physicalCores());
@@ -58,7 +61,9 @@ const median = (xs: number[]) => {
 const PROMPTS = ["Hello world", "The quick brown fox", "Once upon a time", "In the beginning", "Dear friend"];
 
 const modelFile = await ensureFixture(values.model as PresetName);
-const contextSize = 1024;
+const promptTokens = Number(values.prompt);
+const contextSize = Math.max(1024, 2 * (promptTokens + gen + 64));
+const batchedBench = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.cache/llama.cpp/build/bin/llama-batched-bench");
 
 // --- the SDK in-process ---------------------------------------------------------------------------
 log(`loading ${values.model} in-process (SDK) and in a server (runner process), ${threads} threads, parallel ${parallel}`);
@@ -68,7 +73,35 @@ for (const t of ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|endoft
   const ids = await llm.tokenize(t);
   if (ids.length <= 2) bias[ids[ids.length - 1]] = -Infinity;
 }
-if (dialectsOnly) await llm.dispose();
+
+/** `n`-token prompts (the model's own tokenizer counts), one per key, each different from its start. */
+const calibrated = new Map<string, string>();
+async function promptOf(key: string): Promise<string> {
+  let text = calibrated.get(key);
+  if (text !== undefined) return text;
+  const words = ["river", "stone", "lamp", "cloud", "orange", "window", "quiet", "market", "silver", "garden", "train", "paper"];
+  let rnd = [...key].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 2147483647, 7) || 1;
+  text = key;
+  while ((await llm.tokenize(text)).length < promptTokens) text += ` ${words[(rnd = (rnd * 48271) % 2147483647) % words.length]}`;
+  calibrated.set(key, text);
+  return text;
+}
+for (let rep = -1; rep < reps; rep++) {
+  await promptOf(`${PROMPTS[(rep + 5) % PROMPTS.length]} ${rep}`);
+  await promptOf(`${PROMPTS[(rep + 5) % PROMPTS.length]} single ${rep}`);
+  for (let i = 0; i < 4; i++) await promptOf(`${PROMPTS[(rep + 5 + i) % PROMPTS.length]} four ${rep} ${i}`);
+}
+
+/** llama-batched-bench's decode throughput (S_TG, tok/s) at 1 and 4 parallel sequences. */
+async function batchedBenchRun(): Promise<{ one: number; four: number }> {
+  const { stdout, stderr } = await promisify(execFile)(batchedBench, [
+    "-m", modelFile, "-c", String(4 * (promptTokens + gen) + 64), "-b", "2048", "-ub", "512", "-npp", String(promptTokens), "-ntg", String(gen),
+    "-npl", "1,4", "-t", String(threads), "--output-format", "jsonl",
+  ], { maxBuffer: 1 << 24 });
+  const rows = `${stdout}\n${stderr}`.split("\n").filter((l) => l.startsWith('{"pp"')).map((l) => JSON.parse(l) as { pl: number; speed_tg: number });
+  const at = (pl: number) => rows.find((r) => r.pl === pl)?.speed_tg ?? NaN;
+  return { one: at(1), four: at(4) };
+}
 
 async function sdkRun(prompt: string): Promise<Run> {
   const t0 = performance.now();
@@ -123,118 +156,44 @@ async function httpRun(prompt: string): Promise<Run> {
   return { ttftMs: first ?? NaN, firstMs: first ?? NaN, lastMs: last, tokens };
 }
 
+// warm-up both sides (first-run allocations)
+await sdkRun(await promptOf(`${PROMPTS[4]} -1`));
+await httpRun(await promptOf(`${PROMPTS[4]} -1`));
+
 const sdk: Run[] = [];
 const http: Run[] = [];
+for (let rep = 0; rep < reps; rep++) {
+  const prompt = await promptOf(`${PROMPTS[(rep + 5) % PROMPTS.length]} ${rep}`);
+  sdk.push(await sdkRun(prompt));
+  http.push(await httpRun(prompt));
+  log(`rep ${rep + 1}/${reps}: SDK ${decodeSpeed(sdk[rep]).toFixed(1)} tok/s, TTFT ${sdk[rep].ttftMs.toFixed(1)} ms (${sdk[rep].tokens} tok) | HTTP ${decodeSpeed(http[rep]).toFixed(1)} tok/s, TTFT ${http[rep].ttftMs.toFixed(1)} ms (${http[rep].tokens} tok)`);
+}
+// (the SDK model stays loaded only for the tokenizer: prompts are calibrated above)
+await llm.dispose();
+
+// four concurrent streams against one, on the server (the SDK model is gone: no competition)
 const single: number[] = [];
 const concurrent: number[] = [];
-if (!dialectsOnly) {
-  // warm-up both sides (first-run allocations)
-  await sdkRun("warm up");
-  await httpRun("warm up");
-
-  for (let rep = 0; rep < reps; rep++) {
-    const prompt = `${PROMPTS[rep % PROMPTS.length]} ${rep}`;
-    sdk.push(await sdkRun(prompt));
-    http.push(await httpRun(prompt));
-    log(`rep ${rep + 1}/${reps}: SDK ${decodeSpeed(sdk[rep]).toFixed(1)} tok/s, TTFT ${sdk[rep].ttftMs.toFixed(1)} ms (${sdk[rep].tokens} tok) | HTTP ${decodeSpeed(http[rep]).toFixed(1)} tok/s, TTFT ${http[rep].ttftMs.toFixed(1)} ms (${http[rep].tokens} tok)`);
-  }
-
-  // four concurrent streams against one, on the server (the SDK model is gone: no competition)
-  for (let rep = 0; rep < reps; rep++) {
-    const one = await httpRun(`${PROMPTS[rep % PROMPTS.length]} single ${rep}`);
-    single.push(decodeSpeed(one));
-    const runs = await Promise.all([0, 1, 2, 3].map((i) => httpRun(`${PROMPTS[(rep + i) % PROMPTS.length]} four ${rep} ${i}`)));
-    // aggregate: all tokens after each stream's first, over the span from the first first-token to the last last-token
-    const span = (Math.max(...runs.map((r) => r.lastMs)) - Math.min(...runs.map((r) => r.firstMs))) / 1000;
-    concurrent.push(runs.reduce((s, r) => s + r.tokens - 1, 0) / span);
-    log(`rep ${rep + 1}/${reps}: one stream ${single[rep].toFixed(1)} tok/s, four streams ${concurrent[rep].toFixed(1)} tok/s total`);
-  }
-  await llm.dispose();
-}
-
-// --- the dialects against chat completions, on the same server --------------------------------------
-type Dialect = "chat" | "responses" | "messages" | "ollama";
-const DIALECTS: Dialect[] = ["chat", "responses", "messages", "ollama"];
-const chatMessages = (prompt: string) => [{ role: "user", content: prompt }];
-
-function dialectRequest(d: Dialect, prompt: string): { path: string; body: unknown } {
-  if (d === "chat") {
-    return { path: "/v1/chat/completions", body: { model: modelId, messages: chatMessages(prompt), max_tokens: gen, temperature: 0, stream: true, stream_options: { include_usage: true } } };
-  }
-  if (d === "responses") return { path: "/v1/responses", body: { model: modelId, input: chatMessages(prompt), max_output_tokens: gen, temperature: 0, stream: true } };
-  if (d === "messages") return { path: "/v1/messages", body: { model: modelId, messages: chatMessages(prompt), max_tokens: gen, temperature: 0, stream: true } };
-  return { path: "/api/chat", body: { model: modelId, messages: chatMessages(prompt), stream: true, options: { num_predict: gen, temperature: 0 } } };
-}
-
-/** The text and token count a dialect's stream event carries, if any. */
-function readEvent(d: Dialect, j: any): { text?: string; tokens?: number } {
-  if (d === "chat") return { text: j.choices?.[0]?.delta?.content || undefined, tokens: j.usage?.completion_tokens };
-  if (d === "responses") return { text: j.type === "response.output_text.delta" ? j.delta : undefined, tokens: j.response?.usage?.output_tokens };
-  if (d === "messages") return { text: j.delta?.type === "text_delta" ? j.delta.text : undefined, tokens: j.type === "message_delta" ? j.usage.output_tokens : undefined };
-  return { text: j.message?.content || undefined, tokens: j.done ? j.eval_count : undefined };
-}
-
-async function dialectRun(d: Dialect, prompt: string): Promise<Run> {
-  const { path: route, body } = dialectRequest(d, prompt);
-  const t0 = performance.now();
-  const res = await fetch(`${base}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (res.status !== 200) throw new Error(`${route}: HTTP ${res.status}: ${await res.text()}`);
-  let first: number | undefined;
-  let last = 0;
-  let tokens = 0;
-  let buffer = "";
-  const decoder = new TextDecoder();
-  const sep = d === "ollama" ? "\n" : "\n\n";
-  for await (const bytes of res.body!) {
-    buffer += decoder.decode(bytes, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf(sep)) >= 0) {
-      const event = buffer.slice(0, end);
-      buffer = buffer.slice(end + sep.length);
-      const data = d === "ollama" ? event : event.split("\n").find((l) => l.startsWith("data: "))?.slice(6);
-      if (!data || data === "[DONE]") continue;
-      const e = readEvent(d, JSON.parse(data));
-      if (e.tokens !== undefined) tokens = e.tokens;
-      if (e.text) {
-        last = performance.now() - t0;
-        first ??= last;
-      }
-    }
-  }
-  return { ttftMs: first ?? NaN, firstMs: first ?? NaN, lastMs: last, tokens };
-}
-
-const byDialect = new Map<Dialect, Run[]>(DIALECTS.map((d) => [d, []]));
-for (const d of DIALECTS) await dialectRun(d, "warm up");
+const ceiling: { one: number; four: number }[] = [];
+const haveBatchedBench = existsSync(batchedBench);
+if (!haveBatchedBench) log(`llama-batched-bench is not built (${batchedBench}): run scripts/build-llama-bench.sh; no ceiling measured`);
 for (let rep = 0; rep < reps; rep++) {
-  const prompt = `${PROMPTS[rep % PROMPTS.length]} dialect ${rep}`;
-  // the prompt's prefill is done once before the rep (one token), so no dialect pays it and every
-  // one reuses the same cached prefix: TTFT then differs by what each dialect costs
-  await fetch(`${base}/v1/chat/completions`, {
-    method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: modelId, messages: chatMessages(prompt), max_tokens: 1, temperature: 0 }),
-  }).then((r) => r.text());
-  // a different dialect goes first each rep, so drift on a shared machine falls on all alike
-  const order = DIALECTS.map((_, i) => DIALECTS[(i + rep) % DIALECTS.length]);
-  const line: string[] = [];
-  for (const d of order) {
-    const r = await dialectRun(d, prompt);
-    byDialect.get(d)!.push(r);
-    line.push(`${d} ${decodeSpeed(r).toFixed(1)} tok/s TTFT ${r.ttftMs.toFixed(1)} ms (${r.tokens} tok)`);
+  if (haveBatchedBench) {
+    const c = await batchedBenchRun();
+    ceiling.push(c);
+    log(`rep ${rep + 1}/${reps}: llama-batched-bench decode ${c.one.toFixed(1)} tok/s at 1 sequence, ${c.four.toFixed(1)} tok/s at 4`);
   }
-  log(`rep ${rep + 1}/${reps}: ${line.join(" | ")}`);
+  const one = await httpRun(await promptOf(`${PROMPTS[(rep + 5) % PROMPTS.length]} single ${rep}`));
+  single.push(decodeSpeed(one));
+  const fours = await Promise.all([0, 1, 2, 3].map((i) => promptOf(`${PROMPTS[(rep + 5 + i) % PROMPTS.length]} four ${rep} ${i}`)));
+  const runs = await Promise.all(fours.map((p) => httpRun(p)));
+  // aggregate: all tokens after each stream's first, over the span from the first first-token to the last last-token
+  const span = (Math.max(...runs.map((r) => r.lastMs)) - Math.min(...runs.map((r) => r.firstMs))) / 1000;
+  concurrent.push(runs.reduce((s, r) => s + r.tokens - 1, 0) / span);
+  log(`rep ${rep + 1}/${reps}: one stream ${single[rep].toFixed(1)} tok/s, four streams ${concurrent[rep].toFixed(1)} tok/s total`);
 }
 await app.close();
 
-const chatBase = { decode: median(byDialect.get("chat")!.map(decodeSpeed)), ttft: median(byDialect.get("chat")!.map((r) => r.ttftMs)) };
-const dialects = Object.fromEntries(
-  DIALECTS.map((d) => {
-    const runs = byDialect.get(d)!;
-    const decode = median(runs.map(decodeSpeed));
-    const ttft = median(runs.map((r) => r.ttftMs));
-    return [d, { decodeTokPerSec: decode, ttftMs: ttft, decodeRatio: decode / chatBase.decode, ttftDiffMs: ttft - chatBase.ttft, tokens: median(runs.map((r) => r.tokens)) }];
-  }),
-) as Record<Dialect, { decodeTokPerSec: number; ttftMs: number; decodeRatio: number; ttftDiffMs: number; tokens: number }>;
 const result = {
   model: values.model,
   threads,
@@ -248,29 +207,26 @@ const result = {
   oneStreamTokPerSec: median(single),
   fourStreamsTokPerSec: median(concurrent),
   concurrencyRatio: median(concurrent) / median(single),
-  dialects,
+  promptTokens,
+  batchedBench: ceiling.length
+    ? { oneTokPerSec: median(ceiling.map((c) => c.one)), fourTokPerSec: median(ceiling.map((c) => c.four)), fourRatio: median(concurrent) / median(ceiling.map((c) => c.four)) }
+    : undefined,
 };
 if (values.json) {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } else {
   const ok = (b: boolean) => (b ? "meets goal" : "BELOW GOAL");
-  const dialectLines = DIALECTS.filter((d) => d !== "chat").map((d) => {
-    const x = dialects[d];
-    return `  ${d.padEnd(10)} ${x.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${x.ttftMs.toFixed(1)} ms: decode ${x.decodeRatio.toFixed(3)}x (goal >= 0.97: ${ok(x.decodeRatio >= 0.97)}), TTFT ${x.ttftDiffMs >= 0 ? "+" : ""}${x.ttftDiffMs.toFixed(1)} ms (goal <= +5: ${ok(x.ttftDiffMs <= 5)})`;
-  });
   process.stdout.write(
-    [
-      `dialects against chat completions (${dialects.chat.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${dialects.chat.ttftMs.toFixed(1)} ms), median of ${reps}:`,
-      ...dialectLines,
-    ].join("\n") + "\n",
-  );
-  if (!dialectsOnly) process.stdout.write(
     [
       `model ${result.model}, ${threads} threads, ${gen} tokens, median of ${reps}`,
       `one stream   SDK in-process ${result.sdk.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${result.sdk.ttftMs.toFixed(1)} ms`,
       `             HTTP server    ${result.http.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${result.http.ttftMs.toFixed(1)} ms`,
       `             decode ratio ${result.decodeRatio.toFixed(3)}x (goal >= 0.97: ${ok(result.decodeRatio >= 0.97)}), TTFT ${result.ttftDiffMs >= 0 ? "+" : ""}${result.ttftDiffMs.toFixed(1)} ms (goal <= +5: ${ok(result.ttftDiffMs <= 5)})`,
       `concurrency  one stream ${result.oneStreamTokPerSec.toFixed(1)} tok/s, four streams ${result.fourStreamsTokPerSec.toFixed(1)} tok/s total: ${result.concurrencyRatio.toFixed(2)}x (goal >= 2.5: ${ok(result.concurrencyRatio >= 2.5)})`,
+      result.batchedBench
+        ? `ceiling      llama-batched-bench ${result.batchedBench.oneTokPerSec.toFixed(1)} tok/s at 1 sequence, ${result.batchedBench.fourTokPerSec.toFixed(1)} at 4: four HTTP streams ${result.batchedBench.fourRatio.toFixed(2)}x of it (goal >= 0.9: ${ok(result.batchedBench.fourRatio >= 0.9)})`
+        : "ceiling      not measured (llama-batched-bench is not built)",
+      `${promptTokens}-token prompts`,
     ].join("\n") + "\n",
   );
 }

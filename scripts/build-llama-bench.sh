@@ -1,17 +1,63 @@
 #!/usr/bin/env bash
-# Builds llama.cpp's own llama-bench from the exact source node-llama-cpp ships (its git bundle),
-# so that benchmarks compare hearth against the same llama.cpp revision. Output: .cache/llama.cpp/build/bin/llama-bench
-# (git-ignored; never commit the build). About 8 minutes on 2 cores.
-# AVX-512 without AMX (-march=native would turn AMX on where the CPU has it): ggml's AMX kernels segfault on this VM,
-# and this is the instruction set of the CPU variant node-llama-cpp's prebuilt binaries run here.
+# Builds llama.cpp's own tools from the exact source node-llama-cpp ships (its git bundle), for a fair
+# reference: llama-bench and llama-batched-bench (speed), llama-quantize (real quantizations of the
+# test fixtures, fixtures/quants.ts) and llama-simple (greedy output compared in tests). Output:
+# .cache/llama.cpp/build/bin/ (git-ignored; never commit the build). About 8-10 minutes on 2 cores.
+#
+# Same kernels as hearth: node-llama-cpp's prebuilt loads one of ggml's CPU variants for this CPU
+# (libggml-cpu-<variant>.so: "sapphirerapids" with AMX on a Xeon that has it, "zen4", "haswell",
+# ...). This script asks it which (src/bench/llamaKernels.ts) and builds with exactly that variant's
+# instruction sets, read from the bundled ggml/src/CMakeLists.txt, so both sides run the same matrix
+# kernels (bench:llm prints the weight buffer types each side used and gives no ratio where they
+# differ). llama.cpp's default OpenMP threading is kept: the reference is llama.cpp at its best.
+# One fix is applied to the source before building: GCC up to 12 declares the ldtilecfg intrinsic
+# (_tile_loadconfig) as reading 8 bytes of the 64-byte tile configuration, so GCC 12 drops the
+# stores of the tile rows and columns in ggml's ggml_tile_config_init and the first tileloadd traps
+# as an invalid opcode (tiles unconfigured). node-llama-cpp's prebuilt, compiled by GCC 11, happens
+# to keep the stores. A compiler barrier before the intrinsic keeps them; the kernels are unchanged.
+# --native builds for this CPU's every instruction set instead (-march=native). A build for another
+# variant is replaced; one for the same variant is kept.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 src="$root/.cache/llama.cpp"
 bundle="$root/node_modules/node-llama-cpp/llama/gitRelease.bundle"
-if [ -x "$src/build/bin/llama-bench" ]; then echo "$src/build/bin/llama-bench"; exit 0; fi
 [ -f "$bundle" ] || { echo "node-llama-cpp's llama.cpp bundle is missing: run npm ci first" >&2; exit 1; }
-rm -rf "$src"; mkdir -p "$root/.cache"
-git clone -q "$bundle" "$src"
-cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_BMI2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DLLAMA_CURL=OFF -DBUILD_SHARED_LIBS=OFF >/dev/null
-cmake --build "$src/build" --target llama-bench llama-simple -j "$(nproc)" >/dev/null
+command -v cmake >/dev/null && command -v g++ >/dev/null || { echo "cmake and g++ are needed (apt-get install cmake build-essential)" >&2; exit 1; }
+targets=(llama-bench llama-batched-bench llama-quantize llama-simple)
+
+variant=native
+if [ "${1:-}" != "--native" ]; then
+  variant=$(cd "$root" && node --import tsx -e '
+    import("./src/bench/llamaKernels.ts").then(async (m) => {
+      const { ensureFixture } = await import("./fixtures/index.ts");
+      console.log((await m.prebuiltKernels(await ensureFixture("tiny"))).variant ?? "native");
+    })' 2>/dev/null || echo native)
+fi
+stamp="$src/build/hearth-variant"
+built() { for t in "${targets[@]}"; do [ -x "$src/build/bin/$t" ] || return 1; done; }
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$variant" ] && built; then
+  echo "$src/build/bin/llama-bench"; exit 0
+fi
+
+start=$(date +%s)
+if [ ! -f "$src/CMakeLists.txt" ]; then rm -rf "$src"; mkdir -p "$root/.cache"; git clone -q "$bundle" "$src"; fi
+mmq="$src/ggml/src/ggml-cpu/amx/mmq.cpp"
+if [ -f "$mmq" ] && ! grep -q "hearth: GCC" "$mmq"; then
+  sed -i 's|^    _tile_loadconfig(&tc);|    // hearth: GCC <= 12 declares ldtilecfg as reading 8 bytes, so it may drop the stores above\n    __asm__ __volatile__("" : : "r"(\&tc) : "memory");\n    _tile_loadconfig(\&tc);|' "$mmq"
+  grep -q "hearth: GCC" "$mmq" || { echo "could not apply the ldtilecfg fix to $mmq" >&2; exit 1; }
+fi
+flags=(-DGGML_NATIVE=ON)
+if [ "$variant" != native ]; then
+  # the variant's line in ggml's own list, e.g. ggml_add_cpu_backend_variant(sapphirerapids SSE42 AVX ... AMX_INT8)
+  feats=$(sed -n "s/^ *ggml_add_cpu_backend_variant($variant \(.*\))/\1/p" "$src/ggml/src/CMakeLists.txt" | head -1)
+  [ -n "$feats" ] || { echo "ggml lists no CPU variant \"$variant\": build with --native" >&2; exit 1; }
+  flags=(-DGGML_NATIVE=OFF)
+  for f in $feats; do flags+=("-DGGML_$f=ON"); done
+fi
+echo "building llama.cpp's tools for the $variant variant: ${flags[*]}" >&2
+rm -rf "$src/build"
+cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=Release "${flags[@]}" -DLLAMA_CURL=OFF -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_TESTS=OFF >/dev/null
+cmake --build "$src/build" --target "${targets[@]}" -j "$(nproc)" >/dev/null
+echo "$variant" >"$stamp"
+echo "built in $(( $(date +%s) - start )) s" >&2
 echo "$src/build/bin/llama-bench"

@@ -2,7 +2,8 @@
 // each other), and gathers the results with the machine's description and the exact settings.
 import { readFileSync } from "node:fs";
 import { expandMatrix, cellLabel, type BenchCell, type MatrixAxes } from "./matrix.ts";
-import { describeMachine } from "./machine.ts";
+import { cpuDeviceKey, describeMachine, deviceKeys } from "./machine.ts";
+import { readEnv } from "../config/env.ts";
 import type { BenchRun, BenchSettings, CellResult } from "./types.ts";
 import type { CellProgress } from "./measureCell.ts";
 import { runCell } from "./runCell.ts";
@@ -35,6 +36,13 @@ function wrongFormat(cell: BenchCell, format: ModelFormat | undefined): string |
   return `engine "${d.name}" does not run ${format} models (it runs ${d.formats.join(", ")})`;
 }
 
+/** The profile key of the device a cell ran on; a GPU's names the API the engine used ("gpu/cuda"). */
+async function measuredDeviceKey(r: CellResult): Promise<string> {
+  if (r.cell.device === "cpu") return cpuDeviceKey();
+  const api = r.device?.includes("/") ? r.device.split("/")[1] : undefined;
+  return (await deviceKeys(r.cell.device, readEnv().home, api).catch(() => []))[0] ?? `${r.cell.device}:unknown`;
+}
+
 export async function runBench(
   axes: MatrixAxes,
   settings: BenchSettings,
@@ -57,6 +65,7 @@ export async function runBench(
       : await runCell(cell, label, settings, (p) => {
           if (p.phase !== "done") onProgress({ ...p, index, cells: cells.length, label });
         });
+    if (result.ok) result.deviceKey = await measuredDeviceKey(result);
     results.push(result);
     onProgress({ phase: "done", index, cells: cells.length, label, result });
   }

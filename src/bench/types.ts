@@ -46,6 +46,8 @@ export interface CellResult {
   /** which engine and device really ran it, and with what settings */
   backend?: string;
   device?: string;
+  /** the device's profile key (devices/deviceKey.ts): the regression gate compares only cells of the same key */
+  deviceKey?: string;
   settings?: Record<string, unknown>;
   task?: string;
   loadMs?: number;
@@ -81,6 +83,8 @@ export interface BenchRun {
   cells: CellResult[];
   /** filled by --compare-llama-bench */
   llamaBench?: LlamaBenchComparison[];
+  /** filled by --baseline: this run against a saved one (bench/regression.ts) */
+  regression?: GateResult;
 }
 
 export interface LlamaBenchComparison {
@@ -91,4 +95,30 @@ export interface LlamaBenchComparison {
   prefillRatio?: number;
   decodeRatio?: number;
   error?: string;
+}
+
+/** One metric of one cell against the baseline (`hearth bench --baseline`). */
+export interface GateRow {
+  label: string;
+  metric: string;
+  unit: string;
+  baseline: number;
+  current: number;
+  /** signed change of the value, percent of the baseline (+10 = the number grew by 10%) */
+  changePct: number;
+  /** how much worse, percent of the baseline; negative when it got better */
+  worsePct: number;
+  regressed: boolean;
+}
+
+/** A run against a saved run from the same device (bench/regression.ts). */
+export interface GateResult {
+  maxRegressionPct: number;
+  baselineStartedAt: string;
+  rows: GateRow[];
+  /** cells that failed now but ran in the baseline: each fails the gate */
+  failedCells: string[];
+  /** cells not compared, and why (no baseline for them, another device, failed in the baseline too) */
+  skipped: Array<{ label: string; why: string }>;
+  passed: boolean;
 }

@@ -7,6 +7,7 @@ export function exitCodeFor(err: unknown): number {
   if (isHearthError(err)) {
     if (err.code === "aborted") return 130;
     if (err.code === "bad_input") return 2;
+    if (err.code === "regression") return 3; // the gate ran and failed: scripts tell it from a broken run
   }
   return 1;
 }

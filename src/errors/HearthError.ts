@@ -25,6 +25,7 @@ export type ErrorCode =
   | "forbidden" // the request is refused whoever sends it (a Host header that is not this server's)
   | "queue_full"
   | "loading"
+  | "regression" // a measurement got worse than a saved baseline allows (hearth bench --baseline)
   | "internal";
 
 /** Every error hearth raises on purpose: a `code`, a one-line message saying what happened, and a `hint` saying what to do. */

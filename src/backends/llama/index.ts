@@ -13,7 +13,7 @@ import { SequencePool } from "./sequencePool.ts";
 import { LlamaTextModel, memoryBytes } from "./textModel.ts";
 import { LlamaVectorModel } from "./vectorModel.ts";
 import { engineError } from "./engineErrors.ts";
-import { DecodeThreadChooser, decodeThreadsFor, splitDecodeThreads } from "./threads.ts";
+import { DecodeThreadChooser, decodeThreadsSetting, splitDecodeThreads } from "./threads.ts";
 
 const KV_TYPES = { f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0" } as const;
 
@@ -103,16 +103,13 @@ export default async function createBackend(): Promise<Backend> {
           experimentalKvCacheKeyType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
           experimentalKvCacheValueType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
         });
-        // decode on fewer threads where thread start-up outweighs the split (see threads.ts);
-        // LoadOptions.extra.decodeThreads overrides
+        // one-token decode steps run on all threads or on one, whichever this context measures
+        // faster (threads.ts); LoadOptions.extra.decodeThreads (e.g. from a tune profile) pins the count
         const extraDecode = Number(options.extra?.decodeThreads);
-        const decodeThreads = Number.isInteger(extraDecode) && extraDecode > 0 ? Math.min(extraDecode, threads) : decodeThreadsFor(threads, model.size, build.persistentThreads);
-        // only one-token batches: a batch of several sequences' tokens is compute-bound and gains
-        // from every thread (see threads.ts)
-        // with actively waiting workers (local build), decode steps measure themselves and go to
-        // one thread while that is faster, as when other work competes for the cores (threads.ts)
-        const adaptive = build.persistentThreads && decodeThreads > 1 ? new DecodeThreadChooser(decodeThreads) : undefined;
-        const split = (decodeThreads !== threads || adaptive !== undefined) && splitDecodeThreads(context, decodeThreads, 1, adaptive);
+        const pinned = Number.isInteger(extraDecode) && extraDecode > 0 ? Math.min(extraDecode, threads) : undefined;
+        const chooser = pinned === undefined && threads > 1 ? new DecodeThreadChooser(threads) : undefined;
+        const decodeThreads = pinned ?? threads;
+        const split = (decodeThreads !== threads || chooser !== undefined) && splitDecodeThreads(context, decodeThreads, 1, chooser);
         const engine = { llama, model, context, pool: new SequencePool(context, parallel), chatWrapper: resolveChatWrapper(model), device, seed: options.seed };
         return new LlamaTextModel(engine, {
           ...base,
@@ -120,10 +117,10 @@ export default async function createBackend(): Promise<Backend> {
           contextSize: context.contextSize,
           memoryBytes: memoryBytes(model, context),
           loadMs: performance.now() - t0,
-          settings: {
-            threads, decodeThreads: split ? decodeThreads : threads, gpuLayers: model.gpuLayers, parallel, batchSize: context.batchSize, flashAttention: context.flashAttention,
+          settings: decodeThreadsSetting(split && chooser ? chooser : split ? decodeThreads : threads, {
+            threads, gpuLayers: model.gpuLayers, parallel, batchSize: context.batchSize, flashAttention: context.flashAttention,
             kvCacheType: options.kvCacheType ?? "f16", chatWrapper: engine.chatWrapper.wrapperName, ...buildSettings,
-          },
+          }),
         });
       } catch (e) {
         await model.dispose().catch(() => undefined);

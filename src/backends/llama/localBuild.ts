@@ -25,8 +25,10 @@ import { preferActiveOpenMpWait } from "../../config/env.ts";
 
 /** The x86 instruction sets the local build turns on, each with the /proc/cpuinfo flag that says
  * the CPU has it. Not GGML_NATIVE: -march=native turns AMX on where the CPU has it, and ggml's AMX
- * kernels segfault on the development VM. On the development VM all of them are on: the
- * instruction set of the prebuilt CPU variant that runs there (as scripts/build-llama-bench.sh). */
+ * kernels compiled by GCC 12 trap (invalid opcode in tileloadd: GCC <= 12's ldtilecfg intrinsic
+ * declares an 8-byte read, so the tile-config stores before it are dropped; scripts/build-llama-bench.sh
+ * patches the source it builds, node-llama-cpp's `source download` here cannot). So on an AMX CPU
+ * this build runs the AVX-512 repacked kernels where the prebuilt sapphirerapids variant runs AMX. */
 const X86_FEATURES: ReadonlyArray<readonly [option: string, cpuFlag: string]> = [
   ["GGML_AVX", "avx"], ["GGML_AVX2", "avx2"], ["GGML_BMI2", "bmi2"], ["GGML_FMA", "fma"], ["GGML_F16C", "f16c"],
   ["GGML_AVX512", "avx512f"], ["GGML_AVX512_VBMI", "avx512vbmi"], ["GGML_AVX512_VNNI", "avx512_vnni"], ["GGML_AVX512_BF16", "avx512_bf16"],

@@ -1,38 +1,20 @@
 // Compute threads for decode (a batch of one token per sequence) apart from prefill (large batches).
 //
-// node-llama-cpp's prebuilt llama.cpp is built without OpenMP and attaches no thread pool to its
-// contexts, so every multi-threaded graph compute creates and joins its worker threads. Measured on
-// the 2-core development VM (quiet): the tiny fixture decodes at 0.34 ms/token on one thread and
-// 10 ms/token on two; the 349M-parameter bench fixture at 17.7 ms on one and 24 ms on two, while
-// prefill gains fully from the second thread (batches of hundreds of tokens amortise the cost).
+// Whether a decode step is faster on all threads or on one depends on the machine, the build and
+// the model, and on what else runs: node-llama-cpp's prebuilt llama.cpp has no OpenMP and starts
+// and joins its workers at every multi-threaded graph compute (on one 2-core VM that cost about
+// 10 ms a step, so the tiny fixture decoded at 0.34 ms/token on one thread and 10 ms on two), the
+// local OpenMP build keeps them waiting (0.40 against 0.65 ms on the same VM), and a GPU or a
+// 64-core server differs again. Those figures were one VM's; nothing here is a constant from them:
+// each context times its own decode steps on both counts and uses the faster (DecodeThreadChooser),
+// and a load's `extra.decodeThreads` (a `hearth tune` profile can carry one) pins the count.
 // llama.cpp itself has separate decode and batch thread counts (n_threads, n_threads_batch); the
 // addon sets both to one value, so the backend sets the count per batch instead.
 //
 // Only one-token batches go to fewer threads. A batch of one token from each of several streams is
-// not memory-bound like a single token: on this CPU llama.cpp's matrix-matrix path costs nearly
-// per token (bench fixture, one thread: 17 ms for 1 token, 49 ms for 3, 55 ms for 4; two threads:
-// 12, 27, 31 ms; node-llama-cpp directly, no generation). With 4 server streams decoding their
-// batches of 3-4 tokens on one thread, 4 streams together ran slower than one stream alone.
+// not memory-bound like a single token: llama.cpp's matrix-matrix path costs nearly per token, and
+// on one thread 4 server streams together ran slower than one stream alone.
 import type { LlamaContext } from "node-llama-cpp";
-
-/** Fixed cost of one multi-threaded graph compute in node-llama-cpp (measured, see above). */
-const MULTI_THREAD_COST_MS = 10;
-/** The same with workers that persist and wait actively (the local OpenMP build, localBuild.ts):
- * the tiny fixture decoded at 0.40 ms/token on one thread and 0.65 ms on two (quiet VM,
- * 2026-11-25), while the bench fixture gained from the second thread (19.1 to 14.1 ms). */
-const PERSISTENT_MULTI_THREAD_COST_MS = 0.5;
-/** Weight bytes one core reads per millisecond when decoding (bench fixture: 371 MB in 17.7 ms). */
-const BYTES_PER_MS_ONE_THREAD = 20e6;
-
-/** Threads for decode: all of them only when a token's single-thread time is long enough that
- * splitting it gains more than the cost of using several threads, which is small where the workers
- * persist between graph computes (the local OpenMP build) and large where they do not. */
-export function decodeThreadsFor(threads: number, modelBytes: number, persistentThreads = false): number {
-  if (threads <= 1) return 1;
-  const oneThreadMs = modelBytes / BYTES_PER_MS_ONE_THREAD;
-  const cost = persistentThreads ? PERSISTENT_MULTI_THREAD_COST_MS : MULTI_THREAD_COST_MS;
-  return oneThreadMs / threads + cost < oneThreadMs ? threads : 1;
-}
 
 interface AddonContext {
   initBatch(size: number): unknown;
@@ -43,22 +25,31 @@ interface AddonContext {
 /**
  * Chooses between `threads` and one thread for decode steps by timing them. With actively waiting
  * OpenMP workers (the local build) several threads are fastest alone, but beside another busy
- * process a spinning worker holds a core the other needs and both slow down. Measured on the
- * 2-core VM, bench fixture, two processes decoding at once, tok/s each: 2 threads with active wait
- * 23-24, 1 thread 38-43; alone on 2 threads 64-66. (The machine's runnable-thread count was too
- * noisy a signal on 2 CPUs: it read 1-4 while one process decoded alone.)
- * It keeps a moving average of the step time per count and uses the faster one; every
- * EXPLORE_EVERY steps it runs EXPLORE_STEPS on the other count to see whether things changed. The
- * first step after a change is not counted: it pays for waking or parking the workers (30-46 ms
- * against 14-20 ms for the steps after it, measured).
+ * process a spinning worker holds a core the other needs and both slow down (measured on a 2-core
+ * VM, bench fixture, two processes decoding at once, tok/s each: 2 threads 23-24, 1 thread 38-43;
+ * alone on 2 threads 64-66); on the prebuilt build a small model is faster on one thread, a large
+ * one on all. It keeps a moving average of the step time per count and uses the faster one. It
+ * looks at the other count for LOOK_STEPS steps after the first FIRST_LOOK steps, then every
+ * `interval` steps: MIN_INTERVAL while neither is FAR times the other (a look then costs a few
+ * percent at most), doubling up to MAX_INTERVAL while the other is (on the prebuilt build a 2-thread
+ * step of the tiny model costs 30 of its 1-thread steps: looking every 128 steps would cost more
+ * than it finds). The first step after a
+ * change is not counted: it pays for waking or parking the workers (30-46 ms against 14-20 ms for
+ * the steps after it, measured).
  */
 export class DecodeThreadChooser {
-  static readonly EXPLORE_EVERY = 128;
-  static readonly EXPLORE_STEPS = 3;
+  static readonly FIRST_LOOK = 8;
+  static readonly LOOK_STEPS = 3;
+  static readonly MIN_INTERVAL = 128;
+  static readonly MAX_INTERVAL = 4096;
+  /** the other count is "far slower" past this ratio of step times */
+  static readonly FAR = 3;
   private readonly ms = new Map<number, number>();
   private steps = 0;
   private current: number;
-  private exploreLeft = 0;
+  private lookLeft = 0;
+  private nextLook = DecodeThreadChooser.FIRST_LOOK;
+  private interval = DecodeThreadChooser.MIN_INTERVAL;
   private last = -1;
   /** the other count's average is old when a look at it starts: its first sample replaces it */
   private stale = false;
@@ -67,16 +58,21 @@ export class DecodeThreadChooser {
     this.current = threads;
   }
 
+  /** The count in use now (changes as steps are timed). */
+  get threadsNow(): number {
+    return this.current;
+  }
+
   /** The thread count for the next decode step. */
   next(): number {
     this.steps++;
-    if (this.exploreLeft === 0 && this.steps % DecodeThreadChooser.EXPLORE_EVERY === DecodeThreadChooser.EXPLORE_EVERY / 2) {
-      this.exploreLeft = DecodeThreadChooser.EXPLORE_STEPS;
+    if (this.lookLeft === 0 && this.steps >= this.nextLook) {
+      this.lookLeft = DecodeThreadChooser.LOOK_STEPS;
       this.stale = true;
     }
-    if (this.exploreLeft > 0) {
-      this.exploreLeft--;
-      return this.current === 1 ? this.threads : 1;
+    if (this.lookLeft > 0) {
+      this.lookLeft--;
+      return this.other();
     }
     return this.current;
   }
@@ -90,9 +86,18 @@ export class DecodeThreadChooser {
     const fresh = before === undefined || (this.stale && threads !== this.current);
     if (fresh && threads !== this.current) this.stale = false;
     this.ms.set(threads, fresh ? ms : 0.7 * before + 0.3 * ms);
-    const many = this.ms.get(this.threads);
-    const one = this.ms.get(1);
-    if (this.exploreLeft === 0 && many !== undefined && one !== undefined) this.current = one < many ? 1 : this.threads;
+    if (this.lookLeft > 0 || this.steps < this.nextLook) return;
+    // a look just ended: choose, and say when to look again
+    const [mine, theirs] = [this.ms.get(this.current), this.ms.get(this.other())];
+    if (mine === undefined || theirs === undefined) return;
+    if (theirs < mine) this.current = this.other();
+    const far = Math.max(mine, theirs) > DecodeThreadChooser.FAR * Math.min(mine, theirs);
+    this.interval = far ? Math.min(2 * this.interval, DecodeThreadChooser.MAX_INTERVAL) : DecodeThreadChooser.MIN_INTERVAL;
+    this.nextLook = this.steps + this.interval;
+  }
+
+  private other(): number {
+    return this.current === 1 ? this.threads : 1;
   }
 }
 
@@ -141,4 +146,11 @@ export function splitDecodeThreads(context: LlamaContext, decodeThreads: number,
     return false;
   }
   return true;
+}
+
+/** A model's settings with `decodeThreads`: the pinned count, or the count the chooser uses now
+ * (read when the settings are read or serialised, so it shows what the measurement settled on). */
+export function decodeThreadsSetting(decode: number | DecodeThreadChooser, settings: Record<string, unknown>): Record<string, unknown> {
+  if (typeof decode === "number") return { ...settings, decodeThreads: decode };
+  return Object.defineProperty({ ...settings }, "decodeThreads", { get: () => decode.threadsNow, enumerable: true });
 }

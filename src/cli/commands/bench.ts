@@ -18,6 +18,8 @@ import { renderReport } from "../../bench/report.ts";
 import { compareWithLlamaBench, findLlamaBench } from "../../bench/llamaBench.ts";
 import { nvidiaGpus } from "../../bench/machine.ts";
 import type { Summary } from "../../bench/stats.ts";
+import { compareWithBaseline, readBaseline } from "../../bench/regression.ts";
+import type { GateResult } from "../../bench/types.ts";
 
 interface BenchFlags {
   backend?: string[];
@@ -41,6 +43,8 @@ interface BenchFlags {
   json?: boolean;
   report?: string;
   compareLlamaBench?: string | boolean;
+  baseline?: string;
+  maxRegression?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -146,6 +150,32 @@ function printRun(run: BenchRun): void {
   }
 }
 
+const gateValue = (v: number, unit: string) =>
+  unit === "bytes" ? formatBytes(v) : `${v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toPrecision(2)}${unit ? ` ${unit}` : ""}`;
+
+/** The per-cell table of changes against the baseline. */
+function printGate(g: GateResult, file: string): void {
+  process.stdout.write(`\nagainst the baseline ${file} (measured ${g.baselineStartedAt}), at most ${g.maxRegressionPct}% worse allowed:\n`);
+  printTable([
+    ["cell", "metric", "baseline", "now", "change", ""],
+    ...g.rows.map((r) => [
+      r.label, r.metric, gateValue(r.baseline, r.unit), gateValue(r.current, r.unit),
+      `${r.changePct >= 0 ? "+" : ""}${r.changePct.toFixed(1)}%`,
+      r.regressed ? `REGRESSED (${r.worsePct.toFixed(1)}% worse)` : r.worsePct < 0 ? "better" : "ok",
+    ]),
+    ...g.failedCells.map((label) => [label, "-", "ran", "failed", "", "REGRESSED (failed)"]),
+  ]);
+  for (const s of g.skipped) process.stdout.write(`not compared: ${s.label} (${s.why})\n`);
+}
+
+function maxRegression(f: BenchFlags): number | undefined {
+  if (f.maxRegression !== undefined && !f.baseline) bad("--max-regression", f.maxRegression, "it together with --baseline FILE");
+  if (!f.baseline) return undefined;
+  const pct = Number(f.maxRegression ?? 10);
+  if (!(pct >= 0 && pct < 1000)) bad("--max-regression", String(f.maxRegression), "a percentage, e.g. 10");
+  return pct;
+}
+
 /** Progress on stderr: a bar on a terminal, one line per finished cell otherwise (never with --json on a pipe). */
 function progressReporter(cells: number, quiet: boolean) {
   if (process.stderr.isTTY) {
@@ -204,9 +234,14 @@ export default {
       .option("--json", "print the results as JSON")
       .option("--report <file.html>", "also write a self-contained HTML report with charts")
       .addOption(new Option("--compare-llama-bench [path]", "also run llama.cpp's llama-bench on the same cells and print our/their ratios"))
+      .option("--baseline <file>", "compare each cell's medians and peak memory with a saved `hearth bench --json` result from this device")
+      .option("--max-regression <pct>", "with --baseline: fail (exit 3) when a cell is more than this many percent worse (default 10)")
       .action(async (models: string[], f: BenchFlags) => {
         const axes = axesFrom(models, f);
         const settings = settingsFrom(f);
+        const allowed = maxRegression(f);
+        // read before measuring: a bad file is found in a second, not after the whole matrix
+        const baseline = f.baseline ? readBaseline(path.resolve(f.baseline)) : undefined;
         if (!settings.isolate && (axes.backends?.length ?? 0) > 1) {
           // two llama.cpp bindings in one process crash it (DESIGN.md): engines need a process each
           throw new HearthError("bad_input", "--no-isolate runs every cell in this process, where two engines cannot both load", {
@@ -231,10 +266,31 @@ export default {
           writeFileSync(file, renderReport(run));
           if (!f.json) process.stderr.write(`report: ${file}\n`);
         }
+        if (baseline && allowed !== undefined) {
+          try {
+            run.regression = compareWithBaseline(baseline, run, allowed);
+          } catch (e) {
+            if (!(e instanceof RangeError)) throw e;
+            throw new HearthError("bad_input", e.message, { hint: "the baseline must come from this device and the same cells" });
+          }
+        }
         if (f.json) printJson(run);
-        else printRun(run);
+        else {
+          printRun(run);
+          if (run.regression) printGate(run.regression, f.baseline!);
+        }
         if (run.cells.every((c) => !c.ok)) {
           throw new HearthError("internal", `every cell failed; the first: ${run.cells[0]?.error ?? "unknown"}`, { hint: "check the model and options; --verbose shows more" });
+        }
+        const g = run.regression;
+        if (g && !g.passed) {
+          const worst = [...g.rows].sort((a, b) => b.worsePct - a.worsePct)[0];
+          const what = g.failedCells.length
+            ? `${g.failedCells.length} cell(s) failed that ran in the baseline (${g.failedCells[0]})`
+            : `${worst.label} ${worst.metric} is ${worst.worsePct.toFixed(1)}% worse`;
+          throw new HearthError("regression", `performance regression past ${g.maxRegressionPct}%: ${what}`, {
+            hint: "see the table; if the change is intended, save this run as the new baseline",
+          });
         }
       });
   },
