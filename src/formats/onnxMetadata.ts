@@ -50,10 +50,14 @@ export function readOnnxMetadata(file: string): Record<string, string> {
     }
   } catch (e) {
     if (e instanceof HearthError) throw e;
-    throw new HearthError("unsupported_architecture", `${file} is not a readable ONNX model (malformed protobuf: ${(e as Error).message})`, {
-      hint: "give a complete .onnx file",
-      cause: e,
-    });
+    throw new HearthError(
+      "unsupported_architecture",
+      `${file} is not a readable ONNX model (malformed protobuf: ${(e as Error).message})`,
+      {
+        hint: "give a complete .onnx file",
+        cause: e,
+      },
+    );
   } finally {
     closeSync(fd);
   }

@@ -41,6 +41,9 @@ export async function loadEngine(name: string): Promise<Backend> {
 
 export function unavailable(backend: string, device: string, reason: string): HearthError {
   return new HearthError("backend_unavailable", `${backend} cannot use the ${device} here: ${reason}`, {
-    hint: device === "cpu" ? "check the engine's installation (npm ci)" : "run `hearth devices` to see what this machine offers, or use --device cpu",
+    hint:
+      device === "cpu"
+        ? "check the engine's installation (npm ci)"
+        : "run `hearth devices` to see what this machine offers, or use --device cpu",
   });
 }

@@ -46,7 +46,10 @@ export interface GenerateImageOptions extends MediaInputOptions {
 }
 
 export class ImageGenerator {
-  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+  private constructor(
+    private model: LoadedModel,
+    readonly info: ModelHandleInfo,
+  ) {}
 
   static async load(ref: string | ModelFiles, options: ImageGeneratorLoadOptions = {}): Promise<ImageGenerator> {
     // no type forced: a diffusers folder says image_gen itself, and anything else is refused below
@@ -57,15 +60,17 @@ export class ImageGenerator {
         hint: "give a Stable Diffusion model in diffusers' ONNX layout (a folder with model_index.json)",
       });
     }
-    const model = await progress.load(() => loadModel(files, {
-      backend: options.backend,
-      device: options.device === "auto" ? undefined : options.device,
-      threads: options.threads,
-      isolate: options.isolate,
-      strict: options.strict,
-      task: "image",
-      extra: { executionProviders: options.executionProviders, partProviders: options.partProviders },
-    }));
+    const model = await progress.load(() =>
+      loadModel(files, {
+        backend: options.backend,
+        device: options.device === "auto" ? undefined : options.device,
+        threads: options.threads,
+        isolate: options.isolate,
+        strict: options.strict,
+        task: "image",
+        extra: { executionProviders: options.executionProviders, partProviders: options.partProviders },
+      }),
+    );
     return new ImageGenerator(model, { ...model.info, ref: typeof ref === "string" ? ref : files.dir });
   }
 

@@ -35,7 +35,12 @@ export function toGenerationStream<R extends GenerationResult = GenerationResult
   return {
     // reading `result` without iterating drives the stream to its end in the background
     get result() {
-      if (!started) void (async () => { for await (const _ of start()) { /* drain */ } })().catch(() => undefined);
+      if (!started)
+        void (async () => {
+          for await (const _ of start()) {
+            /* drain */
+          }
+        })().catch(() => undefined);
       return result;
     },
     [Symbol.asyncIterator]: () => start(),

@@ -18,7 +18,8 @@ import typescript from "highlight.js/lib/languages/typescript";
 import xml from "highlight.js/lib/languages/xml";
 import yaml from "highlight.js/lib/languages/yaml";
 
-for (const [name, lang] of Object.entries({ bash, c, cpp, css, go, javascript, json, python, rust, sql, typescript, xml, yaml })) hljs.registerLanguage(name, lang);
+for (const [name, lang] of Object.entries({ bash, c, cpp, css, go, javascript, json, python, rust, sql, typescript, xml, yaml }))
+  hljs.registerLanguage(name, lang);
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 

@@ -34,8 +34,15 @@ test("embeddings: a string and an array give unit vectors in input order", async
   assert.ok(Math.abs(norm(v) - 1) < 1e-3);
   assert.ok(one.usage.prompt_tokens > 0);
 
-  const many = await server.client.embeddings.create({ model: embed, input: ["first text", "hello world", "third"], encoding_format: "float" });
-  assert.deepEqual(many.data.map((d) => d.index), [0, 1, 2]);
+  const many = await server.client.embeddings.create({
+    model: embed,
+    input: ["first text", "hello world", "third"],
+    encoding_format: "float",
+  });
+  assert.deepEqual(
+    many.data.map((d) => d.index),
+    [0, 1, 2],
+  );
   // the same text embeds the same way alone and in a batch
   const cos = many.data[1].embedding.reduce((s, x, i) => s + x * v[i], 0);
   assert.ok(cos > 0.999, `cosine ${cos}`);
@@ -91,7 +98,10 @@ test("rerank: results sorted by relevance, top_n, documents returned, /v1/rerank
   const alias = await postJson(server.base, "/v1/reranking", { model: rerank, query: "cats", documents });
   assert.equal(alias.status, 200);
   assert.equal(alias.json.results.length, 4);
-  assert.deepEqual(alias.json.results.slice(0, 3).map((x: { index: number }) => x.index), results.map((x) => x.index));
+  assert.deepEqual(
+    alias.json.results.slice(0, 3).map((x: { index: number }) => x.index),
+    results.map((x) => x.index),
+  );
   assert.equal((await postJson(server.base, "/v1/rerank", { model: rerank, query: "cats", documents: [] })).status, 400);
   assert.equal((await postJson(server.base, "/v1/rerank", { model: embed, query: "cats", documents })).status, 400);
 });

@@ -27,8 +27,22 @@ const REFUSED: Record<string, string> = {
 
 /** Checked after generation by a Standard Schema's validator (the grammar cannot count or compare). */
 const DROPPED = new Set([
-  "$schema", "$id", "$comment", "title", "default", "examples", "deprecated", "readOnly", "writeOnly",
-  "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "contentEncoding", "contentMediaType",
+  "$schema",
+  "$id",
+  "$comment",
+  "title",
+  "default",
+  "examples",
+  "deprecated",
+  "readOnly",
+  "writeOnly",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+  "contentEncoding",
+  "contentMediaType",
 ]);
 
 const FORMATS = new Set(["date-time", "time", "date"]);
@@ -54,7 +68,8 @@ export function grammarJsonSchema(schema: unknown, what = "the JSON schema"): Gb
         continue;
       }
       if (k === "format") {
-        if (typeof v !== "string" || !FORMATS.has(v)) throw refuse(what, here, `uses the string format "${v}"; the grammar knows date-time, time and date`);
+        if (typeof v !== "string" || !FORMATS.has(v))
+          throw refuse(what, here, `uses the string format "${v}"; the grammar knows date-time, time and date`);
         out.format = v;
       } else if (k === "$ref") {
         out.$ref = ref(v, here);

@@ -79,7 +79,8 @@ export function profileLine(r: Pick<GenerationResult, "profile" | "usage" | "fin
     `${tokens} token${tokens === 1 ? "" : "s"}`,
     `first token ${fixed(p.ttftMs, 0)} ms`,
   ];
-  if (p.prefillTokensPerSec !== undefined) parts.push(`prompt ${p.promptTokens ?? r.usage.promptTokens} tokens at ${fixed(p.prefillTokensPerSec, 0)} tok/s`);
+  if (p.prefillTokensPerSec !== undefined)
+    parts.push(`prompt ${p.promptTokens ?? r.usage.promptTokens} tokens at ${fixed(p.prefillTokensPerSec, 0)} tok/s`);
   if (r.finishReason === "length") parts.push("stopped at the token limit");
   if (r.finishReason === "abort") parts.push("stopped");
   return parts.join(" · ");

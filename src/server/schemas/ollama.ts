@@ -40,7 +40,11 @@ const toolCall = {
     function: {
       type: "object",
       required: ["name"],
-      properties: { name: { type: "string", maxLength: 256 }, arguments: { anyOf: [{ type: "object" }, { type: "string" }] }, index: { type: "integer" } },
+      properties: {
+        name: { type: "string", maxLength: 256 },
+        arguments: { anyOf: [{ type: "object" }, { type: "string" }] },
+        index: { type: "integer" },
+      },
     },
   },
 } as const;
@@ -67,7 +71,11 @@ const tool = {
     function: {
       type: "object",
       required: ["name"],
-      properties: { name: { type: "string", pattern: "^[a-zA-Z0-9_.-]{1,64}$" }, description: { type: "string" }, parameters: { type: "object" } },
+      properties: {
+        name: { type: "string", pattern: "^[a-zA-Z0-9_.-]{1,64}$" },
+        description: { type: "string" },
+        parameters: { type: "object" },
+      },
     },
   },
 } as const;
@@ -78,7 +86,11 @@ export const chatSchema = {
   body: {
     type: "object",
     required: ["model"],
-    properties: { ...common, messages: { type: "array", maxItems: 100000, items: message }, tools: { type: "array", maxItems: 512, items: tool } },
+    properties: {
+      ...common,
+      messages: { type: "array", maxItems: 100000, items: message },
+      tools: { type: "array", maxItems: 512, items: tool },
+    },
   },
   response: errors,
 } as const;
@@ -108,7 +120,13 @@ const nameBody = (summary: string) => ({
   tags: ["ollama"],
   body: {
     type: "object",
-    properties: { model: modelField, name: modelField, stream: { type: "boolean" }, insecure: { type: "boolean" }, verbose: { type: "boolean" } },
+    properties: {
+      model: modelField,
+      name: modelField,
+      stream: { type: "boolean" },
+      insecure: { type: "boolean" },
+      verbose: { type: "boolean" },
+    },
     anyOf: [{ required: ["model"] }, { required: ["name"] }],
   },
   response: errors,
@@ -139,7 +157,11 @@ export const embedSchema = {
 export const embeddingsSchema = {
   summary: "Embed one text (Ollama's older API)",
   tags: ["ollama"],
-  body: { type: "object", required: ["model", "prompt"], properties: { model: modelField, prompt: { type: "string" }, options, keep_alive: common.keep_alive } },
+  body: {
+    type: "object",
+    required: ["model", "prompt"],
+    properties: { model: modelField, prompt: { type: "string" }, options, keep_alive: common.keep_alive },
+  },
   response: errors,
 } as const;
 
