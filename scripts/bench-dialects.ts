@@ -125,8 +125,9 @@ async function dialectRun(d: Dialect, prompt: string): Promise<Run> {
   const sep = d === "ollama" ? "\n" : "\n\n";
   for await (const bytes of res.body!) {
     buffer += decoder.decode(bytes, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf(sep)) >= 0) {
+    for (;;) {
+      const end = buffer.indexOf(sep);
+      if (end < 0) break;
       const event = buffer.slice(0, end);
       buffer = buffer.slice(end + sep.length);
       const data =

@@ -31,6 +31,7 @@ import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { LLM } from "../src/sdk/LLM.ts";
+import type { GenerationResult } from "../src/sdk/types.ts";
 import { physicalCores } from "../src/devices/cpuCores.ts";
 import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 import { PRESETS } from "../fixtures/presets.ts";
@@ -134,7 +135,10 @@ async function calibratePrompts(model: string, n: number, seeds: number[]): Prom
   try {
     for (const seed of seeds) {
       let rnd = seed * 7919 + 1;
-      const next = () => words[(rnd = (rnd * 48271) % 2147483647) % words.length];
+      const next = () => {
+        rnd = (rnd * 48271) % 2147483647;
+        return words[rnd % words.length];
+      };
       let text = `${seed}`;
       while ((await tokenizer.tokenize(text)).length < n - 1) text += ` ${next()}`;
       prompts.set(`${model}\0${seed}`, text);
@@ -174,7 +178,7 @@ async function runSdk(
   // random weights can reach a step where llama.cpp's sampler finds no candidate, or (llama.node)
   // an end token despite the bias: try other short prompts for a full-length run, else keep the
   // longest run if it made at least MIN_DECODE tokens (the log says how many)
-  let d;
+  let d: GenerationResult | undefined;
   let decodeCpuUs = NaN;
   for (let attempt = 0; attempt < 2 * DECODE_PROMPTS.length; attempt++) {
     const cpu0 = process.cpuUsage();
@@ -369,20 +373,18 @@ if (values.json) {
   const at = (x: { value: number; threads: number; backend: string }) => `${f(x.value)} (${x.backend ? `${x.backend} ` : ""}t${x.threads})`;
   table([
     ["model", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio"],
-    ...summary.map(
-      (b) => (
-        (differs = rows.some((r) => r.model === b.model && r.build.startsWith("prebuilt")) && kernels.get(b.model)?.mismatch !== undefined),
-        [
-          b.model,
-          at({ ...b.llamaBench.decode, backend: "" }),
-          at(b.sdk.decode),
-          ratio(b.sdk.decode.value, b.llamaBench.decode.value),
-          at({ ...b.llamaBench.prefill, backend: "" }),
-          at(b.sdk.prefill),
-          ratio(b.sdk.prefill.value, b.llamaBench.prefill.value),
-        ]
-      ),
-    ),
+    ...summary.map((b) => {
+      differs = rows.some((r) => r.model === b.model && r.build.startsWith("prebuilt")) && kernels.get(b.model)?.mismatch !== undefined;
+      return [
+        b.model,
+        at({ ...b.llamaBench.decode, backend: "" }),
+        at(b.sdk.decode),
+        ratio(b.sdk.decode.value, b.llamaBench.decode.value),
+        at({ ...b.llamaBench.prefill, backend: "" }),
+        at(b.sdk.prefill),
+        ratio(b.sdk.prefill.value, b.llamaBench.prefill.value),
+      ];
+    }),
   ]);
   differs = false;
   const engines = [...new Set(rows.map((r) => r.backend))];

@@ -82,7 +82,10 @@ async function promptOf(key: string): Promise<string> {
   const words = ["river", "stone", "lamp", "cloud", "orange", "window", "quiet", "market", "silver", "garden", "train", "paper"];
   let rnd = [...key].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 2147483647, 7) || 1;
   text = key;
-  while ((await llm.tokenize(text)).length < promptTokens) text += ` ${words[((rnd = (rnd * 48271) % 2147483647)) % words.length]}`;
+  while ((await llm.tokenize(text)).length < promptTokens) {
+    rnd = (rnd * 48271) % 2147483647;
+    text += ` ${words[rnd % words.length]}`;
+  }
   calibrated.set(key, text);
   return text;
 }
@@ -176,8 +179,9 @@ async function httpRun(prompt: string): Promise<Run> {
   const decoder = new TextDecoder();
   for await (const bytes of res.body!) {
     buffer += decoder.decode(bytes, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
+    for (;;) {
+      const end = buffer.indexOf("\n\n");
+      if (end < 0) break;
       const event = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       if (!event.startsWith("data: ") || event === "data: [DONE]") continue;

@@ -229,7 +229,10 @@ async function one(kind: Kind, expected429 = false): Promise<void> {
 function pick(): Kind {
   const total = KINDS.reduce((s, k) => s + k.weight, 0);
   let r = Math.random() * total;
-  for (const k of KINDS) if ((r -= k.weight) < 0) return k;
+  for (const k of KINDS) {
+    r -= k.weight;
+    if (r < 0) return k;
+  }
   return KINDS[0];
 }
 

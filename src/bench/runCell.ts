@@ -34,7 +34,8 @@ export class CellWorker {
   }
 
   run(cell: BenchCell, label: string, settings: BenchSettings, onProgress: (p: CellProgress) => void = () => {}): Promise<CellResult> {
-    const child = (this.child ??= this.spawn());
+    this.child ??= this.spawn();
+    const child = this.child;
     return new Promise((resolve) => {
       let timedOut = false;
       const timer = settings.cellTimeoutSec

@@ -65,7 +65,9 @@ export function diffusersFiles(target: string): ModelFiles | undefined {
     extra[part] = f;
     // external data beside it (Optimum: model.onnx_data; diffusers' exporter: weights.pb), counted as weights
     const data = readdirSync(path.dirname(f)).filter((n) => /\.onnx_data$|\.onnx\.data$|^weights\.pb$/i.test(n));
-    data.forEach((n, i) => (extra[`${part}.data${i ? i + 1 : ""}`] = path.join(path.dirname(f), n)));
+    data.forEach((n, i) => {
+      extra[`${part}.data${i ? i + 1 : ""}`] = path.join(path.dirname(f), n);
+    });
   }
   for (const tok of ["tokenizer", "tokenizer_2"]) {
     for (const [key, name] of [

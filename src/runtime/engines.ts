@@ -35,7 +35,10 @@ export async function loadEngine(name: string): Promise<Backend> {
   const extra = (await loadTestEngines()).find((e) => e.descriptor.name === name);
   if (!extra) return loadBackend(name); // throws the registry's "unknown backend" error
   let p = created.get(name);
-  if (!p) created.set(name, (p = extra.create()));
+  if (!p) {
+    p = extra.create();
+    created.set(name, p);
+  }
   return p;
 }
 

@@ -32,7 +32,8 @@ export function rememberFailure(
   failure: { backend: string; device: DeviceKind; reason: string; model?: string },
 ): void {
   const f = read(home);
-  (f.models[modelKey] ??= {})[`${failure.backend}/${failure.device}`] = { ...failure, at: new Date().toISOString() };
+  f.models[modelKey] ??= {};
+  f.models[modelKey][`${failure.backend}/${failure.device}`] = { ...failure, at: new Date().toISOString() };
   writeStateJson(fileIn(home), f);
 }
 

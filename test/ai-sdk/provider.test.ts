@@ -93,7 +93,7 @@ test("streamText streams text, reasoning and tool-call deltas", async () => {
     kinds.indexOf("reasoning-start") < kinds.indexOf("reasoning-end") && kinds.indexOf("reasoning-end") < kinds.indexOf("text-start"),
     kinds.join(","),
   );
-  assert.ok(((await s.providerMetadata)?.hearth as { ttftMs?: number }).ttftMs! >= 0);
+  assert.ok(((await s.providerMetadata)!.hearth as { ttftMs?: number }).ttftMs! >= 0);
 
   const t = streamText({
     model: hearth(llm),
@@ -127,7 +127,9 @@ test("streamText stops when aborted", async () => {
     temperature: 0,
     maxOutputTokens: 500,
     abortSignal: controller.signal,
-    onAbort: () => void (aborted = true),
+    onAbort: () => {
+      aborted = true;
+    },
   });
   let deltas = 0;
   const kinds: string[] = [];
@@ -149,7 +151,7 @@ test("generateObject gives a Zod-validated object", async () => {
   const r = await generateObject({ model: hearth(llm), schema: Answer, prompt: "Give JSON", temperature: 0, maxOutputTokens: 80 });
   assert.deepEqual(r.object, Answer.parse(r.object));
   assert.ok(r.usage.outputTokens! > 3);
-  assert.equal(typeof (r.providerMetadata?.hearth as { totalMs?: number }).totalMs, "number");
+  assert.equal(typeof (r.providerMetadata!.hearth as { totalMs?: number }).totalMs, "number");
 });
 
 test("embed and embedMany through a model loaded by reference", async () => {

@@ -204,6 +204,7 @@ test("reasoning is shown between think tags, or hidden with --hide-think; the an
   ] as const)
     p.chunk(c);
   p.end();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes (ESC [ n m)
   assert.equal(shown.text.replace(/\x1b\[\d+m/g, ""), "<think>hmm</think>\nanswer\n");
   const hidden = sink();
   const q = new AnswerPrinter({ out: hidden.stream, hideThink: true });

@@ -39,7 +39,10 @@ export async function renderText(lines: string[], o: RenderOptions): Promise<Buf
 export async function photoLike(png: Buffer, seed = 1): Promise<Buffer> {
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   let s = seed;
-  const rand = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const rand = () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s / 0x7fffffff;
+  };
   const out = Buffer.alloc(data.length);
   for (let y = 0; y < info.height; y++) {
     for (let x = 0; x < info.width; x++) {

@@ -122,7 +122,10 @@ test("fuzz: malformed bodies never get a 5xx", async () => {
     "strength",
   ];
   let seed = 1;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
   for (let i = 0; i < 150; i++) {
     const body: Record<string, unknown> = { model, prompt: "x", steps: 1, size: "8x8" };
     for (let k = 0; k < 1 + (i % 3); k++) body[fields[Math.floor(rnd() * fields.length)]] = weird[Math.floor(rnd() * weird.length)];

@@ -129,7 +129,7 @@ test("ocr: reads the scanned page", async () => {
 
 test("ai-sdk: generateText and streamText through the in-process provider", async () => {
   const out = await ok("ai-sdk.ts");
-  assert.match(out, /usage: \d+ in, \d+ out; hearth profile: \{[^]*ttftMs[^]*engine: 'llama'/);
+  assert.match(out, /usage: \d+ in, \d+ out; hearth profile: \{[\s\S]*ttftMs[\s\S]*engine: 'llama'/);
 });
 
 test("openai-client: the official client against hearth serve", async () => {
@@ -145,7 +145,9 @@ test("openai-client: the official client against hearth serve", async () => {
   try {
     const deadline = Date.now() + 120_000;
     let base: string | undefined;
-    while (!(base = /hearth serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1])) {
+    for (;;) {
+      base = /hearth serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+      if (base) break;
       assert.ok(Date.now() < deadline, `no address printed: ${stdout}`);
       await new Promise((r) => setTimeout(r, 100));
     }

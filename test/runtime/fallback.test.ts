@@ -57,7 +57,7 @@ test("--strict: a device that cannot load is an error, nothing remembered", asyn
 
 test("a load that fails on the GPU falls back to the CPU: logged, emitted, remembered; audio bytes cross to the runner", async () => {
   process.stderr.write = ((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true)) as typeof process.stderr.write;
-  let model;
+  let model: Awaited<ReturnType<typeof loadModel>>;
   try {
     model = await loadModel(files, {
       device: "gpu",
@@ -107,7 +107,7 @@ test("in this process (no runner) the same failure falls back the same way, with
   const own = mkdtempSync(path.join(os.tmpdir(), "hearth-fallback-inproc-"));
   const before = fallbacks.length;
   process.stderr.write = (() => true) as typeof process.stderr.write;
-  let model;
+  let model: Awaited<ReturnType<typeof loadModel>>;
   try {
     model = await loadModel(files, { device: "gpu", threads: 2, extra: { temperatureInc: 0 }, home: own });
   } finally {

@@ -56,10 +56,14 @@ test("embeddings: base64 is the same little-endian float32 vector", async () => 
   const buf = Buffer.from(b.json.data[0].embedding, "base64");
   const decoded = Array.from(new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4));
   assert.equal(decoded.length, f.json.data[0].embedding.length);
-  decoded.forEach((x, i) => assert.ok(Math.abs(x - f.json.data[0].embedding[i]) < 1e-6));
+  decoded.forEach((x, i) => {
+    assert.ok(Math.abs(x - f.json.data[0].embedding[i]) < 1e-6);
+  });
   // the openai client's default (base64) decodes to the same numbers
   const viaClient = await server.client.embeddings.create({ model: embed, input: "hello world" });
-  viaClient.data[0].embedding.forEach((x, i) => assert.ok(Math.abs(x - f.json.data[0].embedding[i]) < 1e-6));
+  viaClient.data[0].embedding.forEach((x, i) => {
+    assert.ok(Math.abs(x - f.json.data[0].embedding[i]) < 1e-6);
+  });
 });
 
 test("embeddings: dimensions truncates and renormalises (Matryoshka architecture), too many is 400", async () => {
@@ -70,7 +74,9 @@ test("embeddings: dimensions truncates and renormalises (Matryoshka architecture
   assert.ok(Math.abs(norm(v) - 1) < 1e-3);
   const head = full.data[0].embedding.slice(0, 16);
   const scale = norm(head);
-  v.forEach((x, i) => assert.ok(Math.abs(x - head[i] / scale) < 1e-5));
+  v.forEach((x, i) => {
+    assert.ok(Math.abs(x - head[i] / scale) < 1e-5);
+  });
   await assert.rejects(
     server.client.embeddings.create({ model: embed, input: "x", dimensions: 65 }),
     (e: unknown) => e instanceof OpenAI.BadRequestError && (e.error as any).param === "dimensions",

@@ -174,7 +174,10 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
     const onParams = (c: { callIndex: number; functionName: string; paramsChunk: string }) => {
       clock.token(0);
       let p = partial.get(c.callIndex);
-      if (!p) partial.set(c.callIndex, (p = { id: newCallId(), text: "" }));
+      if (!p) {
+        p = { id: newCallId(), text: "" };
+        partial.set(c.callIndex, p);
+      }
       if (!c.paramsChunk) return;
       p.text += c.paramsChunk;
       q.push({ type: "tool_call_delta", index: c.callIndex, id: p.id, name: c.functionName, arguments: c.paramsChunk });
@@ -214,7 +217,9 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
         // the streamed fragments joined, so a client that concatenated them holds the same text
         arguments: streamedArguments(partial.get(i)?.text) ?? JSON.stringify(c.params ?? {}),
       }));
-      toolCalls.forEach((call, index) => q.push({ type: "tool_call", index, call }));
+      toolCalls.forEach((call, index) => {
+        q.push({ type: "tool_call", index, call });
+      });
       let finishReason = finishOf(res.metadata.stopReason, toolCalls.length);
       // a forced call cut off by the token limit is not a call
       if (forced && toolCalls.length === 0) finishReason = "length";

@@ -15,6 +15,7 @@ const REFUSED: Record<string, string> = {
   allOf: "allOf (an intersection)",
   not: "not",
   if: "if/then/else",
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's `then` keyword, not a thenable
   then: "if/then/else",
   else: "if/then/else",
   dependentRequired: "dependentRequired",
@@ -79,7 +80,7 @@ export function grammarJsonSchema(schema: unknown, what = "the JSON schema"): Gb
       } else if (k === "properties" || k === "$defs" || k === "definitions") {
         if (!isObject(v)) throw refuse(what, here, "is not an object of schemas");
         const m: Json = {};
-        for (const [name, s] of Object.entries(v)) m[name] = walk(s, `${here}/${escape(name)}`);
+        for (const [name, s] of Object.entries(v)) m[name] = walk(s, `${here}/${escapePointerToken(name)}`);
         if (k === "properties") out.properties = m;
         else out.$defs = { ...(out.$defs as Json | undefined), ...m };
       } else if (k === "items" || k === "additionalProperties") {
@@ -115,7 +116,7 @@ function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function escape(name: string): string {
+function escapePointerToken(name: string): string {
   return name.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 

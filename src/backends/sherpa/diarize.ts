@@ -9,7 +9,7 @@ import { HearthError } from "../../errors/HearthError.ts";
 import { decodeAudio } from "../../media/audio.ts";
 import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 import { SerialJobs, type Emit } from "../../streams/serialJobs.ts";
-import type { OfflineSpeakerDiarization, SherpaModule, loadSherpa } from "./sherpaApi.ts";
+import type { DiarizationSegment, OfflineSpeakerDiarization, SherpaModule, loadSherpa } from "./sherpaApi.ts";
 import { createOrExplain, sherpaInfo } from "./loaded.ts";
 
 export interface DiarizeSettings {
@@ -126,7 +126,7 @@ class SherpaDiarizer implements LoadedModel {
     const t0 = performance.now();
     // the speaker count is a clustering setting of the shared object: set it per request (jobs run one at a time)
     this.sd.setConfig({ clustering: { numClusters: req.numSpeakers ?? -1, threshold: this.settings.threshold } });
-    let raw;
+    let raw: DiarizationSegment[];
     try {
       raw = await this.addon.offlineSpeakerDiarizationProcessAsync(this.sd.handle, samples, () => (signal?.aborted ? 0 : 1));
     } catch (e) {

@@ -9,7 +9,7 @@ import type { SpeakRequest, SpeakResult } from "../../model/tasks/speech.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 import { SerialJobs, type Emit } from "../../streams/serialJobs.ts";
-import type { OfflineTts, SherpaModule } from "./sherpaApi.ts";
+import type { GeneratedAudio, OfflineTts, SherpaModule } from "./sherpaApi.ts";
 import { piperSpeakerNames, speakerId, voiceNames } from "./voices.ts";
 import { createOrExplain, sherpaInfo } from "./loaded.ts";
 
@@ -157,7 +157,7 @@ class SherpaTtsModel implements LoadedModel {
     const t0 = performance.now();
     let ttftMs: number | undefined;
     const sampleRate = this.tts.sampleRate;
-    let audio;
+    let audio: GeneratedAudio;
     try {
       audio = await this.tts.generateAsync({
         text: req.text,

@@ -106,7 +106,7 @@ class WhisperModel implements LoadedModel {
       });
       const onAbort = () => void handle.stop();
       signal?.addEventListener("abort", onAbort, { once: true });
-      let r;
+      let r: Awaited<typeof handle.promise>;
       try {
         r = await handle.promise;
       } catch (e) {

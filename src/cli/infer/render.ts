@@ -15,6 +15,7 @@ export interface AnswerPrinterOptions {
 }
 
 // C0 controls except tab and newline, DEL, and C1 controls
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are stripped from model output
 const CONTROL_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 
 /** Prints one answer's chunks; `end()` closes an open think block and the line. */

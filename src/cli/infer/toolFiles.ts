@@ -56,7 +56,9 @@ export function loadToolFiles(files: string[]): ToolDefinition[] {
     }
     const list = Array.isArray(parsed) ? parsed : [parsed];
     if (list.length === 0) throw malformed(file, "the array holds no tools");
-    list.forEach((v, i) => tools.push(toolFrom(file, v, Array.isArray(parsed) ? `tool #${i + 1}` : "the tool")));
+    list.forEach((v, i) => {
+      tools.push(toolFrom(file, v, Array.isArray(parsed) ? `tool #${i + 1}` : "the tool"));
+    });
   }
   const seen = new Set<string>();
   for (const t of tools) {

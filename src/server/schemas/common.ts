@@ -37,7 +37,8 @@ export const samplingProperties = {
   repetition_penalty: nullable({ type: "number", minimum: 0, maximum: 10, description: "extension: llama.cpp repeat penalty" }),
   presence_penalty: nullable({ type: "number", minimum: -2, maximum: 2 }),
   frequency_penalty: nullable({ type: "number", minimum: -2, maximum: 2 }),
-  seed: nullable({ type: "integer", minimum: -9223372036854775808, maximum: 18446744073709551615 }),
+  // -(2 ** 63) and 2 ** 64: the doubles the literals -9223372036854775808 (i64 min) and 18446744073709551615 (u64 max) always parsed to
+  seed: nullable({ type: "integer", minimum: -(2 ** 63), maximum: 2 ** 64 }),
   stop: {
     anyOf: [
       { type: "string", maxLength: 1000 },

@@ -12,7 +12,8 @@ const options = {
     top_k: { type: "integer", minimum: 0, maximum: 1000000 },
     top_p: { type: "number", minimum: 0, maximum: 1 },
     min_p: { type: "number", minimum: 0, maximum: 1 },
-    seed: { type: "integer", minimum: -9223372036854775808, maximum: 18446744073709551615 },
+    // -(2 ** 63) and 2 ** 64: the doubles the literals -9223372036854775808 (i64 min) and 18446744073709551615 (u64 max) always parsed to
+    seed: { type: "integer", minimum: -(2 ** 63), maximum: 2 ** 64 },
     stop: { type: "array", maxItems: 16, items: { type: "string", maxLength: 1000 } },
     num_ctx: { type: "integer", minimum: 1, maximum: 2147483647 },
     repeat_penalty: { type: "number", minimum: 0, maximum: 10 },

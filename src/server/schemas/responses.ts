@@ -40,10 +40,13 @@ const item = {
     output: { anyOf: [{ type: "string" }, { type: "array", maxItems: 1024, items: part }] },
   },
   allOf: [
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
     { if: { properties: { type: { const: "function_call" } }, required: ["type"] }, then: { required: ["call_id", "name", "arguments"] } },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
     { if: { properties: { type: { const: "function_call_output" } }, required: ["type"] }, then: { required: ["call_id", "output"] } },
     {
       if: { anyOf: [{ not: { required: ["type"] } }, { properties: { type: { const: "message" } } }] },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
       then: { required: ["role", "content"] },
     },
   ],

@@ -82,7 +82,9 @@ test("letterbox mapping and NMS on a known answer: 100 identical anchors give on
     assert.ok(Math.abs(det.score - CONSTANT_OUTPUT.scores[1]) < 1e-4);
     // input box: centre (160, 160), 80 x 40 -> [120, 140, 200, 180]; source: x / 0.5, (y - 60) / 0.5
     const want = [240, 160, 400, 240];
-    det.box.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 0.5, `box ${det.box} vs ${want}`));
+    det.box.forEach((v, i) => {
+      assert.ok(Math.abs(v - want[i]) < 0.5, `box ${det.box} vs ${want}`);
+    });
     // a score threshold above every class score leaves nothing
     assert.equal((await d.detect(image, { scoreThreshold: 0.85 })).detections.length, 0);
   } finally {
