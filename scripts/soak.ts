@@ -167,6 +167,49 @@ const KINDS: Kind[] = [
     send: (signal) =>
       fetch(`${base}/v1/cv`, { ...json({ model: "ocr", image: `data:image/png;base64,${png.toString("base64")}` }), signal }),
   },
+  {
+    name: "responses",
+    weight: 4,
+    send: (signal) =>
+      fetch(`${base}/v1/responses`, {
+        ...json({ model: TINY, input: "tell me a story", max_output_tokens: 24, stream: Math.random() < 0.5 }),
+        signal,
+      }),
+  },
+  {
+    name: "messages",
+    weight: 4,
+    send: (signal) =>
+      fetch(`${base}/v1/messages`, {
+        ...json({ model: TINY, max_tokens: 24, messages: [{ role: "user", content: "tell me a story" }], stream: Math.random() < 0.5 }),
+        signal,
+      }),
+  },
+  {
+    name: "ollama-chat",
+    weight: 4,
+    send: (signal) =>
+      fetch(`${base}/api/chat`, {
+        ...json({ model: TINY, messages: [{ role: "user", content: "tell me a story" }], options: { num_predict: 24 } }),
+        signal,
+      }),
+  },
+  {
+    name: "completion",
+    weight: 5,
+    send: (signal) => fetch(`${base}/v1/completions`, { ...json({ model: TINY, prompt: "Once upon", max_tokens: 16 }), signal }),
+  },
+  {
+    name: "embeddings",
+    weight: 8,
+    send: (signal) => fetch(`${base}/v1/embeddings`, { ...json({ model: EMBED, input: ["alpha", "beta gamma"] }), signal }),
+  },
+  {
+    name: "ocr",
+    weight: 2,
+    send: (signal) =>
+      fetch(`${base}/v1/cv`, { ...json({ model: "ocr", image: `data:image/png;base64,${png.toString("base64")}` }), signal }),
+  },
   { name: "models", weight: 2, send: (signal) => fetch(`${base}/v1/models`, { signal }) },
   {
     name: "malformed",

@@ -25,8 +25,9 @@ const entries: Entry[] = [
   { descriptor: llamaMm, create: () => import("./llama-mm/index.ts").then((m) => m.default()) },
   { descriptor: whisper, create: () => import("./whisper/index.ts").then((m) => m.default()) },
   { descriptor: sherpa, create: () => import("./sherpa/index.ts").then((m) => m.default()) },
-  { descriptor: onnx, create: () => import("./onnx/index.ts").then((m) => m.default()) },
+  // before onnx: a diffusers pipeline's part (unet/model.onnx) is that pipeline, not a lone ONNX graph
   { descriptor: diffusion, create: () => import("./diffusion/index.ts").then((m) => m.default()) },
+  { descriptor: onnx, create: () => import("./onnx/index.ts").then((m) => m.default()) },
 ];
 
 export function backendDescriptors(): BackendDescriptor[] {

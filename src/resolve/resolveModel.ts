@@ -11,6 +11,7 @@ import { HearthError } from "../errors/HearthError.ts";
 import { backendDescriptors, engineFormats } from "../backends/registry.ts";
 import { resolveName, type StoreResolveOptions } from "../store/resolveName.ts";
 
+/** Options of `resolveModel()`: the store's (pull, home, progress, signal) and what the caller knows of the model. */
 export interface ResolveOptions extends StoreResolveOptions {
   /** what the caller expects (SDK classes know: Embedder -> "embedder"); it wins over a guess */
   type?: ModelType;
@@ -25,6 +26,7 @@ export function looksLikePath(ref: string): boolean {
   return ref.startsWith(".") || ref.startsWith("/") || ref.startsWith("~") || /\.(gguf|onnx|bin)$/i.test(ref);
 }
 
+/** The files a reference names: a path or release folder (recognised by each engine's layout), an embedded name, an alias, or `org/repo[:QUANT]` (pulled unless `pull: false`). */
 export async function resolveModel(ref: string, options: ResolveOptions = {}): Promise<ModelFiles> {
   if (typeof ref !== "string" || !ref.trim()) {
     throw new HearthError("bad_input", "a model reference is required", { hint: "give a store name, an alias or a path" });

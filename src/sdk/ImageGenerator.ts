@@ -45,12 +45,14 @@ export interface GenerateImageOptions extends MediaInputOptions {
   signal?: AbortSignal;
 }
 
+/** Image generation (Stable Diffusion in diffusers' ONNX layout): `ImageGenerator.load(ref)`, then `generate({ prompt, ... })` returns PNG bytes and a profile. */
 export class ImageGenerator {
   private constructor(
     private model: LoadedModel,
     readonly info: ModelHandleInfo,
   ) {}
 
+  /** Loads a diffusers ONNX pipeline: a folder with model_index.json, or a store name (pulled on first use). */
   static async load(ref: string | ModelFiles, options: ImageGeneratorLoadOptions = {}): Promise<ImageGenerator> {
     // no type forced: a diffusers folder says image_gen itself, and anything else is refused below
     const progress = loadReporter(typeof ref === "string" ? ref : ref.dir, options);
@@ -74,6 +76,7 @@ export class ImageGenerator {
     return new ImageGenerator(model, { ...model.info, ref: typeof ref === "string" ? ref : files.dir });
   }
 
+  /** Generates one image (or transforms `image` at `strength`); per-step progress through `onProgress`, stops between steps on `signal`. */
   async generate(options: GenerateImageOptions): Promise<ImageResult> {
     const { image, onProgress, signal, prompt, negativePrompt, width, height, steps, guidance, seed, strength } = options;
     const request: ImageRequest = { task: "image", prompt, negativePrompt, width, height, steps, guidance, seed, strength };
@@ -85,10 +88,12 @@ export class ImageGenerator {
     throw new HearthError("internal", "the engine ended without a result");
   }
 
+  /** Releases the model (its runner process, if any). */
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
 
+  /** `await using` support: the same as `dispose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }

@@ -52,6 +52,7 @@ ${replicas.map((r) => `    server ${r} max_fails=1 fail_timeout=30s;`).join("\n"
       proxy_pass http://hearth;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      proxy_set_header Host $host;
       proxy_buffering off;
       proxy_connect_timeout 2s;
       proxy_read_timeout 300s;

@@ -33,6 +33,7 @@ export interface ImageProfile extends Profile {
   peakRssBytes: number;
 }
 
+/** A generated image: PNG bytes, its size and seed, and where the time went. */
 export interface ImageResult {
   /** PNG bytes */
   png: Uint8Array;
