@@ -7,16 +7,21 @@ const llm = await LLM.load(process.env.HEARTH_LLM ?? "qwen3", {
   onProgress: (e) => e.type === "download" && process.stderr.write(`\rdownloading ${((100 * e.doneBytes) / e.totalBytes).toFixed(0)}%`),
 });
 
-const stream = llm.chat([
-  { role: "system", content: "You are a helpful assistant. Answer briefly." },
-  { role: "user", content: "Why is the sky blue?" },
-], { maxTokens: 128 });
+const stream = llm.chat(
+  [
+    { role: "system", content: "You are a helpful assistant. Answer briefly." },
+    { role: "user", content: "Why is the sky blue?" },
+  ],
+  { maxTokens: 128 },
+);
 
 for await (const chunk of stream) {
   if (chunk.type === "reasoning") process.stdout.write(`\x1b[2m${chunk.text}\x1b[0m`); // a <think> block, dimmed
   if (chunk.type === "text") process.stdout.write(chunk.text);
 }
 const { profile, usage } = await stream.result;
-console.log(`\n\n${usage.completionTokens} tokens, first after ${profile.ttftMs?.toFixed(0)} ms, ${profile.decodeTokensPerSec?.toFixed(1)} tokens/s on ${profile.device}`);
+console.log(
+  `\n\n${usage.completionTokens} tokens, first after ${profile.ttftMs?.toFixed(0)} ms, ${profile.decodeTokensPerSec?.toFixed(1)} tokens/s on ${profile.device}`,
+);
 
 await llm.dispose();

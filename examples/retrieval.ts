@@ -10,30 +10,49 @@ const folder = process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.me
 const question = process.argv[3] ?? "How does hearth choose where a model runs?";
 
 // 1. split every .txt/.md file into paragraphs, remembering where each came from
-const passages = readdirSync(folder).filter((f) => /\.(txt|md)$/.test(f)).flatMap((file) =>
-  readFileSync(path.join(folder, file), "utf8").split(/\n\s*\n/).map((text) => text.trim()).filter(Boolean).map((text) => ({ file, text })));
+const passages = readdirSync(folder)
+  .filter((f) => /\.(txt|md)$/.test(f))
+  .flatMap((file) =>
+    readFileSync(path.join(folder, file), "utf8")
+      .split(/\n\s*\n/)
+      .map((text) => text.trim())
+      .filter(Boolean)
+      .map((text) => ({ file, text })),
+  );
 
 // 2. embed passages and question; vectors are unit length, so a dot product is the cosine similarity
 const embedder = await Embedder.load(process.env.HEARTH_EMBEDDER ?? "bge-small");
 const { vectors } = await embedder.embed(passages.map((p) => p.text));
 const [q] = (await embedder.embed(question)).vectors;
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
-const nearest = passages.map((p, i) => ({ ...p, similarity: dot(q, vectors[i]) })).sort((a, b) => b.similarity - a.similarity).slice(0, 6);
+const nearest = passages
+  .map((p, i) => ({ ...p, similarity: dot(q, vectors[i]) }))
+  .sort((a, b) => b.similarity - a.similarity)
+  .slice(0, 6);
 await embedder.dispose();
 
 // 3. a reranker reads question and passage together: a better order than vectors alone
 const reranker = await Reranker.load(process.env.HEARTH_RERANKER ?? "bge-reranker");
-const { scores } = await reranker.rank(question, nearest.map((p) => p.text));
-const best = nearest.map((p, i) => ({ ...p, score: scores[i] })).sort((a, b) => b.score - a.score).slice(0, 3);
+const { scores } = await reranker.rank(
+  question,
+  nearest.map((p) => p.text),
+);
+const best = nearest
+  .map((p, i) => ({ ...p, score: scores[i] }))
+  .sort((a, b) => b.score - a.score)
+  .slice(0, 3);
 await reranker.dispose();
 
 // 4. answer from the numbered passages only, and list the sources
 const context = best.map((p, i) => `[${i + 1}] ${p.text}`).join("\n\n");
 const llm = await LLM.load(process.env.HEARTH_LLM ?? "qwen3");
-const { text } = await llm.chat([
-  { role: "system", content: "Answer from the numbered passages only and cite them like [1]." },
-  { role: "user", content: `${context}\n\nQuestion: ${question}` },
-], { maxTokens: 200 }).result;
+const { text } = await llm.chat(
+  [
+    { role: "system", content: "Answer from the numbered passages only and cite them like [1]." },
+    { role: "user", content: `${context}\n\nQuestion: ${question}` },
+  ],
+  { maxTokens: 200 },
+).result;
 await llm.dispose();
 
 console.log(text.trim());

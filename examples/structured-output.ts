@@ -7,7 +7,10 @@ import { LLM, StructuredOutputError } from "hearth";
 const Recipe = z.object({
   dish: z.enum(["pancakes", "omelette", "salad"]),
   vegetarian: z.boolean(),
-  ingredients: z.array(z.enum(["eggs", "flour", "milk", "butter", "lettuce", "tomato", "cheese"])).min(1).max(5),
+  ingredients: z
+    .array(z.enum(["eggs", "flour", "milk", "butter", "lettuce", "tomato", "cheese"]))
+    .min(1)
+    .max(5),
 });
 
 const llm = await LLM.load(process.env.HEARTH_LLM ?? "qwen3");

@@ -22,7 +22,8 @@ const result = await llm.runTools([{ role: "user", content: "What's the weather 
 });
 
 for (const [i, step] of result.steps.entries()) {
-  for (const t of step.toolResults) console.log(`step ${i + 1}: ${t.call.name}(${t.call.arguments}) -> ${JSON.stringify(t.output ?? t.error)}`);
+  for (const t of step.toolResults)
+    console.log(`step ${i + 1}: ${t.call.name}(${t.call.arguments}) -> ${JSON.stringify(t.output ?? t.error)}`);
 }
 console.log(`answer after ${result.steps.length} steps: ${result.text}`);
 await llm.dispose();

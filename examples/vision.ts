@@ -8,9 +8,18 @@ const image = process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.met
 const vlm = await VLM.load(process.env.HEARTH_VLM ?? "smolvlm", { mmproj: process.env.HEARTH_MMPROJ });
 if (!vlm.supports.vision) throw new Error("this model has no vision projector (mmproj)");
 
-const { text, usage } = await vlm.chat([
-  { role: "user", content: [{ type: "image", image }, { type: "text", text: "What does this image show?" }] },
-], { maxTokens: 96 }).result;
+const { text, usage } = await vlm.chat(
+  [
+    {
+      role: "user",
+      content: [
+        { type: "image", image },
+        { type: "text", text: "What does this image show?" },
+      ],
+    },
+  ],
+  { maxTokens: 96 },
+).result;
 console.log(text.trim());
 console.log(`(${usage.promptTokens} prompt tokens, the image included)`);
 await vlm.dispose();

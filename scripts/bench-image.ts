@@ -35,12 +35,22 @@ for (const threads of threadsList) {
       total.push(out.profile.totalMs / 1000);
       peak = Math.max(peak, out.profile.peakRssBytes);
     }
-    rows.push({ size: `${width}x${height}`, threads, steps, secPerStep: median(perStep), secPerImage: median(total), peakRssMiB: Math.round(peak / 2 ** 20) });
+    rows.push({
+      size: `${width}x${height}`,
+      threads,
+      steps,
+      secPerStep: median(perStep),
+      secPerImage: median(total),
+      peakRssMiB: Math.round(peak / 2 ** 20),
+    });
   }
   await gen.dispose();
 }
 if (json) console.log(JSON.stringify(rows));
 else {
   console.log("| size | threads | steps | s/step (median) | s/image (median) | peak RSS |\n|---|---|---|---|---|---|");
-  for (const r of rows) console.log(`| ${r.size} | ${r.threads} | ${r.steps} | ${(r.secPerStep as number).toFixed(4)} | ${(r.secPerImage as number).toFixed(3)} | ${r.peakRssMiB} MiB |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.size} | ${r.threads} | ${r.steps} | ${(r.secPerStep as number).toFixed(4)} | ${(r.secPerImage as number).toFixed(3)} | ${r.peakRssMiB} MiB |`,
+    );
 }

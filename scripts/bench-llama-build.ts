@@ -53,11 +53,18 @@ async function child(): Promise<void> {
     break;
   }
   const s = llm.info.settings ?? {};
-  process.stdout.write(`${JSON.stringify({ decode: best, build: s.llamaBuild, note: s.llamaBuildNote, decodeThreads: s.decodeThreads })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ decode: best, build: s.llamaBuild, note: s.llamaBuildNote, decodeThreads: s.decodeThreads })}\n`,
+  );
   await llm.dispose();
 }
 
-interface Setting { label: string; args: string[]; best: number; seen?: string }
+interface Setting {
+  label: string;
+  args: string[];
+  best: number;
+  seen?: string;
+}
 
 async function driver(): Promise<void> {
   const { ensureFixture } = await import("../fixtures/index.ts");
@@ -72,16 +79,25 @@ async function driver(): Promise<void> {
       { label: "local t2, decode on 1", args: ["--build", "local", "--threads", "2", "--decode-threads", "1"], best: 0 },
       { label: "local t2 (auto)", args: ["--build", "local", "--threads", "2"], best: 0 },
     ];
-    const lb = [{ t: 1, best: 0 }, { t: 2, best: 0 }];
+    const lb = [
+      { t: 1, best: 0 },
+      { t: 2, best: 0 },
+    ];
     for (let rep = 0; rep < Number(values.reps); rep++) {
       if (existsSync(llamaBench)) {
         for (const x of lb) {
-          const { stdout } = await run(llamaBench, ["-m", model, "-t", String(x.t), "-p", "0", "-n", gen, "-r", "1", "-o", "json"], { maxBuffer: 1 << 24 });
+          const { stdout } = await run(llamaBench, ["-m", model, "-t", String(x.t), "-p", "0", "-n", gen, "-r", "1", "-o", "json"], {
+            maxBuffer: 1 << 24,
+          });
           x.best = Math.max(x.best, (JSON.parse(stdout) as { avg_ts: number }[])[0].avg_ts);
         }
       }
       for (const s of settings) {
-        const { stdout } = await run(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", "--model", model, "--gen", gen, ...s.args], { maxBuffer: 1 << 24 });
+        const { stdout } = await run(
+          process.execPath,
+          ["--import", "tsx", fileURLToPath(import.meta.url), "--child", "--model", model, "--gen", gen, ...s.args],
+          { maxBuffer: 1 << 24 },
+        );
         const r = JSON.parse(stdout.trim().split("\n").pop()!) as { decode: number; build: string; note?: string; decodeThreads: number };
         s.best = Math.max(s.best, r.decode);
         s.seen = `${r.build}, decodeThreads ${r.decodeThreads}${r.note ? ` (${r.note})` : ""}`;

@@ -31,6 +31,7 @@ import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { LLM } from "../src/sdk/LLM.ts";
+import type { GenerationResult } from "../src/sdk/types.ts";
 import { physicalCores } from "../src/devices/cpuCores.ts";
 import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 import { PRESETS } from "../fixtures/presets.ts";
@@ -64,38 +65,61 @@ if (!["auto", "true", "false"].includes(values.isolate!)) {
 }
 const isolate = values.isolate === "auto" ? undefined : values.isolate === "true";
 const threadCounts = values.threads
-  ? values.threads.split(",").map(Number).filter((n) => n > 0)
+  ? values.threads
+      .split(",")
+      .map(Number)
+      .filter((n) => n > 0)
   : Array.from({ length: physicalCores() }, (_, i) => i + 1);
 let threads = threadCounts[0];
 const reps = Number(values.reps);
 const promptTokens = Number(values.prompt);
 
-interface Side { decode: number[]; prefill: number[]; decodeCpuUs: number[] }
-interface Row { model: string; backend: string; threads: number; gen: number; prompt: number; build: string; runner: boolean; llamaBench?: Side; sdk: Side }
+interface Side {
+  decode: number[];
+  prefill: number[];
+  decodeCpuUs: number[];
+}
+interface Row {
+  model: string;
+  backend: string;
+  threads: number;
+  gen: number;
+  prompt: number;
+  build: string;
+  runner: boolean;
+  llamaBench?: Side;
+  sdk: Side;
+}
 
 const best = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
 const least = (xs: number[]) => (xs.length ? Math.min(...xs) : NaN);
 const timeBin = "/usr/bin/time";
-const log = (s: string) => { if (!values.json) process.stderr.write(`${s}\n`); };
+const log = (s: string) => {
+  if (!values.json) process.stderr.write(`${s}\n`);
+};
 
 /** CPU seconds (user + system) of one llama-bench decode run of `n` tokens, load included. */
 async function llamaBenchCpu(model: string, n: number): Promise<number> {
-  const { stderr } = await promisify(execFile)(timeBin, [
-    "-f", "cpu %U %S", llamaBench, "-m", model, "-t", String(threads), "-p", "0", "-n", String(n), "-r", "1", "--no-warmup", "-o", "json",
-  ], { maxBuffer: 1 << 24 });
+  const { stderr } = await promisify(execFile)(
+    timeBin,
+    ["-f", "cpu %U %S", llamaBench, "-m", model, "-t", String(threads), "-p", "0", "-n", String(n), "-r", "1", "--no-warmup", "-o", "json"],
+    { maxBuffer: 1 << 24 },
+  );
   const m = /cpu ([\d.]+) ([\d.]+)/.exec(stderr);
   return m ? Number(m[1]) + Number(m[2]) : NaN;
 }
 
 async function llamaBenchDecodeCpuUs(model: string, gen: number): Promise<number> {
   if (!existsSync(timeBin)) return NaN;
-  return ((await llamaBenchCpu(model, gen)) - (await llamaBenchCpu(model, 1))) / (gen - 1) * 1e6;
+  return (((await llamaBenchCpu(model, gen)) - (await llamaBenchCpu(model, 1))) / (gen - 1)) * 1e6;
 }
 
 async function runLlamaBench(model: string, gen: number): Promise<{ decode: number; prefill: number }> {
-  const { stdout } = await promisify(execFile)(llamaBench, [
-    "-m", model, "-t", String(threads), "-p", String(promptTokens), "-n", String(gen), "-r", "1", "-o", "json",
-  ], { maxBuffer: 1 << 24 });
+  const { stdout } = await promisify(execFile)(
+    llamaBench,
+    ["-m", model, "-t", String(threads), "-p", String(promptTokens), "-n", String(gen), "-r", "1", "-o", "json"],
+    { maxBuffer: 1 << 24 },
+  );
   const rows = JSON.parse(stdout) as { n_prompt: number; n_gen: number; avg_ts: number }[];
   return { prefill: rows.find((r) => r.n_prompt > 0)!.avg_ts, decode: rows.find((r) => r.n_gen > 0)!.avg_ts };
 }
@@ -111,7 +135,10 @@ async function calibratePrompts(model: string, n: number, seeds: number[]): Prom
   try {
     for (const seed of seeds) {
       let rnd = seed * 7919 + 1;
-      const next = () => words[(rnd = (rnd * 48271) % 2147483647) % words.length];
+      const next = () => {
+        rnd = (rnd * 48271) % 2147483647;
+        return words[rnd % words.length];
+      };
       let text = `${seed}`;
       while ((await tokenizer.tokenize(text)).length < n - 1) text += ` ${next()}`;
       prompts.set(`${model}\0${seed}`, text);
@@ -132,7 +159,8 @@ function promptOf(model: string, seed: number): string {
 function forbiddenEnds(preset: PresetName): Record<number, number> {
   const { special } = buildVocab(PRESETS[preset].vocab);
   const bias: Record<number, number> = {};
-  for (const t of ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|endoftext|>"]) if (special[t] !== undefined) bias[special[t]] = -Infinity;
+  for (const t of ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|endoftext|>"])
+    if (special[t] !== undefined) bias[special[t]] = -Infinity;
   return bias;
 }
 
@@ -140,15 +168,25 @@ function forbiddenEnds(preset: PresetName): Record<number, number> {
 const MIN_DECODE = 64;
 const DECODE_PROMPTS = ["Hello world", "The quick brown fox", "Once upon a time", "In the beginning", "Dear friend"];
 
-async function runSdk(llm: LLM, model: string, gen: number, rep: number, bias: Record<number, number>): Promise<{ decode: number; prefill: number; decodeCpuUs: number }> {
+async function runSdk(
+  llm: LLM,
+  model: string,
+  gen: number,
+  rep: number,
+  bias: Record<number, number>,
+): Promise<{ decode: number; prefill: number; decodeCpuUs: number }> {
   // random weights can reach a step where llama.cpp's sampler finds no candidate, or (llama.node)
   // an end token despite the bias: try other short prompts for a full-length run, else keep the
   // longest run if it made at least MIN_DECODE tokens (the log says how many)
-  let d;
+  let d: GenerationResult | undefined;
   let decodeCpuUs = NaN;
   for (let attempt = 0; attempt < 2 * DECODE_PROMPTS.length; attempt++) {
     const cpu0 = process.cpuUsage();
-    const run = await llm.complete(`${DECODE_PROMPTS[attempt % DECODE_PROMPTS.length]} ${rep}`, { temperature: 0, maxTokens: gen, logitBias: bias }).result;
+    const run = await llm.complete(`${DECODE_PROMPTS[attempt % DECODE_PROMPTS.length]} ${rep}`, {
+      temperature: 0,
+      maxTokens: gen,
+      logitBias: bias,
+    }).result;
     const cpu = process.cpuUsage(cpu0);
     if (!d || run.usage.completionTokens > d.usage.completionTokens) {
       d = run;
@@ -156,7 +194,8 @@ async function runSdk(llm: LLM, model: string, gen: number, rep: number, bias: R
     }
     if (run.usage.completionTokens >= gen - 1) break; // llama.node counts the first token apart
   }
-  if (d!.usage.completionTokens < Math.min(gen - 1, MIN_DECODE)) throw new Error(`decode runs end early (${d!.usage.completionTokens} of ${gen} tokens)`);
+  if (d!.usage.completionTokens < Math.min(gen - 1, MIN_DECODE))
+    throw new Error(`decode runs end early (${d!.usage.completionTokens} of ${gen} tokens)`);
   if (d!.usage.completionTokens < gen - 1) log(`  (longest run: ${d!.usage.completionTokens} of ${gen} tokens)`);
   const p = await llm.complete(promptOf(model, rep + 1000), { temperature: 0, maxTokens: 1 }).result;
   return { decode: d!.profile.decodeTokensPerSec ?? NaN, prefill: p.profile.prefillTokensPerSec ?? NaN, decodeCpuUs };
@@ -167,48 +206,86 @@ const rows: Row[] = [];
 const kernels = new Map<string, { sdk?: LlamaKernels; llamaBench?: LlamaKernels; mismatch?: string; note?: string }>();
 const haveLlamaBench = existsSync(llamaBench);
 if (!haveLlamaBench) log(`llama-bench is not built (${llamaBench}): run scripts/build-llama-bench.sh; measuring the SDK only`);
-for (const name of values.models!.split(",").map((s) => s.trim()).filter(Boolean) as PresetName[]) {
+for (const name of values
+  .models!.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean) as PresetName[]) {
   const model = await ensureFixture(name);
   const gen = Number(name === "tiny" ? values["tiny-gen"] : values.gen);
-  await calibratePrompts(model, promptTokens, Array.from({ length: reps + 1 }, (_, i) => i - 1 + 1000));
+  await calibratePrompts(
+    model,
+    promptTokens,
+    Array.from({ length: reps + 1 }, (_, i) => i - 1 + 1000),
+  );
   if (haveLlamaBench) {
     // the kernels each side runs: the SDK's as node-llama-cpp's prebuilt loads it (the local build,
     // where it runs, is built for this CPU from the same source; its buffers are not probed)
     const k: { sdk?: LlamaKernels; llamaBench?: LlamaKernels; mismatch?: string; note?: string } = {};
-    await llamaBenchKernels(llamaBench, model).then((x) => (k.llamaBench = x), (e) => (k.note = `llama-bench: ${e.message}`));
-    await prebuiltKernels(model).then((x) => (k.sdk = x), (e) => (k.note = `sdk: ${e.message}`));
+    await llamaBenchKernels(llamaBench, model).then(
+      (x) => (k.llamaBench = x),
+      (e) => (k.note = `llama-bench: ${e.message}`),
+    );
+    await prebuiltKernels(model).then(
+      (x) => (k.sdk = x),
+      (e) => (k.note = `sdk: ${e.message}`),
+    );
     if (k.sdk && k.llamaBench) k.mismatch = kernelMismatch(k.sdk, k.llamaBench);
     kernels.set(name, k);
-    log(`${name} kernels: sdk (prebuilt) ${k.sdk ? describeKernels(k.sdk) : "?"}; llama-bench ${k.llamaBench ? describeKernels(k.llamaBench) : "?"}${k.mismatch ? ` -- ${k.mismatch}` : ""}`);
+    log(
+      `${name} kernels: sdk (prebuilt) ${k.sdk ? describeKernels(k.sdk) : "?"}; llama-bench ${k.llamaBench ? describeKernels(k.llamaBench) : "?"}${k.mismatch ? ` -- ${k.mismatch}` : ""}`,
+    );
   }
-  for (const backend of values.backend!.split(",").map((b) => b.trim()).filter(Boolean))
-  for (threads of threadCounts) {
-    const extra = { llamaBuild: values.build }; // passes through the SDK to the engine's LoadOptions
-    const llm = await LLM.load(model, { backend, device: "cpu", threads, contextSize: Math.max(1024, promptTokens + gen + 64), extra, isolate } as Parameters<typeof LLM.load>[1]);
-    const runner = llm.info.settings?.isolated === true;
-    const build = `${llm.info.settings?.llamaBuild ?? "-"}${llm.info.settings?.llamaBuildNote ? ` (${llm.info.settings.llamaBuildNote})` : ""}`;
-    const bias = forbiddenEnds(name);
-    await runSdk(llm, model, Math.min(gen, 16), -1, bias); // warm-up: first-run allocations
-    const row: Row = { model: name, backend, threads, gen, prompt: promptTokens, build, runner, sdk: { decode: [], prefill: [], decodeCpuUs: [] } };
-    if (haveLlamaBench) row.llamaBench = { decode: [], prefill: [], decodeCpuUs: [] };
-    for (let rep = 0; rep < reps; rep++) {
-      if (row.llamaBench) {
-        const lb = await runLlamaBench(model, gen);
-        row.llamaBench.decode.push(lb.decode);
-        row.llamaBench.prefill.push(lb.prefill);
-        const cpuUs = await llamaBenchDecodeCpuUs(model, gen);
-        row.llamaBench.decodeCpuUs.push(cpuUs);
-        log(`${name} t${threads} rep ${rep + 1}: llama-bench decode ${lb.decode.toFixed(1)} prefill ${lb.prefill.toFixed(1)} tok/s, decode ${cpuUs.toFixed(0)} CPU µs/token`);
+  for (const backend of values
+    .backend!.split(",")
+    .map((b) => b.trim())
+    .filter(Boolean))
+    for (threads of threadCounts) {
+      const extra = { llamaBuild: values.build }; // passes through the SDK to the engine's LoadOptions
+      const llm = await LLM.load(model, {
+        backend,
+        device: "cpu",
+        threads,
+        contextSize: Math.max(1024, promptTokens + gen + 64),
+        extra,
+        isolate,
+      } as Parameters<typeof LLM.load>[1]);
+      const runner = llm.info.settings?.isolated === true;
+      const build = `${llm.info.settings?.llamaBuild ?? "-"}${llm.info.settings?.llamaBuildNote ? ` (${llm.info.settings.llamaBuildNote})` : ""}`;
+      const bias = forbiddenEnds(name);
+      await runSdk(llm, model, Math.min(gen, 16), -1, bias); // warm-up: first-run allocations
+      const row: Row = {
+        model: name,
+        backend,
+        threads,
+        gen,
+        prompt: promptTokens,
+        build,
+        runner,
+        sdk: { decode: [], prefill: [], decodeCpuUs: [] },
+      };
+      if (haveLlamaBench) row.llamaBench = { decode: [], prefill: [], decodeCpuUs: [] };
+      for (let rep = 0; rep < reps; rep++) {
+        if (row.llamaBench) {
+          const lb = await runLlamaBench(model, gen);
+          row.llamaBench.decode.push(lb.decode);
+          row.llamaBench.prefill.push(lb.prefill);
+          const cpuUs = await llamaBenchDecodeCpuUs(model, gen);
+          row.llamaBench.decodeCpuUs.push(cpuUs);
+          log(
+            `${name} t${threads} rep ${rep + 1}: llama-bench decode ${lb.decode.toFixed(1)} prefill ${lb.prefill.toFixed(1)} tok/s, decode ${cpuUs.toFixed(0)} CPU µs/token`,
+          );
+        }
+        const s = await runSdk(llm, model, gen, rep, bias);
+        row.sdk.decode.push(s.decode);
+        row.sdk.prefill.push(s.prefill);
+        row.sdk.decodeCpuUs.push(runner ? NaN : s.decodeCpuUs);
+        log(
+          `${name} t${threads} rep ${rep + 1}: sdk ${backend.padEnd(8)} decode ${s.decode.toFixed(1)} prefill ${s.prefill.toFixed(1)} tok/s, decode ${s.decodeCpuUs.toFixed(0)} CPU µs/token`,
+        );
       }
-      const s = await runSdk(llm, model, gen, rep, bias);
-      row.sdk.decode.push(s.decode);
-      row.sdk.prefill.push(s.prefill);
-      row.sdk.decodeCpuUs.push(runner ? NaN : s.decodeCpuUs);
-      log(`${name} t${threads} rep ${rep + 1}: sdk ${backend.padEnd(8)} decode ${s.decode.toFixed(1)} prefill ${s.prefill.toFixed(1)} tok/s, decode ${s.decodeCpuUs.toFixed(0)} CPU µs/token`);
+      await llm.dispose();
+      rows.push(row);
     }
-    await llm.dispose();
-    rows.push(row);
-  }
 }
 
 /** Each side at its own best thread count (and, for the SDK, engine), per model. */
@@ -243,29 +320,71 @@ if (values.json) {
     const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
     for (const l of lines) process.stdout.write(`${l.map((c, i) => c.padEnd(widths[i])).join("  ")}\n`);
   };
-  const lines = [["model", "engine", "threads", "sdk build", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio", "decode CPU µs/token lb / sdk", "ratio"]];
+  const lines = [
+    [
+      "model",
+      "engine",
+      "threads",
+      "sdk build",
+      "llama-bench decode",
+      "sdk decode",
+      "ratio",
+      "llama-bench prefill",
+      "sdk prefill",
+      "ratio",
+      "decode CPU µs/token lb / sdk",
+      "ratio",
+    ],
+  ];
   for (const r of rows) {
-    const lbD = best(r.llamaBench?.decode ?? []), lbP = best(r.llamaBench?.prefill ?? []);
-    const sD = best(r.sdk.decode), sP = best(r.sdk.prefill);
-    const lbC = least(r.llamaBench?.decodeCpuUs ?? []), sC = least(r.sdk.decodeCpuUs);
+    const lbD = best(r.llamaBench?.decode ?? []),
+      lbP = best(r.llamaBench?.prefill ?? []);
+    const sD = best(r.sdk.decode),
+      sP = best(r.sdk.prefill);
+    const lbC = least(r.llamaBench?.decodeCpuUs ?? []),
+      sC = least(r.sdk.decodeCpuUs);
     differs = r.build.startsWith("prebuilt") && r.backend === "llama" && kernels.get(r.model)?.mismatch !== undefined;
-    lines.push([r.model, `${r.backend}${r.runner ? " (runner)" : ""}`, String(r.threads), r.build.split(" ")[0], f(lbD), f(sD), ratio(sD, lbD), f(lbP), f(sP), ratio(sP, lbP), `${f(lbC)} / ${f(sC)}`, ratio(lbC, sC)]);
+    lines.push([
+      r.model,
+      `${r.backend}${r.runner ? " (runner)" : ""}`,
+      String(r.threads),
+      r.build.split(" ")[0],
+      f(lbD),
+      f(sD),
+      ratio(sD, lbD),
+      f(lbP),
+      f(sP),
+      ratio(sP, lbP),
+      `${f(lbC)} / ${f(sC)}`,
+      ratio(lbC, sC),
+    ]);
   }
   differs = false;
   table(lines);
   for (const [model, k] of kernels) {
-    process.stdout.write(`${model} kernels: sdk (node-llama-cpp prebuilt) ${k.sdk ? describeKernels(k.sdk) : "?"}; llama-bench ${k.llamaBench ? describeKernels(k.llamaBench) : "?"}\n`);
-    if (k.mismatch) process.stdout.write(`  ${k.mismatch}: the ratios of the prebuilt SDK rows would compare kernels, not hearth, and are not given\n`);
+    process.stdout.write(
+      `${model} kernels: sdk (node-llama-cpp prebuilt) ${k.sdk ? describeKernels(k.sdk) : "?"}; llama-bench ${k.llamaBench ? describeKernels(k.llamaBench) : "?"}\n`,
+    );
+    if (k.mismatch)
+      process.stdout.write(`  ${k.mismatch}: the ratios of the prebuilt SDK rows would compare kernels, not hearth, and are not given\n`);
     if (k.note) process.stdout.write(`  ${k.note}\n`);
   }
   process.stdout.write("\neach side at its best thread count:\n");
   const at = (x: { value: number; threads: number; backend: string }) => `${f(x.value)} (${x.backend ? `${x.backend} ` : ""}t${x.threads})`;
   table([
     ["model", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio"],
-    ...summary.map((b) => (differs = rows.some((r) => r.model === b.model && r.build.startsWith("prebuilt")) && kernels.get(b.model)?.mismatch !== undefined, [
-      b.model, at({ ...b.llamaBench.decode, backend: "" }), at(b.sdk.decode), ratio(b.sdk.decode.value, b.llamaBench.decode.value),
-      at({ ...b.llamaBench.prefill, backend: "" }), at(b.sdk.prefill), ratio(b.sdk.prefill.value, b.llamaBench.prefill.value),
-    ])),
+    ...summary.map((b) => {
+      differs = rows.some((r) => r.model === b.model && r.build.startsWith("prebuilt")) && kernels.get(b.model)?.mismatch !== undefined;
+      return [
+        b.model,
+        at({ ...b.llamaBench.decode, backend: "" }),
+        at(b.sdk.decode),
+        ratio(b.sdk.decode.value, b.llamaBench.decode.value),
+        at({ ...b.llamaBench.prefill, backend: "" }),
+        at(b.sdk.prefill),
+        ratio(b.sdk.prefill.value, b.llamaBench.prefill.value),
+      ];
+    }),
   ]);
   differs = false;
   const engines = [...new Set(rows.map((r) => r.backend))];
@@ -274,10 +393,14 @@ if (values.json) {
     for (const b of summary) {
       for (const e of engines) {
         const mine = bestOf(b.model, e);
-        process.stdout.write(`  ${b.model} ${e}: decode ${at(mine.sdk.decode)} ${ratio(mine.sdk.decode.value, b.llamaBench.decode.value)}, prefill ${at(mine.sdk.prefill)} ${ratio(mine.sdk.prefill.value, b.llamaBench.prefill.value)}\n`);
+        process.stdout.write(
+          `  ${b.model} ${e}: decode ${at(mine.sdk.decode)} ${ratio(mine.sdk.decode.value, b.llamaBench.decode.value)}, prefill ${at(mine.sdk.prefill)} ${ratio(mine.sdk.prefill.value, b.llamaBench.prefill.value)}\n`,
+        );
       }
     }
   }
   for (const note of new Set(rows.map((r) => r.build).filter((b) => b.includes("(")))) process.stdout.write(`sdk build: ${note}\n`);
-  process.stdout.write(`tok/s, best of ${reps} alternating runs each; prefill ${promptTokens} tokens, decode ${[...new Set(rows.map((r) => `${r.gen} (${r.model})`))].join(", ")} tokens\n`);
+  process.stdout.write(
+    `tok/s, best of ${reps} alternating runs each; prefill ${promptTokens} tokens, decode ${[...new Set(rows.map((r) => `${r.gen} (${r.model})`))].join(", ")} tokens\n`,
+  );
 }

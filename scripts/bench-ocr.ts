@@ -18,7 +18,13 @@ function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-const list = (v: string | undefined, d: number[]) => (v ? v.split(",").map(Number).filter((n) => n > 0) : d);
+const list = (v: string | undefined, d: number[]) =>
+  v
+    ? v
+        .split(",")
+        .map(Number)
+        .filter((n) => n > 0)
+    : d;
 
 const threadsList = list(arg("threads"), [...new Set([1, physicalCores()])]);
 const concurrencyList = list(arg("concurrency"), [1, 2, 4]);
@@ -61,16 +67,25 @@ for (const threads of threadsList) {
     const wall = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
     const row: Row = {
-      threads, concurrency, images: latencies.length,
-      medianMs: percentile(latencies, 50), p95Ms: percentile(latencies, 95), imagesPerSec: latencies.length / wall,
+      threads,
+      concurrency,
+      images: latencies.length,
+      medianMs: percentile(latencies, 50),
+      p95Ms: percentile(latencies, 95),
+      imagesPerSec: latencies.length / wall,
     };
     rows.push(row);
     if (!json) {
-      console.log(`threads ${threads}  in flight ${concurrency}  ${row.images} images  median ${row.medianMs.toFixed(0)} ms  p95 ${row.p95Ms.toFixed(0)} ms  ${row.imagesPerSec.toFixed(2)} images/s`);
+      console.log(
+        `threads ${threads}  in flight ${concurrency}  ${row.images} images  median ${row.medianMs.toFixed(0)} ms  p95 ${row.p95Ms.toFixed(0)} ms  ${row.imagesPerSec.toFixed(2)} images/s`,
+      );
     }
   }
   await ocr.dispose();
 }
 
 if (json) console.log(JSON.stringify({ model: "ocr (PP-OCRv4, embedded)", isolate, rounds, rows }, null, 2));
-else console.log(`(latency with more than one in flight includes queueing: onnxruntime-node runs a session on the JS thread, so one process serves one image at a time; use --isolate to run the engine in a runner process)`);
+else
+  console.log(
+    `(latency with more than one in flight includes queueing: onnxruntime-node runs a session on the JS thread, so one process serves one image at a time; use --isolate to run the engine in a runner process)`,
+  );

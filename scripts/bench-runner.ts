@@ -25,7 +25,11 @@ async function once(model: Awaited<ReturnType<typeof loadModel>>) {
   let first: number | undefined;
   let events = 0;
   let result: TaskEvent | undefined;
-  for await (const e of model.run({ task: "complete", prompt: "Once upon a time", sampling: { temperature: 0, maxTokens: tokens, seed: 1 } })) {
+  for await (const e of model.run({
+    task: "complete",
+    prompt: "Once upon a time",
+    sampling: { temperature: 0, maxTokens: tokens, seed: 1 },
+  })) {
     if (e.type === "text") {
       first ??= performance.now();
       events++;
@@ -58,12 +62,22 @@ try {
 }
 const best = (x: number[]) => Math.max(...x);
 const median = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)];
-console.log(JSON.stringify({
-  backend, fixture: "tiny", threads: 1, tokens, runs,
-  inProcessTokPerSec: { best: +best(a).toFixed(1), median: +median(a).toFixed(1) },
-  runnerTokPerSec: { best: +best(b).toFixed(1), median: +median(b).toFixed(1) },
-  perTokenOverheadUsBest: +((1 / best(b) - 1 / best(a)) * 1e6).toFixed(1),
-  perTokenOverheadUsMedian: +((1 / median(b) - 1 / median(a)) * 1e6).toFixed(1),
-  textEventsPerRun: last.events,
-  tokensPerRun: last.completion,
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      backend,
+      fixture: "tiny",
+      threads: 1,
+      tokens,
+      runs,
+      inProcessTokPerSec: { best: +best(a).toFixed(1), median: +median(a).toFixed(1) },
+      runnerTokPerSec: { best: +best(b).toFixed(1), median: +median(b).toFixed(1) },
+      perTokenOverheadUsBest: +((1 / best(b) - 1 / best(a)) * 1e6).toFixed(1),
+      perTokenOverheadUsMedian: +((1 / median(b) - 1 / median(a)) * 1e6).toFixed(1),
+      textEventsPerRun: last.events,
+      tokensPerRun: last.completion,
+    },
+    null,
+    2,
+  ),
+);

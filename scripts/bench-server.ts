@@ -82,7 +82,10 @@ async function promptOf(key: string): Promise<string> {
   const words = ["river", "stone", "lamp", "cloud", "orange", "window", "quiet", "market", "silver", "garden", "train", "paper"];
   let rnd = [...key].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 2147483647, 7) || 1;
   text = key;
-  while ((await llm.tokenize(text)).length < promptTokens) text += ` ${words[(rnd = (rnd * 48271) % 2147483647) % words.length]}`;
+  while ((await llm.tokenize(text)).length < promptTokens) {
+    rnd = (rnd * 48271) % 2147483647;
+    text += ` ${words[rnd % words.length]}`;
+  }
   calibrated.set(key, text);
   return text;
 }
@@ -94,11 +97,34 @@ for (let rep = -1; rep < reps; rep++) {
 
 /** llama-batched-bench's decode throughput (S_TG, tok/s) at 1 and 4 parallel sequences. */
 async function batchedBenchRun(): Promise<{ one: number; four: number }> {
-  const { stdout, stderr } = await promisify(execFile)(batchedBench, [
-    "-m", modelFile, "-c", String(4 * (promptTokens + gen) + 64), "-b", "2048", "-ub", "512", "-npp", String(promptTokens), "-ntg", String(gen),
-    "-npl", "1,4", "-t", String(threads), "--output-format", "jsonl",
-  ], { maxBuffer: 1 << 24 });
-  const rows = `${stdout}\n${stderr}`.split("\n").filter((l) => l.startsWith('{"pp"')).map((l) => JSON.parse(l) as { pl: number; speed_tg: number });
+  const { stdout, stderr } = await promisify(execFile)(
+    batchedBench,
+    [
+      "-m",
+      modelFile,
+      "-c",
+      String(4 * (promptTokens + gen) + 64),
+      "-b",
+      "2048",
+      "-ub",
+      "512",
+      "-npp",
+      String(promptTokens),
+      "-ntg",
+      String(gen),
+      "-npl",
+      "1,4",
+      "-t",
+      String(threads),
+      "--output-format",
+      "jsonl",
+    ],
+    { maxBuffer: 1 << 24 },
+  );
+  const rows = `${stdout}\n${stderr}`
+    .split("\n")
+    .filter((l) => l.startsWith('{"pp"'))
+    .map((l) => JSON.parse(l) as { pl: number; speed_tg: number });
   const at = (pl: number) => rows.find((r) => r.pl === pl)?.speed_tg ?? NaN;
   return { one: at(1), four: at(4) };
 }
@@ -118,7 +144,12 @@ async function sdkRun(prompt: string): Promise<Run> {
 }
 
 // --- the server ---------------------------------------------------------------------------------
-const app = await buildServer({ models: [modelFile], parallel, queueLimit: 16, load: { threads, contextSize, backend: "llama", device: "cpu" } });
+const app = await buildServer({
+  models: [modelFile],
+  parallel,
+  queueLimit: 16,
+  load: { threads, contextSize, backend: "llama", device: "cpu" },
+});
 const base = await app.listen({ host: "127.0.0.1", port: 0 });
 await app.hearth.ready;
 if (app.hearth.manager.health() !== "ready") throw new Error(`server not ready: ${JSON.stringify(app.hearth.manager.preloadErrors())}`);
@@ -130,7 +161,15 @@ async function httpRun(prompt: string): Promise<Run> {
   const res = await fetch(`${base}/v1/completions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: modelId, prompt, max_tokens: gen, temperature: 0, logit_bias: httpBias, stream: true, stream_options: { include_usage: true } }),
+    body: JSON.stringify({
+      model: modelId,
+      prompt,
+      max_tokens: gen,
+      temperature: 0,
+      logit_bias: httpBias,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
   });
   if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
   let first: number | undefined;
@@ -140,8 +179,9 @@ async function httpRun(prompt: string): Promise<Run> {
   const decoder = new TextDecoder();
   for await (const bytes of res.body!) {
     buffer += decoder.decode(bytes, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
+    for (;;) {
+      const end = buffer.indexOf("\n\n");
+      if (end < 0) break;
       const event = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
       if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
@@ -166,7 +206,9 @@ for (let rep = 0; rep < reps; rep++) {
   const prompt = await promptOf(`${PROMPTS[(rep + 5) % PROMPTS.length]} ${rep}`);
   sdk.push(await sdkRun(prompt));
   http.push(await httpRun(prompt));
-  log(`rep ${rep + 1}/${reps}: SDK ${decodeSpeed(sdk[rep]).toFixed(1)} tok/s, TTFT ${sdk[rep].ttftMs.toFixed(1)} ms (${sdk[rep].tokens} tok) | HTTP ${decodeSpeed(http[rep]).toFixed(1)} tok/s, TTFT ${http[rep].ttftMs.toFixed(1)} ms (${http[rep].tokens} tok)`);
+  log(
+    `rep ${rep + 1}/${reps}: SDK ${decodeSpeed(sdk[rep]).toFixed(1)} tok/s, TTFT ${sdk[rep].ttftMs.toFixed(1)} ms (${sdk[rep].tokens} tok) | HTTP ${decodeSpeed(http[rep]).toFixed(1)} tok/s, TTFT ${http[rep].ttftMs.toFixed(1)} ms (${http[rep].tokens} tok)`,
+  );
 }
 // (the SDK model stays loaded only for the tokenizer: prompts are calibrated above)
 await llm.dispose();
@@ -209,7 +251,11 @@ const result = {
   concurrencyRatio: median(concurrent) / median(single),
   promptTokens,
   batchedBench: ceiling.length
-    ? { oneTokPerSec: median(ceiling.map((c) => c.one)), fourTokPerSec: median(ceiling.map((c) => c.four)), fourRatio: median(concurrent) / median(ceiling.map((c) => c.four)) }
+    ? {
+        oneTokPerSec: median(ceiling.map((c) => c.one)),
+        fourTokPerSec: median(ceiling.map((c) => c.four)),
+        fourRatio: median(concurrent) / median(ceiling.map((c) => c.four)),
+      }
     : undefined,
 };
 if (values.json) {

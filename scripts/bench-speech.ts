@@ -20,7 +20,13 @@ function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-const list = (v: string | undefined, d: number[]) => (v ? v.split(",").map(Number).filter((n) => n > 0) : d);
+const list = (v: string | undefined, d: number[]) =>
+  v
+    ? v
+        .split(",")
+        .map(Number)
+        .filter((n) => n > 0)
+    : d;
 
 const threadsList = list(arg("threads"), [...new Set([1, physicalCores()])]);
 const rounds = Number(arg("rounds") ?? 3);
@@ -33,8 +39,21 @@ const TEXTS = { short: "Good morning.", sentence: SENTENCE, paragraph: Array(6).
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-interface TtsRow { threads: number; text: keyof typeof TEXTS; chars: number; audioMs: number; rtf: number; firstAudioMs: number; charsPerSec: number }
-interface DiarizeRow { threads: number; audioMs: number; rtf: number; segments: number }
+interface TtsRow {
+  threads: number;
+  text: keyof typeof TEXTS;
+  chars: number;
+  audioMs: number;
+  rtf: number;
+  firstAudioMs: number;
+  charsPerSec: number;
+}
+interface DiarizeRow {
+  threads: number;
+  audioMs: number;
+  rtf: number;
+  segments: number;
+}
 
 const ttsRows: TtsRow[] = [];
 for (const threads of threadsList) {
@@ -46,8 +65,13 @@ for (const threads of threadsList) {
     const rtf = median(runs.map((r) => r.profile.realTimeFactor ?? 0));
     const total = median(runs.map((r) => r.profile.totalMs));
     ttsRows.push({
-      threads, text: name, chars: text.length, audioMs: runs[0].durationMs, rtf,
-      firstAudioMs: median(runs.map((r) => r.profile.ttftMs ?? r.profile.totalMs)), charsPerSec: text.length / (total / 1000),
+      threads,
+      text: name,
+      chars: text.length,
+      audioMs: runs[0].durationMs,
+      rtf,
+      firstAudioMs: median(runs.map((r) => r.profile.ttftMs ?? r.profile.totalMs)),
+      charsPerSec: text.length / (total / 1000),
     });
   }
   await tts.dispose();
@@ -83,7 +107,9 @@ if (json) {
   console.log(`TTS ${ttsModel} (median of ${rounds})`);
   console.log("threads  text       chars  audio s   RTF      first audio ms  chars/s");
   for (const r of ttsRows) {
-    console.log(`${String(r.threads).padEnd(9)}${r.text.padEnd(11)}${String(r.chars).padEnd(7)}${(r.audioMs / 1000).toFixed(2).padEnd(10)}${r.rtf.toFixed(4).padEnd(9)}${r.firstAudioMs.toFixed(1).padEnd(16)}${r.charsPerSec.toFixed(0)}`);
+    console.log(
+      `${String(r.threads).padEnd(9)}${r.text.padEnd(11)}${String(r.chars).padEnd(7)}${(r.audioMs / 1000).toFixed(2).padEnd(10)}${r.rtf.toFixed(4).padEnd(9)}${r.firstAudioMs.toFixed(1).padEnd(16)}${r.charsPerSec.toFixed(0)}`,
+    );
   }
   console.log(`\nDiarization ${diarizeModel} (median of ${rounds})`);
   console.log("threads  audio s   RTF      segments");

@@ -59,7 +59,13 @@ const compress = (dir) => {
 };
 compress(out);
 // the server finds the built app by this file (src/web holds an index.html too: the template)
-writeFileSync(path.join(out, "build.json"), `${JSON.stringify({ builtAt: new Date().toISOString(), files: rows.map((r) => ({ path: r[0], bytes: r[1], gzip: r[2], brotli: r[3] })) }, null, 2)}\n`);
+writeFileSync(
+  path.join(out, "build.json"),
+  `${JSON.stringify({ builtAt: new Date().toISOString(), files: rows.map((r) => ({ path: r[0], bytes: r[1], gzip: r[2], brotli: r[3] })) }, null, 2)}\n`,
+);
 const total = rows.reduce((s, r) => [s[0] + r[1], s[1] + r[2], s[2] + r[3]], [0, 0, 0]);
-for (const r of rows) console.log(`${r[0].padEnd(40)} ${String(r[1]).padStart(8)} B  gzip ${String(r[2]).padStart(7)} B  brotli ${String(r[3]).padStart(7)} B`);
-console.log(`${"total".padEnd(40)} ${String(total[0]).padStart(8)} B  gzip ${String(total[1]).padStart(7)} B  brotli ${String(total[2]).padStart(7)} B`);
+for (const r of rows)
+  console.log(`${r[0].padEnd(40)} ${String(r[1]).padStart(8)} B  gzip ${String(r[2]).padStart(7)} B  brotli ${String(r[3]).padStart(7)} B`);
+console.log(
+  `${"total".padEnd(40)} ${String(total[0]).padStart(8)} B  gzip ${String(total[1]).padStart(7)} B  brotli ${String(total[2]).padStart(7)} B`,
+);

@@ -36,7 +36,22 @@ const PARALLEL = 2;
 const QUEUE = 64;
 const server = spawn(
   process.execPath,
-  [path.join(root, "bin/hearth.js"), "serve", tiny, embed, "ocr", "--port", "0", "--parallel", String(PARALLEL), "--queue", String(QUEUE), "--threads", "1", "--quiet"],
+  [
+    path.join(root, "bin/hearth.js"),
+    "serve",
+    tiny,
+    embed,
+    "ocr",
+    "--port",
+    "0",
+    "--parallel",
+    String(PARALLEL),
+    "--queue",
+    String(QUEUE),
+    "--threads",
+    "1",
+    "--quiet",
+  ],
   { env: { ...process.env, HEARTH_HOME: home }, stdio: ["ignore", "pipe", "inherit"] },
 );
 const base = await new Promise<string>((resolve, reject) => {
@@ -61,7 +76,10 @@ log(`soak: ${base}, ${values.minutes} min, ${concurrency} clients, parallel ${PA
 // --- processes: memory and descriptors -------------------------------------------------------------
 function childrenOf(pid: number): number[] {
   try {
-    return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" }).split("\n").map(Number).filter((n) => n > 0);
+    return execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .map(Number)
+      .filter((n) => n > 0);
   } catch {
     return [];
   }
@@ -130,34 +148,87 @@ const KINDS: Kind[] = [
     name: "chat-stream-aborted",
     weight: 5,
     abortAfterBytes: 1,
-    send: (signal) => fetch(`${base}/v1/chat/completions`, { ...json(chat({ stream: true, max_tokens: 400, grammar: "root ::= [a-z]{390}" })), signal }),
+    send: (signal) =>
+      fetch(`${base}/v1/chat/completions`, { ...json(chat({ stream: true, max_tokens: 400, grammar: "root ::= [a-z]{390}" })), signal }),
+  },
+  {
+    name: "completion",
+    weight: 5,
+    send: (signal) => fetch(`${base}/v1/completions`, { ...json({ model: TINY, prompt: "Once upon", max_tokens: 16 }), signal }),
+  },
+  {
+    name: "embeddings",
+    weight: 8,
+    send: (signal) => fetch(`${base}/v1/embeddings`, { ...json({ model: EMBED, input: ["alpha", "beta gamma"] }), signal }),
+  },
+  {
+    name: "ocr",
+    weight: 2,
+    send: (signal) =>
+      fetch(`${base}/v1/cv`, { ...json({ model: "ocr", image: `data:image/png;base64,${png.toString("base64")}` }), signal }),
   },
   {
     name: "responses",
     weight: 4,
-    send: (signal) => fetch(`${base}/v1/responses`, { ...json({ model: TINY, input: "tell me a story", max_output_tokens: 24, stream: Math.random() < 0.5 }), signal }),
+    send: (signal) =>
+      fetch(`${base}/v1/responses`, {
+        ...json({ model: TINY, input: "tell me a story", max_output_tokens: 24, stream: Math.random() < 0.5 }),
+        signal,
+      }),
   },
   {
     name: "messages",
     weight: 4,
-    send: (signal) => fetch(`${base}/v1/messages`, { ...json({ model: TINY, max_tokens: 24, messages: [{ role: "user", content: "tell me a story" }], stream: Math.random() < 0.5 }), signal }),
+    send: (signal) =>
+      fetch(`${base}/v1/messages`, {
+        ...json({ model: TINY, max_tokens: 24, messages: [{ role: "user", content: "tell me a story" }], stream: Math.random() < 0.5 }),
+        signal,
+      }),
   },
   {
     name: "ollama-chat",
     weight: 4,
-    send: (signal) => fetch(`${base}/api/chat`, { ...json({ model: TINY, messages: [{ role: "user", content: "tell me a story" }], options: { num_predict: 24 } }), signal }),
+    send: (signal) =>
+      fetch(`${base}/api/chat`, {
+        ...json({ model: TINY, messages: [{ role: "user", content: "tell me a story" }], options: { num_predict: 24 } }),
+        signal,
+      }),
   },
-  { name: "completion", weight: 5, send: (signal) => fetch(`${base}/v1/completions`, { ...json({ model: TINY, prompt: "Once upon", max_tokens: 16 }), signal }) },
-  { name: "embeddings", weight: 8, send: (signal) => fetch(`${base}/v1/embeddings`, { ...json({ model: EMBED, input: ["alpha", "beta gamma"] }), signal }) },
-  { name: "ocr", weight: 2, send: (signal) => fetch(`${base}/v1/cv`, { ...json({ model: "ocr", image: `data:image/png;base64,${png.toString("base64")}` }), signal }) },
+  {
+    name: "completion",
+    weight: 5,
+    send: (signal) => fetch(`${base}/v1/completions`, { ...json({ model: TINY, prompt: "Once upon", max_tokens: 16 }), signal }),
+  },
+  {
+    name: "embeddings",
+    weight: 8,
+    send: (signal) => fetch(`${base}/v1/embeddings`, { ...json({ model: EMBED, input: ["alpha", "beta gamma"] }), signal }),
+  },
+  {
+    name: "ocr",
+    weight: 2,
+    send: (signal) =>
+      fetch(`${base}/v1/cv`, { ...json({ model: "ocr", image: `data:image/png;base64,${png.toString("base64")}` }), signal }),
+  },
   { name: "models", weight: 2, send: (signal) => fetch(`${base}/v1/models`, { signal }) },
   {
     name: "malformed",
     weight: 4,
     expected: [400, 404, 413, 415],
     send: (signal) => {
-      const bodies = ["{", '{"model": 5}', JSON.stringify({ model: TINY, messages: "nope" }), JSON.stringify({ model: "no/such", messages: [] }), "\u0000\u0001"];
-      return fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: bodies[Math.floor(Math.random() * bodies.length)], signal });
+      const bodies = [
+        "{",
+        '{"model": 5}',
+        JSON.stringify({ model: TINY, messages: "nope" }),
+        JSON.stringify({ model: "no/such", messages: [] }),
+        "\u0000\u0001",
+      ];
+      return fetch(`${base}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: bodies[Math.floor(Math.random() * bodies.length)],
+        signal,
+      });
     },
   },
 ];
@@ -201,14 +272,22 @@ async function one(kind: Kind, expected429 = false): Promise<void> {
 function pick(): Kind {
   const total = KINDS.reduce((s, k) => s + k.weight, 0);
   let r = Math.random() * total;
-  for (const k of KINDS) if ((r -= k.weight) < 0) return k;
+  for (const k of KINDS) {
+    r -= k.weight;
+    if (r < 0) return k;
+  }
   return KINDS[0];
 }
 
 // --- what a queued request costs --------------------------------------------------------------------
 async function queuedRequestCost(): Promise<number> {
   const holders = Array.from({ length: PARALLEL }, () => new AbortController());
-  const held = holders.map((ac) => fetch(`${base}/v1/chat/completions`, { ...json(chat({ stream: true, max_tokens: 3000, grammar: "root ::= [a-z]{2990}" })), signal: ac.signal }));
+  const held = holders.map((ac) =>
+    fetch(`${base}/v1/chat/completions`, {
+      ...json(chat({ stream: true, max_tokens: 3000, grammar: "root ::= [a-z]{2990}" })),
+      signal: ac.signal,
+    }),
+  );
   await Promise.all(held.map(async (p) => (await p).body!.getReader().read()));
   const before = rssBytes(server.pid!);
   const n = QUEUE;
@@ -294,7 +373,15 @@ const kinds = [...byKind].map(([name, os]) => {
     if (o.status === 429) return false; // the queue's backpressure, with Retry-After: counted apart
     return o.status >= 500 || (o.status >= 400 && !(kind.expected ?? []).includes(o.status));
   }).length;
-  return { name, requests: os.length, statuses, serverFault, refused429: os.filter((o) => o.status === 429).length, p50Ms: Math.round(pct(ok, 50)), p95Ms: Math.round(pct(ok, 95)) };
+  return {
+    name,
+    requests: os.length,
+    statuses,
+    serverFault,
+    refused429: os.filter((o) => o.status === 429).length,
+    p50Ms: Math.round(pct(ok, 50)),
+    p95Ms: Math.round(pct(ok, 95)),
+  };
 });
 const w = warm ?? end;
 const report = {
@@ -324,15 +411,27 @@ await new Promise((r) => server.once("exit", r));
 if (values.json) {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } else {
-  log(`\n${report.requests} requests in ${report.minutes} min on ${report.cpu}; runner ${killed?.pid ?? "-"} killed at ${killed?.at ?? "-"} s (${report.inFlightAtKill} in flight)`);
+  log(
+    `\n${report.requests} requests in ${report.minutes} min on ${report.cpu}; runner ${killed?.pid ?? "-"} killed at ${killed?.at ?? "-"} s (${report.inFlightAtKill} in flight)`,
+  );
   log("kind                      requests  p50 ms  p95 ms  server-fault  statuses");
-  for (const k of kinds) log(`${k.name.padEnd(26)}${String(k.requests).padStart(8)}${String(k.p50Ms).padStart(8)}${String(k.p95Ms).padStart(8)}${String(k.serverFault).padStart(14)}  ${JSON.stringify(k.statuses)}`);
-  log(`errors not the client's fault: ${report.serverFaultErrors} (goal 0); refused by the full queue (429 + Retry-After): ${report.refusedByQueue}`);
+  for (const k of kinds)
+    log(
+      `${k.name.padEnd(26)}${String(k.requests).padStart(8)}${String(k.p50Ms).padStart(8)}${String(k.p95Ms).padStart(8)}${String(k.serverFault).padStart(14)}  ${JSON.stringify(k.statuses)}`,
+    );
+  log(
+    `errors not the client's fault: ${report.serverFaultErrors} (goal 0); refused by the full queue (429 + Retry-After): ${report.refusedByQueue}`,
+  );
   log(`a queued request: ${(report.queuedRequestBytes / 1024).toFixed(1)} KiB`);
-  log(`server RSS ${(w.serverRss / 2 ** 20).toFixed(0)} -> ${(end.serverRss / 2 ** 20).toFixed(0)} MiB, fds ${w.serverFds} -> ${end.serverFds} (+ sockets ${w.serverSockets} -> ${end.serverSockets})`);
-  log(`runners (${w.runners} -> ${end.runners}) RSS ${(w.runnersRss / 2 ** 20).toFixed(0)} -> ${(end.runnersRss / 2 ** 20).toFixed(0)} MiB, fds ${w.runnersFds} -> ${end.runnersFds}`);
+  log(
+    `server RSS ${(w.serverRss / 2 ** 20).toFixed(0)} -> ${(end.serverRss / 2 ** 20).toFixed(0)} MiB, fds ${w.serverFds} -> ${end.serverFds} (+ sockets ${w.serverSockets} -> ${end.serverSockets})`,
+  );
+  log(
+    `runners (${w.runners} -> ${end.runners}) RSS ${(w.runnersRss / 2 ** 20).toFixed(0)} -> ${(end.runnersRss / 2 ** 20).toFixed(0)} MiB, fds ${w.runnersFds} -> ${end.runnersFds}`,
+  );
 }
 const g = report.growth;
 const b = report.bounds;
-const leaked = g.serverRssMiB > b.serverRssMiB || g.serverFds > b.serverFds || g.runnersRssMiB > b.runnersRssMiB || g.runnersFds > b.runnersFds;
+const leaked =
+  g.serverRssMiB > b.serverRssMiB || g.serverFds > b.serverFds || g.runnersRssMiB > b.runnersRssMiB || g.runnersFds > b.runnersFds;
 process.exit(report.serverFaultErrors > 0 || leaked ? 1 : 0);

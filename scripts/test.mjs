@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: install the Debian tools the tests drive (if missing), type-check, then run every *.test.ts under test/ with node's test runner (through tsx).
+// `npm test`: install the Debian tools the tests drive (if missing), type-check, lint (Biome), then run every *.test.ts under test/ with node's test runner (through tsx).
 // Usage: npm test [-- path-substring ...] to run only matching files.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
@@ -25,6 +25,8 @@ function run(cmd, args) {
 run("bash", [path.join(root, "scripts/system-deps.sh")]);
 run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "."]);
 run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "src/web"]);
+// one formatter and linter for the whole tree (biome.json): a finding fails the run before any test
+run(process.execPath, [path.join(root, "node_modules/@biomejs/biome/bin/biome"), "check"]);
 const files = find(path.join(root, "test"))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();

@@ -4,9 +4,27 @@ export { tool } from "./sdk/toolLoop.ts";
 export { store, type StorePullOptions, type RemoveResult } from "./sdk/store.ts";
 export { StructuredOutputError, type TypedSchema, type JsonSchema, type InferSchema } from "./sdk/schema.ts";
 export type {
-  LoadModelOptions, LoadProgress, GenerateOptions, GenerationChunk, GenerationStream, ModelHandleInfo, ConstraintOption,
-  StructuredOptions, StructuredResult, Tool, ToolLoopOptions, ToolLoopResult, ToolStep, ToolCallOutcome,
-  ChatMessage, SamplingOptions, ToolDefinition, ToolChoice, OutputConstraint, GenerationResult, ToolCall,
+  LoadModelOptions,
+  LoadProgress,
+  GenerateOptions,
+  GenerationChunk,
+  GenerationStream,
+  ModelHandleInfo,
+  ConstraintOption,
+  StructuredOptions,
+  StructuredResult,
+  Tool,
+  ToolLoopOptions,
+  ToolLoopResult,
+  ToolStep,
+  ToolCallOutcome,
+  ChatMessage,
+  SamplingOptions,
+  ToolDefinition,
+  ToolChoice,
+  OutputConstraint,
+  GenerationResult,
+  ToolCall,
 } from "./sdk/types.ts";
 export type { Profile } from "./model/profile.ts";
 export { Embedder, type EmbedOptions, type EmbedResult } from "./sdk/Embedder.ts";
@@ -16,10 +34,27 @@ export { ASR, TranscriptionStream, type ASRLoadOptions, type TranscribeOptions, 
 export { TTS, type TTSLoadOptions, type SpeakOptions, type SpeakResult, type AudioChunk, type SpeechStream } from "./sdk/TTS.ts";
 export { Diarizer, type DiarizerLoadOptions, type DiarizeOptions, type DiarizeResult } from "./sdk/Diarizer.ts";
 export { OCR, type OCRLoadOptions, type ReadOptions, type OcrResult, type OcrLine, type Quad } from "./sdk/OCR.ts";
-export { ImageGenerator, type ImageGeneratorLoadOptions, type GenerateImageOptions, type ImageResult, type ImageProfile } from "./sdk/ImageGenerator.ts";
+export {
+  ImageGenerator,
+  type ImageGeneratorLoadOptions,
+  type GenerateImageOptions,
+  type ImageResult,
+  type ImageProfile,
+} from "./sdk/ImageGenerator.ts";
 export { Detector, type DetectorLoadOptions, type DetectOptions, type DetectResult, type Detection } from "./sdk/Detector.ts";
 export { HearthError, type ErrorCode } from "./errors/HearthError.ts";
-export { listRemoteQuants, listModels, removeModel, cleanStore, ALIASES, type PullOptions, type PullEvent, type PullResult, type InstalledModel, type Manifest } from "./store/index.ts";
+export {
+  listRemoteQuants,
+  listModels,
+  removeModel,
+  cleanStore,
+  ALIASES,
+  type PullOptions,
+  type PullEvent,
+  type PullResult,
+  type InstalledModel,
+  type Manifest,
+} from "./store/index.ts";
 export { resolveModel, type ResolveOptions } from "./resolve/resolveModel.ts";
 export { pullModel } from "./resolve/pull.ts";
 export { describeModel, type ModelDescription } from "./resolve/describe.ts";

@@ -12,7 +12,10 @@ export class HearthEmbeddingModel implements EmbeddingModelV4 {
   /** calls queue on the model's sequences; running them side by side buys nothing */
   readonly supportsParallelCalls = false;
 
-  constructor(readonly modelId: string, private readonly model: () => Promise<Embedder>) {}
+  constructor(
+    readonly modelId: string,
+    private readonly model: () => Promise<Embedder>,
+  ) {}
 
   async doEmbed(call: EmbeddingModelV4CallOptions): Promise<EmbeddingModelV4Result> {
     const embedder = await this.model();

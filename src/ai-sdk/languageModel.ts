@@ -2,8 +2,15 @@
 // generateText, streamText, generateObject and tool calls run on the SDK's chat, with usage and
 // hearth's profile (TTFT, tokens/s, engine, device) as provider metadata.
 import type {
-  LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Content, LanguageModelV4FinishReason, LanguageModelV4GenerateResult,
-  LanguageModelV4StreamPart, LanguageModelV4StreamResult, LanguageModelV4Usage, SharedV4ProviderMetadata,
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4Content,
+  LanguageModelV4FinishReason,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4StreamPart,
+  LanguageModelV4StreamResult,
+  LanguageModelV4Usage,
+  SharedV4ProviderMetadata,
 } from "@ai-sdk/provider";
 import type { FinishReason, GenerationResult } from "../model/tasks/text.ts";
 import type { LLM } from "../sdk/LLM.ts";
@@ -27,7 +34,10 @@ export class HearthLanguageModel implements LanguageModelV4 {
   /** hearth reads no URL: files arrive as bytes */
   readonly supportedUrls: Record<string, RegExp[]> = {};
 
-  constructor(readonly modelId: string, private readonly model: () => Promise<HearthChatModel>) {}
+  constructor(
+    readonly modelId: string,
+    private readonly model: () => Promise<HearthChatModel>,
+  ) {}
 
   async doGenerate(call: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     const { options, warnings } = toGenerateOptions(call);

@@ -1,7 +1,11 @@
 // The AI SDK's prompt, tools and options (LanguageModelV4CallOptions) as hearth's chat messages and
 // generation options, with a warning for each setting hearth does not use.
 import type {
-  LanguageModelV4CallOptions, LanguageModelV4Prompt, LanguageModelV4ToolResultOutput, SharedV4FileData, SharedV4Warning,
+  LanguageModelV4CallOptions,
+  LanguageModelV4Prompt,
+  LanguageModelV4ToolResultOutput,
+  SharedV4FileData,
+  SharedV4Warning,
 } from "@ai-sdk/provider";
 import type { ContentPart } from "../model/tasks/text.ts";
 import type { ChatMessage, GenerateOptions, ToolChoice, ToolDefinition } from "../sdk/types.ts";
@@ -17,15 +21,24 @@ export function toMessages(prompt: LanguageModelV4Prompt): ChatMessage[] {
         else parts.push(filePart(p.data, p.mediaType));
       }
       // plain text stays a string: text-only chat templates expect one
-      out.push({ role: "user", content: parts.every((p) => p.type === "text") ? parts.map((p) => (p as { text: string }).text).join("") : parts });
+      out.push({
+        role: "user",
+        content: parts.every((p) => p.type === "text") ? parts.map((p) => (p as { text: string }).text).join("") : parts,
+      });
     } else if (m.role === "assistant") {
       let text = "";
       const toolCalls: NonNullable<ChatMessage["toolCalls"]> = [];
       const results: ChatMessage[] = [];
       for (const p of m.content) {
         if (p.type === "text") text += p.text;
-        else if (p.type === "tool-call") toolCalls.push({ id: p.toolCallId, name: p.toolName, arguments: typeof p.input === "string" ? p.input : JSON.stringify(p.input ?? {}) });
-        else if (p.type === "tool-result") results.push({ role: "tool", toolCallId: p.toolCallId, name: p.toolName, content: toolOutput(p.output) });
+        else if (p.type === "tool-call")
+          toolCalls.push({
+            id: p.toolCallId,
+            name: p.toolName,
+            arguments: typeof p.input === "string" ? p.input : JSON.stringify(p.input ?? {}),
+          });
+        else if (p.type === "tool-result")
+          results.push({ role: "tool", toolCallId: p.toolCallId, name: p.toolName, content: toolOutput(p.output) });
         // reasoning of earlier turns is not fed back, as chat templates drop it
       }
       out.push(toolCalls.length > 0 ? { role: "assistant", content: text, toolCalls } : { role: "assistant", content: text });
@@ -77,7 +90,8 @@ export function toGenerateOptions(o: LanguageModelV4CallOptions): { options: Gen
   const warnings: SharedV4Warning[] = [];
   const tools: ToolDefinition[] = [];
   for (const t of o.tools ?? []) {
-    if (t.type === "function") tools.push({ name: t.name, description: t.description, parameters: t.inputSchema as Record<string, unknown> });
+    if (t.type === "function")
+      tools.push({ name: t.name, description: t.description, parameters: t.inputSchema as Record<string, unknown> });
     else warnings.push({ type: "unsupported", feature: `provider tool ${t.id}`, details: "hearth runs function tools only" });
   }
   let toolChoice: ToolChoice | undefined;

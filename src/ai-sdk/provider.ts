@@ -34,15 +34,17 @@ export interface HearthProvider extends ProviderV4 {
 export function createHearth(settings: HearthProviderSettings = {}): HearthProvider {
   const loaded = new Map<string, Promise<{ dispose(): Promise<void> }>>();
   // a model loads once per reference and settings, on the first call that needs it
-  const once = <T extends { dispose(): Promise<void> }>(key: string, load: () => Promise<T>): (() => Promise<T>) => () => {
-    let p = loaded.get(key) as Promise<T> | undefined;
-    if (!p) {
-      p = load();
-      p.catch(() => loaded.delete(key)); // a failed load is tried again next time
-      loaded.set(key, p);
-    }
-    return p;
-  };
+  const once =
+    <T extends { dispose(): Promise<void> }>(key: string, load: () => Promise<T>): (() => Promise<T>) =>
+    () => {
+      let p = loaded.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = load();
+        p.catch(() => loaded.delete(key)); // a failed load is tried again next time
+        loaded.set(key, p);
+      }
+      return p;
+    };
   const languageModel = (model: string | HearthChatModel, s: HearthLanguageModelSettings = {}) => {
     if (typeof model !== "string") return new HearthLanguageModel(model.info.ref, async () => model);
     const { vision, ...load } = { ...settings.load, ...s };
@@ -52,11 +54,16 @@ export function createHearth(settings: HearthProviderSettings = {}): HearthProvi
   };
   const embeddingModel = (model: string | Embedder, s: LoadModelOptions = {}) => {
     if (typeof model !== "string") return new HearthEmbeddingModel(model.info.ref, async () => model);
-    return new HearthEmbeddingModel(model, once(`embed:${model}:${JSON.stringify(s)}`, () => Embedder.load(model, { ...settings.load, ...s })));
+    return new HearthEmbeddingModel(
+      model,
+      once(`embed:${model}:${JSON.stringify(s)}`, () => Embedder.load(model, { ...settings.load, ...s })),
+    );
   };
-  const unsupported = (modelType: "imageModel") => (modelId: string): never => {
-    throw new NoSuchModelError({ modelId, modelType, message: `hearth has no ${modelType} yet` });
-  };
+  const unsupported =
+    (modelType: "imageModel") =>
+    (modelId: string): never => {
+      throw new NoSuchModelError({ modelId, modelType, message: `hearth has no ${modelType} yet` });
+    };
   const provider = Object.assign((model: string | HearthChatModel, s?: HearthLanguageModelSettings) => languageModel(model, s), {
     specificationVersion: "v4" as const,
     languageModel,

@@ -55,8 +55,11 @@ function tensor(t: TensorInit): Uint8Array {
     // TensorProto.external_data (13) entries, data_location (14) = EXTERNAL (1)
     const entry = (k: string, v: string) => fieldMessage(13, [fieldString(1, k), fieldString(2, v)]);
     parts.push(
-      fieldVarint(2, FLOAT), fieldString(8, t.name),
-      entry("location", t.external.location), entry("offset", String(t.external.offset)), entry("length", String(t.external.length)),
+      fieldVarint(2, FLOAT),
+      fieldString(8, t.name),
+      entry("location", t.external.location),
+      entry("offset", String(t.external.offset)),
+      entry("length", String(t.external.length)),
       fieldVarint(14, 1),
     );
   } else {

@@ -65,7 +65,10 @@ export interface SessionChoice {
 
 function shortReason(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  return m.split("\n")[0].replace(/^.*?\] : \d+ : \w+ : /, "").slice(0, 200);
+  return m
+    .split("\n")[0]
+    .replace(/^.*?\] : \d+ : \w+ : /, "")
+    .slice(0, 200);
 }
 
 /** Creates a session with the first provider in `order` that initialises. */
@@ -89,10 +92,13 @@ export async function createSession(
       continue;
     }
     try {
-      const opts = { ...options, executionProviders: [provider], logSeverityLevel: options.logSeverityLevel ?? 3 } as InferenceSession.SessionOptions;
-      const session = typeof model === "string"
-        ? await ort.InferenceSession.create(model, opts)
-        : await ort.InferenceSession.create(model, opts);
+      const opts = {
+        ...options,
+        executionProviders: [provider],
+        logSeverityLevel: options.logSeverityLevel ?? 3,
+      } as InferenceSession.SessionOptions;
+      const session =
+        typeof model === "string" ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(model, opts);
       return { session, provider, skipped };
     } catch (e) {
       lastError = e;
@@ -113,7 +119,12 @@ function missingPrerequisite(ep: string): string | undefined {
   if (ep !== "webgpu" || process.platform !== "linux") return undefined;
   const dirs = [
     ...readEnv().libraryPath,
-    "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu", "/lib64",
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/lib/x86_64-linux-gnu",
+    "/lib64",
   ];
   return dirs.some((d) => existsSync(path.join(d, "libvulkan.so.1"))) ? undefined : "no Vulkan loader (libvulkan.so.1) on this machine";
 }

@@ -78,9 +78,6 @@ export function runsTextByChoice(d: BackendDescriptor, model: Pick<ModelFiles, "
 /** Descriptors of the engines that can run this model (format, type, optionally a task). */
 export function descriptorsFor(model: Pick<ModelFiles, "format" | "type">, task?: TaskName): BackendDescriptor[] {
   return backendDescriptors().filter(
-    (d) =>
-      d.formats.includes(model.format) &&
-      d.modelTypes.includes(model.type) &&
-      (task === undefined || d.tasks.includes(task)),
+    (d) => d.formats.includes(model.format) && d.modelTypes.includes(model.type) && (task === undefined || d.tasks.includes(task)),
   );
 }

@@ -20,8 +20,12 @@ export function engineFor(files: ModelFiles, cell: Pick<BenchCell, "backend" | "
 /** Every engine that can run this model on the device: those that list its type, in the registry's
  * order, then those that run it by choice (llama-mm for a text model). What `hearth tune --backend all` measures. */
 export function enginesFor(files: ModelFiles, device: BenchCell["device"]): string[] {
-  const listed = descriptorsFor(files).filter((d) => d.devices.includes(device)).map((d) => d.name);
-  const byChoice = backendDescriptors().filter((d) => runsTextByChoice(d, files) && d.devices.includes(device)).map((d) => d.name);
+  const listed = descriptorsFor(files)
+    .filter((d) => d.devices.includes(device))
+    .map((d) => d.name);
+  const byChoice = backendDescriptors()
+    .filter((d) => runsTextByChoice(d, files) && d.devices.includes(device))
+    .map((d) => d.name);
   return [...listed, ...byChoice.filter((n) => !listed.includes(n))];
 }
 

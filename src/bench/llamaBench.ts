@@ -10,22 +10,42 @@ import { HearthError } from "../errors/HearthError.ts";
 import type { BenchSettings, CellResult, LlamaBenchComparison } from "./types.ts";
 import { oneLine } from "./measureCell.ts";
 
-export const DEFAULT_LLAMA_BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.cache/llama.cpp/build/bin/llama-bench");
+export const DEFAULT_LLAMA_BENCH = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../.cache/llama.cpp/build/bin/llama-bench",
+);
 
 /** The binary to use: the given path, else the project's build; an error saying how to get one. */
 export function findLlamaBench(given?: string): string {
   const p = given ? path.resolve(given) : DEFAULT_LLAMA_BENCH;
   if (!existsSync(p)) {
     throw new HearthError("bad_input", `no llama-bench at ${p}`, {
-      hint: given ? "give the path of a llama-bench binary" : "build it with: bash scripts/build-llama-bench.sh (about 8 minutes on 2 cores)",
+      hint: given
+        ? "give the path of a llama-bench binary"
+        : "build it with: bash scripts/build-llama-bench.sh (about 8 minutes on 2 cores)",
     });
   }
   return p;
 }
 
 /** llama-bench's arguments for one of our cells. */
-export function llamaBenchArgs(modelPath: string, cell: CellResult["cell"], settings: Pick<BenchSettings, "promptTokens" | "genTokens" | "reps">): string[] {
-  const a = ["-m", modelPath, "-p", String(settings.promptTokens), "-n", String(settings.genTokens), "-r", String(Math.max(1, settings.reps)), "-o", "json"];
+export function llamaBenchArgs(
+  modelPath: string,
+  cell: CellResult["cell"],
+  settings: Pick<BenchSettings, "promptTokens" | "genTokens" | "reps">,
+): string[] {
+  const a = [
+    "-m",
+    modelPath,
+    "-p",
+    String(settings.promptTokens),
+    "-n",
+    String(settings.genTokens),
+    "-r",
+    String(Math.max(1, settings.reps)),
+    "-o",
+    "json",
+  ];
   if (cell.threads !== undefined) a.push("-t", String(cell.threads));
   if (cell.batchSize !== undefined) a.push("-b", String(cell.batchSize));
   if (cell.flashAttention !== undefined) a.push("-fa", cell.flashAttention ? "on" : "off");
@@ -81,8 +101,11 @@ export async function compareWithLlamaBench(
       const s = { ...settings, promptTokens: Math.round(c.promptTokens ?? settings.promptTokens) };
       const theirs = parseLlamaBench(await run(bin, llamaBenchArgs(path.resolve(c.cell.model), c.cell, s)));
       out.push({
-        label: c.label, ours, theirs,
-        prefillRatio: ours.prefillTokensPerSec && theirs.prefillTokensPerSec ? ours.prefillTokensPerSec / theirs.prefillTokensPerSec : undefined,
+        label: c.label,
+        ours,
+        theirs,
+        prefillRatio:
+          ours.prefillTokensPerSec && theirs.prefillTokensPerSec ? ours.prefillTokensPerSec / theirs.prefillTokensPerSec : undefined,
         decodeRatio: ours.decodeTokensPerSec && theirs.decodeTokensPerSec ? ours.decodeTokensPerSec / theirs.decodeTokensPerSec : undefined,
       });
     } catch (e) {

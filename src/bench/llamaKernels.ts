@@ -45,10 +45,15 @@ export function describeKernels(k: LlamaKernels): string {
 /** llama-bench's kernels on a model: a one-token verbose run (its log goes to stderr). */
 export function llamaBenchKernels(bin: string, model: string, threads = 1): Promise<LlamaKernels> {
   return new Promise((resolve, reject) => {
-    execFile(bin, ["-m", model, "-p", "8", "-n", "1", "-r", "1", "-t", String(threads), "-v", "-o", "json"], { maxBuffer: 64 << 20, timeout: 600_000 }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`llama-bench failed: ${(stderr || err.message).trim().split("\n").pop()}`));
-      else resolve(parseKernels(stderr));
-    });
+    execFile(
+      bin,
+      ["-m", model, "-p", "8", "-n", "1", "-r", "1", "-t", String(threads), "-v", "-o", "json"],
+      { maxBuffer: 64 << 20, timeout: 600_000 },
+      (err, _stdout, stderr) => {
+        if (err) reject(new Error(`llama-bench failed: ${(stderr || err.message).trim().split("\n").pop()}`));
+        else resolve(parseKernels(stderr));
+      },
+    );
   });
 }
 
@@ -58,9 +63,14 @@ const probeEntry = fileURLToPath(new URL("./llamaKernelsProbe.ts", import.meta.u
  * debug log would otherwise be this process's, and loading here would pin one build). */
 export function prebuiltKernels(model: string): Promise<LlamaKernels> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["--import", import.meta.resolve("tsx"), probeEntry, model], { maxBuffer: 64 << 20, timeout: 600_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`the kernel probe failed: ${(stderr || err.message).trim().split("\n").pop()}`));
-      else resolve(parseKernels(stdout));
-    });
+    execFile(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), probeEntry, model],
+      { maxBuffer: 64 << 20, timeout: 600_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`the kernel probe failed: ${(stderr || err.message).trim().split("\n").pop()}`));
+        else resolve(parseKernels(stdout));
+      },
+    );
   });
 }

@@ -4,8 +4,12 @@ import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 
 const lines: string[] = [];
 const llama = await getLlama({
-  gpu: false, build: "never", skipDownload: true, progressLogs: false,
-  logLevel: LlamaLogLevel.debug, logger: (_level, message) => lines.push(message),
+  gpu: false,
+  build: "never",
+  skipDownload: true,
+  progressLogs: false,
+  logLevel: LlamaLogLevel.debug,
+  logger: (_level, message) => lines.push(message),
 });
 const model = await llama.loadModel({ modelPath: process.argv[2]!, gpuLayers: 0 });
 process.stdout.write(`system_info: CPU : ${llama.systemInfo.replace(/^CPU : /, "")}\n`);

@@ -32,12 +32,18 @@ export function nvidiaGpus(): GpuInfo[] {
   if (gpuCache) return gpuCache;
   try {
     const out = execFileSync("nvidia-smi", ["--query-gpu=name,memory.total,driver_version", "--format=csv,noheader,nounits"], {
-      encoding: "utf8", timeout: 5000, stdio: ["ignore", "pipe", "ignore"],
+      encoding: "utf8",
+      timeout: 5000,
+      stdio: ["ignore", "pipe", "ignore"],
     });
-    gpuCache = out.trim().split("\n").filter(Boolean).map((l) => {
-      const [name, mib, driver] = l.split(",").map((s) => s.trim());
-      return { name, memoryBytes: Number(mib) * 1024 * 1024 || undefined, driver };
-    });
+    gpuCache = out
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => {
+        const [name, mib, driver] = l.split(",").map((s) => s.trim());
+        return { name, memoryBytes: Number(mib) * 1024 * 1024 || undefined, driver };
+      });
   } catch {
     gpuCache = [];
   }
@@ -74,7 +80,7 @@ export async function deviceKeys(device: DeviceKind, home: string, api?: string)
   const hw = await discoverHardware({ stateDir: homePaths(home).state });
   if (device === "gpu") {
     const gpu = hw.gpus.find((g) => !api || g.apis.includes(api as never)) ?? hw.gpus[0];
-    const apis = api ? [api] : gpu?.apis ?? [];
+    const apis = api ? [api] : (gpu?.apis ?? []);
     return apis.map((a) => deviceKey({ device: "gpu", api: a, gpu: { name: gpu?.name } }));
   }
   const npu = hw.npus[0];

@@ -51,7 +51,14 @@ export function expandMatrix(axes: MatrixAxes): BenchCell[] {
                   for (const gpuLayers of axis(axes.gpuLayers)) {
                     const dev = device ?? "cpu";
                     const cell: BenchCell = {
-                      model, backend, device: dev, threads, batchSize, contextSize, flashAttention, kvCacheType,
+                      model,
+                      backend,
+                      device: dev,
+                      threads,
+                      batchSize,
+                      contextSize,
+                      flashAttention,
+                      kvCacheType,
                       // GPU layers mean nothing on a CPU cell: collapse them so the cell is not repeated
                       gpuLayers: dev === "cpu" ? undefined : gpuLayers,
                     };
@@ -65,7 +72,17 @@ export function expandMatrix(axes: MatrixAxes): BenchCell[] {
 
 /** A stable identity for a cell. */
 export function cellKey(c: BenchCell): string {
-  return JSON.stringify([c.model, c.backend, c.device, c.threads, c.batchSize, c.contextSize, c.flashAttention, c.kvCacheType, c.gpuLayers]);
+  return JSON.stringify([
+    c.model,
+    c.backend,
+    c.device,
+    c.threads,
+    c.batchSize,
+    c.contextSize,
+    c.flashAttention,
+    c.kvCacheType,
+    c.gpuLayers,
+  ]);
 }
 
 /** A short human label: only the settings that vary across the matrix, plus the model's file name. */
@@ -100,5 +117,8 @@ export function isStoreName(ref: string): boolean {
 
 /** Parses a repeatable, comma-separated option into a list ("1,2" "4" -> ["1","2","4"]). */
 export function splitList(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }

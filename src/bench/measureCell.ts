@@ -66,7 +66,8 @@ async function runOnce(model: LoadedModel, w: WorkloadInput): Promise<RunSample>
       promptTokens: pt,
       genTokens: gt,
       prefillTokensPerSec: profile.prefillTokensPerSec ?? (pt && ttftMs > 0 ? pt / (ttftMs / 1000) : undefined),
-      decodeTokensPerSec: profile.decodeTokensPerSec ?? (gt > 1 && latencyMs > ttftMs ? (gt - 1) / ((latencyMs - ttftMs) / 1000) : undefined),
+      decodeTokensPerSec:
+        profile.decodeTokensPerSec ?? (gt > 1 && latencyMs > ttftMs ? (gt - 1) / ((latencyMs - ttftMs) / 1000) : undefined),
     };
   }
   if (w.kind === "embed" || w.kind === "rerank") {
@@ -107,7 +108,11 @@ export async function measureCell(
       batchSize: cell.batchSize,
       // enough for the prompt and the generation, as llama-bench sizes it, unless the cell says (a
       // prompt file's length in tokens is unknown before loading: the engine's default context then)
-      contextSize: cell.contextSize ?? (kind === "generate" && !settings.promptFile ? Math.ceil((settings.promptTokens + settings.genTokens + 64) / 256) * 256 : undefined),
+      contextSize:
+        cell.contextSize ??
+        (kind === "generate" && !settings.promptFile
+          ? Math.ceil((settings.promptTokens + settings.genTokens + 64) / 256) * 256
+          : undefined),
       flashAttention: cell.flashAttention,
       kvCacheType: cell.kvCacheType,
       gpuLayers: cell.gpuLayers,

@@ -57,7 +57,10 @@ export class GpuMemorySampler {
   private peak: number | undefined;
   private timer?: NodeJS.Timeout;
   private readonly pids: number[];
-  constructor(pids: number[], private readonly intervalMs = 250) {
+  constructor(
+    pids: number[],
+    private readonly intervalMs = 250,
+  ) {
     this.pids = pids;
   }
   start(): this {

@@ -28,7 +28,13 @@ export interface StoredProfile {
   /** ISO time */
   measuredAt: string;
   /** every candidate tried, for `hearth plan` to show */
-  trials?: Array<{ settings: Partial<LoadOptions>; decodeTokensPerSec?: number; prefillTokensPerSec?: number; latencyMs?: number; error?: string }>;
+  trials?: Array<{
+    settings: Partial<LoadOptions>;
+    decodeTokensPerSec?: number;
+    prefillTokensPerSec?: number;
+    latencyMs?: number;
+    error?: string;
+  }>;
 }
 
 // One file per model file, device and engine: tuning a second engine must not erase the first's best.
@@ -70,7 +76,9 @@ function readAll(home: string): Array<{ file: string; profile: StoredProfile }> 
       try {
         const profile = JSON.parse(readFileSync(path.join(dir, n), "utf8")) as StoredProfile;
         // a damaged or foreign file is as good as none: the planner falls back to its rules
-        return typeof profile?.modelSha256 === "string" && typeof profile.deviceKey === "string" ? [{ file: path.join(dir, n), profile }] : [];
+        return typeof profile?.modelSha256 === "string" && typeof profile.deviceKey === "string"
+          ? [{ file: path.join(dir, n), profile }]
+          : [];
       } catch {
         return [];
       }
@@ -83,7 +91,9 @@ export function listProfiles(home = readEnv().home): StoredProfile[] {
 
 /** Removes the profiles of this model and device (of one engine, or of all); true when any was removed. */
 export function removeProfile(modelSha256: string, deviceKey: string, home = readEnv().home, backend?: string): boolean {
-  const gone = readAll(home).filter(({ profile: p }) => p.modelSha256 === modelSha256 && p.deviceKey === deviceKey && (!backend || p.backend === backend));
+  const gone = readAll(home).filter(
+    ({ profile: p }) => p.modelSha256 === modelSha256 && p.deviceKey === deviceKey && (!backend || p.backend === backend),
+  );
   for (const { file } of gone) rmSync(file);
   return gone.length > 0;
 }

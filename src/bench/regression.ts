@@ -30,7 +30,8 @@ export const GATE_METRICS: readonly Metric[] = [
 /** The device key of a cell: the one recorded with it, else (runs saved before cells carried one) the run's CPU. */
 export function cellDeviceKey(run: BenchRun, c: CellResult): string {
   if (c.deviceKey) return c.deviceKey;
-  if (c.cell.device === "cpu") return deviceKey({ device: "cpu", cpu: { model: run.machine.cpu, physicalCores: run.machine.physicalCores } });
+  if (c.cell.device === "cpu")
+    return deviceKey({ device: "cpu", cpu: { model: run.machine.cpu, physicalCores: run.machine.physicalCores } });
   return `${c.cell.device}:unknown`;
 }
 
@@ -77,7 +78,16 @@ export function compareWithBaseline(baseline: BenchRun, current: BenchRun, maxRe
       if (b === undefined || v === undefined || !(b > 0)) continue;
       const changePct = ((v - b) / b) * 100;
       const worsePct = m.better === "higher" ? -changePct : changePct;
-      rows.push({ label: now.label, metric: m.name, unit: m.unit, baseline: b, current: v, changePct, worsePct, regressed: worsePct > maxRegressionPct });
+      rows.push({
+        label: now.label,
+        metric: m.name,
+        unit: m.unit,
+        baseline: b,
+        current: v,
+        changePct,
+        worsePct,
+        regressed: worsePct > maxRegressionPct,
+      });
     }
   }
   if (compared === 0) {
@@ -101,10 +111,14 @@ export function readBaseline(file: string): BenchRun {
     run = JSON.parse(readFileSync(file, "utf8")) as Partial<BenchRun>;
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message.split("\n")[0];
-    throw new HearthError("bad_input", `cannot read the baseline ${file}: ${why}`, { hint: "give a file written by `hearth bench --json`" });
+    throw new HearthError("bad_input", `cannot read the baseline ${file}: ${why}`, {
+      hint: "give a file written by `hearth bench --json`",
+    });
   }
   if (!run || !Array.isArray(run.cells) || !run.machine || typeof run.startedAt !== "string") {
-    throw new HearthError("bad_input", `${file} is not a \`hearth bench --json\` result`, { hint: "save one with `hearth bench ... --json > FILE`" });
+    throw new HearthError("bad_input", `${file} is not a \`hearth bench --json\` result`, {
+      hint: "save one with `hearth bench ... --json > FILE`",
+    });
   }
   return run as BenchRun;
 }

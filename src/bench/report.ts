@@ -20,7 +20,10 @@ function esc(s: unknown): string {
 
 /** JSON that is safe inside a <script> element. */
 function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(v)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 const mb = (b?: number) => (b === undefined ? null : +(b / 1e6).toFixed(1));
@@ -42,11 +45,21 @@ interface ChartSpec {
   medianLabel: string;
 }
 
-function speedChart(id: string, title: string, unit: string, cells: CellResult[], pick: (c: CellResult) => Summary | undefined, lowerIsBetter = false): ChartSpec | undefined {
+function speedChart(
+  id: string,
+  title: string,
+  unit: string,
+  cells: CellResult[],
+  pick: (c: CellResult) => Summary | undefined,
+  lowerIsBetter = false,
+): ChartSpec | undefined {
   const used = cells.filter((c) => pick(c));
   if (!used.length) return undefined;
   return {
-    id, title, xLabel: "cell", yLabel: unit,
+    id,
+    title,
+    xLabel: "cell",
+    yLabel: unit,
     labels: used.map((c) => c.label),
     medianLabel: "median",
     median: used.map((c) => r1(pick(c)!.median)),
@@ -72,7 +85,10 @@ function charts(run: BenchRun): ChartSpec[] {
   const lb = (run.llamaBench ?? []).filter((r) => r.decodeRatio !== undefined || r.prefillRatio !== undefined);
   if (lb.length) {
     out.push({
-      id: "llamabench", title: "hearth / llama-bench speed ratio per cell (1 = as fast)", xLabel: "cell", yLabel: "ours / theirs",
+      id: "llamabench",
+      title: "hearth / llama-bench speed ratio per cell (1 = as fast)",
+      xLabel: "cell",
+      yLabel: "ours / theirs",
       labels: lb.map((r) => r.label),
       medianLabel: "decode",
       median: lb.map((r) => (r.decodeRatio === undefined ? null : +r.decodeRatio.toFixed(3))),
@@ -82,13 +98,18 @@ function charts(run: BenchRun): ChartSpec[] {
   const withMem = c.filter((x) => x.peakRssBytes !== undefined);
   if (withMem.length) {
     out.push({
-      id: "memory", title: "Peak memory per cell", xLabel: "cell", yLabel: "MB",
+      id: "memory",
+      title: "Peak memory per cell",
+      xLabel: "cell",
+      yLabel: "MB",
       labels: withMem.map((x) => x.label),
       medianLabel: "peak resident memory (RAM)",
       median: withMem.map((x) => mb(x.peakRssBytes)),
       extra: [
         { label: "resident before loading", data: withMem.map((x) => mb(x.baselineRssBytes)) },
-        ...(withMem.some((x) => x.peakGpuBytes !== undefined) ? [{ label: "peak GPU memory", data: withMem.map((x) => mb(x.peakGpuBytes)) }] : []),
+        ...(withMem.some((x) => x.peakGpuBytes !== undefined)
+          ? [{ label: "peak GPU memory", data: withMem.map((x) => mb(x.peakGpuBytes)) }]
+          : []),
       ],
     });
   }
@@ -101,7 +122,20 @@ function fmtSummary(s?: Summary, digits = 1): string {
 }
 
 function resultsTable(run: BenchRun): string {
-  const head = ["cell", "engine / device", "load ms", "prefill tok/s", "decode tok/s", "TTFT ms", "latency ms", "RTF", "ms/step", "peak RSS MB", "peak GPU MB", "errors"];
+  const head = [
+    "cell",
+    "engine / device",
+    "load ms",
+    "prefill tok/s",
+    "decode tok/s",
+    "TTFT ms",
+    "latency ms",
+    "RTF",
+    "ms/step",
+    "peak RSS MB",
+    "peak GPU MB",
+    "errors",
+  ];
   const rows = run.cells.map((c) =>
     [
       esc(c.label),
@@ -116,7 +150,9 @@ function resultsTable(run: BenchRun): string {
       mb(c.peakRssBytes) ?? "",
       c.peakGpuBytes === undefined ? "n/a" : mb(c.peakGpuBytes),
       c.ok ? `${c.errors}/${c.reps}` : `<span class="err">failed: ${esc(c.error)}</span>`,
-    ].map((v) => `<td>${v}</td>`).join(""),
+    ]
+      .map((v) => `<td>${v}</td>`)
+      .join(""),
   );
   return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r}</tr>`).join("")}</tbody></table>`;
 }
@@ -175,7 +211,9 @@ export function renderReport(run: BenchRun): string {
     CPU: `${m.cpu} (${m.physicalCores} physical / ${m.logicalCores} logical cores)`,
     "CPU features": m.cpuFlags.join(" "),
     memory: `${(m.memoryBytes / 1e9).toFixed(1)} GB`,
-    GPUs: m.gpus.length ? m.gpus.map((g) => `${g.name}${g.memoryBytes ? ` (${(g.memoryBytes / 1e9).toFixed(1)} GB)` : ""}`).join(", ") : "none",
+    GPUs: m.gpus.length
+      ? m.gpus.map((g) => `${g.name}${g.memoryBytes ? ` (${(g.memoryBytes / 1e9).toFixed(1)} GB)` : ""}`).join(", ")
+      : "none",
     OS: `${m.os} ${m.arch}`,
     Node: m.node,
     hearth: run.hearth,
@@ -188,7 +226,10 @@ export function renderReport(run: BenchRun): string {
   };
   const ratios = run.llamaBench?.length
     ? `<h2>Against llama-bench</h2><table><thead><tr><th>cell</th><th>prefill ours / theirs</th><th>decode ours / theirs</th><th>note</th></tr></thead><tbody>${run.llamaBench
-        .map((r) => `<tr><td>${esc(r.label)}</td><td>${r.prefillRatio?.toFixed(2) ?? ""} <small>(${r1(r.ours.prefillTokensPerSec) ?? "?"} / ${r1(r.theirs.prefillTokensPerSec) ?? "?"})</small></td><td>${r.decodeRatio?.toFixed(2) ?? ""} <small>(${r1(r.ours.decodeTokensPerSec) ?? "?"} / ${r1(r.theirs.decodeTokensPerSec) ?? "?"})</small></td><td>${esc(r.error ?? "")}</td></tr>`)
+        .map(
+          (r) =>
+            `<tr><td>${esc(r.label)}</td><td>${r.prefillRatio?.toFixed(2) ?? ""} <small>(${r1(r.ours.prefillTokensPerSec) ?? "?"} / ${r1(r.theirs.prefillTokensPerSec) ?? "?"})</small></td><td>${r.decodeRatio?.toFixed(2) ?? ""} <small>(${r1(r.ours.decodeTokensPerSec) ?? "?"} / ${r1(r.theirs.decodeTokensPerSec) ?? "?"})</small></td><td>${esc(r.error ?? "")}</td></tr>`,
+        )
         .join("")}</tbody></table>`
     : "";
   const width = Math.max(640, Math.min(1400, 160 + 90 * Math.max(...specs.map((s) => s.labels.length), 1)));

@@ -55,7 +55,10 @@ export async function runBench(
   const unresolvable = new Map<string, string>();
   const formats = new Map<string, ModelFormat>();
   for (const model of new Set(cells.map((c) => c.model))) {
-    await resolveModel(model).then((f) => formats.set(model, f.format), (e) => unresolvable.set(model, oneLine(e)));
+    await resolveModel(model).then(
+      (f) => formats.set(model, f.format),
+      (e) => unresolvable.set(model, oneLine(e)),
+    );
   }
   for (const [index, cell] of cells.entries()) {
     const label = cellLabel(cell, cells);

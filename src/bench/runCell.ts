@@ -34,7 +34,8 @@ export class CellWorker {
   }
 
   run(cell: BenchCell, label: string, settings: BenchSettings, onProgress: (p: CellProgress) => void = () => {}): Promise<CellResult> {
-    const child = (this.child ??= this.spawn());
+    this.child ??= this.spawn();
+    const child = this.child;
     return new Promise((resolve) => {
       let timedOut = false;
       const timer = settings.cellTimeoutSec
@@ -56,7 +57,12 @@ export class CellWorker {
         // the engine took the process down (a native crash): record it, go on with the next cell
         const why = this.crashReason();
         resolve({
-          cell, label, ok: false, reps: 0, errors: 0, errorRate: 1,
+          cell,
+          label,
+          ok: false,
+          reps: 0,
+          errors: 0,
+          errorRate: 1,
           error: timedOut
             ? `the cell took longer than ${settings.cellTimeoutSec} s and was stopped`
             : `the cell's process ended (${signal ?? `exit ${code}`}) before a result${why ? `: ${why}` : ""}`,
@@ -86,7 +92,12 @@ export class CellWorker {
 }
 
 /** One cell: in a fresh process when settings.isolate (its peak memory is then its own), else here (no time limit then). */
-export async function runCell(cell: BenchCell, label: string, settings: BenchSettings, onProgress: (p: CellProgress) => void = () => {}): Promise<CellResult> {
+export async function runCell(
+  cell: BenchCell,
+  label: string,
+  settings: BenchSettings,
+  onProgress: (p: CellProgress) => void = () => {},
+): Promise<CellResult> {
   if (!settings.isolate) return measureCell(cell, label, settings, onProgress);
   const worker = new CellWorker();
   try {

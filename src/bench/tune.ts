@@ -64,7 +64,11 @@ export function threadCandidates(cores = physicalCores()): number[] {
 }
 
 /** The search space, as candidate values per axis; the first value of each is the starting point. */
-export async function searchSpace(modelPath: string, format: string, device: DeviceKind): Promise<Partial<Record<Axis, Array<LoadOptions[Axis]>>>> {
+export async function searchSpace(
+  modelPath: string,
+  format: string,
+  device: DeviceKind,
+): Promise<Partial<Record<Axis, Array<LoadOptions[Axis]>>>> {
   // the order is the search order: what moves speed most first (on a GPU, how much of the model is on it)
   const space: Partial<Record<Axis, Array<LoadOptions[Axis]>>> = {};
   if (format === "gguf" && device === "gpu") {
@@ -81,7 +85,11 @@ export async function searchSpace(modelPath: string, format: string, device: Dev
 
 const keyOf = (s: Partial<LoadOptions>) => JSON.stringify(Object.entries(s).sort());
 
-export async function tune(model: string, options: TuneOptions = {}, onTrial: (t: TuneTrial, n: number) => void = () => {}): Promise<TuneOutcome> {
+export async function tune(
+  model: string,
+  options: TuneOptions = {},
+  onTrial: (t: TuneTrial, n: number) => void = () => {},
+): Promise<TuneOutcome> {
   const home = options.home ?? readEnv().home;
   const files = await resolveModel(model);
   const device: DeviceKind = options.device ?? (nvidiaGpus().length ? "gpu" : "cpu");
@@ -97,7 +105,8 @@ export async function tune(model: string, options: TuneOptions = {}, onTrial: (t
     for (const key of keys) {
       const stored = readProfile(modelSha256, key, home, backend);
       // "nothing changed": same file (hash), device, engine asked for, and tuning workload
-      const sameWorkload = !stored?.workload || (stored.workload.promptTokens === workload.promptTokens && stored.workload.genTokens === workload.genTokens);
+      const sameWorkload =
+        !stored?.workload || (stored.workload.promptTokens === workload.promptTokens && stored.workload.genTokens === workload.genTokens);
       if (stored && sameWorkload) {
         return { reused: true, profile: stored, file: profileFile(modelSha256, key, backend, home), trials: [] };
       }
@@ -191,12 +200,18 @@ export interface EnginesTuneOutcome {
  * another, each stored as its own profile; the planner then runs the model on the one that decoded
  * fastest (plan.ts scores a measured profile by its decode speed).
  */
-export async function tuneEngines(model: string, options: Omit<TuneOptions, "backend"> = {}, onTrial: (backend: string, t: TuneTrial, n: number) => void = () => {}): Promise<EnginesTuneOutcome> {
+export async function tuneEngines(
+  model: string,
+  options: Omit<TuneOptions, "backend"> = {},
+  onTrial: (backend: string, t: TuneTrial, n: number) => void = () => {},
+): Promise<EnginesTuneOutcome> {
   const files = await resolveModel(model);
   const device: DeviceKind = options.device ?? (nvidiaGpus().length ? "gpu" : "cpu");
   const engines = enginesFor(files, device);
   if (engines.length === 0) {
-    throw new HearthError("unsupported_architecture", `no engine runs ${files.format} ${files.type} models on the ${device}`, { hint: "check the model and --device" });
+    throw new HearthError("unsupported_architecture", `no engine runs ${files.format} ${files.type} models on the ${device}`, {
+      hint: "check the model and --device",
+    });
   }
   const outcomes: TuneOutcome[] = [];
   const failed: EnginesTuneOutcome["failed"] = [];
@@ -209,8 +224,11 @@ export async function tuneEngines(model: string, options: Omit<TuneOptions, "bac
     }
   }
   if (outcomes.length === 0) {
-    throw new HearthError("backend_unavailable", `no engine ran this model: ${failed.map((f) => `${f.backend}: ${f.error}`).join("; ")}`, { hint: "check that `hearth bench` runs this model" });
+    throw new HearthError("backend_unavailable", `no engine ran this model: ${failed.map((f) => `${f.backend}: ${f.error}`).join("; ")}`, {
+      hint: "check that `hearth bench` runs this model",
+    });
   }
-  const chosen = outcomes.reduce((a, b) => ((b.profile.decodeTokensPerSec ?? 0) > (a.profile.decodeTokensPerSec ?? 0) ? b : a)).profile.backend;
+  const chosen = outcomes.reduce((a, b) => ((b.profile.decodeTokensPerSec ?? 0) > (a.profile.decodeTokensPerSec ?? 0) ? b : a)).profile
+    .backend;
   return { outcomes, failed, chosen };
 }

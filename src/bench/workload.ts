@@ -90,7 +90,8 @@ export async function testImage(): Promise<Uint8Array> {
 
 /** A PNG of a few filled shapes on a plain background, for detection latency (640x480, a common camera size). */
 export async function testScene(): Promise<Uint8Array> {
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><rect width="100%" height="100%" fill="#9ab"/>' +
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><rect width="100%" height="100%" fill="#9ab"/>' +
     '<circle cx="180" cy="240" r="110" fill="#c22"/><rect x="380" y="80" width="160" height="320" fill="#22c"/>' +
     '<polygon points="320,420 380,300 440,420" fill="#2a2"/></svg>';
   return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
@@ -124,7 +125,11 @@ export function requestFor(w: WorkloadInput): TaskRequest {
     case "rerank": {
       const words = w.text.split(" ");
       const third = Math.max(1, Math.floor(words.length / 3));
-      return { task: "rerank", query: words.slice(0, third).join(" "), documents: [words.slice(third, 2 * third).join(" "), words.slice(2 * third).join(" ")] };
+      return {
+        task: "rerank",
+        query: words.slice(0, third).join(" "),
+        documents: [words.slice(third, 2 * third).join(" "), words.slice(2 * third).join(" ")],
+      };
     }
     case "asr":
       return { task: "asr", audio: w.audio!, language: "en" };

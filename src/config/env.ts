@@ -51,7 +51,10 @@ function readTestOverrides(env: NodeJS.ProcessEnv): TestOverrides {
   return {
     freeBytes: numberOrUndefined(env.HEARTH_TEST_FREE_BYTES),
     memoryBytes: memory !== undefined && memory > 0 ? memory : undefined,
-    engines: (env.HEARTH_TEST_ENGINES ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    engines: (env.HEARTH_TEST_ENGINES ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     runnerSlow: backend && Number(ms) > 0 ? { backend, ms: Number(ms) } : undefined,
   };
 }
@@ -62,7 +65,10 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): HearthEnv {
     hfEndpoint: (env.HF_ENDPOINT || "https://huggingface.co").replace(/\/+$/, ""),
     hfToken: env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined,
     apiKey: env.HEARTH_API_KEY || undefined,
-    allowedHosts: (env.HEARTH_ALLOWED_HOSTS ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    allowedHosts: (env.HEARTH_ALLOWED_HOSTS ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== "",
     debug: env.HEARTH_DEBUG === "1",
     llamaBuild: env.HEARTH_LLAMA_BUILD === "local" || env.HEARTH_LLAMA_BUILD === "prebuilt" ? env.HEARTH_LLAMA_BUILD : "auto",

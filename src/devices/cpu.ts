@@ -4,7 +4,24 @@ import os from "node:os";
 import { physicalCores } from "./cpuCores.ts";
 import type { CpuFacts, MemoryFacts } from "./types.ts";
 
-const SIMD_FLAGS = ["avx", "avx2", "avx512f", "avx512bw", "avx512vnni", "avx_vnni", "fma", "f16c", "amx_tile", "neon", "asimd", "sve", "sve2", "i8mm", "dotprod", "asimddp"];
+const SIMD_FLAGS = [
+  "avx",
+  "avx2",
+  "avx512f",
+  "avx512bw",
+  "avx512vnni",
+  "avx_vnni",
+  "fma",
+  "f16c",
+  "amx_tile",
+  "neon",
+  "asimd",
+  "sve",
+  "sve2",
+  "i8mm",
+  "dotprod",
+  "asimddp",
+];
 
 function readText(file: string): string | undefined {
   try {

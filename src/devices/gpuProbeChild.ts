@@ -15,14 +15,20 @@ async function probe(): Promise<GpuApiProbe> {
     await llama.dispose();
     if (devices.length === 0) return { api, available: false, reason: `${api} loaded but reports no device` };
     return {
-      api, available: true, devices,
+      api,
+      available: true,
+      devices,
       memoryTotalBytes: vram.total || undefined,
       memoryFreeBytes: vram.total ? vram.free : undefined,
       unifiedMemoryBytes: vram.unifiedSize || undefined,
     };
   } catch (e) {
     const msg = e instanceof Error ? e.message || e.name : String(e);
-    return { api, available: false, reason: /NoBinaryFound/.test(msg) ? `no usable ${api} build or driver on this machine` : msg.split("\n")[0] };
+    return {
+      api,
+      available: false,
+      reason: /NoBinaryFound/.test(msg) ? `no usable ${api} build or driver on this machine` : msg.split("\n")[0],
+    };
   }
 }
 

@@ -35,10 +35,20 @@ function accelNpus(root: string): NpuFacts[] {
     const dev = path.join(root, "sys/class/accel", name, "device");
     const driver = driverOf(dev);
     const vendor = pciVendor(dev);
-    const kind = driver === "intel_vpu" || vendor === "0x8086" ? "intel-npu"
-      : driver === "amdxdna" || vendor === "0x1022" ? "amd-xdna"
-      : driver?.includes("qaic") ? "qualcomm-hexagon" : "unknown";
-    const label: Record<string, string> = { "intel-npu": "Intel NPU", "amd-xdna": "AMD XDNA NPU", "qualcomm-hexagon": "Qualcomm AI accelerator", unknown: "accelerator" };
+    const kind =
+      driver === "intel_vpu" || vendor === "0x8086"
+        ? "intel-npu"
+        : driver === "amdxdna" || vendor === "0x1022"
+          ? "amd-xdna"
+          : driver?.includes("qaic")
+            ? "qualcomm-hexagon"
+            : "unknown";
+    const label: Record<string, string> = {
+      "intel-npu": "Intel NPU",
+      "amd-xdna": "AMD XDNA NPU",
+      "qualcomm-hexagon": "Qualcomm AI accelerator",
+      unknown: "accelerator",
+    };
     out.push({ kind, name: label[kind], source: `/dev/accel/${name}`, driver });
   }
   // device nodes without sysfs (containers pass /dev through but not always /sys)

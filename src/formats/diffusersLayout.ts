@@ -31,7 +31,9 @@ function partFile(dir: string, part: string): string | undefined {
   const sub = path.join(dir, part);
   if (!existsSync(sub) || !statSync(sub).isDirectory()) return undefined;
   if (existsSync(path.join(sub, "model.onnx"))) return path.join(sub, "model.onnx");
-  const onnx = readdirSync(sub).filter((n) => /\.onnx$/i.test(n)).sort();
+  const onnx = readdirSync(sub)
+    .filter((n) => /\.onnx$/i.test(n))
+    .sort();
   return onnx.length > 0 ? path.join(sub, onnx[0]) : undefined;
 }
 
@@ -63,10 +65,17 @@ export function diffusersFiles(target: string): ModelFiles | undefined {
     extra[part] = f;
     // external data beside it (Optimum: model.onnx_data; diffusers' exporter: weights.pb), counted as weights
     const data = readdirSync(path.dirname(f)).filter((n) => /\.onnx_data$|\.onnx\.data$|^weights\.pb$/i.test(n));
-    data.forEach((n, i) => (extra[`${part}.data${i ? i + 1 : ""}`] = path.join(path.dirname(f), n)));
+    data.forEach((n, i) => {
+      extra[`${part}.data${i ? i + 1 : ""}`] = path.join(path.dirname(f), n);
+    });
   }
   for (const tok of ["tokenizer", "tokenizer_2"]) {
-    for (const [key, name] of [["vocab", "vocab.json"], ["merges", "merges.txt"], ["config", "tokenizer_config.json"], ["special", "special_tokens_map.json"]]) {
+    for (const [key, name] of [
+      ["vocab", "vocab.json"],
+      ["merges", "merges.txt"],
+      ["config", "tokenizer_config.json"],
+      ["special", "special_tokens_map.json"],
+    ]) {
       const f = path.join(dir, tok, name);
       if (existsSync(f)) extra[`${tok}.${key}`] = f;
     }

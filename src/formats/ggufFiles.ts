@@ -32,7 +32,10 @@ export function ggufModelOf(file: string): GgufModel {
 
 /** The GGUF models (shard sets counted once) and the projectors in a folder, sorted by name. */
 export function ggufFilesIn(dir: string): { models: GgufModel[]; projectors: string[] } {
-  const names = readdirSync(dir).filter(isGgufFile).sort().map((n) => path.join(dir, n));
+  const names = readdirSync(dir)
+    .filter(isGgufFile)
+    .sort()
+    .map((n) => path.join(dir, n));
   const projectors = names.filter(isProjectorFile);
   const models: GgufModel[] = [];
   for (const f of names.filter((n) => !isProjectorFile(n))) {

@@ -50,10 +50,14 @@ export function readOnnxMetadata(file: string): Record<string, string> {
     }
   } catch (e) {
     if (e instanceof HearthError) throw e;
-    throw new HearthError("unsupported_architecture", `${file} is not a readable ONNX model (malformed protobuf: ${(e as Error).message})`, {
-      hint: "give a complete .onnx file",
-      cause: e,
-    });
+    throw new HearthError(
+      "unsupported_architecture",
+      `${file} is not a readable ONNX model (malformed protobuf: ${(e as Error).message})`,
+      {
+        hint: "give a complete .onnx file",
+        cause: e,
+      },
+    );
   } finally {
     closeSync(fd);
   }
@@ -69,7 +73,7 @@ export function parseLabels(names: string | undefined): Map<number, string> {
   if (!names) return labels;
   try {
     const j = JSON.parse(names) as unknown;
-    if (Array.isArray(j)) j.forEach((v, i) => labels.set(i, String(v)));
+    if (Array.isArray(j)) for (const [i, v] of j.entries()) labels.set(i, String(v));
     else if (j && typeof j === "object") for (const [k, v] of Object.entries(j)) labels.set(Number(k), String(v));
     if (labels.size) return labels;
   } catch {

@@ -111,7 +111,10 @@ export async function fileUrl(access: HubAccess, repo: string, commit: string, f
       accessToken: access.accessToken,
       fetch: access.fetch,
     });
-    if (!info) throw new HearthError("download_failed", `"${file}" is missing from ${repo} at ${commit.slice(0, 12)}`, { hint: "the repo changed during the pull; run it again" });
+    if (!info)
+      throw new HearthError("download_failed", `"${file}" is missing from ${repo} at ${commit.slice(0, 12)}`, {
+        hint: "the repo changed during the pull; run it again",
+      });
     return info.url;
   } catch (e) {
     throw hubError(e, `${repo}/${file}`, "file");

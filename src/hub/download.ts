@@ -156,8 +156,10 @@ async function fetchRange(t: DownloadTarget, o: DownloadOptions, from: number, s
   const headers: Record<string, string> = { ...o.headers, "Accept-Encoding": "identity" };
   if (from > 0) headers.Range = `bytes=${from}-`;
   const res = await o.fetch(t.url, { headers, signal: o.signal });
-  if (res.status === 404) throw new HearthError("model_not_found", `${t.url} is gone from the hub`, { hint: "the repo changed; run the pull again" });
-  if (res.status === 401 || res.status === 403) throw new HearthError("unauthorized", `the hub refused ${t.url} (HTTP ${res.status})`, { hint: "set HF_TOKEN" });
+  if (res.status === 404)
+    throw new HearthError("model_not_found", `${t.url} is gone from the hub`, { hint: "the repo changed; run the pull again" });
+  if (res.status === 401 || res.status === 403)
+    throw new HearthError("unauthorized", `the hub refused ${t.url} (HTTP ${res.status})`, { hint: "set HF_TOKEN" });
   if (res.status === 416) {
     // our partial is not a prefix the server knows: start over
     await res.body?.cancel();

@@ -24,7 +24,14 @@ export interface RetryPolicy {
 }
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
-const PERMANENT_NETWORK = new Set(["ENOTFOUND", "ECONNREFUSED", "ERR_INVALID_URL", "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"]);
+const PERMANENT_NETWORK = new Set([
+  "ENOTFOUND",
+  "ECONNREFUSED",
+  "ERR_INVALID_URL",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+]);
 
 /** The system error code under a fetch failure ("ENOTFOUND", "ECONNRESET"...). */
 function networkCode(e: unknown): string | undefined {
@@ -89,13 +96,22 @@ export function retryingFetch(policy: RetryPolicy = {}, inner: typeof fetch = fe
         if (res) return res;
         throw failure;
       }
-      const delayMs = Math.min(policy.maxDelayMs ?? 30_000, (res && retryAfterMs(res.headers.get("retry-after"))) ?? backoffMs(attempt, policy));
+      const delayMs = Math.min(
+        policy.maxDelayMs ?? 30_000,
+        (res && retryAfterMs(res.headers.get("retry-after"))) ?? backoffMs(attempt, policy),
+      );
       await res?.body?.cancel().catch(() => {});
       policy.onRetry?.({
         url,
         attempt,
         status: res?.status,
-        reason: res ? `HTTP ${res.status}` : failure instanceof Error ? (failure.cause instanceof Error ? failure.cause.message : failure.message) : String(failure),
+        reason: res
+          ? `HTTP ${res.status}`
+          : failure instanceof Error
+            ? failure.cause instanceof Error
+              ? failure.cause.message
+              : failure.message
+            : String(failure),
         delayMs,
       });
       await sleep(delayMs, policy.signal ?? init?.signal ?? undefined);

@@ -93,10 +93,7 @@ export function declaredDurationSeconds(b: Uint8Array): number | undefined {
 function checkDuration(seconds: number | undefined, limits: AudioLimits) {
   const max = limits.maxSeconds ?? DEFAULT_AUDIO_MAX_SECONDS;
   if (seconds !== undefined && seconds > max) {
-    throw bad(
-      `the audio is ${formatDuration(seconds)} long, more than the limit of ${formatDuration(max)}`,
-      "split it into shorter files",
-    );
+    throw bad(`the audio is ${formatDuration(seconds)} long, more than the limit of ${formatDuration(max)}`, "split it into shorter files");
   }
 }
 
@@ -104,7 +101,7 @@ export function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
-  return h ? `${h} h ${m} min` : m ? `${m} min ${s % 60} s` : `${(Math.round(seconds * 100) / 100)} s`;
+  return h ? `${h} h ${m} min` : m ? `${m} min ${s % 60} s` : `${Math.round(seconds * 100) / 100} s`;
 }
 
 function mono(channels: ArrayLike<number>[], frames: number): Float32Array {

@@ -51,7 +51,7 @@ export async function checkImageHeader(bytes: Uint8Array, maxPixels: number): Pr
   if (w * h > maxPixels) {
     throw new HearthError(
       "unsupported_media",
-      `the image is ${w}x${h} (${(w * h / 1e6).toFixed(0)} megapixels), more than the limit of ${(maxPixels / 1e6).toFixed(0)} megapixels`,
+      `the image is ${w}x${h} (${((w * h) / 1e6).toFixed(0)} megapixels), more than the limit of ${(maxPixels / 1e6).toFixed(0)} megapixels`,
       { hint: "downscale it first" },
     );
   }

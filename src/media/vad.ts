@@ -69,8 +69,14 @@ export function detectSpeech(samples: Float32Array, sampleRate: number, o: VadOp
 }
 
 /** Speech regions joined into one buffer, with a map from its time back to the original's. */
-export function joinRegions(samples: Float32Array, sampleRate: number, regions: SpeechRegion[]): { samples: Float32Array; toOriginalMs: (ms: number) => number } {
-  const parts = regions.map((r) => samples.subarray(Math.floor((r.startMs * sampleRate) / 1000), Math.floor((r.endMs * sampleRate) / 1000)));
+export function joinRegions(
+  samples: Float32Array,
+  sampleRate: number,
+  regions: SpeechRegion[],
+): { samples: Float32Array; toOriginalMs: (ms: number) => number } {
+  const parts = regions.map((r) =>
+    samples.subarray(Math.floor((r.startMs * sampleRate) / 1000), Math.floor((r.endMs * sampleRate) / 1000)),
+  );
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
   const offsets: { joinedMs: number; originalMs: number; lengthMs: number }[] = [];
   let at = 0;

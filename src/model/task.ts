@@ -2,21 +2,37 @@
 // runs (TaskEvent) and what it ends with (TaskResults). Everything here is structured-clone
 // serialisable, so a runner process can proxy a task unchanged.
 import type {
-  ChatRequest, CompleteRequest, EmbedRequest, RerankRequest, GenerationResult, EmbedResult, RerankResult, ToolCall, ChatMessage, ToolDefinition,
+  ChatRequest,
+  CompleteRequest,
+  EmbedRequest,
+  RerankRequest,
+  GenerationResult,
+  EmbedResult,
+  RerankResult,
+  ToolCall,
+  ChatMessage,
+  ToolDefinition,
 } from "./tasks/text.ts";
 import type { OcrRequest, OcrResult, DetectRequest, DetectResult } from "./tasks/cv.ts";
-import type {
-  TranscribeRequest, TranscribeResult, SpeakRequest, SpeakResult, DiarizeRequest, DiarizeResult,
-} from "./tasks/speech.ts";
+import type { TranscribeRequest, TranscribeResult, SpeakRequest, SpeakResult, DiarizeRequest, DiarizeResult } from "./tasks/speech.ts";
 import type { ImageRequest, ImageResult } from "./tasks/image.ts";
 
 export type TaskName = TaskRequest["task"];
 
 export type TaskRequest =
-  | ChatRequest | CompleteRequest | EmbedRequest | RerankRequest
-  | TokenizeRequest | DetokenizeRequest | RenderRequest | StateRequest
-  | OcrRequest | DetectRequest
-  | TranscribeRequest | SpeakRequest | DiarizeRequest
+  | ChatRequest
+  | CompleteRequest
+  | EmbedRequest
+  | RerankRequest
+  | TokenizeRequest
+  | DetokenizeRequest
+  | RenderRequest
+  | StateRequest
+  | OcrRequest
+  | DetectRequest
+  | TranscribeRequest
+  | SpeakRequest
+  | DiarizeRequest
   | ImageRequest;
 
 /** Model utilities of text engines (llama), sent through run() like tasks so that a runner process
@@ -28,11 +44,22 @@ export interface TokenizeRequest {
   addSpecial?: boolean;
 }
 /** Token ids back to text, with each token's own piece. */
-export interface DetokenizeRequest { task: "detokenize"; tokens: number[] }
+export interface DetokenizeRequest {
+  task: "detokenize";
+  tokens: number[];
+}
 /** A chat rendered through the model's template as the engine would prompt it (ready for the
  * answer), and its token count: llama-server's /apply-template and Anthropic's count_tokens. */
-export interface RenderRequest { task: "render"; messages: ChatMessage[]; tools?: ToolDefinition[] }
-export interface StateRequest { task: "state"; action: "save" | "load"; file: string }
+export interface RenderRequest {
+  task: "render";
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+}
+export interface StateRequest {
+  task: "state";
+  action: "save" | "load";
+  file: string;
+}
 
 /** What each task's final result is. */
 export interface TaskResults {

@@ -10,7 +10,7 @@ export const MIN_CONTEXT = 512;
 const Q8_RATIO = 8.5 / 16;
 
 export function kvBytes(facts: ModelFacts, contextSize: number, kv: "f16" | "q8_0" = "f16"): number {
-  const f16 = (estimateMemoryBytes(facts, 0, contextSize) ?? 0);
+  const f16 = estimateMemoryBytes(facts, 0, contextSize) ?? 0;
   return kv === "q8_0" ? f16 * Q8_RATIO : f16;
 }
 

@@ -20,7 +20,18 @@ const DEFAULT_BATCH = 512;
 const RAM_SHARE = 0.8;
 const VRAM_SHARE = 0.9;
 
-const SCORE = { gpuFull: 1000, npu: 800, gpuUnknown: 600, gpuPartialBase: 200, gpuPartialSpan: 600, cpu: 200, unusable: -1000, measured: 10_000, forced: 1_000_000, remembered: -100_000 };
+const SCORE = {
+  gpuFull: 1000,
+  npu: 800,
+  gpuUnknown: 600,
+  gpuPartialBase: 200,
+  gpuPartialSpan: 600,
+  cpu: 200,
+  unusable: -1000,
+  measured: 10_000,
+  forced: 1_000_000,
+  remembered: -100_000,
+};
 
 const layered = (m: PlanModel) => m.format === "gguf" && !!m.facts?.layers;
 
@@ -45,7 +56,9 @@ function cpuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
     fit = "none";
     reasons.push(`the weights (${formatBytes(model.weightsBytes)}) exceed the RAM (${formatBytes(machine.memory.totalBytes)})`);
   } else if (model.weightsBytes > budget) {
-    reasons.push(`the weights (${formatBytes(model.weightsBytes)}) exceed the free RAM (${formatBytes(machine.memory.freeBytes)}): expect swapping`);
+    reasons.push(
+      `the weights (${formatBytes(model.weightsBytes)}) exceed the free RAM (${formatBytes(machine.memory.freeBytes)}): expect swapping`,
+    );
   } else {
     reasons.push(`fits in RAM: ${formatBytes(model.weightsBytes)} of weights, ${formatBytes(machine.memory.freeBytes)} free`);
   }
@@ -57,9 +70,17 @@ function cpuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
     reasons.push(contextReason(trained, ctx.contextSize, ctx.kvCacheType, "RAM", model.facts!.contextLength === undefined));
   }
   return {
-    backend: d.name, device: "cpu", api: "cpu", deviceName: machine.cpu.model,
+    backend: d.name,
+    device: "cpu",
+    api: "cpu",
+    deviceName: machine.cpu.model,
     deviceKey: deviceKey({ device: "cpu", cpu: machine.cpu }),
-    options, fit, usable, measured: false, score: usable ? SCORE.cpu : SCORE.unusable, reasons,
+    options,
+    fit,
+    usable,
+    measured: false,
+    score: usable ? SCORE.cpu : SCORE.unusable,
+    reasons,
   };
 }
 
@@ -75,7 +96,8 @@ function gpuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
   const reasons: string[] = [];
   const probe = probeFor(machine, d.name, "gpu");
   // memory facts come from the hardware probe of the same API where it exists
-  const apiProbe = machine.gpuApis.find((a) => a.available && (!probe || probe.api.includes(a.api))) ?? machine.gpuApis.find((a) => a.available);
+  const apiProbe =
+    machine.gpuApis.find((a) => a.available && (!probe || probe.api.includes(a.api))) ?? machine.gpuApis.find((a) => a.available);
   const gpu = machine.gpus.find((g) => !apiProbe || g.apis.includes(apiProbe.api)) ?? machine.gpus[0];
   const api = apiProbe?.api ?? probe?.api ?? "gpu";
   let usable = true;
@@ -111,8 +133,15 @@ function gpuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
       if (ctx?.contextSize !== undefined) {
         fit = "full";
         score = SCORE.gpuFull;
-        Object.assign(options, { gpuLayers: offload(facts.layers! + 1), contextSize: ctx.contextSize, batchSize: DEFAULT_BATCH, kvCacheType: ctx.kvCacheType });
-        reasons.push(`fits in GPU memory: ${formatBytes(model.weightsBytes)} of weights, ${formatBytes(free)} free: all ${facts.layers} layers on the GPU${byEngine}`);
+        Object.assign(options, {
+          gpuLayers: offload(facts.layers! + 1),
+          contextSize: ctx.contextSize,
+          batchSize: DEFAULT_BATCH,
+          kvCacheType: ctx.kvCacheType,
+        });
+        reasons.push(
+          `fits in GPU memory: ${formatBytes(model.weightsBytes)} of weights, ${formatBytes(free)} free: all ${facts.layers} layers on the GPU${byEngine}`,
+        );
         reasons.push(contextReason(trained, ctx.contextSize, ctx.kvCacheType, "GPU memory", facts.contextLength === undefined));
       } else {
         // partial offload: the rest runs on the CPU, so context is capped by RAM
@@ -123,7 +152,9 @@ function gpuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
         if (n > 0) {
           fit = "partial";
           score = SCORE.gpuPartialBase + SCORE.gpuPartialSpan * (n / facts.layers!);
-          reasons.push(`partly fits in GPU memory (${formatBytes(free)} free for ${formatBytes(model.weightsBytes)} of weights): ${n} of ${facts.layers} layers on the GPU, the rest on the CPU${byEngine}`);
+          reasons.push(
+            `partly fits in GPU memory (${formatBytes(free)} free for ${formatBytes(model.weightsBytes)} of weights): ${n} of ${facts.layers} layers on the GPU, the rest on the CPU${byEngine}`,
+          );
           reasons.push(`context ${contextSize}: layers on the CPU keep their KV cache in RAM`);
         } else {
           fit = "none";
@@ -143,9 +174,17 @@ function gpuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
     }
   }
   return {
-    backend: d.name, device: "gpu", api, deviceName: gpu?.name,
+    backend: d.name,
+    device: "gpu",
+    api,
+    deviceName: gpu?.name,
     deviceKey: deviceKey({ device: "gpu", api, gpu: { name: gpu?.name } }),
-    options, fit, usable, measured: false, score: usable ? score : SCORE.unusable, reasons,
+    options,
+    fit,
+    usable,
+    measured: false,
+    score: usable ? score : SCORE.unusable,
+    reasons,
   };
 }
 
@@ -165,10 +204,17 @@ function npuCandidate(d: BackendDescriptor, input: PlanInput): PlanCandidate {
   }
   if (usable) reasons.push(`${npu!.name} through ${probe!.api}: NPUs run ${model.format} models efficiently for ${model.type}`);
   return {
-    backend: d.name, device: "npu", api: probe?.api ?? "npu", deviceName: npu?.name,
+    backend: d.name,
+    device: "npu",
+    api: probe?.api ?? "npu",
+    deviceName: npu?.name,
     deviceKey: deviceKey({ device: "npu", npu: npu ?? { kind: "unknown", name: "unknown" } }),
     options: { device: "npu", threads: machine.cpu.physicalCores },
-    fit: "unknown", usable, measured: false, score: usable ? SCORE.npu : SCORE.unusable, reasons,
+    fit: "unknown",
+    usable,
+    measured: false,
+    score: usable ? SCORE.npu : SCORE.unusable,
+    reasons,
   };
 }
 
@@ -182,8 +228,12 @@ function applyProfile(c: PlanCandidate, profiles: StoredProfile[]): void {
   c.usable = true;
   c.score = SCORE.measured + (p.decodeTokensPerSec ?? 0);
   const speed = p.decodeTokensPerSec !== undefined ? `${p.decodeTokensPerSec.toFixed(1)} tok/s decode` : "measured";
-  const what = Object.entries(settings).map(([k, v]) => `${k} ${v}`).join(", ");
-  c.reasons.unshift(`measured profile wins over the static rule: ${speed} with ${what || "default settings"} (measured ${p.measuredAt.slice(0, 10)})`);
+  const what = Object.entries(settings)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  c.reasons.unshift(
+    `measured profile wins over the static rule: ${speed} with ${what || "default settings"} (measured ${p.measuredAt.slice(0, 10)})`,
+  );
 }
 
 /** the first word of the reason a setting has, so a user's setting replaces the planner's */
@@ -192,12 +242,18 @@ const REASON_WORD: Record<string, string> = { contextSize: "context", threads: "
 /** Candidate order: NPU before GPU before CPU at equal score, then the registry's engine order. */
 const DEVICE_ORDER: Record<DeviceKind, number> = { npu: 0, gpu: 1, cpu: 2 };
 
-const lists = (d: BackendDescriptor, model: Pick<PlanModel, "format" | "type">) => d.formats.includes(model.format) && d.modelTypes.includes(model.type);
+const lists = (d: BackendDescriptor, model: Pick<PlanModel, "format" | "type">) =>
+  d.formats.includes(model.format) && d.modelTypes.includes(model.type);
 
 /** The engines that may run this model: those that list its format and type, and an engine that runs
  * text models by choice (llama-mm) where it is named or was measured (`measured`: engines with a
  * profile for this model). planModel probes these; plan() ranks them. */
-export function enginesToPlan(descriptors: BackendDescriptor[], model: Pick<PlanModel, "format" | "type">, named: string | undefined, measured: ReadonlySet<string>): BackendDescriptor[] {
+export function enginesToPlan(
+  descriptors: BackendDescriptor[],
+  model: Pick<PlanModel, "format" | "type">,
+  named: string | undefined,
+  measured: ReadonlySet<string>,
+): BackendDescriptor[] {
   return descriptors.filter((d) => lists(d, model) || (runsTextByChoice(d, model) && (named === d.name || measured.has(d.name))));
 }
 
@@ -205,23 +261,34 @@ export function plan(input: PlanInput): Plan {
   const { model, overrides = {} } = input;
   const forcedDevice = overrides.device && overrides.device !== "auto" ? overrides.device : undefined;
   const measured = new Set((input.profiles ?? []).map((p) => p.backend));
-  let descriptors = enginesToPlan(input.descriptors, model, overrides.backend, measured).filter((d) => !input.task || d.tasks.includes(input.task));
+  let descriptors = enginesToPlan(input.descriptors, model, overrides.backend, measured).filter(
+    (d) => !input.task || d.tasks.includes(input.task),
+  );
   if (descriptors.length === 0 && !input.descriptors.some((d) => d.formats.includes(model.format))) {
     throw new HearthError("unsupported_architecture", `hearth has no engine for ${model.format} models on this platform`, {
       hint: "use a GGUF or ONNX repo of the same model",
     });
   }
   if (descriptors.length === 0) {
-    throw new HearthError("unsupported_architecture", `no engine runs ${model.format} ${model.type} models${input.task ? ` for ${input.task}` : ""}`, {
-      hint: `engines: ${input.descriptors.map((d) => `${d.name} (${d.formats.join("/")} ${d.modelTypes.join("/")})`).join(", ")}`,
-    });
+    throw new HearthError(
+      "unsupported_architecture",
+      `no engine runs ${model.format} ${model.type} models${input.task ? ` for ${input.task}` : ""}`,
+      {
+        hint: `engines: ${input.descriptors.map((d) => `${d.name} (${d.formats.join("/")} ${d.modelTypes.join("/")})`).join(", ")}`,
+      },
+    );
   }
   if (overrides.backend) {
     const named = input.descriptors.find((d) => d.name === overrides.backend);
-    if (!named) throw new HearthError("bad_input", `unknown backend "${overrides.backend}"`, { hint: `choose one of: ${input.descriptors.map((d) => d.name).join(", ")}` });
+    if (!named)
+      throw new HearthError("bad_input", `unknown backend "${overrides.backend}"`, {
+        hint: `choose one of: ${input.descriptors.map((d) => d.name).join(", ")}`,
+      });
     descriptors = descriptors.filter((d) => d.name === overrides.backend);
     if (descriptors.length === 0) {
-      throw new HearthError("unsupported_architecture", `backend "${overrides.backend}" cannot run ${model.format} ${model.type} models`, { hint: "omit --backend to let hearth choose" });
+      throw new HearthError("unsupported_architecture", `backend "${overrides.backend}" cannot run ${model.format} ${model.type} models`, {
+        hint: "omit --backend to let hearth choose",
+      });
     }
   }
 
@@ -259,7 +326,9 @@ export function plan(input: PlanInput): Plan {
     });
   }
   const order = new Map(input.descriptors.map((d, i) => [d.name, i]));
-  candidates.sort((a, b) => b.score - a.score || DEVICE_ORDER[a.device] - DEVICE_ORDER[b.device] || order.get(a.backend)! - order.get(b.backend)!);
+  candidates.sort(
+    (a, b) => b.score - a.score || DEVICE_ORDER[a.device] - DEVICE_ORDER[b.device] || order.get(a.backend)! - order.get(b.backend)!,
+  );
 
   const chosen = candidates[0];
   if (!chosen.usable && !forcedDevice) {
@@ -268,9 +337,13 @@ export function plan(input: PlanInput): Plan {
     const tooBig = candidates.find((c) => c.fit === "none");
     const memory = tooBig !== undefined;
     const told = tooBig ?? candidates.find((c) => c.device === "cpu") ?? chosen;
-    throw new HearthError(memory ? "insufficient_memory" : "backend_unavailable", `no device here can run ${model.primary}: ${told.reasons.join("; ")}`, {
-      hint: memory ? "choose a smaller quantization of the model" : "run `hearth devices` to see which engines work here",
-    });
+    throw new HearthError(
+      memory ? "insufficient_memory" : "backend_unavailable",
+      `no device here can run ${model.primary}: ${told.reasons.join("; ")}`,
+      {
+        hint: memory ? "choose a smaller quantization of the model" : "run `hearth devices` to see which engines work here",
+      },
+    );
   }
   // the chain: the chosen one, then every other usable candidate (a remembered failure is tried last)
   const strict = overrides.strict === true;

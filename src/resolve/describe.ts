@@ -65,7 +65,8 @@ export async function describeModel(ref: string, o: { home?: string } = {}): Pro
     quant = m.quants.find((q) => filesFromManifest(home, m, q.name)?.primary === files.primary && q.downloaded)?.name ?? asked;
     facts = m.facts;
     // the manifest keeps the facts of the last quant pulled; read this quant's own header when it differs
-    if (files.format === "gguf" && facts.quant?.toUpperCase() !== quant) facts = { ...facts, ...(await readGgufFacts(files.primary)), modalities: facts.modalities };
+    if (files.format === "gguf" && facts.quant?.toUpperCase() !== quant)
+      facts = { ...facts, ...(await readGgufFacts(files.primary)), modalities: facts.modalities };
   }
   const gguf = files.format === "gguf";
   return {
@@ -80,7 +81,9 @@ export async function describeModel(ref: string, o: { home?: string } = {}): Pro
     contextLength: facts.contextLength,
     layers: facts.layers,
     hasChatTemplate: gguf ? !!facts.hasChatTemplate : undefined,
-    modalities: files.mmproj ? ["text", "image"] : (facts.modalities ?? (files.type === "cv" ? ["image"] : files.type === "asr" ? ["audio"] : ["text"])),
+    modalities: files.mmproj
+      ? ["text", "image"]
+      : (facts.modalities ?? (files.type === "cv" ? ["image"] : files.type === "asr" ? ["audio"] : ["text"])),
     sizeBytes: modelFilesBytes(files),
     memoryBytes4k: estimateGgufMemory(files, facts, 4096),
     commit,

@@ -58,11 +58,17 @@ async function resolvePath(target: string, hint: RecognizeHint): Promise<ModelFi
   if (files) return files;
   if (statSync(target).isDirectory()) {
     const names = readdirSync(target).sort();
-    throw new HearthError("model_not_found", `no model file in the folder ${target} that an engine here reads${names.length ? ` (it holds ${names.slice(0, 6).join(", ")}${names.length > 6 ? ", ..." : ""})` : ""}`, {
-      hint: `give the model file itself, or a folder as the model's release ships it (formats read here: ${engineFormats().join(", ")})`,
-    });
+    throw new HearthError(
+      "model_not_found",
+      `no model file in the folder ${target} that an engine here reads${names.length ? ` (it holds ${names.slice(0, 6).join(", ")}${names.length > 6 ? ", ..." : ""})` : ""}`,
+      {
+        hint: `give the model file itself, or a folder as the model's release ships it (formats read here: ${engineFormats().join(", ")})`,
+      },
+    );
   }
-  throw new HearthError("bad_input", `${target} is not a model file an engine here reads`, { hint: `give a model file in a format read here: ${engineFormats().join(", ")}` });
+  throw new HearthError("bad_input", `${target} is not a model file an engine here reads`, {
+    hint: `give a model file in a format read here: ${engineFormats().join(", ")}`,
+  });
 }
 
 /** Store files, completed by the descriptor whose layout they are (a TTS model's tokens and voices). */

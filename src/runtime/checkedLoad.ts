@@ -7,7 +7,12 @@ import type { DeviceProbe, LoadedModel, LoadOptions } from "../backends/types.ts
 import type { ModelFiles } from "../model/types.ts";
 import { loadEngine, unavailable } from "./engines.ts";
 
-export async function checkedLoad(backendName: string, files: ModelFiles, options: LoadOptions, knownProbes?: DeviceProbe[]): Promise<LoadedModel> {
+export async function checkedLoad(
+  backendName: string,
+  files: ModelFiles,
+  options: LoadOptions,
+  knownProbes?: DeviceProbe[],
+): Promise<LoadedModel> {
   const backend = await loadEngine(backendName);
   const probes = knownProbes ?? (await backend.probe());
   const probe = probes.find((p) => p.device === options.device && p.available) ?? probes.find((p) => p.device === options.device);

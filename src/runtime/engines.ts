@@ -35,12 +35,18 @@ export async function loadEngine(name: string): Promise<Backend> {
   const extra = (await loadTestEngines()).find((e) => e.descriptor.name === name);
   if (!extra) return loadBackend(name); // throws the registry's "unknown backend" error
   let p = created.get(name);
-  if (!p) created.set(name, (p = extra.create()));
+  if (!p) {
+    p = extra.create();
+    created.set(name, p);
+  }
   return p;
 }
 
 export function unavailable(backend: string, device: string, reason: string): HearthError {
   return new HearthError("backend_unavailable", `${backend} cannot use the ${device} here: ${reason}`, {
-    hint: device === "cpu" ? "check the engine's installation (npm ci)" : "run `hearth devices` to see what this machine offers, or use --device cpu",
+    hint:
+      device === "cpu"
+        ? "check the engine's installation (npm ci)"
+        : "run `hearth devices` to see what this machine offers, or use --device cpu",
   });
 }

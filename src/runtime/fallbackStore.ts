@@ -26,9 +26,14 @@ function read(home: string): FallbackFile {
   return { version: 1, models: {} };
 }
 
-export function rememberFailure(home: string, modelKey: string, failure: { backend: string; device: DeviceKind; reason: string; model?: string }): void {
+export function rememberFailure(
+  home: string,
+  modelKey: string,
+  failure: { backend: string; device: DeviceKind; reason: string; model?: string },
+): void {
   const f = read(home);
-  (f.models[modelKey] ??= {})[`${failure.backend}/${failure.device}`] = { ...failure, at: new Date().toISOString() };
+  f.models[modelKey] ??= {};
+  f.models[modelKey][`${failure.backend}/${failure.device}`] = { ...failure, at: new Date().toISOString() };
   writeStateJson(fileIn(home), f);
 }
 

@@ -26,7 +26,8 @@ export class LatencyWatch {
   observe(tokensPerSec: number): LatencyVerdict {
     if (this.expected === undefined) {
       this.firsts.push(tokensPerSec);
-      if (this.firsts.length === this.streakLength) this.expected = [...this.firsts].sort((a, b) => a - b)[Math.floor(this.streakLength / 2)];
+      if (this.firsts.length === this.streakLength)
+        this.expected = [...this.firsts].sort((a, b) => a - b)[Math.floor(this.streakLength / 2)];
       return { anomaly: false, streak: [] };
     }
     if (tokensPerSec < this.expected * this.ratio) this.slow.push(tokensPerSec);

@@ -29,17 +29,36 @@ export interface RuntimeLoadOptions extends Partial<Omit<LoadOptions, "device">>
   home?: string;
 }
 
-const SETTING_KEYS = ["gpuLayers", "threads", "contextSize", "batchSize", "parallel", "kvCacheType", "flashAttention", "seed", "extra"] as const;
+const SETTING_KEYS = [
+  "gpuLayers",
+  "threads",
+  "contextSize",
+  "batchSize",
+  "parallel",
+  "kvCacheType",
+  "flashAttention",
+  "seed",
+  "extra",
+] as const;
 
 export async function loadModel(files: ModelFiles, options: RuntimeLoadOptions = {}): Promise<ManagedModel & LoadedModel> {
   const home = options.home ?? readEnv().home;
   const settings: Partial<Omit<LoadOptions, "device">> = {};
   for (const k of SETTING_KEYS) if (options[k] !== undefined) (settings as Record<string, unknown>)[k] = options[k];
   const { plan, modelKey, machine } = await planModel(files, {
-    home, device: options.device, backend: options.backend, strict: options.strict, task: options.task, settings,
+    home,
+    device: options.device,
+    backend: options.backend,
+    strict: options.strict,
+    task: options.task,
+    settings,
   });
   return ManagedModel.open({
-    files, plan, home, modelKey, probes: machine.backends,
+    files,
+    plan,
+    home,
+    modelKey,
+    probes: machine.backends,
     modelName: options.modelName ?? path.basename(files.primary),
     isolate: options.isolate,
     verbose: options.verbose,

@@ -40,7 +40,15 @@ export interface ManagedModelOptions {
 const CRASH_LIMIT = 2;
 
 /** failures that say nothing about the device: another device would fail the same way */
-const NOT_A_DEVICE_FAILURE = new Set(["model_not_found", "not_downloaded", "checksum_mismatch", "bad_input", "unsupported_task", "unsupported_media", "aborted"]);
+const NOT_A_DEVICE_FAILURE = new Set([
+  "model_not_found",
+  "not_downloaded",
+  "checksum_mismatch",
+  "bad_input",
+  "unsupported_task",
+  "unsupported_media",
+  "aborted",
+]);
 
 /** requests that may move to another engine when the one in use cannot run them; not the KV-cache
  * state, which belongs to the engine that ran the conversation */
@@ -102,8 +110,19 @@ export class ManagedModel implements LoadedModel {
   private async loadEntry(c: PlanCandidate): Promise<LoadedModel> {
     const probes = this.o.probes?.[c.backend];
     const where = await placement(c.backend, this.o.isolate);
-    if (where.conflict) this.log(`hearth: ${this.o.modelName}: the ${c.backend} engine runs in a runner process: this process holds the ${where.conflict} engine, and the two crashed a process they shared`);
-    if (where.runner) return RunnerModel.start({ backend: c.backend, files: this.o.files, options: c.options, modelName: this.o.modelName, verbose: this.o.verbose, probes });
+    if (where.conflict)
+      this.log(
+        `hearth: ${this.o.modelName}: the ${c.backend} engine runs in a runner process: this process holds the ${where.conflict} engine, and the two crashed a process they shared`,
+      );
+    if (where.runner)
+      return RunnerModel.start({
+        backend: c.backend,
+        files: this.o.files,
+        options: c.options,
+        modelName: this.o.modelName,
+        verbose: this.o.verbose,
+        probes,
+      });
     loadingInProcess(c.backend);
     return checkedLoad(c.backend, this.o.files, c.options, probes);
   }
@@ -122,10 +141,18 @@ export class ManagedModel implements LoadedModel {
         if (isHearthError(e) && NOT_A_DEVICE_FAILURE.has(e.code)) throw e;
         if (this.o.plan.strict) {
           const err = isHearthError(e) ? e : new HearthError("backend_unavailable", oneLine(e), { cause: e });
-          throw new HearthError(err.code, `${err.message} (--strict: not falling back)`, { hint: "drop --strict to let hearth use the next device of the plan", cause: e });
+          throw new HearthError(err.code, `${err.message} (--strict: not falling back)`, {
+            hint: "drop --strict to let hearth use the next device of the plan",
+            cause: e,
+          });
         }
         if (i + 1 >= chain.length) {
-          if (i > start || start > 0) throw new HearthError(isHearthError(e) ? e.code : "backend_unavailable", `no device of the plan could load ${this.o.modelName}; the last said: ${oneLine(e)}`, { hint: "see `hearth plan` for the devices tried", cause: e });
+          if (i > start || start > 0)
+            throw new HearthError(
+              isHearthError(e) ? e.code : "backend_unavailable",
+              `no device of the plan could load ${this.o.modelName}; the last said: ${oneLine(e)}`,
+              { hint: "see `hearth plan` for the devices tried", cause: e },
+            );
           throw e;
         }
         this.recordFallback(chain[i], chain[i + 1], `load failed: ${oneLine(e)}`);
@@ -143,7 +170,9 @@ export class ManagedModel implements LoadedModel {
       at: new Date().toISOString(),
     };
     this.fallbacks.push(event);
-    this.log(`hearth: ${this.o.modelName}: moving from ${label(from)} to ${label(to)}: ${reason} (remembered until \`hearth plan --reset\`)`);
+    this.log(
+      `hearth: ${this.o.modelName}: moving from ${label(from)} to ${label(to)}: ${reason} (remembered until \`hearth plan --reset\`)`,
+    );
     runtimeEvents.emit("fallback", event);
   }
 
@@ -153,7 +182,9 @@ export class ManagedModel implements LoadedModel {
   }
 
   private stayNotice(reason: string) {
-    this.log(`hearth: ${this.o.modelName} on ${label(this.entry)}: ${reason}; ${this.o.plan.strict ? "--strict: staying on it" : "no other device to move to"}`);
+    this.log(
+      `hearth: ${this.o.modelName} on ${label(this.entry)}: ${reason}; ${this.o.plan.strict ? "--strict: staying on it" : "no other device to move to"}`,
+    );
   }
 
   /**
@@ -264,11 +295,19 @@ export class ManagedModel implements LoadedModel {
   private helperModel(i: number, refusal: HearthError): Promise<LoadedModel> {
     if (this.helper?.index !== i) {
       const c = this.o.plan.fallbackChain[i];
-      this.log(`hearth: ${this.o.modelName}: ${label(this.entry)} cannot run this request (${refusal.message}); such requests run on ${label(c)}`);
-      const model = this.loadEntry(c).then((m) => (this.helperLoaded = m), (e: unknown) => {
-        this.helper = undefined;
-        throw new HearthError(refusal.code, `${refusal.message}; ${label(c)}, which could run it, did not load: ${oneLine(e)}`, { hint: refusal.hint, cause: e });
-      });
+      this.log(
+        `hearth: ${this.o.modelName}: ${label(this.entry)} cannot run this request (${refusal.message}); such requests run on ${label(c)}`,
+      );
+      const model = this.loadEntry(c).then(
+        (m) => (this.helperLoaded = m),
+        (e: unknown) => {
+          this.helper = undefined;
+          throw new HearthError(refusal.code, `${refusal.message}; ${label(c)}, which could run it, did not load: ${oneLine(e)}`, {
+            hint: refusal.hint,
+            cause: e,
+          });
+        },
+      );
       this.helper = { index: i, model };
     }
     return this.helper!.model;
@@ -291,6 +330,9 @@ export class ManagedModel implements LoadedModel {
     const helper = this.helper;
     this.helper = undefined;
     this.helperLoaded = undefined;
-    await helper?.model.then((m) => m.dispose(), () => undefined);
+    await helper?.model.then(
+      (m) => m.dispose(),
+      () => undefined,
+    );
   }
 }

@@ -61,7 +61,10 @@ export async function planModel(files: ModelFiles, options: PlanModelOptions): P
   const facts = files.format === "gguf" ? await readGgufFacts(files.primary).catch(() => undefined) : undefined;
   // ONNX models of several files (OCR, diffusion pipelines with external data) name the others in extra
   const otherWeights = Object.values(files.extra ?? {}).filter((f) => /\.(onnx|onnx_data|onnx\.data)$|(^|\/)weights\.pb$/i.test(f));
-  const weightsBytes = [...new Set([files.primary, ...(files.shards ?? []), ...otherWeights]), files.mmproj].reduce((n, f) => n + sizeOf(f), 0);
+  const weightsBytes = [...new Set([files.primary, ...(files.shards ?? []), ...otherWeights]), files.mmproj].reduce(
+    (n, f) => n + sizeOf(f),
+    0,
+  );
   const modelKey = modelKeyOf(files);
   const p = plan({
     model: { format: files.format, type: files.type, primary: files.primary, sha256, facts, weightsBytes },

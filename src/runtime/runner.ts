@@ -62,9 +62,15 @@ export class RunnerModel implements LoadedModel {
     const t0 = performance.now();
     const info = await new Promise<LoadedModelInfo>((resolve, reject) => {
       const onExit = (code: number | null, signal: string | null) => {
-        reject(new HearthError("runner_crashed", `the ${opts.backend} runner died while loading ${opts.modelName} on the ${opts.options.device} (${signal ?? `exit code ${code}`})${tail() ? `: ${tail()}` : ""}`, {
-          hint: "run with --verbose to see the engine's log",
-        }));
+        reject(
+          new HearthError(
+            "runner_crashed",
+            `the ${opts.backend} runner died while loading ${opts.modelName} on the ${opts.options.device} (${signal ?? `exit code ${code}`})${tail() ? `: ${tail()}` : ""}`,
+            {
+              hint: "run with --verbose to see the engine's log",
+            },
+          ),
+        );
       };
       const onMessage = (m: FromRunner) => {
         if (m.type !== "loaded" && m.type !== "loadFailed") return;
@@ -78,10 +84,22 @@ export class RunnerModel implements LoadedModel {
       };
       child.on("exit", onExit);
       child.on("message", onMessage);
-      child.once("error", (e) => reject(new HearthError("runner_crashed", `could not start a runner process: ${e.message}`, { hint: "check that node can start child processes here", cause: e })));
+      child.once("error", (e) =>
+        reject(
+          new HearthError("runner_crashed", `could not start a runner process: ${e.message}`, {
+            hint: "check that node can start child processes here",
+            cause: e,
+          }),
+        ),
+      );
       child.send({ type: "load", backend: opts.backend, files: opts.files, options: opts.options, probes: opts.probes } satisfies ToRunner);
     });
-    const runner = new RunnerModel(child, tail, { ...info, settings: { ...info.settings, isolated: true, runnerPid: child.pid }, loadMs: performance.now() - t0 }, opts);
+    const runner = new RunnerModel(
+      child,
+      tail,
+      { ...info, settings: { ...info.settings, isolated: true, runnerPid: child.pid }, loadMs: performance.now() - t0 },
+      opts,
+    );
     runner.listen();
     return runner;
   }
@@ -103,7 +121,14 @@ export class RunnerModel implements LoadedModel {
       child.on("exit", (code, signal) => {
         clearTimeout(timer);
         // resolve is a no-op when the probes already arrived
-        resolve([{ device: "cpu", api: "cpu", available: false, reason: `probe process died (${signal ?? `code ${code}`})${tail() ? `: ${tail()}` : ""}` }]);
+        resolve([
+          {
+            device: "cpu",
+            api: "cpu",
+            available: false,
+            reason: `probe process died (${signal ?? `code ${code}`})${tail() ? `: ${tail()}` : ""}`,
+          },
+        ]);
       });
       child.send({ type: "probe", backend } satisfies ToRunner);
     });
@@ -114,8 +139,7 @@ export class RunnerModel implements LoadedModel {
       if (m.type === "events") {
         const p = this.pending.get(m.id);
         if (p) for (const e of m.events) p.push(e);
-      }
-      else if (m.type === "done") this.finish(m.id);
+      } else if (m.type === "done") this.finish(m.id);
       else if (m.type === "failed") this.finish(m.id, errorFromJSON(m.error));
     });
     this.child.on("exit", (code, signal) => {
@@ -126,14 +150,24 @@ export class RunnerModel implements LoadedModel {
       const detail = this.tail();
       this.exitDescription = detail ? `${how}: ${detail}` : how;
       for (const [id, p] of this.pending) {
-        p.end(new HearthError("runner_crashed", `the ${this.opts.backend} runner for ${this.opts.modelName} on the ${this.info.device} died during the request (${how})${detail ? `: ${detail}` : ""}`, {
-          hint: "the next request starts a new runner; run with --verbose to see the engine's log",
-        }));
+        p.end(
+          new HearthError(
+            "runner_crashed",
+            `the ${this.opts.backend} runner for ${this.opts.modelName} on the ${this.info.device} died during the request (${how})${detail ? `: ${detail}` : ""}`,
+            {
+              hint: "the next request starts a new runner; run with --verbose to see the engine's log",
+            },
+          ),
+        );
         this.pending.delete(id);
       }
       runtimeEvents.emit("runnerExit", {
-        model: this.opts.modelName, backend: this.opts.backend, device: this.info.device,
-        code, signal, at: new Date().toISOString(),
+        model: this.opts.modelName,
+        backend: this.opts.backend,
+        device: this.info.device,
+        code,
+        signal,
+        at: new Date().toISOString(),
       });
     });
   }
@@ -148,7 +182,9 @@ export class RunnerModel implements LoadedModel {
   async *run(request: TaskRequest, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
     if (signal?.aborted) throw new HearthError("aborted", "the request was aborted");
     if (this.exited) {
-      throw new HearthError("runner_crashed", `the ${this.opts.backend} runner for ${this.opts.modelName} is not running`, { hint: "load the model again" });
+      throw new HearthError("runner_crashed", `the ${this.opts.backend} runner for ${this.opts.modelName} is not running`, {
+        hint: "load the model again",
+      });
     }
     const id = this.nextId++;
     const q = new EventQueue();

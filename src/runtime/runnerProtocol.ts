@@ -30,7 +30,11 @@ export type FromRunner =
 export function toWireError(e: unknown): WireError {
   if (e && typeof e === "object" && "message" in e) {
     const o = e as { code?: unknown; message: unknown; hint?: unknown };
-    return { code: typeof o.code === "string" ? o.code : undefined, message: String(o.message), hint: typeof o.hint === "string" ? o.hint : undefined };
+    return {
+      code: typeof o.code === "string" ? o.code : undefined,
+      message: String(o.message),
+      hint: typeof o.hint === "string" ? o.hint : undefined,
+    };
   }
   return { message: String(e) };
 }

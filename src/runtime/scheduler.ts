@@ -82,8 +82,16 @@ interface Entry {
 }
 
 const TASK_WORDS: Partial<Record<TaskName, string>> = {
-  chat: "chat completions", complete: "text completions", embed: "embeddings", rerank: "reranking", asr: "transcription", tts: "speech synthesis",
-  diarize: "diarization", ocr: "text recognition (OCR)", detect: "object detection", image: "image generation",
+  chat: "chat completions",
+  complete: "text completions",
+  embed: "embeddings",
+  rerank: "reranking",
+  asr: "transcription",
+  tts: "speech synthesis",
+  diarize: "diarization",
+  ocr: "text recognition (OCR)",
+  detect: "object detection",
+  image: "image generation",
 };
 
 export class Scheduler {
@@ -140,9 +148,13 @@ export class Scheduler {
     if (task && !model.info.tasks.includes(task)) {
       release();
       this.afterRelease(entry);
-      throw new HearthError("unsupported_task", `model "${choice.id}" cannot do ${TASK_WORDS[task] ?? task} (it does ${model.info.tasks.join(", ")})`, {
-        hint: "name a model of the right type",
-      });
+      throw new HearthError(
+        "unsupported_task",
+        `model "${choice.id}" cannot do ${TASK_WORDS[task] ?? task} (it does ${model.info.tasks.join(", ")})`,
+        {
+          hint: "name a model of the right type",
+        },
+      );
     }
     entry.lastUsed = Date.now();
     return {
@@ -206,7 +218,9 @@ export class Scheduler {
     if (!entry) return false;
     if (!entry.slots.idle) {
       throw withRetryAfter(
-        new HearthError("busy", `model "${entry.id}" is answering ${entry.slots.active + entry.slots.queued} request(s)`, { hint: "stop them or retry when they end" }),
+        new HearthError("busy", `model "${entry.id}" is answering ${entry.slots.active + entry.slots.queued} request(s)`, {
+          hint: "stop them or retry when they end",
+        }),
         2,
       );
     }
@@ -222,12 +236,15 @@ export class Scheduler {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(withRetryAfter(new HearthError("loading", `model "${entry.id}" is still loading`, { hint: "retry in a few seconds" }), 5)),
+        () =>
+          reject(withRetryAfter(new HearthError("loading", `model "${entry.id}" is still loading`, { hint: "retry in a few seconds" }), 5)),
         this.loadWaitMs,
       );
     });
     const aborted = new Promise<never>((_, reject) => {
-      signal?.addEventListener("abort", () => reject(new HearthError("aborted", "the client went away while the model loaded")), { once: true });
+      signal?.addEventListener("abort", () => reject(new HearthError("aborted", "the client went away while the model loaded")), {
+        once: true,
+      });
     });
     try {
       return await Promise.race([entry.loading, timeout, aborted]);
@@ -239,7 +256,10 @@ export class Scheduler {
   private load(entry: Entry): Promise<LoadedModel> {
     // one load at a time: loads compete for memory and cores, and the budget is judged model by model
     const job = this.loadChain.then(() => this.loadNow(entry));
-    this.loadChain = job.then(() => undefined, () => undefined);
+    this.loadChain = job.then(
+      () => undefined,
+      () => undefined,
+    );
     return job;
   }
 

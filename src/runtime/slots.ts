@@ -15,7 +15,10 @@ export class Slots {
   /** mean seconds a request held a slot, for Retry-After */
   private meanHoldSec = 1;
 
-  constructor(readonly parallel: number, readonly queueLimit: number) {}
+  constructor(
+    readonly parallel: number,
+    readonly queueLimit: number,
+  ) {}
 
   get active(): number {
     return this.running;

@@ -58,20 +58,25 @@ export interface StreamUpdate {
 
 /** Speech recognition (whisper.cpp): `ASR.load(ref)`, then `transcribe()` a recording or `stream()` live audio. */
 export class ASR {
-  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+  private constructor(
+    private model: LoadedModel,
+    readonly info: ModelHandleInfo,
+  ) {}
 
   /** Loads a whisper.cpp model: a ggml .bin path or a store name (pulled on first use). */
   static async load(ref: string, options: ASRLoadOptions = {}): Promise<ASR> {
     const progress = loadReporter(ref, options);
     const files = await resolveModel(ref, { type: "asr", pull: options.pull, ...progress.resolve });
-    const model = await progress.load(() => loadModel(files, {
-      backend: options.backend,
-      device: options.device === "auto" ? undefined : options.device,
-      threads: options.threads,
-      extra: options.temperatureInc !== undefined ? { temperatureInc: options.temperatureInc } : undefined,
-      isolate: options.isolate,
-      strict: options.strict,
-    }));
+    const model = await progress.load(() =>
+      loadModel(files, {
+        backend: options.backend,
+        device: options.device === "auto" ? undefined : options.device,
+        threads: options.threads,
+        extra: options.temperatureInc !== undefined ? { temperatureInc: options.temperatureInc } : undefined,
+        isolate: options.isolate,
+        strict: options.strict,
+      }),
+    );
     return new ASR(model, { ...model.info, ref });
   }
 
@@ -139,7 +144,10 @@ export class TranscriptionStream implements AsyncIterable<StreamUpdate> {
   private readonly rate: number;
 
   /** @internal */
-  constructor(private transcribe: WindowTranscriber, private o: StreamOptions) {
+  constructor(
+    private transcribe: WindowTranscriber,
+    private o: StreamOptions,
+  ) {
     this.rate = o.sampleRate ?? 16000;
   }
 
@@ -164,10 +172,12 @@ export class TranscriptionStream implements AsyncIterable<StreamUpdate> {
   }
 
   private schedule(final: boolean) {
-    this.work = this.work.then(() => this.step(final)).catch((e) => {
-      this.failure = e;
-      this.notify();
-    });
+    this.work = this.work
+      .then(() => this.step(final))
+      .catch((e) => {
+        this.failure = e;
+        this.notify();
+      });
   }
 
   private notify() {
@@ -178,11 +188,15 @@ export class TranscriptionStream implements AsyncIterable<StreamUpdate> {
     if (this.windowLength === 0) return;
     const samples = new Float32Array(this.windowLength);
     let at = 0;
-    for (const c of this.window) { samples.set(c, at); at += c.length; }
+    for (const c of this.window) {
+      samples.set(c, at);
+      at += c.length;
+    }
     const ms = (samples.length / this.rate) * 1000;
     const speech = detectSpeech(samples, this.rate, { padMs: 0 });
     const lastSpeechEnd = speech.length ? speech[speech.length - 1].endMs : 0;
-    const closes = forceFinal || ms >= (this.o.maxWindowMs ?? 28000) || (speech.length > 0 && ms - lastSpeechEnd >= (this.o.endSilenceMs ?? 600));
+    const closes =
+      forceFinal || ms >= (this.o.maxWindowMs ?? 28000) || (speech.length > 0 && ms - lastSpeechEnd >= (this.o.endSilenceMs ?? 600));
     if (speech.length === 0 && !forceFinal) {
       // silence only so far: nothing to say; keep at most the last second as lead-in
       const keep = Math.min(samples.length, this.rate);

@@ -27,29 +27,44 @@ export interface DetectOptions extends MediaInputOptions {
 
 /** Object detection with YOLO v8/v11 ONNX models: `Detector.load(ref)`, then `detect(image)`. */
 export class Detector {
-  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+  private constructor(
+    private model: LoadedModel,
+    readonly info: ModelHandleInfo,
+  ) {}
 
   /** Loads a YOLO ONNX model: a path, a store name, or model files as they are. */
   static async load(ref: string | ModelFiles, options: DetectorLoadOptions = {}): Promise<Detector> {
     const progress = loadReporter(typeof ref === "string" ? ref : ref.primary, options);
     const files = await cvFiles(ref, { pull: options.pull, ...progress.resolve });
-    const model = await progress.load(() => loadModel({ ...files, extra: { task: "detect", ...files.extra } }, {
-      backend: options.backend,
-      device: options.device === "auto" ? undefined : options.device,
-      threads: options.threads,
-      isolate: options.isolate,
-      strict: options.strict,
-      extra: { executionProviders: options.executionProviders },
-    }));
+    const model = await progress.load(() =>
+      loadModel(
+        { ...files, extra: { task: "detect", ...files.extra } },
+        {
+          backend: options.backend,
+          device: options.device === "auto" ? undefined : options.device,
+          threads: options.threads,
+          isolate: options.isolate,
+          strict: options.strict,
+          extra: { executionProviders: options.executionProviders },
+        },
+      ),
+    );
     return new Detector(model, { ...model.info, ref: typeof ref === "string" ? ref : files.primary });
   }
 
   /** Finds objects in an image: a path, bytes or data: URI. */
   async detect(image: MediaSource, options: DetectOptions = {}): Promise<DetectResult> {
     const bytes = await imageBytes(image, options);
-    return runToResult(this.model, {
-      task: "detect", image: bytes, scoreThreshold: options.scoreThreshold, iouThreshold: options.iouThreshold,
-    }, options.signal);
+    return runToResult(
+      this.model,
+      {
+        task: "detect",
+        image: bytes,
+        scoreThreshold: options.scoreThreshold,
+        iouThreshold: options.iouThreshold,
+      },
+      options.signal,
+    );
   }
 
   /** Frees the model. */

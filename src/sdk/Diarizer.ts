@@ -32,23 +32,33 @@ export interface DiarizeOptions extends MediaInputOptions {
 
 /** Speaker diarization (sherpa-onnx): `Diarizer.load(ref)`, then `diarize(audio)` says who spoke when. */
 export class Diarizer {
-  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+  private constructor(
+    private model: LoadedModel,
+    readonly info: ModelHandleInfo,
+  ) {}
 
   /** Loads a segmentation model and a speaker-embedding model (a folder holding both, or a store name). */
   static async load(ref: string, options: DiarizerLoadOptions = {}): Promise<Diarizer> {
     const progress = loadReporter(ref, options);
-    const files = await resolveModel(ref, { type: "diarize", pull: options.pull, ...progress.resolve, side: options.embedding ? { embedding: options.embedding } : undefined });
+    const files = await resolveModel(ref, {
+      type: "diarize",
+      pull: options.pull,
+      ...progress.resolve,
+      side: options.embedding ? { embedding: options.embedding } : undefined,
+    });
     const extra: Record<string, unknown> = {};
     if (options.threshold !== undefined) extra.threshold = options.threshold;
     if (options.minDurationOn !== undefined) extra.minDurationOn = options.minDurationOn;
     if (options.minDurationOff !== undefined) extra.minDurationOff = options.minDurationOff;
-    const model = await progress.load(() => loadModel(files, {
-      backend: options.backend,
-      device: options.device === "auto" ? undefined : options.device,
-      threads: options.threads,
-      isolate: options.isolate,
-      extra,
-    }));
+    const model = await progress.load(() =>
+      loadModel(files, {
+        backend: options.backend,
+        device: options.device === "auto" ? undefined : options.device,
+        threads: options.threads,
+        isolate: options.isolate,
+        extra,
+      }),
+    );
     return new Diarizer(model, { ...model.info, ref });
   }
 

@@ -18,7 +18,10 @@ export interface EmbedOptions {
 
 /** Text embeddings (llama.cpp): `Embedder.load(ref)`, then `embed(texts)`. */
 export class Embedder {
-  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+  private constructor(
+    private model: LoadedModel,
+    readonly info: ModelHandleInfo,
+  ) {}
 
   /** Loads a GGUF embedding model: a path, an alias or a store name (pulled on first use). */
   static async load(ref: string, options: LoadModelOptions = {}): Promise<Embedder> {
@@ -34,7 +37,8 @@ export class Embedder {
   /** One vector per text, in input order (unit length unless `normalize: false`). */
   async embed(texts: string | string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     const list = typeof texts === "string" ? [texts] : texts;
-    if (!Array.isArray(list) || list.length === 0) throw new HearthError("bad_input", "nothing to embed", { hint: "give a text or a list of texts" });
+    if (!Array.isArray(list) || list.length === 0)
+      throw new HearthError("bad_input", "nothing to embed", { hint: "give a text or a list of texts" });
     return finalResult(this.model.run({ task: "embed", texts: list, normalize: options.normalize ?? true }, options.signal), "embed");
   }
 

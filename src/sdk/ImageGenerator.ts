@@ -47,7 +47,10 @@ export interface GenerateImageOptions extends MediaInputOptions {
 
 /** Image generation (Stable Diffusion in diffusers' ONNX layout): `ImageGenerator.load(ref)`, then `generate({ prompt, ... })` returns PNG bytes and a profile. */
 export class ImageGenerator {
-  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+  private constructor(
+    private model: LoadedModel,
+    readonly info: ModelHandleInfo,
+  ) {}
 
   /** Loads a diffusers ONNX pipeline: a folder with model_index.json, or a store name (pulled on first use). */
   static async load(ref: string | ModelFiles, options: ImageGeneratorLoadOptions = {}): Promise<ImageGenerator> {
@@ -59,15 +62,17 @@ export class ImageGenerator {
         hint: "give a Stable Diffusion model in diffusers' ONNX layout (a folder with model_index.json)",
       });
     }
-    const model = await progress.load(() => loadModel(files, {
-      backend: options.backend,
-      device: options.device === "auto" ? undefined : options.device,
-      threads: options.threads,
-      isolate: options.isolate,
-      strict: options.strict,
-      task: "image",
-      extra: { executionProviders: options.executionProviders, partProviders: options.partProviders },
-    }));
+    const model = await progress.load(() =>
+      loadModel(files, {
+        backend: options.backend,
+        device: options.device === "auto" ? undefined : options.device,
+        threads: options.threads,
+        isolate: options.isolate,
+        strict: options.strict,
+        task: "image",
+        extra: { executionProviders: options.executionProviders, partProviders: options.partProviders },
+      }),
+    );
     return new ImageGenerator(model, { ...model.info, ref: typeof ref === "string" ? ref : files.dir });
   }
 

@@ -13,12 +13,20 @@ import { parseStructured, type InferSchema, type JsonSchema, type TypedSchema } 
 import { runToolLoop } from "./toolLoop.ts";
 import { loadReporter } from "./loadProgress.ts";
 import type {
-  GenerateOptions, GenerationStream, LoadModelOptions, ModelHandleInfo, StructuredOptions, StructuredResult, ToolLoopOptions, ToolLoopResult,
+  GenerateOptions,
+  GenerationStream,
+  LoadModelOptions,
+  ModelHandleInfo,
+  StructuredOptions,
+  StructuredResult,
+  ToolLoopOptions,
+  ToolLoopResult,
 } from "./types.ts";
 
 /** Resolves a reference and loads it: what every text SDK class does in load(). */
 export async function loadTextModel(ref: string, type: ModelType, options: LoadModelOptions): Promise<LoadedModel> {
-  if (typeof ref !== "string" || !ref.trim()) throw new HearthError("bad_input", "a model reference is required", { hint: "give a store name, an alias or a .gguf path" });
+  if (typeof ref !== "string" || !ref.trim())
+    throw new HearthError("bad_input", "a model reference is required", { hint: "give a store name, an alias or a .gguf path" });
   const progress = loadReporter(ref, options);
   // pull is read by the store's resolver (pull on demand); extra fields pass through untouched
   const resolveOptions = { type, pull: options.pull, ...progress.resolve };
@@ -30,7 +38,10 @@ export async function loadTextModel(ref: string, type: ModelType, options: LoadM
 
 /** Text generation (llama.cpp): `LLM.load(ref)`, then `chat()`, `complete()` or `runTools()`. */
 export class LLM {
-  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+  private constructor(
+    private model: LoadedModel,
+    readonly info: ModelHandleInfo,
+  ) {}
 
   /** Loads a GGUF model: a path, an alias (`qwen3`) or a store name `org/repo[:QUANT]`, pulled on first use (see `onProgress`). */
   static async load(ref: string, options: LoadModelOptions = {}): Promise<LLM> {
@@ -41,9 +52,15 @@ export class LLM {
   /** A chat turn. With `schema` (a Zod 4 / Standard Schema, or a JSON schema) the answer is constrained
    * to it and `result.object` holds the parsed, validated value, typed from the schema; an answer that
    * does not validate rejects with a `StructuredOutputError` carrying the raw text. */
-  chat<S extends TypedSchema | JsonSchema>(messages: ChatMessage[], options: StructuredOptions<S>): GenerationStream<StructuredResult<InferSchema<S>>>;
+  chat<S extends TypedSchema | JsonSchema>(
+    messages: ChatMessage[],
+    options: StructuredOptions<S>,
+  ): GenerationStream<StructuredResult<InferSchema<S>>>;
   chat(messages: ChatMessage[], options?: GenerateOptions): GenerationStream;
-  chat(messages: ChatMessage[], options: GenerateOptions | StructuredOptions<TypedSchema | JsonSchema> = {}): GenerationStream<GenerationResult> {
+  chat(
+    messages: ChatMessage[],
+    options: GenerateOptions | StructuredOptions<TypedSchema | JsonSchema> = {},
+  ): GenerationStream<GenerationResult> {
     const run = async () => {
       // a schema that cannot be converted (or that the engine cannot express) rejects `result`, as engine errors do
       const { signal, sampling, constraint, tools, toolChoice, parallelToolCalls } = engineFields(options);
@@ -55,9 +72,15 @@ export class LLM {
   }
 
   /** Text continuation of a prompt (no chat template); `schema` works as in `chat`. */
-  complete<S extends TypedSchema | JsonSchema>(prompt: string, options: StructuredOptions<S>): GenerationStream<StructuredResult<InferSchema<S>>>;
+  complete<S extends TypedSchema | JsonSchema>(
+    prompt: string,
+    options: StructuredOptions<S>,
+  ): GenerationStream<StructuredResult<InferSchema<S>>>;
   complete(prompt: string, options?: GenerateOptions): GenerationStream;
-  complete(prompt: string, options: GenerateOptions | StructuredOptions<TypedSchema | JsonSchema> = {}): GenerationStream<GenerationResult> {
+  complete(
+    prompt: string,
+    options: GenerateOptions | StructuredOptions<TypedSchema | JsonSchema> = {},
+  ): GenerationStream<GenerationResult> {
     const run = async () => {
       const { signal, sampling, constraint } = engineFields({ ...options, tools: undefined });
       return this.model.run({ task: "complete", prompt, sampling, constraint }, signal);

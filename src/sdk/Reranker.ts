@@ -11,7 +11,10 @@ export type { RerankResult };
 
 /** Relevance ranking (llama.cpp reranker models): `Reranker.load(ref)`, then `rank(query, documents)`. */
 export class Reranker {
-  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+  private constructor(
+    private model: LoadedModel,
+    readonly info: ModelHandleInfo,
+  ) {}
 
   /** Loads a GGUF reranker: a path, an alias or a store name (pulled on first use). */
   static async load(ref: string, options: LoadModelOptions = {}): Promise<Reranker> {
@@ -22,7 +25,8 @@ export class Reranker {
   /** One relevance score per document, in the order given (higher is more relevant). */
   async rank(query: string, documents: string[], options: { signal?: AbortSignal } = {}): Promise<RerankResult> {
     if (typeof query !== "string" || !query) throw new HearthError("bad_input", "the query is empty", { hint: "give a query text" });
-    if (!Array.isArray(documents) || documents.length === 0) throw new HearthError("bad_input", "no documents to rank", { hint: "give one or more documents" });
+    if (!Array.isArray(documents) || documents.length === 0)
+      throw new HearthError("bad_input", "no documents to rank", { hint: "give one or more documents" });
     return finalResult(this.model.run({ task: "rerank", query, documents }, options.signal), "rerank");
   }
 

@@ -41,18 +41,23 @@ export interface SpeechStream extends AsyncIterable<AudioChunk> {
 
 /** Speech synthesis (sherpa-onnx: VITS/Piper, Kokoro): `TTS.load(ref)`, then `speak(text)` or `stream(text)`. */
 export class TTS {
-  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+  private constructor(
+    private model: LoadedModel,
+    readonly info: ModelHandleInfo,
+  ) {}
 
   /** Loads a TTS model: a folder or .onnx path, or a store name (pulled on first use). */
   static async load(ref: string, options: TTSLoadOptions = {}): Promise<TTS> {
     const progress = loadReporter(ref, options);
     const files = await resolveModel(ref, { type: "tts", pull: options.pull, ...progress.resolve });
-    const model = await progress.load(() => loadModel(files, {
-      backend: options.backend,
-      device: options.device === "auto" ? undefined : options.device,
-      threads: options.threads,
-      isolate: options.isolate,
-    }));
+    const model = await progress.load(() =>
+      loadModel(files, {
+        backend: options.backend,
+        device: options.device === "auto" ? undefined : options.device,
+        threads: options.threads,
+        isolate: options.isolate,
+      }),
+    );
     return new TTS(model, { ...model.info, ref });
   }
 
@@ -87,7 +92,16 @@ export class TTS {
     const stop = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     const result = this.speak(text, { ...options, signal, onAudio: (c) => chunks.push(c) });
-    result.then(() => { done = true; chunks.end(); }, () => { done = true; chunks.end(); });
+    result.then(
+      () => {
+        done = true;
+        chunks.end();
+      },
+      () => {
+        done = true;
+        chunks.end();
+      },
+    );
     return {
       result,
       async *[Symbol.asyncIterator]() {

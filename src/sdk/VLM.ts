@@ -27,27 +27,32 @@ export interface VLMGenerateOptions extends GenerateOptions, MediaOptions {}
 
 /** Vision-language and audio-input chat (llama.cpp multimodal): `VLM.load(ref, { mmproj })`, then `chat()` with media in messages. */
 export class VLM {
-  private constructor(private model: LoadedModel, readonly info: ModelHandleInfo) {}
+  private constructor(
+    private model: LoadedModel,
+    readonly info: ModelHandleInfo,
+  ) {}
 
   /** Loads a GGUF model and its multimodal projector (`mmproj`, or the one beside it in the store). */
   static async load(ref: string, options: VLMLoadOptions = {}): Promise<VLM> {
     const progress = loadReporter(ref, options);
     const files = await resolveModel(ref, { type: "vlm", mmproj: options.mmproj, pull: options.pull, ...progress.resolve });
     const device = options.device === "auto" ? undefined : options.device;
-    const model = await progress.load(() => loadModel(files, {
-      backend: options.backend ?? "llama-mm",
-      device,
-      contextSize: options.contextSize,
-      gpuLayers: options.gpuLayers,
-      threads: options.threads,
-      batchSize: options.batchSize,
-      kvCacheType: options.kvCacheType,
-      flashAttention: options.flashAttention,
-      seed: options.seed,
-      parallel: options.parallel,
-      isolate: options.isolate,
-      strict: options.strict,
-    }));
+    const model = await progress.load(() =>
+      loadModel(files, {
+        backend: options.backend ?? "llama-mm",
+        device,
+        contextSize: options.contextSize,
+        gpuLayers: options.gpuLayers,
+        threads: options.threads,
+        batchSize: options.batchSize,
+        kvCacheType: options.kvCacheType,
+        flashAttention: options.flashAttention,
+        seed: options.seed,
+        parallel: options.parallel,
+        isolate: options.isolate,
+        strict: options.strict,
+      }),
+    );
     return new VLM(model, { ...model.info, ref });
   }
 
@@ -68,16 +73,33 @@ export class VLM {
 
   /** A chat turn; images and audio in messages are decoded and checked first. Streams like `LLM.chat`,
    * and like it gives a typed, validated `result.object` with `schema`. */
-  chat<S extends TypedSchema | JsonSchema>(messages: VLMMessage[], options: StructuredOptions<S> & MediaOptions): GenerationStream<StructuredResult<InferSchema<S>>>;
+  chat<S extends TypedSchema | JsonSchema>(
+    messages: VLMMessage[],
+    options: StructuredOptions<S> & MediaOptions,
+  ): GenerationStream<StructuredResult<InferSchema<S>>>;
   chat(messages: VLMMessage[], options?: VLMGenerateOptions): GenerationStream;
-  chat(messages: VLMMessage[], options: VLMGenerateOptions | (StructuredOptions<TypedSchema | JsonSchema> & MediaOptions) = {}): GenerationStream<GenerationResult> {
-    const { signal, constraint, tools, toolChoice, parallelToolCalls, schema, ...rest } = options as VLMGenerateOptions & { schema?: TypedSchema | JsonSchema };
+  chat(
+    messages: VLMMessage[],
+    options: VLMGenerateOptions | (StructuredOptions<TypedSchema | JsonSchema> & MediaOptions) = {},
+  ): GenerationStream<GenerationResult> {
+    const { signal, constraint, tools, toolChoice, parallelToolCalls, schema, ...rest } = options as VLMGenerateOptions & {
+      schema?: TypedSchema | JsonSchema;
+    };
     const run = async () => {
       const converted = engineFields(schema === undefined ? { constraint, tools } : { schema });
       const prepared = await this.prepareMessages(messages, options);
-      return this.model.run({
-        task: "chat", messages: prepared, sampling: rest, constraint: converted.constraint, tools: converted.tools, toolChoice, parallelToolCalls,
-      }, signal);
+      return this.model.run(
+        {
+          task: "chat",
+          messages: prepared,
+          sampling: rest,
+          constraint: converted.constraint,
+          tools: converted.tools,
+          toolChoice,
+          parallelToolCalls,
+        },
+        signal,
+      );
     };
     if (schema === undefined) return toGenerationStream(run);
     return toGenerationStream(run, async (r) => ({ ...r, object: await parseStructured(schema, r.text, r.finishReason) }));

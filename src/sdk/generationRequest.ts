@@ -17,15 +17,22 @@ export interface EngineGenerationFields {
 
 export function toToolDefinition(t: Tool | ToolDefinition): ToolDefinition {
   const { name, description, parameters } = t;
-  return { name, description, parameters: parameters === undefined ? undefined : toJsonSchema(parameters, `the parameters of tool "${name}"`) };
+  return {
+    name,
+    description,
+    parameters: parameters === undefined ? undefined : toJsonSchema(parameters, `the parameters of tool "${name}"`),
+  };
 }
 
 /** The engine's fields for a generation; `schema` (structured output) becomes a JSON-schema constraint. */
 export function engineFields(options: GenerateOptions | StructuredOptions<TypedSchema | JsonSchema>): EngineGenerationFields {
-  const { signal, constraint, tools, toolChoice, parallelToolCalls, schema, ...sampling } = options as GenerateOptions & { schema?: TypedSchema | JsonSchema };
+  const { signal, constraint, tools, toolChoice, parallelToolCalls, schema, ...sampling } = options as GenerateOptions & {
+    schema?: TypedSchema | JsonSchema;
+  };
   let engineConstraint: OutputConstraint | undefined;
   if (schema !== undefined) engineConstraint = { type: "json_schema", schema: toJsonSchema(schema, "the output schema") };
-  else if (constraint?.type === "json_schema") engineConstraint = { type: "json_schema", schema: toJsonSchema(constraint.schema, "the output schema") };
+  else if (constraint?.type === "json_schema")
+    engineConstraint = { type: "json_schema", schema: toJsonSchema(constraint.schema, "the output schema") };
   else engineConstraint = constraint;
   return { sampling, constraint: engineConstraint, tools: tools?.map(toToolDefinition), toolChoice, parallelToolCalls, signal };
 }

@@ -13,7 +13,10 @@ export function toGenerationStream<R extends GenerationResult = GenerationResult
 ): GenerationStream<R> {
   let resolve!: (r: R) => void;
   let reject!: (e: unknown) => void;
-  const result = new Promise<R>((a, b) => ((resolve = a), (reject = b)));
+  const result = new Promise<R>((a, b) => {
+    resolve = a;
+    reject = b;
+  });
   result.catch(() => undefined); // a consumer that only iterates still sees the error there
   let started: AsyncGenerator<GenerationChunk> | undefined;
   async function* run(): AsyncGenerator<GenerationChunk> {
@@ -35,7 +38,12 @@ export function toGenerationStream<R extends GenerationResult = GenerationResult
   return {
     // reading `result` without iterating drives the stream to its end in the background
     get result() {
-      if (!started) void (async () => { for await (const _ of start()) { /* drain */ } })().catch(() => undefined);
+      if (!started)
+        void (async () => {
+          for await (const _ of start()) {
+            /* drain */
+          }
+        })().catch(() => undefined);
       return result;
     },
     [Symbol.asyncIterator]: () => start(),

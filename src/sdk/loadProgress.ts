@@ -29,7 +29,8 @@ export function safeProgress(onProgress: ((e: LoadProgress) => void) | undefined
     try {
       onProgress?.(e);
     } catch (err) {
-      if (!warned) process.emitWarning(`an onProgress callback threw (ignored): ${err instanceof Error ? err.message : err}`, "HearthWarning");
+      if (!warned)
+        process.emitWarning(`an onProgress callback threw (ignored): ${err instanceof Error ? err.message : err}`, "HearthWarning");
       warned = true;
     }
   };
@@ -71,5 +72,6 @@ export function loadReporter(ref: string, options: LoadProgressOptions): LoadRep
 }
 
 function throwIfAborted(signal: AbortSignal | undefined) {
-  if (signal?.aborted) throw new HearthError("aborted", "the model load was cancelled", { hint: "load it again; a download resumes where it stopped" });
+  if (signal?.aborted)
+    throw new HearthError("aborted", "the model load was cancelled", { hint: "load it again; a download resumes where it stopped" });
 }

@@ -26,9 +26,22 @@ export interface MediaInputOptions {
 }
 
 const MIME_BY_EXT: Record<string, string> = {
-  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp", ".gif": "image/gif",
-  ".tif": "image/tiff", ".tiff": "image/tiff", ".avif": "image/avif", ".heic": "image/heic", ".bmp": "image/bmp",
-  ".wav": "audio/wav", ".mp3": "audio/mpeg", ".flac": "audio/flac", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".webp": "image/webp",
+  ".gif": "image/gif",
+  ".tif": "image/tiff",
+  ".tiff": "image/tiff",
+  ".avif": "image/avif",
+  ".heic": "image/heic",
+  ".bmp": "image/bmp",
+  ".wav": "audio/wav",
+  ".mp3": "audio/mpeg",
+  ".flac": "audio/flac",
+  ".ogg": "audio/ogg",
+  ".oga": "audio/ogg",
+  ".opus": "audio/ogg",
   ".m4a": "audio/mp4",
 };
 
@@ -39,9 +52,13 @@ export function mimeTypeForPath(p: string): string | undefined {
 const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
 
 function tooLarge(n: number, max: number, origin: string) {
-  return new HearthError("unsupported_media", `${origin} is ${(n / 2 ** 20).toFixed(0)} MiB, more than the limit of ${(max / 2 ** 20).toFixed(0)} MiB`, {
-    hint: "give a smaller file",
-  });
+  return new HearthError(
+    "unsupported_media",
+    `${origin} is ${(n / 2 ** 20).toFixed(0)} MiB, more than the limit of ${(max / 2 ** 20).toFixed(0)} MiB`,
+    {
+      hint: "give a smaller file",
+    },
+  );
 }
 
 /** Parses `data:[mime][;base64],payload`. */

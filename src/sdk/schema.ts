@@ -43,7 +43,9 @@ export function isStandardSchema(s: unknown): s is StandardSchemaV1 {
 export function toJsonSchema(schema: TypedSchema | JsonSchema, what = "the schema"): JsonSchema {
   if (!isStandardSchema(schema)) {
     if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
-      throw new HearthError("bad_input", `${what} is not a JSON schema object or a Standard Schema`, { hint: "give a Zod 4 schema or a JSON schema object" });
+      throw new HearthError("bad_input", `${what} is not a JSON schema object or a Standard Schema`, {
+        hint: "give a Zod 4 schema or a JSON schema object",
+      });
     }
     return schema;
   }
@@ -80,6 +82,9 @@ export async function parseStructured<T>(schema: TypedSchema<T> | JsonSchema, te
 }
 
 function issueLine(issue: StandardSchemaV1.Issue): string {
-  const at = (issue.path ?? []).map((p) => (typeof p === "object" ? p.key : p)).map(String).join(".");
+  const at = (issue.path ?? [])
+    .map((p) => (typeof p === "object" ? p.key : p))
+    .map(String)
+    .join(".");
   return at ? `${at}: ${issue.message}` : issue.message;
 }

@@ -10,8 +10,10 @@ type Chat = (messages: ChatMessage[], options: GenerateOptions) => GenerationStr
 
 export async function runToolLoop(chat: Chat, messages: ChatMessage[], options: ToolLoopOptions): Promise<ToolLoopResult> {
   const { tools, maxSteps = 5, toolChoice, ...rest } = options;
-  if (!Array.isArray(tools) || tools.length === 0) throw new HearthError("bad_input", "runTools needs tools", { hint: "pass tools: [tool({ name, parameters, execute })]" });
-  if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new HearthError("bad_input", `maxSteps must be a whole number of at least 1 (got ${maxSteps})`);
+  if (!Array.isArray(tools) || tools.length === 0)
+    throw new HearthError("bad_input", "runTools needs tools", { hint: "pass tools: [tool({ name, parameters, execute })]" });
+  if (!Number.isInteger(maxSteps) || maxSteps < 1)
+    throw new HearthError("bad_input", `maxSteps must be a whole number of at least 1 (got ${maxSteps})`);
   const byName = new Map(tools.map((t) => [t.name, t]));
   const history = [...messages];
   const steps: ToolStep[] = [];

@@ -3,7 +3,13 @@
 import type { DeviceKind } from "../model/types.ts";
 import type { LoadedModelInfo } from "../backends/types.ts";
 import type {
-  ChatMessage, SamplingOptions, ToolDefinition, ToolChoice, OutputConstraint, GenerationResult, ToolCall,
+  ChatMessage,
+  SamplingOptions,
+  ToolDefinition,
+  ToolChoice,
+  OutputConstraint,
+  GenerationResult,
+  ToolCall,
 } from "../model/tasks/text.ts";
 import type { PullEvent } from "../store/pull.ts";
 import type { InferSchema, JsonSchema, TypedSchema } from "./schema.ts";
@@ -45,15 +51,15 @@ export interface LoadModelOptions {
 /** What `onProgress` of `X.load()` receives, in order: download events (only when the model is pulled), then loading, loaded. */
 export type LoadProgress =
   | {
-    type: "download";
-    /** the file whose bytes just arrived */
-    file?: string;
-    /** bytes on disk so far, those kept from an interrupted earlier pull included */
-    doneBytes: number;
-    totalBytes: number;
-    /** bytes per second over the last few seconds */
-    bytesPerSecond: number;
-  }
+      type: "download";
+      /** the file whose bytes just arrived */
+      file?: string;
+      /** bytes on disk so far, those kept from an interrupted earlier pull included */
+      doneBytes: number;
+      totalBytes: number;
+      /** bytes per second over the last few seconds */
+      bytesPerSecond: number;
+    }
   /** another event of the pull (resolved, start, file, waiting, retry), as `hearth pull` sees it */
   | { type: "pull"; event: PullEvent }
   | { type: "loading"; ref: string }
@@ -70,9 +76,7 @@ export interface Tool<S extends TypedSchema | JsonSchema = TypedSchema | JsonSch
 }
 
 /** A constraint on the output: a GBNF grammar, any JSON object, or a JSON schema (JSON Schema object or Standard Schema). */
-export type ConstraintOption =
-  | OutputConstraint
-  | { type: "json_schema"; schema: TypedSchema | JsonSchema };
+export type ConstraintOption = OutputConstraint | { type: "json_schema"; schema: TypedSchema | JsonSchema };
 
 /** Options of one generation. */
 export interface GenerateOptions extends SamplingOptions {
@@ -85,7 +89,8 @@ export interface GenerateOptions extends SamplingOptions {
 }
 
 /** Options of a generation that answers with an object: `schema` constrains the output and validates it. */
-export interface StructuredOptions<S extends TypedSchema | JsonSchema> extends Omit<GenerateOptions, "constraint" | "tools" | "toolChoice"> {
+export interface StructuredOptions<S extends TypedSchema | JsonSchema>
+  extends Omit<GenerateOptions, "constraint" | "tools" | "toolChoice"> {
   /** a Standard Schema (Zod 4...) gives `object` its type and validates it; a JSON schema only parses */
   schema: S;
 }

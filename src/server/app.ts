@@ -88,11 +88,18 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     await manager.register(ref, { mmproj: mmproj && ref.endsWith(".gguf") ? mmproj : undefined });
     if (ref.endsWith(".gguf")) mmproj = undefined;
   }
-  if (mmproj) throw new HearthError("bad_input", "--mmproj needs a .gguf model path to pair with", { hint: "hearth serve model.gguf --mmproj mmproj.gguf" });
+  if (mmproj)
+    throw new HearthError("bad_input", "--mmproj needs a .gguf model path to pair with", {
+      hint: "hearth serve model.gguf --mmproj mmproj.gguf",
+    });
   const metrics = new ServerMetrics(manager);
   const ctx: RouteContext = {
-    manager, metrics, allowRemoteMedia: options.allowRemoteMedia ?? false,
-    allowPull: options.allowPull ?? false, allowDelete: options.allowDelete ?? false, keepAliveSec: options.keepAliveSec ?? 300,
+    manager,
+    metrics,
+    allowRemoteMedia: options.allowRemoteMedia ?? false,
+    allowPull: options.allowPull ?? false,
+    allowDelete: options.allowDelete ?? false,
+    keepAliveSec: options.keepAliveSec ?? 300,
   };
 
   installErrorHandlers(app);
@@ -102,16 +109,30 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     openapi: {
       info: {
         title: "hearth",
-        description: "On-device inference speaking the APIs clients use: OpenAI (chat completions, Responses, embeddings, audio), Anthropic Messages, Ollama's API and llama-server's utility routes. Each is a thin translation onto the same models, generation and streaming.",
+        description:
+          "On-device inference speaking the APIs clients use: OpenAI (chat completions, Responses, embeddings, audio), Anthropic Messages, Ollama's API and llama-server's utility routes. Each is a thin translation onto the same models, generation and streaming.",
         version: "0.1.0",
       },
       tags: [
-        { name: "openai", description: "OpenAI's API under /v1: chat completions, Responses (nothing stored), completions, embeddings, models, audio" },
-        { name: "anthropic", description: "Anthropic's Messages API: /v1/messages and count_tokens; errors as {type: \"error\", error: {type, message}}; x-api-key accepted" },
-        { name: "ollama", description: "Ollama's API under /api (NDJSON streams); names as name:tag, \":latest\" dropped; pull needs --allow-pull, delete --allow-delete; errors as {error}" },
+        {
+          name: "openai",
+          description: "OpenAI's API under /v1: chat completions, Responses (nothing stored), completions, embeddings, models, audio",
+        },
+        {
+          name: "anthropic",
+          description:
+            'Anthropic\'s Messages API: /v1/messages and count_tokens; errors as {type: "error", error: {type, message}}; x-api-key accepted',
+        },
+        {
+          name: "ollama",
+          description:
+            'Ollama\'s API under /api (NDJSON streams); names as name:tag, ":latest" dropped; pull needs --allow-pull, delete --allow-delete; errors as {error}',
+        },
         { name: "llama.cpp", description: "llama-server's utility routes: /tokenize, /detokenize, /apply-template, /props" },
       ],
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "x-api-key" } } },
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer" }, apiKey: { type: "apiKey", in: "header", name: "x-api-key" } },
+      },
       security: options.apiKey ? [{ bearer: [] }, { apiKey: [] }] : [],
     },
   });

@@ -10,7 +10,8 @@ export async function imageFromBase64(data: string, param: string): Promise<Cont
   // a data: URI is accepted too (some clients send one where bare base64 is asked)
   const b64 = data.startsWith("data:") ? data.slice(data.indexOf(",") + 1) : data;
   const compact = b64.replace(/\s+/g, "");
-  if (!compact || !BASE64.test(compact)) throw badParam(param, "the image is not base64 text", "send the image file's bytes base64-encoded");
+  if (!compact || !BASE64.test(compact))
+    throw badParam(param, "the image is not base64 text", "send the image file's bytes base64-encoded");
   try {
     return await prepareImagePart(new Uint8Array(Buffer.from(compact, "base64")));
   } catch (e) {

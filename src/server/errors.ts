@@ -54,25 +54,36 @@ export function toOpenAIError(e: unknown): { status: number; body: OpenAIErrorBo
       retryAfter: retryAfterOf(e),
     };
   }
-  const fe = e as Partial<FastifyError> & { validation?: Array<{ keyword?: string; instancePath?: string; params?: Record<string, unknown>; message?: string }> };
+  const fe = e as Partial<FastifyError> & {
+    validation?: Array<{ keyword?: string; instancePath?: string; params?: Record<string, unknown>; message?: string }>;
+  };
   if (fe && Array.isArray(fe.validation)) {
     const v = fe.validation[0] ?? {};
     const missing = typeof v.params?.missingProperty === "string" ? `/${v.params.missingProperty}` : "";
     const param = `${v.instancePath ?? ""}${missing}`.replace(/^\//, "").replace(/\//g, ".") || null;
     const allowed = Array.isArray(v.params?.allowedValues) ? v.params.allowedValues.filter((a) => a !== null && a !== "") : undefined;
-    const what = v.keyword === "required" ? "is required" : allowed ? `must be one of: ${allowed.join(", ")}` : (v.message ?? "is not valid");
+    const what =
+      v.keyword === "required" ? "is required" : allowed ? `must be one of: ${allowed.join(", ")}` : (v.message ?? "is not valid");
     const message = `invalid request: ${param ?? "body"} ${what}`;
     return { status: 400, body: { error: { message, type: "invalid_request_error", param, code: "bad_input" } } };
   }
   const status = typeof fe?.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 600 ? fe.statusCode : 500;
   if (status < 500) {
     // Fastify's own request errors: bad JSON (400), body too large (413), unsupported media type (415)
-    const message = status === 413 ? "request body is too large (send smaller media or raise --body-limit)" : (fe?.message ?? "bad request");
+    const message =
+      status === 413 ? "request body is too large (send smaller media or raise --body-limit)" : (fe?.message ?? "bad request");
     return { status, body: { error: { message, type: "invalid_request_error", param: null, code: fe?.code ?? "bad_input" } } };
   }
   return {
     status,
-    body: { error: { message: `internal error: ${e instanceof Error ? e.message : String(e)}`, type: "server_error", param: null, code: "internal" } },
+    body: {
+      error: {
+        message: `internal error: ${e instanceof Error ? e.message : String(e)}`,
+        type: "server_error",
+        param: null,
+        code: "internal",
+      },
+    },
   };
 }
 
@@ -95,8 +106,14 @@ export function dialectOf(url: string): Dialect {
 }
 
 const ANTHROPIC_TYPES: Record<number, string> = {
-  400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
-  413: "request_too_large", 429: "rate_limit_error", 503: "overloaded_error", 529: "overloaded_error",
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  503: "overloaded_error",
+  529: "overloaded_error",
 };
 
 /** Status and body of an error in a dialect's shape: OpenAI's {error: {...}}, Anthropic's

@@ -8,13 +8,21 @@ import type { Lease } from "../runtime/scheduler.ts";
 import type { ServerMetrics } from "./metrics.ts";
 
 /** Yields the engine's events; the lease is released when the iteration ends, however it ends. */
-export async function* runOnLease(lease: Lease, request: TaskRequest, signal: AbortSignal, metrics: ServerMetrics): AsyncGenerator<TaskEvent> {
+export async function* runOnLease(
+  lease: Lease,
+  request: TaskRequest,
+  signal: AbortSignal,
+  metrics: ServerMetrics,
+): AsyncGenerator<TaskEvent> {
   const t0 = performance.now();
   let firstAt: number | undefined;
   const labels = { model: lease.id };
   try {
     for await (const event of lease.model.run(request, signal)) {
-      if (firstAt === undefined && (event.type === "text" || event.type === "tool_call" || event.type === "tool_call_delta" || event.type === "reasoning")) {
+      if (
+        firstAt === undefined &&
+        (event.type === "text" || event.type === "tool_call" || event.type === "tool_call_delta" || event.type === "reasoning")
+      ) {
         firstAt = performance.now();
         metrics.ttft.observe(labels, (firstAt - t0) / 1000);
       }
@@ -33,7 +41,12 @@ export async function* runOnLease(lease: Lease, request: TaskRequest, signal: Ab
 }
 
 /** Runs a task to its result (non-streamed requests). */
-export async function runToResult<T extends TaskName>(lease: Lease, request: TaskRequest & { task: T }, signal: AbortSignal, metrics: ServerMetrics): Promise<TaskResults[T]> {
+export async function runToResult<T extends TaskName>(
+  lease: Lease,
+  request: TaskRequest & { task: T },
+  signal: AbortSignal,
+  metrics: ServerMetrics,
+): Promise<TaskResults[T]> {
   let result: TaskResults[T] | undefined;
   for await (const e of runOnLease(lease, request, signal, metrics)) {
     if (e.type === "result") result = e.result as TaskResults[T];
@@ -42,7 +55,13 @@ export async function runToResult<T extends TaskName>(lease: Lease, request: Tas
   return result;
 }
 
-function record(result: TaskResults[TaskName], task: TaskName, firstAt: number | undefined, metrics: ServerMetrics, labels: { model: string }) {
+function record(
+  result: TaskResults[TaskName],
+  task: TaskName,
+  firstAt: number | undefined,
+  metrics: ServerMetrics,
+  labels: { model: string },
+) {
   const usage = (result as { usage?: { promptTokens?: number; completionTokens?: number } }).usage;
   if (usage?.promptTokens) metrics.promptTokens.inc(labels, usage.promptTokens);
   if (task !== "chat" && task !== "complete") return;

@@ -37,11 +37,19 @@ export class ModelManager {
     // a text model plus a projector is a vision/audio-language model, run by the multimodal engine
     const files = await this.resolveFiles(ref, undefined, true, options.mmproj);
     const names = [ref];
-    if (looksLikePath(ref)) names.push(files.type === "tts" || files.type === "diarize" || files.type === "image_gen" ? path.basename(files.dir) : path.basename(files.primary).replace(/\.(gguf|onnx|bin)$/i, ""));
+    if (looksLikePath(ref))
+      names.push(
+        files.type === "tts" || files.type === "diarize" || files.type === "image_gen"
+          ? path.basename(files.dir)
+          : path.basename(files.primary).replace(/\.(gguf|onnx|bin)$/i, ""),
+      );
     // the short name is the id clients see; the ref as typed works too
     const id = names[names.length - 1];
     const taken = this.configured.get(id);
-    if (taken) throw new HearthError("bad_input", `two models would be served as "${id}" (${taken.ref} and ${ref})`, { hint: "serve each model once, or rename one of the files" });
+    if (taken)
+      throw new HearthError("bad_input", `two models would be served as "${id}" (${taken.ref} and ${ref})`, {
+        hint: "serve each model once, or rename one of the files",
+      });
     for (const n of names) this.configured.set(n, { id, ref, files });
     this.preloads.push(ref);
     return names[names.length - 1];
@@ -115,7 +123,9 @@ export class ModelManager {
     } catch (e) {
       if (isHearthError(e) && e.code === "model_not_found" && !fromOperator) {
         throw new HearthError("model_not_found", `model "${ref}" is not served here`, {
-          hint: this.options.allowPull ? e.hint : "name a model from GET /v1/models, or pull it first (hearth pull), or start the server with --allow-pull",
+          hint: this.options.allowPull
+            ? e.hint
+            : "name a model from GET /v1/models, or pull it first (hearth pull), or start the server with --allow-pull",
         });
       }
       throw e;

@@ -48,9 +48,12 @@ function formError(e: unknown, maxFileBytes: number): unknown {
   if (isHearthError(e)) return e;
   const err = e as { code?: string; statusCode?: number; message?: string };
   if (err?.code === "FST_REQ_FILE_TOO_LARGE") return e; // 413, said as "request body is too large"
-  const why = err?.code === "FST_FILES_LIMIT" ? "more than one file in the form"
-    : err?.code === "FST_FIELDS_LIMIT" || err?.code === "FST_PARTS_LIMIT" ? "too many fields in the form"
-    : `malformed multipart body: ${err?.message ?? String(e)}`;
+  const why =
+    err?.code === "FST_FILES_LIMIT"
+      ? "more than one file in the form"
+      : err?.code === "FST_FIELDS_LIMIT" || err?.code === "FST_PARTS_LIMIT"
+        ? "too many fields in the form"
+        : `malformed multipart body: ${err?.message ?? String(e)}`;
   return new HearthError("bad_input", why, {
     hint: `send one file (at most ${(maxFileBytes / 2 ** 20).toFixed(0)} MiB) and the text fields as multipart/form-data`,
   });

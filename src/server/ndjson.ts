@@ -6,7 +6,11 @@ import { toDialectError } from "./errors.ts";
 
 export class NdjsonStream extends SseStream {
   override start(reply: FastifyReply) {
-    return reply.header("content-type", "application/x-ndjson").header("cache-control", "no-cache").header("x-accel-buffering", "no").send(this.stream);
+    return reply
+      .header("content-type", "application/x-ndjson")
+      .header("cache-control", "no-cache")
+      .header("x-accel-buffering", "no")
+      .send(this.stream);
   }
 
   override async send(data: unknown): Promise<void> {

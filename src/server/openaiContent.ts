@@ -18,9 +18,13 @@ export interface ContentConversionOptions extends MediaOptions {
 
 const AUDIO_FORMATS = new Set(["wav", "mp3", "flac", "ogg"]);
 
-export async function fromOpenAIContent(content: string | OpenAIContentPart[], options: ContentConversionOptions = {}): Promise<string | ContentPart[]> {
+export async function fromOpenAIContent(
+  content: string | OpenAIContentPart[],
+  options: ContentConversionOptions = {},
+): Promise<string | ContentPart[]> {
   if (typeof content === "string") return content;
-  if (!Array.isArray(content)) throw new HearthError("bad_input", "message content must be a string or an array of parts", { hint: "see the OpenAI chat API" });
+  if (!Array.isArray(content))
+    throw new HearthError("bad_input", "message content must be a string or an array of parts", { hint: "see the OpenAI chat API" });
   return Promise.all(
     content.map(async (part, i): Promise<ContentPart> => {
       if (part.type === "text" && typeof part.text === "string") return { type: "text", text: part.text };
@@ -30,7 +34,9 @@ export async function fromOpenAIContent(content: string | OpenAIContentPart[], o
         if (!url) throw new HearthError("bad_input", `content[${i}].image_url.url is missing`, { hint: "give a data: URI" });
         if (!url.startsWith("data:") && !/^https?:\/\//i.test(url)) {
           // a server never reads its own disk on a client's say-so
-          throw new HearthError("bad_input", `content[${i}].image_url.url must be a data: URI or an http(s) URL`, { hint: "send the image bytes as data:image/png;base64,..." });
+          throw new HearthError("bad_input", `content[${i}].image_url.url must be a data: URI or an http(s) URL`, {
+            hint: "send the image bytes as data:image/png;base64,...",
+          });
         }
         return prepareImagePart(url, { ...options, allowRemote: options.allowRemote ?? false });
       }
@@ -38,10 +44,15 @@ export async function fromOpenAIContent(content: string | OpenAIContentPart[], o
         const a = part.input_audio as { data?: string; format?: string } | undefined;
         if (!a?.data) throw new HearthError("bad_input", `content[${i}].input_audio.data is missing`, { hint: "give base64 audio bytes" });
         const format = (a.format ?? "wav").toLowerCase();
-        if (!AUDIO_FORMATS.has(format)) throw new HearthError("bad_input", `content[${i}].input_audio.format "${a.format}" is not supported`, { hint: "use wav, mp3 or flac" });
+        if (!AUDIO_FORMATS.has(format))
+          throw new HearthError("bad_input", `content[${i}].input_audio.format "${a.format}" is not supported`, {
+            hint: "use wav, mp3 or flac",
+          });
         return prepareAudioPart(new Uint8Array(Buffer.from(a.data, "base64")), options);
       }
-      throw new HearthError("bad_input", `content[${i}] has an unsupported type "${part.type}"`, { hint: "use text, image_url or input_audio" });
+      throw new HearthError("bad_input", `content[${i}] has an unsupported type "${part.type}"`, {
+        hint: "use text, image_url or input_audio",
+      });
     }),
   );
 }

@@ -14,7 +14,9 @@ import { textStream, type TextStreamEvent } from "./textStream.ts";
 
 /** Writes a dialect's stream; resolves with the result, or undefined when it failed. */
 export type StreamWriter<S extends SseStream> = (
-  out: S, events: AsyncGenerator<TextStreamEvent>, first: IteratorResult<TextStreamEvent>,
+  out: S,
+  events: AsyncGenerator<TextStreamEvent>,
+  first: IteratorResult<TextStreamEvent>,
 ) => Promise<GenerationResult | undefined>;
 
 export interface StreamJob {

@@ -28,7 +28,8 @@ export async function* textStream(events: AsyncIterable<TaskEvent>): AsyncGenera
     yield* start(index, call.id, call.name);
     const o = open.get(index)!;
     // what was not streamed yet goes as one last fragment
-    if (call.arguments.startsWith(o.args) && call.arguments.length > o.args.length) yield { type: "tool_args", index, text: call.arguments.slice(o.args.length) };
+    if (call.arguments.startsWith(o.args) && call.arguments.length > o.args.length)
+      yield { type: "tool_args", index, text: call.arguments.slice(o.args.length) };
     open.delete(index);
     ended.add(index);
     yield { type: "tool_end", index, call: { ...call, id: o.id } };

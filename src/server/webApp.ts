@@ -56,7 +56,12 @@ function readBundle(dir: string): Map<string, StaticFile> {
       else if (!/\.(br|gz)$/.test(name.name) && name.name !== "build.json") {
         const full = path.join(dir, rel);
         const maybe = (ext: string) => (existsSync(full + ext) ? readFileSync(full + ext) : undefined);
-        files.set(`/${rel}`, { type: TYPES[path.extname(name.name)] ?? "application/octet-stream", body: readFileSync(full), br: maybe(".br"), gz: maybe(".gz") });
+        files.set(`/${rel}`, {
+          type: TYPES[path.extname(name.name)] ?? "application/octet-stream",
+          body: readFileSync(full),
+          br: maybe(".br"),
+          gz: maybe(".gz"),
+        });
       }
     }
   };
@@ -92,7 +97,8 @@ export async function webAppRoutes(app: FastifyInstance, opts: { dir?: string })
   const index = files.get("/index.html");
 
   const home = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!index) return securityHeaders(reply).code(503).header("cache-control", "no-store").type("text/html; charset=utf-8").send(NOT_BUILT);
+    if (!index)
+      return securityHeaders(reply).code(503).header("cache-control", "no-store").type("text/html; charset=utf-8").send(NOT_BUILT);
     // the page names the current hashed assets: never reuse an old one
     return send(req, reply, index, "no-cache");
   };
@@ -108,6 +114,9 @@ export async function webAppRoutes(app: FastifyInstance, opts: { dir?: string })
 
   for (const name of ["/favicon.svg", "/favicon.ico"]) {
     const f = files.get(name);
-    if (f) app.get(name, { schema: { hide: true }, config: { public: true } }, async (req, reply) => send(req, reply, f, "public, max-age=86400"));
+    if (f)
+      app.get(name, { schema: { hide: true }, config: { public: true } }, async (req, reply) =>
+        send(req, reply, f, "public, max-age=86400"),
+      );
   }
 }

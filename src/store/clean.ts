@@ -59,8 +59,13 @@ export async function cleanStore(o: { home?: string } = {}): Promise<CleanResult
 
   // partial/<org>/<repo>/...: per model, so a pull in progress keeps its files
   const partialRepos = existsSync(paths.partial)
-    ? readdirSync(paths.partial, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((org) =>
-        readdirSync(path.join(paths.partial, org.name), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${org.name}/${e.name}`))
+    ? readdirSync(paths.partial, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .flatMap((org) =>
+          readdirSync(path.join(paths.partial, org.name), { withFileTypes: true })
+            .filter((e) => e.isDirectory())
+            .map((e) => `${org.name}/${e.name}`),
+        )
     : [];
   const repos = new Set([...storeRepos(home), ...partialRepos]);
   for (const repo of repos) {

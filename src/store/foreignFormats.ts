@@ -26,7 +26,8 @@ async function fetchBytes(access: HubAccess, repo: string, commit: string, file:
   const url = await fileUrl(access, repo, commit, file);
   const headers: Record<string, string> = { ...authHeaders(access), ...(range ? { Range: `bytes=${range[0]}-${range[1]}` } : {}) };
   const res = await access.fetch(url, { headers });
-  if (!res.ok) throw new HearthError("download_failed", `the hub answered HTTP ${res.status} for ${file} of ${repo}`, { hint: "try again later" });
+  if (!res.ok)
+    throw new HearthError("download_failed", `the hub answered HTTP ${res.status} for ${file} of ${repo}`, { hint: "try again later" });
   return Buffer.from(await res.arrayBuffer());
 }
 
@@ -67,7 +68,11 @@ export function baseModelName(repo: string): string {
 
 /** The refusal `pull` gives for a format no engine here reads (before downloading weights). */
 export function noEngineError(repo: string, format: ModelFormat): HearthError {
-  return new HearthError("unsupported_architecture", `${repo} is ${DESCRIBED[format] ?? `a ${format} model`}: hearth has no engine for ${format} models on this platform`, {
-    hint: `use a GGUF or ONNX repo of the same model (search huggingface.co for "${baseModelName(repo)} GGUF"), or pull with --force to download it anyway`,
-  });
+  return new HearthError(
+    "unsupported_architecture",
+    `${repo} is ${DESCRIBED[format] ?? `a ${format} model`}: hearth has no engine for ${format} models on this platform`,
+    {
+      hint: `use a GGUF or ONNX repo of the same model (search huggingface.co for "${baseModelName(repo)} GGUF"), or pull with --force to download it anyway`,
+    },
+  );
 }

@@ -56,7 +56,11 @@ export function classifyRepo(files: RemoteFile[]): RepoLayout {
       group.sort((a, b) => a.path.localeCompare(b.path));
       let name = (parseGGUFQuantLabel(key) ?? path.posix.basename(key).replace(/\.gguf$/i, "")).toUpperCase();
       // two weight sets with the same label (rare: several models in one repo) keep distinct names
-      if (quants.some((q) => q.name === name)) name = path.posix.basename(key).replace(/\.gguf$/i, "").toUpperCase();
+      if (quants.some((q) => q.name === name))
+        name = path.posix
+          .basename(key)
+          .replace(/\.gguf$/i, "")
+          .toUpperCase();
       quants.push({ name, size: group.reduce((a, f) => a + f.size, 0), files: group });
     }
     const rank = (f: RemoteFile) => {
@@ -69,15 +73,25 @@ export function classifyRepo(files: RemoteFile[]): RepoLayout {
   const ggml = files.filter((f) => isGgml(f.path));
   if (ggml.length > 0) {
     const quants = ggml.map((f) => ({
-      name: path.posix.basename(f.path).replace(/^ggml-/i, "").replace(/\.bin$/i, "").toUpperCase(),
+      name: path.posix
+        .basename(f.path)
+        .replace(/^ggml-/i, "")
+        .replace(/\.bin$/i, "")
+        .toUpperCase(),
       size: f.size,
       files: [f],
     }));
     return { format: "ggml", quants: sortQuants(quants), mmproj: [], shared: [] };
   }
   // A non-GGUF repo: everything but the git plumbing and the model card is part of the model.
-  const wanted = files.filter((f) => !/(^|\/)(\.gitattributes|README\.md|LICENSE.*)$/i.test(f.path) && !/\.(png|jpe?g|gif|webp|mp4)$/i.test(f.path));
-  const format: ModelFormat = wanted.some((f) => isOnnx(f.path)) ? "onnx" : wanted.some((f) => /\.nexa$/i.test(f.path)) ? "nexa" : "safetensors";
+  const wanted = files.filter(
+    (f) => !/(^|\/)(\.gitattributes|README\.md|LICENSE.*)$/i.test(f.path) && !/\.(png|jpe?g|gif|webp|mp4)$/i.test(f.path),
+  );
+  const format: ModelFormat = wanted.some((f) => isOnnx(f.path))
+    ? "onnx"
+    : wanted.some((f) => /\.nexa$/i.test(f.path))
+      ? "nexa"
+      : "safetensors";
   const weights = wanted.filter((f) => roleOf(f.path) === "weights");
   const shared = wanted.filter((f) => roleOf(f.path) !== "weights");
   if (weights.length === 0) return { format, quants: [], mmproj: [], shared };

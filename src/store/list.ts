@@ -65,7 +65,16 @@ export function listModels(home: string = readEnv().home): InstalledModel[] {
       continue; // its package is not installed
     }
     if (!existsSync(dir)) continue;
-    out.push({ name: e.name, embedded: true, type: e.type, format: e.files().format, quants: [], sizeBytes: 0, dir, description: e.description });
+    out.push({
+      name: e.name,
+      embedded: true,
+      type: e.type,
+      format: e.files().format,
+      quants: [],
+      sizeBytes: 0,
+      dir,
+      description: e.description,
+    });
   }
   return out;
 }

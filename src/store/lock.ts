@@ -32,7 +32,13 @@ export async function withModelLock<T>(home: string, repo: string, o: LockOption
   let told = false;
   for (;;) {
     try {
-      release = await lockfile.lock(target, { lockfilePath, realpath: false, stale: STALE_MS, update: STALE_MS / 4, onCompromised: () => {} });
+      release = await lockfile.lock(target, {
+        lockfilePath,
+        realpath: false,
+        stale: STALE_MS,
+        update: STALE_MS / 4,
+        onCompromised: () => {},
+      });
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw e;

@@ -49,8 +49,17 @@ export function formatModelRef(r: Pick<ModelRef, "repo" | "quant">): string {
  */
 export function safeRepoPath(p: string): string {
   const norm = path.posix.normalize(p);
-  if (norm.startsWith("/") || norm.startsWith("../") || norm === ".." || norm.split("/").includes("..") || p.includes("\\") || p.includes("\0")) {
-    throw new HearthError("download_failed", `the hub listed an unsafe file path "${p}"`, { hint: "report the repository; hearth will not write it" });
+  if (
+    norm.startsWith("/") ||
+    norm.startsWith("../") ||
+    norm === ".." ||
+    norm.split("/").includes("..") ||
+    p.includes("\\") ||
+    p.includes("\0")
+  ) {
+    throw new HearthError("download_failed", `the hub listed an unsafe file path "${p}"`, {
+      hint: "report the repository; hearth will not write it",
+    });
   }
   return norm;
 }

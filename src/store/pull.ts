@@ -86,7 +86,8 @@ interface Plan {
 /** The repo's layout, with MLX told apart from other safetensors repos by its config and header. */
 async function classifyRemote(access: HubAccess, snapshot: RepoSnapshot): Promise<RepoLayout> {
   const layout = classifyRepo(snapshot.files);
-  if (layout.format === "safetensors" && (await isMlxRepo(access, snapshot.repo, snapshot.commit, snapshot.files))) return { ...layout, format: "mlx" };
+  if (layout.format === "safetensors" && (await isMlxRepo(access, snapshot.repo, snapshot.commit, snapshot.files)))
+    return { ...layout, format: "mlx" };
   return layout;
 }
 
@@ -101,8 +102,14 @@ async function plan(ref: string, access: HubAccess): Promise<Plan & { requested?
 }
 
 /** The quants a repo offers, with sizes and which one `pull` would take. */
-export async function listRemoteQuants(ref: string, o: Pick<PullOptions, "home" | "signal" | "onEvent"> = {}): Promise<{ repo: string; commit: string; format: ModelFormat; quants: RemoteQuantInfo[] }> {
-  const access = hubAccess({ signal: o.signal, onRetry: (r) => o.onEvent?.({ type: "retry", message: `${r.reason}, retrying in ${(r.delayMs / 1000).toFixed(1)} s` }) });
+export async function listRemoteQuants(
+  ref: string,
+  o: Pick<PullOptions, "home" | "signal" | "onEvent"> = {},
+): Promise<{ repo: string; commit: string; format: ModelFormat; quants: RemoteQuantInfo[] }> {
+  const access = hubAccess({
+    signal: o.signal,
+    onRetry: (r) => o.onEvent?.({ type: "retry", message: `${r.reason}, retrying in ${(r.delayMs / 1000).toFixed(1)} s` }),
+  });
   const parsed = parseModelRef(expandAlias(ref));
   const snapshot = await repoSnapshot(access, parsed.repo);
   const layout = await classifyRemote(access, snapshot);
@@ -144,7 +151,10 @@ function alreadyInStore(m: Manifest | undefined, dir: string, f: RemoteFile): bo
 export async function pullModel(ref: string, o: PullOptions = {}): Promise<PullResult> {
   const home = o.home ?? readEnv().home;
   const emit = (e: PullEvent) => o.onEvent?.(e);
-  const access = hubAccess({ signal: o.signal, onRetry: (r) => emit({ type: "retry", message: `${r.reason}, retrying in ${(r.delayMs / 1000).toFixed(1)} s` }) });
+  const access = hubAccess({
+    signal: o.signal,
+    onRetry: (r) => emit({ type: "retry", message: `${r.reason}, retrying in ${(r.delayMs / 1000).toFixed(1)} s` }),
+  });
   const p = await plan(ref, access);
   const { repo, snapshot, layout, quant } = p;
   if (o.formats && !o.formats.includes(layout.format) && !o.force) throw noEngineError(repo, layout.format);
@@ -157,72 +167,81 @@ export async function pullModel(ref: string, o: PullOptions = {}): Promise<PullR
   if (layout.format === "gguf") {
     const before = readManifest(home, repo);
     const known = before?.commit === commit && before.quants.find((q) => q.name === quant.name)?.downloaded;
-    facts = known && before
-      ? before.facts
-      : await readGgufFacts(await fileUrl(access, repo, commit, quant.files[0].path), { headers: authHeaders(access), fetch: access.fetch });
+    facts =
+      known && before
+        ? before.facts
+        : await readGgufFacts(await fileUrl(access, repo, commit, quant.files[0].path), {
+            headers: authHeaders(access),
+            fetch: access.fetch,
+          });
     if (!o.force) checkFitsMemory(quant, facts, repo);
   }
   if (o.signal?.aborted) throw abortError();
 
-  return withModelLock(home, repo, { wait: o.wait, signal: o.signal, action: "pulled", onWait: (message) => emit({ type: "waiting", message }) }, async () => {
-    // read again under the lock: another process may have finished this very pull while we waited
-    const before = readManifest(home, repo);
-    const todo = p.files.filter((f) => !alreadyInStore(before, dir, f));
-    const paths = new Map(todo.map((f) => [f.path, partialPaths(home, repo, commit, f)]));
-    const onDisk = (f: RemoteFile) => {
-      const pp = paths.get(f.path)!;
-      if (existsSync(pp.verified)) return f.size;
-      return existsSync(pp.partial) ? Math.min(statSync(pp.partial).size, f.size) : 0;
-    };
-    const totalBytes = todo.reduce((a, f) => a + f.size, 0);
-    const resumedBytes = todo.reduce((a, f) => a + onDisk(f), 0);
-    ensureDiskSpace(homePaths(home).home, totalBytes - resumedBytes, `${repo}:${quant.name}`);
-
-    let fetchedBytes = 0;
-    if (todo.length > 0) {
-      emit({ type: "start", totalBytes, resumedBytes, files: todo.length });
-      let done = resumedBytes;
-      const queue = [...todo];
-      const worker = async () => {
-        for (let f = queue.shift(); f; f = queue.shift()) {
-          const pp = paths.get(f.path)!;
-          if (existsSync(pp.verified)) continue;
-          const url = await fileUrl(access, repo, commit, f.path);
-          const r = await downloadVerified(
-            { url, dest: pp.verified, partial: pp.partial, size: f.size, sha256: f.sha256, gitOid: f.gitOid },
-            {
-              fetch: access.fetch,
-              headers: authHeaders(access),
-              signal: o.signal,
-              onBytes: (n) => {
-                done += n;
-                emit({ type: "progress", doneBytes: done, totalBytes, file: f!.path });
-              },
-              onRetry: (message) => emit({ type: "retry", message }),
-            },
-          );
-          fetchedBytes += r.fetched;
-          emit({ type: "file", path: f.path, size: f.size, fetched: r.fetched, resumedFrom: r.resumedFrom });
-        }
+  return withModelLock(
+    home,
+    repo,
+    { wait: o.wait, signal: o.signal, action: "pulled", onWait: (message) => emit({ type: "waiting", message }) },
+    async () => {
+      // read again under the lock: another process may have finished this very pull while we waited
+      const before = readManifest(home, repo);
+      const todo = p.files.filter((f) => !alreadyInStore(before, dir, f));
+      const paths = new Map(todo.map((f) => [f.path, partialPaths(home, repo, commit, f)]));
+      const onDisk = (f: RemoteFile) => {
+        const pp = paths.get(f.path)!;
+        if (existsSync(pp.verified)) return f.size;
+        return existsSync(pp.partial) ? Math.min(statSync(pp.partial).size, f.size) : 0;
       };
-      const workers = Array.from({ length: Math.min(o.concurrency ?? 4, todo.length) }, worker);
-      // let every worker stop (abort or finish) before reporting, so no write races the caller
-      const settled = await Promise.allSettled(workers);
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-      if (failed) throw o.signal?.aborted ? abortError() : failed.reason;
-    }
-    if (o.signal?.aborted) throw abortError();
+      const totalBytes = todo.reduce((a, f) => a + f.size, 0);
+      const resumedBytes = todo.reduce((a, f) => a + onDisk(f), 0);
+      ensureDiskSpace(homePaths(home).home, totalBytes - resumedBytes, `${repo}:${quant.name}`);
 
-    // Everything is verified: move it into place, then write the manifest (the commit point).
-    for (const f of todo) {
-      const dest = path.join(dir, f.path);
-      mkdirSync(path.dirname(dest), { recursive: true });
-      renameSync(paths.get(f.path)!.verified, dest);
-    }
-    const manifest = buildManifest(before, repo, snapshot, layout, p.files, facts, dir);
-    writeManifest(home, manifest);
-    return { repo, quant: quant.name, commit, manifest, fetchedBytes, resumedBytes, upToDate: todo.length === 0 };
-  });
+      let fetchedBytes = 0;
+      if (todo.length > 0) {
+        emit({ type: "start", totalBytes, resumedBytes, files: todo.length });
+        let done = resumedBytes;
+        const queue = [...todo];
+        const worker = async () => {
+          for (let f = queue.shift(); f; f = queue.shift()) {
+            const pp = paths.get(f.path)!;
+            if (existsSync(pp.verified)) continue;
+            const url = await fileUrl(access, repo, commit, f.path);
+            const r = await downloadVerified(
+              { url, dest: pp.verified, partial: pp.partial, size: f.size, sha256: f.sha256, gitOid: f.gitOid },
+              {
+                fetch: access.fetch,
+                headers: authHeaders(access),
+                signal: o.signal,
+                onBytes: (n) => {
+                  done += n;
+                  emit({ type: "progress", doneBytes: done, totalBytes, file: f!.path });
+                },
+                onRetry: (message) => emit({ type: "retry", message }),
+              },
+            );
+            fetchedBytes += r.fetched;
+            emit({ type: "file", path: f.path, size: f.size, fetched: r.fetched, resumedFrom: r.resumedFrom });
+          }
+        };
+        const workers = Array.from({ length: Math.min(o.concurrency ?? 4, todo.length) }, worker);
+        // let every worker stop (abort or finish) before reporting, so no write races the caller
+        const settled = await Promise.allSettled(workers);
+        const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+        if (failed) throw o.signal?.aborted ? abortError() : failed.reason;
+      }
+      if (o.signal?.aborted) throw abortError();
+
+      // Everything is verified: move it into place, then write the manifest (the commit point).
+      for (const f of todo) {
+        const dest = path.join(dir, f.path);
+        mkdirSync(path.dirname(dest), { recursive: true });
+        renameSync(paths.get(f.path)!.verified, dest);
+      }
+      const manifest = buildManifest(before, repo, snapshot, layout, p.files, facts, dir);
+      writeManifest(home, manifest);
+      return { repo, quant: quant.name, commit, manifest, fetchedBytes, resumedBytes, upToDate: todo.length === 0 };
+    },
+  );
 }
 
 const PIPELINE_TYPES: Record<string, ModelType> = {
@@ -255,8 +274,13 @@ function modelTypeOf(layout: RepoLayout, facts: ModelFacts, snapshot: RepoSnapsh
 }
 
 function buildManifest(
-  before: Manifest | undefined, repo: string, snapshot: RepoSnapshot, layout: RepoLayout,
-  fetched: RemoteFile[], facts: ModelFacts, dir: string,
+  before: Manifest | undefined,
+  repo: string,
+  snapshot: RepoSnapshot,
+  layout: RepoLayout,
+  fetched: RemoteFile[],
+  facts: ModelFacts,
+  dir: string,
 ): Manifest {
   const quantOf = new Map<string, string>();
   for (const q of layout.quants) for (const f of q.files) quantOf.set(f.path, q.name);
@@ -269,7 +293,11 @@ function buildManifest(
     size: f.size,
     sha256: f.sha256,
     gitOid: f.gitOid,
-    role: quantOf.has(f.path) ? (layout.format === "gguf" && /-\d{5}-of-\d{5}\.gguf$/i.test(f.path) && !/-00001-of-/.test(f.path) ? "shard" : "weights") : roleOf(f.path),
+    role: quantOf.has(f.path)
+      ? layout.format === "gguf" && /-\d{5}-of-\d{5}\.gguf$/i.test(f.path) && !/-00001-of-/.test(f.path)
+        ? "shard"
+        : "weights"
+      : roleOf(f.path),
     quant: quantOf.get(f.path),
     downloaded: now.has(f.path) || wasThere(f),
   }));
@@ -296,4 +324,3 @@ function buildManifest(
     pipelineTag: snapshot.pipelineTag,
   };
 }
-

@@ -23,7 +23,12 @@ export function estimateQuantMemory(q: RemoteQuant, facts?: ModelFacts): number 
   return (facts && estimateMemoryBytes(facts, q.size, 4096)) ?? Math.round(q.size * 1.1);
 }
 
-export function chooseQuant(quants: RemoteQuant[], requested: string | undefined, repo: string, memory = machineMemoryBytes()): RemoteQuant {
+export function chooseQuant(
+  quants: RemoteQuant[],
+  requested: string | undefined,
+  repo: string,
+  memory = machineMemoryBytes(),
+): RemoteQuant {
   if (quants.length === 0) {
     throw new HearthError("model_not_found", `${repo} has no model weights hearth can use (GGUF, ONNX or ggml)`, {
       hint: "pick a repository with .gguf files, e.g. one whose name ends in -GGUF",
@@ -52,8 +57,12 @@ export function checkFitsMemory(q: RemoteQuant, facts: ModelFacts | undefined, r
   const need = estimateQuantMemory(q, facts);
   if (need > memory) {
     const gb = (n: number) => `${(n / 1e9).toFixed(1)} GB`;
-    throw new HearthError("insufficient_memory", `${repo}:${q.name} needs about ${gb(need)} of memory at a 4096-token context; this machine has ${gb(memory)}`, {
-      hint: "choose a smaller quant (--list-quants) or pass --force to fetch it anyway",
-    });
+    throw new HearthError(
+      "insufficient_memory",
+      `${repo}:${q.name} needs about ${gb(need)} of memory at a 4096-token context; this machine has ${gb(memory)}`,
+      {
+        hint: "choose a smaller quant (--list-quants) or pass --force to fetch it anyway",
+      },
+    );
   }
 }

@@ -50,7 +50,10 @@ export async function resolveName(ref: string, options: StoreResolveOptions = {}
   }
   const pulled = await pullModel(ref, { home, onEvent: options.onProgress, signal: options.signal, formats: options.formats });
   const after = filesFromManifest(home, pulled.manifest, pulled.quant);
-  if (!after) throw new HearthError("internal", `${repo} was pulled but its files are not in the store`, { hint: "run: hearth clean, then pull again" });
+  if (!after)
+    throw new HearthError("internal", `${repo} was pulled but its files are not in the store`, {
+      hint: "run: hearth clean, then pull again",
+    });
   return after;
 }
 
@@ -59,7 +62,7 @@ export function filesFromManifest(home: string, m: Manifest, quant?: string): Mo
   const have = m.quants.filter((q) => q.downloaded);
   const q = quant
     ? have.find((x) => x.name.toUpperCase() === quant.toUpperCase())
-    : QUANT_PREFERENCE.map((n) => have.find((x) => x.name === n)).find(Boolean) ?? [...have].sort((a, b) => a.size - b.size)[0];
+    : (QUANT_PREFERENCE.map((n) => have.find((x) => x.name === n)).find(Boolean) ?? [...have].sort((a, b) => a.size - b.size)[0]);
   if (!q) return undefined;
   const dir = modelDir(home, m.repo);
   const abs = (p: string) => path.join(dir, p);

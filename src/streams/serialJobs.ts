@@ -13,7 +13,10 @@ export class SerialJobs {
     const events = new EventQueue();
     const done = this.tail.then(() => job((e) => events.push(e)));
     this.tail = done.catch(() => undefined);
-    done.then(() => events.end(), (e) => events.end(e ?? new Error("the job failed")));
+    done.then(
+      () => events.end(),
+      (e) => events.end(e ?? new Error("the job failed")),
+    );
     yield* events.drain();
   }
 

@@ -17,7 +17,12 @@ function escapeXml(s: string): string {
 export function shapesOf(result: OcrResult | DetectResult): Shape[] {
   if ("lines" in result) return result.lines.map((l) => ({ points: l.box, label: l.text }));
   return result.detections.map((d) => ({
-    points: [[d.box[0], d.box[1]], [d.box[2], d.box[1]], [d.box[2], d.box[3]], [d.box[0], d.box[3]]],
+    points: [
+      [d.box[0], d.box[1]],
+      [d.box[2], d.box[1]],
+      [d.box[2], d.box[3]],
+      [d.box[0], d.box[3]],
+    ],
     label: `${d.label} ${d.score.toFixed(2)}`,
   }));
 }
@@ -38,5 +43,8 @@ export async function annotate(image: Uint8Array, shapes: Shape[]): Promise<Buff
     return `<polygon points="${pts}" fill="${colour}" fill-opacity="0.12" stroke="${colour}" stroke-width="${stroke}"/>${label}`;
   });
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join("")}</svg>`;
-  return sharp(base.data).composite([{ input: Buffer.from(svg), top: 0, left: 0 }]).png().toBuffer();
+  return sharp(base.data)
+    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
+    .png()
+    .toBuffer();
 }

@@ -23,7 +23,10 @@ export function ctcGreedy(probs: Float32Array, steps: number, classes: number, a
     let bestP = probs[row];
     for (let k = 1; k < classes; k++) {
       const p = probs[row + k];
-      if (p > bestP) { bestP = p; best = k; }
+      if (p > bestP) {
+        bestP = p;
+        best = k;
+      }
     }
     if (best !== 0 && best !== prev) {
       const ch = alphabet[best - 1] ?? "";

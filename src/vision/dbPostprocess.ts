@@ -52,9 +52,15 @@ export function dbBoxes(prob: Float32Array, mapW: number, mapH: number, srcW: nu
           if (!dx && !dy) continue;
           const nx = x + dx;
           const ny = y + dy;
-          if (nx < 0 || ny < 0 || nx >= mapW || ny >= mapH) { boundary = true; continue; }
+          if (nx < 0 || ny < 0 || nx >= mapW || ny >= mapH) {
+            boundary = true;
+            continue;
+          }
           const j = ny * mapW + nx;
-          if (prob[j] <= threshold) { boundary = true; continue; }
+          if (prob[j] <= threshold) {
+            boundary = true;
+            continue;
+          }
           if (!labels[j]) {
             labels[j] = id;
             stack.push(j);

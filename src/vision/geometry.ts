@@ -54,7 +54,10 @@ export function minAreaRect(points: Point[]): RotatedRect {
     if (len === 0) continue;
     const ux = (b[0] - a[0]) / len;
     const uy = (b[1] - a[1]) / len;
-    let minU = Infinity, maxU = -Infinity, minV = Infinity, maxV = -Infinity;
+    let minU = Infinity,
+      maxU = -Infinity,
+      minV = Infinity,
+      maxV = -Infinity;
     for (const q of hull) {
       const u = q[0] * ux + q[1] * uy;
       const v = -q[0] * uy + q[1] * ux;
@@ -81,7 +84,10 @@ export function rectCorners(r: RotatedRect): Quad {
   const hw = r.width / 2;
   const hh = r.height / 2;
   const pts: Point[] = [
-    [-hw, -hh], [hw, -hh], [hw, hh], [-hw, hh],
+    [-hw, -hh],
+    [hw, -hh],
+    [hw, hh],
+    [-hw, hh],
   ].map(([x, y]) => [r.center[0] + x * c - y * s, r.center[1] + x * s + y * c]);
   return orderCorners(pts);
 }

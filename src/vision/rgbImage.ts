@@ -70,9 +70,17 @@ export async function padRgb(img: RgbImage, m: { top: number; right: number; bot
   if (!m.top && !m.right && !m.bottom && !m.left) return img;
   const { width: w, height: h, data } = img;
   const border: number[][] = [[], [], []];
-  const take = (x: number, y: number) => { for (let c = 0; c < 3; c++) border[c].push(data[(y * w + x) * 3 + c]); };
-  for (let x = 0; x < w; x++) { take(x, 0); take(x, h - 1); }
-  for (let y = 0; y < h; y++) { take(0, y); take(w - 1, y); }
+  const take = (x: number, y: number) => {
+    for (let c = 0; c < 3; c++) border[c].push(data[(y * w + x) * 3 + c]);
+  };
+  for (let x = 0; x < w; x++) {
+    take(x, 0);
+    take(x, h - 1);
+  }
+  for (let y = 0; y < h; y++) {
+    take(0, y);
+    take(w - 1, y);
+  }
   const [r, g, b] = border.map((v) => v.sort((p, q) => p - q)[Math.floor(v.length / 2)]);
   const out = await sharp(data, { raw: { width: w, height: h, channels: 3 } })
     .extend({ ...m, background: { r, g, b } })

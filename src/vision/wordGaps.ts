@@ -88,7 +88,5 @@ export function latinPunctuation(text: string): string {
   const chars = [...text].filter((c) => c.trim());
   const latin = chars.filter((c) => c.charCodeAt(0) < 0x80).length;
   if (!chars.length || latin / chars.length < 0.6) return text;
-  return text
-    .replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
-    .replace(/\u3000/g, " ");
+  return text.replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/\u3000/g, " ");
 }

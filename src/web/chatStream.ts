@@ -49,8 +49,9 @@ export async function streamChat(body: unknown, signal: AbortSignal, onDelta: (d
     const { value, done } = await reader.read();
     if (done) break;
     buffer += value;
-    let cut: number;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+    for (;;) {
+      const cut = buffer.indexOf("\n\n");
+      if (cut < 0) break;
       const event = buffer.slice(0, cut);
       buffer = buffer.slice(cut + 2);
       for (const line of event.split("\n")) {

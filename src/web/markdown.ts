@@ -18,9 +18,10 @@ import typescript from "highlight.js/lib/languages/typescript";
 import xml from "highlight.js/lib/languages/xml";
 import yaml from "highlight.js/lib/languages/yaml";
 
-for (const [name, lang] of Object.entries({ bash, c, cpp, css, go, javascript, json, python, rust, sql, typescript, xml, yaml })) hljs.registerLanguage(name, lang);
+for (const [name, lang] of Object.entries({ bash, c, cpp, css, go, javascript, json, python, rust, sql, typescript, xml, yaml }))
+  hljs.registerLanguage(name, lang);
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 const marked = new Marked({
   gfm: true,
@@ -28,12 +29,12 @@ const marked = new Marked({
   renderer: {
     code({ text, lang }) {
       const language = lang && hljs.getLanguage(lang) ? lang : undefined;
-      const html = language ? hljs.highlight(text, { language }).value : escape(text);
-      return `<pre><code class="hljs${language ? ` language-${escape(language)}` : ""}">${html}</code></pre>`;
+      const html = language ? hljs.highlight(text, { language }).value : escapeHtml(text);
+      return `<pre><code class="hljs${language ? ` language-${escapeHtml(language)}` : ""}">${html}</code></pre>`;
     },
     // raw HTML in a model's answer is shown, not obeyed
     html({ text }) {
-      return escape(text);
+      return escapeHtml(text);
     },
   },
 });

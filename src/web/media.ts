@@ -32,4 +32,6 @@ export function dataUrl(file: Blob): Promise<string> {
 export const isImage = (f: File) => f.type.startsWith("image/");
 export const isAudio = (f: File) => f.type.startsWith("audio/") || /\.(wav|mp3|flac|ogg|opus|m4a|webm)$/i.test(f.name);
 export const isText = (f: File) =>
-  f.type.startsWith("text/") || f.type === "application/json" || /\.(txt|md|markdown|json|csv|tsv|log|xml|ya?ml|[cm]?[jt]sx?|py|rs|go|c|h|cpp|sh)$/i.test(f.name);
+  f.type.startsWith("text/") ||
+  f.type === "application/json" ||
+  /\.(txt|md|markdown|json|csv|tsv|log|xml|ya?ml|[cm]?[jt]sx?|py|rs|go|c|h|cpp|sh)$/i.test(f.name);

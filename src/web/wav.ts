@@ -9,7 +9,10 @@ export async function toWav(blob: Blob, rate = 16000): Promise<Blob> {
   src.start();
   const pcm = (await offline.startRendering()).getChannelData(0);
   const out = new DataView(new ArrayBuffer(44 + pcm.length * 2));
-  const str = (at: number, s: string) => [...s].forEach((ch, i) => out.setUint8(at + i, ch.charCodeAt(0)));
+  const str = (at: number, s: string) =>
+    [...s].forEach((ch, i) => {
+      out.setUint8(at + i, ch.charCodeAt(0));
+    });
   str(0, "RIFF");
   out.setUint32(4, 36 + pcm.length * 2, true);
   str(8, "WAVE");
@@ -23,6 +26,8 @@ export async function toWav(blob: Blob, rate = 16000): Promise<Blob> {
   out.setUint16(34, 16, true);
   str(36, "data");
   out.setUint32(40, pcm.length * 2, true);
-  pcm.forEach((v, i) => out.setInt16(44 + i * 2, Math.max(-1, Math.min(1, v)) * 0x7fff, true));
+  pcm.forEach((v, i) => {
+    out.setInt16(44 + i * 2, Math.max(-1, Math.min(1, v)) * 0x7fff, true);
+  });
   return new Blob([out.buffer], { type: "audio/wav" });
 }

@@ -89,12 +89,19 @@ test("streamText streams text, reasoning and tool-call deltas", async () => {
   assert.match(text, /^[a-z]{2,5}$/);
   assert.equal(await s.text, text);
   assert.equal(await s.reasoningText, reasoning);
-  assert.ok(kinds.indexOf("reasoning-start") < kinds.indexOf("reasoning-end") && kinds.indexOf("reasoning-end") < kinds.indexOf("text-start"), kinds.join(","));
-  assert.ok(((await s.providerMetadata)?.hearth as { ttftMs?: number }).ttftMs! >= 0);
+  assert.ok(
+    kinds.indexOf("reasoning-start") < kinds.indexOf("reasoning-end") && kinds.indexOf("reasoning-end") < kinds.indexOf("text-start"),
+    kinds.join(","),
+  );
+  assert.ok(((await s.providerMetadata)!.hearth as { ttftMs?: number }).ttftMs! >= 0);
 
   const t = streamText({
-    model: hearth(llm), prompt: "Weather in Paris?", tools: { get_weather: weather }, toolChoice: { type: "tool", toolName: "get_weather" },
-    temperature: 0, maxOutputTokens: 40,
+    model: hearth(llm),
+    prompt: "Weather in Paris?",
+    tools: { get_weather: weather },
+    toolChoice: { type: "tool", toolName: "get_weather" },
+    temperature: 0,
+    maxOutputTokens: 40,
   });
   const parts: string[] = [];
   let input = "";
@@ -102,7 +109,8 @@ test("streamText streams text, reasoning and tool-call deltas", async () => {
     parts.push(p.type);
     if (p.type === "tool-input-delta") input += p.delta;
   }
-  for (const k of ["tool-input-start", "tool-input-delta", "tool-call", "tool-result"]) assert.ok(parts.includes(k), `${k} in ${parts.join(",")}`);
+  for (const k of ["tool-input-start", "tool-input-delta", "tool-call", "tool-result"])
+    assert.ok(parts.includes(k), `${k} in ${parts.join(",")}`);
   const calls = await t.toolCalls;
   assert.equal(calls.length, 1);
   assert.deepEqual(JSON.parse(input), calls[0].input);
@@ -114,8 +122,14 @@ test("streamText stops when aborted", async () => {
   const controller = new AbortController();
   let aborted = false;
   const s = streamText({
-    model: hearth(llm), prompt: "Tell a long story", temperature: 0, maxOutputTokens: 500, abortSignal: controller.signal,
-    onAbort: () => void (aborted = true),
+    model: hearth(llm),
+    prompt: "Tell a long story",
+    temperature: 0,
+    maxOutputTokens: 500,
+    abortSignal: controller.signal,
+    onAbort: () => {
+      aborted = true;
+    },
   });
   let deltas = 0;
   const kinds: string[] = [];
@@ -126,7 +140,10 @@ test("streamText stops when aborted", async () => {
   assert.ok(aborted, "onAbort ran");
   assert.ok(kinds.includes("abort"), kinds.join(","));
   assert.ok(deltas < 20, `${deltas} deltas`);
-  await assert.rejects(generateText({ model: hearth(llm), prompt: "Hi", abortSignal: AbortSignal.abort() }), (e: unknown) => (e as Error).name === "AbortError");
+  await assert.rejects(
+    generateText({ model: hearth(llm), prompt: "Hi", abortSignal: AbortSignal.abort() }),
+    (e: unknown) => (e as Error).name === "AbortError",
+  );
 });
 
 test("generateObject gives a Zod-validated object", async () => {
@@ -134,7 +151,7 @@ test("generateObject gives a Zod-validated object", async () => {
   const r = await generateObject({ model: hearth(llm), schema: Answer, prompt: "Give JSON", temperature: 0, maxOutputTokens: 80 });
   assert.deepEqual(r.object, Answer.parse(r.object));
   assert.ok(r.usage.outputTokens! > 3);
-  assert.equal(typeof (r.providerMetadata?.hearth as { totalMs?: number }).totalMs, "number");
+  assert.equal(typeof (r.providerMetadata!.hearth as { totalMs?: number }).totalMs, "number");
 });
 
 test("embed and embedMany through a model loaded by reference", async () => {
@@ -157,5 +174,8 @@ test("embed and embedMany through a model loaded by reference", async () => {
 });
 
 test("models the provider does not have are refused as the AI SDK expects", () => {
-  assert.throws(() => hearth.imageModel("x"), (e: unknown) => (e as Error).name === "AI_NoSuchModelError");
+  assert.throws(
+    () => hearth.imageModel("x"),
+    (e: unknown) => (e as Error).name === "AI_NoSuchModelError",
+  );
 });

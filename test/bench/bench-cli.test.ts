@@ -20,7 +20,25 @@ test("hearth bench measures the tiny model on two engines, records failing cells
   const report = path.join(home, "out.html");
   const withLlamaBench = existsSync(DEFAULT_LLAMA_BENCH);
   const r = await runHearth(
-    ["bench", tiny, missing, "--backend", "llama,llama-mm", "-p", "16", "-n", "8", "--reps", "2", "-t", "1", "--json", "--report", report, ...(withLlamaBench ? ["--compare-llama-bench"] : [])],
+    [
+      "bench",
+      tiny,
+      missing,
+      "--backend",
+      "llama,llama-mm",
+      "-p",
+      "16",
+      "-n",
+      "8",
+      "--reps",
+      "2",
+      "-t",
+      "1",
+      "--json",
+      "--report",
+      report,
+      ...(withLlamaBench ? ["--compare-llama-bench"] : []),
+    ],
     { env, timeoutMs: 300_000 },
   );
   assert.equal(r.code, 0, r.stderr);
@@ -29,7 +47,10 @@ test("hearth bench measures the tiny model on two engines, records failing cells
   assert.equal(run.settings.reps, 2);
   assert.equal(run.machine.physicalCores > 0, true);
   assert.equal(run.cells.length, 4);
-  assert.deepEqual(run.cells.map((c) => c.label), ["tiny-g1.gguf llama", "tiny-g1.gguf llama-mm", "missing.gguf llama", "missing.gguf llama-mm"]);
+  assert.deepEqual(
+    run.cells.map((c) => c.label),
+    ["tiny-g1.gguf llama", "tiny-g1.gguf llama-mm", "missing.gguf llama", "missing.gguf llama-mm"],
+  );
 
   const [ok, otherEngine, bad] = run.cells;
   assert.equal(ok.ok, true, ok.error);
@@ -125,7 +146,10 @@ test("a bad option or value is one line and exit 2", async () => {
 test("a cell that takes too long is stopped and recorded; an engine that cannot read the format is not tried", async () => {
   // random whisper weights decode until the token limit: far longer than the limit given
   const whisper = await ensureWhisperFixture();
-  const r = await runHearth(["bench", whisper, "--backend", "whisper,llama", "-r", "1", "--audio-seconds", "1", "--timeout", "3", "--json"], { env, timeoutMs: 120_000 });
+  const r = await runHearth(
+    ["bench", whisper, "--backend", "whisper,llama", "-r", "1", "--audio-seconds", "1", "--timeout", "3", "--json"],
+    { env, timeoutMs: 120_000 },
+  );
   assert.equal(r.code, 1, "every cell failed");
   assert.match(r.stderr, /every cell failed; the first: the cell took longer than 3 s and was stopped/);
   const s = await runHearth(["bench", whisper, "--backend", "llama", "-r", "1"], { env });

@@ -7,7 +7,15 @@ export function chromiumDom(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       "chromium",
-      ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--virtual-time-budget=5000", "--dump-dom", pathToFileURL(file).href],
+      [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        pathToFileURL(file).href,
+      ],
       { timeout: 60_000, maxBuffer: 32 << 20 },
       (err, stdout, stderr) => (err ? reject(new Error(`chromium failed: ${err.message} ${stderr.slice(-500)}`)) : resolve(stdout)),
     );

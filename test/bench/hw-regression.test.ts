@@ -15,7 +15,9 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 function script(args: string[]) {
   const r = spawnSync("bash", [path.join(repoRoot, "scripts/hw-regression.sh"), ...args], {
-    cwd: repoRoot, encoding: "utf8", timeout: 600_000,
+    cwd: repoRoot,
+    encoding: "utf8",
+    timeout: 600_000,
     env: { ...process.env, NO_COLOR: "1", HW_REGRESSION_DIR: dir, HEARTH_HOME: path.join(dir, "home") },
   });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
@@ -38,8 +40,14 @@ test("hw-regression.sh saves a baseline per device key, then gates against it", 
   // must not decide this test)
   const c = saved.cells[0];
   const scale = (x: NonNullable<typeof c.decodeTokensPerSec>, k: number) => ({ ...x, median: x.median * k });
-  const slow = { ...c, decodeTokensPerSec: scale(c.decodeTokensPerSec!, 0.01), prefillTokensPerSec: scale(c.prefillTokensPerSec!, 0.01),
-    ttftMs: scale(c.ttftMs!, 100), latencyMs: scale(c.latencyMs!, 100), peakRssBytes: c.peakRssBytes! * 100 };
+  const slow = {
+    ...c,
+    decodeTokensPerSec: scale(c.decodeTokensPerSec!, 0.01),
+    prefillTokensPerSec: scale(c.prefillTokensPerSec!, 0.01),
+    ttftMs: scale(c.ttftMs!, 100),
+    latencyMs: scale(c.latencyMs!, 100),
+    peakRssBytes: c.peakRssBytes! * 100,
+  };
   writeFileSync(file, JSON.stringify({ ...saved, cells: [slow] }));
   const again = script(["--reps", "2", tiny]);
   assert.equal(again.code, 0, again.out);

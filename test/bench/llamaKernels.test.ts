@@ -15,13 +15,20 @@ load_tensors:   CPU_Mapped model buffer size =    21.11 MiB`;
 
 test("the variant, instruction sets and weight buffers are read from llama.cpp's log", () => {
   const k = parseKernels(AMX_LOG);
-  assert.deepEqual(k, { variant: "sapphirerapids", features: ["SSE3", "AVX512", "AVX512_VNNI", "AMX_INT8", "LLAMAFILE", "REPACK"], bufferTypes: ["AMX", "CPU_Mapped"] });
+  assert.deepEqual(k, {
+    variant: "sapphirerapids",
+    features: ["SSE3", "AVX512", "AVX512_VNNI", "AMX_INT8", "LLAMAFILE", "REPACK"],
+    bufferTypes: ["AMX", "CPU_Mapped"],
+  });
   assert.equal(describeKernels(k), "sapphirerapids, weights in AMX+CPU_Mapped buffers");
   assert.equal(describeKernels(parseKernels(REPACK_LOG)), "static build, weights in CPU_Mapped+CPU_REPACK buffers");
 });
 
 test("weights in different buffer types are different kernels: no ratio; the same buffers compare", () => {
-  assert.match(kernelMismatch(parseKernels(AMX_LOG), parseKernels(REPACK_LOG))!, /hearth's weights in AMX buffers, llama-bench's in CPU_REPACK/);
+  assert.match(
+    kernelMismatch(parseKernels(AMX_LOG), parseKernels(REPACK_LOG))!,
+    /hearth's weights in AMX buffers, llama-bench's in CPU_REPACK/,
+  );
   assert.equal(kernelMismatch(parseKernels(AMX_LOG), parseKernels(AMX_LOG.replace(/load_backend.*\n/, ""))), undefined);
 });
 
@@ -29,10 +36,13 @@ test("node-llama-cpp's prebuilt reports the CPU variant it loaded and where the 
   const k = await prebuiltKernels(await ensureFixture("tiny"));
   assert.ok(k.bufferTypes.length > 0, "at least one weight buffer");
   assert.ok(k.features.includes("SSE3") || process.arch !== "x64", `features ${k.features}`);
-  if (process.arch === "x64" && process.platform === "linux") assert.match(k.variant ?? "", /^[a-z0-9_.]+$/, "a libggml-cpu-<variant>.so was loaded");
+  if (process.arch === "x64" && process.platform === "linux")
+    assert.match(k.variant ?? "", /^[a-z0-9_.]+$/, "a libggml-cpu-<variant>.so was loaded");
 });
 
-test("llama-bench reports its weight buffers", { skip: !existsSync(DEFAULT_LLAMA_BENCH) && "llama-bench is not built (bash scripts/build-llama-bench.sh)" }, async () => {
+test("llama-bench reports its weight buffers", {
+  skip: !existsSync(DEFAULT_LLAMA_BENCH) && "llama-bench is not built (bash scripts/build-llama-bench.sh)",
+}, async () => {
   const k = await llamaBenchKernels(DEFAULT_LLAMA_BENCH, await ensureFixture("tiny"));
   assert.ok(k.bufferTypes.length > 0, `buffers ${k.bufferTypes}`);
 });

@@ -5,11 +5,21 @@ import { cellLabel, expandMatrix, splitList, withQuants } from "../../src/bench/
 test("the matrix is the product of the axes given, in order", () => {
   const cells = expandMatrix({ models: ["a.gguf", "b.gguf"], threads: [1, 2], batchSizes: [128, 512] });
   assert.equal(cells.length, 8);
-  assert.deepEqual(cells[0], { model: "a.gguf", backend: undefined, device: "cpu", threads: 1, batchSize: 128, contextSize: undefined, flashAttention: undefined, kvCacheType: undefined, gpuLayers: undefined });
-  assert.deepEqual(cells.map((c) => `${c.model}:${c.threads}:${c.batchSize}`), [
-    "a.gguf:1:128", "a.gguf:1:512", "a.gguf:2:128", "a.gguf:2:512",
-    "b.gguf:1:128", "b.gguf:1:512", "b.gguf:2:128", "b.gguf:2:512",
-  ]);
+  assert.deepEqual(cells[0], {
+    model: "a.gguf",
+    backend: undefined,
+    device: "cpu",
+    threads: 1,
+    batchSize: 128,
+    contextSize: undefined,
+    flashAttention: undefined,
+    kvCacheType: undefined,
+    gpuLayers: undefined,
+  });
+  assert.deepEqual(
+    cells.map((c) => `${c.model}:${c.threads}:${c.batchSize}`),
+    ["a.gguf:1:128", "a.gguf:1:512", "a.gguf:2:128", "a.gguf:2:512", "b.gguf:1:128", "b.gguf:1:512", "b.gguf:2:128", "b.gguf:2:512"],
+  );
 });
 
 test("absent axes mean one default cell; duplicates collapse", () => {
@@ -21,12 +31,18 @@ test("absent axes mean one default cell; duplicates collapse", () => {
 test("GPU layers only multiply GPU cells", () => {
   const cells = expandMatrix({ models: ["m.gguf"], devices: ["cpu", "gpu"], gpuLayers: ["max", 10, 20] });
   assert.equal(cells.filter((c) => c.device === "cpu").length, 1);
-  assert.deepEqual(cells.filter((c) => c.device === "gpu").map((c) => c.gpuLayers), ["max", 10, 20]);
+  assert.deepEqual(
+    cells.filter((c) => c.device === "gpu").map((c) => c.gpuLayers),
+    ["max", 10, 20],
+  );
 });
 
 test("labels name what varies", () => {
   const cells = expandMatrix({ models: ["/x/m.gguf"], threads: [1, 2], flashAttention: [true, false] });
-  assert.deepEqual(cells.map((c) => cellLabel(c, cells)), ["t1 fa", "t1 no-fa", "t2 fa", "t2 no-fa"]);
+  assert.deepEqual(
+    cells.map((c) => cellLabel(c, cells)),
+    ["t1 fa", "t1 no-fa", "t2 fa", "t2 no-fa"],
+  );
   assert.equal(cellLabel(cells[0]), "m.gguf cpu t1 fa");
 });
 
@@ -36,6 +52,11 @@ test("list options split on commas and repeat", () => {
 });
 
 test("quant variants multiply store names only", () => {
-  assert.deepEqual(withQuants(["org/m", "./x.gguf", "org/n:Q8_0"], ["Q8_0", "Q4_K_M"]), ["org/m:Q8_0", "org/m:Q4_K_M", "./x.gguf", "org/n:Q8_0"]);
+  assert.deepEqual(withQuants(["org/m", "./x.gguf", "org/n:Q8_0"], ["Q8_0", "Q4_K_M"]), [
+    "org/m:Q8_0",
+    "org/m:Q4_K_M",
+    "./x.gguf",
+    "org/n:Q8_0",
+  ]);
   assert.deepEqual(withQuants(["org/m"], []), ["org/m"]);
 });

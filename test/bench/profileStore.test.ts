@@ -20,7 +20,10 @@ test("a profile written is read back by model hash and device key, and only by t
     latencyMs: 12,
     workload: { promptTokens: 128, genTokens: 32, reps: 2 },
     measuredAt: new Date().toISOString(),
-    trials: [{ settings: { threads: 1 }, latencyMs: 20 }, { settings: { threads: 2 }, error: "failed" }],
+    trials: [
+      { settings: { threads: 1 }, latencyMs: 20 },
+      { settings: { threads: 2 }, error: "failed" },
+    ],
   };
   const file = writeProfile(p, home);
   assert.equal(file, profileFile(p.modelSha256, p.deviceKey, "llama", home));

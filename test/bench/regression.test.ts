@@ -17,7 +17,11 @@ test.after(() => rmSync(home, { recursive: true, force: true }));
 
 const KEY = "cpu:Test CPU:2c";
 
-function cell(model: string, threads: number, m: { decode: number; prefill: number; ttft: number; latency: number; rss: number }): CellResult {
+function cell(
+  model: string,
+  threads: number,
+  m: { decode: number; prefill: number; ttft: number; latency: number; rss: number },
+): CellResult {
   return {
     cell: { model, device: "cpu", threads },
     label: `${path.basename(model)} t${threads}`,
@@ -44,7 +48,17 @@ function run(cells: CellResult[], dir = "/models"): BenchRun {
     hearth: "0.1.0",
     startedAt: "2026-12-03T12:00:00.000Z",
     finishedAt: "2026-12-03T12:01:00.000Z",
-    machine: { cpu: "Test CPU", physicalCores: 2, logicalCores: 2, memoryBytes: 8e9, os: "Linux", arch: "x64", node: "v20", cpuFlags: [], gpus: [] },
+    machine: {
+      cpu: "Test CPU",
+      physicalCores: 2,
+      logicalCores: 2,
+      memoryBytes: 8e9,
+      os: "Linux",
+      arch: "x64",
+      node: "v20",
+      cpuFlags: [],
+      gpus: [],
+    },
     settings: { promptTokens: 512, genTokens: 128, reps: 3, warmup: 1, seed: 42, audioSeconds: 10, isolate: true },
     cells: cells.map((c) => ({ ...c, cell: { ...c.cell, model: path.join(dir, path.basename(c.cell.model)) } })),
   };
@@ -59,14 +73,18 @@ function saved(r: BenchRun): BenchRun {
 
 test("a cell 15% slower fails a 10% gate; 5% slower passes; the table names the cell and metric", () => {
   const baseline = saved(run([cell("/m/bench.gguf", 2, base), cell("/m/tiny.gguf", 1, base)]));
-  const slower = (f: number) => saved(run([cell("/m/bench.gguf", 2, { ...base, decode: base.decode * f }), cell("/m/tiny.gguf", 1, base)], "/elsewhere"));
+  const slower = (f: number) =>
+    saved(run([cell("/m/bench.gguf", 2, { ...base, decode: base.decode * f }), cell("/m/tiny.gguf", 1, base)], "/elsewhere"));
 
   const bad = compareWithBaseline(baseline, slower(0.85), 10);
   assert.equal(bad.passed, false);
   const decode = bad.rows.find((r) => r.label === "bench.gguf t2" && r.metric === "decode")!;
   assert.equal(decode.regressed, true);
   assert.ok(Math.abs(decode.changePct + 15) < 1e-9 && Math.abs(decode.worsePct - 15) < 1e-9);
-  assert.deepEqual(bad.rows.filter((r) => r.regressed).map((r) => `${r.label} ${r.metric}`), ["bench.gguf t2 decode"]);
+  assert.deepEqual(
+    bad.rows.filter((r) => r.regressed).map((r) => `${r.label} ${r.metric}`),
+    ["bench.gguf t2 decode"],
+  );
 
   const ok = compareWithBaseline(baseline, slower(0.95), 10);
   assert.equal(ok.passed, true);
@@ -86,7 +104,10 @@ test("every metric counts in its own direction: longer TTFT and latency, lower p
   ] as const) {
     const g = compareWithBaseline(baseline, run([cell("/m/a.gguf", 1, { ...base, ...change })]), 10);
     assert.equal(g.passed, false, metric);
-    assert.deepEqual(g.rows.filter((r) => r.regressed).map((r) => r.metric), [metric]);
+    assert.deepEqual(
+      g.rows.filter((r) => r.regressed).map((r) => r.metric),
+      [metric],
+    );
   }
   // faster decode, shorter TTFT, less memory: better, not a regression
   const better = compareWithBaseline(baseline, run([cell("/m/a.gguf", 1, { ...base, decode: 80, ttft: 10, rss: 100e6 })]), 10);
@@ -103,7 +124,10 @@ test("a cell that fails where it ran before fails the gate; new cells and other 
   assert.deepEqual(g.skipped, [{ label: "c.gguf t1", why: "not in the baseline" }]);
 
   const elsewhere = run([{ ...cell("/m/a.gguf", 1, base), deviceKey: "cpu:Other CPU:8c" }]);
-  assert.throws(() => compareWithBaseline(baseline, elsewhere, 10), /no cell of this run can be compared.*baseline measured on cpu:Test CPU:2c, this run on cpu:Other CPU:8c/);
+  assert.throws(
+    () => compareWithBaseline(baseline, elsewhere, 10),
+    /no cell of this run can be compared.*baseline measured on cpu:Test CPU:2c, this run on cpu:Other CPU:8c/,
+  );
   assert.throws(() => compareWithBaseline(baseline, run([cell("/m/a.gguf", 1, base)]), -1), /percentage >= 0/);
 });
 
@@ -127,11 +151,16 @@ test("hearth bench --baseline: exit 3 and a table past the threshold, exit 0 wit
   const scaled = (f: number): string => {
     const file = path.join(home, `baseline-${f}.json`);
     const s = (x: NonNullable<CellResult["decodeTokensPerSec"]>, k: number) => ({ ...x, median: x.median * k });
-    const cells = [{
-      ...c,
-      decodeTokensPerSec: s(c.decodeTokensPerSec!, f), prefillTokensPerSec: s(c.prefillTokensPerSec!, f),
-      ttftMs: s(c.ttftMs!, 1 / f), latencyMs: s(c.latencyMs!, 1 / f), peakRssBytes: c.peakRssBytes! / f,
-    }];
+    const cells = [
+      {
+        ...c,
+        decodeTokensPerSec: s(c.decodeTokensPerSec!, f),
+        prefillTokensPerSec: s(c.prefillTokensPerSec!, f),
+        ttftMs: s(c.ttftMs!, 1 / f),
+        latencyMs: s(c.latencyMs!, 1 / f),
+        peakRssBytes: c.peakRssBytes! / f,
+      },
+    ];
     writeFileSync(file, JSON.stringify({ ...measured, cells }));
     return file;
   };
@@ -146,7 +175,10 @@ test("hearth bench --baseline: exit 3 and a table past the threshold, exit 0 wit
   const gate = (JSON.parse(pass.stdout) as BenchRun).regression!;
   assert.equal(gate.passed, true);
   assert.equal(gate.maxRegressionPct, 10, "10% unless told");
-  assert.ok(gate.rows.some((r) => r.metric === "peak RSS"), "peak memory is compared");
+  assert.ok(
+    gate.rows.some((r) => r.metric === "peak RSS"),
+    "peak memory is compared",
+  );
 
   const other = path.join(home, "other.json");
   writeFileSync(other, JSON.stringify({ ...measured, cells: [{ ...c, deviceKey: "gpu:cuda:Some GPU" }] }));

@@ -11,25 +11,48 @@ import { chartFigures, chromiumDom } from "./chromium.ts";
 
 function cell(label: string, threads: number, decode: number[], ok = true): CellResult {
   return {
-    cell: { model: "/m/model.gguf", device: "cpu", threads }, label, ok, reps: decode.length, errors: ok ? 0 : decode.length, errorRate: ok ? 0 : 1,
+    cell: { model: "/m/model.gguf", device: "cpu", threads },
+    label,
+    ok,
+    reps: decode.length,
+    errors: ok ? 0 : decode.length,
+    errorRate: ok ? 0 : 1,
     error: ok ? undefined : "the <engine> failed",
-    backend: "llama", device: "cpu", task: "generate", loadMs: 120, promptTokens: 512, genTokens: 128,
+    backend: "llama",
+    device: "cpu",
+    task: "generate",
+    loadMs: 120,
+    promptTokens: 512,
+    genTokens: 128,
     decodeTokensPerSec: summarize(decode, "higher-is-better"),
-    prefillTokensPerSec: summarize(decode.map((d) => d * 8), "higher-is-better"),
+    prefillTokensPerSec: summarize(
+      decode.map((d) => d * 8),
+      "higher-is-better",
+    ),
     ttftMs: summarize(decode.map((d) => 5000 / d)),
     latencyMs: summarize(decode.map((d) => 128000 / d)),
-    peakRssBytes: 500e6 + threads * 1e6, baselineRssBytes: 100e6,
+    peakRssBytes: 500e6 + threads * 1e6,
+    baselineRssBytes: 100e6,
   };
 }
 
 test("the report is one self-contained file whose charts render in Chromium, titled and labelled", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "hearth-report-"));
   const run: BenchRun = {
-    hearth: "test", startedAt: "2026-01-01T00:00:00Z", finishedAt: "2026-01-01T00:01:00Z",
-    machine: describeMachine(), settings: { ...DEFAULT_SETTINGS, reps: 3 },
+    hearth: "test",
+    startedAt: "2026-01-01T00:00:00Z",
+    finishedAt: "2026-01-01T00:01:00Z",
+    machine: describeMachine(),
+    settings: { ...DEFAULT_SETTINGS, reps: 3 },
     cells: [cell("t1", 1, [20, 22, 18]), cell("t2 </script>", 2, [35, 37, 30]), cell("t4", 4, [], false)],
     llamaBench: [
-      { label: "t1", ours: { decodeTokensPerSec: 20, prefillTokensPerSec: 160 }, theirs: { decodeTokensPerSec: 25, prefillTokensPerSec: 200 }, decodeRatio: 0.8, prefillRatio: 0.8 },
+      {
+        label: "t1",
+        ours: { decodeTokensPerSec: 20, prefillTokensPerSec: 160 },
+        theirs: { decodeTokensPerSec: 25, prefillTokensPerSec: 200 },
+        decodeRatio: 0.8,
+        prefillRatio: 0.8,
+      },
       { label: "t2 </script>", ours: {}, theirs: {}, error: "llama-bench failed" },
     ],
   };

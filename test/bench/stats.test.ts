@@ -22,7 +22,14 @@ test("p95 is nearest-rank: a measured sample, the worst one with few samples", (
 
 test("summaries: p95 is the bad tail (high for times, low for rates); non-finite samples are ignored", () => {
   const times = summarize([12, 10, 30, 11, 13]);
-  assert.deepEqual(times && { ...times, mean: Math.round(times.mean * 10) / 10 }, { n: 5, median: 12, p95: 30, min: 10, max: 30, mean: 15.2 });
+  assert.deepEqual(times && { ...times, mean: Math.round(times.mean * 10) / 10 }, {
+    n: 5,
+    median: 12,
+    p95: 30,
+    min: 10,
+    max: 30,
+    mean: 15.2,
+  });
   const rates = summarize([100, 90, 40, 95, 98], "higher-is-better")!;
   assert.equal(rates.median, 95);
   assert.equal(rates.p95, 40);

@@ -96,11 +96,17 @@ test("tune --backend all measures every engine that can run the model, and heart
   const allHome = mkdtempSync(path.join(os.tmpdir(), "hearth-tune-all-"));
   try {
     const tiny = await ensureFixture("tiny");
-    const r = await runHearth(["tune", tiny, "--backend", "all", "-p", "16", "-n", "8", "-r", "1", "--json"], { env: { HEARTH_HOME: allHome }, timeoutMs: 600_000 });
+    const r = await runHearth(["tune", tiny, "--backend", "all", "-p", "16", "-n", "8", "-r", "1", "--json"], {
+      env: { HEARTH_HOME: allHome },
+      timeoutMs: 600_000,
+    });
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { outcomes: TuneJson[]; failed: unknown[]; chosen: string };
     // the text engine and, by choice, the second llama.cpp engine
-    assert.deepEqual(out.outcomes.map((o) => o.profile.backend), ["llama", "llama-mm"]);
+    assert.deepEqual(
+      out.outcomes.map((o) => o.profile.backend),
+      ["llama", "llama-mm"],
+    );
     const fastest = out.outcomes.reduce((a, b) => ((b.profile.decodeTokensPerSec ?? 0) > (a.profile.decodeTokensPerSec ?? 0) ? b : a));
     assert.equal(out.chosen, fastest.profile.backend);
     for (const o of out.outcomes) assert.ok(existsSync(o.file), o.file);
@@ -108,12 +114,21 @@ test("tune --backend all measures every engine that can run the model, and heart
     assert.equal(plan.code, 0, plan.stderr);
     const p = JSON.parse(plan.stdout) as { backend: string; fallbackChain: { backend: string }[] };
     assert.equal(p.backend, out.chosen, "the plan runs the model on the engine measured fastest");
-    assert.deepEqual(new Set(p.fallbackChain.map((c) => c.backend)), new Set(["llama", "llama-mm"]), "the other engine stays as the fallback");
+    assert.deepEqual(
+      new Set(p.fallbackChain.map((c) => c.backend)),
+      new Set(["llama", "llama-mm"]),
+      "the other engine stays as the fallback",
+    );
     // in words (the stored profiles are reused): which engine runs it, and where the rest goes
     const text = await runHearth(["tune", tiny, "--backend", "all"], { env: { HEARTH_HOME: allHome }, timeoutMs: 300_000 });
     assert.equal(text.code, 0, text.stderr);
     const other = out.chosen === "llama" ? "llama-mm" : "llama";
-    assert.match(text.stdout, new RegExp(`hearth will run this model with ${out.chosen}: the fastest decode measured here; a request it cannot run goes to ${other}`));
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `hearth will run this model with ${out.chosen}: the fastest decode measured here; a request it cannot run goes to ${other}`,
+      ),
+    );
   } finally {
     rmSync(allHome, { recursive: true, force: true });
   }

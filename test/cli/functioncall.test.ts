@@ -22,12 +22,27 @@ function file(name: string, body: unknown): string {
 const weather = file("weather.json", {
   type: "function",
   function: {
-    name: "get_weather", description: "current weather in a city",
+    name: "get_weather",
+    description: "current weather in a city",
     parameters: { type: "object", properties: { city: { enum: ["paris", "london"] }, days: { type: "integer" } }, required: ["city"] },
   },
 });
-const time = file("time.json", [{ name: "get_time", description: "the time", parameters: { type: "object", properties: { zone: { enum: ["utc", "local"] } } } }]);
-const base = ["functioncall", toolsModel, "-p", "what is the weather in paris?", "-t", "1", "--temperature", "0", "-n", "120", "--no-parallel-tool-calls"];
+const time = file("time.json", [
+  { name: "get_time", description: "the time", parameters: { type: "object", properties: { zone: { enum: ["utc", "local"] } } } },
+]);
+const base = [
+  "functioncall",
+  toolsModel,
+  "-p",
+  "what is the weather in paris?",
+  "-t",
+  "1",
+  "--temperature",
+  "0",
+  "-n",
+  "120",
+  "--no-parallel-tool-calls",
+];
 
 test("--tool-choice required prints the parsed call: name and JSON arguments", async () => {
   const r = await runHearth([...base, "--tool", weather, "--tool", time, "--tool-choice", "required"], { env });

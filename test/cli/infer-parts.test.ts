@@ -27,16 +27,63 @@ function parse(args: string[]) {
 }
 
 test("sampling and load flags become SDK options; unset flags stay unset", () => {
-  const f = parse(["--temperature", "0", "--top-p", "0.9", "--top-k", "40", "-n", "16", "--stop", "a", "--stop", "b",
-    "--logit-bias", "15=-inf", "--logit-bias", "7=2.5", "--seed", "3", "-c", "512", "-t", "2", "--gpu-layers", "max", "--device", "cpu"]);
-  assert.deepEqual(generateOptionsFrom(f), { temperature: 0, topP: 0.9, topK: 40, maxTokens: 16, stop: ["a", "b"], logitBias: { 15: -Infinity, 7: 2.5 }, seed: 3 });
+  const f = parse([
+    "--temperature",
+    "0",
+    "--top-p",
+    "0.9",
+    "--top-k",
+    "40",
+    "-n",
+    "16",
+    "--stop",
+    "a",
+    "--stop",
+    "b",
+    "--logit-bias",
+    "15=-inf",
+    "--logit-bias",
+    "7=2.5",
+    "--seed",
+    "3",
+    "-c",
+    "512",
+    "-t",
+    "2",
+    "--gpu-layers",
+    "max",
+    "--device",
+    "cpu",
+  ]);
+  assert.deepEqual(generateOptionsFrom(f), {
+    temperature: 0,
+    topP: 0.9,
+    topK: 40,
+    maxTokens: 16,
+    stop: ["a", "b"],
+    logitBias: { 15: -Infinity, 7: 2.5 },
+    seed: 3,
+  });
   assert.deepEqual(loadOptionsFrom(f), { contextSize: 512, threads: 2, gpuLayers: "max", device: "cpu", seed: 3 });
   assert.deepEqual(generateOptionsFrom(parse([])), {});
 });
 
 test("bad numbers are a bad_input error that names the flag and gives an example", () => {
-  for (const [flag, value] of [["--temperature", "abc"], ["--temperature", "-1"], ["--top-p", "0"], ["--top-k", "2.5"], ["-n", "0"], ["--threads", "x"], ["--gpu-layers", "-3"], ["--logit-bias", "abc"]]) {
-    assert.throws(() => parse([flag, value]), (e: unknown) => e instanceof HearthError && e.code === "bad_input" && e.line.includes(value) && /e\.g\./.test(e.line), `${flag} ${value}`);
+  for (const [flag, value] of [
+    ["--temperature", "abc"],
+    ["--temperature", "-1"],
+    ["--top-p", "0"],
+    ["--top-k", "2.5"],
+    ["-n", "0"],
+    ["--threads", "x"],
+    ["--gpu-layers", "-3"],
+    ["--logit-bias", "abc"],
+  ]) {
+    assert.throws(
+      () => parse([flag, value]),
+      (e: unknown) => e instanceof HearthError && e.code === "bad_input" && e.line.includes(value) && /e\.g\./.test(e.line),
+      `${flag} ${value}`,
+    );
   }
 });
 
@@ -84,7 +131,10 @@ test("a conversation saves and loads as an OpenAI-shaped messages array; a bad f
   const c = new Conversation("be brief");
   c.addTurn("hi", "hello");
   const file = c.save(path.join(dir, "chat.json"));
-  assert.deepEqual(JSON.parse(readFileSync(file, "utf8")).messages.map((m: { role: string }) => m.role), ["system", "user", "assistant"]);
+  assert.deepEqual(
+    JSON.parse(readFileSync(file, "utf8")).messages.map((m: { role: string }) => m.role),
+    ["system", "user", "assistant"],
+  );
   const d = new Conversation();
   d.load(file);
   assert.deepEqual(d.messages, c.messages);
@@ -113,7 +163,10 @@ test("tool files: OpenAI or bare shape, one or an array; malformed files name th
     w("a.json", { type: "function", function: { name: "get_weather", description: "weather", parameters: params } }),
     w("b.json", [{ name: "get_time" }, { name: "lookup", parameters: params }]),
   ]);
-  assert.deepEqual(tools.map((t) => t.name), ["get_weather", "get_time", "lookup"]);
+  assert.deepEqual(
+    tools.map((t) => t.name),
+    ["get_weather", "get_time", "lookup"],
+  );
   assert.deepEqual(tools[0].parameters, params);
   assert.deepEqual(parseToolChoice("get_time", tools), { name: "get_time" });
   assert.equal(parseToolChoice(undefined, tools), "auto");
@@ -128,25 +181,48 @@ test("tool files: OpenAI or bare shape, one or an array; malformed files name th
 
 function sink() {
   let text = "";
-  const stream = new Writable({ write(c, _e, done) { text += c; done(); } });
-  return { stream, get text() { return text; } };
+  const stream = new Writable({
+    write(c, _e, done) {
+      text += c;
+      done();
+    },
+  });
+  return {
+    stream,
+    get text() {
+      return text;
+    },
+  };
 }
 
 test("reasoning is shown between think tags, or hidden with --hide-think; the answer ends with a newline", () => {
   const shown = sink();
   const p = new AnswerPrinter({ out: shown.stream });
-  for (const c of [{ type: "reasoning", text: "hmm" }, { type: "text", text: "answer" }] as const) p.chunk(c);
+  for (const c of [
+    { type: "reasoning", text: "hmm" },
+    { type: "text", text: "answer" },
+  ] as const)
+    p.chunk(c);
   p.end();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes (ESC [ n m)
   assert.equal(shown.text.replace(/\x1b\[\d+m/g, ""), "<think>hmm</think>\nanswer\n");
   const hidden = sink();
   const q = new AnswerPrinter({ out: hidden.stream, hideThink: true });
-  for (const c of [{ type: "reasoning", text: "hmm" }, { type: "text", text: "answer" }] as const) q.chunk(c);
+  for (const c of [
+    { type: "reasoning", text: "hmm" },
+    { type: "text", text: "answer" },
+  ] as const)
+    q.chunk(c);
   q.end();
   assert.equal(hidden.text, "answer\n");
 });
 
 test("the profile line gives decode speed, tokens and time to first token", () => {
-  const line = profileLine({ finishReason: "length", usage: { promptTokens: 5, completionTokens: 8 }, profile: { decodeTokensPerSec: 123.45, generatedTokens: 8, ttftMs: 12.3, totalMs: 80 } });
+  const line = profileLine({
+    finishReason: "length",
+    usage: { promptTokens: 5, completionTokens: 8 },
+    profile: { decodeTokensPerSec: 123.45, generatedTokens: 8, ttftMs: 12.3, totalMs: 80 },
+  });
   assert.equal(line, "123.5 tok/s · 8 tokens · first token 12 ms · stopped at the token limit");
 });
 

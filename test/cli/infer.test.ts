@@ -14,7 +14,10 @@ const tiny = await ensureFixture("tiny");
 const small = ["-t", "1", "-n", "8", "--temperature", "0"];
 
 function jsonLines(stdout: string) {
-  return stdout.trim().split("\n").map((l) => JSON.parse(l));
+  return stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 }
 
 test("-p turns with --json: one line per turn with output and a profile; history carries over", async () => {
@@ -48,18 +51,27 @@ test("greedy output is the same on two runs; plain mode prints the answer on std
 test("prompts on stdin (a pipe) and in -i FILE: one turn per line, a trailing backslash joins lines", async () => {
   const r = await runHearth(["infer", tiny, ...small, "-n", "4", "--json"], { env, input: "first\n\nsecond\\\nline\n" });
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(jsonLines(r.stdout).map((t) => t.input), ["first", "second\nline"]);
+  assert.deepEqual(
+    jsonLines(r.stdout).map((t) => t.input),
+    ["first", "second\nline"],
+  );
   const file = path.join(dir, "prompts.txt");
   writeFileSync(file, "alpha\nbeta\n");
   const f = await runHearth(["infer", tiny, ...small, "-n", "4", "--json", "-i", file, "-p", "gamma"], { env });
   assert.equal(f.code, 0, f.stderr);
-  assert.deepEqual(jsonLines(f.stdout).map((t) => t.input), ["alpha", "beta", "gamma"]);
+  assert.deepEqual(
+    jsonLines(f.stdout).map((t) => t.input),
+    ["alpha", "beta", "gamma"],
+  );
 });
 
 test("--json-schema constrains the answer to JSON of that schema", async () => {
   const schema = path.join(dir, "schema.json");
   writeFileSync(schema, JSON.stringify({ type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] }));
-  const r = await runHearth(["infer", tiny, "-p", "is it ok?", "-t", "1", "-n", "64", "--temperature", "0", "--json-schema", schema, "--json"], { env });
+  const r = await runHearth(
+    ["infer", tiny, "-p", "is it ok?", "-t", "1", "-n", "64", "--temperature", "0", "--json-schema", schema, "--json"],
+    { env },
+  );
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(jsonLines(r.stdout)[0].output);
   assert.equal(typeof out.ok, "boolean");
@@ -97,7 +109,10 @@ test("an embedding model: -p texts give a summary per text, --json the unit-leng
   const j = await runHearth(["infer", embed, "-t", "1", "-p", "hello world", "-p", "the city", "--json"], { env });
   const doc = JSON.parse(j.stdout);
   assert.equal(doc.dimensions, 64);
-  assert.deepEqual(doc.data.map((d: { input: string }) => d.input), ["hello world", "the city"]);
+  assert.deepEqual(
+    doc.data.map((d: { input: string }) => d.input),
+    ["hello world", "the city"],
+  );
   for (const d of doc.data) assert.ok(Math.abs(Math.hypot(...d.embedding) - 1) < 1e-3);
   assert.notDeepEqual(doc.data[0].embedding, doc.data[1].embedding);
   const none = await runHearth(["infer", embed, "-t", "1", "--json"], { env, input: "" });
@@ -155,7 +170,11 @@ test("with --mmproj, an image path typed in a prompt becomes an image input", as
   const r = await runHearth([...args, "-p", `describe '${png}'`, "-p", "describe"], { env });
   assert.equal(r.code, 0, r.stderr);
   // stdout is only the turns' JSON lines: llama.cpp's own log never lands there
-  const jsonLines = (out: string) => out.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const jsonLines = (out: string) =>
+    out
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
   const [withImage, followUp] = jsonLines(r.stdout);
   assert.equal(withImage.input, `describe '${png}'`);
   assert.equal(withImage.error, null);
@@ -218,8 +237,29 @@ test("a reader that goes away (| head) ends the run quietly", async () => {
 test("--tool files in a chat: a forced call shows in the turn's tool_calls; --tool-choice alone is refused", async () => {
   const tools = await ensureFixture("tools");
   const tool = path.join(dir, "time-tool.json");
-  writeFileSync(tool, JSON.stringify({ type: "function", function: { name: "get_time", parameters: { type: "object", properties: { zone: { enum: ["utc", "local"] } } } } }));
-  const args = ["infer", tools, "-p", "what time is it?", "-t", "1", "-n", "120", "--temperature", "0", "--tool", tool, "--tool-choice", "required"];
+  writeFileSync(
+    tool,
+    JSON.stringify({
+      type: "function",
+      function: { name: "get_time", parameters: { type: "object", properties: { zone: { enum: ["utc", "local"] } } } },
+    }),
+  );
+  const args = [
+    "infer",
+    tools,
+    "-p",
+    "what time is it?",
+    "-t",
+    "1",
+    "-n",
+    "120",
+    "--temperature",
+    "0",
+    "--tool",
+    tool,
+    "--tool-choice",
+    "required",
+  ];
   const j = await runHearth([...args, "--json"], { env });
   assert.equal(j.code, 0, j.stderr);
   const turn = jsonLines(j.stdout)[0];

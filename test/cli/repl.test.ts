@@ -43,7 +43,10 @@ test("slash commands, /save and /load, a multi-line paste as one message, input 
     t.type("/save a.json");
     t.send(["Enter"]);
     await t.waitFor(/saved 3 messages to .*a\.json/);
-    assert.deepEqual(saved("a.json").map((m) => m.role), ["system", "user", "assistant"]);
+    assert.deepEqual(
+      saved("a.json").map((m) => m.role),
+      ["system", "user", "assistant"],
+    );
     assert.equal(saved("a.json")[1].content, "hello there");
 
     t.type("/clear");
@@ -96,7 +99,10 @@ test("slash commands, /save and /load, a multi-line paste as one message, input 
     t.kill();
   }
 
-  const history = readFileSync(path.join(home, "state", "history", "chat.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const history = readFileSync(path.join(home, "state", "history", "chat.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.ok(history.includes("hello there"));
   assert.equal(history[history.length - 1], "/exit");
 
@@ -123,7 +129,10 @@ test("Ctrl-C stops a long answer and the prompt returns; a second Ctrl-C leaves"
   // and spaces (the random model once spelled "<|im_end|>" out of byte tokens, which ends a turn as
   // a stop string) and a big budget: the answer runs until stopped
   const special = buildVocab(512).special;
-  const banned = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|endoftext|>"].flatMap((t) => ["--logit-bias", `${special[t]}=-inf`]);
+  const banned = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|endoftext|>"].flatMap((t) => [
+    "--logit-bias",
+    `${special[t]}=-inf`,
+  ]);
   const letters = path.join(dir, "letters.gbnf");
   writeFileSync(letters, "root ::= [a-z ]+\n");
   const t = hearth("infer", tiny, "-t", "1", "-n", "20000", "-c", "24576", "--temperature", "0", "--grammar", letters, ...banned);

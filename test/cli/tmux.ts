@@ -17,7 +17,9 @@ export class TmuxSession {
 
   constructor(command: string[], env: Record<string, string>, cwd: string) {
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    const exports = Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)};`).join(" ");
+    const exports = Object.entries(env)
+      .map(([k, v]) => `export ${k}=${quote(v)};`)
+      .join(" ");
     const script = `cd ${quote(cwd)}; ${exports} ${command.map(quote).join(" ")}; echo "[exit $?]"; sleep 600`;
     this.tmux("new-session", "-d", "-s", this.name, "-x", "160", "-y", "50", "sh", "-c", script);
   }
@@ -55,7 +57,8 @@ export class TmuxSession {
 
   /** Number of times a pattern occurs on the screen (to wait for the next prompt, not an old one). */
   count(pattern: RegExp): number {
-    return (this.screen().match(new RegExp(pattern.source, pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`)) ?? []).length;
+    return (this.screen().match(new RegExp(pattern.source, pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`)) ?? [])
+      .length;
   }
 
   async waitForCount(pattern: RegExp, n: number, timeoutMs = 90_000): Promise<string> {

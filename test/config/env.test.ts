@@ -8,14 +8,19 @@ import { repoRoot } from "../helpers/cli.ts";
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []);
+    e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : [],
+  );
 }
 
 test("no source file outside src/config/env.ts reads an environment variable", () => {
   const src = path.join(repoRoot, "src");
   const readers = sourceFiles(src)
     .filter((f) => f !== path.join(src, "config", "env.ts"))
-    .flatMap((f) => readFileSync(f, "utf8").split("\n").map((line, i) => ({ f, line, i })))
+    .flatMap((f) =>
+      readFileSync(f, "utf8")
+        .split("\n")
+        .map((line, i) => ({ f, line, i })),
+    )
     .filter(({ line }) => /process\.env(\.[A-Za-z_]|\[)/.test(line))
     .map(({ f, line, i }) => `${path.relative(repoRoot, f)}:${i + 1}: ${line.trim()}`);
   assert.deepEqual(readers, []);
@@ -23,10 +28,17 @@ test("no source file outside src/config/env.ts reads an environment variable", (
 
 test("test-only overrides are parsed in one place; bad or empty values are ignored", () => {
   const t = readEnv({
-    HEARTH_TEST_FREE_BYTES: "1000", HEARTH_TEST_MEMORY_BYTES: "2e9",
-    HEARTH_TEST_ENGINES: " /a/twin.ts, ,/b/other.ts", HEARTH_TEST_RUNNER_SLOW: "llama:250",
+    HEARTH_TEST_FREE_BYTES: "1000",
+    HEARTH_TEST_MEMORY_BYTES: "2e9",
+    HEARTH_TEST_ENGINES: " /a/twin.ts, ,/b/other.ts",
+    HEARTH_TEST_RUNNER_SLOW: "llama:250",
   }).test;
-  assert.deepEqual(t, { freeBytes: 1000, memoryBytes: 2e9, engines: ["/a/twin.ts", "/b/other.ts"], runnerSlow: { backend: "llama", ms: 250 } });
+  assert.deepEqual(t, {
+    freeBytes: 1000,
+    memoryBytes: 2e9,
+    engines: ["/a/twin.ts", "/b/other.ts"],
+    runnerSlow: { backend: "llama", ms: 250 },
+  });
   const none = readEnv({ HEARTH_TEST_FREE_BYTES: "", HEARTH_TEST_MEMORY_BYTES: "lots", HEARTH_TEST_RUNNER_SLOW: "llama" }).test;
   assert.deepEqual(none, { freeBytes: undefined, memoryBytes: undefined, engines: [], runnerSlow: undefined });
   // 0 free bytes is a real test case (a full disk); 0 memory is not a machine

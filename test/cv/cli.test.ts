@@ -21,7 +21,10 @@ test("hearth infer ocr examples/hello.png prints the text, one line per line", a
 });
 
 test("- reads the image from stdin", async () => {
-  const r = await runHearth(["infer", "ocr", "-", "--threads", "2"], { env, input: readFileSync(path.join(repoRoot, "examples/hello.png")) });
+  const r = await runHearth(["infer", "ocr", "-", "--threads", "2"], {
+    env,
+    input: readFileSync(path.join(repoRoot, "examples/hello.png")),
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.split("\n")[0], "hearth runs models on your machine");
 });
@@ -50,7 +53,8 @@ test("--json gives the result; --output draws the boxes onto a PNG", async () =>
 
 test("a YOLO detector prints a table of labelled boxes", async () => {
   const img = path.join(home, "shapes.png");
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="#9ab"/>' +
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="#9ab"/>' +
     '<circle cx="120" cy="150" r="70" fill="#c22"/><rect x="250" y="40" width="100" height="220" fill="#22c"/></svg>';
   await sharp(Buffer.from(svg)).png().toFile(img);
   const r = await runHearth(["infer", ensureYoloFixture(), img, "--threads", "1"], { env });
@@ -64,7 +68,9 @@ test("a YOLO detector prints a table of labelled boxes", async () => {
 
 test("--score-threshold and --iou-threshold filter a detector's boxes; out-of-range values are refused", async () => {
   const img = path.join(home, "red.png");
-  await sharp({ create: { width: 200, height: 150, channels: 3, background: "#c22" } }).png().toFile(img);
+  await sharp({ create: { width: 200, height: 150, channels: 3, background: "#c22" } })
+    .png()
+    .toFile(img);
   const detect = async (...flags: string[]) => {
     const r = await runHearth(["infer", ensureYoloFixture(), img, "--threads", "1", "--json", ...flags], { env });
     assert.equal(r.code, 0, r.stderr);
@@ -74,7 +80,10 @@ test("--score-threshold and --iou-threshold filter a detector's boxes; out-of-ra
   const high = await detect("--score-threshold", "0.8", "--iou-threshold", "1");
   const merged = await detect("--score-threshold", "0.01", "--iou-threshold", "0.05");
   assert.ok(high.every((d) => d.score >= 0.8));
-  assert.ok(all.some((d) => d.score < 0.8), "the low threshold keeps weaker boxes");
+  assert.ok(
+    all.some((d) => d.score < 0.8),
+    "the low threshold keeps weaker boxes",
+  );
   assert.ok(high.length < all.length, `${high.length} vs ${all.length}`);
   assert.ok(merged.length < all.length, `suppression at IoU 0.05 keeps fewer boxes: ${merged.length} vs ${all.length}`);
   const bad = await runHearth(["infer", ensureYoloFixture(), img, "--score-threshold", "2"], { env });

@@ -52,7 +52,10 @@ test("the README image: two lines in reading order, boxes inside the image, conf
   const r = await ocr.read(path.join(repoRoot, "examples/hello.png"));
   assert.equal(r.width, 760);
   assert.equal(r.height, 200);
-  assert.deepEqual(r.lines.map((l) => l.text), ["hearth runs models on your machine", "OCR from an npm package, no download"]);
+  assert.deepEqual(
+    r.lines.map((l) => l.text),
+    ["hearth runs models on your machine", "OCR from an npm package, no download"],
+  );
   for (const l of r.lines) {
     assert.ok(l.confidence > 0.8 && l.confidence <= 1);
     for (const [x, y] of l.box) assert.ok(x >= 0 && x <= 760 && y >= 0 && y <= 200);
@@ -67,7 +70,10 @@ test("images come as paths, bytes or data: URIs; an empty image has no lines", a
   const bytes = readFileSync(path.join(repoRoot, "examples/hello.png"));
   const uri = `data:image/png;base64,${bytes.toString("base64")}`;
   assert.equal(OCR.text(await ocr.read(uri)), OCR.text(await ocr.read(new Uint8Array(bytes))));
-  const blank = await (await import("sharp")).default({ create: { width: 300, height: 120, channels: 3, background: "#fff" } }).png().toBuffer();
+  const blank = await (await import("sharp"))
+    .default({ create: { width: 300, height: 120, channels: 3, background: "#fff" } })
+    .png()
+    .toBuffer();
   assert.deepEqual((await ocr.read(blank)).lines, []);
 });
 
@@ -75,7 +81,10 @@ test("text touching the image's edges (a one-line banner) is read whole", async 
   const text = "A very long single line of text that goes across the page";
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="60"><rect width="100%" height="100%" fill="#fff"/><text x="1" y="54" font-family="DejaVu Sans" font-size="40">${text}</text></svg>`;
   const r = await ocr.read(await (await import("sharp")).default(Buffer.from(svg)).png().toBuffer());
-  assert.deepEqual(r.lines.map((l) => l.text), [text]);
+  assert.deepEqual(
+    r.lines.map((l) => l.text),
+    [text],
+  );
   for (const [x, y] of r.lines[0].box) assert.ok(x >= 0 && x <= 1200 && y >= 0 && y <= 60);
 });
 

@@ -53,10 +53,15 @@ test("OCR from a multipart upload", async () => {
 });
 
 test("detection with a YOLO model: labelled boxes in snake_case", async () => {
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400"><rect width="640" height="400" fill="#9ab"/>' +
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400"><rect width="640" height="400" fill="#9ab"/>' +
     '<circle cx="200" cy="200" r="100" fill="#c22"/><rect x="400" y="50" width="150" height="300" fill="#22c"/></svg>';
   const img = await sharp(Buffer.from(svg)).png().toBuffer();
-  const r = await postJson(server.base, "/v1/cv", { model: yoloId, image: `data:image/png;base64,${img.toString("base64")}`, score_threshold: 0.3 });
+  const r = await postJson(server.base, "/v1/cv", {
+    model: yoloId,
+    image: `data:image/png;base64,${img.toString("base64")}`,
+    score_threshold: 0.3,
+  });
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.task, "detect");
   assert.ok(Array.isArray(r.json.detections) && r.json.detections.length > 0);
@@ -69,7 +74,10 @@ test("detection with a YOLO model: labelled boxes in snake_case", async () => {
 test("the OCR model is listed in /v1/models", async () => {
   const res = await fetch(`${server.base}/v1/models`);
   const j = await res.json();
-  assert.ok(j.data.some((m: { id: string }) => m.id === "ocr"), JSON.stringify(j.data.map((m: { id: string }) => m.id)));
+  assert.ok(
+    j.data.some((m: { id: string }) => m.id === "ocr"),
+    JSON.stringify(j.data.map((m: { id: string }) => m.id)),
+  );
 });
 
 test("errors: status and OpenAI-shaped body", async () => {

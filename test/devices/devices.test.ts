@@ -13,7 +13,14 @@ import { physicalCores } from "../../src/devices/cpuCores.ts";
 import { runHearth } from "../helpers/cli.ts";
 
 test("SIMD flags from /proc/cpuinfo: x86 flags, ARM features (asimd is NEON), unknown when absent", () => {
-  assert.deepEqual(simdFromCpuinfo("processor\t: 0\nflags\t\t: fpu sse avx avx2 fma f16c avx512f avx512bw\n"), ["avx", "avx2", "avx512f", "avx512bw", "fma", "f16c"]);
+  assert.deepEqual(simdFromCpuinfo("processor\t: 0\nflags\t\t: fpu sse avx avx2 fma f16c avx512f avx512bw\n"), [
+    "avx",
+    "avx2",
+    "avx512f",
+    "avx512bw",
+    "fma",
+    "f16c",
+  ]);
   assert.deepEqual(simdFromCpuinfo("Features\t: fp asimd evtstrm aes asimddp sve i8mm\n"), ["neon", "asimd", "sve", "i8mm", "asimddp"]);
   assert.equal(simdFromCpuinfo("processor : 0\n"), undefined);
   const cpu = readCpuFacts();
@@ -28,7 +35,10 @@ test("SIMD flags from /proc/cpuinfo: x86 flags, ARM features (asimd is NEON), un
 
 test("NPUs where the OS shows them: Intel NPU and AMD XDNA in /sys/class/accel, Hexagon via fastrpc, the ANE on Apple silicon", () => {
   const root = mkdtempSync(path.join(os.tmpdir(), "hearth-sysfs-"));
-  for (const [name, driver, vendor] of [["accel0", "intel_vpu", "0x8086"], ["accel1", "amdxdna", "0x1022"]]) {
+  for (const [name, driver, vendor] of [
+    ["accel0", "intel_vpu", "0x8086"],
+    ["accel1", "amdxdna", "0x1022"],
+  ]) {
     const dev = path.join(root, "sys/devices/pci", name);
     mkdirSync(path.join(root, "sys/bus/pci/drivers", driver), { recursive: true });
     mkdirSync(dev, { recursive: true });
@@ -40,7 +50,14 @@ test("NPUs where the OS shows them: Intel NPU and AMD XDNA in /sys/class/accel, 
   mkdirSync(path.join(root, "dev"), { recursive: true });
   writeFileSync(path.join(root, "dev/fastrpc-cdsp"), "");
   const npus = readNpus({ platform: "linux", arch: "arm64", root });
-  assert.deepEqual(npus.map((n) => [n.kind, n.driver]), [["intel-npu", "intel_vpu"], ["amd-xdna", "amdxdna"], ["qualcomm-hexagon", undefined]]);
+  assert.deepEqual(
+    npus.map((n) => [n.kind, n.driver]),
+    [
+      ["intel-npu", "intel_vpu"],
+      ["amd-xdna", "amdxdna"],
+      ["qualcomm-hexagon", undefined],
+    ],
+  );
   assert.deepEqual(readNpus({ platform: "linux", root: mkdtempSync(path.join(os.tmpdir(), "hearth-empty-")) }), []);
   assert.equal(readNpus({ platform: "darwin", arch: "arm64" })[0].kind, "apple-ane");
   assert.deepEqual(readNpus({ platform: "darwin", arch: "x64" }), []);
@@ -55,8 +72,19 @@ test("GPU facts from API probes: one entry per device with the APIs that loaded;
   assert.deepEqual(one[0].apis, ["cuda", "vulkan"]);
   assert.equal(one[0].vendor, "nvidia");
   assert.equal(one[0].memoryTotalBytes, 24e9);
-  const two = gpusFromProbes([{ api: "vulkan", available: true, devices: ["AMD Radeon RX 7900", "Intel(R) UHD Graphics 770"], memoryTotalBytes: 30e9, memoryFreeBytes: 29e9 }]);
-  assert.deepEqual(two.map((g) => g.vendor), ["amd", "intel"]);
+  const two = gpusFromProbes([
+    {
+      api: "vulkan",
+      available: true,
+      devices: ["AMD Radeon RX 7900", "Intel(R) UHD Graphics 770"],
+      memoryTotalBytes: 30e9,
+      memoryFreeBytes: 29e9,
+    },
+  ]);
+  assert.deepEqual(
+    two.map((g) => g.vendor),
+    ["amd", "intel"],
+  );
   assert.equal(two[0].memoryTotalBytes, undefined, "a summed figure is not one GPU's memory");
   assert.deepEqual(gpusFromProbes([{ api: "cuda", available: false, reason: "no driver" }]), []);
   assert.equal(vendorFromName("Mystery Accelerator"), undefined);
@@ -79,8 +107,16 @@ test("GPUs on the PCI bus are shown even when no compute API loads; a probed GPU
   dev("0000:01:00.0", "0x030200", "0x10de"); // an NVIDIA GPU with no driver bound
   dev("0000:02:00.0", "0x030000", "0x1002", "amdgpu");
   const pci = readPciGpus(root);
-  assert.deepEqual(pci.map((g) => [g.vendor, g.driver, g.apis.length]), [["nvidia", undefined, 0], ["amd", "amdgpu", 0]]);
-  const probed = gpusFromProbes([{ api: "vulkan", available: true, devices: ["AMD Radeon RX 7900"], memoryTotalBytes: 20e9, memoryFreeBytes: 19e9 }]);
+  assert.deepEqual(
+    pci.map((g) => [g.vendor, g.driver, g.apis.length]),
+    [
+      ["nvidia", undefined, 0],
+      ["amd", "amdgpu", 0],
+    ],
+  );
+  const probed = gpusFromProbes([
+    { api: "vulkan", available: true, devices: ["AMD Radeon RX 7900"], memoryTotalBytes: 20e9, memoryFreeBytes: 19e9 },
+  ]);
   const all = mergePciGpus(probed, pci);
   assert.equal(all.length, 2);
   assert.equal(all[0].name, "AMD Radeon RX 7900");

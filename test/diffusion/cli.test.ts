@@ -17,7 +17,22 @@ const model = ensureDiffusionFixture("diffusion");
 test("hearth infer MODEL -p ... -o out.png writes a PNG of --size; --seed reproduces it", async () => {
   const a = path.join(home, "fox-a.png");
   const b = path.join(home, "fox-b.png");
-  const args = (out: string) => ["infer", model, "-p", "a red fox", "-o", out, "--steps", "2", "--size", "64x48", "--seed", "7", "--threads", "1"];
+  const args = (out: string) => [
+    "infer",
+    model,
+    "-p",
+    "a red fox",
+    "-o",
+    out,
+    "--steps",
+    "2",
+    "--size",
+    "64x48",
+    "--seed",
+    "7",
+    "--threads",
+    "1",
+  ];
   const r = await runHearth(args(a), { env });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `${a}\n`);
@@ -30,9 +45,14 @@ test("hearth infer MODEL -p ... -o out.png writes a PNG of --size; --seed reprod
 
 test("an image argument makes it image-to-image; --json gives the result", async () => {
   const input = path.join(home, "in.png");
-  await sharp({ create: { width: 64, height: 64, channels: 3, background: "#3060a0" } }).png().toFile(input);
+  await sharp({ create: { width: 64, height: 64, channels: 3, background: "#3060a0" } })
+    .png()
+    .toFile(input);
   const out = path.join(home, "edit.png");
-  const r = await runHearth(["infer", model, input, "-p", "a painting", "-o", out, "--strength", "0.5", "--steps", "4", "--seed", "1", "--json", "--threads", "1"], { env });
+  const r = await runHearth(
+    ["infer", model, input, "-p", "a painting", "-o", out, "--strength", "0.5", "--steps", "4", "--seed", "1", "--json", "--threads", "1"],
+    { env },
+  );
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.output, out);
@@ -61,7 +81,11 @@ test("on a terminal, a progress bar counts the steps", async () => {
   const { TmuxSession } = await import("../cli/tmux.ts");
   const { repoRoot, hearthBin } = await import("../helpers/cli.ts");
   const out = path.join(home, "tty.png");
-  const t = new TmuxSession([process.execPath, hearthBin, "infer", model, "-p", "a red fox", "-o", out, "--steps", "12", "--seed", "1", "--threads", "1"], { ...env, NO_COLOR: "1" }, repoRoot);
+  const t = new TmuxSession(
+    [process.execPath, hearthBin, "infer", model, "-p", "a red fox", "-o", out, "--steps", "12", "--seed", "1", "--threads", "1"],
+    { ...env, NO_COLOR: "1" },
+    repoRoot,
+  );
   try {
     const screen = await t.waitFor(/\[exit \d+\]/, 120_000);
     assert.match(screen, /\[exit 0\]/);

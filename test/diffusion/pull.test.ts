@@ -54,7 +54,9 @@ test("the pulled model generates by its store name (SDK and CLI)", async () => {
     await gen.dispose();
   }
   const out = path.join(home, "fox.png");
-  const cli = await runHearth(["infer", repo, "-p", "a red fox", "-o", out, "--steps", "1", "--threads", "1"], { env: { HEARTH_HOME: home, HF_ENDPOINT: hub.url } });
+  const cli = await runHearth(["infer", repo, "-p", "a red fox", "-o", out, "--steps", "1", "--threads", "1"], {
+    env: { HEARTH_HOME: home, HF_ENDPOINT: hub.url },
+  });
   assert.equal(cli.code, 0, cli.stderr);
   assert.equal((await sharp(out).metadata()).height, 64);
 });

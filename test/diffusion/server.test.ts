@@ -24,7 +24,15 @@ after(async () => {
 const png = (b64: string | undefined) => sharp(Buffer.from(b64 ?? "", "base64")).metadata();
 
 test("openai images.generate: b64 PNGs of the requested size; n images with counting seeds", async () => {
-  const r = await server.client.images.generate({ model, prompt: "a red fox", size: "64x48" as never, n: 2, response_format: "b64_json", seed: 5, steps: 2 } as never);
+  const r = await server.client.images.generate({
+    model,
+    prompt: "a red fox",
+    size: "64x48" as never,
+    n: 2,
+    response_format: "b64_json",
+    seed: 5,
+    steps: 2,
+  } as never);
   assert.equal(r.data?.length, 2);
   for (const d of r.data ?? []) {
     const m = await png(d.b64_json);
@@ -40,8 +48,16 @@ test("openai images.generate: b64 PNGs of the requested size; n images with coun
 });
 
 test("openai images.edit: image-to-image from an upload", async () => {
-  const input = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#208040" } }).png().toBuffer();
-  const r = await server.client.images.edit({ model, prompt: "a painting", image: await toFile(input, "in.png", { type: "image/png" }), strength: 0.5, steps: 2 } as never);
+  const input = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#208040" } })
+    .png()
+    .toBuffer();
+  const r = await server.client.images.edit({
+    model,
+    prompt: "a painting",
+    image: await toFile(input, "in.png", { type: "image/png" }),
+    strength: 0.5,
+    steps: 2,
+  } as never);
   const m = await png(r.data?.[0].b64_json);
   assert.deepEqual([m.width, m.height], [64, 64]);
 });
@@ -72,7 +88,9 @@ test("what is not served is a 400 saying why; an unknown model a 404; the model 
 test("a client that goes away stops the generation between steps; the model answers the next request", async () => {
   const ac = new AbortController();
   const pending = fetch(`${server.base}/v1/images/generations`, {
-    method: "POST", headers: { "content-type": "application/json" }, signal: ac.signal,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    signal: ac.signal,
     body: JSON.stringify({ model, prompt: "a long one", size: "256x256", steps: 1000, seed: 1 }),
   }).catch((e: Error) => e);
   await new Promise((r) => setTimeout(r, 800));
@@ -90,9 +108,24 @@ test("a client that goes away stops the generation between steps; the model answ
 
 test("fuzz: malformed bodies never get a 5xx", async () => {
   const weird: unknown[] = [null, true, -1, 1.5, 1e308, "", "x".repeat(5000), [], {}, [1], { a: 1 }, "1e999", "NaN", -0];
-  const fields = ["model", "prompt", "n", "size", "response_format", "negative_prompt", "steps", "guidance_scale", "seed", "image", "strength"];
+  const fields = [
+    "model",
+    "prompt",
+    "n",
+    "size",
+    "response_format",
+    "negative_prompt",
+    "steps",
+    "guidance_scale",
+    "seed",
+    "image",
+    "strength",
+  ];
   let seed = 1;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
   for (let i = 0; i < 150; i++) {
     const body: Record<string, unknown> = { model, prompt: "x", steps: 1, size: "8x8" };
     for (let k = 0; k < 1 + (i % 3); k++) body[fields[Math.floor(rnd() * fields.length)]] = weird[Math.floor(rnd() * weird.length)];
@@ -106,7 +139,10 @@ test("fuzz: malformed bodies never get a 5xx", async () => {
 
 test("/v1/models lists the image model; /docs lists both routes", async () => {
   const models = await server.client.models.list();
-  assert.ok(models.data.some((m) => m.id === model), JSON.stringify(models.data));
+  assert.ok(
+    models.data.some((m) => m.id === model),
+    JSON.stringify(models.data),
+  );
   const r = await fetch(`${server.base}/docs/json`);
   const spec = (await r.json()) as { paths: Record<string, unknown> };
   assert.ok(spec.paths["/v1/images/generations"]);

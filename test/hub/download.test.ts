@@ -31,7 +31,13 @@ after(async () => {
 });
 
 function target(name: string) {
-  return { url, dest: path.join(dir, name, "out.gguf"), partial: path.join(dir, name, "out.part"), size: file.data.length, sha256: sha(file.data) };
+  return {
+    url,
+    dest: path.join(dir, name, "out.gguf"),
+    partial: path.join(dir, name, "out.part"),
+    size: file.data.length,
+    sha256: sha(file.data),
+  };
 }
 
 test("a connection cut at 50% resumes with a Range request: about half the file is fetched again, not all of it", async () => {
@@ -41,7 +47,10 @@ test("a connection cut at 50% resumes with a Range request: about half the file 
   const t = target("cut");
   const r = await downloadVerified(t, { fetch: retryingFetch(), onRetry: (m) => retries.push(m) });
   assert.equal(retries.length, 1, "one resume");
-  assert.ok(hub.requests.some((l) => /bytes=\d+-$/.test(l)), "a Range resume request was made");
+  assert.ok(
+    hub.requests.some((l) => /bytes=\d+-$/.test(l)),
+    "a Range resume request was made",
+  );
   assert.ok(hub.bytesServed() < file.data.length * 1.1, `served ${hub.bytesServed()} of ${file.data.length}`);
   assert.equal(r.fetched, file.data.length);
   assert.equal(sha(readFileSync(t.dest)), t.sha256);
@@ -54,7 +63,10 @@ test("a flipped byte fails the sha256 check and the file is fetched again", asyn
   const retries: string[] = [];
   const t = target("flip");
   await downloadVerified(t, { fetch: retryingFetch(), onRetry: (m) => retries.push(m) });
-  assert.ok(retries.some((m) => /checksum mismatch/.test(m)), retries.join("; "));
+  assert.ok(
+    retries.some((m) => /checksum mismatch/.test(m)),
+    retries.join("; "),
+  );
   assert.equal(hub.bytesServed(), 2 * file.data.length, "fetched twice");
   assert.equal(sha(readFileSync(t.dest)), t.sha256);
 });
@@ -63,7 +75,10 @@ test("a file that is corrupt every time ends in checksum_mismatch, leaving nothi
   hub.reset();
   hub.faults.push({ kind: "flip", times: 10 });
   const t = target("always-bad");
-  await assert.rejects(downloadVerified(t, { fetch: retryingFetch(), attempts: 2 }), (e) => isHearthError(e) && e.code === "checksum_mismatch");
+  await assert.rejects(
+    downloadVerified(t, { fetch: retryingFetch(), attempts: 2 }),
+    (e) => isHearthError(e) && e.code === "checksum_mismatch",
+  );
   assert.equal(existsSync(t.dest), false);
 });
 
@@ -73,7 +88,10 @@ test("429 with Retry-After and 503 are retried, then the download succeeds", asy
   const seen: { status?: number; delayMs: number }[] = [];
   const t = target("retry");
   await downloadVerified(t, { fetch: retryingFetch({ onRetry: (r) => seen.push(r) }) });
-  assert.deepEqual(seen.map((s) => s.status), [429, 503]);
+  assert.deepEqual(
+    seen.map((s) => s.status),
+    [429, 503],
+  );
   assert.equal(seen[0].delayMs, 1000, "waited what Retry-After said");
   assert.equal(sha(readFileSync(t.dest)), t.sha256);
 });
@@ -98,7 +116,14 @@ test("an abort keeps the partial file; the next call resumes from it", async () 
   const t = target("abort");
   const ac = new AbortController();
   let got = 0;
-  const p = downloadVerified(t, { fetch: retryingFetch(), signal: ac.signal, onBytes: (n) => { got += n; if (got > 40_000) ac.abort(); } });
+  const p = downloadVerified(t, {
+    fetch: retryingFetch(),
+    signal: ac.signal,
+    onBytes: (n) => {
+      got += n;
+      if (got > 40_000) ac.abort();
+    },
+  });
   await assert.rejects(p, (e) => isHearthError(e) && e.code === "aborted");
   const kept = statSync(t.partial).size;
   assert.ok(kept > 0 && kept < file.data.length, `kept ${kept}`);

@@ -11,27 +11,60 @@ const pad = (n: number) => (ALIGN - (n % ALIGN)) % ALIGN;
 class Sink {
   parts: Buffer[] = [];
   len = 0;
-  push(b: Buffer) { this.parts.push(b); this.len += b.length; }
+  push(b: Buffer) {
+    this.parts.push(b);
+    this.len += b.length;
+  }
   num(type: GGUFValueType, v: number | bigint | boolean) {
     const b = Buffer.alloc([1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8][type]);
     switch (type) {
-      case GGUFValueType.UINT8: b.writeUInt8(Number(v)); break;
-      case GGUFValueType.INT8: b.writeInt8(Number(v)); break;
-      case GGUFValueType.UINT16: b.writeUInt16LE(Number(v)); break;
-      case GGUFValueType.INT16: b.writeInt16LE(Number(v)); break;
-      case GGUFValueType.UINT32: b.writeUInt32LE(Number(v)); break;
-      case GGUFValueType.INT32: b.writeInt32LE(Number(v)); break;
-      case GGUFValueType.FLOAT32: b.writeFloatLE(Number(v)); break;
-      case GGUFValueType.BOOL: b.writeUInt8(v ? 1 : 0); break;
-      case GGUFValueType.UINT64: b.writeBigUInt64LE(BigInt(v)); break;
-      case GGUFValueType.INT64: b.writeBigInt64LE(BigInt(v)); break;
-      case GGUFValueType.FLOAT64: b.writeDoubleLE(Number(v)); break;
+      case GGUFValueType.UINT8:
+        b.writeUInt8(Number(v));
+        break;
+      case GGUFValueType.INT8:
+        b.writeInt8(Number(v));
+        break;
+      case GGUFValueType.UINT16:
+        b.writeUInt16LE(Number(v));
+        break;
+      case GGUFValueType.INT16:
+        b.writeInt16LE(Number(v));
+        break;
+      case GGUFValueType.UINT32:
+        b.writeUInt32LE(Number(v));
+        break;
+      case GGUFValueType.INT32:
+        b.writeInt32LE(Number(v));
+        break;
+      case GGUFValueType.FLOAT32:
+        b.writeFloatLE(Number(v));
+        break;
+      case GGUFValueType.BOOL:
+        b.writeUInt8(v ? 1 : 0);
+        break;
+      case GGUFValueType.UINT64:
+        b.writeBigUInt64LE(BigInt(v));
+        break;
+      case GGUFValueType.INT64:
+        b.writeBigInt64LE(BigInt(v));
+        break;
+      case GGUFValueType.FLOAT64:
+        b.writeDoubleLE(Number(v));
+        break;
     }
     this.push(b);
   }
-  u32(v: number) { this.num(GGUFValueType.UINT32, v); }
-  u64(v: number | bigint) { this.num(GGUFValueType.UINT64, v); }
-  str(s: string) { const b = Buffer.from(s, "utf8"); this.u64(b.length); this.push(b); }
+  u32(v: number) {
+    this.num(GGUFValueType.UINT32, v);
+  }
+  u64(v: number | bigint) {
+    this.num(GGUFValueType.UINT64, v);
+  }
+  str(s: string) {
+    const b = Buffer.from(s, "utf8");
+    this.u64(b.length);
+    this.push(b);
+  }
   value(type: GGUFValueType, v: unknown, sub?: GGUFValueType) {
     if (type === GGUFValueType.STRING) this.str(v as string);
     else if (type === GGUFValueType.ARRAY) {

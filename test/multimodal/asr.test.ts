@@ -10,7 +10,7 @@ import { ensureWhisperFixture } from "../../fixtures/whisperGgml.ts";
 import { ASR, type StreamUpdate } from "../../src/sdk/ASR.ts";
 import { decodeAudio, encodeWav } from "../../src/media/audio.ts";
 import { detectSpeech } from "../../src/media/vad.ts";
-import { HearthError } from "../../src/errors/HearthError.ts";
+import type { HearthError } from "../../src/errors/HearthError.ts";
 import { say, sox, soxDurationMs } from "./speech.ts";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "hearth-asr-"));
@@ -34,7 +34,13 @@ test("transcribes a WAV: text, segments inside the audio, duration as sox measur
   const r = await asr.transcribe(speech, { language: "en", onSegment: (s) => seen.push(s.startMs) });
   // a random-weight model may say nothing: assert what holds for any transcript
   assert.equal(typeof r.text, "string");
-  assert.equal(r.text, r.segments.map((s) => s.text).join("").trim());
+  assert.equal(
+    r.text,
+    r.segments
+      .map((s) => s.text)
+      .join("")
+      .trim(),
+  );
   assert.equal(r.language, "en");
   assert.ok(Math.abs(r.durationMs - soxDurationMs(speech)) < 5, `${r.durationMs} vs sox ${soxDurationMs(speech)}`);
   for (const s of r.segments) assert.ok(s.startMs >= 0 && s.startMs <= s.endMs && s.endMs <= r.durationMs, JSON.stringify(s));
@@ -75,7 +81,9 @@ test("streams a growing buffer: partial updates, then final windows with absolut
   const audio = await decodeAudio(readFileSync(padded));
   const stream = asr.stream({ language: "en", stepMs: 1000 });
   const updates: StreamUpdate[] = [];
-  const reading = (async () => { for await (const u of stream) updates.push(u); })();
+  const reading = (async () => {
+    for await (const u of stream) updates.push(u);
+  })();
   const chunk = 1600; // 100 ms, as a microphone delivers
   for (let i = 0; i < audio.samples.length; i += chunk) stream.push(audio.samples.subarray(i, i + chunk));
   stream.end();
@@ -89,15 +97,24 @@ test("streams a growing buffer: partial updates, then final windows with absolut
 
 test("bad audio is refused with clear errors, and the model keeps working", async () => {
   const wav = readFileSync(speech);
-  await assert.rejects(asr.transcribe(new Uint8Array(wav.subarray(0, wav.length / 2))), (e: HearthError) => e.code === "unsupported_media" && /truncated/.test(e.message));
-  await assert.rejects(asr.transcribe(encodeWav(new Float32Array(0), 16000)), (e: HearthError) => e.code === "unsupported_media" && /0 seconds/.test(e.message));
+  await assert.rejects(
+    asr.transcribe(new Uint8Array(wav.subarray(0, wav.length / 2))),
+    (e: HearthError) => e.code === "unsupported_media" && /truncated/.test(e.message),
+  );
+  await assert.rejects(
+    asr.transcribe(encodeWav(new Float32Array(0), 16000)),
+    (e: HearthError) => e.code === "unsupported_media" && /0 seconds/.test(e.message),
+  );
   await assert.rejects(asr.transcribe(new Uint8Array(0)), (e: HearthError) => e.code === "unsupported_media" && /empty/.test(e.message));
   await assert.rejects(asr.transcribe(new Uint8Array(Buffer.from("not audio at all"))), (e: HearthError) => e.code === "unsupported_media");
   // a WAV whose header declares 3 hours: refused from the header, before anything is decoded
   const threeHours = Buffer.from(encodeWav(new Float32Array(160), 16000));
   threeHours.writeUInt32LE(3 * 3600 * 16000 * 2, 40);
   const t0 = performance.now();
-  await assert.rejects(asr.transcribe(new Uint8Array(threeHours)), (e: HearthError) => e.code === "unsupported_media" && /3 h 0 min/.test(e.message));
+  await assert.rejects(
+    asr.transcribe(new Uint8Array(threeHours)),
+    (e: HearthError) => e.code === "unsupported_media" && /3 h 0 min/.test(e.message),
+  );
   assert.ok(performance.now() - t0 < 500);
   const r = await asr.transcribe(speech);
   assert.ok(r.segments.length >= 1);
@@ -106,24 +123,39 @@ test("bad audio is refused with clear errors, and the model keeps working", asyn
 test("a file that is not a whisper model is refused at load", async () => {
   const bogus = path.join(dir, "ggml-bogus.bin");
   writeFileSync(bogus, "definitely not a model");
-  await assert.rejects(ASR.load(bogus), (e: HearthError) => e.code === "unsupported_architecture" && /not a whisper.cpp ggml model/.test(e.message));
+  await assert.rejects(
+    ASR.load(bogus),
+    (e: HearthError) => e.code === "unsupported_architecture" && /not a whisper.cpp ggml model/.test(e.message),
+  );
 });
 
 test("isolate: true loads the engine in a runner process, which transcribes and goes away on dispose", async () => {
   const { execFileSync } = await import("node:child_process");
   const children = () => execFileSync("ps", ["--ppid", String(process.pid), "-o", "args="], { encoding: "utf8" });
-  const before = children().split("\n").filter((l) => l.includes("runnerEntry")).length;
+  const before = children()
+    .split("\n")
+    .filter((l) => l.includes("runnerEntry")).length;
   const iso = await ASR.load(await ensureWhisperFixture(), { threads: 1, temperatureInc: 0, isolate: true });
   try {
     assert.equal(iso.info.backend, "whisper");
-    assert.equal(children().split("\n").filter((l) => l.includes("runnerEntry")).length, before + 1);
+    assert.equal(
+      children()
+        .split("\n")
+        .filter((l) => l.includes("runnerEntry")).length,
+      before + 1,
+    );
     const r = await iso.transcribe(speech, { language: "en" });
     assert.ok(Math.abs(r.durationMs - soxDurationMs(speech)) < 5);
   } finally {
     await iso.dispose();
     await new Promise((r) => setTimeout(r, 500));
   }
-  assert.equal(children().split("\n").filter((l) => l.includes("runnerEntry")).length, before);
+  assert.equal(
+    children()
+      .split("\n")
+      .filter((l) => l.includes("runnerEntry")).length,
+    before,
+  );
 });
 
 test("the whisper engine's GPU probe tries the cuda and vulkan builds and says why they do not load here", async () => {

@@ -18,9 +18,19 @@ writeFileSync(path.join(dir, "plain.jpg"), "x");
 
 test("quoted paths, escaped spaces and file:// URIs become media, in order, with the text kept", () => {
   const r = extractMediaPaths(`what is in '${img}' and "${wav}"? compare ${dir}/plain.jpg`);
-  assert.deepEqual(r.media.map((m) => [path.basename(m.path), m.kind]), [["cat photo.png", "image"], ["talk.wav", "audio"], ["plain.jpg", "image"]]);
+  assert.deepEqual(
+    r.media.map((m) => [path.basename(m.path), m.kind]),
+    [
+      ["cat photo.png", "image"],
+      ["talk.wav", "audio"],
+      ["plain.jpg", "image"],
+    ],
+  );
   assert.equal(r.text, "what is in and ? compare");
-  assert.deepEqual(r.parts.map((p) => p.type), ["text", "image", "text", "audio", "text", "image"]);
+  assert.deepEqual(
+    r.parts.map((p) => p.type),
+    ["text", "image", "text", "audio", "text", "image"],
+  );
   const dropped = extractMediaPaths(`${img.replace(/ /g, "\\ ")} describe it`);
   assert.equal(dropped.media[0]?.path, img);
   assert.equal(dropped.text, "describe it");
@@ -54,7 +64,13 @@ test("runAsrInfer prints timed segments and a profile line with the real-time fa
   const speech = say("hello there", path.join(dir, "hello.wav"));
   const lines: string[] = [];
   // picocolors colours output when CI is set, terminal or not: compare the text without escapes
-  await runAsrInfer(model, { input: speech, language: "en", threads: 2, temperatureInc: 0, out: (l) => lines.push(stripVTControlCharacters(l)) });
+  await runAsrInfer(model, {
+    input: speech,
+    language: "en",
+    threads: 2,
+    temperatureInc: 0,
+    out: (l) => lines.push(stripVTControlCharacters(l)),
+  });
   assert.match(lines[0], /^\[\d\d:\d\d\.\d\d -> \d\d:\d\d\.\d\d\] /);
   assert.match(lines[lines.length - 1], /of audio in [\d.]+ s, real-time factor [\d.]+ \([\d.]+x real time\), language en, whisper\/cpu/);
   const json: string[] = [];

@@ -4,7 +4,9 @@ import sharp from "sharp";
 import { deflateSync } from "node:zlib";
 
 export async function solidPng(width: number, height: number, rgb: [number, number, number] = [200, 30, 60]): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .png()
+    .toBuffer();
 }
 
 export async function rotatedJpeg(width: number, height: number, orientation: number): Promise<Buffer> {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fromOpenAIContent } from "../../src/server/openaiContent.ts";
-import { HearthError } from "../../src/errors/HearthError.ts";
+import type { HearthError } from "../../src/errors/HearthError.ts";
 import { decodeAudio } from "../../src/media/audio.ts";
 import { ensureWhisperFixture } from "../../fixtures/whisperGgml.ts";
 import { say } from "./speech.ts";
@@ -80,7 +80,12 @@ test("bad requests get OpenAI-shaped 4xx errors and the server keeps serving", a
     [form({ model }), 400, /file is required/, "file"],
     [form({}, wav), 400, /model is required/, "model"],
     [form({ model: "nope" }, wav), 404, /"nope" is not served here/, null],
-    [form({ model, response_format: "mp4" }, wav), 400, /response_format must be one of: json, text, srt, vtt, verbose_json/, "response_format"],
+    [
+      form({ model, response_format: "mp4" }, wav),
+      400,
+      /response_format must be one of: json, text, srt, vtt, verbose_json/,
+      "response_format",
+    ],
     // a language whisper.cpp does not know used to kill the runner (503, and a step toward fallback)
     [form({ model, language: "zz" }, wav), 400, /whisper does not know the language "zz"/, null],
     [form({ model, language: "x".repeat(30) }, wav), 400, /does not know the language/, null],
@@ -93,7 +98,11 @@ test("bad requests get OpenAI-shaped 4xx errors and the server keeps serving", a
     assert.equal(e.error.param, param);
     assert.equal(typeof e.error.code, "string");
   }
-  const notMultipart = await fetch(`${base}/v1/audio/transcriptions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  const notMultipart = await fetch(`${base}/v1/audio/transcriptions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+  });
   assert.equal(notMultipart.status, 400);
   assert.match((await notMultipart.json()).error.message, /expected a multipart\/form-data body/);
   assert.equal((await post(form({ model }, wav))).status, 200);
@@ -105,11 +114,14 @@ test("bad requests get OpenAI-shaped 4xx errors and the server keeps serving", a
 
 test("OpenAI image_url and input_audio parts become decoded, resized ContentParts", async () => {
   const png = await solidPng(2000, 500);
-  const parts = await fromOpenAIContent([
-    { type: "text", text: "look" },
-    { type: "image_url", image_url: { url: `data:image/png;base64,${png.toString("base64")}` } },
-    { type: "input_audio", input_audio: { data: wav.toString("base64"), format: "wav" } },
-  ], { imageMaxLength: 512 });
+  const parts = await fromOpenAIContent(
+    [
+      { type: "text", text: "look" },
+      { type: "image_url", image_url: { url: `data:image/png;base64,${png.toString("base64")}` } },
+      { type: "input_audio", input_audio: { data: wav.toString("base64"), format: "wav" } },
+    ],
+    { imageMaxLength: 512 },
+  );
   assert.ok(Array.isArray(parts));
   const [t, image, audio] = parts as Exclude<typeof parts, string>;
   assert.deepEqual(t, { type: "text", text: "look" });
@@ -127,7 +139,11 @@ test("remote image URLs, local paths, corrupt and huge images are refused as bad
   await expect({ type: "image_url", image_url: { url: "https://example.com/cat.png" } }, "bad_input", /remote/);
   await expect({ type: "image_url", image_url: { url: "/etc/passwd" } }, "bad_input", /data: URI or an http/);
   await expect({ type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }, "unsupported_media", /cannot read the image/);
-  await expect({ type: "image_url", image_url: { url: `data:image/png;base64,${hugePngHeader().toString("base64")}` } }, "unsupported_media", /20000x20000/);
+  await expect(
+    { type: "image_url", image_url: { url: `data:image/png;base64,${hugePngHeader().toString("base64")}` } },
+    "unsupported_media",
+    /20000x20000/,
+  );
   await expect({ type: "input_audio", input_audio: { data: "AAAA", format: "aiff" } }, "bad_input", /not supported/);
   await expect({ type: "video_url", video_url: {} }, "bad_input", /unsupported type/);
 });

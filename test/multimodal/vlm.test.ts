@@ -8,7 +8,7 @@ import path from "node:path";
 import { ensureVlmFixture, imageTokens } from "../../fixtures/mmproj.ts";
 import { NO_END_BIAS } from "../../fixtures/vocab.ts";
 import { VLM } from "../../src/sdk/VLM.ts";
-import { HearthError } from "../../src/errors/HearthError.ts";
+import type { HearthError } from "../../src/errors/HearthError.ts";
 import { solidPng, hugePngHeader } from "./images.ts";
 
 let fx: Awaited<ReturnType<typeof ensureVlmFixture>>;
@@ -39,14 +39,28 @@ test("the projector loads and reports vision support", () => {
 test("an image in the prompt adds its image tokens; chunks stream and add up to the result", async () => {
   const png = await solidPng(300, 200);
   const plain = await vlm.chat([{ role: "user", content: "describe" }], greedy).result;
-  const stream = vlm.chat([{ role: "user", content: [{ type: "text", text: "describe" }, { type: "image", image: png }] }], greedy);
+  const stream = vlm.chat(
+    [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "describe" },
+          { type: "image", image: png },
+        ],
+      },
+    ],
+    greedy,
+  );
   let streamed = "";
   for await (const c of stream) if (c.type === "text") streamed += c.text;
   const r = await stream.result;
   assert.equal(streamed, r.text);
   assert.ok(r.usage.completionTokens > 0 && r.usage.completionTokens <= 8);
   // the image becomes imageTokens(spec) embeddings plus its begin/end marker tokens
-  assert.ok(r.usage.promptTokens >= plain.usage.promptTokens + imageTokens(fx.spec), `${r.usage.promptTokens} vs ${plain.usage.promptTokens}`);
+  assert.ok(
+    r.usage.promptTokens >= plain.usage.promptTokens + imageTokens(fx.spec),
+    `${r.usage.promptTokens} vs ${plain.usage.promptTokens}`,
+  );
   assert.ok(r.profile.totalMs > 0 && r.profile.ttftMs! > 0);
   assert.equal(r.profile.device, "llama-mm/cpu");
 });
@@ -56,7 +70,18 @@ test("images come as a file path, bytes or a data URI, with the same result", as
   const file = path.join(dir, "green image.png");
   writeFileSync(file, png);
   const ask = (image: string | Uint8Array) =>
-    vlm.chat([{ role: "user", content: [{ type: "image", image }, { type: "text", text: "what colour?" }] }], greedy).result;
+    vlm.chat(
+      [
+        {
+          role: "user",
+          content: [
+            { type: "image", image },
+            { type: "text", text: "what colour?" },
+          ],
+        },
+      ],
+      greedy,
+    ).result;
   const a = await ask(file);
   const b = await ask(new Uint8Array(png));
   const c = await ask(`data:image/png;base64,${png.toString("base64")}`);
@@ -67,7 +92,18 @@ test("images come as a file path, bytes or a data URI, with the same result", as
 
 test("two images in one message both reach the model", async () => {
   const one = await vlm.chat([{ role: "user", content: [{ type: "image", image: await solidPng(32, 32) }] }], greedy).result;
-  const two = await vlm.chat([{ role: "user", content: [{ type: "image", image: await solidPng(32, 32) }, { type: "image", image: await solidPng(40, 40) }] }], greedy).result;
+  const two = await vlm.chat(
+    [
+      {
+        role: "user",
+        content: [
+          { type: "image", image: await solidPng(32, 32) },
+          { type: "image", image: await solidPng(40, 40) },
+        ],
+      },
+    ],
+    greedy,
+  ).result;
   assert.ok(two.usage.promptTokens >= one.usage.promptTokens + imageTokens(fx.spec));
 });
 
@@ -83,12 +119,18 @@ test("a model loaded without an mmproj refuses an image with unsupported_task", 
 
 test("a corrupt image, a missing file and a 20000x20000 image are refused with clear errors", async () => {
   const ask = (image: string | Uint8Array) => vlm.chat([{ role: "user", content: [{ type: "image", image }] }], greedy).result;
-  await assert.rejects(ask(new Uint8Array(Buffer.from("this is not an image"))), (e: HearthError) => e.code === "unsupported_media" && /cannot read the image/.test(e.message));
+  await assert.rejects(
+    ask(new Uint8Array(Buffer.from("this is not an image"))),
+    (e: HearthError) => e.code === "unsupported_media" && /cannot read the image/.test(e.message),
+  );
   const truncated = (await solidPng(64, 64)).subarray(0, 60);
   await assert.rejects(ask(new Uint8Array(truncated)), (e: HearthError) => e.code === "unsupported_media");
   await assert.rejects(ask(path.join(dir, "nope.png")), (e: HearthError) => e.code === "bad_input" && /no such file/.test(e.message));
   const t0 = performance.now();
-  await assert.rejects(ask(new Uint8Array(hugePngHeader())), (e: HearthError) => e.code === "unsupported_media" && /20000x20000/.test(e.message));
+  await assert.rejects(
+    ask(new Uint8Array(hugePngHeader())),
+    (e: HearthError) => e.code === "unsupported_media" && /20000x20000/.test(e.message),
+  );
   assert.ok(performance.now() - t0 < 2000, "refused from the header, not by decoding");
   // the model keeps serving
   const r = await vlm.chat([{ role: "user", content: [{ type: "image", image: await solidPng(16, 16) }] }], greedy).result;
@@ -122,6 +164,12 @@ test("a projector whose output width does not match the text model is refused at
   const { metadata, tensors } = mmprojModel({ ...fx.spec, textEmbd: 128 });
   const wrong = path.join(dir, "mmproj-128.gguf");
   await writeGguf(wrong, metadata, tensors);
-  await assert.rejects(VLM.load(fx.model, { mmproj: wrong, contextSize: 256 }), (e: HearthError) => e.code === "unsupported_architecture" && /does not load with this model/.test(e.message));
-  await assert.rejects(VLM.load(fx.model, { mmproj: fx.model, contextSize: 256 }), (e: HearthError) => e.code === "unsupported_architecture" && /not a multimodal projector/.test(e.message));
+  await assert.rejects(
+    VLM.load(fx.model, { mmproj: wrong, contextSize: 256 }),
+    (e: HearthError) => e.code === "unsupported_architecture" && /does not load with this model/.test(e.message),
+  );
+  await assert.rejects(
+    VLM.load(fx.model, { mmproj: fx.model, contextSize: 256 }),
+    (e: HearthError) => e.code === "unsupported_architecture" && /not a multimodal projector/.test(e.message),
+  );
 });

@@ -22,7 +22,12 @@ test("a stored profile for this file and this CPU wins in `hearth plan`; without
   assert.equal(staticPlan.alternatives[0].measured, false);
   assert.equal(existsSync(path.join(home, "state", "hashes.json")), false, "no profile: no need to hash the file");
 
-  const sha = writeCpuProfile(home, model, { backend: "llama", settings: { threads: 1, batchSize: 64 }, decodeTokensPerSec: 2800, measuredAt: "2026-11-25T09:00:00.000Z" }).modelSha256;
+  const sha = writeCpuProfile(home, model, {
+    backend: "llama",
+    settings: { threads: 1, batchSize: 64 },
+    decodeTokensPerSec: 2800,
+    measuredAt: "2026-11-25T09:00:00.000Z",
+  }).modelSha256;
   const after = await runHearth(["plan", model, "--json"], { env: { HEARTH_HOME: home } });
   assert.equal(after.code, 0, after.stderr);
   const p = JSON.parse(after.stdout);
@@ -47,7 +52,10 @@ test("`hearth plan` and `hearth show` take a model folder: a sherpa TTS folder p
   const plan = await runHearth(["plan", dir, "--json"], { env: { HEARTH_HOME: home } });
   assert.equal(plan.code, 0, plan.stderr);
   const p = JSON.parse(plan.stdout);
-  assert.deepEqual([p.files.type, p.files.format, path.basename(p.files.primary), p.backend, p.device], ["tts", "onnx", "model.onnx", "sherpa", "cpu"]);
+  assert.deepEqual(
+    [p.files.type, p.files.format, path.basename(p.files.primary), p.backend, p.device],
+    ["tts", "onnx", "model.onnx", "sherpa", "cpu"],
+  );
   const show = await runHearth(["show", dir, "--json"], { env: { HEARTH_HOME: home } });
   assert.equal(show.code, 0, show.stderr);
   assert.equal(JSON.parse(show.stdout).type, "tts");

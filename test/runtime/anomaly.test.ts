@@ -22,7 +22,11 @@ process.env.HEARTH_TEST_ENGINES = fileURLToPath(new URL("./engines/llamaMmTwin.t
 // every event of the llama-mm runner waits 150 ms; its twin runs at full speed
 process.env.HEARTH_TEST_RUNNER_SLOW = "llama-mm:150";
 
-const chat: TaskRequest = { task: "chat", messages: [{ role: "user", content: "hi" }], sampling: { temperature: 0, maxTokens: 16, seed: 1 } };
+const chat: TaskRequest = {
+  task: "chat",
+  messages: [{ role: "user", content: "hi" }],
+  sampling: { temperature: 0, maxTokens: 16, seed: 1 },
+};
 let files: ModelFiles;
 const fallbacks: FallbackEvent[] = [];
 
@@ -79,7 +83,10 @@ test("a slowed runner under a third of the measured speed for 3 requests moves t
   try {
     assert.equal(model.entry.backend, "llama-mm");
     assert.equal(model.entry.measured, true, "the profile chose it");
-    assert.deepEqual(model.plan.fallbackChain.map((c) => c.backend), ["llama-mm", "llama-mm-twin"]);
+    assert.deepEqual(
+      model.plan.fallbackChain.map((c) => c.backend),
+      ["llama-mm", "llama-mm-twin"],
+    );
     for (let i = 0; i < 3; i++) {
       const events = await run(model);
       const r = events.at(-1)!;
@@ -153,10 +160,16 @@ test("--strict with a slowed runner: hearth says so and stays", async () => {
   const model = await loadModel(files, { isolate: true, strict: true, home, modelName: "tiny-vlm" });
   (model as unknown as { o: { log: (l: string) => void } }).o.log = (l) => notices.push(l);
   try {
-    assert.deepEqual(model.plan.fallbackChain.map((c) => c.backend), ["llama-mm"]);
+    assert.deepEqual(
+      model.plan.fallbackChain.map((c) => c.backend),
+      ["llama-mm"],
+    );
     for (let i = 0; i < 3; i++) await run(model);
     assert.equal(model.entry.backend, "llama-mm");
-    assert.ok(notices.some((l) => /under a third.*--strict: staying on it/.test(l)), notices.join("\n"));
+    assert.ok(
+      notices.some((l) => /under a third.*--strict: staying on it/.test(l)),
+      notices.join("\n"),
+    );
   } finally {
     await model.dispose();
   }
@@ -164,5 +177,8 @@ test("--strict with a slowed runner: hearth says so and stays", async () => {
 
 test("an unknown backend named by the caller is a clear error", async () => {
   const home = mkdtempSync(path.join(os.tmpdir(), "hearth-badbackend-"));
-  await assert.rejects(loadModel(files, { backend: "nope", home }), (e: unknown) => e instanceof HearthError && e.code === "bad_input" && /unknown backend "nope"/.test(e.message));
+  await assert.rejects(
+    loadModel(files, { backend: "nope", home }),
+    (e: unknown) => e instanceof HearthError && e.code === "bad_input" && /unknown backend "nope"/.test(e.message),
+  );
 });

@@ -35,13 +35,21 @@ after(() => {
 });
 
 function tone(): Uint8Array {
-  return encodeWav(new Float32Array(16000).map((_, i) => 0.3 * Math.sin(i / 8)), 16000);
+  return encodeWav(
+    new Float32Array(16000).map((_, i) => 0.3 * Math.sin(i / 8)),
+    16000,
+  );
 }
 
 test("--strict: a device that cannot load is an error, nothing remembered", async () => {
   await assert.rejects(
     loadModel(files, { device: "gpu", strict: true, isolate: true, threads: 2, home }),
-    (e: unknown) => e instanceof HearthError && e.code === "backend_unavailable" && /whisper cannot use the gpu/.test(e.message) && /--strict/.test(e.message) && /drop --strict/.test(e.hint ?? ""),
+    (e: unknown) =>
+      e instanceof HearthError &&
+      e.code === "backend_unavailable" &&
+      /whisper cannot use the gpu/.test(e.message) &&
+      /--strict/.test(e.message) &&
+      /drop --strict/.test(e.hint ?? ""),
   );
   assert.equal(fallbacks.length, 0);
   assert.deepEqual(rememberedFailures(home, files.primary), []);
@@ -49,9 +57,16 @@ test("--strict: a device that cannot load is an error, nothing remembered", asyn
 
 test("a load that fails on the GPU falls back to the CPU: logged, emitted, remembered; audio bytes cross to the runner", async () => {
   process.stderr.write = ((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true)) as typeof process.stderr.write;
-  let model;
+  let model: Awaited<ReturnType<typeof loadModel>>;
   try {
-    model = await loadModel(files, { device: "gpu", isolate: true, threads: 2, extra: { temperatureInc: 0 }, home, modelName: "whisper-fixture" });
+    model = await loadModel(files, {
+      device: "gpu",
+      isolate: true,
+      threads: 2,
+      extra: { temperatureInc: 0 },
+      home,
+      modelName: "whisper-fixture",
+    });
   } finally {
     process.stderr.write = realWrite;
   }
@@ -59,10 +74,20 @@ test("a load that fails on the GPU falls back to the CPU: logged, emitted, remem
     assert.equal(model.info.device, "cpu");
     assert.equal(model.info.backend, "whisper");
     assert.equal(fallbacks.length, 1);
-    assert.deepEqual([fallbacks[0].from, fallbacks[0].to], [{ backend: "whisper", device: "gpu" }, { backend: "whisper", device: "cpu" }]);
+    assert.deepEqual(
+      [fallbacks[0].from, fallbacks[0].to],
+      [
+        { backend: "whisper", device: "gpu" },
+        { backend: "whisper", device: "cpu" },
+      ],
+    );
     assert.match(fallbacks[0].reason, /^load failed: whisper cannot use the gpu/);
     assert.equal(fallbacks[0].model, "whisper-fixture");
-    const lines = stderr.join("").trim().split("\n").filter((l) => l.includes("moving from"));
+    const lines = stderr
+      .join("")
+      .trim()
+      .split("\n")
+      .filter((l) => l.includes("moving from"));
     assert.equal(lines.length, 1, stderr.join(""));
     assert.match(lines[0], /^hearth: whisper-fixture: moving from whisper\/gpu.* to whisper\/cpu: load failed: .*hearth plan --reset/);
     const remembered = rememberedFailures(home, files.primary);
@@ -82,7 +107,7 @@ test("in this process (no runner) the same failure falls back the same way, with
   const own = mkdtempSync(path.join(os.tmpdir(), "hearth-fallback-inproc-"));
   const before = fallbacks.length;
   process.stderr.write = (() => true) as typeof process.stderr.write;
-  let model;
+  let model: Awaited<ReturnType<typeof loadModel>>;
   try {
     model = await loadModel(files, { device: "gpu", threads: 2, extra: { temperatureInc: 0 }, home: own });
   } finally {
@@ -108,7 +133,10 @@ test("hearth plan shows the remembered failure and tries that device last; --res
 
   const auto = JSON.parse((await runHearth(["plan", files.primary, "--json"], { env })).stdout);
   assert.equal(auto.device, "cpu");
-  assert.deepEqual(auto.fallbackChain.map((c: { device: string }) => c.device), ["cpu"]);
+  assert.deepEqual(
+    auto.fallbackChain.map((c: { device: string }) => c.device),
+    ["cpu"],
+  );
 
   const text = await runHearth(["plan", files.primary], { env });
   assert.equal(text.code, 0, text.stderr);

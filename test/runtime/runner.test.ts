@@ -20,7 +20,11 @@ import { runtimeEvents, type RunnerExitEvent } from "../../src/runtime/events.ts
 process.env.HEARTH_TEST_RUNNER_SLOW = "llama-mm:400";
 
 const home = mkdtempSync(path.join(os.tmpdir(), "hearth-runner-"));
-const chat: TaskRequest = { task: "chat", messages: [{ role: "user", content: "hi" }], sampling: { temperature: 0, maxTokens: 8, seed: 1 } };
+const chat: TaskRequest = {
+  task: "chat",
+  messages: [{ role: "user", content: "hi" }],
+  sampling: { temperature: 0, maxTokens: 8, seed: 1 },
+};
 let files: ModelFiles;
 let model: Awaited<ReturnType<typeof loadModel>>;
 const exits: RunnerExitEvent[] = [];
@@ -73,7 +77,11 @@ test("SIGKILL mid-stream: the request ends with runner_crashed, the next one suc
         if (seen.length === 1) process.kill(first, "SIGKILL");
       }
     })(),
-    (e: unknown) => e instanceof HearthError && e.code === "runner_crashed" && /died during the request \(killed by SIGKILL\)/.test(e.message) && !!e.hint,
+    (e: unknown) =>
+      e instanceof HearthError &&
+      e.code === "runner_crashed" &&
+      /died during the request \(killed by SIGKILL\)/.test(e.message) &&
+      !!e.hint,
   );
   assert.equal(seen.length, 1, "the stream stopped at the kill");
   assert.notEqual(seen[0].type, "result");
@@ -107,7 +115,10 @@ test("a runner that dies before the request produced anything: the request runs 
   assert.equal(events.at(-1)!.type, "result");
   assert.notEqual(model.runnerPid, pid);
   // the second crash on this device: with no other device in the plan, hearth says so and stays
-  assert.ok(notices.some((l) => /crashed 2 times.*no other device to move to/.test(l)), notices.join("\n"));
+  assert.ok(
+    notices.some((l) => /crashed 2 times.*no other device to move to/.test(l)),
+    notices.join("\n"),
+  );
 });
 
 test("dispose ends the runner process", async () => {
@@ -118,7 +129,8 @@ test("dispose ends the runner process", async () => {
 
 test("a parent killed with SIGKILL leaves no runner behind", async () => {
   const parent = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "holdModel.ts")], {
-    env: { ...process.env, HEARTH_HOME: home }, stdio: ["ignore", "pipe", "ignore"],
+    env: { ...process.env, HEARTH_HOME: home },
+    stdio: ["ignore", "pipe", "ignore"],
   });
   let out = "";
   parent.stdout.on("data", (d) => (out += d));

@@ -49,7 +49,9 @@ test("a single string embeds; normalize: false keeps the raw vector's direction"
   const raw = (await embedder.embed("hello", { normalize: false })).vectors[0];
   const norm = Math.hypot(...raw);
   assert.ok(norm > 0);
-  raw.forEach((x, i) => assert.ok(Math.abs(x / norm - unit[i]) < 1e-5));
+  raw.forEach((x, i) => {
+    assert.ok(Math.abs(x / norm - unit[i]) < 1e-5);
+  });
 });
 
 test("embedding bad input is a typed error", async () => {

@@ -23,7 +23,14 @@ after(async () => {
 
 test("generates a PNG of the requested size, with a profile and a progress event per step", async () => {
   const steps: number[] = [];
-  const r = await gen.generate({ prompt: "a red fox in the snow", width: 64, height: 48, steps: 3, seed: 7, onProgress: (p) => steps.push(p.step) });
+  const r = await gen.generate({
+    prompt: "a red fox in the snow",
+    width: 64,
+    height: 48,
+    steps: 3,
+    seed: 7,
+    onProgress: (p) => steps.push(p.step),
+  });
   const meta = await sharp(r.png).metadata();
   assert.equal(meta.format, "png");
   assert.deepEqual([meta.width, meta.height], [64, 48]);
@@ -46,10 +53,16 @@ test("an abort between steps stops the run with code aborted, and the model keep
   const ac = new AbortController();
   let seen = 0;
   await assert.rejects(
-    gen.generate({ prompt: "a fox", steps: 6, seed: 1, signal: ac.signal, onProgress: () => {
-      seen++;
-      ac.abort();
-    } }),
+    gen.generate({
+      prompt: "a fox",
+      steps: 6,
+      seed: 1,
+      signal: ac.signal,
+      onProgress: () => {
+        seen++;
+        ac.abort();
+      },
+    }),
     (e: { code?: string }) => e.code === "aborted",
   );
   assert.ok(seen >= 1 && seen < 6, `stopped after ${seen} of 6 steps`);
@@ -134,9 +147,16 @@ test("a float16 export (as GPUs take) gives the float32 image within rounding", 
 });
 
 test("a part can have its own execution providers; those that do not load here are skipped with the reason", async () => {
-  const g = await ImageGenerator.load(ensureDiffusionFixture("diffusion"), { threads: 1, isolate: false, partProviders: { unet: ["qnn", "cpu"] } });
+  const g = await ImageGenerator.load(ensureDiffusionFixture("diffusion"), {
+    threads: 1,
+    isolate: false,
+    partProviders: { unet: ["qnn", "cpu"] },
+  });
   try {
-    const s = g.info.settings as { executionProviders: Record<string, string>; providersTried: Record<string, Array<{ provider: string; reason: string }>> };
+    const s = g.info.settings as {
+      executionProviders: Record<string, string>;
+      providersTried: Record<string, Array<{ provider: string; reason: string }>>;
+    };
     assert.equal(s.executionProviders.unet, "cpu");
     assert.equal(s.providersTried.unet[0].provider, "qnn");
     assert.ok(s.providersTried.unet[0].reason.length > 0);

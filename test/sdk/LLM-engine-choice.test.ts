@@ -34,8 +34,10 @@ test("named: llama-mm runs a text model, streams, reports its decode speed; what
     assert.ok(chat.usage.promptTokens > 1, "the chat template wrapped the message");
     // tools stay with the llama engine (llama.node crashed on them), and the refusal says so
     const tools = [{ name: "get_time", description: "Current time", parameters: { type: "object", properties: {} } }];
-    await assert.rejects(llm.chat([{ role: "user", content: "time?" }], { ...greedy, tools }).result,
-      (e: unknown) => e instanceof HearthError && e.code === "unsupported_task" && /backend "llama"/.test(e.hint ?? ""));
+    await assert.rejects(
+      llm.chat([{ role: "user", content: "time?" }], { ...greedy, tools }).result,
+      (e: unknown) => e instanceof HearthError && e.code === "unsupported_task" && /backend "llama"/.test(e.hint ?? ""),
+    );
     assert.ok((await llm.complete("again", greedy).result).usage.completionTokens > 0, "the model still answers");
     await assert.rejects(llm.tokenize("hello"), (e: unknown) => e instanceof HearthError && e.code === "unsupported_task");
   } finally {
@@ -45,7 +47,8 @@ test("named: llama-mm runs a text model, streams, reports its decode speed; what
 
 test("measured: with profiles for both engines the faster one runs the model", async () => {
   const model = await ensureFixture("tiny");
-  const profile = (backend: string, decodeTokensPerSec: number) => writeCpuProfile(home, model, { backend, settings: { threads: 1 }, decodeTokensPerSec });
+  const profile = (backend: string, decodeTokensPerSec: number) =>
+    writeCpuProfile(home, model, { backend, settings: { threads: 1 }, decodeTokensPerSec });
   // each engine in a runner process of its own, as the server runs them: two llama.cpp bindings in
   // one process crashed it now and then under load (each carries its own ggml)
   const unmeasured = await LLM.load(model, { contextSize: 256, isolate: true });
@@ -72,8 +75,16 @@ test("measured onto llama-mm: a request it cannot run (tools, tokenize) runs on 
     assert.equal(llm.info.backend, "llama-mm");
     const plain = await llm.complete("Once upon a time", greedy).result;
     assert.match(plain.profile.device ?? "", /^llama-mm\//, "what llama-mm can run stays on it");
-    const tools = [{ name: "get_time", description: "Current time", parameters: { type: "object", properties: { zone: { enum: ["utc", "local"] } } } }];
-    const call = await llm.chat([{ role: "user", content: "time?" }], { temperature: 0, maxTokens: 120, tools, toolChoice: "required", parallelToolCalls: false }).result;
+    const tools = [
+      { name: "get_time", description: "Current time", parameters: { type: "object", properties: { zone: { enum: ["utc", "local"] } } } },
+    ];
+    const call = await llm.chat([{ role: "user", content: "time?" }], {
+      temperature: 0,
+      maxTokens: 120,
+      tools,
+      toolChoice: "required",
+      parallelToolCalls: false,
+    }).result;
     assert.equal(call.finishReason, "tool_calls");
     assert.equal(call.toolCalls?.[0]?.name, "get_time");
     assert.match(call.profile.device ?? "", /^llama\//);
@@ -81,7 +92,10 @@ test("measured onto llama-mm: a request it cannot run (tools, tokenize) runs on 
     assert.ok(tokens.length > 0 && tokens.every((t) => Number.isInteger(t)));
     assert.match((await llm.complete("again", greedy).result).profile.device ?? "", /^llama-mm\//);
     // the KV cache belongs to the engine that ran the conversation: no move, the refusal stands
-    await assert.rejects(llm.saveState(path.join(home, "state.bin")), (e: unknown) => e instanceof HearthError && e.code === "unsupported_task");
+    await assert.rejects(
+      llm.saveState(path.join(home, "state.bin")),
+      (e: unknown) => e instanceof HearthError && e.code === "unsupported_task",
+    );
   } finally {
     await llm.dispose();
   }
@@ -90,12 +104,17 @@ test("measured onto llama-mm: a request it cannot run (tools, tokenize) runs on 
 test("the engine loaded beside it counts in the model's memory (what the server's budget reads)", async () => {
   const model = await ensureFixture("tools");
   // the profiles of the test above put llama-mm first and llama second in the plan
-  const m = await loadModel({ dir: path.dirname(model), primary: model, format: "gguf", type: "llm" }, { contextSize: 2048, threads: 1, isolate: true });
+  const m = await loadModel(
+    { dir: path.dirname(model), primary: model, format: "gguf", type: "llm" },
+    { contextSize: 2048, threads: 1, isolate: true },
+  );
   try {
     assert.equal(m.info.backend, "llama-mm");
     const alone = m.info.memoryBytes ?? 0;
     assert.ok(alone > 0);
-    for await (const _ of m.run({ task: "tokenize", text: "hello" })) { /* runs on the llama engine */ }
+    for await (const _ of m.run({ task: "tokenize", text: "hello" })) {
+      /* runs on the llama engine */
+    }
     assert.equal(m.info.backend, "llama-mm", "the model still runs on llama-mm");
     assert.ok((m.info.memoryBytes ?? 0) > alone, `memory ${m.info.memoryBytes} after the helper loaded, ${alone} before`);
   } finally {

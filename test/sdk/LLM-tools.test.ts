@@ -19,7 +19,10 @@ const tools: ToolDefinition[] = [
   {
     name: "get_weather",
     description: "Current weather for a city",
-    parameters: { type: "object", properties: { unit: { enum: ["celsius", "fahrenheit"] }, days: { type: "integer" }, alerts: { type: "boolean" } } },
+    parameters: {
+      type: "object",
+      properties: { unit: { enum: ["celsius", "fahrenheit"] }, days: { type: "integer" }, alerts: { type: "boolean" } },
+    },
   },
   { name: "get_time", description: "Current time", parameters: { type: "object", properties: { zone: { enum: ["utc", "local"] } } } },
 ];
@@ -62,14 +65,21 @@ test("toolChoice required: a tool call is parsed, streamed and ends the turn", a
   } else {
     assert.ok(args.zone === undefined || ["utc", "local"].includes(args.zone));
   }
-  assert.deepEqual(streamed.map((c) => c.call), r.toolCalls);
+  assert.deepEqual(
+    streamed.map((c) => c.call),
+    r.toolCalls,
+  );
   assert.ok(r.usage.completionTokens > 3, "the call's tokens are counted");
 });
 
 test("a named toolChoice calls that tool", async () => {
-  const r = await llm.chat(ask, { temperature: 0, maxTokens: 120, tools, toolChoice: { name: "get_time" }, parallelToolCalls: false }).result;
+  const r = await llm.chat(ask, { temperature: 0, maxTokens: 120, tools, toolChoice: { name: "get_time" }, parallelToolCalls: false })
+    .result;
   assert.equal(r.finishReason, "tool_calls");
-  assert.deepEqual(r.toolCalls?.map((c) => c.name), ["get_time"]);
+  assert.deepEqual(
+    r.toolCalls?.map((c) => c.name),
+    ["get_time"],
+  );
   assert.doesNotThrow(() => JSON.parse(r.toolCalls![0].arguments));
 });
 
@@ -80,13 +90,18 @@ test("toolChoice none never calls a tool", async () => {
 });
 
 test("tool results go back through the template", async () => {
-  const call = (await llm.chat(ask, { temperature: 0, maxTokens: 120, tools, toolChoice: { name: "get_time" }, parallelToolCalls: false }).result).toolCalls![0];
+  const call = (
+    await llm.chat(ask, { temperature: 0, maxTokens: 120, tools, toolChoice: { name: "get_time" }, parallelToolCalls: false }).result
+  ).toolCalls![0];
   const base = await llm.chat(ask, { temperature: 0, maxTokens: 4, tools }).result;
-  const r = await llm.chat([
-    ...ask,
-    { role: "assistant", content: "", toolCalls: [call] },
-    { role: "tool", toolCallId: call.id, content: JSON.stringify({ time: "12:00 UTC, sunny and warm all afternoon" }) },
-  ], { temperature: 0, maxTokens: 4, tools }).result;
+  const r = await llm.chat(
+    [
+      ...ask,
+      { role: "assistant", content: "", toolCalls: [call] },
+      { role: "tool", toolCallId: call.id, content: JSON.stringify({ time: "12:00 UTC, sunny and warm all afternoon" }) },
+    ],
+    { temperature: 0, maxTokens: 4, tools },
+  ).result;
   assert.ok(r.usage.promptTokens > base.usage.promptTokens + 20, `${r.usage.promptTokens} vs ${base.usage.promptTokens}`);
 });
 
@@ -95,7 +110,11 @@ test("bad tool requests are bad_input", async () => {
   await rejectsWith(llm.chat(ask, { toolChoice: "required" }).result, "bad_input");
   await rejectsWith(llm.chat(ask, { tools, constraint: { type: "json_object" } }).result, "bad_input");
   await rejectsWith(llm.chat([...ask, { role: "tool", toolCallId: "x", content: "1" }], { tools }).result, "bad_input");
-  await rejectsWith(llm.chat([...ask, { role: "assistant", content: "", toolCalls: [{ id: "a", name: "get_time", arguments: "{oops" }] }], { tools }).result, "bad_input");
+  await rejectsWith(
+    llm.chat([...ask, { role: "assistant", content: "", toolCalls: [{ id: "a", name: "get_time", arguments: "{oops" }] }], { tools })
+      .result,
+    "bad_input",
+  );
 });
 
 test("a <think> block is kept apart from the answer as reasoning", async () => {

@@ -65,10 +65,15 @@ test("greedy completion is deterministic and the stream adds up to the result", 
   assert.ok((ra.profile.ttftMs ?? -1) >= 0 && (ra.profile.decodeTokensPerSec ?? 0) > 0 && (ra.profile.promptTokens ?? 0) >= 3);
 });
 
-test("greedy output matches llama.cpp's llama-simple for the same prompt", { skip: existsSync(llamaSimple) ? false : `llama-simple is not built (${llamaSimple}); run scripts/build-llama-bench.sh` }, async () => {
+test("greedy output matches llama.cpp's llama-simple for the same prompt", {
+  skip: existsSync(llamaSimple) ? false : `llama-simple is not built (${llamaSimple}); run scripts/build-llama-bench.sh`,
+}, async () => {
   for (const prompt of ["Hello world", "The quick brown fox"]) {
     const n = 24;
-    const { stdout } = await promisify(execFile)(llamaSimple, ["-m", tiny, "-n", String(n), prompt], { encoding: "buffer", maxBuffer: 1 << 20 });
+    const { stdout } = await promisify(execFile)(llamaSimple, ["-m", tiny, "-n", String(n), prompt], {
+      encoding: "buffer",
+      maxBuffer: 1 << 20,
+    });
     // llama-simple prints the pieces of the prompt (BOS first) and of each generated token, then a newline;
     // random weights make byte tokens, so both sides are compared as UTF-8 text
     const out = (stdout as Buffer).toString("utf8");
@@ -81,7 +86,13 @@ test("greedy output matches llama.cpp's llama-simple for the same prompt", { ski
 });
 
 test("chat uses the model's template and streams text", async () => {
-  const s = llm.chat([{ role: "system", content: "Be brief." }, { role: "user", content: "Hi there" }], { temperature: 0, maxTokens: 8 });
+  const s = llm.chat(
+    [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Hi there" },
+    ],
+    { temperature: 0, maxTokens: 8 },
+  );
   const chunks: string[] = [];
   for await (const c of s) if (c.type === "text") chunks.push(c.text);
   const r = await s.result;
@@ -131,9 +142,17 @@ test("a GBNF grammar is obeyed", async () => {
 test("a JSON schema is obeyed", async () => {
   const schema = {
     type: "object",
-    properties: { ok: { type: "boolean" }, color: { enum: ["red", "green", "blue"] }, tags: { type: "array", items: { enum: ["a", "b"] }, maxItems: 2 } },
+    properties: {
+      ok: { type: "boolean" },
+      color: { enum: ["red", "green", "blue"] },
+      tags: { type: "array", items: { enum: ["a", "b"] }, maxItems: 2 },
+    },
   };
-  const r = await llm.chat([{ role: "user", content: "Give JSON" }], { temperature: 0, maxTokens: 80, constraint: { type: "json_schema", schema } }).result;
+  const r = await llm.chat([{ role: "user", content: "Give JSON" }], {
+    temperature: 0,
+    maxTokens: 80,
+    constraint: { type: "json_schema", schema },
+  }).result;
   const v = JSON.parse(r.text);
   assert.equal(typeof v.ok, "boolean");
   assert.ok(["red", "green", "blue"].includes(v.color));
@@ -188,12 +207,18 @@ test("two sequences generate at once and each gets its own text", async () => {
   assert.notEqual(solo[0], solo[1]);
   const events: string[] = [];
   const streams = prompts.map((p) => llm.complete(p, { temperature: 0, maxTokens: 24 }));
-  const texts = await Promise.all(streams.map(async (s, i) => {
-    let t = "";
-    for await (const c of s) if (c.type === "text") { t += c.text; events.push(`${i}`); }
-    events.push(`end${i}`);
-    return t;
-  }));
+  const texts = await Promise.all(
+    streams.map(async (s, i) => {
+      let t = "";
+      for await (const c of s)
+        if (c.type === "text") {
+          t += c.text;
+          events.push(`${i}`);
+        }
+      events.push(`end${i}`);
+      return t;
+    }),
+  );
   assert.deepEqual(texts, solo);
   // decoded together: each stream had text before the other one ended
   const firstOf = (i: number) => events.indexOf(`${i}`);
@@ -206,7 +231,10 @@ test("requests beyond the parallel sequences wait their turn", async () => {
   const opts = { temperature: 0, maxTokens: 6, logitBias: NO_END_BIAS };
   for (const p of prompts) solo.push((await llm.complete(p, opts).result).text);
   const rs = await Promise.all(prompts.map((p) => llm.complete(p, opts).result));
-  assert.deepEqual(rs.map((r) => r.text), solo);
+  assert.deepEqual(
+    rs.map((r) => r.text),
+    solo,
+  );
   for (const r of rs) assert.ok(r.usage.completionTokens <= 6 && r.usage.completionTokens > 0);
 });
 

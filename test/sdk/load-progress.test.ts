@@ -25,7 +25,10 @@ before(async () => {
 });
 after(async () => {
   await hub.close();
-  for (const [k, v] of [["HF_ENDPOINT", saved.hf], ["HEARTH_HOME", saved.home]] as const) {
+  for (const [k, v] of [
+    ["HF_ENDPOINT", saved.hf],
+    ["HEARTH_HOME", saved.home],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
@@ -80,7 +83,10 @@ test("a cancelled download stays resumable: the next load fetches only the rest"
     (e: unknown) => e instanceof HearthError && e.code === "aborted",
   );
   const partial = readdirSync(path.join(home, "partial", "hearth-test", "tiny-GGUF"));
-  assert.ok(partial.some((n) => n.endsWith(".part")), partial.join(", "));
+  assert.ok(
+    partial.some((n) => n.endsWith(".part")),
+    partial.join(", "),
+  );
   assert.ok(!store.list().some((m) => m.name === "hearth-test/tiny-GGUF" && m.quants.includes("Q4_0")), "a cancelled pull is not listed");
   const cut = hub.bytesServed("tiny-Q4_0");
   assert.ok(cut > 0 && cut < file.data.length, `served ${cut} of ${file.data.length}`);
@@ -124,7 +130,10 @@ test("an onProgress that throws neither stops nor corrupts the download", async 
 test("an aborted signal cancels a load of a file already on disk", async () => {
   const controller = new AbortController();
   controller.abort();
-  await assert.rejects(Embedder.load("hearth-test/tiny-GGUF:Q8_0", { ...opts, signal: controller.signal }), (e: unknown) => e instanceof HearthError && e.code === "aborted");
+  await assert.rejects(
+    Embedder.load("hearth-test/tiny-GGUF:Q8_0", { ...opts, signal: controller.signal }),
+    (e: unknown) => e instanceof HearthError && e.code === "aborted",
+  );
 });
 
 test("the store from the SDK: pull with progress, list, remove", async () => {

@@ -55,10 +55,14 @@ test("a Zod schema gives a parsed, validated object", async () => {
 test("tsc infers the object's type from the schema and refuses a wrong use of it", async () => {
   const dir = mkdtempSync(path.join(repoRoot, ".typecheck-"));
   try {
-    const header = `import { z } from "zod";\nimport { LLM } from "../src/index.ts";\n` +
+    const header =
+      `import { z } from "zod";\nimport { LLM } from "../src/index.ts";\n` +
       `declare const llm: LLM;\nconst Person = z.object({ name: z.string(), age: z.int() });\n` +
       `const { object } = await llm.chat([], { schema: Person }).result;\n`;
-    writeFileSync(path.join(dir, "good.ts"), `${header}const name: string = object.name;\nconst age: number = object.age;\nexport { name, age };\n`);
+    writeFileSync(
+      path.join(dir, "good.ts"),
+      `${header}const name: string = object.name;\nconst age: number = object.age;\nexport { name, age };\n`,
+    );
     writeFileSync(path.join(dir, "bad.ts"), `${header}const age: string = object.age;\nexport { age };\n`);
     const tsconfig = {
       extends: "../tsconfig.json",
@@ -86,22 +90,38 @@ test("a schema the grammar cannot express is refused, naming the path", async ()
     return true;
   });
   const t = tool({ name: "mail", parameters: z.object({ to: z.string().regex(/^[a-z]+$/) }), execute: () => "sent" });
-  await assert.rejects(llm.chat(ask, { tools: [t], toolChoice: "required", maxTokens: 10 }).result, /tool "mail" at #\/properties\/to\/pattern/);
+  await assert.rejects(
+    llm.chat(ask, { tools: [t], toolChoice: "required", maxTokens: 10 }).result,
+    /tool "mail" at #\/properties\/to\/pattern/,
+  );
   // what JSON Schema cannot hold at all is refused by the schema library's converter
   await assert.rejects(llm.chat(ask, { schema: z.object({ when: z.date() }), maxTokens: 10 }).result, /cannot be turned into JSON Schema/);
 });
 
 test("rewrites: anyOf as oneOf, a reference to the root through $defs; refs elsewhere refused", () => {
-  const Tree = z.object({ name: z.string(), get kids() { return z.array(Tree); } });
+  const Tree = z.object({
+    name: z.string(),
+    get kids() {
+      return z.array(Tree);
+    },
+  });
   const g = grammarJsonSchema(Tree["~standard"].jsonSchema.input({ target: "draft-2020-12" })) as Record<string, any>;
   assert.equal(g.$ref, "#/$defs/__root");
   assert.equal(g.$defs.__root.properties.kids.items.$ref, "#/$defs/__root");
   assert.deepEqual(grammarJsonSchema({ anyOf: [{ type: "string" }, { type: "null" }] }), { oneOf: [{ type: "string" }, { type: "null" }] });
-  assert.throws(() => grammarJsonSchema({ type: "object", properties: { a: { $ref: "#/properties/b" } } }), /at #\/properties\/a\/\$ref refers to "#\/properties\/b"/);
+  assert.throws(
+    () => grammarJsonSchema({ type: "object", properties: { a: { $ref: "#/properties/b" } } }),
+    /at #\/properties\/a\/\$ref refers to "#\/properties\/b"/,
+  );
 });
 
 test("an answer that fails validation rejects with a StructuredOutputError carrying the raw text", async () => {
-  const Never = z.object({ word: z.string().max(8).refine(() => false, "never good enough") });
+  const Never = z.object({
+    word: z
+      .string()
+      .max(8)
+      .refine(() => false, "never good enough"),
+  });
   const s = llm.chat(ask, { schema: Never, temperature: 0, maxTokens: 60 });
   await assert.rejects(s.result, (e: unknown) => {
     assert.ok(e instanceof StructuredOutputError, String(e));
@@ -127,7 +147,12 @@ const weather = tool({
 });
 
 test("a tool loop runs two steps: a forced call, executed, then the answer", async () => {
-  const r = await llm.runTools(ask, { tools: [weather], toolChoice: (step) => (step === 0 ? { name: "get_weather" } : "none"), temperature: 0, maxTokens: 60 });
+  const r = await llm.runTools(ask, {
+    tools: [weather],
+    toolChoice: (step) => (step === 0 ? { name: "get_weather" } : "none"),
+    temperature: 0,
+    maxTokens: 60,
+  });
   assert.equal(r.steps.length, 2);
   const [first, second] = r.steps;
   assert.equal(first.result.finishReason, "tool_calls");
@@ -142,7 +167,10 @@ test("a tool loop runs two steps: a forced call, executed, then the answer", asy
   }
   assert.equal(second.toolResults.length, 0);
   assert.notEqual(second.result.finishReason, "tool_calls");
-  assert.deepEqual(r.messages.map((m) => m.role), ["user", "assistant", "tool", "assistant"]);
+  assert.deepEqual(
+    r.messages.map((m) => m.role),
+    ["user", "assistant", "tool", "assistant"],
+  );
   assert.equal(r.messages[2].toolCallId, done.call.id);
   assert.equal(r.text, second.result.text);
   assert.equal(r.totalUsage.completionTokens, first.result.usage.completionTokens + second.result.usage.completionTokens);
@@ -153,7 +181,14 @@ test("a tool loop runs two steps: a forced call, executed, then the answer", asy
 test("the loop is bounded by maxSteps even when the model keeps calling", async () => {
   let calls = 0;
   const counting = tool({ name: "tick", parameters: z.object({}), execute: () => ++calls });
-  const r = await llm.runTools(ask, { tools: [counting], toolChoice: "required", maxSteps: 3, temperature: 0, maxTokens: 30, parallelToolCalls: false });
+  const r = await llm.runTools(ask, {
+    tools: [counting],
+    toolChoice: "required",
+    maxSteps: 3,
+    temperature: 0,
+    maxTokens: 30,
+    parallelToolCalls: false,
+  });
   assert.equal(r.steps.length, 3);
   assert.equal(calls, 3);
   assert.equal(r.finishReason, "tool_calls");

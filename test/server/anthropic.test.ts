@@ -39,11 +39,22 @@ after(async () => {
 const weather: Anthropic.Tool = {
   name: "get_weather",
   description: "current weather in a city",
-  input_schema: { type: "object", properties: { city: { type: "string", enum: ["Paris", "Oslo"] } }, required: ["city"], additionalProperties: false },
+  input_schema: {
+    type: "object",
+    properties: { city: { type: "string", enum: ["Paris", "Oslo"] } },
+    required: ["city"],
+    additionalProperties: false,
+  },
 };
 
 test("messages.create: a message with text, stop_reason and usage", async () => {
-  const m = await client.messages.create({ model: tools, max_tokens: 6, ...GREEDY, system: "be brief", messages: [{ role: "user", content: "Say hi" }] });
+  const m = await client.messages.create({
+    model: tools,
+    max_tokens: 6,
+    ...GREEDY,
+    system: "be brief",
+    messages: [{ role: "user", content: "Say hi" }],
+  });
   assert.match(m.id, /^msg_/);
   assert.equal(m.type, "message");
   assert.equal(m.role, "assistant");
@@ -65,16 +76,29 @@ test("messages.stream: text deltas add up to the final message, which equals the
   assert.equal(kinds[0], "message_start");
   assert.equal(kinds[kinds.length - 1], "message_stop");
   assert.ok(kinds.includes("message_delta"));
-  const text = final.content.filter((b) => b.type === "text").map((b) => (b as Anthropic.TextBlock).text).join("");
+  const text = final.content
+    .filter((b) => b.type === "text")
+    .map((b) => (b as Anthropic.TextBlock).text)
+    .join("");
   assert.equal(deltas, text);
   assert.ok(final.usage.input_tokens > 0 && final.usage.output_tokens > 0);
   const whole = await client.messages.create(params);
-  assert.equal(whole.content.filter((b) => b.type === "text").map((b) => (b as Anthropic.TextBlock).text).join(""), text);
+  assert.equal(
+    whole.content
+      .filter((b) => b.type === "text")
+      .map((b) => (b as Anthropic.TextBlock).text)
+      .join(""),
+    text,
+  );
 });
 
 test("forced tool_use streams input_json_delta fragments; a tool_result round trip answers", async () => {
   const stream = client.messages.stream({
-    model: tools, max_tokens: 80, ...GREEDY, tools: [weather], tool_choice: { type: "tool", name: "get_weather" },
+    model: tools,
+    max_tokens: 80,
+    ...GREEDY,
+    tools: [weather],
+    tool_choice: { type: "tool", name: "get_weather" },
     messages: [{ role: "user", content: "What is the weather in Paris?" }],
   });
   const fragments: string[] = [];
@@ -92,7 +116,11 @@ test("forced tool_use streams input_json_delta fragments; a tool_result round tr
   assert.equal(JSON.parse(fragments.join("")).city, (use.input as { city: string }).city);
 
   const final = await client.messages.create({
-    model: tools, max_tokens: 8, ...GREEDY, tools: [weather], tool_choice: { type: "none" },
+    model: tools,
+    max_tokens: 8,
+    ...GREEDY,
+    tools: [weather],
+    tool_choice: { type: "none" },
     messages: [
       { role: "user", content: "What is the weather in Paris?" },
       { role: "assistant", content: first.content },
@@ -100,9 +128,15 @@ test("forced tool_use streams input_json_delta fragments; a tool_result round tr
     ],
   });
   assert.ok(["end_turn", "max_tokens"].includes(final.stop_reason!), `stop_reason ${final.stop_reason}`);
-  assert.ok(final.content.every((b) => b.type !== "tool_use"), "tool_choice none: no tool_use");
+  assert.ok(
+    final.content.every((b) => b.type !== "tool_use"),
+    "tool_choice none: no tool_use",
+  );
   // the call and its result are in the prompt: it is longer than the question alone
-  const question = await client.messages.countTokens({ model: tools, messages: [{ role: "user", content: "What is the weather in Paris?" }] });
+  const question = await client.messages.countTokens({
+    model: tools,
+    messages: [{ role: "user", content: "What is the weather in Paris?" }],
+  });
   assert.ok(final.usage.input_tokens > question.input_tokens + 10, `${final.usage.input_tokens} vs ${question.input_tokens}`);
 });
 
@@ -110,12 +144,29 @@ test("an image block reaches the VLM: its tokens are in the prompt", async () =>
   const png = await solidPng(96, 64);
   const plain = await client.messages.create({ model: vlm, max_tokens: 3, ...GREEDY, messages: [{ role: "user", content: "describe" }] });
   const withImage = await client.messages.create({
-    model: vlm, max_tokens: 3, ...GREEDY,
-    messages: [{ role: "user", content: [{ type: "text", text: "describe" }, { type: "image", source: { type: "base64", media_type: "image/png", data: png.toString("base64") } }] }],
+    model: vlm,
+    max_tokens: 3,
+    ...GREEDY,
+    messages: [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "describe" },
+          { type: "image", source: { type: "base64", media_type: "image/png", data: png.toString("base64") } },
+        ],
+      },
+    ],
   });
-  assert.ok(withImage.usage.input_tokens >= plain.usage.input_tokens + imageTokens(spec), `${withImage.usage.input_tokens} vs ${plain.usage.input_tokens}`);
+  assert.ok(
+    withImage.usage.input_tokens >= plain.usage.input_tokens + imageTokens(spec),
+    `${withImage.usage.input_tokens} vs ${plain.usage.input_tokens}`,
+  );
   await assert.rejects(
-    client.messages.create({ model: vlm, max_tokens: 2, messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url: "https://example.com/cat.png" } }] }] }),
+    client.messages.create({
+      model: vlm,
+      max_tokens: 2,
+      messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url: "https://example.com/cat.png" } }] }],
+    }),
     (e: unknown) => e instanceof Anthropic.BadRequestError && /base64/.test(e.message),
   );
 });
@@ -130,7 +181,12 @@ test("countTokens matches the prompt the model is given, and grows with tools", 
 });
 
 test("errors come in Anthropic's shape: missing max_tokens, unknown model, bad key; Bearer works too", async () => {
-  const noMax = await postJson(server.base, "/v1/messages", { model: tools, messages: [{ role: "user", content: "x" }] }, { "x-api-key": KEY });
+  const noMax = await postJson(
+    server.base,
+    "/v1/messages",
+    { model: tools, messages: [{ role: "user", content: "x" }] },
+    { "x-api-key": KEY },
+  );
   assert.equal(noMax.status, 400);
   assert.equal(noMax.json.type, "error");
   assert.equal(noMax.json.error.type, "invalid_request_error");
@@ -140,8 +196,16 @@ test("errors come in Anthropic's shape: missing max_tokens, unknown model, bad k
     (e: unknown) => e instanceof Anthropic.NotFoundError && (e.error as any)?.error?.type === "not_found_error",
   );
   const wrong = new Anthropic({ baseURL: server.base, apiKey: "wrong", maxRetries: 0 });
-  await assert.rejects(wrong.messages.create({ model: tools, max_tokens: 2, messages: [{ role: "user", content: "x" }] }), (e: unknown) => e instanceof Anthropic.AuthenticationError);
-  const bearer = await postJson(server.base, "/v1/messages", { model: tools, max_tokens: 2, messages: [{ role: "user", content: "x" }] }, { authorization: `Bearer ${KEY}` });
+  await assert.rejects(
+    wrong.messages.create({ model: tools, max_tokens: 2, messages: [{ role: "user", content: "x" }] }),
+    (e: unknown) => e instanceof Anthropic.AuthenticationError,
+  );
+  const bearer = await postJson(
+    server.base,
+    "/v1/messages",
+    { model: tools, max_tokens: 2, messages: [{ role: "user", content: "x" }] },
+    { authorization: `Bearer ${KEY}` },
+  );
   assert.equal(bearer.status, 200, bearer.text);
   assert.equal(bearer.json.type, "message");
 });

@@ -30,13 +30,24 @@ const weather = {
   function: {
     name: "get_weather",
     description: "current weather in a city",
-    parameters: { type: "object", properties: { city: { type: "string", enum: ["Paris", "Oslo"] } }, required: ["city"], additionalProperties: false },
+    parameters: {
+      type: "object",
+      properties: { city: { type: "string", enum: ["Paris", "Oslo"] } },
+      required: ["city"],
+      additionalProperties: false,
+    },
   },
 };
 
 test("plain chat: one choice with text, usage and finish_reason length at max_tokens", async () => {
   // the end tokens banned: the random model answers whichever token it picks first
-  const r = await server.client.chat.completions.create({ model: tiny, messages: [{ role: "user", content: "Say hi" }], max_tokens: 5, temperature: 0, logit_bias: NO_END_LOGIT_BIAS });
+  const r = await server.client.chat.completions.create({
+    model: tiny,
+    messages: [{ role: "user", content: "Say hi" }],
+    max_tokens: 5,
+    temperature: 0,
+    logit_bias: NO_END_LOGIT_BIAS,
+  });
   assert.match(r.id, /^chatcmpl-/);
   assert.equal(r.object, "chat.completion");
   assert.equal(r.model, tiny);
@@ -50,16 +61,31 @@ test("plain chat: one choice with text, usage and finish_reason length at max_to
 });
 
 test("greedy decoding with a seed is repeatable, and max_completion_tokens is honoured", async () => {
-  const ask = () => server.client.chat.completions.create({
-    model: tiny, messages: [{ role: "system", content: "be brief" }, { role: "user", content: "count" }], max_completion_tokens: 6, temperature: 0, seed: 7,
-  });
+  const ask = () =>
+    server.client.chat.completions.create({
+      model: tiny,
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "count" },
+      ],
+      max_completion_tokens: 6,
+      temperature: 0,
+      seed: 7,
+    });
   const [a, b] = [await ask(), await ask()];
   assert.equal(a.choices[0].message.content, b.choices[0].message.content);
   assert.ok(a.usage!.completion_tokens <= 6);
 });
 
 test("stop strings end the answer before them with finish_reason stop", async () => {
-  const ask = (stop?: string[]) => server.client.chat.completions.create({ model: tiny, messages: [{ role: "user", content: "list" }], max_tokens: 12, temperature: 0, stop });
+  const ask = (stop?: string[]) =>
+    server.client.chat.completions.create({
+      model: tiny,
+      messages: [{ role: "user", content: "list" }],
+      max_tokens: 12,
+      temperature: 0,
+      stop,
+    });
   const whole = (await ask()).choices[0].message.content!;
   // a stop string from the middle of the greedy answer (a few plain characters)
   const at = [...whole.matchAll(/[a-z ]{2}/g)].find((m) => m.index! > 0)?.index;
@@ -73,7 +99,13 @@ test("stop strings end the answer before them with finish_reason stop", async ()
 
 test("streamed chat: role first, content deltas, finish_reason, a usage chunk, then [DONE]", async () => {
   const stream = await server.client.chat.completions.create({
-    model: tiny, messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8, temperature: 0, stream: true, stream_options: { include_usage: true }, logit_bias: NO_END_LOGIT_BIAS,
+    model: tiny,
+    messages: [{ role: "user", content: "Tell me a story" }],
+    max_tokens: 8,
+    temperature: 0,
+    stream: true,
+    stream_options: { include_usage: true },
+    logit_bias: NO_END_LOGIT_BIAS,
   });
   const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
   for await (const c of stream) chunks.push(c);
@@ -87,14 +119,27 @@ test("streamed chat: role first, content deltas, finish_reason, a usage chunk, t
   assert.ok(last.usage && last.usage.completion_tokens > 0);
   assert.ok(new Set(chunks.map((c) => c.id)).size === 1);
   // the same request without streaming gives the same text (greedy)
-  const whole = await server.client.chat.completions.create({ model: tiny, messages: [{ role: "user", content: "Tell me a story" }], max_tokens: 8, temperature: 0, logit_bias: NO_END_LOGIT_BIAS });
+  const whole = await server.client.chat.completions.create({
+    model: tiny,
+    messages: [{ role: "user", content: "Tell me a story" }],
+    max_tokens: 8,
+    temperature: 0,
+    logit_bias: NO_END_LOGIT_BIAS,
+  });
   assert.equal(text, whole.choices[0].message.content);
 });
 
 test("raw SSE ends with data: [DONE] and carries usage: null before the usage chunk", async () => {
   const res = await fetch(`${server.base}/v1/chat/completions`, {
-    method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: tiny, messages: [{ role: "user", content: "hi" }], max_tokens: 3, stream: true, stream_options: { include_usage: true } }),
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      model: tiny,
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 3,
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
   });
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type")!, /text\/event-stream/);
@@ -109,7 +154,11 @@ test("two concurrent streams are decoded together (--parallel 2), not one after 
   const body = { model: tiny, messages: [{ role: "user", content: "go" }], max_tokens: 1000, grammar: "root ::= [a-z]{600}", stream: true };
   const events: string[] = [];
   const run = async (name: string) => {
-    const res = await fetch(`${server.base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     let first = true;
     for await (const chunk of res.body!) {
       if (first && /"content":"[^"]/.test(new TextDecoder().decode(chunk))) {
@@ -127,7 +176,14 @@ test("two concurrent streams are decoded together (--parallel 2), not one after 
 
 test("tool call round trip: required call, tool result, final answer", async () => {
   const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: "user", content: "What is the weather in Paris?" }];
-  const first = await server.client.chat.completions.create({ model: tools, messages, tools: [weather], tool_choice: "required", max_tokens: 60, temperature: 0 });
+  const first = await server.client.chat.completions.create({
+    model: tools,
+    messages,
+    tools: [weather],
+    tool_choice: "required",
+    max_tokens: 60,
+    temperature: 0,
+  });
   const choice = first.choices[0];
   assert.equal(choice.finish_reason, "tool_calls");
   const call = choice.message.tool_calls?.[0];
@@ -139,7 +195,14 @@ test("tool call round trip: required call, tool result, final answer", async () 
 
   messages.push(choice.message as OpenAI.Chat.Completions.ChatCompletionMessageParam);
   messages.push({ role: "tool", tool_call_id: call.id, content: JSON.stringify({ temperature: 21, sky: "clear" }) });
-  const final = await server.client.chat.completions.create({ model: tools, messages, tools: [weather], tool_choice: "none", max_tokens: 8, temperature: 0 });
+  const final = await server.client.chat.completions.create({
+    model: tools,
+    messages,
+    tools: [weather],
+    tool_choice: "none",
+    max_tokens: 8,
+    temperature: 0,
+  });
   assert.ok(["stop", "length"].includes(final.choices[0].finish_reason));
   assert.equal(final.choices[0].message.tool_calls, undefined);
   assert.equal(typeof final.choices[0].message.content, "string");
@@ -147,8 +210,13 @@ test("tool call round trip: required call, tool result, final answer", async () 
 
 test("streamed tool call by name: deltas carry index, id and name first, then the arguments in fragments", async () => {
   const stream = await server.client.chat.completions.create({
-    model: tools, messages: [{ role: "user", content: "weather?" }], tools: [weather],
-    tool_choice: { type: "function", function: { name: "get_weather" } }, max_tokens: 60, temperature: 0, stream: true,
+    model: tools,
+    messages: [{ role: "user", content: "weather?" }],
+    tools: [weather],
+    tool_choice: { type: "function", function: { name: "get_weather" } },
+    max_tokens: 60,
+    temperature: 0,
+    stream: true,
   });
   const deltas: OpenAI.Chat.Completions.ChatCompletionChunk.Choice.Delta.ToolCall[] = [];
   let finish: string | null = null;
@@ -163,7 +231,10 @@ test("streamed tool call by name: deltas carry index, id and name first, then th
   assert.equal(deltas[0].index, 0);
   assert.equal(deltas[0].function?.name, "get_weather");
   assert.ok(deltas[0].id);
-  const fragments = deltas.filter((d) => d.index === 0).map((d) => d.function?.arguments ?? "").filter(Boolean);
+  const fragments = deltas
+    .filter((d) => d.index === 0)
+    .map((d) => d.function?.arguments ?? "")
+    .filter(Boolean);
   // streamed as the model writes them, not as one delta at the end
   assert.ok(fragments.length >= 3, `arguments came in ${fragments.length} fragment(s): ${JSON.stringify(fragments)}`);
   assert.ok(["Paris", "Oslo"].includes(JSON.parse(fragments.join("")).city));
@@ -177,7 +248,10 @@ test("response_format json_schema: the output parses and follows the schema", as
     additionalProperties: false,
   };
   const r = await server.client.chat.completions.create({
-    model: tiny, messages: [{ role: "user", content: "answer in JSON" }], max_tokens: 60, temperature: 0,
+    model: tiny,
+    messages: [{ role: "user", content: "answer in JSON" }],
+    max_tokens: 60,
+    temperature: 0,
     response_format: { type: "json_schema", json_schema: { name: "answer", schema, strict: true } },
   });
   const value = JSON.parse(r.choices[0].message.content!);
@@ -191,12 +265,21 @@ test("legacy completions: text choice, echo, and a stream", async () => {
   const r = await server.client.completions.create({ model: tiny, prompt: "Once upon a time", max_tokens: 4, temperature: 0, echo: true });
   assert.equal(r.object, "text_completion");
   assert.ok(r.choices[0].text.startsWith("Once upon a time"));
-  const stream = await server.client.completions.create({ model: tiny, prompt: "Once upon a time", max_tokens: 4, temperature: 0, stream: true });
+  const stream = await server.client.completions.create({
+    model: tiny,
+    prompt: "Once upon a time",
+    max_tokens: 4,
+    temperature: 0,
+    stream: true,
+  });
   let text = "";
   for await (const c of stream) text += c.choices[0]?.text ?? "";
   assert.equal("Once upon a time" + text, r.choices[0].text);
   const two = await server.client.completions.create({ model: tiny, prompt: ["a", "b"], max_tokens: 2 });
-  assert.deepEqual(two.choices.map((c) => c.index), [0, 1]);
+  assert.deepEqual(
+    two.choices.map((c) => c.index),
+    [0, 1],
+  );
 });
 
 test("unknown model: 404 with OpenAI's error shape; a path from a client is not opened", async () => {
@@ -216,7 +299,10 @@ test("what the server does not do is a clear 400 naming the field", async () => 
     (e: unknown) => e instanceof OpenAI.BadRequestError && (e.error as any).param === "n",
   );
   const badChoice = await postJson(server.base, "/v1/chat/completions", {
-    model: tools, messages: [{ role: "user", content: "x" }], tools: [weather], tool_choice: { type: "function", function: { name: "nope" } },
+    model: tools,
+    messages: [{ role: "user", content: "x" }],
+    tools: [weather],
+    tool_choice: { type: "function", function: { name: "nope" } },
   });
   assert.equal(badChoice.status, 400);
   assert.equal(badChoice.json.error.param, "tool_choice");
@@ -224,7 +310,8 @@ test("what the server does not do is a clear 400 naming the field", async () => 
   assert.equal(zeroDims.status, 400);
   assert.equal(zeroDims.json.error.param, "dimensions");
   const remote = await postJson(server.base, "/v1/chat/completions", {
-    model: tiny, messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "http://127.0.0.1:9/x.png" } }] }],
+    model: tiny,
+    messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "http://127.0.0.1:9/x.png" } }] }],
   });
   assert.equal(remote.status, 400, remote.text);
   assert.match(remote.json.error.message, /remote|allow|fetch/i);

@@ -22,7 +22,13 @@ before(async () => {
   tiny = idOf(t);
   embed = idOf(e);
   // a small context: a body that drops its token limit generates until it is full
-  server = await startServer({ models: [t, e], parallel: 2, queueLimit: 64, bodyLimitBytes: 1024 * 1024, load: { threads: 1, contextSize: 256 } });
+  server = await startServer({
+    models: [t, e],
+    parallel: 2,
+    queueLimit: 64,
+    bodyLimitBytes: 1024 * 1024,
+    load: { threads: 1, contextSize: 256 },
+  });
 });
 
 after(async () => {
@@ -48,84 +54,206 @@ function routes(): Route[] {
   const user = (content: unknown) => [{ role: "user", content }];
   return [
     {
-      method: "POST", path: "/v1/responses", shape: "openai",
+      method: "POST",
+      path: "/v1/responses",
+      shape: "openai",
       body: () => ({ model: tiny, input: "hi", max_output_tokens: 1 }),
-      fields: ["model", "input", "instructions", "tools", "tool_choice", "text", "max_output_tokens", "temperature", "top_p", "reasoning", "stream", "previous_response_id", "store", "parallel_tool_calls"],
+      fields: [
+        "model",
+        "input",
+        "instructions",
+        "tools",
+        "tool_choice",
+        "text",
+        "max_output_tokens",
+        "temperature",
+        "top_p",
+        "reasoning",
+        "stream",
+        "previous_response_id",
+        "store",
+        "parallel_tool_calls",
+      ],
       nested: [
-        { input: [{ type: "function_call", name: "f" }] }, { input: [{ type: "function_call_output", call_id: "x" }] }, { input: [{ role: "user" }] },
-        { input: [{ role: "user", content: [{ type: "input_image", image_url: garbageImage[0] }] }] }, { input: [{ type: "item_reference", id: "x" }] },
-        { tools: [{ type: "function" }] }, { tools: [{ type: "function", name: "bad name!" }] }, { text: { format: { type: "json_schema" } } },
-        { tool_choice: { type: "function", name: "nope" } }, { input: [{ role: "tool", content: "x" }] }, { input: [{ type: "function_call_output", call_id: "c", output: "x" }] },
+        { input: [{ type: "function_call", name: "f" }] },
+        { input: [{ type: "function_call_output", call_id: "x" }] },
+        { input: [{ role: "user" }] },
+        { input: [{ role: "user", content: [{ type: "input_image", image_url: garbageImage[0] }] }] },
+        { input: [{ type: "item_reference", id: "x" }] },
+        { tools: [{ type: "function" }] },
+        { tools: [{ type: "function", name: "bad name!" }] },
+        { text: { format: { type: "json_schema" } } },
+        { tool_choice: { type: "function", name: "nope" } },
+        { input: [{ role: "tool", content: "x" }] },
+        { input: [{ type: "function_call_output", call_id: "c", output: "x" }] },
       ],
     },
     {
-      method: "POST", path: "/v1/messages", shape: "anthropic",
+      method: "POST",
+      path: "/v1/messages",
+      shape: "anthropic",
       body: () => ({ model: tiny, max_tokens: 1, messages: user("hi") }),
-      fields: ["model", "max_tokens", "messages", "system", "tools", "tool_choice", "stop_sequences", "temperature", "top_p", "top_k", "thinking", "stream", "metadata"],
+      fields: [
+        "model",
+        "max_tokens",
+        "messages",
+        "system",
+        "tools",
+        "tool_choice",
+        "stop_sequences",
+        "temperature",
+        "top_p",
+        "top_k",
+        "thinking",
+        "stream",
+        "metadata",
+      ],
       nested: [
         { messages: user([{ type: "image", source: { type: "base64", media_type: "image/png", data: "AAAA" } }]) },
         { messages: user([{ type: "image", source: { type: "url", url: "http://127.0.0.1:9/x.png" } }]) },
-        { messages: user([{ type: "tool_result", tool_use_id: "nope", content: "x" }]) }, { messages: user([{ type: "document" }]) },
-        { messages: [{ role: "assistant", content: [{ type: "tool_use", id: "t", name: "f", input: {} }] }] }, { messages: user([]) },
-        { tools: [{ name: "f", type: "web_search_20250305" }] }, { tool_choice: { type: "tool", name: "nope" } }, { tool_choice: { type: "any" } },
-        { system: [{ type: "image" }] }, { messages: [{ role: "system", content: "x" }] },
+        { messages: user([{ type: "tool_result", tool_use_id: "nope", content: "x" }]) },
+        { messages: user([{ type: "document" }]) },
+        { messages: [{ role: "assistant", content: [{ type: "tool_use", id: "t", name: "f", input: {} }] }] },
+        { messages: user([]) },
+        { tools: [{ name: "f", type: "web_search_20250305" }] },
+        { tool_choice: { type: "tool", name: "nope" } },
+        { tool_choice: { type: "any" } },
+        { system: [{ type: "image" }] },
+        { messages: [{ role: "system", content: "x" }] },
       ],
     },
     {
-      method: "POST", path: "/v1/messages/count_tokens", shape: "anthropic",
+      method: "POST",
+      path: "/v1/messages/count_tokens",
+      shape: "anthropic",
       body: () => ({ model: tiny, messages: user("hi") }),
       fields: ["model", "messages", "system", "tools", "tool_choice", "thinking"],
-      nested: [{ messages: user([{ type: "tool_result", tool_use_id: "nope", content: [{ type: "image" }] }]) }, { messages: user([]) }, { tools: [{ name: "" }] }],
+      nested: [
+        { messages: user([{ type: "tool_result", tool_use_id: "nope", content: [{ type: "image" }] }]) },
+        { messages: user([]) },
+        { tools: [{ name: "" }] },
+      ],
     },
     {
-      method: "POST", path: "/api/chat", shape: "ollama",
+      method: "POST",
+      path: "/api/chat",
+      shape: "ollama",
       body: () => ({ model: tiny, messages: user("hi"), stream: false, options: { num_predict: 1 } }),
       fields: ["model", "messages", "tools", "format", "options", "stream", "think", "keep_alive"],
       nested: [
-        { messages: [{ role: "user", content: "x", images: garbageImage }] }, { messages: [{ role: "tool", content: "x" }] },
+        { messages: [{ role: "user", content: "x", images: garbageImage }] },
+        { messages: [{ role: "tool", content: "x" }] },
         { messages: [{ role: "assistant", tool_calls: [{ function: { name: "f", arguments: "not json" } }] }] },
-        { options: { num_predict: "many" } }, { options: { temperature: -1 } }, { options: { stop: "x" } }, { format: "yaml" },
-        { tools: [{ type: "function", function: {} }] }, { messages: [{ role: "user", content: "x", images: ["AAAA"] }] },
+        { options: { num_predict: "many" } },
+        { options: { temperature: -1 } },
+        { options: { stop: "x" } },
+        { format: "yaml" },
+        { tools: [{ type: "function", function: {} }] },
+        { messages: [{ role: "user", content: "x", images: ["AAAA"] }] },
       ],
     },
     {
-      method: "POST", path: "/api/generate", shape: "ollama",
+      method: "POST",
+      path: "/api/generate",
+      shape: "ollama",
       body: () => ({ model: tiny, prompt: "hi", stream: false, options: { num_predict: 1 } }),
-      fields: ["model", "prompt", "suffix", "system", "template", "raw", "images", "format", "options", "stream", "think", "context", "keep_alive"],
-      nested: [{ images: garbageImage }, { raw: true, images: ["AAAA"] }, { context: [1, 2, 3] }, { suffix: "x" }, { template: "{{ .Prompt }}" }, { options: { seed: "x" } }],
+      fields: [
+        "model",
+        "prompt",
+        "suffix",
+        "system",
+        "template",
+        "raw",
+        "images",
+        "format",
+        "options",
+        "stream",
+        "think",
+        "context",
+        "keep_alive",
+      ],
+      nested: [
+        { images: garbageImage },
+        { raw: true, images: ["AAAA"] },
+        { context: [1, 2, 3] },
+        { suffix: "x" },
+        { template: "{{ .Prompt }}" },
+        { options: { seed: "x" } },
+      ],
     },
     {
-      method: "POST", path: "/api/embed", shape: "ollama",
+      method: "POST",
+      path: "/api/embed",
+      shape: "ollama",
       body: () => ({ model: embed, input: "hi" }),
       fields: ["model", "input", "truncate", "dimensions", "options", "keep_alive"],
       nested: [{ input: [""] }, { input: [1, 2] }, { dimensions: 100000 }, { model: tiny }],
     },
     {
-      method: "POST", path: "/api/embeddings", shape: "ollama",
+      method: "POST",
+      path: "/api/embeddings",
+      shape: "ollama",
       body: () => ({ model: embed, prompt: "hi" }),
       fields: ["model", "prompt", "options"],
       nested: [{ prompt: "" }, { model: "nobody:latest" }],
     },
-    { method: "POST", path: "/api/show", shape: "ollama", body: () => ({ model: tiny }), fields: ["model", "name", "verbose"], nested: [{ model: "../../etc/passwd" }, { model: "/etc/passwd.gguf" }] },
-    { method: "POST", path: "/api/pull", shape: "ollama", body: () => ({ model: "hearth-test/tiny-GGUF" }), fields: ["model", "name", "stream", "insecure"], nested: [{ model: "../x" }] },
-    { method: "DELETE", path: "/api/delete", shape: "ollama", body: () => ({ model: "hearth-test/tiny-GGUF" }), fields: ["model", "name"], nested: [{ model: "../x" }] },
     {
-      method: "POST", path: "/tokenize", shape: "openai", body: () => ({ content: "hi", model: tiny }), fields: ["content", "add_special", "with_pieces", "model"],
+      method: "POST",
+      path: "/api/show",
+      shape: "ollama",
+      body: () => ({ model: tiny }),
+      fields: ["model", "name", "verbose"],
+      nested: [{ model: "../../etc/passwd" }, { model: "/etc/passwd.gguf" }],
+    },
+    {
+      method: "POST",
+      path: "/api/pull",
+      shape: "ollama",
+      body: () => ({ model: "hearth-test/tiny-GGUF" }),
+      fields: ["model", "name", "stream", "insecure"],
+      nested: [{ model: "../x" }],
+    },
+    {
+      method: "DELETE",
+      path: "/api/delete",
+      shape: "ollama",
+      body: () => ({ model: "hearth-test/tiny-GGUF" }),
+      fields: ["model", "name"],
+      nested: [{ model: "../x" }],
+    },
+    {
+      method: "POST",
+      path: "/tokenize",
+      shape: "openai",
+      body: () => ({ content: "hi", model: tiny }),
+      fields: ["content", "add_special", "with_pieces", "model"],
       nested: [{ model: embed }, { model: "nobody" }],
     },
     {
-      method: "POST", path: "/detokenize", shape: "openai", body: () => ({ tokens: [1, 2], model: tiny }), fields: ["tokens", "model"],
+      method: "POST",
+      path: "/detokenize",
+      shape: "openai",
+      body: () => ({ tokens: [1, 2], model: tiny }),
+      fields: ["tokens", "model"],
       nested: [{ tokens: [-1] }, { tokens: [1e9] }, { tokens: [1.5] }],
     },
     {
-      method: "POST", path: "/apply-template", shape: "openai", body: () => ({ messages: user("hi"), model: tiny }), fields: ["messages", "tools", "model"],
-      nested: [{ messages: [{ role: "tool", content: "x" }] }, { messages: user([{ type: "image_url", image_url: { url: "file:///etc/passwd" } }]) }, { tools: [{ type: "function", function: { name: "bad name!" } }] }],
+      method: "POST",
+      path: "/apply-template",
+      shape: "openai",
+      body: () => ({ messages: user("hi"), model: tiny }),
+      fields: ["messages", "tools", "model"],
+      nested: [
+        { messages: [{ role: "tool", content: "x" }] },
+        { messages: user([{ type: "image_url", image_url: { url: "file:///etc/passwd" } }]) },
+        { tools: [{ type: "function", function: { name: "bad name!" } }] },
+      ],
     },
   ];
 }
 
 function mutate(rnd: () => number, i: number, r: Route): { text: string; type: string } {
-  const pick = <T,>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
+  const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
   const b: Body = r.body();
   const kind = i % 10;
   if (kind <= 3) b[pick(r.fields)] = pick(WEIRD);
@@ -142,9 +270,15 @@ function mutate(rnd: () => number, i: number, r: Route): { text: string; type: s
   } else if (kind === 7) {
     const good = JSON.stringify(b);
     const cut = Math.floor(rnd() * good.length);
-    return { text: pick([good.slice(0, cut), good + "}", "{" + good, good.replace(/"/, "'"), "\u0000", "[]", "null", "12", "\"str\"", ""]), type: "application/json" };
+    return {
+      text: pick([good.slice(0, cut), good + "}", "{" + good, good.replace(/"/, "'"), "\u0000", "[]", "null", "12", '"str"', ""]),
+      type: "application/json",
+    };
   } else if (kind === 8) {
-    return { text: JSON.stringify(b), type: pick(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"]) };
+    return {
+      text: JSON.stringify(b),
+      type: pick(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"]),
+    };
   } else {
     return { text: JSON.stringify(pick([[b], "body", 42, null, true])), type: "application/json" };
   }
@@ -152,7 +286,8 @@ function mutate(rnd: () => number, i: number, r: Route): { text: string; type: s
 }
 
 function shaped(shape: Shape, j: any): boolean {
-  if (shape === "openai") return typeof j?.error?.message === "string" && typeof j.error.type === "string" && "param" in j.error && "code" in j.error;
+  if (shape === "openai")
+    return typeof j?.error?.message === "string" && typeof j.error.type === "string" && "param" in j.error && "code" in j.error;
   if (shape === "anthropic") return j?.type === "error" && typeof j.error?.type === "string" && typeof j.error.message === "string";
   return typeof j?.error === "string" && j.error.length > 0;
 }
@@ -190,9 +325,18 @@ test(`${PER_ROUTE} malformed bodies to each route of each dialect: a 4xx in the 
   assert.equal((await (await fetch(`${server.base}/health`)).json()).status, "ready");
   const resp = await postJson(server.base, "/v1/responses", { model: tiny, input: "still there?", max_output_tokens: 2 });
   assert.equal(resp.json.object, "response", resp.text);
-  const msg = await postJson(server.base, "/v1/messages", { model: tiny, max_tokens: 2, messages: [{ role: "user", content: "still there?" }] });
+  const msg = await postJson(server.base, "/v1/messages", {
+    model: tiny,
+    max_tokens: 2,
+    messages: [{ role: "user", content: "still there?" }],
+  });
   assert.equal(msg.json.type, "message", msg.text);
-  const chat = await postJson(server.base, "/api/chat", { model: tiny, stream: false, messages: [{ role: "user", content: "still there?" }], options: { num_predict: 2 } });
+  const chat = await postJson(server.base, "/api/chat", {
+    model: tiny,
+    stream: false,
+    messages: [{ role: "user", content: "still there?" }],
+    options: { num_predict: 2 },
+  });
   assert.equal(chat.json.done, true, chat.text);
   const tok = await postJson(server.base, "/tokenize", { content: "still there?" });
   assert.ok(tok.json.tokens.length > 0, tok.text);

@@ -47,14 +47,66 @@ after(async () => {
 });
 
 type Rnd = () => number;
-const pick = <T,>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 
 /** Text a form field may carry. */
-const WEIRD_TEXT = ["", " ", "x", "0", "-1", "1e999", "NaN", "null", "true", "[]", "{}", "\u0000", "\ud800", "é".repeat(300), "x".repeat(70_000), "../../etc/passwd", "/etc/hostname", "data:", "data:image/png;base64,AAAA", "auto", "zz", "english", "5", "101", "2.5", "verbose_json", "mp3"];
+const WEIRD_TEXT = [
+  "",
+  " ",
+  "x",
+  "0",
+  "-1",
+  "1e999",
+  "NaN",
+  "null",
+  "true",
+  "[]",
+  "{}",
+  "\u0000",
+  "\ud800",
+  "é".repeat(300),
+  "x".repeat(70_000),
+  "../../etc/passwd",
+  "/etc/hostname",
+  "data:",
+  "data:image/png;base64,AAAA",
+  "auto",
+  "zz",
+  "english",
+  "5",
+  "101",
+  "2.5",
+  "verbose_json",
+  "mp3",
+];
 /** Values a JSON field may carry. */
 const WEIRD_JSON: unknown[] = [
-  null, true, false, 0, -1, 1.5, -1e308, 1e308, 2 ** 64, "", "x", "x".repeat(50_000), "\u0000\ud800", [], [null], [[[[[]]]]], {}, { a: { b: {} } },
-  ["a", 1, null], { __proto__: { polluted: true } }, { constructor: { prototype: {} } }, -0, "1e999", "NaN", [1, 2, 3], { type: "nonsense" },
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  -1e308,
+  1e308,
+  2 ** 64,
+  "",
+  "x",
+  "x".repeat(50_000),
+  "\u0000\ud800",
+  [],
+  [null],
+  [[[[[]]]]],
+  {},
+  { a: { b: {} } },
+  ["a", 1, null],
+  { __proto__: { polluted: true } },
+  { constructor: { prototype: {} } },
+  -0,
+  "1e999",
+  "NaN",
+  [1, 2, 3],
+  { type: "nonsense" },
 ];
 
 interface Part {
@@ -117,7 +169,11 @@ function formCase(rnd: Rnd, route: string, good: Part[], fields: string[], i: nu
   } else if (kind === 4) {
     // fields missing, the file under another name, the file sent as text, a text field sent as a file
     const what = pick(rnd, ["drop-model", "drop-file", "rename-file", "file-as-text", "model-as-file", "two-files", "dup-model"]);
-    if (what === "drop-model") parts.splice(parts.findIndex((p) => p.name === "model"), 1);
+    if (what === "drop-model")
+      parts.splice(
+        parts.findIndex((p) => p.name === "model"),
+        1,
+      );
     else if (what === "drop-file") parts.splice(parts.indexOf(file), 1);
     else if (what === "rename-file") file.name = pick(rnd, ["upload", "audio", "files[]", ""]);
     else if (what === "file-as-text") file.filename = undefined;
@@ -130,11 +186,17 @@ function formCase(rnd: Rnd, route: string, good: Part[], fields: string[], i: nu
     parts.push({ name, data: pick(rnd, [JSON.stringify(pick(rnd, WEIRD_JSON)), "{not json", ""]), type: "application/json" });
   } else if (kind === 6) {
     // names that would reach the prototype, or odd names
-    parts.push({ name: pick(rnd, ["__proto__", "constructor", "toString", "hasOwnProperty", "", "a\"b", "x".repeat(2000)]), data: "1" });
+    parts.push({ name: pick(rnd, ["__proto__", "constructor", "toString", "hasOwnProperty", "", 'a"b', "x".repeat(2000)]), data: "1" });
   } else if (kind === 7) {
     // too many fields, parts or files
     const n = pick(rnd, [17, 70, 200]);
-    for (let k = 0; k < n; k++) parts.push(pick(rnd, [{ name: `f${k}`, data: "v" }, { name: `g${k}`, data: Buffer.from("x"), filename: "x.bin" }]));
+    for (let k = 0; k < n; k++)
+      parts.push(
+        pick(rnd, [
+          { name: `f${k}`, data: "v" },
+          { name: `g${k}`, data: Buffer.from("x"), filename: "x.bin" },
+        ]),
+      );
   } else if (kind === 8) {
     // the body cut short at any byte (the closing boundary lost)
     const whole = multipart(parts, boundary);
@@ -151,7 +213,11 @@ function formCase(rnd: Rnd, route: string, good: Part[], fields: string[], i: nu
       () => ({ route, body: whole.toString("latin1").replace(/name="[^"]*"/, "name="), type }),
       () => ({ route, body: Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\n`), type }),
       () => ({ route, body: Buffer.alloc(0), type }),
-      () => ({ route, body: Buffer.concat([Buffer.from(`--${boundary}\r\n`), Buffer.alloc(20_000, 0x41), Buffer.from("\r\n\r\nx")]), type }),
+      () => ({
+        route,
+        body: Buffer.concat([Buffer.from(`--${boundary}\r\n`), Buffer.alloc(20_000, 0x41), Buffer.from("\r\n\r\nx")]),
+        type,
+      }),
       () => ({ route, body: Buffer.from(Array.from({ length: 2000 }, () => Math.floor(rnd() * 256))), type }),
     ])();
   } else if (kind === 10) {
@@ -169,7 +235,11 @@ function formCase(rnd: Rnd, route: string, good: Part[], fields: string[], i: nu
     file.data = badFile(rnd, file.data as Buffer);
     const name = pick(rnd, fields);
     parts.push({ name, data: pick(rnd, WEIRD_TEXT) });
-    if (rnd() < 0.5) parts.splice(parts.findIndex((p) => p.name === "model"), 1);
+    if (rnd() < 0.5)
+      parts.splice(
+        parts.findIndex((p) => p.name === "model"),
+        1,
+      );
   }
   return { route, body: multipart(parts, boundary), type };
 }
@@ -191,9 +261,17 @@ function jsonCase(rnd: Rnd, route: string, good: Record<string, unknown>, fields
   } else if (kind === 5) {
     const text = JSON.stringify(b);
     const cut = Math.floor(rnd() * text.length);
-    return { route, body: pick(rnd, [text.slice(0, cut), `${text}}`, `{${text}`, text.replace(/"/, "'"), "\u0000", "[]", "null", "12", '"str"', ""]), type: "application/json" };
+    return {
+      route,
+      body: pick(rnd, [text.slice(0, cut), `${text}}`, `{${text}`, text.replace(/"/, "'"), "\u0000", "[]", "null", "12", '"str"', ""]),
+      type: "application/json",
+    };
   } else if (kind === 6) {
-    return { route, body: JSON.stringify(b), type: pick(rnd, ["text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x"]) };
+    return {
+      route,
+      body: JSON.stringify(b),
+      type: pick(rnd, ["text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x"]),
+    };
   } else {
     return { route, body: JSON.stringify(pick(rnd, [[b], "body", 42, null, true])), type: "application/json" };
   }
@@ -204,7 +282,18 @@ const dataUri = (b: Buffer) => `data:image/png;base64,${b.toString("base64")}`;
 
 /** Media for the CV JSON body: bad images as data: URIs, and strings that are no data: URI. */
 function cvImage(rnd: Rnd): unknown {
-  return pick(rnd, [dataUri(notAnImage), dataUri(hugePngHeader()), dataUri(png.subarray(0, 100)), "data:image/png;base64,!!!", "data:,", "file:///etc/passwd", "/etc/hostname", "http://127.0.0.1:1/x.png", dataUri(silence), ...WEIRD_JSON]);
+  return pick(rnd, [
+    dataUri(notAnImage),
+    dataUri(hugePngHeader()),
+    dataUri(png.subarray(0, 100)),
+    "data:image/png;base64,!!!",
+    "data:,",
+    "file:///etc/passwd",
+    "/etc/hostname",
+    "http://127.0.0.1:1/x.png",
+    dataUri(silence),
+    ...WEIRD_JSON,
+  ]);
 }
 
 function cases(): Case[] {
@@ -212,17 +301,58 @@ function cases(): Case[] {
   const out: Case[] = [];
   const N = 240;
   for (let i = 0; i < N; i++) {
-    out.push(formCase(rnd, "/v1/audio/transcriptions", [
-      { name: "model", data: asrId }, { name: "file", data: silence, filename: "a.wav", type: "audio/wav" },
-    ], ["model", "language", "prompt", "response_format", "temperature"], i));
-    out.push(formCase(rnd, "/v1/audio/diarize", [
-      { name: "model", data: diarizeId }, { name: "file", data: silence, filename: "a.wav", type: "audio/wav" },
-    ], ["model", "num_speakers"], i));
-    out.push(formCase(rnd, "/v1/cv", [
-      { name: "model", data: "ocr" }, { name: "image", data: png, filename: "a.png", type: "image/png" },
-    ], ["model", "task", "score_threshold", "iou_threshold", "image"], i));
-    out.push(jsonCase(rnd, "/v1/audio/speech", { model: ttsId, input: "Hi.", voice: "alba" }, ["model", "input", "voice", "speed", "response_format", "stream_format"], i));
-    const cv = jsonCase(rnd, "/v1/cv", { model: "ocr", image: dataUri(png) }, ["model", "image", "task", "score_threshold", "iou_threshold"], i);
+    out.push(
+      formCase(
+        rnd,
+        "/v1/audio/transcriptions",
+        [
+          { name: "model", data: asrId },
+          { name: "file", data: silence, filename: "a.wav", type: "audio/wav" },
+        ],
+        ["model", "language", "prompt", "response_format", "temperature"],
+        i,
+      ),
+    );
+    out.push(
+      formCase(
+        rnd,
+        "/v1/audio/diarize",
+        [
+          { name: "model", data: diarizeId },
+          { name: "file", data: silence, filename: "a.wav", type: "audio/wav" },
+        ],
+        ["model", "num_speakers"],
+        i,
+      ),
+    );
+    out.push(
+      formCase(
+        rnd,
+        "/v1/cv",
+        [
+          { name: "model", data: "ocr" },
+          { name: "image", data: png, filename: "a.png", type: "image/png" },
+        ],
+        ["model", "task", "score_threshold", "iou_threshold", "image"],
+        i,
+      ),
+    );
+    out.push(
+      jsonCase(
+        rnd,
+        "/v1/audio/speech",
+        { model: ttsId, input: "Hi.", voice: "alba" },
+        ["model", "input", "voice", "speed", "response_format", "stream_format"],
+        i,
+      ),
+    );
+    const cv = jsonCase(
+      rnd,
+      "/v1/cv",
+      { model: "ocr", image: dataUri(png) },
+      ["model", "image", "task", "score_threshold", "iou_threshold"],
+      i,
+    );
     // half the JSON CV cases carry a bad image rather than a bad field
     if (i % 2 === 0 && cv.type === "application/json" && typeof cv.body === "string" && cv.body.startsWith("{")) {
       try {
@@ -247,7 +377,11 @@ test("1,200 malformed media requests over 4 routes: every one a 4xx in OpenAI's 
       let status: number;
       let text: string;
       try {
-        const res = await fetch(`${server.base}${route}`, { method: "POST", headers, body: typeof c.body === "string" ? c.body : new Uint8Array(c.body) });
+        const res = await fetch(`${server.base}${route}`, {
+          method: "POST",
+          headers,
+          body: typeof c.body === "string" ? c.body : new Uint8Array(c.body),
+        });
         status = res.status;
         text = await res.text();
       } catch (e) {
@@ -290,13 +424,29 @@ test("1,200 malformed media requests over 4 routes: every one a 4xx in OpenAI's 
     f.set(name, new Blob([new Uint8Array(file)]), fileName);
     return f;
   };
-  const asr = await fetch(`${server.base}/v1/audio/transcriptions`, { method: "POST", body: form({ model: asrId }, "file", silence, "a.wav") });
+  const asr = await fetch(`${server.base}/v1/audio/transcriptions`, {
+    method: "POST",
+    body: form({ model: asrId }, "file", silence, "a.wav"),
+  });
   assert.equal(asr.status, 200, await asr.clone().text());
   assert.equal(typeof (await asr.json()).text, "string");
-  const dia = await fetch(`${server.base}/v1/audio/diarize`, { method: "POST", body: form({ model: diarizeId }, "file", silence, "a.wav") });
+  const dia = await fetch(`${server.base}/v1/audio/diarize`, {
+    method: "POST",
+    body: form({ model: diarizeId }, "file", silence, "a.wav"),
+  });
   assert.equal(dia.status, 200, await dia.clone().text());
   const ocr = await fetch(`${server.base}/v1/cv`, { method: "POST", body: form({ model: "ocr" }, "image", png, "a.png") });
   assert.equal((await ocr.json()).text, "hearth runs models on your machine\nOCR from an npm package, no download");
-  const speech = await server.client.audio.speech.create({ model: ttsId, input: "Still here.", voice: "alba" as never, response_format: "wav" });
-  assert.equal(Buffer.from(await speech.arrayBuffer()).subarray(0, 4).toString("ascii"), "RIFF");
+  const speech = await server.client.audio.speech.create({
+    model: ttsId,
+    input: "Still here.",
+    voice: "alba" as never,
+    response_format: "wav",
+  });
+  assert.equal(
+    Buffer.from(await speech.arrayBuffer())
+      .subarray(0, 4)
+      .toString("ascii"),
+    "RIFF",
+  );
 });

@@ -37,17 +37,51 @@ function bases(): { route: string; body: Body }[] {
 
 const FIELDS: Record<string, string[]> = {
   "/v1/chat/completions": [
-    "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "min_p", "repetition_penalty", "presence_penalty",
-    "frequency_penalty", "seed", "stop", "logit_bias", "n", "stream", "stream_options", "response_format", "tools", "tool_choice", "parallel_tool_calls", "grammar", "logprobs",
+    "model",
+    "messages",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "top_k",
+    "min_p",
+    "repetition_penalty",
+    "presence_penalty",
+    "frequency_penalty",
+    "seed",
+    "stop",
+    "logit_bias",
+    "n",
+    "stream",
+    "stream_options",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "grammar",
+    "logprobs",
   ],
-  "/v1/completions": ["model", "prompt", "max_tokens", "temperature", "stop", "echo", "suffix", "best_of", "stream", "logit_bias", "seed", "n"],
+  "/v1/completions": [
+    "model",
+    "prompt",
+    "max_tokens",
+    "temperature",
+    "stop",
+    "echo",
+    "suffix",
+    "best_of",
+    "stream",
+    "logit_bias",
+    "seed",
+    "n",
+  ],
   "/v1/embeddings": ["model", "input", "encoding_format", "dimensions"],
   "/v1/rerank": ["model", "query", "documents", "top_n", "return_documents"],
 };
 
 /** One malformed request: [route, body text, content type]. */
 function mutate(rnd: () => number, i: number): { route: string; text: string; type: string } {
-  const pick = <T,>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
+  const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
   const { route, body } = pick(bases());
   const b: Body = structuredClone(body);
   const kind = i % 10;
@@ -63,8 +97,24 @@ function mutate(rnd: () => number, i: number): { route: string; text: string; ty
     }
   } else if (kind === 5) {
     // nested garbage inside messages / tools
-    b.messages = [pick([{ role: "user" }, { role: "tool", content: "x" }, { role: "assistant", tool_calls: [{ id: 1 }] }, { role: "user", content: [{ type: "image_url", image_url: { url: pick(["data:image/png;base64,AAAA", "file:///etc/passwd", "data:", 5]) } }] }, { role: "user", content: [{ type: "input_audio", input_audio: { data: "!!!", format: "wav" } }] }])];
-    b.tools = pick([[{ type: "function" }], [{ type: "function", function: { name: "bad name!" } }], "tools", [{ type: "function", function: { name: "f", parameters: { type: "nope" } } }]]);
+    b.messages = [
+      pick([
+        { role: "user" },
+        { role: "tool", content: "x" },
+        { role: "assistant", tool_calls: [{ id: 1 }] },
+        {
+          role: "user",
+          content: [{ type: "image_url", image_url: { url: pick(["data:image/png;base64,AAAA", "file:///etc/passwd", "data:", 5]) } }],
+        },
+        { role: "user", content: [{ type: "input_audio", input_audio: { data: "!!!", format: "wav" } }] },
+      ]),
+    ];
+    b.tools = pick([
+      [{ type: "function" }],
+      [{ type: "function", function: { name: "bad name!" } }],
+      "tools",
+      [{ type: "function", function: { name: "f", parameters: { type: "nope" } } }],
+    ]);
   } else if (kind === 6) {
     // unknown fields (ignored) next to a broken known one
     b[`x_${Math.floor(rnd() * 1e6)}`] = pick(WEIRD);
@@ -73,10 +123,18 @@ function mutate(rnd: () => number, i: number): { route: string; text: string; ty
     // bad JSON text
     const good = JSON.stringify(b);
     const cut = Math.floor(rnd() * good.length);
-    return { route, text: pick([good.slice(0, cut), good + "}", "{" + good, good.replace(/"/, "'"), "\u0000", "[]", "null", "12", "\"str\"", ""]), type: "application/json" };
+    return {
+      route,
+      text: pick([good.slice(0, cut), good + "}", "{" + good, good.replace(/"/, "'"), "\u0000", "[]", "null", "12", '"str"', ""]),
+      type: "application/json",
+    };
   } else if (kind === 8) {
     // the wrong content type
-    return { route, text: JSON.stringify(b), type: pick(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"]) };
+    return {
+      route,
+      text: JSON.stringify(b),
+      type: pick(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"]),
+    };
   } else {
     // the body is not an object
     return { route, text: JSON.stringify(pick([[b], "body", 42, null, true])), type: "application/json" };
@@ -117,7 +175,11 @@ test("1,200 malformed bodies: every one a 4xx in OpenAI's shape (or a normal ans
   // still alive and answering
   const health = await (await fetch(`${server.base}/health`)).json();
   assert.equal(health.status, "ready");
-  const r = await server.client.chat.completions.create({ model: tiny, messages: [{ role: "user", content: "still there?" }], max_tokens: 3 });
+  const r = await server.client.chat.completions.create({
+    model: tiny,
+    messages: [{ role: "user", content: "still there?" }],
+    max_tokens: 3,
+  });
   assert.equal(r.choices.length, 1);
   const e = await server.client.embeddings.create({ model: embed, input: "still there?", encoding_format: "float" });
   assert.equal(e.data[0].embedding.length, 64);

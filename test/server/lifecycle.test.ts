@@ -23,11 +23,16 @@ after(async () => {
   await server?.close();
 });
 
-const resident = async () => ((await (await fetch(`${server.base}/health`)).json()).models as { id: string; state: string }[]).map((m) => `${m.id}:${m.state}`);
+const resident = async () =>
+  ((await (await fetch(`${server.base}/health`)).json()).models as { id: string; state: string }[]).map((m) => `${m.id}:${m.state}`);
 const count = (re: RegExp) => server.logs.filter((l) => re.test(l)).length;
 
 test("preloading two models with room for one: the first is evicted for the second", async () => {
-  assert.ok(server.logs.some((l) => l === `unloaded ${tiny} (making room for ${embed})`) || server.logs.some((l) => l.startsWith(`unloaded ${tiny} (idle`)), server.logs.join("\n"));
+  assert.ok(
+    server.logs.some((l) => l === `unloaded ${tiny} (making room for ${embed})`) ||
+      server.logs.some((l) => l.startsWith(`unloaded ${tiny} (idle`)),
+    server.logs.join("\n"),
+  );
   assert.ok((await resident()).every((m) => !m.startsWith(`${tiny}:`)));
 });
 

@@ -30,7 +30,10 @@ test("tokenize and detokenize round-trip; pieces join to the text; bad ids are a
   assert.equal(t.status, 200, t.text);
   assert.ok(t.json.tokens.length > 0 && t.json.tokens.every(Number.isInteger));
   const p = await postJson(server.base, "/tokenize", { content: "Hello world, hello!", model: tools, with_pieces: true });
-  assert.deepEqual(p.json.tokens.map((x: { id: number }) => x.id), t.json.tokens);
+  assert.deepEqual(
+    p.json.tokens.map((x: { id: number }) => x.id),
+    t.json.tokens,
+  );
   assert.equal(p.json.tokens.map((x: { piece: string }) => x.piece).join(""), "Hello world, hello!");
   const d = await postJson(server.base, "/detokenize", { tokens: t.json.tokens, model: tools });
   assert.equal(d.json.content, "Hello world, hello!");
@@ -40,7 +43,10 @@ test("tokenize and detokenize round-trip; pieces join to the text; bad ids are a
 });
 
 test("apply-template gives the prompt chat completions runs: same token count as its usage", async () => {
-  const messages = [{ role: "system", content: "be brief" }, { role: "user", content: "Hi there" }];
+  const messages = [
+    { role: "system", content: "be brief" },
+    { role: "user", content: "Hi there" },
+  ];
   const r = await postJson(server.base, "/apply-template", { messages, model: tools });
   assert.equal(r.status, 200, r.text);
   assert.ok(r.json.prompt.includes("Hi there") && r.json.prompt.includes("be brief"));
@@ -65,7 +71,12 @@ test("props: context size, modalities, chat template, build; the default is the 
 });
 
 test("/v1/models entries carry context length and modalities", async () => {
-  const list = (await server.client.models.list()).data as unknown as { id: string; context_length: number; modalities: string[]; meta: { n_ctx_train: number } }[];
+  const list = (await server.client.models.list()).data as unknown as {
+    id: string;
+    context_length: number;
+    modalities: string[];
+    meta: { n_ctx_train: number };
+  }[];
   const t = list.find((m) => m.id === tools)!;
   assert.equal(t.context_length, 4096);
   assert.deepEqual(t.modalities, ["text"]);
@@ -76,7 +87,24 @@ test("/v1/models entries carry context length and modalities", async () => {
 
 test("/docs documents every dialect's routes", async () => {
   const spec = await (await fetch(`${server.base}/docs/json`)).json();
-  for (const route of ["/v1/responses", "/v1/messages", "/v1/messages/count_tokens", "/api/chat", "/api/generate", "/api/embed", "/api/tags", "/api/show", "/api/ps", "/api/pull", "/api/delete", "/api/version", "/tokenize", "/detokenize", "/apply-template", "/props"]) {
+  for (const route of [
+    "/v1/responses",
+    "/v1/messages",
+    "/v1/messages/count_tokens",
+    "/api/chat",
+    "/api/generate",
+    "/api/embed",
+    "/api/tags",
+    "/api/show",
+    "/api/ps",
+    "/api/pull",
+    "/api/delete",
+    "/api/version",
+    "/tokenize",
+    "/detokenize",
+    "/apply-template",
+    "/props",
+  ]) {
     assert.ok(spec.paths[route], `${route} is not in /docs`);
   }
   assert.deepEqual(spec.tags.map((t: { name: string }) => t.name).sort(), ["anthropic", "llama.cpp", "ollama", "openai"]);

@@ -46,7 +46,13 @@ test("list: the served models as name:latest with details", async () => {
 
 test("chat: streamed chunks add up to the unstreamed answer; the last line has done_reason and timings", async () => {
   const messages = [{ role: "user", content: "Tell me a story" }];
-  const whole = await ollama.chat({ model: `${tools}:latest`, messages, stream: false, think: false, options: { ...GREEDY, num_predict: 8 } });
+  const whole = await ollama.chat({
+    model: `${tools}:latest`,
+    messages,
+    stream: false,
+    think: false,
+    options: { ...GREEDY, num_predict: 8 },
+  });
   assert.equal(whole.done, true);
   assert.ok(["stop", "length"].includes(whole.done_reason));
   assert.ok(whole.eval_count > 0 && whole.eval_count <= 8);
@@ -69,29 +75,62 @@ test("chat with tools: tool_calls with object arguments; format json_schema", as
   const weather = {
     type: "function",
     function: {
-      name: "get_weather", description: "current weather in a city",
+      name: "get_weather",
+      description: "current weather in a city",
       parameters: { type: "object", properties: { city: { type: "string", enum: ["Paris", "Oslo"] } }, required: ["city"] },
     },
   };
-  const r = await ollama.chat({ model: tools, messages: [{ role: "user", content: "weather in Paris?" }], tools: [weather], stream: false, options: { ...GREEDY, num_predict: 80 } });
+  const r = await ollama.chat({
+    model: tools,
+    messages: [{ role: "user", content: "weather in Paris?" }],
+    tools: [weather],
+    stream: false,
+    options: { ...GREEDY, num_predict: 80 },
+  });
   // a random-weight model may or may not call the tool; when it does, the call is well formed
   for (const c of r.message.tool_calls ?? []) {
     assert.equal(c.function.name, "get_weather");
     assert.equal(typeof c.function.arguments, "object");
   }
   const schema = { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"], additionalProperties: false };
-  const j = await ollama.chat({ model: tools, messages: [{ role: "user", content: "json" }], format: schema, think: false, stream: false, options: { ...GREEDY, num_predict: 40 } });
+  const j = await ollama.chat({
+    model: tools,
+    messages: [{ role: "user", content: "json" }],
+    format: schema,
+    think: false,
+    stream: false,
+    options: { ...GREEDY, num_predict: 40 },
+  });
   assert.equal(typeof JSON.parse(j.message.content).ok, "boolean");
 });
 
 test("generate: templated and raw; an empty prompt loads the model", async () => {
-  const g = await ollama.generate({ model: tools, prompt: "Once upon a time", stream: false, think: false, options: { ...GREEDY, num_predict: 5 } });
+  const g = await ollama.generate({
+    model: tools,
+    prompt: "Once upon a time",
+    stream: false,
+    think: false,
+    options: { ...GREEDY, num_predict: 5 },
+  });
   assert.equal(typeof g.response, "string");
   assert.ok(g.eval_count > 0 && g.eval_count <= 5);
-  const raw = await ollama.generate({ model: tools, prompt: "Once upon a time", raw: true, stream: false, options: { ...GREEDY, num_predict: 5 } });
+  const raw = await ollama.generate({
+    model: tools,
+    prompt: "Once upon a time",
+    raw: true,
+    stream: false,
+    options: { ...GREEDY, num_predict: 5 },
+  });
   assert.ok(raw.prompt_eval_count < g.prompt_eval_count, "the raw prompt skips the chat template");
   let streamed = "";
-  for await (const part of await ollama.generate({ model: tools, prompt: "Once upon a time", raw: true, stream: true, options: { ...GREEDY, num_predict: 5 } })) streamed += part.response;
+  for await (const part of await ollama.generate({
+    model: tools,
+    prompt: "Once upon a time",
+    raw: true,
+    stream: true,
+    options: { ...GREEDY, num_predict: 5 },
+  }))
+    streamed += part.response;
   assert.equal(streamed, raw.response);
   const load = await postJson(server.base, "/api/generate", { model: tools }, { authorization: `Bearer ${KEY}` });
   assert.equal(load.json.done_reason, "load");
@@ -114,7 +153,10 @@ test("show and ps: template, capabilities, context length; loaded models listed"
   assert.ok(s.template.includes("<|im_start|>"));
   assert.equal((s.model_info as any)["qwen3.context_length"], 4096);
   const ps = await ollama.ps();
-  assert.ok(ps.models.some((m) => m.name === `${tools}:latest`), JSON.stringify(ps.models.map((m) => m.name)));
+  assert.ok(
+    ps.models.some((m) => m.name === `${tools}:latest`),
+    JSON.stringify(ps.models.map((m) => m.name)),
+  );
   assert.ok(ps.models.every((m) => Date.parse(String(m.expires_at)) > Date.now()));
 });
 
@@ -134,13 +176,24 @@ test("a model that is not pulled says so and how; pull streams progress from the
   assert.ok(completed > 0, statuses.join(", "));
   assert.ok(hub.requests.some((l) => l.includes("tiny-Q8_0.gguf")));
   const { models } = await ollama.list();
-  assert.ok(models.some((m) => m.name === "hearth-test/tiny-GGUF:latest"), JSON.stringify(models.map((m) => m.name)));
-  const r = await ollama.chat({ model: "hearth-test/tiny-GGUF:latest", messages: [{ role: "user", content: "hi" }], stream: false, options: { num_predict: 2 } });
+  assert.ok(
+    models.some((m) => m.name === "hearth-test/tiny-GGUF:latest"),
+    JSON.stringify(models.map((m) => m.name)),
+  );
+  const r = await ollama.chat({
+    model: "hearth-test/tiny-GGUF:latest",
+    messages: [{ role: "user", content: "hi" }],
+    stream: false,
+    options: { num_predict: 2 },
+  });
   assert.equal(r.done, true);
 });
 
 test("delete needs --allow-delete; errors are {error}; the key is required", async () => {
-  await assert.rejects(ollama.delete({ model: "hearth-test/tiny-GGUF" }), (e: any) => e.status_code === 403 && /allow-delete/.test(e.message));
+  await assert.rejects(
+    ollama.delete({ model: "hearth-test/tiny-GGUF" }),
+    (e: any) => e.status_code === 403 && /allow-delete/.test(e.message),
+  );
   const bad = await postJson(server.base, "/api/chat", { model: tools, messages: "nope" }, { authorization: `Bearer ${KEY}` });
   assert.equal(bad.status, 400);
   assert.equal(typeof bad.json.error, "string");

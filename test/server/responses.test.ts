@@ -28,12 +28,23 @@ const weather: OpenAI.Responses.FunctionTool = {
   type: "function",
   name: "get_weather",
   description: "current weather in a city",
-  parameters: { type: "object", properties: { city: { type: "string", enum: ["Paris", "Oslo"] } }, required: ["city"], additionalProperties: false },
+  parameters: {
+    type: "object",
+    properties: { city: { type: "string", enum: ["Paris", "Oslo"] } },
+    required: ["city"],
+    additionalProperties: false,
+  },
   strict: true,
 };
 
 test("responses.create: one message item, output_text, usage; incomplete at max_output_tokens", async () => {
-  const r = await server.client.responses.create({ model: tiny, input: "Say hi", instructions: "be brief", max_output_tokens: 5, temperature: 0 });
+  const r = await server.client.responses.create({
+    model: tiny,
+    input: "Say hi",
+    instructions: "be brief",
+    max_output_tokens: 5,
+    temperature: 0,
+  });
   assert.match(r.id, /^resp_/);
   assert.equal(r.object, "response");
   assert.equal(r.model, tiny);
@@ -76,8 +87,13 @@ test("streamed: the documented event sequence, deltas that add up to the unstrea
 
 test("a forced function call streams its arguments in fragments; function_call_output round trip", async () => {
   const stream = await server.client.responses.create({
-    model: tools, input: "What is the weather in Paris?", tools: [weather], tool_choice: { type: "function", name: "get_weather" },
-    max_output_tokens: 80, temperature: 0, stream: true,
+    model: tools,
+    input: "What is the weather in Paris?",
+    tools: [weather],
+    tool_choice: { type: "function", name: "get_weather" },
+    max_output_tokens: 80,
+    temperature: 0,
+    stream: true,
   });
   const fragments: string[] = [];
   let done: OpenAI.Responses.Response | undefined;
@@ -96,7 +112,11 @@ test("a forced function call streams its arguments in fragments; function_call_o
 
   const plain = await server.client.responses.create({ model: tools, input: "What is the weather in Paris?", max_output_tokens: 1 });
   const final = await server.client.responses.create({
-    model: tools, tools: [weather], tool_choice: "none", max_output_tokens: 8, temperature: 0,
+    model: tools,
+    tools: [weather],
+    tool_choice: "none",
+    max_output_tokens: 8,
+    temperature: 0,
     input: [
       { role: "user", content: "What is the weather in Paris?" },
       { type: "function_call", call_id: call.call_id, name: call.name, arguments: call.arguments },
@@ -106,7 +126,14 @@ test("a forced function call streams its arguments in fragments; function_call_o
   assert.ok(final.output.every((o) => o.type !== "function_call"));
   // the call and its output are in the prompt
   assert.ok(final.usage!.input_tokens > plain.usage!.input_tokens + 10, `${final.usage!.input_tokens} vs ${plain.usage!.input_tokens}`);
-  const required = await server.client.responses.create({ model: tools, input: "weather?", tools: [weather], tool_choice: "required", max_output_tokens: 80, temperature: 0 });
+  const required = await server.client.responses.create({
+    model: tools,
+    input: "weather?",
+    tools: [weather],
+    tool_choice: "required",
+    max_output_tokens: 80,
+    temperature: 0,
+  });
   assert.ok(required.output.some((o) => o.type === "function_call"));
 });
 
@@ -118,7 +145,10 @@ test("text.format json_schema: the output parses and follows the schema", async 
     additionalProperties: false,
   };
   const r = await server.client.responses.create({
-    model: tiny, input: "answer in JSON", max_output_tokens: 60, temperature: 0,
+    model: tiny,
+    input: "answer in JSON",
+    max_output_tokens: 60,
+    temperature: 0,
     text: { format: { type: "json_schema", name: "answer", schema, strict: true } },
   });
   const value = JSON.parse(r.output_text);
@@ -129,7 +159,8 @@ test("text.format json_schema: the output parses and follows the schema", async 
 test("previous_response_id is refused with a clear 400; malformed items name the field", async () => {
   await assert.rejects(
     server.client.responses.create({ model: tiny, input: "x", previous_response_id: "resp_123" }),
-    (e: unknown) => e instanceof OpenAI.BadRequestError && (e.error as any).param === "previous_response_id" && /does not keep/.test(e.message),
+    (e: unknown) =>
+      e instanceof OpenAI.BadRequestError && (e.error as any).param === "previous_response_id" && /does not keep/.test(e.message),
   );
   const r = await postJson(server.base, "/v1/responses", { model: tiny, input: [{ type: "function_call", name: "f" }] });
   assert.equal(r.status, 400);

@@ -26,7 +26,11 @@ after(async () => {
 });
 
 /** A GET with any Host header (fetch does not let a page or a client set Host). */
-function get(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   const url = new URL(path, base);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: url.hostname, port: url.port, path: url.pathname + url.search, headers }, (res) => {
@@ -117,7 +121,12 @@ test("a burst of 300 concurrent chat requests with the default queue is answered
   const model = idOf(tinyFile);
   const all = await Promise.all(
     Array.from({ length: 300 }, (_, i) =>
-      postJson(open.base, "/v1/chat/completions", { model, messages: [{ role: "user", content: `question ${i}` }], max_tokens: 4, seed: i }),
+      postJson(open.base, "/v1/chat/completions", {
+        model,
+        messages: [{ role: "user", content: `question ${i}` }],
+        max_tokens: 4,
+        seed: i,
+      }),
     ),
   );
   const statuses = new Map<number, number>();
@@ -154,7 +163,13 @@ test("over HTTP, a queued large body past the request memory gets 429 with Retry
     const res = await fetch(`${s.base}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model, messages: [{ role: "user", content: "go" }], max_tokens: 2000, grammar: "root ::= [a-z]{1900}", stream: true }),
+      body: JSON.stringify({
+        model,
+        messages: [{ role: "user", content: "go" }],
+        max_tokens: 2000,
+        grammar: "root ::= [a-z]{1900}",
+        stream: true,
+      }),
       signal: ac.signal,
     });
     const reader = res.body!.getReader();

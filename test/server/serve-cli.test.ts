@@ -16,7 +16,9 @@ const env = { HEARTH_HOME: home, NO_COLOR: "1", HEARTH_API_KEY: "" };
 test("hearth serve <model> --port 0: prints the address, answers, logs requests, stops on SIGTERM", async () => {
   const tiny = await ensureFixture("tiny");
   const child = spawn(process.execPath, [hearthBin, "serve", tiny, "--port", "0", "--threads", "1", "--parallel", "1"], {
-    cwd: repoRoot, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"],
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
   let stderr = "";
@@ -40,7 +42,8 @@ test("hearth serve <model> --port 0: prints the address, answers, logs requests,
       await new Promise((r) => setTimeout(r, 200));
     }
     const r = await fetch(`${base}/v1/chat/completions`, {
-      method: "POST", headers: { "content-type": "application/json" },
+      method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ model: idOf(tiny), messages: [{ role: "user", content: "hi" }], max_tokens: 2 }),
     });
     assert.equal(r.status, 200);

@@ -24,11 +24,17 @@ after(async () => {
   await hub?.close();
 });
 
-const ask = (client: OpenAI, model: string) => client.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }], max_tokens: 2 });
+const ask = (client: OpenAI, model: string) =>
+  client.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }], max_tokens: 2 });
 
 test("a pulled model is listed with type and quant, and loads on first use by its store name", async () => {
   const list = await server.client.models.list();
-  const m = list.data.find((x) => x.id === "hearth-test/tiny-GGUF") as unknown as { type: string; quant: string; source: string; loaded: boolean };
+  const m = list.data.find((x) => x.id === "hearth-test/tiny-GGUF") as unknown as {
+    type: string;
+    quant: string;
+    source: string;
+    loaded: boolean;
+  };
   assert.ok(m, JSON.stringify(list.data.map((x) => x.id)));
   assert.equal(m.type, "llm");
   assert.equal(m.quant, "Q8_0");
@@ -52,7 +58,10 @@ test("with --allow-pull a request pulls the model it names", async () => {
   try {
     const r = await ask(pulling.client, "hearth-test/tiny-GGUF:Q4_0");
     assert.equal(r.choices.length, 1);
-    assert.ok(hub.requests.some((l) => l.includes("tiny-Q4_0.gguf")), hub.requests.join("\n"));
+    assert.ok(
+      hub.requests.some((l) => l.includes("tiny-Q4_0.gguf")),
+      hub.requests.join("\n"),
+    );
   } finally {
     await pulling.close();
   }
@@ -62,7 +71,8 @@ test("a request that waits longer than the load allows gets 503 with Retry-After
   const impatient = await startServer({ loadWaitMs: 1 });
   try {
     const res = await fetch(`${impatient.base}/v1/chat/completions`, {
-      method: "POST", headers: { "content-type": "application/json" },
+      method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ model: "hearth-test/tiny-GGUF", messages: [{ role: "user", content: "hi" }], max_tokens: 2 }),
     });
     assert.equal(res.status, 503);

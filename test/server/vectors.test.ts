@@ -34,8 +34,15 @@ test("embeddings: a string and an array give unit vectors in input order", async
   assert.ok(Math.abs(norm(v) - 1) < 1e-3);
   assert.ok(one.usage.prompt_tokens > 0);
 
-  const many = await server.client.embeddings.create({ model: embed, input: ["first text", "hello world", "third"], encoding_format: "float" });
-  assert.deepEqual(many.data.map((d) => d.index), [0, 1, 2]);
+  const many = await server.client.embeddings.create({
+    model: embed,
+    input: ["first text", "hello world", "third"],
+    encoding_format: "float",
+  });
+  assert.deepEqual(
+    many.data.map((d) => d.index),
+    [0, 1, 2],
+  );
   // the same text embeds the same way alone and in a batch
   const cos = many.data[1].embedding.reduce((s, x, i) => s + x * v[i], 0);
   assert.ok(cos > 0.999, `cosine ${cos}`);
@@ -49,10 +56,14 @@ test("embeddings: base64 is the same little-endian float32 vector", async () => 
   const buf = Buffer.from(b.json.data[0].embedding, "base64");
   const decoded = Array.from(new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4));
   assert.equal(decoded.length, f.json.data[0].embedding.length);
-  decoded.forEach((x, i) => assert.ok(Math.abs(x - f.json.data[0].embedding[i]) < 1e-6));
+  decoded.forEach((x, i) => {
+    assert.ok(Math.abs(x - f.json.data[0].embedding[i]) < 1e-6);
+  });
   // the openai client's default (base64) decodes to the same numbers
   const viaClient = await server.client.embeddings.create({ model: embed, input: "hello world" });
-  viaClient.data[0].embedding.forEach((x, i) => assert.ok(Math.abs(x - f.json.data[0].embedding[i]) < 1e-6));
+  viaClient.data[0].embedding.forEach((x, i) => {
+    assert.ok(Math.abs(x - f.json.data[0].embedding[i]) < 1e-6);
+  });
 });
 
 test("embeddings: dimensions truncates and renormalises (Matryoshka architecture), too many is 400", async () => {
@@ -63,7 +74,9 @@ test("embeddings: dimensions truncates and renormalises (Matryoshka architecture
   assert.ok(Math.abs(norm(v) - 1) < 1e-3);
   const head = full.data[0].embedding.slice(0, 16);
   const scale = norm(head);
-  v.forEach((x, i) => assert.ok(Math.abs(x - head[i] / scale) < 1e-5));
+  v.forEach((x, i) => {
+    assert.ok(Math.abs(x - head[i] / scale) < 1e-5);
+  });
   await assert.rejects(
     server.client.embeddings.create({ model: embed, input: "x", dimensions: 65 }),
     (e: unknown) => e instanceof OpenAI.BadRequestError && (e.error as any).param === "dimensions",
@@ -91,7 +104,10 @@ test("rerank: results sorted by relevance, top_n, documents returned, /v1/rerank
   const alias = await postJson(server.base, "/v1/reranking", { model: rerank, query: "cats", documents });
   assert.equal(alias.status, 200);
   assert.equal(alias.json.results.length, 4);
-  assert.deepEqual(alias.json.results.slice(0, 3).map((x: { index: number }) => x.index), results.map((x) => x.index));
+  assert.deepEqual(
+    alias.json.results.slice(0, 3).map((x: { index: number }) => x.index),
+    results.map((x) => x.index),
+  );
   assert.equal((await postJson(server.base, "/v1/rerank", { model: rerank, query: "cats", documents: [] })).status, 400);
   assert.equal((await postJson(server.base, "/v1/rerank", { model: embed, query: "cats", documents })).status, 400);
 });

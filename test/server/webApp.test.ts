@@ -35,7 +35,8 @@ test("/ is the app: never cached, with a CSP that allows this origin only; hashe
   assert.match(res.headers.get("content-type")!, /^text\/html/);
   assert.equal(res.headers.get("cache-control"), "no-cache");
   const csp = res.headers.get("content-security-policy")!;
-  for (const d of ["default-src 'self'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "object-src 'none'"]) assert.ok(csp.includes(d), `${d} in ${csp}`);
+  for (const d of ["default-src 'self'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "object-src 'none'"])
+    assert.ok(csp.includes(d), `${d} in ${csp}`);
   assert.ok(!/unsafe-inline|unsafe-eval|https?:/.test(csp), csp);
   assert.equal(res.headers.get("x-content-type-options"), "nosniff");
   const html = await res.text();
@@ -55,7 +56,9 @@ test("/ is the app: never cached, with a CSP that allows this origin only; hashe
       const parts: Buffer[] = [];
       r.on("data", (d) => parts.push(d));
       r.on("end", () => resolve({ encoding: r.headers["content-encoding"], body: Buffer.concat(parts) }));
-    }).on("error", reject).end();
+    })
+      .on("error", reject)
+      .end();
   });
   assert.equal(br.encoding, "br");
   assert.ok(br.body.length < plain.length / 2, `${br.body.length} vs ${plain.length}`);
@@ -106,11 +109,19 @@ test("/hearth/models lists and loads and unloads; bad names are 404", async () =
     const text = await res.text();
     return { status: res.status, text, json: JSON.parse(text) };
   };
-  const list = async () => ((await (await fetch(`${server.base}/hearth/models`)).json()) as { models: { id: string; type: string; status: { state: string } | null }[] }).models;
+  const list = async () =>
+    (
+      (await (await fetch(`${server.base}/hearth/models`)).json()) as {
+        models: { id: string; type: string; status: { state: string } | null }[];
+      }
+    ).models;
   const m = (await list()).find((x) => x.id === tiny);
   assert.equal(m?.type, "llm");
   assert.equal(m?.status?.state, "ready");
-  assert.ok((await list()).some((x) => x.id === "ocr"), "the embedded OCR model is listed");
+  assert.ok(
+    (await list()).some((x) => x.id === "ocr"),
+    "the embedded OCR model is listed",
+  );
 
   const unloaded = await post(`/hearth/models/${encodeURIComponent(tiny)}/unload`);
   assert.equal(unloaded.status, 200, unloaded.text);
@@ -153,11 +164,23 @@ test("a streamed chat's last chunk carries hearth's figures: speeds, tokens, eng
     const res = await fetch(`${server.base}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: tiny, messages: [{ role: "user", content: "hi" }], max_tokens: 4, stream: true, ...(withUsage ? { stream_options: { include_usage: true } } : {}) }),
+      body: JSON.stringify({
+        model: tiny,
+        messages: [{ role: "user", content: "hi" }],
+        max_tokens: 4,
+        stream: true,
+        ...(withUsage ? { stream_options: { include_usage: true } } : {}),
+      }),
     });
-    const chunks = (await res.text()).split("\n\n").filter((l) => l.startsWith("data: {")).map((l) => JSON.parse(l.slice(6)));
+    const chunks = (await res.text())
+      .split("\n\n")
+      .filter((l) => l.startsWith("data: {"))
+      .map((l) => JSON.parse(l.slice(6)));
     const last = chunks[chunks.length - 1];
-    assert.ok(chunks.slice(0, -1).every((c) => c.hearth === undefined), "only the last chunk");
+    assert.ok(
+      chunks.slice(0, -1).every((c) => c.hearth === undefined),
+      "only the last chunk",
+    );
     assert.equal(last.hearth.device, "cpu");
     assert.equal(typeof last.hearth.backend, "string");
     assert.ok(last.hearth.completion_tokens > 0 && last.hearth.completion_tokens <= 4);

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { ASR } from "../../src/sdk/ASR.ts";
 import { resolveModel } from "../../src/resolve/resolveModel.ts";
-import { HearthError } from "../../src/errors/HearthError.ts";
+import type { HearthError } from "../../src/errors/HearthError.ts";
 import { ensureAsrFixture } from "../../fixtures/speechOnnx.ts";
 import { runHearth } from "../helpers/cli.ts";
 import { say, sox, soxDurationMs } from "../multimodal/speech.ts";
@@ -26,7 +26,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test("the folder resolves to the sherpa engine's ASR layout, from the folder, its .onnx file or ~", async () => {
   const files = await resolveModel(model);
-  assert.deepEqual([files.format, files.type, path.basename(files.primary), path.basename(files.extra?.tokens ?? "")], ["onnx", "asr", "model.onnx", "tokens.txt"]);
+  assert.deepEqual(
+    [files.format, files.type, path.basename(files.primary), path.basename(files.extra?.tokens ?? "")],
+    ["onnx", "asr", "model.onnx", "tokens.txt"],
+  );
   assert.equal((await resolveModel(path.join(model, "model.onnx"))).type, "asr");
   // ~ is the home folder (os.homedir() reads HOME): a copy of the folder under a home made for the test
   const home = path.join(dir, "user");

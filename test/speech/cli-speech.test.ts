@@ -21,7 +21,10 @@ test("writes a WAV with --voice and --speed and prints a profile line with the r
   const out = path.join(dir, "out.wav");
   const r = await runHearth(["infer", tts, "-p", TEXT, "-o", out, "--voice", "Clara", "--threads", "1"], { env });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /wrote .*out\.wav: [\d.]+ s of audio at 22050 Hz, voice Clara, speed 1, .*real-time factor [\d.]+ \([\d.]+x real time\)/);
+  assert.match(
+    r.stdout,
+    /wrote .*out\.wav: [\d.]+ s of audio at 22050 Hz, voice Clara, speed 1, .*real-time factor [\d.]+ \([\d.]+x real time\)/,
+  );
   const normal = soxDurationMs(out);
   assert.equal(execFileSync("soxi", ["-r", out], { encoding: "utf8" }).trim(), "22050");
 
@@ -75,7 +78,15 @@ test("diarization: turns with speaker numbers and a profile line; --json gives t
   const b = path.join(dir, "b.wav");
   const two = path.join(dir, "two.wav");
   execFileSync("espeak-ng", ["-v", "en-us+m3", "-w", a, "The first speaker talks about the weather today and what tomorrow brings."]);
-  execFileSync("espeak-ng", ["-v", "en-us+f3", "-p", "80", "-w", b, "The second voice answers with the news from the market and the town hall."]);
+  execFileSync("espeak-ng", [
+    "-v",
+    "en-us+f3",
+    "-p",
+    "80",
+    "-w",
+    b,
+    "The second voice answers with the news from the market and the town hall.",
+  ]);
   execFileSync("sox", [a, b, two]);
   const model = ensureDiarizeFixture().dir;
   const r = await runHearth(["infer", model, "-i", two, "--num-speakers", "2", "--threads", "1"], { env });

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { Diarizer } from "../../src/sdk/Diarizer.ts";
-import { HearthError } from "../../src/errors/HearthError.ts";
+import type { HearthError } from "../../src/errors/HearthError.ts";
 import { ensureDiarizeFixture } from "../../fixtures/speechOnnx.ts";
 import { soxDurationMs } from "../multimodal/speech.ts";
 import { encodeWav } from "../../src/media/audio.ts";
@@ -22,7 +22,15 @@ before(async () => {
   const a = path.join(dir, "a.wav");
   const b = path.join(dir, "b.wav");
   execFileSync("espeak-ng", ["-v", "en-us+m3", "-w", a, "The first speaker talks about the weather today and what tomorrow brings."]);
-  execFileSync("espeak-ng", ["-v", "en-us+f3", "-p", "80", "-w", b, "The second voice answers with the news from the market and the town hall."]);
+  execFileSync("espeak-ng", [
+    "-v",
+    "en-us+f3",
+    "-p",
+    "80",
+    "-w",
+    b,
+    "The second voice answers with the news from the market and the town hall.",
+  ]);
   twoVoices = path.join(dir, "two.wav");
   execFileSync("sox", [a, b, twoVoices, "pad", "0.5", "0.5"]);
   durationMs = soxDurationMs(twoVoices);
@@ -69,12 +77,21 @@ test("bad audio and a bad speaker count are refused; the model keeps working", a
   writeFileSync(truncated, readFileSync(twoVoices).subarray(0, 2000));
   await assert.rejects(d.diarize(truncated), (e: HearthError) => e.code === "unsupported_media");
   await assert.rejects(d.diarize(new Uint8Array(0)), (e: HearthError) => e.code === "unsupported_media");
-  await assert.rejects(d.diarize(encodeWav(new Float32Array(0), 16000)), (e: HearthError) => e.code === "unsupported_media" && /0 seconds/.test(e.message));
+  await assert.rejects(
+    d.diarize(encodeWav(new Float32Array(0), 16000)),
+    (e: HearthError) => e.code === "unsupported_media" && /0 seconds/.test(e.message),
+  );
   // a WAV whose header declares 3 hours: refused from the header, before anything is decoded
   const threeHours = Buffer.from(encodeWav(new Float32Array(160), 16000));
   threeHours.writeUInt32LE(3 * 3600 * 16000 * 2, 40);
-  await assert.rejects(d.diarize(new Uint8Array(threeHours)), (e: HearthError) => e.code === "unsupported_media" && /3 h 0 min/.test(e.message));
-  await assert.rejects(d.diarize(twoVoices, { numSpeakers: 0 }), (e: HearthError) => e.code === "bad_input" && /numSpeakers/.test(e.message));
+  await assert.rejects(
+    d.diarize(new Uint8Array(threeHours)),
+    (e: HearthError) => e.code === "unsupported_media" && /3 h 0 min/.test(e.message),
+  );
+  await assert.rejects(
+    d.diarize(twoVoices, { numSpeakers: 0 }),
+    (e: HearthError) => e.code === "bad_input" && /numSpeakers/.test(e.message),
+  );
   await assert.rejects(d.diarize(twoVoices, { numSpeakers: 1.5 }), (e: HearthError) => e.code === "bad_input");
   assert.ok((await d.diarize(twoVoices, { numSpeakers: 2 })).segments.length > 0);
 });

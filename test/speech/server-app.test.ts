@@ -23,7 +23,11 @@ after(async () => {
 
 test("the openai client's audio.speech.create gets a WAV from a served TTS folder (named by the folder)", async () => {
   const res = await server.client.audio.speech.create({
-    model: path.basename(ttsDir), input: "Hello from the served model.", voice: "dmitri" as never, response_format: "wav", speed: 1.25,
+    model: path.basename(ttsDir),
+    input: "Hello from the served model.",
+    voice: "dmitri" as never,
+    response_format: "wav",
+    speed: 1.25,
   });
   const wav = Buffer.from(await res.arrayBuffer());
   assert.equal(wav.subarray(0, 4).toString("ascii"), "RIFF");
@@ -61,10 +65,13 @@ test("the speech routes share the server's admission and errors: a full queue is
   try {
     const id = path.basename(ttsDir);
     const long = Array.from({ length: 40 }, (_, i) => `This is sentence number ${i + 1} of a long text.`).join(" ");
-    const speak = (signal?: AbortSignal) => fetch(`${busy.base}/v1/audio/speech`, {
-      method: "POST", headers: { "content-type": "application/json" }, signal,
-      body: JSON.stringify({ model: id, input: long, stream_format: "sse" }),
-    });
+    const speak = (signal?: AbortSignal) =>
+      fetch(`${busy.base}/v1/audio/speech`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        signal,
+        body: JSON.stringify({ model: id, input: long, stream_format: "sse" }),
+      });
     // the first holds the one slot while it streams; the second finds no room to wait
     const ac = new AbortController();
     const first = await speak(ac.signal);
@@ -90,7 +97,9 @@ test("the speech routes share the server's admission and errors: a full queue is
     }
     assert.equal(active, 0, "the slot was released");
     const after = await fetch(`${busy.base}/v1/audio/speech`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: id, input: "Back again." }),
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: id, input: "Back again." }),
     });
     assert.equal(after.status, 200);
     assert.match(await (await fetch(`${busy.base}/metrics`)).text(), new RegExp(`hearth_requests_aborted_total\\{model="${id}"\\} 1`));

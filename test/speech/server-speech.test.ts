@@ -82,7 +82,10 @@ test("stream_format sse: speech.audio.delta events of base64 PCM that add up to 
   const res = await speech({ model: ttsId, input, voice: "clara", stream_format: "sse", response_format: "pcm" });
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
-  const events = (await res.text()).split("\n\n").filter(Boolean).map((e) => JSON.parse(e.replace(/^data: /, "")));
+  const events = (await res.text())
+    .split("\n\n")
+    .filter(Boolean)
+    .map((e) => JSON.parse(e.replace(/^data: /, "")));
   const deltas = events.filter((e) => e.type === "speech.audio.delta");
   assert.equal(deltas.length, 3, "a chunk per sentence");
   const done = events.at(-1);
@@ -90,7 +93,10 @@ test("stream_format sse: speech.audio.delta events of base64 PCM that add up to 
   assert.equal(done.usage.input_tokens, input.length);
   const samples = deltas.reduce((n, d) => n + Buffer.from(d.audio, "base64").length / 2, 0);
   // each chunk is resampled to 24 kHz on its own: the sum may differ from the whole by a sample a chunk
-  assert.ok(Math.abs(samples - (done.duration_ms / 1000) * PCM_SAMPLE_RATE) <= deltas.length + 1, `${samples} samples, ${done.duration_ms} ms`);
+  assert.ok(
+    Math.abs(samples - (done.duration_ms / 1000) * PCM_SAMPLE_RATE) <= deltas.length + 1,
+    `${samples} samples, ${done.duration_ms} ms`,
+  );
   const whole = await speech({ model: ttsId, input, voice: "clara", response_format: "pcm" });
   assert.equal(Math.round(done.duration_ms), Math.round(Number(whole.headers.get("x-audio-duration-ms"))));
 });
@@ -101,14 +107,33 @@ test("bad requests get 400 (404 for an unknown model) in OpenAI's error shape, a
   await expectError(await speech({ model: ttsId }), 400, /input is required/, "input");
   await expectError(await speech({ model: ttsId, input: 5 }), 400, /input must be string/, "input");
   await expectError(await speech({ input: "hello" }), 400, /model is required/, "model");
-  await expectError(await speech({ model: ttsId, input: "hello", voice: "alloy" }), 400, /unknown voice "alloy".*alba, bruno, clara, dmitri/);
+  await expectError(
+    await speech({ model: ttsId, input: "hello", voice: "alloy" }),
+    400,
+    /unknown voice "alloy".*alba, bruno, clara, dmitri/,
+  );
   await expectError(await speech({ model: ttsId, input: "hello", voice: "alloy", stream_format: "sse" }), 400, /unknown voice/);
   await expectError(await speech({ model: ttsId, input: "hello", speed: 4.5 }), 400, /speed must be <= 4/, "speed");
   await expectError(await speech({ model: ttsId, input: "hello", speed: 0.1 }), 400, /speed must be >= 0.25/, "speed");
   await expectError(await speech({ model: ttsId, input: "hello", speed: "fast" }), 400, /speed must be number/, "speed");
-  await expectError(await speech({ model: ttsId, input: "hello", response_format: "mp3" }), 400, /response_format must be one of: wav, pcm$/, "response_format");
-  await expectError(await speech({ model: ttsId, input: "hello", stream_format: "ws" }), 400, /stream_format must be one of: audio, sse/, "stream_format");
-  await expectError(await speech({ model: ttsId, input: "x".repeat(20001) }), 400, /20001 characters, more than the limit of 20000/, "input");
+  await expectError(
+    await speech({ model: ttsId, input: "hello", response_format: "mp3" }),
+    400,
+    /response_format must be one of: wav, pcm$/,
+    "response_format",
+  );
+  await expectError(
+    await speech({ model: ttsId, input: "hello", stream_format: "ws" }),
+    400,
+    /stream_format must be one of: audio, sse/,
+    "stream_format",
+  );
+  await expectError(
+    await speech({ model: ttsId, input: "x".repeat(20001) }),
+    400,
+    /20001 characters, more than the limit of 20000/,
+    "input",
+  );
   await expectError(await speech({ model: ttsId, input: "日本語" }), 400, /nothing to say/);
   await expectError(await speech({ model: "tts-1", input: "hello" }), 404, /"tts-1" is not served here/);
   assert.equal((await speech({ model: ttsId, input: "still here." })).status, 200);
@@ -132,7 +157,8 @@ test("diarize: time-ordered segments in seconds with speaker numbers", async () 
   assert.ok(j.num_speakers >= 1 && j.num_speakers <= 2);
   assert.equal(j.num_speakers, new Set(j.segments.map((s: { speaker: number }) => s.speaker)).size);
   const total = soxDurationMs(path.join(dir, "two.wav")) / 1000;
-  for (const s of j.segments) assert.ok(s.start >= 0 && s.start < s.end && s.end <= total + 0.001 && [0, 1].includes(s.speaker), JSON.stringify(s));
+  for (const s of j.segments)
+    assert.ok(s.start >= 0 && s.start < s.end && s.end <= total + 0.001 && [0, 1].includes(s.speaker), JSON.stringify(s));
   for (let i = 1; i < j.segments.length; i++) assert.ok(j.segments[i - 1].start <= j.segments[i].start);
   assert.ok(j.profile.realTimeFactor > 0);
 });

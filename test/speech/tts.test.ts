@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { TTS } from "../../src/sdk/TTS.ts";
-import { HearthError } from "../../src/errors/HearthError.ts";
+import type { HearthError } from "../../src/errors/HearthError.ts";
 import { ensureTtsFixture, ensureKokoroFixture, TTS_FIXTURE, KOKORO_FIXTURE } from "../../fixtures/speechOnnx.ts";
 import { soxDurationMs } from "../multimodal/speech.ts";
 import { execFileSync } from "node:child_process";
@@ -45,7 +45,10 @@ test("writes a WAV whose rate and duration sox confirms; longer text, longer aud
   assert.equal(long.samples.length, Math.round((long.durationMs / 1000) * 22050));
   // about 70 characters against 13: several times as long
   assert.ok(long.durationMs > 3 * short.durationMs, `${long.durationMs} vs ${short.durationMs}`);
-  assert.ok(long.samples.some((s) => Math.abs(s) > 0.01), "not silence");
+  assert.ok(
+    long.samples.some((s) => Math.abs(s) > 0.01),
+    "not silence",
+  );
 });
 
 test("speed scales the duration (2x speed: about half as long)", async () => {
@@ -69,7 +72,10 @@ test("streams a chunk per sentence, and the chunks add up to the whole", async (
   assert.equal(chunks.length, 3);
   const joined = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
-  for (const c of chunks) { joined.set(c, at); at += c.length; }
+  for (const c of chunks) {
+    joined.set(c, at);
+    at += c.length;
+  }
   assert.deepEqual(joined, result.samples);
 });
 
@@ -94,7 +100,11 @@ test("empty text, speed out of range and text with nothing speakable are bad inp
     [SHORT, { speed: Number.NaN }, /out of range/],
     ["日本語のテキスト", {}, /nothing to say/],
   ] as const) {
-    await assert.rejects(tts.speak(text, opts), (e: HearthError) => e.code === "bad_input" && re.test(e.message), `${text} ${JSON.stringify(opts)}`);
+    await assert.rejects(
+      tts.speak(text, opts),
+      (e: HearthError) => e.code === "bad_input" && re.test(e.message),
+      `${text} ${JSON.stringify(opts)}`,
+    );
   }
   // the model still works after refusals
   assert.ok((await tts.speak(SHORT)).samples.length > 0);
@@ -131,16 +141,24 @@ test("Kokoro (v0.19 layout): espeak-ng phonemes, voices.bin styles, 24 kHz, spee
     assert.deepEqual(kokoro.voices, KOKORO_FIXTURE.speakers);
     assert.equal(kokoro.sampleRate, 24000);
     const chunks: number[] = [];
-    const normal = await kokoro.speak("Hello there. The weather is fine today!", { voice: "bf_emma", onAudio: (c) => chunks.push(c.samples.length) });
+    const normal = await kokoro.speak("Hello there. The weather is fine today!", {
+      voice: "bf_emma",
+      onAudio: (c) => chunks.push(c.samples.length),
+    });
     assert.equal(normal.sampleRate, 24000);
     assert.equal(chunks.length, 2);
-    assert.equal(chunks.reduce((a, b) => a + b, 0), normal.samples.length);
+    assert.equal(
+      chunks.reduce((a, b) => a + b, 0),
+      normal.samples.length,
+    );
     const fast = await kokoro.speak("Hello there. The weather is fine today!", { voice: "bf_emma", speed: 2 });
     const r = fast.durationMs / normal.durationMs;
     assert.ok(r > 0.45 && r < 0.55, `2x speed: ${r}`);
     const other = await kokoro.speak("Hello there. The weather is fine today!", { voice: "am_adam" });
     assert.notDeepEqual(other.samples, normal.samples, "another voice's style changes the audio");
-    await assert.rejects(kokoro.speak("Hello.", { voice: "af_sky" }), (e: HearthError) => /unknown voice "af_sky".*af_heart, am_adam, bf_emma, bm_george/.test(e.line));
+    await assert.rejects(kokoro.speak("Hello.", { voice: "af_sky" }), (e: HearthError) =>
+      /unknown voice "af_sky".*af_heart, am_adam, bf_emma, bm_george/.test(e.line),
+    );
   } finally {
     await kokoro.dispose();
   }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { piperSpeakerNames, speakerId, voiceNames } from "../../src/backends/sherpa/voices.ts";
-import { HearthError } from "../../src/errors/HearthError.ts";
+import type { HearthError } from "../../src/errors/HearthError.ts";
 
 test("names from metadata, else from the Piper sidecar, else numbers", () => {
   assert.deepEqual(voiceNames({ speaker_names: "af_heart, am_adam" }, 2), ["af_heart", "am_adam"]);
@@ -38,7 +38,13 @@ test("speakerId: default first, any case, by number; unknown refused with the li
   assert.equal(speakerId(undefined, v), 0);
   assert.equal(speakerId("BRUNO", v), 1);
   assert.equal(speakerId("1", v), 1);
-  assert.throws(() => speakerId("2", v), (e: HearthError) => e.code === "bad_input" && /Alba, bruno/.test(e.line));
+  assert.throws(
+    () => speakerId("2", v),
+    (e: HearthError) => e.code === "bad_input" && /Alba, bruno/.test(e.line),
+  );
   const many = Array.from({ length: 40 }, (_, i) => `v${i}`);
-  assert.throws(() => speakerId("zed", many), (e: HearthError) => /v11, \.\.\. \(40 in all\)/.test(e.line));
+  assert.throws(
+    () => speakerId("zed", many),
+    (e: HearthError) => /v11, \.\.\. \(40 in all\)/.test(e.line),
+  );
 });

@@ -29,7 +29,10 @@ test("pull refuses each format before downloading weights, names it, and says wh
     assert.match(r.stderr, /use a GGUF or ONNX repo of the same model \(search huggingface\.co for "Tiny-Chat GGUF"\)/);
     assert.equal(mock.hub.bytesServed(".safetensors") + mock.hub.bytesServed(".nexa"), 0, `${c.repo}: no weights downloaded`);
     const list = await runHearth(["list", "--json"], { env: envFor(home) });
-    assert.deepEqual(JSON.parse(list.stdout).filter((m: { embedded: boolean }) => !m.embedded), []);
+    assert.deepEqual(
+      JSON.parse(list.stdout).filter((m: { embedded: boolean }) => !m.embedded),
+      [],
+    );
   }
 });
 

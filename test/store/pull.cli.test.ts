@@ -42,16 +42,26 @@ async function listed(home: string): Promise<{ name: string; quants: string[]; e
 
 function partialFiles(home: string): string[] {
   const dir = path.join(home, "partial");
-  return existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name) : [];
+  return existsSync(dir)
+    ? readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+    : [];
 }
 
 function spawnPull(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [hearthBin, "pull", ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [hearthBin, "pull", ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("close", (code) => resolve({ code, stdout, stderr })),
+  );
   return { child, done };
 }
 
@@ -102,7 +112,10 @@ test("split GGUF shards are fetched together, with the mmproj of a vision repo; 
   const home = newHome();
   const split = await runHearth(["pull", "hearth-test/split-GGUF:q8_0", "--json"], { env: envFor(home) });
   assert.equal(split.code, 0, split.stderr);
-  assert.deepEqual(JSON.parse(split.stdout).files.map((f: { path: string }) => f.path), ["Q8_0/tiny-Q8_0-00001-of-00002.gguf", "Q8_0/tiny-Q8_0-00002-of-00002.gguf"]);
+  assert.deepEqual(
+    JSON.parse(split.stdout).files.map((f: { path: string }) => f.path),
+    ["Q8_0/tiny-Q8_0-00001-of-00002.gguf", "Q8_0/tiny-Q8_0-00002-of-00002.gguf"],
+  );
   const vlm = await runHearth(["pull", "hearth-test/vlm-GGUF", "--json"], { env: envFor(home) });
   assert.equal(vlm.code, 0, vlm.stderr);
   const v = JSON.parse(vlm.stdout);
@@ -112,7 +125,12 @@ test("split GGUF shards are fetched together, with the mmproj of a vision repo; 
   assert.equal(onnx.code, 0, onnx.stderr);
   const o = JSON.parse(onnx.stdout);
   assert.equal(o.format, "onnx");
-  assert.deepEqual(o.files.map((f: { path: string }) => f.path).sort(), ["config.json", "onnx/model.onnx", "preprocessor_config.json", "tokenizer.json"]);
+  assert.deepEqual(o.files.map((f: { path: string }) => f.path).sort(), [
+    "config.json",
+    "onnx/model.onnx",
+    "preprocessor_config.json",
+    "tokenizer.json",
+  ]);
   assert.ok(!existsSync(storeFile(home, "hearth-test/onnx-cls", "README.md")), "the model card is not part of the model");
 });
 
@@ -144,7 +162,11 @@ test("a corrupted byte is detected and the file is fetched again; 429 and 503 ar
   const home = newHome();
   hub.reset();
   const file = "tiny-Q4_0.gguf";
-  hub.faults.push({ kind: "flip", path: file }, { kind: "status", status: 429, retryAfter: 1, path: "/api/models" }, { kind: "status", status: 503, path: file });
+  hub.faults.push(
+    { kind: "flip", path: file },
+    { kind: "status", status: 429, retryAfter: 1, path: "/api/models" },
+    { kind: "status", status: 503, path: file },
+  );
   const r = await runHearth(["pull", `${TINY}:Q4_0`], { env: envFor(home) });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /checksum mismatch/);
@@ -225,7 +247,10 @@ test("a second concurrent pull waits (saying so) or, with --no-wait, says busy; 
   assert.match(waiter.stderr, /waiting for another hearth process/);
   assert.equal(JSON.parse(waiter.stdout).upToDate, true, "the waiter found the model complete");
   assert.equal(hub.bytesServed("tiny-Q4_K_M.gguf"), repoFile(TINY, "tiny-Q4_K_M.gguf").length, "downloaded once");
-  assert.deepEqual((await listed(home)).map((m) => m.quants), [["Q4_K_M"]]);
+  assert.deepEqual(
+    (await listed(home)).map((m) => m.quants),
+    [["Q4_K_M"]],
+  );
   assert.equal(sha(readFileSync(storeFile(home, TINY, "tiny-Q4_K_M.gguf"))), sha(repoFile(TINY, "tiny-Q4_K_M.gguf")));
 });
 

@@ -44,7 +44,10 @@ test("a terminal gets a progress bar; Ctrl-C leaves a resumable partial and list
   assert.match(screen, /error: download interrupted \(run the same pull again to resume\)/);
 
   const list = await runHearth(["list", "--json"], { env });
-  assert.deepEqual(JSON.parse(list.stdout).filter((m: { embedded: boolean }) => !m.embedded), []);
+  assert.deepEqual(
+    JSON.parse(list.stdout).filter((m: { embedded: boolean }) => !m.embedded),
+    [],
+  );
   const before = hub.bytesServed(file);
   const again = await runHearth(["pull", "hearth-test/tiny-GGUF:Q8_0", "--json"], { env });
   assert.equal(again.code, 0, again.stderr);

@@ -37,7 +37,10 @@ const storeFile = (home: string, p: string) => path.join(home, "models", ...QUAN
 test("the quants really differ: llama-quantize's tensor types, in size order", { skip }, async () => {
   if ("missing" in made) return;
   const facts = await Promise.all(Object.values(made.files).map((f) => readGgufFacts(f)));
-  assert.deepEqual(facts.map((f) => f.quant), ["F16", "Q8_0", "Q4_K_M", "Q4_0"]);
+  assert.deepEqual(
+    facts.map((f) => f.quant),
+    ["F16", "Q8_0", "Q4_K_M", "Q4_0"],
+  );
   const size = (q: keyof typeof made.files) => statSync(made.files[q]).size;
   assert.ok(size("F16") > 1.7 * size("Q8_0"), `F16 ${size("F16")} against Q8_0 ${size("Q8_0")}`);
   assert.ok(size("Q8_0") > 1.5 * Math.max(size("Q4_K_M"), size("Q4_0")));
@@ -61,7 +64,8 @@ test("pull lists the four, takes Q4_K_M by default and gets the file llama-quant
 test("a quant too large for this machine's memory is refused before download; a smaller one fits", { skip }, async () => {
   if ("missing" in made) return;
   // memory between what the product estimates for Q4_K_M and for F16 (weights + KV cache)
-  const need = async (q: "F16" | "Q4_K_M") => estimateQuantMemory({ name: q, size: statSync(made.files[q]).size, files: [] }, await readGgufFacts(made.files[q]));
+  const need = async (q: "F16" | "Q4_K_M") =>
+    estimateQuantMemory({ name: q, size: statSync(made.files[q]).size, files: [] }, await readGgufFacts(made.files[q]));
   const [big, small] = [await need("F16"), await need("Q4_K_M")];
   assert.ok(big > small);
   const home = newHome();
@@ -78,10 +82,16 @@ test("a quant too large for this machine's memory is refused before download; a 
 test("the bench matrix over quants measures each quant's own file", { skip }, async () => {
   if ("missing" in made) return;
   const home = newHome();
-  const r = await runHearth(["bench", QUANTS_REPO, "--quant", "F16,Q4_0", "-t", "1", "-p", "16", "-n", "8", "-r", "2", "--json"], { env: envFor(home), timeoutMs: 300_000 });
+  const r = await runHearth(["bench", QUANTS_REPO, "--quant", "F16,Q4_0", "-t", "1", "-p", "16", "-n", "8", "-r", "2", "--json"], {
+    env: envFor(home),
+    timeoutMs: 300_000,
+  });
   assert.equal(r.code, 0, r.stderr);
   const run = JSON.parse(r.stdout) as BenchRun;
-  assert.deepEqual(run.cells.map((c) => c.cell.model), [`${QUANTS_REPO}:F16`, `${QUANTS_REPO}:Q4_0`]);
+  assert.deepEqual(
+    run.cells.map((c) => c.cell.model),
+    [`${QUANTS_REPO}:F16`, `${QUANTS_REPO}:Q4_0`],
+  );
   for (const c of run.cells) assert.ok(c.ok && c.decodeTokensPerSec!.median > 0, c.error);
   // each cell pulled and loaded its own quant
   assert.equal((await readGgufFacts(storeFile(home, "quant-F16.gguf"))).quant, "F16");

@@ -32,7 +32,10 @@ after(async () => {
 });
 
 test("a store name not installed: pull: false says so; by default it is pulled, with progress", async () => {
-  await assert.rejects(resolveModel("hearth-test/split-GGUF:Q8_0", { home, pull: false }), (e) => isHearthError(e) && e.code === "model_not_found" && /hearth pull/.test(e.line));
+  await assert.rejects(
+    resolveModel("hearth-test/split-GGUF:Q8_0", { home, pull: false }),
+    (e) => isHearthError(e) && e.code === "model_not_found" && /hearth pull/.test(e.line),
+  );
   const events: PullEvent["type"][] = [];
   const files = await resolveModel("hearth-test/split-GGUF:q8_0", { home, onProgress: (e) => events.push(e.type) });
   assert.ok(events.includes("resolved") && events.includes("progress"));
@@ -42,7 +45,12 @@ test("a store name not installed: pull: false says so; by default it is pulled, 
   assert.equal(files.format, "gguf");
   assert.equal(files.type, "llm");
   assert.equal(files.sha256, sha(readFileSync(files.primary)));
-  assert.deepEqual(listModels(home).filter((m) => !m.embedded).map((m) => m.name), ["hearth-test/split-GGUF"]);
+  assert.deepEqual(
+    listModels(home)
+      .filter((m) => !m.embedded)
+      .map((m) => m.name),
+    ["hearth-test/split-GGUF"],
+  );
   // installed now: resolving again fetches nothing
   hub.reset();
   const again = await resolveModel("hearth-test/split-GGUF", { home, pull: false });
@@ -95,7 +103,10 @@ test("embedded names, aliases and paths", async () => {
 });
 
 test("a bare unknown word is model_not_found (an OpenAI client's model name), a malformed org/repo is bad_input", async () => {
-  await assert.rejects(resolveModel("gpt-4", { home }), (e) => isHearthError(e) && e.code === "model_not_found" && /not an alias/.test(e.message));
+  await assert.rejects(
+    resolveModel("gpt-4", { home }),
+    (e) => isHearthError(e) && e.code === "model_not_found" && /not an alias/.test(e.message),
+  );
   await assert.rejects(resolveModel("a/b/c", { home }), (e) => isHearthError(e) && e.code === "bad_input");
 });
 
@@ -116,7 +127,10 @@ test("model folders: a sherpa TTS or diarization folder, a folder with one model
   assert.deepEqual([embed.type, embed.primary], ["embedder", path.join(one, "model.gguf")]);
   const empty = path.join(home, "empty-folder");
   mkdirSync(empty, { recursive: true });
-  await assert.rejects(resolveModel(empty), (e) => isHearthError(e) && e.code === "model_not_found" && /no model file in the folder/.test(e.message));
+  await assert.rejects(
+    resolveModel(empty),
+    (e) => isHearthError(e) && e.code === "model_not_found" && /no model file in the folder/.test(e.message),
+  );
   copyFileSync(await ensureFixture("tiny"), path.join(one, "other.gguf"));
   await assert.rejects(resolveModel(one), (e) => isHearthError(e) && e.code === "bad_input" && /holds 2 models/.test(e.message));
 });

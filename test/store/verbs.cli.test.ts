@@ -106,7 +106,10 @@ test("rm <model>:QUANT removes one quant; rm <model> removes the model; bad name
   const all = await json("remove", TINY);
   assert.equal(all.removedModel, true);
   assert.ok(!existsSync(modelDir()));
-  assert.equal((await json("list")).some((m: { name: string }) => m.name === TINY), false);
+  assert.equal(
+    (await json("list")).some((m: { name: string }) => m.name === TINY),
+    false,
+  );
 
   const missing = await hearth("rm", TINY);
   assert.equal(missing.code, 1);

@@ -46,7 +46,12 @@ before(async () => {
   tts = path.basename(ttsDir);
   wav = say("hello from the web app", path.join(tmp, "hello.wav"));
   // the projector pairs with the first .gguf given; nothing unloads on its own (a slow machine idles models past a keep-alive)
-  server = await startServer({ models: [fx.model, tools, whisper, ttsDir, ensureYoloFixture("constant")], mmproj: fx.mmproj, load: { threads: 1, contextSize: 4096 }, keepAliveSec: -1 });
+  server = await startServer({
+    models: [fx.model, tools, whisper, ttsDir, ensureYoloFixture("constant")],
+    mmproj: fx.mmproj,
+    load: { threads: 1, contextSize: 4096 },
+    keepAliveSec: -1,
+  });
   browser = await openBrowser();
 });
 
@@ -82,7 +87,10 @@ test("the app loads small, with no console error or serious accessibility proble
     if (!r.url().startsWith(`${server.base}/`) && !/^(data|blob):/.test(r.url())) elsewhere.push(r.url());
   });
   page().on("response", async (r) => {
-    const s = await r.request().sizes().catch(() => undefined);
+    const s = await r
+      .request()
+      .sizes()
+      .catch(() => undefined);
     if (s) sizes[new URL(r.url()).pathname] = s.responseBodySize + s.responseHeadersSize;
   });
   const res = await page().goto(`${server.base}/`);
@@ -90,10 +98,15 @@ test("the app loads small, with no console error or serious accessibility proble
   assert.match(res!.headers()["content-security-policy"], /script-src 'self'/);
   await page().locator("#model-select option", { hasText: text }).waitFor({ state: "attached" });
   await page().waitForLoadState("networkidle");
-  const app = Object.entries(sizes).filter(([p]) => !p.startsWith("/hearth/")).reduce((n, [, b]) => n + b, 0);
+  const app = Object.entries(sizes)
+    .filter(([p]) => !p.startsWith("/hearth/"))
+    .reduce((n, [, b]) => n + b, 0);
   const all = Object.values(sizes).reduce((n, b) => n + b, 0);
   mkdirSync(SCREENSHOTS, { recursive: true });
-  writeFileSync(path.join(SCREENSHOTS, "..", "first-load.json"), JSON.stringify({ appBytes: app, withApiBytes: all, files: sizes }, null, 2));
+  writeFileSync(
+    path.join(SCREENSHOTS, "..", "first-load.json"),
+    JSON.stringify({ appBytes: app, withApiBytes: all, files: sizes }, null, 2),
+  );
   console.log(`first load: ${app} bytes transferred for the app's files, ${all} with its API calls`);
   assert.ok(app > 10_000 && app < 500_000, `first load ${app} bytes`);
   assert.deepEqual(elsewhere, [], "no request to another origin");
@@ -131,10 +144,14 @@ test("stop cancels the generation on the server: the slot is freed and the abort
   await page().press("#prompt", "Enter");
   const answer = page().locator(".message.assistant").nth(answers);
   // wait until text arrives, then stop
-  await page().waitForFunction((n) => {
-    const m = document.querySelectorAll(".message.assistant")[n];
-    return `${m?.querySelector(".markdown")?.textContent ?? ""}${m?.querySelector(".reasoning-text")?.textContent ?? ""}`.length > 20;
-  }, answers, { timeout: 60_000 });
+  await page().waitForFunction(
+    (n) => {
+      const m = document.querySelectorAll(".message.assistant")[n];
+      return `${m?.querySelector(".markdown")?.textContent ?? ""}${m?.querySelector(".reasoning-text")?.textContent ?? ""}`.length > 20;
+    },
+    answers,
+    { timeout: 60_000 },
+  );
   await page().getByRole("button", { name: "Stop", exact: true }).click();
   await answer.getByText("Stopped.").waitFor();
   let metrics = "";
@@ -177,7 +194,10 @@ test("a past message is edited and answered again; an answer is regenerated", as
   await page().getByRole("button", { name: "Save and answer again" }).click();
   const sent = JSON.parse((await answered).request().postData()!);
   // the edit replaces the turn and drops what followed it
-  assert.deepEqual(sent.messages.map((m: { content: string }) => m.content), ["An edited question"]);
+  assert.deepEqual(
+    sent.messages.map((m: { content: string }) => m.content),
+    ["An edited question"],
+  );
   await page().locator(".message.assistant [data-testid=figures]").waitFor({ timeout: 120_000 });
   assert.equal(await page().locator(".message").count(), 2);
   assert.equal(await page().locator(".message.user .user-text").innerText(), "An edited question");
@@ -200,7 +220,10 @@ test("an answer is read aloud through the TTS model", async () => {
   await audio.waitFor();
   assert.match((await audio.getAttribute("src"))!, /^blob:/);
   const seconds = await audio.evaluate((a: HTMLAudioElement) =>
-    a.readyState >= 1 ? a.duration : new Promise<number>((resolve) => a.addEventListener("loadedmetadata", () => resolve(a.duration), { once: true })));
+    a.readyState >= 1
+      ? a.duration
+      : new Promise<number>((resolve) => a.addEventListener("loadedmetadata", () => resolve(a.duration), { once: true })),
+  );
   assert.ok(seconds > 0, `${seconds} s of speech`);
   await noErrors("an answer read aloud");
 });
@@ -209,17 +232,33 @@ test("conversations export and import as JSON; Markdown, reasoning and code rend
   const download = page().waitForEvent("download");
   await page().getByRole("button", { name: "Export" }).click();
   const exported = JSON.parse(readFileSync((await (await download).path())!, "utf8"));
-  assert.ok(exported.conversations.some((c: { messages: { content: string }[] }) => c.messages.some((m) => m.content === "Second conversation")));
+  assert.ok(
+    exported.conversations.some((c: { messages: { content: string }[] }) => c.messages.some((m) => m.content === "Second conversation")),
+  );
 
   const file = path.join(tmp, "import.json");
-  const answer = "<think>planning the answer</think>Some **bold** text.\n\n```js\nconst x = 1;\n```\n\n<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>";
-  writeFileSync(file, JSON.stringify({
-    hearth: 1,
-    conversations: [{
-      id: "imported-1", title: "Imported", model: text, system: "", sampling: { temperature: 0, top_p: 1, max_tokens: 16 },
-      messages: [{ role: "user", content: "show me" }, { role: "assistant", content: answer }], updatedAt: Date.now() + 60_000,
-    }],
-  }));
+  const answer =
+    '<think>planning the answer</think>Some **bold** text.\n\n```js\nconst x = 1;\n```\n\n<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
+  writeFileSync(
+    file,
+    JSON.stringify({
+      hearth: 1,
+      conversations: [
+        {
+          id: "imported-1",
+          title: "Imported",
+          model: text,
+          system: "",
+          sampling: { temperature: 0, top_p: 1, max_tokens: 16 },
+          messages: [
+            { role: "user", content: "show me" },
+            { role: "assistant", content: answer },
+          ],
+          updatedAt: Date.now() + 60_000,
+        },
+      ],
+    }),
+  );
   await page().setInputFiles(".conversations input[type=file]", file);
   await page().getByText("imported 1 conversation").waitFor();
   await page().locator(".conversations li button.link", { hasText: "Imported" }).click();
@@ -235,7 +274,9 @@ test("conversations export and import as JSON; Markdown, reasoning and code rend
   const bad = path.join(tmp, "bad.json");
   writeFileSync(bad, JSON.stringify({ conversations: [{ id: "x", messages: [{ role: "user", content: 5 }] }] }));
   await page().setInputFiles(".conversations input[type=file]", bad);
-  await page().getByText(/could not import bad\.json: not a hearth conversations file/).waitFor();
+  await page()
+    .getByText(/could not import bad\.json: not a hearth conversations file/)
+    .waitFor();
   assert.equal(await page().locator(".conversations li").count(), count);
   await page().click("details.reasoning summary");
   await screenshots(page(), "markdown");
@@ -266,7 +307,9 @@ test("a WAV uploaded to speech recognition puts its transcript in the composer",
   const res = await answered;
   assert.equal(res.status(), 200);
   const { text: heard } = (await res.json()) as { text: string };
-  await page().getByText(/transcript added|the model heard no words/).waitFor();
+  await page()
+    .getByText(/transcript added|the model heard no words/)
+    .waitFor();
   assert.equal(await page().inputValue("#prompt"), heard.trim());
   await noErrors("the composer after a transcription");
 });
@@ -279,7 +322,9 @@ test("examples/hello.png dropped in the OCR view shows its two lines, boxed on t
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const dt = new DataTransfer();
     dt.items.add(new File([bytes], "hello.png", { type: "image/png" }));
-    document.querySelector("[data-testid=cv-drop]")!.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    document
+      .querySelector("[data-testid=cv-drop]")!
+      .dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, png);
   const lines = page().locator("[data-testid=ocr-lines] li");
   await lines.nth(1).waitFor({ timeout: 120_000 });
@@ -298,7 +343,7 @@ test("detection draws each object's box and label on the image", async () => {
   await page().selectOption("#cv-task", "detect");
   await page().setInputFiles("[data-testid=cv-file]", path.join(repoRoot, "examples/hello.png"));
   await page().locator(".cv-stage svg rect").first().waitFor({ timeout: 120_000 });
-  assert.match(await page().locator(".cv-stage svg text").first().textContent() ?? "", /^dog \d+%$/);
+  assert.match((await page().locator(".cv-stage svg text").first().textContent()) ?? "", /^dog \d+%$/);
   assert.match(await page().locator("#det-list + ul").innerText(), /dog/);
   await noErrors("the detection view");
 });

@@ -43,12 +43,19 @@ export class ClipTokenizer {
   readonly eos: number;
   readonly pad: number;
 
-  constructor(files: ClipTokenizerFiles, readonly maxLength = 77) {
+  constructor(
+    files: ClipTokenizerFiles,
+    readonly maxLength = 77,
+  ) {
     if (!files.vocab || !files.merges) {
-      throw new HearthError("model_not_found", "the tokenizer's vocab.json or merges.txt is missing", { hint: "re-pull the model: a diffusers export has tokenizer/vocab.json and tokenizer/merges.txt" });
+      throw new HearthError("model_not_found", "the tokenizer's vocab.json or merges.txt is missing", {
+        hint: "re-pull the model: a diffusers export has tokenizer/vocab.json and tokenizer/merges.txt",
+      });
     }
     const vocab = JSON.parse(readFileSync(files.vocab, "utf8")) as Record<string, number>;
-    const merges = readFileSync(files.merges, "utf8").split("\n").filter((l) => l && !l.startsWith("#version"));
+    const merges = readFileSync(files.merges, "utf8")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#version"));
     const config = readJson(files.config);
     const special = readJson(files.special);
     const id = (t: string | undefined, fallback: string) => vocab[t ?? fallback] ?? vocab[fallback];
@@ -57,28 +64,53 @@ export class ClipTokenizer {
     // SD 1.x pads with <|endoftext|>, SD 2.x and SDXL's second encoder with "!"
     this.pad = id(tokenText(config.pad_token ?? special.pad_token), EOS);
     if (this.bos === undefined || this.eos === undefined) {
-      throw new HearthError("unsupported_architecture", `the tokenizer's vocabulary has no ${BOS} / ${EOS}`, { hint: "this is not a CLIP tokenizer" });
+      throw new HearthError("unsupported_architecture", `the tokenizer's vocabulary has no ${BOS} / ${EOS}`, {
+        hint: "this is not a CLIP tokenizer",
+      });
     }
-    const added = [BOS, EOS].map((content) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true }));
-    this.tokenizer = new Tokenizer({
-      added_tokens: added,
-      normalizer: { type: "Sequence", normalizers: [{ type: "NFC" }, { type: "Replace", pattern: { Regex: "\\s+" }, content: " " }, { type: "Lowercase" }] },
-      pre_tokenizer: {
-        type: "Sequence",
-        pretokenizers: [
-          {
-            type: "Split",
-            pattern: { Regex: "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+" },
-            behavior: "Removed",
-            invert: true,
-          },
-          { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
-        ],
+    const added = [BOS, EOS].map((content) => ({
+      id: vocab[content],
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: true,
+      special: true,
+    }));
+    this.tokenizer = new Tokenizer(
+      {
+        added_tokens: added,
+        normalizer: {
+          type: "Sequence",
+          normalizers: [{ type: "NFC" }, { type: "Replace", pattern: { Regex: "\\s+" }, content: " " }, { type: "Lowercase" }],
+        },
+        pre_tokenizer: {
+          type: "Sequence",
+          pretokenizers: [
+            {
+              type: "Split",
+              pattern: { Regex: "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+" },
+              behavior: "Removed",
+              invert: true,
+            },
+            { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
+          ],
+        },
+        post_processor: null,
+        decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
+        model: {
+          type: "BPE",
+          dropout: null,
+          unk_token: EOS,
+          continuing_subword_prefix: "",
+          end_of_word_suffix: "</w>",
+          fuse_unk: false,
+          vocab,
+          merges,
+        },
       },
-      post_processor: null,
-      decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
-      model: { type: "BPE", dropout: null, unk_token: EOS, continuing_subword_prefix: "", end_of_word_suffix: "</w>", fuse_unk: false, vocab, merges },
-    }, { model_max_length: maxLength });
+      { model_max_length: maxLength },
+    );
   }
 
   /** The prompt's token ids without BOS/EOS. */

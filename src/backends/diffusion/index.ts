@@ -44,14 +44,17 @@ function settingsOf(files: ModelFiles, schedulerClass: string | undefined, unet:
   const index = readJson(files.extra?.model_index);
   const unetConfig = readJson(path.join(files.dir, "unet", "config.json"));
   const vaeConfig = readJson(path.join(files.dir, "vae_decoder", "config.json"));
-  const sampleShape = (unet.inputMetadata.find((m) => m.name === "sample") as { shape?: ReadonlyArray<number | string> } | undefined)?.shape ?? [];
+  const sampleShape =
+    (unet.inputMetadata.find((m) => m.name === "sample") as { shape?: ReadonlyArray<number | string> } | undefined)?.shape ?? [];
   const sampleSize = typeof unetConfig.sample_size === "number" ? unetConfig.sample_size : files.extra?.text_encoder_2 ? 128 : 64;
   const h = typeof sampleShape[2] === "number" ? sampleShape[2] : sampleSize;
   const w = typeof sampleShape[3] === "number" ? sampleShape[3] : sampleSize;
-  const channels = typeof sampleShape[1] === "number" ? sampleShape[1] : typeof unetConfig.in_channels === "number" ? unetConfig.in_channels : 4;
+  const channels =
+    typeof sampleShape[1] === "number" ? sampleShape[1] : typeof unetConfig.in_channels === "number" ? unetConfig.in_channels : 4;
   const name = `${path.basename(files.dir)} ${String(index._name_or_path ?? "")}`;
   return {
-    scalingFactor: typeof vaeConfig.scaling_factor === "number" ? vaeConfig.scaling_factor : files.extra?.text_encoder_2 ? 0.13025 : 0.18215,
+    scalingFactor:
+      typeof vaeConfig.scaling_factor === "number" ? vaeConfig.scaling_factor : files.extra?.text_encoder_2 ? 0.13025 : 0.18215,
     defaultWidth: w * 8,
     defaultHeight: h * 8,
     distilled: DISTILLED.test(name) || schedulerClass === "LCMScheduler",
@@ -64,11 +67,18 @@ function settingsOf(files: ModelFiles, schedulerClass: string | undefined, unet:
 class DiffusionModel implements LoadedModel {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly info: LoadedModelInfo, private pipeline: DiffusionPipeline, private sessions: InferenceSession[], readonly warnings: string[]) {}
+  constructor(
+    readonly info: LoadedModelInfo,
+    private pipeline: DiffusionPipeline,
+    private sessions: InferenceSession[],
+    readonly warnings: string[],
+  ) {}
 
   async *run(request: TaskRequest, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
     if (request.task !== "image") {
-      throw new HearthError("unsupported_task", `this model generates images, not "${request.task}"`, { hint: "use ImageGenerator.generate, hearth infer -p ... -o out.png, or POST /v1/images/generations" });
+      throw new HearthError("unsupported_task", `this model generates images, not "${request.task}"`, {
+        hint: "use ImageGenerator.generate, hearth infer -p ... -o out.png, or POST /v1/images/generations",
+      });
     }
     const check = () => {
       if (signal?.aborted) throw new HearthError("aborted", "the request was aborted");
@@ -85,7 +95,10 @@ class DiffusionModel implements LoadedModel {
       events.push({ type: "result", task: "image", result: r });
     });
     this.queue = job.catch(() => undefined);
-    job.then(() => events.end(), (e) => events.end(e));
+    job.then(
+      () => events.end(),
+      (e) => events.end(e),
+    );
     yield* events.drain();
   }
 
@@ -107,7 +120,11 @@ export default async function createBackend(): Promise<Backend> {
       const t0 = performance.now();
       const threads = options.threads ?? physicalCores();
       const order = providerOrder(options.device, options.extra?.executionProviders);
-      const sessionOptions: InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" };
+      const sessionOptions: InferenceSession.SessionOptions = {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: "all",
+      };
       const unetFile = need(files, "unet", "UNet (unet/model.onnx)");
       const textFile = need(files, "text_encoder", "text encoder (text_encoder/model.onnx)");
       const decoderFile = need(files, "vae_decoder", "VAE decoder (vae_decoder/model.onnx)");
@@ -116,10 +133,21 @@ export default async function createBackend(): Promise<Backend> {
       const schedulerFile = need(files, "scheduler", "scheduler config (scheduler/scheduler_config.json)");
       const schedulerConfig = readJson(schedulerFile) as SchedulerConfig;
       const { scheduler, substitute } = createScheduler(schedulerConfig);
-      const tok1 = new ClipTokenizer({ vocab, merges, config: files.extra?.["tokenizer.config"], special: files.extra?.["tokenizer.special"] });
-      const tok2 = files.extra?.["tokenizer_2.vocab"] && files.extra?.["tokenizer_2.merges"]
-        ? new ClipTokenizer({ vocab: files.extra["tokenizer_2.vocab"], merges: files.extra["tokenizer_2.merges"], config: files.extra["tokenizer_2.config"], special: files.extra["tokenizer_2.special"] })
-        : undefined;
+      const tok1 = new ClipTokenizer({
+        vocab,
+        merges,
+        config: files.extra?.["tokenizer.config"],
+        special: files.extra?.["tokenizer.special"],
+      });
+      const tok2 =
+        files.extra?.["tokenizer_2.vocab"] && files.extra?.["tokenizer_2.merges"]
+          ? new ClipTokenizer({
+              vocab: files.extra["tokenizer_2.vocab"],
+              merges: files.extra["tokenizer_2.merges"],
+              config: files.extra["tokenizer_2.config"],
+              special: files.extra["tokenizer_2.special"],
+            })
+          : undefined;
 
       const opened: InferenceSession[] = [];
       const providers: Record<string, string> = {};
@@ -139,10 +167,16 @@ export default async function createBackend(): Promise<Backend> {
         } catch (e) {
           await Promise.all(opened.map((s) => s.release()));
           const message = e instanceof Error ? e.message : String(e);
-          throw new HearthError(order.includes("cpu") ? "unsupported_architecture" : "backend_unavailable", `ONNX Runtime cannot load the ${part} (${file}): ${message}`, {
-            hint: order.includes("cpu") ? "check that the file is a complete .onnx model (with its external data beside it)" : "add cpu to the execution providers, or use --device cpu",
-            cause: e,
-          });
+          throw new HearthError(
+            order.includes("cpu") ? "unsupported_architecture" : "backend_unavailable",
+            `ONNX Runtime cannot load the ${part} (${file}): ${message}`,
+            {
+              hint: order.includes("cpu")
+                ? "check that the file is a complete .onnx model (with its external data beside it)"
+                : "add cpu to the execution providers, or use --device cpu",
+              cause: e,
+            },
+          );
         }
       };
       const unet = await open("unet", unetFile);
@@ -152,27 +186,33 @@ export default async function createBackend(): Promise<Backend> {
         vaeDecoder: (await open("vae_decoder", decoderFile)).session,
       };
       if (files.extra?.text_encoder_2) sessions.textEncoder2 = (await open("text_encoder_2", files.extra.text_encoder_2)).session;
-      if (files.extra?.vae_encoder && existsSync(files.extra.vae_encoder)) sessions.vaeEncoder = (await open("vae_encoder", files.extra.vae_encoder)).session;
+      if (files.extra?.vae_encoder && existsSync(files.extra.vae_encoder))
+        sessions.vaeEncoder = (await open("vae_encoder", files.extra.vae_encoder)).session;
       const settings = settingsOf(files, schedulerConfig._class_name, unet.session);
       const pipeline = new DiffusionPipeline(ort, sessions, [tok1, tok2], scheduler, settings);
       const warnings = substitute ? [`the model's ${substitute} is not implemented here; Euler (compatible with it) runs instead`] : [];
-      return new DiffusionModel({
-        backend: descriptor.name,
-        device: deviceOfProvider(unet.provider),
-        api: unet.provider,
-        tasks: ["image"],
-        loadMs: performance.now() - t0,
-        settings: {
-          threads,
-          executionProviders: providers,
-          providersTried: skipped,
-          scheduler: scheduler.kind,
-          size: `${settings.defaultWidth}x${settings.defaultHeight}`,
-          distilled: settings.distilled,
-          imageToImage: Boolean(sessions.vaeEncoder),
-          ...(warnings.length ? { warnings } : {}),
+      return new DiffusionModel(
+        {
+          backend: descriptor.name,
+          device: deviceOfProvider(unet.provider),
+          api: unet.provider,
+          tasks: ["image"],
+          loadMs: performance.now() - t0,
+          settings: {
+            threads,
+            executionProviders: providers,
+            providersTried: skipped,
+            scheduler: scheduler.kind,
+            size: `${settings.defaultWidth}x${settings.defaultHeight}`,
+            distilled: settings.distilled,
+            imageToImage: Boolean(sessions.vaeEncoder),
+            ...(warnings.length ? { warnings } : {}),
+          },
         },
-      }, pipeline, opened, warnings);
+        pipeline,
+        opened,
+        warnings,
+      );
     },
   };
 }

@@ -100,26 +100,41 @@ export class DiffusionPipeline {
 
   /** The request with every default filled in, or one clear bad_input error. */
   resolve(r: ImageRequest) {
-    if (typeof r.prompt !== "string") throw bad("prompt must be text", "give a prompt, e.g. \"a red fox in the snow\"");
+    if (typeof r.prompt !== "string") throw bad("prompt must be text", 'give a prompt, e.g. "a red fox in the snow"');
     const width = r.width ?? this.settings.defaultWidth;
     const height = r.height ?? this.settings.defaultHeight;
-    for (const [name, v] of [["width", width], ["height", height]] as const) {
+    for (const [name, v] of [
+      ["width", width],
+      ["height", height],
+    ] as const) {
       if (!Number.isInteger(v) || v < VAE_SCALE || v % VAE_SCALE !== 0) {
-        throw bad(`${name} must be a positive multiple of 8, got ${v}`, `e.g. ${this.settings.defaultWidth}x${this.settings.defaultHeight}`);
+        throw bad(
+          `${name} must be a positive multiple of 8, got ${v}`,
+          `e.g. ${this.settings.defaultWidth}x${this.settings.defaultHeight}`,
+        );
       }
     }
     if (width * height > this.settings.maxPixels) {
-      throw bad(`${width}x${height} is more pixels than this server allows (${this.settings.maxPixels})`, `ask for ${this.settings.defaultWidth}x${this.settings.defaultHeight} or smaller`);
+      throw bad(
+        `${width}x${height} is more pixels than this server allows (${this.settings.maxPixels})`,
+        `ask for ${this.settings.defaultWidth}x${this.settings.defaultHeight} or smaller`,
+      );
     }
     const shape = inputShape(this.s.unet, "sample");
     const fixedH = typeof shape?.[2] === "number" ? shape[2] * VAE_SCALE : undefined;
     const fixedW = typeof shape?.[3] === "number" ? shape[3] * VAE_SCALE : undefined;
     if ((fixedW && fixedW !== width) || (fixedH && fixedH !== height)) {
-      throw bad(`this model was exported for ${fixedW ?? width}x${fixedH ?? height} only, not ${width}x${height}`, `ask for ${fixedW ?? width}x${fixedH ?? height}`);
+      throw bad(
+        `this model was exported for ${fixedW ?? width}x${fixedH ?? height} only, not ${width}x${height}`,
+        `ask for ${fixedW ?? width}x${fixedH ?? height}`,
+      );
     }
     const steps = r.steps ?? (this.settings.distilled ? 4 : 25);
     if (!Number.isInteger(steps) || steps < 1 || steps > this.scheduler.maxSteps) {
-      throw bad(`steps must be a whole number from 1 to ${this.scheduler.maxSteps}, got ${steps}`, `this model's ${this.scheduler.kind} scheduler allows 1 to ${this.scheduler.maxSteps}`);
+      throw bad(
+        `steps must be a whole number from 1 to ${this.scheduler.maxSteps}, got ${steps}`,
+        `this model's ${this.scheduler.kind} scheduler allows 1 to ${this.scheduler.maxSteps}`,
+      );
     }
     const lcmGuidance = hasInput(this.s.unet, "timestep_cond");
     const guidance = r.guidance ?? (lcmGuidance ? 8.5 : this.settings.distilled ? 0 : 7.5);
@@ -127,16 +142,34 @@ export class DiffusionPipeline {
       throw bad(`guidance must be a number from 0 to 50, got ${guidance}`, "7.5 is usual; 0 turns guidance off");
     }
     if (this.settings.distilled && !lcmGuidance && guidance > 1) {
-      throw bad(`this model is distilled to run without guidance, so guidance ${guidance} would be ignored`, "leave guidance out (or 0) for Turbo/LCM models");
+      throw bad(
+        `this model is distilled to run without guidance, so guidance ${guidance} would be ignored`,
+        "leave guidance out (or 0) for Turbo/LCM models",
+      );
     }
     const seed = r.seed ?? randomSeed();
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw bad(`seed must be a whole number from 0 to 4294967295, got ${seed}`, "e.g. 7");
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw bad(`seed must be a whole number from 0 to 4294967295, got ${seed}`, "e.g. 7");
     const strength = r.image ? (r.strength ?? 0.75) : 1;
-    if (typeof strength !== "number" || !(strength >= 0 && strength <= 1)) throw bad(`strength must be from 0 to 1, got ${strength}`, "0 keeps the input image, 1 replaces it");
+    if (typeof strength !== "number" || !(strength >= 0 && strength <= 1))
+      throw bad(`strength must be from 0 to 1, got ${strength}`, "0 keeps the input image, 1 replaces it");
     if (r.image && !this.s.vaeEncoder) {
-      throw new HearthError("unsupported_task", "this model has no VAE encoder (vae_encoder/), so it cannot start from an image", { hint: "leave out the image, or use a model exported with its vae_encoder" });
+      throw new HearthError("unsupported_task", "this model has no VAE encoder (vae_encoder/), so it cannot start from an image", {
+        hint: "leave out the image, or use a model exported with its vae_encoder",
+      });
     }
-    return { prompt: r.prompt, negative: r.negativePrompt ?? "", width, height, steps, guidance, seed, strength, image: r.image, lcmGuidance };
+    return {
+      prompt: r.prompt,
+      negative: r.negativePrompt ?? "",
+      width,
+      height,
+      steps,
+      guidance,
+      seed,
+      strength,
+      image: r.image,
+      lcmGuidance,
+    };
   }
 
   async generate(request: ImageRequest, hooks: StepHooks = {}): Promise<ImageResult> {
@@ -232,7 +265,11 @@ export class DiffusionPipeline {
     const pos = await this.encodeWith(prompt, tok1, tok2);
     if (!cfg) return { cond: pos, uncond: undefined, truncated };
     if (this.xl && negative === "" && this.settings.forceZerosForEmptyPrompt) {
-      const zeros: Encoded = { hidden: new Float32Array(pos.hidden.length), dims: pos.dims, pooled: pos.pooled && new Float32Array(pos.pooled.length) };
+      const zeros: Encoded = {
+        hidden: new Float32Array(pos.hidden.length),
+        dims: pos.dims,
+        pooled: pos.pooled && new Float32Array(pos.pooled.length),
+      };
       return { cond: pos, uncond: zeros, truncated };
     }
     return { cond: pos, uncond: await this.encodeWith(negative, tok1, tok2), truncated };
@@ -257,8 +294,15 @@ export class DiffusionPipeline {
     const name = session.inputNames[0];
     const out = await session.run({ [name]: numberTensor(this.ort, session, name, ids, [1, ids.length]) });
     // SDXL uses the penultimate layer's hidden states where the export lists them
-    const layers = session.outputNames.filter((n) => /^hidden_states\.\d+$/.test(n)).sort((x, y) => Number(x.split(".")[1]) - Number(y.split(".")[1]));
-    const hiddenName = this.xl && layers.length >= 2 ? layers[layers.length - 2] : session.outputNames.includes("last_hidden_state") ? "last_hidden_state" : session.outputNames[0];
+    const layers = session.outputNames
+      .filter((n) => /^hidden_states\.\d+$/.test(n))
+      .sort((x, y) => Number(x.split(".")[1]) - Number(y.split(".")[1]));
+    const hiddenName =
+      this.xl && layers.length >= 2
+        ? layers[layers.length - 2]
+        : session.outputNames.includes("last_hidden_state")
+          ? "last_hidden_state"
+          : session.outputNames[0];
     const hidden = out[hiddenName];
     const pooledName = ["text_embeds", "pooler_output"].find((n) => session.outputNames.includes(n));
     return { hidden: floats(hidden), dims: [...hidden.dims], pooled: pooledName ? floats(out[pooledName]) : undefined };
@@ -284,12 +328,21 @@ export class DiffusionPipeline {
     };
     if (hasInput(u, "text_embeds")) {
       const pooled = text.map((e) => e.pooled);
-      if (pooled.some((p) => !p)) throw new HearthError("unsupported_architecture", "the UNet wants pooled text embeddings that the text encoder does not give", { hint: "the model's parts do not match" });
+      if (pooled.some((p) => !p))
+        throw new HearthError("unsupported_architecture", "the UNet wants pooled text embeddings that the text encoder does not give", {
+          hint: "the model's parts do not match",
+        });
       const width = pooled[0]!.length;
-      feeds.text_embeds = floatTensor(this.ort, u, "text_embeds", pooled.length === 1 ? pooled[0]! : concat(pooled[0]!, pooled[1]!), [batch, width]);
+      feeds.text_embeds = floatTensor(this.ort, u, "text_embeds", pooled.length === 1 ? pooled[0]! : concat(pooled[0]!, pooled[1]!), [
+        batch,
+        width,
+      ]);
     }
     if (hasInput(u, "time_ids")) {
-      feeds.time_ids = floatTensor(this.ort, u, "time_ids", Float32Array.from(Array.from({ length: batch }, () => timeIds).flat()), [batch, timeIds.length]);
+      feeds.time_ids = floatTensor(this.ort, u, "time_ids", Float32Array.from(Array.from({ length: batch }, () => timeIds).flat()), [
+        batch,
+        timeIds.length,
+      ]);
     }
     if (hasInput(u, "timestep_cond")) {
       const dim = inputShape(u, "timestep_cond")?.[1];
@@ -305,12 +358,21 @@ export class DiffusionPipeline {
   }
 
   /** The unconditional and conditional predictions: one batch of two where the export allows it. */
-  private async unetPair(sample: Float32Array, dims: number[], t: number, uncond: Encoded, cond: Encoded, timeIds: number[]): Promise<[Float32Array, Float32Array]> {
+  private async unetPair(
+    sample: Float32Array,
+    dims: number[],
+    t: number,
+    uncond: Encoded,
+    cond: Encoded,
+    timeIds: number[],
+  ): Promise<[Float32Array, Float32Array]> {
     const batch = inputShape(this.s.unet, "sample")?.[0];
     if (batch === 1) {
       return [await this.unet(sample, dims, t, uncond, timeIds), await this.unet(sample, dims, t, cond, timeIds)];
     }
-    const out = floats((await this.s.unet.run(this.feeds(concat(sample, sample), dims, t, [uncond, cond], timeIds)))[this.s.unet.outputNames[0]]);
+    const out = floats(
+      (await this.s.unet.run(this.feeds(concat(sample, sample), dims, t, [uncond, cond], timeIds)))[this.s.unet.outputNames[0]],
+    );
     return [out.subarray(0, sample.length), out.subarray(sample.length)];
   }
 
@@ -328,7 +390,9 @@ export class DiffusionPipeline {
     const e = this.s.vaeEncoder!;
     const [, c, h, w] = latentDims;
     const name = e.inputNames[0];
-    const out = floats((await e.run({ [name]: floatTensor(this.ort, e, name, image, [1, 3, h * VAE_SCALE, w * VAE_SCALE]) }))[e.outputNames[0]]);
+    const out = floats(
+      (await e.run({ [name]: floatTensor(this.ort, e, name, image, [1, 3, h * VAE_SCALE, w * VAE_SCALE]) }))[e.outputNames[0]],
+    );
     // exports that give the distribution's parameters (mean, log-variance) rather than a sample: the mean
     const latents = out.length === 2 * c * h * w ? out.slice(0, c * h * w) : out;
     const k = this.settings.scalingFactor;
@@ -339,18 +403,31 @@ export class DiffusionPipeline {
     const d = this.s.vaeDecoder;
     const k = 1 / this.settings.scalingFactor;
     const name = d.inputNames[0];
-    const out = await d.run({ [name]: floatTensor(this.ort, d, name, latents.map((v) => v * k), dims) });
+    const out = await d.run({
+      [name]: floatTensor(
+        this.ort,
+        d,
+        name,
+        latents.map((v) => v * k),
+        dims,
+      ),
+    });
     return floats(out[d.outputNames[0]]);
   }
 
   private async png(chw: Float32Array, width: number, height: number): Promise<Uint8Array> {
     const plane = width * height;
-    if (chw.length < 3 * plane) throw new HearthError("unsupported_architecture", "the VAE decoder gave an image of the wrong size", { hint: "the model's parts do not match" });
+    if (chw.length < 3 * plane)
+      throw new HearthError("unsupported_architecture", "the VAE decoder gave an image of the wrong size", {
+        hint: "the model's parts do not match",
+      });
     const rgb = Buffer.alloc(3 * plane);
     for (let p = 0; p < plane; p++) {
       for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.round(Math.min(1, Math.max(0, chw[c * plane + p] / 2 + 0.5)) * 255);
     }
-    const png = await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();
+    const png = await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
     return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
   }
 }

@@ -49,7 +49,9 @@ function linspace(a: number, b: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
 }
 
-function betasOf(c: Required<Pick<SchedulerConfig, "num_train_timesteps" | "beta_start" | "beta_end" | "beta_schedule">> & SchedulerConfig): number[] {
+function betasOf(
+  c: Required<Pick<SchedulerConfig, "num_train_timesteps" | "beta_start" | "beta_end" | "beta_schedule">> & SchedulerConfig,
+): number[] {
   const n = c.num_train_timesteps;
   if (c.trained_betas?.length) return c.trained_betas;
   switch (c.beta_schedule) {
@@ -58,7 +60,7 @@ function betasOf(c: Required<Pick<SchedulerConfig, "num_train_timesteps" | "beta
     case "scaled_linear":
       return linspace(Math.sqrt(c.beta_start), Math.sqrt(c.beta_end), n).map((b) => b * b);
     case "squaredcos_cap_v2": {
-      const alphaBar = (t: number) => Math.cos(((t + 0.008) / 1.008) * Math.PI / 2) ** 2;
+      const alphaBar = (t: number) => Math.cos((((t + 0.008) / 1.008) * Math.PI) / 2) ** 2;
       return Array.from({ length: n }, (_, i) => Math.min(1 - alphaBar((i + 1) / n) / alphaBar(i / n), 0.999));
     }
     default:
@@ -71,7 +73,11 @@ function betasOf(c: Required<Pick<SchedulerConfig, "num_train_timesteps" | "beta
 /** Cumulative products of (1 - beta), float64. */
 function alphasCumprodOf(config: SchedulerConfig): number[] {
   const betas = betasOf({
-    num_train_timesteps: 1000, beta_start: 0.0001, beta_end: 0.02, beta_schedule: "linear", ...stripNull(config),
+    num_train_timesteps: 1000,
+    beta_start: 0.0001,
+    beta_end: 0.02,
+    beta_schedule: "linear",
+    ...stripNull(config),
   });
   const out: number[] = [];
   let p = 1;
@@ -88,7 +94,9 @@ function stripNull<T extends object>(o: T): Partial<T> {
 
 function checkSteps(steps: number, max: number) {
   if (!Number.isInteger(steps) || steps < 1 || steps > max) {
-    throw new HearthError("bad_input", `steps must be a whole number from 1 to ${max}, got ${steps}`, { hint: `this model's scheduler allows 1 to ${max} steps` });
+    throw new HearthError("bad_input", `steps must be a whole number from 1 to ${max}, got ${steps}`, {
+      hint: `this model's scheduler allows 1 to ${max} steps`,
+    });
   }
 }
 
@@ -108,7 +116,9 @@ function spacedTimesteps(spacing: string, n: number, steps: number, offset: numb
     for (let t = n; t > 0 && out.length < steps; t -= ratio) out.push(Math.round(t) - 1);
     return out;
   }
-  throw new HearthError("unsupported_architecture", `the scheduler's timestep_spacing "${spacing}" is not supported`, { hint: "supported: linspace, leading, trailing" });
+  throw new HearthError("unsupported_architecture", `the scheduler's timestep_spacing "${spacing}" is not supported`, {
+    hint: "supported: linspace, leading, trailing",
+  });
 }
 
 /** np.interp(x, [0..n-1], ys) */
@@ -122,7 +132,9 @@ function interp(x: number, ys: number[]): number {
 function predictionOf(c: SchedulerConfig): Prediction {
   const p = c.prediction_type ?? "epsilon";
   if (p === "epsilon" || p === "v_prediction" || p === "sample") return p;
-  throw new HearthError("unsupported_architecture", `the scheduler's prediction_type "${p}" is not supported`, { hint: "supported: epsilon, v_prediction, sample" });
+  throw new HearthError("unsupported_architecture", `the scheduler's prediction_type "${p}" is not supported`, {
+    hint: "supported: epsilon, v_prediction, sample",
+  });
 }
 
 /** Euler (discrete) and Euler ancestral: sigma-space steps (Karras et al., k-diffusion). */
@@ -134,7 +146,11 @@ class EulerScheduler implements Scheduler {
   private readonly trainSigmas: number[];
   private readonly prediction: Prediction;
 
-  constructor(readonly kind: "euler" | "euler_ancestral", private c: SchedulerConfig, alphasCumprod: number[]) {
+  constructor(
+    readonly kind: "euler" | "euler_ancestral",
+    private c: SchedulerConfig,
+    alphasCumprod: number[],
+  ) {
     this.trainSigmas = alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
     this.maxSteps = alphasCumprod.length;
     this.prediction = predictionOf(c);
@@ -209,7 +225,11 @@ class AlphaScheduler implements Scheduler {
   private readonly prediction: Prediction;
   private readonly finalAlpha: number;
 
-  constructor(readonly kind: "ddim" | "lcm", private c: SchedulerConfig, private ac: number[]) {
+  constructor(
+    readonly kind: "ddim" | "lcm",
+    private c: SchedulerConfig,
+    private ac: number[],
+  ) {
     this.prediction = predictionOf(c);
     this.finalAlpha = (c.set_alpha_to_one ?? true) ? 1 : ac[0];
     this.maxSteps = kind === "lcm" ? Math.min(c.original_inference_steps ?? 50, ac.length) : ac.length;
@@ -240,9 +260,7 @@ class AlphaScheduler implements Scheduler {
   step(out: Float32Array, i: number, x: Float32Array, noise: Gaussian): Float32Array {
     const t = this.timesteps[i];
     const last = i === this.timesteps.length - 1;
-    const prevT = this.kind === "ddim"
-      ? t - Math.floor(this.ac.length / this.steps)
-      : (last ? t : this.timesteps[i + 1]);
+    const prevT = this.kind === "ddim" ? t - Math.floor(this.ac.length / this.steps) : last ? t : this.timesteps[i + 1];
     const at = this.alpha(t);
     const ap = this.alpha(prevT);
     const bt = 1 - at;

@@ -64,7 +64,12 @@ export function floatTensor(ort: Ort, session: InferenceSession, name: string, d
 /** An integer tensor (token ids, timesteps) in the input's width; a float input gets floats. */
 export function numberTensor(ort: Ort, session: InferenceSession, name: string, values: number[], dims: number[]): Tensor {
   const type = inputType(session, name) ?? "float32";
-  if (type === "int64") return new ort.Tensor("int64", BigInt64Array.from(values, (v) => BigInt(Math.trunc(v))), dims);
+  if (type === "int64")
+    return new ort.Tensor(
+      "int64",
+      BigInt64Array.from(values, (v) => BigInt(Math.trunc(v))),
+      dims,
+    );
   if (type === "int32") return new ort.Tensor("int32", Int32Array.from(values, Math.trunc), dims);
   if (type === "float16") return new ort.Tensor("float16", Uint16Array.from(values, toHalf), dims);
   return new ort.Tensor("float32", Float32Array.from(values), dims);

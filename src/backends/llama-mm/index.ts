@@ -73,20 +73,27 @@ class LlamaMmModel implements LoadedModel {
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
 
-  constructor(private ctx: Context, private support: MediaSupport, private reopen: () => Promise<Context>, info: LoadedModel["info"]) {
+  constructor(
+    private ctx: Context,
+    private support: MediaSupport,
+    private reopen: () => Promise<Context>,
+    info: LoadedModel["info"],
+  ) {
     this.info = info;
   }
 
   run(request: TaskRequest, signal?: AbortSignal): AsyncIterable<TaskEvent> {
     if (request.task !== "chat" && request.task !== "complete") {
-      throw new HearthError("unsupported_task", `the llama-mm engine cannot run task "${request.task}"`, { hint: "it runs chat and complete" });
+      throw new HearthError("unsupported_task", `the llama-mm engine cannot run task "${request.task}"`, {
+        hint: "it runs chat and complete",
+      });
     }
     if (this.disposed) throw new HearthError("bad_input", "the model was disposed", { hint: "load it again" });
     // llama.node 1.7.15 with tools: a forced call failed with a bare std::exception and a later
     // request crashed the process (SIGSEGV, Qwen3's template): tools stay with the llama engine
     if (request.task === "chat" && (request.tools?.length || request.messages.some((m) => m.toolCalls?.length || m.role === "tool"))) {
       throw new HearthError("unsupported_task", "the llama-mm engine does not run tool calls", {
-        hint: "load the model with the llama engine (backend \"llama\", --backend llama) for tools",
+        hint: 'load the model with the llama engine (backend "llama", --backend llama) for tools',
       });
     }
     // convert before queueing, so a bad request fails at once, not after others finish
@@ -129,7 +136,13 @@ class LlamaMmModel implements LoadedModel {
     }
   }
 
-  private async complete(task: "chat" | "complete", options: LlamaCompletionOptions, maxTokens: number | undefined, q: EventQueue, signal?: AbortSignal) {
+  private async complete(
+    task: "chat" | "complete",
+    options: LlamaCompletionOptions,
+    maxTokens: number | undefined,
+    q: EventQueue,
+    signal?: AbortSignal,
+  ) {
     if (signal?.aborted) throw new HearthError("aborted", "the request was aborted");
     const t0 = performance.now();
     let ttft: number | undefined;
@@ -212,7 +225,10 @@ function mediaError(e: unknown): unknown {
   if (e instanceof HearthError) return e;
   const msg = e instanceof Error ? e.message : String(e);
   if (/bitmap|media|image|audio|decode/i.test(msg)) {
-    return new HearthError("unsupported_media", `the engine could not use the media: ${msg}`, { hint: "check the image or audio file", cause: e });
+    return new HearthError("unsupported_media", `the engine could not use the media: ${msg}`, {
+      hint: "check the image or audio file",
+      cause: e,
+    });
   }
   return new HearthError("internal", `llama-mm: ${msg}`, { cause: e });
 }
@@ -233,7 +249,8 @@ export default async function createBackend(): Promise<Backend> {
       let variant: LibVariant = "default";
       if (options.device === "gpu") {
         const gpu = await gpuVariant(ln);
-        if (!gpu.variant) throw new HearthError("backend_unavailable", `llama-mm cannot use a GPU here: ${gpu.reason}`, { hint: "use --device cpu" });
+        if (!gpu.variant)
+          throw new HearthError("backend_unavailable", `llama-mm cannot use a GPU here: ${gpu.reason}`, { hint: "use --device cpu" });
         variant = gpu.variant;
       }
       // llama.node 1.7.15 crashes the process (SIGSEGV) when llama.cpp fails to load a model, so
@@ -248,9 +265,13 @@ export default async function createBackend(): Promise<Backend> {
       if (model.mmproj) {
         const projMeta = await ggufMetadata(model.mmproj);
         if (projMeta["general.architecture"] !== "clip") {
-          throw new HearthError("unsupported_architecture", `${model.mmproj} is not a multimodal projector (its architecture is not "clip")`, {
-            hint: "give the mmproj-*.gguf file made for this model",
-          });
+          throw new HearthError(
+            "unsupported_architecture",
+            `${model.mmproj} is not a multimodal projector (its architecture is not "clip")`,
+            {
+              hint: "give the mmproj-*.gguf file made for this model",
+            },
+          );
         }
         // A width mismatch makes mtmd's init fail, and the process died after that failure now and
         // then (a full test run, never alone), so it is refused from the headers where they say the
@@ -260,15 +281,19 @@ export default async function createBackend(): Promise<Backend> {
         const textWidth = Number(textMeta[`${arch}.embedding_length`]);
         const projWidths = ["clip.vision.projection_dim", "clip.audio.projection_dim"].map((k) => Number(projMeta[k])).filter((n) => n > 0);
         if (!legacy && textWidth > 0 && projWidths.length > 0 && !projWidths.includes(textWidth)) {
-          throw new HearthError("unsupported_architecture", `the projector ${model.mmproj} does not load with this model: it projects to width ${projWidths[0]}, the model's embedding width is ${textWidth}`, {
-            hint: "give the mmproj file made for this exact model (its output width must match the model's embedding width)",
-          });
+          throw new HearthError(
+            "unsupported_architecture",
+            `the projector ${model.mmproj} does not load with this model: it projects to width ${projWidths[0]}, the model's embedding width is ${textWidth}`,
+            {
+              hint: "give the mmproj file made for this exact model (its output width must match the model's embedding width)",
+            },
+          );
         }
       }
       const threads = options.threads ?? physicalCores();
       // llama.node has no fit estimate of its own: "auto" offloads every layer, as "max" does
       const all = options.gpuLayers === "max" || options.gpuLayers === "auto" || options.gpuLayers === undefined;
-      const gpuLayers = options.device === "gpu" ? (all ? 999 : options.gpuLayers as number) : 0;
+      const gpuLayers = options.device === "gpu" ? (all ? 999 : (options.gpuLayers as number)) : 0;
       const open = async (): Promise<{ ctx: Context; support: MediaSupport }> => {
         let ctx: Context;
         try {
@@ -285,9 +310,14 @@ export default async function createBackend(): Promise<Backend> {
             flash_attn_type: options.flashAttention === undefined ? "auto" : options.flashAttention ? "on" : "off",
           });
         } catch (e) {
-          throw new HearthError("unsupported_architecture", `llama-mm could not load ${model.primary}: ${e instanceof Error ? e.message : e}`, {
-            hint: "check that the file is a complete GGUF text model", cause: e,
-          });
+          throw new HearthError(
+            "unsupported_architecture",
+            `llama-mm could not load ${model.primary}: ${e instanceof Error ? e.message : e}`,
+            {
+              hint: "check that the file is a complete GGUF text model",
+              cause: e,
+            },
+          );
         }
         let support: MediaSupport = { vision: false, audio: false };
         if (model.mmproj) {
@@ -305,7 +335,7 @@ export default async function createBackend(): Promise<Backend> {
           }
           support = ctx.getMultimodalSupport();
         }
-  return { ctx, support };
+        return { ctx, support };
       };
       const { ctx, support } = await open();
       const info = ctx.getModelInfo() as { size?: number; nCtx?: number };

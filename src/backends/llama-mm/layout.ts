@@ -12,9 +12,13 @@ export async function recognizeGgufWithProjector(target: string, hint: Recognize
   const { models, projectors } = ggufFilesIn(target);
   if (models.length !== 1 || projectors.length === 0) return undefined;
   if (projectors.length > 1) {
-    throw new HearthError("bad_input", `the folder ${target} holds ${projectors.length} projectors (${projectors.map((p) => path.basename(p)).join(", ")})`, {
-      hint: "give the model file itself and the projector with --mmproj",
-    });
+    throw new HearthError(
+      "bad_input",
+      `the folder ${target} holds ${projectors.length} projectors (${projectors.map((p) => path.basename(p)).join(", ")})`,
+      {
+        hint: "give the model file itself and the projector with --mmproj",
+      },
+    );
   }
   return { dir: target, ...models[0], mmproj: projectors[0], format: "gguf", type: hint.type ?? "vlm" };
 }

@@ -15,7 +15,10 @@ export async function grammarFor(llama: Llama, c: OutputConstraint | undefined):
   } catch (e) {
     const what = c.type === "grammar" ? "GBNF grammar" : "JSON schema";
     throw new HearthError("bad_input", `the ${what} cannot be used: ${e instanceof Error ? e.message.split("\n")[0] : e}`, {
-      hint: c.type === "grammar" ? "check the grammar syntax (llama.cpp GBNF, root rule \"root\")" : "use a JSON schema of types, properties, items, enum, const, oneOf, $ref",
+      hint:
+        c.type === "grammar"
+          ? 'check the grammar syntax (llama.cpp GBNF, root rule "root")'
+          : "use a JSON schema of types, properties, items, enum, const, oneOf, $ref",
       cause: e,
     });
   }

@@ -21,7 +21,13 @@ function unit(v: readonly number[]): number[] {
   return norm > 0 ? v.map((x) => x / norm) : [...v];
 }
 
-export async function runEmbed(ctx: LlamaEmbeddingContext, contextSize: number, req: EmbedRequest, device: string, signal?: AbortSignal): Promise<EmbedResult> {
+export async function runEmbed(
+  ctx: LlamaEmbeddingContext,
+  contextSize: number,
+  req: EmbedRequest,
+  device: string,
+  signal?: AbortSignal,
+): Promise<EmbedResult> {
   checkTexts(req.texts, "texts to embed");
   const t0 = performance.now();
   const lengths = req.texts.map((t, i) => {

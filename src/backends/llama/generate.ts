@@ -2,8 +2,15 @@
 // and ends with the result and its profile. Concurrent runs on different sequences of one context
 // are decoded together in the same batches by node-llama-cpp.
 import {
-  LlamaChat, LlamaCompletion,
-  type ChatModelFunctions, type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token,
+  LlamaChat,
+  LlamaCompletion,
+  type ChatModelFunctions,
+  type ChatWrapper,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaModel,
+  type Token,
 } from "node-llama-cpp";
 import { randomUUID } from "node:crypto";
 import type { ChatRequest, CompleteRequest, FinishReason, GenerationResult, ToolCall } from "../../model/tasks/text.ts";
@@ -49,7 +56,13 @@ class Clock {
     unstreamed ? Math.max(this.streamed, this.sequence.tokenMeter.usedOutputTokens - this.outputBefore) : this.streamed;
 }
 
-function profileOf(clock: Clock, generated: number, promptTokens: number, evaluatedPrompt: number, device: string): GenerationResult["profile"] {
+function profileOf(
+  clock: Clock,
+  generated: number,
+  promptTokens: number,
+  evaluatedPrompt: number,
+  device: string,
+): GenerationResult["profile"] {
   const end = performance.now();
   const ttft = (clock.first ?? end) - clock.t0;
   const decodeMs = end - (clock.first ?? end);
@@ -79,7 +92,12 @@ function tokenBudget(maxTokens: number | undefined, promptTokens: number, contex
   return { max: maxTokens !== undefined ? Math.min(maxTokens, room) : room };
 }
 
-async function withSequence<T>(e: Engine, prompt: Token[], signal: AbortSignal | undefined, fn: (s: LlamaContextSequence) => Promise<T>): Promise<T> {
+async function withSequence<T>(
+  e: Engine,
+  prompt: Token[],
+  signal: AbortSignal | undefined,
+  fn: (s: LlamaContextSequence) => Promise<T>,
+): Promise<T> {
   const sequence = await e.pool.acquire(prompt, signal);
   try {
     return await fn(sequence);
@@ -117,14 +135,18 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
     const all = toFunctions(req.tools);
     if (typeof choice === "object") {
       if (!all[choice.name]) {
-        throw new HearthError("bad_input", `toolChoice names "${choice.name}", which is not among the tools`, { hint: `tools: ${Object.keys(all).join(", ")}` });
+        throw new HearthError("bad_input", `toolChoice names "${choice.name}", which is not among the tools`, {
+          hint: `tools: ${Object.keys(all).join(", ")}`,
+        });
       }
       functions = { [choice.name]: all[choice.name] };
     } else {
       functions = all;
     }
   } else if (choice === "required" || typeof choice === "object") {
-    throw new HearthError("bad_input", "toolChoice requires a tool call but no tools were given", { hint: "pass tools, or toolChoice \"auto\"" });
+    throw new HearthError("bad_input", "toolChoice requires a tool call but no tools were given", {
+      hint: 'pass tools, or toolChoice "auto"',
+    });
   }
   if (functions && req.constraint) {
     throw new HearthError("bad_input", "a response format (grammar or JSON schema) cannot be combined with tools", {
@@ -152,7 +174,10 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
     const onParams = (c: { callIndex: number; functionName: string; paramsChunk: string }) => {
       clock.token(0);
       let p = partial.get(c.callIndex);
-      if (!p) partial.set(c.callIndex, (p = { id: newCallId(), text: "" }));
+      if (!p) {
+        p = { id: newCallId(), text: "" };
+        partial.set(c.callIndex, p);
+      }
       if (!c.paramsChunk) return;
       p.text += c.paramsChunk;
       q.push({ type: "tool_call_delta", index: c.callIndex, id: p.id, name: c.functionName, arguments: c.paramsChunk });
@@ -176,12 +201,12 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
       };
       const res = functions
         ? await chat.generateResponse(history, {
-          ...common,
-          functions,
-          documentFunctionParams: true,
-          onFunctionCallParamsChunk: onParams,
-          maxParallelFunctionCalls: req.parallelToolCalls === false ? 1 : undefined,
-        })
+            ...common,
+            functions,
+            documentFunctionParams: true,
+            onFunctionCallParamsChunk: onParams,
+            maxParallelFunctionCalls: req.parallelToolCalls === false ? 1 : undefined,
+          })
         : await chat.generateResponse(history, { ...common, grammar });
       if (signal?.aborted) throw abortedError();
       for (const piece of think.flush()) q.push(piece);
@@ -192,7 +217,9 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
         // the streamed fragments joined, so a client that concatenated them holds the same text
         arguments: streamedArguments(partial.get(i)?.text) ?? JSON.stringify(c.params ?? {}),
       }));
-      toolCalls.forEach((call, index) => q.push({ type: "tool_call", index, call }));
+      toolCalls.forEach((call, index) => {
+        q.push({ type: "tool_call", index, call });
+      });
       let finishReason = finishOf(res.metadata.stopReason, toolCalls.length);
       // a forced call cut off by the token limit is not a call
       if (forced && toolCalls.length === 0) finishReason = "length";

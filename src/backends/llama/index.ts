@@ -20,7 +20,9 @@ const KV_TYPES = { f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0" } as const;
 /** Fails early, with the right code, on what llama.cpp would only report as a failed load. */
 async function checkModelFile(model: ModelFiles): Promise<void> {
   if (model.format !== "gguf") {
-    throw new HearthError("unsupported_architecture", `the llama engine reads GGUF models, not ${model.format}`, { hint: "give a .gguf model" });
+    throw new HearthError("unsupported_architecture", `the llama engine reads GGUF models, not ${model.format}`, {
+      hint: "give a .gguf model",
+    });
   }
   const facts = await readGgufFacts(model.primary);
   if (facts.architecture === "clip") {
@@ -29,9 +31,13 @@ async function checkModelFile(model: ModelFiles): Promise<void> {
     });
   }
   if (model.type === "reranker" && facts.poolingType !== undefined && facts.poolingType !== 4) {
-    throw new HearthError("unsupported_architecture", `${model.primary} is not a reranking model (its pooling type is ${facts.poolingType}, not rank)`, {
-      hint: "give a GGUF reranker (e.g. a bge-reranker or Qwen3-Reranker conversion)",
-    });
+    throw new HearthError(
+      "unsupported_architecture",
+      `${model.primary} is not a reranking model (its pooling type is ${facts.poolingType}, not rank)`,
+      {
+        hint: "give a GGUF reranker (e.g. a bge-reranker or Qwen3-Reranker conversion)",
+      },
+    );
   }
 }
 
@@ -62,7 +68,8 @@ export default async function createBackend(): Promise<Backend> {
       }
       const cores = physicalCores();
       const threads = Math.max(1, Math.min(options.threads ?? cores, cores));
-      const gpuLayers = options.device === "cpu" ? 0 : options.gpuLayers === undefined || options.gpuLayers === "max" ? "auto" : options.gpuLayers;
+      const gpuLayers =
+        options.device === "cpu" ? 0 : options.gpuLayers === undefined || options.gpuLayers === "max" ? "auto" : options.gpuLayers;
       let model: LlamaModel;
       try {
         model = await llama.loadModel({
@@ -80,9 +87,10 @@ export default async function createBackend(): Promise<Backend> {
         if (files.type === "embedder" || files.type === "reranker") {
           const contextSize: number | "auto" = options.contextSize ?? "auto";
           const common = { contextSize, batchSize: options.batchSize, threads };
-          const vc = files.type === "embedder"
-            ? { kind: "embed" as const, context: await model.createEmbeddingContext(common), contextSize: 0 }
-            : { kind: "rerank" as const, context: await model.createRankingContext(common) };
+          const vc =
+            files.type === "embedder"
+              ? { kind: "embed" as const, context: await model.createEmbeddingContext(common), contextSize: 0 }
+              : { kind: "rerank" as const, context: await model.createRankingContext(common) };
           if (vc.kind === "embed") vc.contextSize = options.contextSize ?? model.trainContextSize;
           return new LlamaVectorModel(model, vc, {
             ...base,
@@ -110,7 +118,15 @@ export default async function createBackend(): Promise<Backend> {
         const chooser = pinned === undefined && threads > 1 ? new DecodeThreadChooser(threads) : undefined;
         const decodeThreads = pinned ?? threads;
         const split = (decodeThreads !== threads || chooser !== undefined) && splitDecodeThreads(context, decodeThreads, 1, chooser);
-        const engine = { llama, model, context, pool: new SequencePool(context, parallel), chatWrapper: resolveChatWrapper(model), device, seed: options.seed };
+        const engine = {
+          llama,
+          model,
+          context,
+          pool: new SequencePool(context, parallel),
+          chatWrapper: resolveChatWrapper(model),
+          device,
+          seed: options.seed,
+        };
         return new LlamaTextModel(engine, {
           ...base,
           tasks: ["chat", "complete"],
@@ -118,8 +134,14 @@ export default async function createBackend(): Promise<Backend> {
           memoryBytes: memoryBytes(model, context),
           loadMs: performance.now() - t0,
           settings: decodeThreadsSetting(split && chooser ? chooser : split ? decodeThreads : threads, {
-            threads, gpuLayers: model.gpuLayers, parallel, batchSize: context.batchSize, flashAttention: context.flashAttention,
-            kvCacheType: options.kvCacheType ?? "f16", chatWrapper: engine.chatWrapper.wrapperName, ...buildSettings,
+            threads,
+            gpuLayers: model.gpuLayers,
+            parallel,
+            batchSize: context.batchSize,
+            flashAttention: context.flashAttention,
+            kvCacheType: options.kvCacheType ?? "f16",
+            chatWrapper: engine.chatWrapper.wrapperName,
+            ...buildSettings,
           }),
         });
       } catch (e) {

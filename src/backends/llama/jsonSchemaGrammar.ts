@@ -15,6 +15,7 @@ const REFUSED: Record<string, string> = {
   allOf: "allOf (an intersection)",
   not: "not",
   if: "if/then/else",
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's `then` keyword, not a thenable
   then: "if/then/else",
   else: "if/then/else",
   dependentRequired: "dependentRequired",
@@ -27,8 +28,22 @@ const REFUSED: Record<string, string> = {
 
 /** Checked after generation by a Standard Schema's validator (the grammar cannot count or compare). */
 const DROPPED = new Set([
-  "$schema", "$id", "$comment", "title", "default", "examples", "deprecated", "readOnly", "writeOnly",
-  "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "contentEncoding", "contentMediaType",
+  "$schema",
+  "$id",
+  "$comment",
+  "title",
+  "default",
+  "examples",
+  "deprecated",
+  "readOnly",
+  "writeOnly",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "multipleOf",
+  "contentEncoding",
+  "contentMediaType",
 ]);
 
 const FORMATS = new Set(["date-time", "time", "date"]);
@@ -54,7 +69,8 @@ export function grammarJsonSchema(schema: unknown, what = "the JSON schema"): Gb
         continue;
       }
       if (k === "format") {
-        if (typeof v !== "string" || !FORMATS.has(v)) throw refuse(what, here, `uses the string format "${v}"; the grammar knows date-time, time and date`);
+        if (typeof v !== "string" || !FORMATS.has(v))
+          throw refuse(what, here, `uses the string format "${v}"; the grammar knows date-time, time and date`);
         out.format = v;
       } else if (k === "$ref") {
         out.$ref = ref(v, here);
@@ -64,7 +80,7 @@ export function grammarJsonSchema(schema: unknown, what = "the JSON schema"): Gb
       } else if (k === "properties" || k === "$defs" || k === "definitions") {
         if (!isObject(v)) throw refuse(what, here, "is not an object of schemas");
         const m: Json = {};
-        for (const [name, s] of Object.entries(v)) m[name] = walk(s, `${here}/${escape(name)}`);
+        for (const [name, s] of Object.entries(v)) m[name] = walk(s, `${here}/${escapePointerToken(name)}`);
         if (k === "properties") out.properties = m;
         else out.$defs = { ...(out.$defs as Json | undefined), ...m };
       } else if (k === "items" || k === "additionalProperties") {
@@ -100,7 +116,7 @@ function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function escape(name: string): string {
+function escapePointerToken(name: string): string {
   return name.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 

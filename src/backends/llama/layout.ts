@@ -14,9 +14,13 @@ export async function recognizeGguf(target: string, hint: RecognizeHint = {}): P
   if (statSync(target).isDirectory()) {
     const { models, projectors } = ggufFilesIn(target);
     if (models.length > 1) {
-      throw new HearthError("bad_input", `the folder ${target} holds ${models.length} models (${models.map((m) => path.basename(m.primary)).join(", ")})`, {
-        hint: "give the model file itself",
-      });
+      throw new HearthError(
+        "bad_input",
+        `the folder ${target} holds ${models.length} models (${models.map((m) => path.basename(m.primary)).join(", ")})`,
+        {
+          hint: "give the model file itself",
+        },
+      );
     }
     // a model with its projector is the multimodal engine's layout
     if (models.length === 0 || projectors.length > 0) return undefined;

@@ -42,7 +42,9 @@ export function buildChoice(extra: unknown): LlamaBuildChoice {
 }
 
 export function buildInfoOf(llama: Llama): LlamaBuildInfo {
-  return builds.get(llama) ?? { build: llama.buildType === "localBuild" ? "local" : "prebuilt", persistentThreads: hasPersistentThreads(llama) };
+  return (
+    builds.get(llama) ?? { build: llama.buildType === "localBuild" ? "local" : "prebuilt", persistentThreads: hasPersistentThreads(llama) }
+  );
 }
 
 async function create(key: InstanceKey): Promise<Llama> {
@@ -81,10 +83,14 @@ export function llamaFor(device: DeviceKind, build: LlamaBuildChoice = readEnv()
   if (!p) {
     p = create(key).catch((e) => {
       instances.delete(key);
-      throw new HearthError("backend_unavailable", `node-llama-cpp has no working ${key === "gpu" ? "gpu" : "cpu"} build here: ${e instanceof Error ? e.message.split("\n")[0] : e}`, {
-        hint: key === "gpu" ? "use --device cpu" : "reinstall hearth (npm ci) so node-llama-cpp's prebuilt binaries are present",
-        cause: e,
-      });
+      throw new HearthError(
+        "backend_unavailable",
+        `node-llama-cpp has no working ${key === "gpu" ? "gpu" : "cpu"} build here: ${e instanceof Error ? e.message.split("\n")[0] : e}`,
+        {
+          hint: key === "gpu" ? "use --device cpu" : "reinstall hearth (npm ci) so node-llama-cpp's prebuilt binaries are present",
+          cause: e,
+        },
+      );
     });
     instances.set(key, p);
   }
@@ -101,9 +107,11 @@ export async function probeDevices(): Promise<DeviceProbe[]> {
   }
   try {
     const llama = await llamaFor("gpu");
-    probes.push(llama.gpu
-      ? { device: "gpu", api: llama.gpu, available: true }
-      : { device: "gpu", api: "cuda/vulkan/metal", available: false, reason: "no GPU build of llama.cpp works on this machine" });
+    probes.push(
+      llama.gpu
+        ? { device: "gpu", api: llama.gpu, available: true }
+        : { device: "gpu", api: "cuda/vulkan/metal", available: false, reason: "no GPU build of llama.cpp works on this machine" },
+    );
   } catch (e) {
     probes.push({ device: "gpu", api: "cuda/vulkan/metal", available: false, reason: (e as Error).message });
   }

@@ -30,8 +30,15 @@ import { preferActiveOpenMpWait } from "../../config/env.ts";
  * patches the source it builds, node-llama-cpp's `source download` here cannot). So on an AMX CPU
  * this build runs the AVX-512 repacked kernels where the prebuilt sapphirerapids variant runs AMX. */
 const X86_FEATURES: ReadonlyArray<readonly [option: string, cpuFlag: string]> = [
-  ["GGML_AVX", "avx"], ["GGML_AVX2", "avx2"], ["GGML_BMI2", "bmi2"], ["GGML_FMA", "fma"], ["GGML_F16C", "f16c"],
-  ["GGML_AVX512", "avx512f"], ["GGML_AVX512_VBMI", "avx512vbmi"], ["GGML_AVX512_VNNI", "avx512_vnni"], ["GGML_AVX512_BF16", "avx512_bf16"],
+  ["GGML_AVX", "avx"],
+  ["GGML_AVX2", "avx2"],
+  ["GGML_BMI2", "bmi2"],
+  ["GGML_FMA", "fma"],
+  ["GGML_F16C", "f16c"],
+  ["GGML_AVX512", "avx512f"],
+  ["GGML_AVX512_VBMI", "avx512vbmi"],
+  ["GGML_AVX512_VNNI", "avx512_vnni"],
+  ["GGML_AVX512_BF16", "avx512_bf16"],
 ];
 
 /** CMake options of the local build for this machine's CPU (so a build never uses instructions the
@@ -74,7 +81,9 @@ function missingReason(): string | null {
     const folder = path.join(dir, name);
     let options: Record<string, string> | undefined;
     try {
-      const meta = JSON.parse(readFileSync(path.join(folder, "Release", "_nlcBuildMetadata.json"), "utf8")) as { buildOptions?: { customCmakeOptions?: Record<string, string> } };
+      const meta = JSON.parse(readFileSync(path.join(folder, "Release", "_nlcBuildMetadata.json"), "utf8")) as {
+        buildOptions?: { customCmakeOptions?: Record<string, string> };
+      };
       options = meta.buildOptions?.customCmakeOptions;
     } catch {
       if (existsSync(`${folder}.lock`)) building = true;

@@ -27,7 +27,7 @@ function parseJson(text: string, what: string): unknown {
 
 export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
   if (!Array.isArray(messages) || messages.length === 0) {
-    throw new HearthError("bad_input", "a chat needs at least one message", { hint: "pass [{ role: \"user\", content: \"...\" }]" });
+    throw new HearthError("bad_input", "a chat needs at least one message", { hint: 'pass [{ role: "user", content: "..." }]' });
   }
   const history: ChatHistoryItem[] = [];
   for (const m of messages) {
@@ -44,7 +44,10 @@ export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
         if (text) response.push(text);
         for (const call of m.toolCalls ?? []) {
           const fc: ChatModelFunctionCall & { id?: string } = {
-            type: "functionCall", name: call.name, params: parseJson(call.arguments || "{}", `the arguments of tool call "${call.name}"`), result: undefined,
+            type: "functionCall",
+            name: call.name,
+            params: parseJson(call.arguments || "{}", `the arguments of tool call "${call.name}"`),
+            result: undefined,
           };
           fc.id = call.id;
           response.push(fc);
@@ -54,12 +57,21 @@ export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
       }
       case "tool": {
         const last = history[history.length - 1];
-        const calls = last?.type === "model" ? (last.response.filter((r) => typeof r === "object" && r.type === "functionCall") as (ChatModelFunctionCall & { id?: string })[]) : [];
+        const calls =
+          last?.type === "model"
+            ? (last.response.filter((r) => typeof r === "object" && r.type === "functionCall") as (ChatModelFunctionCall & {
+                id?: string;
+              })[])
+            : [];
         const call = calls.find((c) => m.toolCallId !== undefined && c.id === m.toolCallId) ?? calls.find((c) => c.result === undefined);
         if (!call) {
-          throw new HearthError("bad_input", `a tool message${m.toolCallId ? ` (${m.toolCallId})` : ""} does not answer a tool call of the assistant message before it`, {
-            hint: "put tool results right after the assistant message that called the tools",
-          });
+          throw new HearthError(
+            "bad_input",
+            `a tool message${m.toolCallId ? ` (${m.toolCallId})` : ""} does not answer a tool call of the assistant message before it`,
+            {
+              hint: "put tool results right after the assistant message that called the tools",
+            },
+          );
         }
         const text = textOf(m.content, m.role);
         try {
@@ -70,7 +82,9 @@ export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
         break;
       }
       default:
-        throw new HearthError("bad_input", `unknown message role "${(m as { role: string }).role}"`, { hint: "roles: system, user, assistant, tool" });
+        throw new HearthError("bad_input", `unknown message role "${(m as { role: string }).role}"`, {
+          hint: "roles: system, user, assistant, tool",
+        });
     }
   }
   // node-llama-cpp generates into the last model turn; a chat that ends with the user gets an empty one
@@ -89,7 +103,10 @@ export function toFunctions(tools: ToolDefinition[]): ChatModelFunctions {
     if (!t?.name || !/^[A-Za-z0-9_.-]{1,64}$/.test(t.name)) {
       throw new HearthError("bad_input", `tool name "${t?.name}" is not valid`, { hint: "names use letters, digits, _ . - (at most 64)" });
     }
-    functions[t.name] = { description: t.description, params: t.parameters ? grammarJsonSchema(t.parameters, `the parameters of tool "${t.name}"`) : undefined };
+    functions[t.name] = {
+      description: t.description,
+      params: t.parameters ? grammarJsonSchema(t.parameters, `the parameters of tool "${t.name}"`) : undefined,
+    };
   }
   return functions;
 }

@@ -19,7 +19,8 @@ export const DEFAULT_TEMPERATURE = 0.8;
 
 export function engineSampling(s: SamplingOptions = {}, model: LlamaModel): EngineSampling {
   const temperature = s.temperature ?? DEFAULT_TEMPERATURE;
-  if (!(temperature >= 0)) throw new HearthError("bad_input", `temperature must be 0 or more, got ${s.temperature}`, { hint: "0 means greedy" });
+  if (!(temperature >= 0))
+    throw new HearthError("bad_input", `temperature must be 0 or more, got ${s.temperature}`, { hint: "0 means greedy" });
   if (s.topP !== undefined && !(s.topP > 0 && s.topP <= 1)) throw new HearthError("bad_input", `top_p must be in (0, 1], got ${s.topP}`);
   if (s.maxTokens !== undefined && !(Number.isInteger(s.maxTokens) && s.maxTokens > 0)) {
     throw new HearthError("bad_input", `max tokens must be a positive integer, got ${s.maxTokens}`);
@@ -45,7 +46,8 @@ function tokenBias(bias: Record<number, number>, model: LlamaModel): TokenBias {
   const tb = new TokenBias(model.tokenizer);
   for (const [id, value] of Object.entries(bias)) {
     const token = Number(id);
-    if (!Number.isInteger(token) || token < 0) throw new HearthError("bad_input", `logit bias key "${id}" is not a token id`, { hint: "keys are token ids (integers)" });
+    if (!Number.isInteger(token) || token < 0)
+      throw new HearthError("bad_input", `logit bias key "${id}" is not a token id`, { hint: "keys are token ids (integers)" });
     // -Infinity (or a huge negative bias, as OpenAI clients send -100) forbids the token
     tb.set(token as never, value === -Infinity || value <= -100 ? "never" : { logit: value });
   }

@@ -27,13 +27,17 @@ export class SequencePool {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { prompt, resolve, reject };
       this.waiters.push(waiter);
-      signal?.addEventListener("abort", () => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) {
-          this.waiters.splice(i, 1);
-          reject(new HearthError("aborted", "the request was aborted while waiting for a free sequence"));
-        }
-      }, { once: true });
+      signal?.addEventListener(
+        "abort",
+        () => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) {
+            this.waiters.splice(i, 1);
+            reject(new HearthError("aborted", "the request was aborted while waiting for a free sequence"));
+          }
+        },
+        { once: true },
+      );
     });
   }
 

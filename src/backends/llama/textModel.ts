@@ -13,7 +13,10 @@ export class LlamaTextModel implements LoadedModel {
   private disposed = false;
   private running = new Set<Promise<unknown>>();
 
-  constructor(private engine: Engine, readonly info: LoadedModelInfo) {}
+  constructor(
+    private engine: Engine,
+    readonly info: LoadedModelInfo,
+  ) {}
 
   run(request: TaskRequest, signal?: AbortSignal): AsyncIterable<TaskEvent> {
     const q = new EventQueue();
@@ -21,18 +24,27 @@ export class LlamaTextModel implements LoadedModel {
       if (this.disposed) throw new HearthError("bad_input", "the model was disposed", { hint: "load it again" });
       if (request.task === "chat") return runChat(this.engine, request, q, signal);
       if (request.task === "complete") return runComplete(this.engine, request, q, signal);
-      if (request.task === "tokenize") return q.push({ type: "result", task: "tokenize", result: { tokens: tokenize(this.engine, request.text, request.addSpecial) } });
-      if (request.task === "detokenize") return q.push({ type: "result", task: "detokenize", result: detokenize(this.engine, request.tokens) });
-      if (request.task === "render") return q.push({ type: "result", task: "render", result: render(this.engine, request.messages, request.tools) });
+      if (request.task === "tokenize")
+        return q.push({ type: "result", task: "tokenize", result: { tokens: tokenize(this.engine, request.text, request.addSpecial) } });
+      if (request.task === "detokenize")
+        return q.push({ type: "result", task: "detokenize", result: detokenize(this.engine, request.tokens) });
+      if (request.task === "render")
+        return q.push({ type: "result", task: "render", result: render(this.engine, request.messages, request.tools) });
       if (request.task === "state") {
         const bytes = request.action === "save" ? await this.saveState(request.file) : await this.loadState(request.file);
         return q.push({ type: "result", task: "state", result: { bytes } });
       }
       throw new HearthError("unsupported_task", `this text generation model cannot run task "${request.task}"`, {
-        hint: request.task === "embed" || request.task === "rerank" ? "load an embedding or reranking model for it" : "it runs chat and complete",
+        hint:
+          request.task === "embed" || request.task === "rerank"
+            ? "load an embedding or reranking model for it"
+            : "it runs chat and complete",
       });
     };
-    const job = start().then(() => q.end(), (e) => q.end(e));
+    const job = start().then(
+      () => q.end(),
+      (e) => q.end(e),
+    );
     this.running.add(job);
     void job.finally(() => this.running.delete(job));
     return q.drain();
@@ -41,7 +53,10 @@ export class LlamaTextModel implements LoadedModel {
   /** Saves the KV cache (and tokens) of the sequence used last; a later loadState restores it. */
   private async saveState(file: string): Promise<number> {
     const sequence = this.engine.pool.lastUsed;
-    if (!sequence) throw new HearthError("bad_input", "nothing to save yet: no request has run on this model", { hint: "run a chat or completion first" });
+    if (!sequence)
+      throw new HearthError("bad_input", "nothing to save yet: no request has run on this model", {
+        hint: "run a chat or completion first",
+      });
     try {
       const { fileSize } = await sequence.saveStateToFile(file);
       return fileSize;
@@ -61,7 +76,10 @@ export class LlamaTextModel implements LoadedModel {
       await sequence.clearHistory().catch(() => undefined);
       const err = engineError(e, `load the state from ${file}`);
       throw err.code === "internal"
-        ? new HearthError("bad_input", `${file} is not a state saved from this model: ${(e as Error).message}`, { hint: "save it again with this model", cause: e })
+        ? new HearthError("bad_input", `${file} is not a state saved from this model: ${(e as Error).message}`, {
+            hint: "save it again with this model",
+            cause: e,
+          })
         : err;
     } finally {
       this.engine.pool.release(sequence);

@@ -107,9 +107,15 @@ export class DecodeThreadChooser {
  * chooses. Wraps the context's addon object (node-llama-cpp 3.21.1, pinned); returns false,
  * changing nothing, if that object is not shaped as expected.
  */
-export function splitDecodeThreads(context: LlamaContext, decodeThreads: number, smallBatch: number, chooser?: DecodeThreadChooser): boolean {
+export function splitDecodeThreads(
+  context: LlamaContext,
+  decodeThreads: number,
+  smallBatch: number,
+  chooser?: DecodeThreadChooser,
+): boolean {
   const addon = (context as unknown as { _ctx?: Partial<AddonContext> })._ctx;
-  if (!addon || typeof addon.initBatch !== "function" || typeof addon.setThreads !== "function" || typeof addon.decodeBatch !== "function") return false;
+  if (!addon || typeof addon.initBatch !== "function" || typeof addon.setThreads !== "function" || typeof addon.decodeBatch !== "function")
+    return false;
   const initBatch = addon.initBatch.bind(addon);
   const setThreads = addon.setThreads.bind(addon);
   const decodeBatch = addon.decodeBatch.bind(addon);

@@ -19,10 +19,14 @@ export function detokenize(e: Engine, tokens: number[]): { text: string; pieces:
   const vocab = e.model.fileInfo.metadata?.tokenizer?.ggml?.tokens;
   const size = Array.isArray(vocab) ? vocab.length : 0;
   const bad = tokens.find((t) => !Number.isInteger(t) || t < 0 || t >= size);
-  if (bad !== undefined) throw new HearthError("bad_input", `token id ${bad} is not in the model's vocabulary`, { hint: `ids run from 0 to ${size - 1}` });
+  if (bad !== undefined)
+    throw new HearthError("bad_input", `token id ${bad} is not in the model's vocabulary`, { hint: `ids run from 0 to ${size - 1}` });
   const ids = tokens as Token[];
   // each piece read after the tokens before it, so a word's leading space stays with it
-  return { text: e.model.detokenize(ids, true), pieces: ids.map((t, i) => e.model.detokenize([t], true, ids.slice(Math.max(0, i - 4), i))) };
+  return {
+    text: e.model.detokenize(ids, true),
+    pieces: ids.map((t, i) => e.model.detokenize([t], true, ids.slice(Math.max(0, i - 4), i))),
+  };
 }
 
 export function render(e: Engine, messages: ChatMessage[], tools?: ToolDefinition[]): { prompt: string; tokens: number } {
@@ -32,7 +36,9 @@ export function render(e: Engine, messages: ChatMessage[], tools?: ToolDefinitio
   const ids = state.contextText.tokenize(e.model.tokenizer);
   // the template's own text, special tokens written as the model spells them
   const prompt = state.contextText.values
-    .map((v) => (typeof v === "string" ? v : v instanceof SpecialTokensText ? v.value : e.model.detokenize(v.tokenize(e.model.tokenizer), true)))
+    .map((v) =>
+      typeof v === "string" ? v : v instanceof SpecialTokensText ? v.value : e.model.detokenize(v.tokenize(e.model.tokenizer), true),
+    )
     .join("");
   return { prompt, tokens: ids.length };
 }

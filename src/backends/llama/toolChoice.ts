@@ -3,14 +3,19 @@
 // changed to enter function-calling mode at once (its `noPrefixTrigger`), which injects the
 // template's own call prefix; the function name and the arguments are then grammar-constrained by
 // node-llama-cpp to the offered tools and their JSON schemas.
-import { LlamaText, type ChatWrapper, type ChatWrapperGenerateContextStateOptions, type ChatWrapperGeneratedContextState } from "node-llama-cpp";
+import {
+  LlamaText,
+  type ChatWrapper,
+  type ChatWrapperGenerateContextStateOptions,
+  type ChatWrapperGeneratedContextState,
+} from "node-llama-cpp";
 import { HearthError } from "../../errors/HearthError.ts";
 
 export function forcingToolCall(base: ChatWrapper): ChatWrapper {
   const call = base.settings.functions?.call;
   if (!call) {
     throw new HearthError("unsupported_task", `the model's chat template (${base.wrapperName}) has no tool-call syntax`, {
-      hint: "use a model whose chat template supports tools, or toolChoice \"auto\"",
+      hint: 'use a model whose chat template supports tools, or toolChoice "auto"',
     });
   }
   const forced = Object.create(base) as ChatWrapper;

@@ -14,7 +14,11 @@ export class LlamaVectorModel implements LoadedModel {
   // one evaluation at a time per context (node-llama-cpp's embedding contexts have one sequence)
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private model: LlamaModel, private vc: VectorContext, readonly info: LoadedModelInfo) {}
+  constructor(
+    private model: LlamaModel,
+    private vc: VectorContext,
+    readonly info: LoadedModelInfo,
+  ) {}
 
   run(request: TaskRequest, signal?: AbortSignal): AsyncIterable<TaskEvent> {
     const job = this.queue.then(async (): Promise<TaskEvent> => {
@@ -26,9 +30,13 @@ export class LlamaVectorModel implements LoadedModel {
       if (request.task === "rerank" && this.vc.kind === "rerank") {
         return { type: "result", task: "rerank", result: await runRerank(this.vc.context, request, device, signal) };
       }
-      throw new HearthError("unsupported_task", `this ${this.vc.kind === "embed" ? "embedding" : "reranking"} model cannot run task "${request.task}"`, {
-        hint: this.vc.kind === "embed" ? "it runs embed" : "it runs rerank",
-      });
+      throw new HearthError(
+        "unsupported_task",
+        `this ${this.vc.kind === "embed" ? "embedding" : "reranking"} model cannot run task "${request.task}"`,
+        {
+          hint: this.vc.kind === "embed" ? "it runs embed" : "it runs rerank",
+        },
+      );
     });
     this.queue = job.catch(() => undefined);
     return (async function* () {

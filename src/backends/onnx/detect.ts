@@ -31,7 +31,11 @@ export class YoloDetector {
   readonly labels: Map<number, string>;
   readonly size: { width: number; height: number };
 
-  constructor(private ort: Ort, private session: InferenceSession, metadata: Record<string, string>) {
+  constructor(
+    private ort: Ort,
+    private session: InferenceSession,
+    metadata: Record<string, string>,
+  ) {
     this.labels = parseLabels(metadata.names);
     this.size = inputSize(session, metadata);
   }
@@ -54,7 +58,10 @@ export class YoloDetector {
     const channels = transposed ? t.dims[2] : t.dims[1];
     const anchors = transposed ? t.dims[1] : t.dims[2];
     const classes = channels - 4;
-    if (classes < 1) throw new HearthError("unsupported_architecture", `the output has ${channels} channels, fewer than 5`, { hint: "give a YOLO v8/v11 detection model" });
+    if (classes < 1)
+      throw new HearthError("unsupported_architecture", `the output has ${channels} channels, fewer than 5`, {
+        hint: "give a YOLO v8/v11 detection model",
+      });
     const data = t.data as Float32Array;
     const at = transposed ? (c: number, a: number) => data[a * channels + c] : (c: number, a: number) => data[c * anchors + a];
     const scoreThreshold = req.scoreThreshold ?? 0.25;
@@ -64,10 +71,16 @@ export class YoloDetector {
       let bestScore = -Infinity;
       for (let c = 0; c < classes; c++) {
         const s = at(4 + c, a);
-        if (s > bestScore) { bestScore = s; best = c; }
+        if (s > bestScore) {
+          bestScore = s;
+          best = c;
+        }
       }
       if (!(bestScore >= scoreThreshold)) continue;
-      const cx = at(0, a), cy = at(1, a), w = at(2, a), h = at(3, a);
+      const cx = at(0, a),
+        cy = at(1, a),
+        w = at(2, a),
+        h = at(3, a);
       const box = unletterbox([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], lb, img.width, img.height);
       // boxes that fall off the image (into the letterbox padding) leave nothing to show
       if (box[2] - box[0] < 1 || box[3] - box[1] < 1) continue;

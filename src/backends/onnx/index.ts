@@ -18,7 +18,9 @@ type Ort = typeof import("onnxruntime-node");
 
 function mustExist(file: string | undefined, what: string): string {
   if (!file || !existsSync(file)) {
-    throw new HearthError("model_not_found", `the ${what} file is missing${file ? `: ${file}` : ""}`, { hint: "reinstall or re-pull the model" });
+    throw new HearthError("model_not_found", `the ${what} file is missing${file ? `: ${file}` : ""}`, {
+      hint: "reinstall or re-pull the model",
+    });
   }
   return file;
 }
@@ -26,7 +28,10 @@ function mustExist(file: string | undefined, what: string): string {
 class OnnxModel implements LoadedModel {
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly info: LoadedModelInfo, private engine: OcrPipeline | YoloDetector) {}
+  constructor(
+    readonly info: LoadedModelInfo,
+    private engine: OcrPipeline | YoloDetector,
+  ) {}
 
   async *run(request: TaskRequest, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
     const task = this.info.tasks[0];
@@ -50,7 +55,11 @@ class OnnxModel implements LoadedModel {
       }
       if (request.task === "detect" && this.engine instanceof YoloDetector) {
         const r = await this.engine.run(request, check);
-        return { type: "result", task: "detect", result: { ...r, profile: { totalMs: performance.now() - t0, device } } } satisfies TaskEvent;
+        return {
+          type: "result",
+          task: "detect",
+          result: { ...r, profile: { totalMs: performance.now() - t0, device } },
+        } satisfies TaskEvent;
       }
       throw new HearthError("internal", "task and engine disagree");
     });
@@ -126,14 +135,17 @@ export default async function createBackend(): Promise<Backend> {
         extra.classes = d.labels.size;
         extra.inputSize = `${d.size.width}x${d.size.height}`;
       }
-      return new OnnxModel({
-        backend: descriptor.name,
-        device: deviceOfProvider(first.provider),
-        api: first.provider,
-        tasks: [task],
-        loadMs: performance.now() - t0,
-        settings: { threads, executionProvider: first.provider, providersTried: first.skipped, ...extra },
-      }, engine);
+      return new OnnxModel(
+        {
+          backend: descriptor.name,
+          device: deviceOfProvider(first.provider),
+          api: first.provider,
+          tasks: [task],
+          loadMs: performance.now() - t0,
+          settings: { threads, executionProvider: first.provider, providersTried: first.skipped, ...extra },
+        },
+        engine,
+      );
     },
   };
 }

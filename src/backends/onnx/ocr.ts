@@ -61,7 +61,12 @@ export interface OcrSessions {
 export class OcrPipeline {
   private alphabet: string[];
 
-  constructor(private ort: Ort, private sessions: OcrSessions, dictFile: string, private settings: OcrSettings) {
+  constructor(
+    private ort: Ort,
+    private sessions: OcrSessions,
+    dictFile: string,
+    private settings: OcrSettings,
+  ) {
     this.alphabet = parseDictionary(readFileSync(dictFile, "utf8"));
   }
 
@@ -172,15 +177,23 @@ export class OcrPipeline {
       const part = order.slice(s, s + this.settings.recBatch);
       const maxRatio = Math.max(REC_MIN_WIDTH / REC_HEIGHT, ...part.map((p) => p.ratio));
       const width = Math.ceil(REC_HEIGHT * maxRatio);
-      const { data, strips } = await this.batch(part.map((p) => crops[p.i]), REC_HEIGHT, width);
+      const { data, strips } = await this.batch(
+        part.map((p) => crops[p.i]),
+        REC_HEIGHT,
+        width,
+      );
       const input = this.tensor(data, [part.length, 3, REC_HEIGHT, width]);
       const r = await rec.run({ [rec.inputNames[0]]: input });
       const probs = r[rec.outputNames[0]];
       const [, steps, classes] = probs.dims;
       if (classes !== this.alphabet.length + 1) {
-        throw new HearthError("unsupported_architecture", `the recogniser has ${classes} classes but the dictionary ${this.alphabet.length + 1}`, {
-          hint: "use the dictionary that belongs to the recognition model",
-        });
+        throw new HearthError(
+          "unsupported_architecture",
+          `the recogniser has ${classes} classes but the dictionary ${this.alphabet.length + 1}`,
+          {
+            hint: "use the dictionary that belongs to the recognition model",
+          },
+        );
       }
       part.forEach((p, k) => {
         const t = ctcGreedy(probs.data as Float32Array, steps, classes, this.alphabet, k * steps * classes);

@@ -9,5 +9,7 @@ export function onnxTaskOf(model: ModelFiles): "ocr" | "detect" {
   const t = model.extra?.task ?? (existsSync(model.primary) ? readOnnxMetadata(model.primary).task : undefined);
   if (t === "ocr") return "ocr";
   if (t === undefined || t === "detect") return "detect";
-  throw new HearthError("unsupported_task", `the ONNX engine cannot run "${t}" models yet`, { hint: "it runs ocr and detect (YOLO v8/v11) models" });
+  throw new HearthError("unsupported_task", `the ONNX engine cannot run "${t}" models yet`, {
+    hint: "it runs ocr and detect (YOLO v8/v11) models",
+  });
 }

@@ -21,17 +21,25 @@ export function asrConfig(files: ModelFiles, threads: number): unknown {
   const m = readOnnxMetadata(files.primary);
   const missing = ["vocab_size", "subsampling_factor"].filter((k) => m[k] === undefined);
   if (missing.length) {
-    throw new HearthError("unsupported_architecture", `${files.primary} is not a NeMo CTC model for sherpa-onnx (no ${missing.join(", ")} in its metadata)`, {
-      hint: "give a NeMo CTC model exported for sherpa-onnx",
-    });
+    throw new HearthError(
+      "unsupported_architecture",
+      `${files.primary} is not a NeMo CTC model for sherpa-onnx (no ${missing.join(", ")} in its metadata)`,
+      {
+        hint: "give a NeMo CTC model exported for sherpa-onnx",
+      },
+    );
   }
   const tokens = files.extra?.tokens;
   if (!tokens || !existsSync(tokens)) {
-    throw new HearthError("bad_input", `the speech recognition model ${files.primary} has no tokens.txt`, { hint: "put tokens.txt beside the .onnx file" });
+    throw new HearthError("bad_input", `the speech recognition model ${files.primary} has no tokens.txt`, {
+      hint: "put tokens.txt beside the .onnx file",
+    });
   }
   // greedy CTC decoding looks the blank up by name
   if (!/^(<blk>|<eps>|<blank>)\s/m.test(readFileSync(tokens, "utf8"))) {
-    throw new HearthError("unsupported_architecture", `${tokens} has no blank token (<blk>)`, { hint: "use the tokens.txt released with this model" });
+    throw new HearthError("unsupported_architecture", `${tokens} has no blank token (<blk>)`, {
+      hint: "use the tokens.txt released with this model",
+    });
   }
   return {
     featConfig: { sampleRate: SAMPLE_RATE, featureDim: 80 },
@@ -50,7 +58,10 @@ export async function loadAsr(sherpa: SherpaModule, files: ModelFiles, threads: 
 class SherpaRecognizer implements LoadedModel {
   private jobs = new SerialJobs();
 
-  constructor(private recognizer: OfflineRecognizer, readonly info: LoadedModelInfo) {}
+  constructor(
+    private recognizer: OfflineRecognizer,
+    readonly info: LoadedModelInfo,
+  ) {}
 
   async *run(request: TaskRequest, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
     if (request.task !== "asr") {

@@ -9,7 +9,7 @@ import { HearthError } from "../../errors/HearthError.ts";
 import { decodeAudio } from "../../media/audio.ts";
 import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 import { SerialJobs, type Emit } from "../../streams/serialJobs.ts";
-import type { OfflineSpeakerDiarization, SherpaModule, loadSherpa } from "./sherpaApi.ts";
+import type { DiarizationSegment, OfflineSpeakerDiarization, SherpaModule, loadSherpa } from "./sherpaApi.ts";
 import { createOrExplain, sherpaInfo } from "./loaded.ts";
 
 export interface DiarizeSettings {
@@ -30,42 +30,68 @@ function needMetadata(file: string, keys: string[], what: string) {
   const m = readOnnxMetadata(file);
   const missing = keys.filter((k) => m[k] === undefined);
   if (missing.length) {
-    throw new HearthError("unsupported_architecture", `${file} is not a ${what} for sherpa-onnx (no ${missing.join(", ")} in its metadata)`, {
-      hint: `give a ${what} exported for sherpa-onnx`,
-    });
+    throw new HearthError(
+      "unsupported_architecture",
+      `${file} is not a ${what} for sherpa-onnx (no ${missing.join(", ")} in its metadata)`,
+      {
+        hint: `give a ${what} exported for sherpa-onnx`,
+      },
+    );
   }
   return m;
 }
 
 export async function loadDiarizer(
-  sherpa: SherpaModule, addon: Addon, files: ModelFiles, threads: number, extra: Record<string, unknown> | undefined, t0: number,
+  sherpa: SherpaModule,
+  addon: Addon,
+  files: ModelFiles,
+  threads: number,
+  extra: Record<string, unknown> | undefined,
+  t0: number,
 ): Promise<LoadedModel> {
   const embedding = files.extra?.embedding;
   if (!embedding) throw new HearthError("bad_input", "a diarization model needs a speaker embedding model too", { hint: "give its path" });
-  needMetadata(files.primary, ["sample_rate", "window_size", "receptive_field_size", "receptive_field_shift", "num_speakers", "powerset_max_classes", "num_classes"], "speaker segmentation model");
+  needMetadata(
+    files.primary,
+    ["sample_rate", "window_size", "receptive_field_size", "receptive_field_shift", "num_speakers", "powerset_max_classes", "num_classes"],
+    "speaker segmentation model",
+  );
   const em = needMetadata(embedding, ["framework"], "speaker embedding model");
   // the keys each family's loader reads (a missing one makes sherpa-onnx exit)
   if (em.framework === "nemo") {
-    needMetadata(embedding, ["output_dim", "feat_dim", "sample_rate", "window_size_ms", "window_stride_ms", "language"], "NeMo speaker embedding model");
+    needMetadata(
+      embedding,
+      ["output_dim", "feat_dim", "sample_rate", "window_size_ms", "window_stride_ms", "language"],
+      "NeMo speaker embedding model",
+    );
   } else if (em.framework === "wespeaker" || em.framework === "3d-speaker") {
     needMetadata(embedding, ["output_dim", "sample_rate", "normalize_samples", "language"], "speaker embedding model");
   } else {
-    throw new HearthError("unsupported_architecture", `${embedding} is a ${em.framework} speaker embedding model, which sherpa-onnx does not run`, {
-      hint: "give a WeSpeaker, 3D-Speaker or NeMo model exported for sherpa-onnx",
-    });
+    throw new HearthError(
+      "unsupported_architecture",
+      `${embedding} is a ${em.framework} speaker embedding model, which sherpa-onnx does not run`,
+      {
+        hint: "give a WeSpeaker, 3D-Speaker or NeMo model exported for sherpa-onnx",
+      },
+    );
   }
   const settings: DiarizeSettings = {
     threshold: typeof extra?.threshold === "number" ? extra.threshold : DEFAULTS.threshold,
     minDurationOn: typeof extra?.minDurationOn === "number" ? extra.minDurationOn : DEFAULTS.minDurationOn,
     minDurationOff: typeof extra?.minDurationOff === "number" ? extra.minDurationOff : DEFAULTS.minDurationOff,
   };
-  const sd = await createOrExplain(files.primary, "check the segmentation and embedding models", () => new sherpa.OfflineSpeakerDiarization({
-    segmentation: { pyannote: { model: files.primary }, numThreads: threads, provider: "cpu", debug: 0 },
-    embedding: { model: embedding, numThreads: threads, provider: "cpu", debug: 0 },
-    clustering: { numClusters: -1, threshold: settings.threshold },
-    minDurationOn: settings.minDurationOn,
-    minDurationOff: settings.minDurationOff,
-  }));
+  const sd = await createOrExplain(
+    files.primary,
+    "check the segmentation and embedding models",
+    () =>
+      new sherpa.OfflineSpeakerDiarization({
+        segmentation: { pyannote: { model: files.primary }, numThreads: threads, provider: "cpu", debug: 0 },
+        embedding: { model: embedding, numThreads: threads, provider: "cpu", debug: 0 },
+        clustering: { numClusters: -1, threshold: settings.threshold },
+        minDurationOn: settings.minDurationOn,
+        minDurationOff: settings.minDurationOff,
+      }),
+  );
   const info = sherpaInfo("diarize", t0, { threads, sampleRate: sd.sampleRate, embedding, embeddingFramework: em.framework, ...settings });
   return new SherpaDiarizer(sd, addon, info, settings);
 }
@@ -73,7 +99,12 @@ export async function loadDiarizer(
 class SherpaDiarizer implements LoadedModel {
   private jobs = new SerialJobs();
 
-  constructor(private sd: OfflineSpeakerDiarization, private addon: Addon, readonly info: LoadedModelInfo, private settings: DiarizeSettings) {}
+  constructor(
+    private sd: OfflineSpeakerDiarization,
+    private addon: Addon,
+    readonly info: LoadedModelInfo,
+    private settings: DiarizeSettings,
+  ) {}
 
   async *run(request: TaskRequest, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
     if (request.task !== "diarize") {
@@ -81,7 +112,9 @@ class SherpaDiarizer implements LoadedModel {
     }
     const n = request.numSpeakers;
     if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 100)) {
-      throw new HearthError("bad_input", `numSpeakers ${n} is not a whole number from 1 to 100`, { hint: "leave it out to let the threshold decide" });
+      throw new HearthError("bad_input", `numSpeakers ${n} is not a whole number from 1 to 100`, {
+        hint: "leave it out to let the threshold decide",
+      });
     }
     // decode first: bad audio fails without waiting for other requests
     const audio = await decodeAudio(request.audio, { sampleRate: this.sd.sampleRate });
@@ -93,7 +126,7 @@ class SherpaDiarizer implements LoadedModel {
     const t0 = performance.now();
     // the speaker count is a clustering setting of the shared object: set it per request (jobs run one at a time)
     this.sd.setConfig({ clustering: { numClusters: req.numSpeakers ?? -1, threshold: this.settings.threshold } });
-    let raw;
+    let raw: DiarizationSegment[];
     try {
       raw = await this.addon.offlineSpeakerDiarizationProcessAsync(this.sd.handle, samples, () => (signal?.aborted ? 0 : 1));
     } catch (e) {
@@ -101,10 +134,17 @@ class SherpaDiarizer implements LoadedModel {
     }
     if (signal?.aborted) throw new HearthError("aborted", "the request was aborted");
     const segments = raw
-      .map((s) => ({ startMs: Math.round(s.start * 1000), endMs: Math.min(Math.round(s.end * 1000), Math.round(durationMs)), speaker: s.speaker }))
+      .map((s) => ({
+        startMs: Math.round(s.start * 1000),
+        endMs: Math.min(Math.round(s.end * 1000), Math.round(durationMs)),
+        speaker: s.speaker,
+      }))
       .sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs);
     const totalMs = performance.now() - t0;
-    const result: DiarizeResult = { segments, profile: { totalMs, realTimeFactor: durationMs ? totalMs / durationMs : undefined, device: "sherpa/cpu" } };
+    const result: DiarizeResult = {
+      segments,
+      profile: { totalMs, realTimeFactor: durationMs ? totalMs / durationMs : undefined, device: "sherpa/cpu" },
+    };
     emit({ type: "result", task: "diarize", result });
   }
 

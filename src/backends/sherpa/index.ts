@@ -31,7 +31,9 @@ export default async function createBackend(): Promise<Backend> {
       if (model.type === "tts") return loadTts(sherpa, model, threads, t0);
       if (model.type === "diarize") return loadDiarizer(sherpa, addon, model, threads, options.extra, t0);
       if (model.type === "asr") return loadAsr(sherpa, model, threads, t0);
-      throw new HearthError("unsupported_task", `the sherpa engine does not run ${model.type} models`, { hint: "it runs tts, diarize and asr" });
+      throw new HearthError("unsupported_task", `the sherpa engine does not run ${model.type} models`, {
+        hint: "it runs tts, diarize and asr",
+      });
     },
   };
 }

@@ -39,7 +39,11 @@ function safeKind(file: string): SherpaModelKind | undefined {
 
 function onnxFilesOf(p: string): string[] {
   if (!existsSync(p)) return [];
-  if (statSync(p).isDirectory()) return readdirSync(p).filter((f) => /\.onnx$/i.test(f)).sort().map((f) => path.join(p, f));
+  if (statSync(p).isDirectory())
+    return readdirSync(p)
+      .filter((f) => /\.onnx$/i.test(f))
+      .sort()
+      .map((f) => path.join(p, f));
   return /\.onnx$/i.test(p) ? [p] : [];
 }
 
@@ -56,7 +60,10 @@ function ttsFiles(primary: string): ModelFiles {
   const extra: Record<string, string> = {};
   const tokens = firstExisting(dir, ["tokens.txt"]);
   if (tokens) extra.tokens = tokens;
-  const lexicons = readdirSync(dir).filter((f) => /^lexicon.*\.txt$/i.test(f)).sort().map((f) => path.join(dir, f));
+  const lexicons = readdirSync(dir)
+    .filter((f) => /^lexicon.*\.txt$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
   if (lexicons.length) extra.lexicon = lexicons.join(",");
   const voices = firstExisting(dir, ["voices.bin"]);
   if (voices) extra.voices = voices;

@@ -9,7 +9,10 @@ export async function createOrExplain<T>(file: string, hint: string, create: () 
   try {
     return await create();
   } catch (e) {
-    throw new HearthError("unsupported_architecture", `sherpa-onnx could not load ${file}: ${e instanceof Error ? e.message : e}`, { hint, cause: e });
+    throw new HearthError("unsupported_architecture", `sherpa-onnx could not load ${file}: ${e instanceof Error ? e.message : e}`, {
+      hint,
+      cause: e,
+    });
   }
 }
 

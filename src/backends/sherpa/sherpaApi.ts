@@ -48,7 +48,9 @@ export interface SherpaModule {
 
 interface Addon {
   offlineSpeakerDiarizationProcessAsync(
-    handle: unknown, samples: Float32Array, onProgress: (done: number, total: number) => number,
+    handle: unknown,
+    samples: Float32Array,
+    onProgress: (done: number, total: number) => number,
   ): Promise<DiarizationSegment[]>;
 }
 

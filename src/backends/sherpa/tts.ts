@@ -9,7 +9,7 @@ import type { SpeakRequest, SpeakResult } from "../../model/tasks/speech.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { readOnnxMetadata } from "../../formats/onnxMetadata.ts";
 import { SerialJobs, type Emit } from "../../streams/serialJobs.ts";
-import type { OfflineTts, SherpaModule } from "./sherpaApi.ts";
+import type { GeneratedAudio, OfflineTts, SherpaModule } from "./sherpaApi.ts";
 import { piperSpeakerNames, speakerId, voiceNames } from "./voices.ts";
 import { createOrExplain, sherpaInfo } from "./loaded.ts";
 
@@ -30,9 +30,13 @@ function needMetadata(metadata: Record<string, string>, keys: string[], family: 
   // sherpa-onnx exits the process when a metadata key it reads is missing: check first
   const missing = keys.filter((k) => metadata[k] === undefined);
   if (missing.length) {
-    throw new HearthError("unsupported_architecture", `${model} is not a ${family} model for sherpa-onnx (no ${missing.join(", ")} in its metadata)`, {
-      hint: `give a ${family} model exported for sherpa-onnx`,
-    });
+    throw new HearthError(
+      "unsupported_architecture",
+      `${model} is not a ${family} model for sherpa-onnx (no ${missing.join(", ")} in its metadata)`,
+      {
+        hint: `give a ${family} model exported for sherpa-onnx`,
+      },
+    );
   }
 }
 
@@ -49,9 +53,13 @@ export function ttsConfig(files: ModelFiles, metadata: Record<string, string>, t
     const dims = metadata.style_dim.split(",").map(Number);
     const expected = 4 * Number(metadata.n_speakers) * dims[0] * dims[2];
     if (dims.length !== 3 || statSync(voices).size !== expected) {
-      throw new HearthError("unsupported_architecture", `${voices} does not match the model (expected ${expected} bytes for style_dim ${metadata.style_dim})`, {
-        hint: "use the voices.bin released with this model",
-      });
+      throw new HearthError(
+        "unsupported_architecture",
+        `${voices} does not match the model (expected ${expected} bytes for style_dim ${metadata.style_dim})`,
+        {
+          hint: "use the voices.bin released with this model",
+        },
+      );
     }
     // multi-lingual Kokoro (v1.0 on, metadata version >= 2) also needs its lexicons and jieba dictionary
     const multiLingual = Number(metadata.version ?? 1) >= 2;
@@ -62,7 +70,17 @@ export function ttsConfig(files: ModelFiles, metadata: Record<string, string>, t
     return {
       family: "kokoro",
       config: {
-        model: { kokoro: { model: files.primary, voices, tokens, dataDir, lexicon: multiLingual ? x.lexicon : "", dictDir: multiLingual ? x.dictDir : "" }, ...common },
+        model: {
+          kokoro: {
+            model: files.primary,
+            voices,
+            tokens,
+            dataDir,
+            lexicon: multiLingual ? x.lexicon : "",
+            dictDir: multiLingual ? x.dictDir : "",
+          },
+          ...common,
+        },
         maxNumSentences: 1,
       },
     };
@@ -84,8 +102,9 @@ export function ttsConfig(files: ModelFiles, metadata: Record<string, string>, t
     config: {
       model: {
         vits: {
-          model: files.primary, tokens,
-          lexicon: characters ? "" : x.lexicon ?? "",
+          model: files.primary,
+          tokens,
+          lexicon: characters ? "" : (x.lexicon ?? ""),
           dataDir: espeak ? x.dataDir : "",
           dictDir: jieba ? x.dictDir : "",
         },
@@ -99,7 +118,9 @@ export function ttsConfig(files: ModelFiles, metadata: Record<string, string>, t
 export async function loadTts(sherpa: SherpaModule, files: ModelFiles, threads: number, t0: number): Promise<LoadedModel> {
   const metadata = readOnnxMetadata(files.primary);
   const { family, config } = ttsConfig(files, metadata, threads);
-  const tts = await createOrExplain(files.primary, "check that the folder holds a complete sherpa-onnx TTS model", () => sherpa.OfflineTts.createAsync(config));
+  const tts = await createOrExplain(files.primary, "check that the folder holds a complete sherpa-onnx TTS model", () =>
+    sherpa.OfflineTts.createAsync(config),
+  );
   const voices = voiceNames(metadata, tts.numSpeakers, metadata.speaker_names ? undefined : piperSpeakerNames(files.primary));
   const info = sherpaInfo("tts", t0, { threads, family, sampleRate: tts.sampleRate, voices, language: metadata.language });
   return new SherpaTtsModel(tts, info, voices);
@@ -108,7 +129,11 @@ export async function loadTts(sherpa: SherpaModule, files: ModelFiles, threads: 
 class SherpaTtsModel implements LoadedModel {
   private jobs = new SerialJobs();
 
-  constructor(private tts: OfflineTts, readonly info: LoadedModelInfo, private voices: string[]) {}
+  constructor(
+    private tts: OfflineTts,
+    readonly info: LoadedModelInfo,
+    private voices: string[],
+  ) {}
 
   async *run(request: TaskRequest, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
     if (request.task !== "tts") {
@@ -119,7 +144,9 @@ class SherpaTtsModel implements LoadedModel {
     if (!text) throw new HearthError("bad_input", "the text to speak is empty", { hint: "give some text" });
     const speed = request.speed ?? 1;
     if (!Number.isFinite(speed) || speed < SPEED_RANGE.min || speed > SPEED_RANGE.max) {
-      throw new HearthError("bad_input", `speed ${request.speed} is out of range`, { hint: `use ${SPEED_RANGE.min} to ${SPEED_RANGE.max}; 1 is normal speed` });
+      throw new HearthError("bad_input", `speed ${request.speed} is out of range`, {
+        hint: `use ${SPEED_RANGE.min} to ${SPEED_RANGE.max}; 1 is normal speed`,
+      });
     }
     const sid = speakerId(request.voice, this.voices);
     yield* this.jobs.run((emit) => this.speak({ ...request, text, speed }, sid, emit, signal));
@@ -130,7 +157,7 @@ class SherpaTtsModel implements LoadedModel {
     const t0 = performance.now();
     let ttftMs: number | undefined;
     const sampleRate = this.tts.sampleRate;
-    let audio;
+    let audio: GeneratedAudio;
     try {
       audio = await this.tts.generateAsync({
         text: req.text,
@@ -164,7 +191,8 @@ class SherpaTtsModel implements LoadedModel {
 
   private nothingToSay(cause?: unknown) {
     return new HearthError("bad_input", "nothing to say: the text has no words or characters this model can speak", {
-      hint: `check the text's language: the model speaks ${this.info.settings.language ?? "its own language"}`, cause,
+      hint: `check the text's language: the model speaks ${this.info.settings.language ?? "its own language"}`,
+      cause,
     });
   }
 

@@ -23,7 +23,10 @@ export function piperSpeakerNames(onnxFile: string): string[] | undefined {
 }
 
 export function voiceNames(metadata: Record<string, string>, numSpeakers: number, sidecarNames?: string[]): string[] {
-  const fromMetadata = (metadata.speaker_names ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const fromMetadata = (metadata.speaker_names ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const names of [fromMetadata, sidecarNames ?? []]) if (names.length === Math.max(numSpeakers, 1)) return names;
   // unnamed speakers: their numbers are their names
   return Array.from({ length: Math.max(numSpeakers, 1) }, (_, i) => String(i));

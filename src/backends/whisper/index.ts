@@ -35,7 +35,9 @@ function gpuVariant(): { variant?: (typeof GPU_VARIANTS)[number]; reason: string
       return { variant, reason: "" };
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      reasons.push(err.code === "MODULE_NOT_FOUND" ? `${variant}: no build for this platform` : `${variant}: ${String(err.message).split("\n")[0]}`);
+      reasons.push(
+        err.code === "MODULE_NOT_FOUND" ? `${variant}: no build for this platform` : `${variant}: ${String(err.message).split("\n")[0]}`,
+      );
     }
   }
   return { reason: reasons.join("; ") };
@@ -52,12 +54,17 @@ class WhisperModel implements LoadedModel {
   /** whisper.cpp's context runs one transcription at a time: requests wait in order */
   private readonly jobs = new SerialJobs();
 
-  constructor(private ctx: Context, info: LoadedModel["info"], private temperatureInc: number) {
+  constructor(
+    private ctx: Context,
+    info: LoadedModel["info"],
+    private temperatureInc: number,
+  ) {
     this.info = info;
   }
 
   async *run(request: TaskRequest, signal?: AbortSignal): AsyncGenerator<TaskEvent> {
-    if (request.task !== "asr") throw new HearthError("unsupported_task", `the whisper engine cannot run task "${request.task}"`, { hint: "it runs asr" });
+    if (request.task !== "asr")
+      throw new HearthError("unsupported_task", `the whisper engine cannot run task "${request.task}"`, { hint: "it runs asr" });
     const language = request.language?.trim().toLowerCase() || undefined;
     if (language && !isWhisperLanguage(language)) {
       throw new HearthError("bad_input", `whisper does not know the language ${JSON.stringify(request.language)}`, {
@@ -82,7 +89,8 @@ class WhisperModel implements LoadedModel {
     }
     const segments: TranscriptSegment[] = [];
     let language = req.language;
-    if (input.length >= 1600) { // whisper.cpp needs at least 100 ms
+    if (input.length >= 1600) {
+      // whisper.cpp needs at least 100 ms
       const clamp = (ms: number) => Math.max(0, Math.min(durationMs, toOriginalMs(ms)));
       const seen = { n: 0 };
       const handle = this.ctx.transcribeData(toPcm16(input), {
@@ -98,7 +106,7 @@ class WhisperModel implements LoadedModel {
       });
       const onAbort = () => void handle.stop();
       signal?.addEventListener("abort", onAbort, { once: true });
-      let r;
+      let r: Awaited<typeof handle.promise>;
       try {
         r = await handle.promise;
       } catch (e) {
@@ -112,7 +120,10 @@ class WhisperModel implements LoadedModel {
     }
     const totalMs = performance.now() - t0;
     const result: TranscribeResult = {
-      text: segments.map((s) => s.text).join("").trim(),
+      text: segments
+        .map((s) => s.text)
+        .join("")
+        .trim(),
       language,
       segments,
       durationMs,
@@ -145,27 +156,37 @@ export default async function createBackend(): Promise<Backend> {
       let variant: (typeof GPU_VARIANTS)[number] | undefined;
       if (options.device === "gpu") {
         const gpu = gpuVariant();
-        if (!gpu.variant) throw new HearthError("backend_unavailable", `whisper cannot use a GPU here: ${gpu.reason}`, { hint: "use --device cpu" });
+        if (!gpu.variant)
+          throw new HearthError("backend_unavailable", `whisper cannot use a GPU here: ${gpu.reason}`, { hint: "use --device cpu" });
         variant = gpu.variant;
       }
       let ctx: Context;
       try {
         ctx = await wn.initWhisper({ filePath: model.primary, useGpu: options.device === "gpu" }, variant);
       } catch (e) {
-        throw new HearthError("unsupported_architecture", `whisper could not load ${model.primary}: ${e instanceof Error ? e.message : e}`, {
-          hint: "check that the file is a complete whisper.cpp ggml model", cause: e,
-        });
+        throw new HearthError(
+          "unsupported_architecture",
+          `whisper could not load ${model.primary}: ${e instanceof Error ? e.message : e}`,
+          {
+            hint: "check that the file is a complete whisper.cpp ggml model",
+            cause: e,
+          },
+        );
       }
       // whisper.cpp retries at higher temperatures when a decode looks poor (0.2 steps by default)
       const temperatureInc = typeof options.extra?.temperatureInc === "number" ? options.extra.temperatureInc : 0.2;
-      return new WhisperModel(ctx, {
-        backend: descriptor.name,
-        device: options.device,
-        api: variant ?? "cpu",
-        tasks: ["asr"],
-        loadMs: performance.now() - t0,
-        settings: { threads, temperatureInc },
-      }, temperatureInc);
+      return new WhisperModel(
+        ctx,
+        {
+          backend: descriptor.name,
+          device: options.device,
+          api: variant ?? "cpu",
+          tasks: ["asr"],
+          loadMs: performance.now() - t0,
+          settings: { threads, temperatureInc },
+        },
+        temperatureInc,
+      );
     },
   };
 }

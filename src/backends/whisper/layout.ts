@@ -32,7 +32,9 @@ export function checkWhisperGgml(file: string): void {
 export async function recognizeWhisperGgml(target: string): Promise<ModelFiles | undefined> {
   let file = target;
   if (statSync(target).isDirectory()) {
-    const found = readdirSync(target).sort().map((n) => path.join(target, n))
+    const found = readdirSync(target)
+      .sort()
+      .map((n) => path.join(target, n))
       .filter((f) => /\.bin$/i.test(f) && statSync(f).isFile() && hasGgmlMagic(f));
     if (found.length !== 1) return undefined;
     file = found[0];

@@ -75,7 +75,9 @@ export function axesFrom(models: string[], f: BenchFlags): MatrixAxes {
   const layers = splitList(f.gpuLayers).map((v) => (v === "max" ? ("max" as const) : int("--gpu-layers", v, 0)));
   const quants = splitList(f.quant);
   if (quants.length && !models.some(isStoreName)) {
-    throw new HearthError("bad_input", "--quant applies to store names (org/repo), and none was given", { hint: "give org/repo names, or the quant files' paths as models" });
+    throw new HearthError("bad_input", "--quant applies to store names (org/repo), and none was given", {
+      hint: "give org/repo names, or the quant files' paths as models",
+    });
   }
   return {
     models: withQuants(models, quants),
@@ -119,7 +121,22 @@ function printRun(run: BenchRun): void {
   );
   const speech = run.cells.some((c) => c.realTimeFactor);
   const image = run.cells.some((c) => c.stepMs);
-  const rows = [["cell", "engine/device", "load ms", "prefill tok/s", "decode tok/s", "TTFT ms", "latency ms", ...(speech ? ["RTF"] : []), ...(image ? ["ms/step"] : []), "peak RSS", "peak GPU", "errors"]];
+  const rows = [
+    [
+      "cell",
+      "engine/device",
+      "load ms",
+      "prefill tok/s",
+      "decode tok/s",
+      "TTFT ms",
+      "latency ms",
+      ...(speech ? ["RTF"] : []),
+      ...(image ? ["ms/step"] : []),
+      "peak RSS",
+      "peak GPU",
+      "errors",
+    ],
+  ];
   for (const c of run.cells) {
     rows.push([
       c.label,
@@ -143,8 +160,12 @@ function printRun(run: BenchRun): void {
       ["cell", "prefill", "decode"],
       ...run.llamaBench.map((r) => [
         r.label,
-        r.error ? `error: ${r.error}` : `${r.prefillRatio?.toFixed(2) ?? "?"}x (${r.ours.prefillTokensPerSec?.toFixed(1) ?? "?"} / ${r.theirs.prefillTokensPerSec?.toFixed(1) ?? "?"})`,
-        r.error ? "" : `${r.decodeRatio?.toFixed(2) ?? "?"}x (${r.ours.decodeTokensPerSec?.toFixed(1) ?? "?"} / ${r.theirs.decodeTokensPerSec?.toFixed(1) ?? "?"})`,
+        r.error
+          ? `error: ${r.error}`
+          : `${r.prefillRatio?.toFixed(2) ?? "?"}x (${r.ours.prefillTokensPerSec?.toFixed(1) ?? "?"} / ${r.theirs.prefillTokensPerSec?.toFixed(1) ?? "?"})`,
+        r.error
+          ? ""
+          : `${r.decodeRatio?.toFixed(2) ?? "?"}x (${r.ours.decodeTokensPerSec?.toFixed(1) ?? "?"} / ${r.theirs.decodeTokensPerSec?.toFixed(1) ?? "?"})`,
       ]),
     ]);
   }
@@ -159,7 +180,10 @@ function printGate(g: GateResult, file: string): void {
   printTable([
     ["cell", "metric", "baseline", "now", "change", ""],
     ...g.rows.map((r) => [
-      r.label, r.metric, gateValue(r.baseline, r.unit), gateValue(r.current, r.unit),
+      r.label,
+      r.metric,
+      gateValue(r.baseline, r.unit),
+      gateValue(r.current, r.unit),
       `${r.changePct >= 0 ? "+" : ""}${r.changePct.toFixed(1)}%`,
       r.regressed ? `REGRESSED (${r.worsePct.toFixed(1)}% worse)` : r.worsePct < 0 ? "better" : "ok",
     ]),
@@ -211,7 +235,9 @@ export default {
   register(program: Command) {
     program
       .command("bench")
-      .description("measure models on this machine: a matrix of models x engines/devices x threads x batch/context, with median/p95 speed, memory and errors")
+      .description(
+        "measure models on this machine: a matrix of models x engines/devices x threads x batch/context, with median/p95 speed, memory and errors",
+      )
       .argument("<model...>", "models to measure: paths or store names (quant variants are separate models)")
       .option("--backend <names>", "engines to compare (comma-separated or repeated); default: the one hearth picks", collect)
       .option("-q, --quant <list>", "quant variants of store models, e.g. Q8_0,Q4_K_M (org/repo becomes org/repo:Q8_0, ...)", collect)
@@ -233,7 +259,9 @@ export default {
       .option("--timeout <s>", "stop a cell that takes longer than this (seconds) and record it as failed")
       .option("--json", "print the results as JSON")
       .option("--report <file.html>", "also write a self-contained HTML report with charts")
-      .addOption(new Option("--compare-llama-bench [path]", "also run llama.cpp's llama-bench on the same cells and print our/their ratios"))
+      .addOption(
+        new Option("--compare-llama-bench [path]", "also run llama.cpp's llama-bench on the same cells and print our/their ratios"),
+      )
       .option("--baseline <file>", "compare each cell's medians and peak memory with a saved `hearth bench --json` result from this device")
       .option("--max-regression <pct>", "with --baseline: fail (exit 3) when a cell is more than this many percent worse (default 10)")
       .action(async (models: string[], f: BenchFlags) => {
@@ -248,7 +276,9 @@ export default {
             hint: "compare engines without --no-isolate",
           });
         }
-        const llamaBench = f.compareLlamaBench ? findLlamaBench(typeof f.compareLlamaBench === "string" ? f.compareLlamaBench : undefined) : undefined;
+        const llamaBench = f.compareLlamaBench
+          ? findLlamaBench(typeof f.compareLlamaBench === "string" ? f.compareLlamaBench : undefined)
+          : undefined;
         const progress = progressReporter(expandMatrix(axes).length, false);
         let run: BenchRun;
         try {
@@ -280,7 +310,9 @@ export default {
           if (run.regression) printGate(run.regression, f.baseline!);
         }
         if (run.cells.every((c) => !c.ok)) {
-          throw new HearthError("internal", `every cell failed; the first: ${run.cells[0]?.error ?? "unknown"}`, { hint: "check the model and options; --verbose shows more" });
+          throw new HearthError("internal", `every cell failed; the first: ${run.cells[0]?.error ?? "unknown"}`, {
+            hint: "check the model and options; --verbose shows more",
+          });
         }
         const g = run.regression;
         if (g && !g.passed) {

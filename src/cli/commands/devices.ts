@@ -19,26 +19,34 @@ export default {
       .action(async (flags: { json?: boolean; refresh?: boolean }) => {
         // probing takes seconds the first time: say what is happening on a terminal
         const onProgress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}...\n`) : undefined;
-        const m = await describeMachine({ home: readEnv().home, refresh: flags.refresh, descriptors: await engineDescriptors(), onProgress });
+        const m = await describeMachine({
+          home: readEnv().home,
+          refresh: flags.refresh,
+          descriptors: await engineDescriptors(),
+          onProgress,
+        });
         const r = devicesReport(m);
         if (flags.json) return printJson(r);
         const list = (a: string[]) => (a.length ? a.join(", ") : "none");
         const rows: string[][] = [["DEVICE", "NAME", "MEMORY", "DETAILS", "ENGINES"]];
         rows.push([
-          "cpu", unknown(r.cpu.model),
+          "cpu",
+          unknown(r.cpu.model),
           `${formatBytes(r.memory.totalBytes)} RAM, ${formatBytes(r.memory.freeBytes)} free`,
           `${r.cpu.arch}, ${r.cpu.physicalCores} physical / ${r.cpu.logicalCores} logical cores, SIMD ${r.cpu.simdKnown ? list(r.cpu.simd) : "unknown"}`,
           list(r.cpu.backends),
         ]);
         for (const g of r.gpus) {
           rows.push([
-            `gpu ${g.index}`, unknown(g.name),
+            `gpu ${g.index}`,
+            unknown(g.name),
             g.memoryTotalBytes !== undefined ? `${formatBytes(g.memoryTotalBytes)}, ${formatBytes(g.memoryFreeBytes)} free` : "unknown",
             `${unknown(g.vendor)}, ${g.apis.length ? g.apis.join("/") : "no compute API loads"}, driver ${g.driver ?? "none bound"}${g.pciAddress ? `, PCI ${g.pciAddress}` : ""}`,
             list(g.backends),
           ]);
         }
-        for (const n of r.npus) rows.push(["npu", n.name, "unknown", `${n.kind} at ${n.source}${n.driver ? `, driver ${n.driver}` : ""}`, list(n.backends)]);
+        for (const n of r.npus)
+          rows.push(["npu", n.name, "unknown", `${n.kind} at ${n.source}${n.driver ? `, driver ${n.driver}` : ""}`, list(n.backends)]);
         printTable(rows);
         process.stdout.write("\n");
         const apis = r.gpuApis.map((a) => `${a.api}: ${a.available ? `loads (${(a.devices ?? []).join(", ")})` : `no (${a.reason})`}`);

@@ -6,7 +6,12 @@ import type { CommandModule } from "../command.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import type { ChatMessage } from "../../sdk/types.ts";
 import {
-  addLoadOptions, addSamplingOptions, generateOptionsFrom, loadOptionsFrom, type LoadFlags, type SamplingFlags,
+  addLoadOptions,
+  addSamplingOptions,
+  generateOptionsFrom,
+  loadOptionsFrom,
+  type LoadFlags,
+  type SamplingFlags,
 } from "../infer/options.ts";
 import { profileLine } from "../infer/render.ts";
 import { loadToolFiles, parseToolChoice } from "../infer/toolFiles.ts";
@@ -59,25 +64,38 @@ export default {
       const { LLM } = await import("../../sdk/LLM.ts");
       const llm = await LLM.load(ref, loadOptionsFrom(f));
       try {
-        const r = await llm.chat(messages, { ...generate, tools, toolChoice, parallelToolCalls: f.parallelToolCalls === false ? false : undefined }).result;
+        const r = await llm.chat(messages, {
+          ...generate,
+          tools,
+          toolChoice,
+          parallelToolCalls: f.parallelToolCalls === false ? false : undefined,
+        }).result;
         const calls = r.toolCalls ?? [];
         if (f.json) {
-          process.stdout.write(`${JSON.stringify({
-            tool_calls: calls.map((c) => ({ id: c.id, name: c.name, arguments: parsedArguments(c.arguments) })),
-            text: r.text,
-            reasoning: r.reasoning || null,
-            finish_reason: r.finishReason,
-            usage: { prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens },
-            profile: r.profile,
-          }, null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify(
+              {
+                tool_calls: calls.map((c) => ({ id: c.id, name: c.name, arguments: parsedArguments(c.arguments) })),
+                text: r.text,
+                reasoning: r.reasoning || null,
+                finish_reason: r.finishReason,
+                usage: { prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens },
+                profile: r.profile,
+              },
+              null,
+              2,
+            )}\n`,
+          );
         } else {
           for (const c of calls) process.stdout.write(`${pc.bold(c.name)} ${JSON.stringify(parsedArguments(c.arguments))}\n`);
-          if (calls.length === 0) process.stderr.write(`${pc.yellow("no tool call")}; the model answered: ${r.text.trim() || "(nothing)"}\n`);
+          if (calls.length === 0)
+            process.stderr.write(`${pc.yellow("no tool call")}; the model answered: ${r.text.trim() || "(nothing)"}\n`);
           process.stderr.write(`${pc.dim(profileLine(r))}\n`);
         }
         if (calls.length === 0 && toolChoice !== "auto" && toolChoice !== "none") {
           throw new HearthError("internal", "the model made no tool call although one was required", {
-            hint: r.finishReason === "length" ? "the call was cut off at the token limit; raise --max-tokens" : "try another model or prompt",
+            hint:
+              r.finishReason === "length" ? "the call was cut off at the token limit; raise --max-tokens" : "try another model or prompt",
           });
         }
       } finally {

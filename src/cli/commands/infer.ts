@@ -6,7 +6,13 @@ import type { CommandModule } from "../command.ts";
 import type { ModelType } from "../../model/types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import {
-  addLoadOptions, addSamplingOptions, generateOptionsFrom, loadOptionsFrom, numberFlag, type LoadFlags, type SamplingFlags,
+  addLoadOptions,
+  addSamplingOptions,
+  generateOptionsFrom,
+  loadOptionsFrom,
+  numberFlag,
+  type LoadFlags,
+  type SamplingFlags,
 } from "../infer/options.ts";
 import { allPrompts } from "../infer/prompts.ts";
 import { toolOptionsFrom } from "../infer/toolFiles.ts";
@@ -81,18 +87,37 @@ const runners: Partial<Record<ModelType, InferRunner>> = {
   },
   tts: async (ref, f) => {
     const { runTtsInfer } = await import("../infer/tts.ts");
-    return runTtsInfer(ref, { text: f.prompt?.join(" "), input: f.input, output: f.output, voice: f.voice, speed: f.speed, json: f.json, threads: f.threads });
+    return runTtsInfer(ref, {
+      text: f.prompt?.join(" "),
+      input: f.input,
+      output: f.output,
+      voice: f.voice,
+      speed: f.speed,
+      json: f.json,
+      threads: f.threads,
+    });
   },
   diarize: async (ref, f) => {
     const { runDiarizeInfer } = await import("../infer/diarize.ts");
-    return runDiarizeInfer(ref, { input: f.input ?? "", numSpeakers: f.numSpeakers, embedding: f.embedding, json: f.json, threads: f.threads });
+    return runDiarizeInfer(ref, {
+      input: f.input ?? "",
+      numSpeakers: f.numSpeakers,
+      embedding: f.embedding,
+      json: f.json,
+      threads: f.threads,
+    });
   },
   cv: async (ref, f) => {
     const { runCvInfer } = await import("../infer/cv.ts");
     return runCvInfer(ref, {
       inputs: [...(f.input ? [f.input] : []), ...(f.images ?? [])],
-      json: f.json, output: f.output, threads: f.threads, device: f.device as "cpu" | "gpu" | "npu" | "auto" | undefined, backend: f.backend,
-      scoreThreshold: f.scoreThreshold, iouThreshold: f.iouThreshold,
+      json: f.json,
+      output: f.output,
+      threads: f.threads,
+      device: f.device as "cpu" | "gpu" | "npu" | "auto" | undefined,
+      backend: f.backend,
+      scoreThreshold: f.scoreThreshold,
+      iouThreshold: f.iouThreshold,
     });
   },
   image_gen: async (ref, f) => {
@@ -100,8 +125,17 @@ const runners: Partial<Record<ModelType, InferRunner>> = {
     const image = [...(f.input ? [f.input] : []), ...(f.images ?? [])];
     if (image.length > 1) throw new HearthError("bad_input", "image-to-image takes one input image", { hint: "give one image path" });
     return runImageInfer(ref, {
-      prompt: f.prompt?.join(" "), negativePrompt: f.negativePrompt, output: f.output, size: f.size, steps: f.steps, guidance: f.guidance,
-      seed: f.seed, image: image[0], strength: f.strength, json: f.json, load: loadOptionsFrom(f),
+      prompt: f.prompt?.join(" "),
+      negativePrompt: f.negativePrompt,
+      output: f.output,
+      size: f.size,
+      steps: f.steps,
+      guidance: f.guidance,
+      seed: f.seed,
+      image: image[0],
+      strength: f.strength,
+      json: f.json,
+      load: loadOptionsFrom(f),
     });
   },
 };
@@ -124,11 +158,20 @@ export default {
   register(program: Command) {
     const cmd = program
       .command("infer")
-      .description("run a model: chat with an LLM (interactive on a terminal), embed texts, rank documents, transcribe, speak, diarize, read text in images (OCR), detect objects")
+      .description(
+        "run a model: chat with an LLM (interactive on a terminal), embed texts, rank documents, transcribe, speak, diarize, read text in images (OCR), detect objects",
+      )
       .argument("<model>", "store name (org/repo[:QUANT]), alias, or path to a model file")
       .argument("[images...]", "images, for a vision model: hearth infer ocr photo.png")
-      .option("-p, --prompt <text>", "a prompt; repeat for several turns of one conversation (texts to embed, for an embedding model)", collect)
-      .option("-i, --input <file>", "prompts, one per line (a line ending in \\ goes on with the next; - is stdin); the audio file, for a speech model")
+      .option(
+        "-p, --prompt <text>",
+        "a prompt; repeat for several turns of one conversation (texts to embed, for an embedding model)",
+        collect,
+      )
+      .option(
+        "-i, --input <file>",
+        "prompts, one per line (a line ending in \\ goes on with the next; - is stdin); the audio file, for a speech model",
+      )
       .option("-s, --system <text>", "system prompt")
       .option("--json", "one JSON line per turn: input, output, reasoning, tool_calls, profile, error")
       .option("--hide-think", "do not show <think> reasoning")
@@ -143,14 +186,37 @@ export default {
       .option("--speed <n>", "speech synthesis: 1 is normal, 0.25 to 4", Number)
       .option("--num-speakers <n>", "diarization: how many speakers (default: found by clustering)", Number)
       .option("--embedding <file>", "diarization: the speaker embedding ONNX model, when not beside the segmentation model")
-      .option("--score-threshold <x>", "detection: lowest score kept, 0 to 1 (default 0.25)", numberFlag("--score-threshold", { min: 0, max: 1 }, "0.5"))
-      .option("--iou-threshold <x>", "detection: overlap above which the weaker of two same-class boxes is dropped, 0 to 1 (default 0.45)", numberFlag("--iou-threshold", { min: 0, max: 1 }, "0.45"))
-      .option("-o, --output <file>", "vision: write the image with the boxes drawn (PNG; a folder for several images); speech synthesis: the audio file (.wav, .pcm; - for stdout); image generation: the PNG")
+      .option(
+        "--score-threshold <x>",
+        "detection: lowest score kept, 0 to 1 (default 0.25)",
+        numberFlag("--score-threshold", { min: 0, max: 1 }, "0.5"),
+      )
+      .option(
+        "--iou-threshold <x>",
+        "detection: overlap above which the weaker of two same-class boxes is dropped, 0 to 1 (default 0.45)",
+        numberFlag("--iou-threshold", { min: 0, max: 1 }, "0.45"),
+      )
+      .option(
+        "-o, --output <file>",
+        "vision: write the image with the boxes drawn (PNG; a folder for several images); speech synthesis: the audio file (.wav, .pcm; - for stdout); image generation: the PNG",
+      )
       .option("--size <WxH>", "image generation: width x height in pixels, multiples of 8 (default: the model's)")
-      .option("--steps <n>", "image generation: denoising steps (default 4 for Turbo/LCM models, 25 otherwise)", numberFlag("--steps", { integer: true, min: 1 }, "4"))
-      .option("--guidance <x>", "image generation: classifier-free guidance (default 7.5; 0 for Turbo/LCM models)", numberFlag("--guidance", { min: 0 }, "7.5"))
+      .option(
+        "--steps <n>",
+        "image generation: denoising steps (default 4 for Turbo/LCM models, 25 otherwise)",
+        numberFlag("--steps", { integer: true, min: 1 }, "4"),
+      )
+      .option(
+        "--guidance <x>",
+        "image generation: classifier-free guidance (default 7.5; 0 for Turbo/LCM models)",
+        numberFlag("--guidance", { min: 0 }, "7.5"),
+      )
       .option("--negative-prompt <text>", "image generation: what the image should not show")
-      .option("--strength <x>", "image-to-image: 0 keeps the input image, 1 replaces it (default 0.75)", numberFlag("--strength", { min: 0, max: 1 }, "0.75"));
+      .option(
+        "--strength <x>",
+        "image-to-image: 0 keeps the input image, 1 replaces it (default 0.75)",
+        numberFlag("--strength", { min: 0, max: 1 }, "0.75"),
+      );
     addLoadOptions(cmd);
     addSamplingOptions(cmd);
     cmd.addHelpText(

@@ -18,7 +18,14 @@ export default {
         }
         printTable([
           ["NAME", "TYPE", "FORMAT", "QUANTS", "SIZE", "SOURCE"],
-          ...models.map((m) => [m.name, m.type, m.format, m.quants.join(",") || "-", m.embedded ? "-" : formatBytes(m.sizeBytes), m.embedded ? "embedded" : "store"]),
+          ...models.map((m) => [
+            m.name,
+            m.type,
+            m.format,
+            m.quants.join(",") || "-",
+            m.embedded ? "-" : formatBytes(m.sizeBytes),
+            m.embedded ? "embedded" : "store",
+          ]),
         ]);
         if (!models.some((m) => !m.embedded)) process.stdout.write("\nno models pulled yet: try hearth pull qwen3\n");
       });

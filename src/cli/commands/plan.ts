@@ -41,7 +41,9 @@ export default {
   register(program: Command) {
     program
       .command("plan")
-      .description("show where and how hearth would run a model (engine, device, GPU layers, threads, context), why, and the ranked alternatives")
+      .description(
+        "show where and how hearth would run a model (engine, device, GPU layers, threads, context), why, and the ranked alternatives",
+      )
       .argument("[model]", "org/repo[:QUANT], an alias, an embedded model name or a path")
       .option("--json", "print as JSON")
       .option("--device <device>", `force a device: ${DEVICES.join("|")}`, "auto")
@@ -59,7 +61,10 @@ export default {
           throw new HearthError("bad_input", `unknown model type "${flags.type}"`, { hint: `choose one of: ${TYPES.join(", ")}` });
         }
         if (!ref) {
-          if (!flags.reset) throw new HearthError("bad_input", "name a model to plan", { hint: "hearth plan <model>, or hearth plan --reset to forget every remembered fallback" });
+          if (!flags.reset)
+            throw new HearthError("bad_input", "name a model to plan", {
+              hint: "hearth plan <model>, or hearth plan --reset to forget every remembered fallback",
+            });
           const n = clearFailures(home);
           if (flags.json) return printJson({ reset: n });
           process.stdout.write(`forgot ${n} remembered fallback${n === 1 ? "" : "s"}\n`);
@@ -69,27 +74,38 @@ export default {
         let reset: number | undefined;
         if (flags.reset) reset = clearFailures(home, modelKeyOf(files));
         const r = await planModel(files, {
-          home, device: flags.device as DeviceKind | "auto", backend: flags.backend, strict: flags.strict, refresh: flags.refresh,
+          home,
+          device: flags.device as DeviceKind | "auto",
+          backend: flags.backend,
+          strict: flags.strict,
+          refresh: flags.refresh,
         });
         const p = r.plan;
         const remembered = rememberedFailures(home, r.modelKey);
         if (flags.json) return printJson({ ...planReport(ref, files, r, home), ...(reset !== undefined ? { reset } : {}) });
         if (reset !== undefined) process.stdout.write(`forgot ${reset} remembered fallback${reset === 1 ? "" : "s"} of ${ref}\n\n`);
-        process.stdout.write(`${ref}: ${p.backend} on ${p.device}${p.chosen.deviceName ? ` (${p.chosen.deviceName})` : ""}, ${settingsOf(p.chosen)}\n`);
+        process.stdout.write(
+          `${ref}: ${p.backend} on ${p.device}${p.chosen.deviceName ? ` (${p.chosen.deviceName})` : ""}, ${settingsOf(p.chosen)}\n`,
+        );
         for (const reason of p.reasons.slice(1)) process.stdout.write(`  - ${reason}\n`);
         process.stdout.write("\n");
         const rows: string[][] = [["RANK", "ENGINE", "DEVICE", "FIT", "SETTINGS", "WHY"]];
         p.alternatives.forEach((c, i) => {
           rows.push([
-            String(i + 1), c.backend, `${c.device}${c.api !== c.device ? ` (${c.api})` : ""}`,
+            String(i + 1),
+            c.backend,
+            `${c.device}${c.api !== c.device ? ` (${c.api})` : ""}`,
             c.usable ? c.fit : c.fit === "none" ? "too big" : "unusable",
             settingsOf(c),
             c.reasons[0] ?? "",
           ]);
         });
         printTable(rows);
-        process.stdout.write(`\nfallback: ${p.fallbackChain.map((c) => `${c.backend}/${c.device}`).join(" -> ")}${p.strict ? " (--strict: no fallback)" : ""}\n`);
-        for (const f of remembered) process.stdout.write(`remembered: ${f.backend}/${f.device} failed ${f.at}: ${f.reason} (hearth plan --reset forgets)\n`);
+        process.stdout.write(
+          `\nfallback: ${p.fallbackChain.map((c) => `${c.backend}/${c.device}`).join(" -> ")}${p.strict ? " (--strict: no fallback)" : ""}\n`,
+        );
+        for (const f of remembered)
+          process.stdout.write(`remembered: ${f.backend}/${f.device} failed ${f.at}: ${f.reason} (hearth plan --reset forgets)\n`);
       });
   },
 } satisfies CommandModule;

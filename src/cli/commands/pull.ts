@@ -37,7 +37,9 @@ export function progressPrinter(json = false) {
       if (json && e.type !== "waiting" && e.type !== "retry") return;
       switch (e.type) {
         case "resolved":
-          line(`pulling ${e.repo}:${e.quant} at ${e.commit.slice(0, 12)} (${e.files} file${e.files === 1 ? "" : "s"}, ${formatBytes(e.totalBytes)})`);
+          line(
+            `pulling ${e.repo}:${e.quant} at ${e.commit.slice(0, 12)} (${e.files} file${e.files === 1 ? "" : "s"}, ${formatBytes(e.totalBytes)})`,
+          );
           break;
         case "waiting":
         case "retry":
@@ -92,7 +94,10 @@ export default {
       .description("download a model from the Hugging Face hub into the store (org/repo[:QUANT] or an alias)")
       .argument("<model>", "org/repo[:QUANT], e.g. Qwen/Qwen3-0.6B-GGUF:Q4_K_M, or an alias such as qwen3")
       .option("--list-quants", "list the quants the repo offers, with sizes, and download nothing")
-      .option("--force", "download even when the model looks too large for this machine's memory, or is in a format no engine here runs (MLX, .nexa, safetensors)")
+      .option(
+        "--force",
+        "download even when the model looks too large for this machine's memory, or is in a format no engine here runs (MLX, .nexa, safetensors)",
+      )
       .option("--no-wait", "fail at once if another process is pulling the same model")
       .option("--json", "print the result as JSON")
       .action(async (model: string, flags: PullFlags) => {
@@ -103,7 +108,13 @@ export default {
           process.stdout.write(`${r.repo} at ${r.commit.slice(0, 12)} (${r.format})\n`);
           printTable([
             ["QUANT", "SIZE", "MEMORY@4K", "FILES", ""],
-            ...r.quants.map((q) => [q.name, formatBytes(q.size), formatBytes(q.memoryBytes), String(q.files.length), [q.default ? "default" : "", q.downloaded ? "downloaded" : ""].filter(Boolean).join(", ")]),
+            ...r.quants.map((q) => [
+              q.name,
+              formatBytes(q.size),
+              formatBytes(q.memoryBytes),
+              String(q.files.length),
+              [q.default ? "default" : "", q.downloaded ? "downloaded" : ""].filter(Boolean).join(", "),
+            ]),
           ]);
           return;
         }
@@ -117,12 +128,22 @@ export default {
           printer.stop();
           if (flags.json) {
             printJson({
-              repo: r.repo, quant: r.quant, commit: r.commit, type: r.manifest.type, format: r.manifest.format,
-              fetchedBytes: r.fetchedBytes, resumedBytes: r.resumedBytes, upToDate: r.upToDate,
+              repo: r.repo,
+              quant: r.quant,
+              commit: r.commit,
+              type: r.manifest.type,
+              format: r.manifest.format,
+              fetchedBytes: r.fetchedBytes,
+              resumedBytes: r.resumedBytes,
+              upToDate: r.upToDate,
               files: r.manifest.files.filter((f) => f.downloaded).map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
             });
           } else {
-            process.stdout.write(r.upToDate ? `${r.repo}:${r.quant} is up to date\n` : `pulled ${r.repo}:${r.quant} (${formatBytes(r.fetchedBytes)} fetched${r.resumedBytes ? `, ${formatBytes(r.resumedBytes)} resumed` : ""})\n`);
+            process.stdout.write(
+              r.upToDate
+                ? `${r.repo}:${r.quant} is up to date\n`
+                : `pulled ${r.repo}:${r.quant} (${formatBytes(r.fetchedBytes)} fetched${r.resumedBytes ? `, ${formatBytes(r.resumedBytes)} resumed` : ""})\n`,
+            );
           }
         } finally {
           printer.stop();

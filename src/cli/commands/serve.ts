@@ -35,19 +35,38 @@ interface ServeFlags {
   ui: boolean;
 }
 
-const UNITS: Record<string, number> = { "": 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 2 ** 20, g: 1e9, gb: 1e9, gib: 2 ** 30, t: 1e12, tb: 1e12, tib: 2 ** 40 };
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 1024,
+  m: 1e6,
+  mb: 1e6,
+  mib: 2 ** 20,
+  g: 1e9,
+  gb: 1e9,
+  gib: 2 ** 30,
+  t: 1e12,
+  tb: 1e12,
+  tib: 2 ** 40,
+};
 
 /** "8GiB", "512MB", "1e9" -> bytes. */
 export function parseBytes(text: string, flag: string): number {
   const m = /^\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new HearthError("bad_input", `${flag} "${text}" is not a size`, { hint: "e.g. 8GiB, 512MB or a number of bytes" });
+  if (!m || unit === undefined)
+    throw new HearthError("bad_input", `${flag} "${text}" is not a size`, { hint: "e.g. 8GiB, 512MB or a number of bytes" });
   return Math.floor(Number(m[1]) * unit);
 }
 
 function int(text: string, flag: string, min: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new HearthError("bad_input", `${flag} "${text}" must be a whole number of at least ${min}`, { hint: `e.g. ${flag} ${Math.max(min, 1)}` });
+  if (!Number.isInteger(n) || n < min)
+    throw new HearthError("bad_input", `${flag} "${text}" must be a whole number of at least ${min}`, {
+      hint: `e.g. ${flag} ${Math.max(min, 1)}`,
+    });
   return n;
 }
 
@@ -67,8 +86,11 @@ export default {
       .option("--max-models <n>", "most models resident at once")
       .option("--api-key <key>", "require the key (Authorization: Bearer or x-api-key) on every route but /health (or HEARTH_API_KEY)")
       .option("--public-metrics", "with --api-key: serve /metrics without the key (a scraper on a trusted network)")
-      .option("--allowed-hosts <names>", "further Host names to answer, comma-separated (\"*.example.com\", \"*\" for any; or HEARTH_ALLOWED_HOSTS)")
-      .option("--cors-origin <origins>", "allow these browser origins, comma-separated (\"*\" for any); CORS is off by default")
+      .option(
+        "--allowed-hosts <names>",
+        'further Host names to answer, comma-separated ("*.example.com", "*" for any; or HEARTH_ALLOWED_HOSTS)',
+      )
+      .option("--cors-origin <origins>", 'allow these browser origins, comma-separated ("*" for any); CORS is off by default')
       .option("--body-limit <size>", "largest request body", "50MiB")
       .option("--allow-remote-media", "fetch http(s) image and audio URLs named in requests")
       .option("--allow-pull", "pull models a request names that are not in the store (and allow Ollama's POST /api/pull)")
@@ -85,12 +107,20 @@ export default {
         const port = int(flags.port, "--port", 0);
         if (port > 65535) throw new HearthError("bad_input", `--port ${port} is out of range`, { hint: "use 1-65535" });
         const keepAlive = Number(flags.keepAlive);
-        if (!Number.isFinite(keepAlive)) throw new HearthError("bad_input", `--keep-alive "${flags.keepAlive}" is not a number of seconds`, { hint: "e.g. --keep-alive 300, or -1 for never" });
+        if (!Number.isFinite(keepAlive))
+          throw new HearthError("bad_input", `--keep-alive "${flags.keepAlive}" is not a number of seconds`, {
+            hint: "e.g. --keep-alive 300, or -1 for never",
+          });
         const device = flags.device as DeviceKind | "auto";
-        if (!["cpu", "gpu", "npu", "auto"].includes(device)) throw new HearthError("bad_input", `--device "${flags.device}" is not cpu, gpu, npu or auto`, { hint: "omit it to let hearth choose" });
+        if (!["cpu", "gpu", "npu", "auto"].includes(device))
+          throw new HearthError("bad_input", `--device "${flags.device}" is not cpu, gpu, npu or auto`, {
+            hint: "omit it to let hearth choose",
+          });
         const log = (line: string) => {
           if (flags.quiet) return;
-          process.stderr.write(flags.json ? `${JSON.stringify({ time: new Date().toISOString(), msg: line })}\n` : `${new Date().toISOString()} ${line}\n`);
+          process.stderr.write(
+            flags.json ? `${JSON.stringify({ time: new Date().toISOString(), msg: line })}\n` : `${new Date().toISOString()} ${line}\n`,
+          );
         };
         const options: ServerOptions = {
           models,
@@ -103,9 +133,18 @@ export default {
           apiKey: flags.apiKey ?? readEnv().apiKey,
           publicMetrics: flags.publicMetrics ?? false,
           host: flags.host,
-          allowedHosts: flags.allowedHosts !== undefined ? flags.allowedHosts.split(",").map((h) => h.trim()).filter(Boolean) : readEnv().allowedHosts,
+          allowedHosts:
+            flags.allowedHosts !== undefined
+              ? flags.allowedHosts
+                  .split(",")
+                  .map((h) => h.trim())
+                  .filter(Boolean)
+              : readEnv().allowedHosts,
           requestMemoryBytes: flags.requestMemory ? parseBytes(flags.requestMemory, "--request-memory") : undefined,
-          corsOrigins: flags.corsOrigin?.split(",").map((o) => o.trim()).filter(Boolean),
+          corsOrigins: flags.corsOrigin
+            ?.split(",")
+            .map((o) => o.trim())
+            .filter(Boolean),
           bodyLimitBytes: parseBytes(flags.bodyLimit, "--body-limit"),
           allowRemoteMedia: flags.allowRemoteMedia ?? false,
           allowPull: flags.allowPull ?? false,
@@ -126,12 +165,18 @@ export default {
         } catch (e) {
           await app.close();
           const code = (e as NodeJS.ErrnoException).code;
-          if (code === "EADDRINUSE") throw new HearthError("busy", `port ${port} on ${flags.host} is in use`, { hint: "stop the other server or pick another --port" });
-          if (code === "EACCES") throw new HearthError("bad_input", `no permission to bind ${flags.host}:${port}`, { hint: "use a port above 1023" });
+          if (code === "EADDRINUSE")
+            throw new HearthError("busy", `port ${port} on ${flags.host} is in use`, {
+              hint: "stop the other server or pick another --port",
+            });
+          if (code === "EACCES")
+            throw new HearthError("bad_input", `no permission to bind ${flags.host}:${port}`, { hint: "use a port above 1023" });
           throw e;
         }
         const served = app.hearth.manager.configuredNames().map((m) => m.id);
-        process.stdout.write(`hearth serving on ${url} (${flags.ui ? `web app ${url}/, ` : ""}OpenAI base URL ${url}/v1${options.apiKey ? ", API key required" : ""})${served.length ? ` models: ${served.join(", ")}` : ""}\n`);
+        process.stdout.write(
+          `hearth serving on ${url} (${flags.ui ? `web app ${url}/, ` : ""}OpenAI base URL ${url}/v1${options.apiKey ? ", API key required" : ""})${served.length ? ` models: ${served.join(", ")}` : ""}\n`,
+        );
         if (!isLoopbackAddress(flags.host) && !options.apiKey) {
           // a warning even under --quiet: it is about safety, not traffic
           process.stderr.write(

@@ -15,7 +15,8 @@ async function describeOrRefuse(model: string) {
   try {
     return await describeModel(model);
   } catch (e) {
-    if (!isHearthError(e) || (e.code !== "model_not_found" && e.code !== "not_downloaded") || looksLikePath(model) || !model.includes("/")) throw e;
+    if (!isHearthError(e) || (e.code !== "model_not_found" && e.code !== "not_downloaded") || looksLikePath(model) || !model.includes("/"))
+      throw e;
     const remote = await listRemoteQuants(model).catch(() => undefined);
     if (remote && !engineFormats().includes(remote.format)) throw noEngineError(remote.repo, remote.format);
     throw e;
@@ -56,7 +57,10 @@ export default {
           ["size on disk", formatBytes(d.sizeBytes)],
           ["memory @4096 ctx", d.memoryBytes4k !== undefined ? formatBytes(d.memoryBytes4k) : "-"],
           ...(d.quants ? [["quants", d.quants.map((q) => `${q.name}${q.downloaded ? "*" : ""}`).join(" ")]] : []),
-          ["engines", d.engines.length ? d.engines.join(", ") : `none: hearth has no engine for ${d.format} ${d.type} models on this platform`],
+          [
+            "engines",
+            d.engines.length ? d.engines.join(", ") : `none: hearth has no engine for ${d.format} ${d.type} models on this platform`,
+          ],
           ["primary file", d.files.primary],
         ]);
       });

@@ -21,7 +21,8 @@ interface TuneFlags {
 
 function int(option: string, value: string, min: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new HearthError("bad_input", `${option} got "${value}"`, { hint: `give a whole number >= ${min}` });
+  if (!Number.isInteger(n) || n < min)
+    throw new HearthError("bad_input", `${option} got "${value}"`, { hint: `give a whole number >= ${min}` });
   return n;
 }
 
@@ -66,9 +67,14 @@ export default {
   register(program: Command) {
     program
       .command("tune")
-      .description("find the fastest settings for a model on this machine (threads, batch, flash attention, KV-cache type, GPU layers) and store them as a profile")
+      .description(
+        "find the fastest settings for a model on this machine (threads, batch, flash attention, KV-cache type, GPU layers) and store them as a profile",
+      )
       .argument("<model>", "store name or path to a model file")
-      .option("--backend <name>", "engine to tune (default: the one hearth picks); \"all\": every engine that can run the model, and hearth then uses the fastest")
+      .option(
+        "--backend <name>",
+        'engine to tune (default: the one hearth picks); "all": every engine that can run the model, and hearth then uses the fastest',
+      )
       .option("--device <kind>", "cpu or gpu (default: gpu where there is one)")
       .option("--force", "measure again even when a profile is stored for this file and device")
       .option("-p, --prompt-tokens <n>", "prompt length of each trial", "128")
@@ -92,7 +98,8 @@ export default {
         const onTrial = (backend: string | undefined, t: TuneTrial, n: number) => {
           if (f.json) return;
           const r = t.result;
-          const what = r.ok && !r.errors ? `${num(r.latencyMs?.median)} ms, decode ${num(r.decodeTokensPerSec?.median)} tok/s` : `failed: ${r.error}`;
+          const what =
+            r.ok && !r.errors ? `${num(r.latencyMs?.median)} ms, decode ${num(r.decodeTokensPerSec?.median)} tok/s` : `failed: ${r.error}`;
           process.stderr.write(`${backend ? `${backend} ` : ""}trial ${n}: ${describe(t.settings)}: ${what}\n`);
         };
         if (f.backend === "all") {
@@ -103,11 +110,18 @@ export default {
           for (const x of all.failed) process.stdout.write(`${x.backend}: every trial failed: ${x.error}\n`);
           // the others stay in the plan: a request the chosen engine refuses (tools on llama-mm) runs there
           const others = all.outcomes.map((o) => o.profile.backend).filter((b) => b !== all.chosen);
-          process.stdout.write(`hearth will run this model with ${all.chosen}: the fastest decode measured here${others.length ? `; a request it cannot run goes to ${others.join(", ")}` : ""}\n`);
+          process.stdout.write(
+            `hearth will run this model with ${all.chosen}: the fastest decode measured here${others.length ? `; a request it cannot run goes to ${others.join(", ")}` : ""}\n`,
+          );
           return;
         }
         const out = await tune(model, options, (t, n) => onTrial(undefined, t, n));
-        if (f.json) return printJson(out.reused ? { reused: true, file: out.file, profile: out.profile } : { reused: false, file: out.file, profile: out.profile, trials: out.trials });
+        if (f.json)
+          return printJson(
+            out.reused
+              ? { reused: true, file: out.file, profile: out.profile }
+              : { reused: false, file: out.file, profile: out.profile, trials: out.trials },
+          );
         report(out);
       });
   },

@@ -57,7 +57,9 @@ export class Conversation {
     try {
       writeFileSync(abs, `${JSON.stringify(saved, null, 2)}\n`);
     } catch (e) {
-      throw new HearthError("bad_input", `cannot write ${abs}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: "check the path" });
+      throw new HearthError("bad_input", `cannot write ${abs}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        hint: "check the path",
+      });
     }
     return abs;
   }
@@ -74,9 +76,14 @@ export class Conversation {
     }
     const messages = Array.isArray(parsed) ? parsed : (parsed as SavedConversation | null)?.messages;
     if (!Array.isArray(messages) || !messages.every(isMessage)) {
-      throw new HearthError("bad_input", `${abs} is not a saved conversation`, { hint: 'expected {"messages":[{"role":"user","content":"..."}, ...]}' });
+      throw new HearthError("bad_input", `${abs} is not a saved conversation`, {
+        hint: 'expected {"messages":[{"role":"user","content":"..."}, ...]}',
+      });
     }
-    const system = messages.filter((m) => m.role === "system").map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
+    const system = messages
+      .filter((m) => m.role === "system")
+      .map((m) => (typeof m.content === "string" ? m.content : ""))
+      .join("\n");
     this.system = system || undefined;
     this.turns = messages.filter((m) => m.role !== "system");
     return abs;

@@ -35,7 +35,10 @@ export interface CvInferOptions {
 type CvResult = (OcrResult | DetectResult) & { input: string };
 
 async function readStdin(): Promise<Uint8Array> {
-  if (process.stdin.isTTY) throw new HearthError("bad_input", "- means an image on stdin, but stdin is a terminal", { hint: "pipe an image in: cat photo.png | hearth infer ocr -" });
+  if (process.stdin.isTTY)
+    throw new HearthError("bad_input", "- means an image on stdin, but stdin is a terminal", {
+      hint: "pipe an image in: cat photo.png | hearth infer ocr -",
+    });
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return new Uint8Array(Buffer.concat(chunks));
@@ -64,16 +67,19 @@ export async function runCvInfer(model: string | ModelFiles, options: CvInferOpt
     throw new HearthError("bad_input", "no image given", { hint: "e.g. hearth infer ocr photo.png (or -i photo.png)" });
   }
   // read every image first: a typo fails before the model loads; "-" is stdin
-  const images = await Promise.all(options.inputs.map(async (p) => ({ path: p, bytes: p === "-" ? await readStdin() : await imageBytes(p) })));
+  const images = await Promise.all(
+    options.inputs.map(async (p) => ({ path: p, bytes: p === "-" ? await readStdin() : await imageBytes(p) })),
+  );
   const files = await cvFiles(model);
   const load = { threads: options.threads, device: options.device, backend: options.backend };
   const engine = cvTaskOf(files) === "ocr" ? await OCR.load(files, load) : await Detector.load(files, load);
   const results: CvResult[] = [];
   try {
     for (const img of images) {
-      const r: OcrResult | DetectResult = engine instanceof OCR
-        ? await engine.read(img.bytes)
-        : await engine.detect(img.bytes, { scoreThreshold: options.scoreThreshold, iouThreshold: options.iouThreshold });
+      const r: OcrResult | DetectResult =
+        engine instanceof OCR
+          ? await engine.read(img.bytes)
+          : await engine.detect(img.bytes, { scoreThreshold: options.scoreThreshold, iouThreshold: options.iouThreshold });
       results.push({ input: img.path, ...r });
       if (options.output) {
         const file = outputPath(options.output, img.path === "-" ? "stdin.png" : img.path, images.length > 1);
@@ -84,7 +90,11 @@ export async function runCvInfer(model: string | ModelFiles, options: CvInferOpt
       if (images.length > 1) out(pc.bold(`${img.path}:`));
       if ("lines" in r) {
         for (const l of r.lines) out(l.text);
-        note(pc.dim(`${r.lines.length} line${r.lines.length === 1 ? "" : "s"}, ${r.width}x${r.height}, ${(r.profile.totalMs / 1000).toFixed(2)} s, ${r.profile.device}`));
+        note(
+          pc.dim(
+            `${r.lines.length} line${r.lines.length === 1 ? "" : "s"}, ${r.width}x${r.height}, ${(r.profile.totalMs / 1000).toFixed(2)} s, ${r.profile.device}`,
+          ),
+        );
       } else {
         if (r.detections.length) {
           const rows = [
@@ -94,7 +104,11 @@ export async function runCvInfer(model: string | ModelFiles, options: CvInferOpt
           const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
           for (const row of rows) out(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
         }
-        note(pc.dim(`${r.detections.length} detection${r.detections.length === 1 ? "" : "s"}, ${r.width}x${r.height}, ${(r.profile.totalMs / 1000).toFixed(2)} s, ${r.profile.device}`));
+        note(
+          pc.dim(
+            `${r.detections.length} detection${r.detections.length === 1 ? "" : "s"}, ${r.width}x${r.height}, ${(r.profile.totalMs / 1000).toFixed(2)} s, ${r.profile.device}`,
+          ),
+        );
       }
     }
   } finally {

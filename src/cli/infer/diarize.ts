@@ -34,10 +34,12 @@ export async function runDiarizeInfer(model: string, options: DiarizeInferOption
     for (const s of r.segments) out(`${pc.dim(`[${clock(s.startMs)} -> ${clock(s.endMs)}]`)} speaker ${s.speaker}`);
     const speakers = new Set(r.segments.map((s) => s.speaker)).size;
     const rtf = r.profile.realTimeFactor ?? 0;
-    out(pc.dim(
-      `${r.segments.length} turns, ${speakers} speaker${speakers === 1 ? "" : "s"}, in ${(r.profile.totalMs / 1000).toFixed(2)} s, ` +
-      `real-time factor ${rtf >= 0.01 ? rtf.toFixed(3) : rtf.toPrecision(2)} (${rtf ? (1 / rtf).toFixed(0) : "-"}x real time), ${r.profile.device}`,
-    ));
+    out(
+      pc.dim(
+        `${r.segments.length} turns, ${speakers} speaker${speakers === 1 ? "" : "s"}, in ${(r.profile.totalMs / 1000).toFixed(2)} s, ` +
+          `real-time factor ${rtf >= 0.01 ? rtf.toFixed(3) : rtf.toPrecision(2)} (${rtf ? (1 / rtf).toFixed(0) : "-"}x real time), ${r.profile.device}`,
+      ),
+    );
   } finally {
     await d.dispose();
   }

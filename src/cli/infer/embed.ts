@@ -36,19 +36,32 @@ export async function runEmbedInfer(ref: string, o: EmbedInferOptions): Promise<
     }
     r.vectors.forEach((v, i) => {
       const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-      const head = v.slice(0, 4).map((x) => x.toFixed(4)).join(", ");
-      process.stdout.write(`${i + 1}. "${preview(o.texts[i])}"  dims ${v.length}  norm ${norm.toFixed(4)}  [${head}${v.length > 4 ? ", …" : ""}]\n`);
+      const head = v
+        .slice(0, 4)
+        .map((x) => x.toFixed(4))
+        .join(", ");
+      process.stdout.write(
+        `${i + 1}. "${preview(o.texts[i])}"  dims ${v.length}  norm ${norm.toFixed(4)}  [${head}${v.length > 4 ? ", …" : ""}]\n`,
+      );
     });
     if (o.texts.length > 1) {
       // what embeddings are for: how alike the texts are
       const cos = (a: number[], b: number[]) => {
-        let dot = 0, na = 0, nb = 0;
-        for (let k = 0; k < a.length; k++) { dot += a[k] * b[k]; na += a[k] * a[k]; nb += b[k] * b[k]; }
+        let dot = 0,
+          na = 0,
+          nb = 0;
+        for (let k = 0; k < a.length; k++) {
+          dot += a[k] * b[k];
+          na += a[k] * a[k];
+          nb += b[k] * b[k];
+        }
         return dot / (Math.sqrt(na * nb) || 1);
       };
       process.stdout.write(`cosine similarity of 1 and 2: ${cos(r.vectors[0], r.vectors[1]).toFixed(4)}\n`);
     }
-    process.stderr.write(`${pc.dim(`${r.usage.promptTokens} tokens in ${r.profile.totalMs.toFixed(0)} ms${r.profile.device ? `, ${r.profile.device}` : ""}`)}\n`);
+    process.stderr.write(
+      `${pc.dim(`${r.usage.promptTokens} tokens in ${r.profile.totalMs.toFixed(0)} ms${r.profile.device ? `, ${r.profile.device}` : ""}`)}\n`,
+    );
   } finally {
     await embedder.dispose();
   }

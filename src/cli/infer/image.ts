@@ -33,7 +33,7 @@ export function parseSize(size: string | undefined): { width?: number; height?: 
 }
 
 export async function runImageInfer(ref: string, o: ImageInferOptions): Promise<void> {
-  if (!o.prompt) throw new HearthError("bad_input", "no prompt for the image", { hint: "give one with -p \"a red fox in the snow\"" });
+  if (!o.prompt) throw new HearthError("bad_input", "no prompt for the image", { hint: 'give one with -p "a red fox in the snow"' });
   if (!o.output) throw new HearthError("bad_input", "no file to write the image to", { hint: "give one with -o out.png" });
   const size = parseSize(o.size);
   const generator = await ImageGenerator.load(ref, o.load);
@@ -41,12 +41,21 @@ export async function runImageInfer(ref: string, o: ImageInferOptions): Promise<
   let bar: cliProgress.SingleBar | undefined;
   try {
     const r = await generator.generate({
-      prompt: o.prompt, negativePrompt: o.negativePrompt, ...size, steps: o.steps, guidance: o.guidance, seed: o.seed,
-      image: o.image, strength: o.strength,
+      prompt: o.prompt,
+      negativePrompt: o.negativePrompt,
+      ...size,
+      steps: o.steps,
+      guidance: o.guidance,
+      seed: o.seed,
+      image: o.image,
+      strength: o.strength,
       onProgress: ({ step, steps }) => {
         if (!tty) return;
         if (!bar) {
-          bar = new cliProgress.SingleBar({ format: "{bar} step {value}/{total} | {eta_formatted} left", hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
+          bar = new cliProgress.SingleBar(
+            { format: "{bar} step {value}/{total} | {eta_formatted} left", hideCursor: true, stream: process.stderr },
+            cliProgress.Presets.shades_classic,
+          );
           bar.start(steps, 0);
         }
         bar.update(step);

@@ -35,7 +35,10 @@ export function loadHistory(file: string): string[] {
 export function saveHistory(file: string, newestFirst: readonly string[]): void {
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    const lines = newestFirst.slice(0, HISTORY_SIZE).reverse().map((e) => JSON.stringify(e));
+    const lines = newestFirst
+      .slice(0, HISTORY_SIZE)
+      .reverse()
+      .map((e) => JSON.stringify(e));
     writeFileSync(file, lines.length ? `${lines.join("\n")}\n` : "");
   } catch {
     // read-only home: the session still works, only without saved history

@@ -37,7 +37,11 @@ function kindOf(p: string): "image" | "audio" | undefined {
 function asPath(token: string, cwd: string): string | undefined {
   let p = token;
   if (p.startsWith("file://")) {
-    try { p = decodeURIComponent(new URL(p).pathname); } catch { return undefined; }
+    try {
+      p = decodeURIComponent(new URL(p).pathname);
+    } catch {
+      return undefined;
+    }
   }
   p = p.replace(/\\ /g, " ");
   if (!kindOf(p)) return undefined;
@@ -110,7 +114,11 @@ export async function runAsrInfer(model: string, options: AsrInferOptions): Prom
       return;
     }
     const rtf = r.profile.realTimeFactor ?? 0;
-    out(pc.dim(`${formatDuration(r.durationMs / 1000)} of audio in ${(r.profile.totalMs / 1000).toFixed(2)} s, real-time factor ${rtf.toFixed(3)} (${rtf ? (1 / rtf).toFixed(1) : "-"}x real time)${r.language ? `, language ${r.language}` : ""}, ${r.profile.device}`));
+    out(
+      pc.dim(
+        `${formatDuration(r.durationMs / 1000)} of audio in ${(r.profile.totalMs / 1000).toFixed(2)} s, real-time factor ${rtf.toFixed(3)} (${rtf ? (1 / rtf).toFixed(1) : "-"}x real time)${r.language ? `, language ${r.language}` : ""}, ${r.profile.device}`,
+      ),
+    );
   } finally {
     await asr.dispose();
   }

@@ -15,8 +15,14 @@ export function numberFlag(flag: string, check: { min?: number; max?: number; in
   const want = [
     check.integer ? "an integer" : "a number",
     check.above !== undefined ? `above ${check.above}` : "",
-    check.min !== undefined && check.max !== undefined ? `from ${check.min} to ${check.max}` : check.min !== undefined ? `of at least ${check.min}` : "",
-  ].filter(Boolean).join(" ");
+    check.min !== undefined && check.max !== undefined
+      ? `from ${check.min} to ${check.max}`
+      : check.min !== undefined
+        ? `of at least ${check.min}`
+        : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
   return (value: string): number => {
     const n = value.trim() === "" ? NaN : Number(value);
     const ok =
@@ -52,7 +58,11 @@ const DEVICES = ["auto", "cpu", "gpu", "npu"];
 /** Load flags: where and how the model runs. */
 export function addLoadOptions(cmd: Command): Command {
   return cmd
-    .option("-c, --ctx-size <n>", "context size in tokens (default: the model's, capped by memory)", numberFlag("--ctx-size", { integer: true, min: 16 }, "4096"))
+    .option(
+      "-c, --ctx-size <n>",
+      "context size in tokens (default: the model's, capped by memory)",
+      numberFlag("--ctx-size", { integer: true, min: 16 }, "4096"),
+    )
     .option("-t, --threads <n>", "compute threads (default: the physical cores)", numberFlag("--threads", { integer: true, min: 1 }, "4"))
     .option("--gpu-layers <n|max>", "layers offloaded to the GPU (default: as many as fit)", parseGpuLayers)
     .option("--batch-size <n>", "prompt batch size", numberFlag("--batch-size", { integer: true, min: 1 }, "512"))
@@ -63,13 +73,21 @@ export function addLoadOptions(cmd: Command): Command {
 /** Sampling flags, as llama.cpp names them. */
 export function addSamplingOptions(cmd: Command): Command {
   return cmd
-    .option("--temperature <t>", "sampling temperature; 0 is greedy (default 0.8)", numberFlag("--temperature", { min: 0, max: 100 }, "0.7"))
+    .option(
+      "--temperature <t>",
+      "sampling temperature; 0 is greedy (default 0.8)",
+      numberFlag("--temperature", { min: 0, max: 100 }, "0.7"),
+    )
     .option("--top-p <p>", "nucleus sampling", numberFlag("--top-p", { above: 0, max: 1 }, "0.9"))
     .option("--top-k <k>", "sample from the k most likely tokens (0: all)", numberFlag("--top-k", { integer: true, min: 0 }, "40"))
     .option("--min-p <p>", "drop tokens below p x the top probability", numberFlag("--min-p", { min: 0, max: 1 }, "0.05"))
     .option("--repeat-penalty <x>", "penalty for repeated tokens (1: off)", numberFlag("--repeat-penalty", { min: 0 }, "1.1"))
     .option("--presence-penalty <x>", "penalty for tokens already present", numberFlag("--presence-penalty", { min: -2, max: 2 }, "0.5"))
-    .option("--frequency-penalty <x>", "penalty growing with a token's count", numberFlag("--frequency-penalty", { min: -2, max: 2 }, "0.5"))
+    .option(
+      "--frequency-penalty <x>",
+      "penalty growing with a token's count",
+      numberFlag("--frequency-penalty", { min: -2, max: 2 }, "0.5"),
+    )
     .option("--seed <n>", "sampling seed (same seed, same output)", numberFlag("--seed", { integer: true, min: 0 }, "42"))
     .option("-n, --max-tokens <n>", "most tokens to generate per answer", numberFlag("--max-tokens", { integer: true, min: 1 }, "256"))
     .option("--stop <text>", "stop when this text is generated (repeatable)", collect)
@@ -125,7 +143,9 @@ function readFlagFile(flag: string, file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (e) {
-    throw new HearthError("bad_input", `${flag}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: "check the path" });
+    throw new HearthError("bad_input", `${flag}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      hint: "check the path",
+    });
   }
 }
 
@@ -140,17 +160,23 @@ export function constraintFrom(f: Pick<SamplingFlags, "jsonSchema" | "grammar">)
     try {
       schema = JSON.parse(text);
     } catch (e) {
-      throw new HearthError("bad_input", `--json-schema: ${f.jsonSchema} is not valid JSON: ${(e as Error).message}`, { hint: "give a JSON schema file" });
+      throw new HearthError("bad_input", `--json-schema: ${f.jsonSchema} is not valid JSON: ${(e as Error).message}`, {
+        hint: "give a JSON schema file",
+      });
     }
     if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
-      throw new HearthError("bad_input", `--json-schema: ${f.jsonSchema} must hold a JSON object (a schema)`, { hint: 'e.g. {"type":"object","properties":{...}}' });
+      throw new HearthError("bad_input", `--json-schema: ${f.jsonSchema} must hold a JSON object (a schema)`, {
+        hint: 'e.g. {"type":"object","properties":{...}}',
+      });
     }
     return { type: "json_schema", schema: schema as Record<string, unknown> };
   }
   if (f.grammar) {
     const grammar = readFlagFile("--grammar", f.grammar);
     if (!/::=/.test(grammar)) {
-      throw new HearthError("bad_input", `--grammar: ${f.grammar} holds no GBNF rule (name ::= ...)`, { hint: 'e.g. root ::= "yes" | "no"' });
+      throw new HearthError("bad_input", `--grammar: ${f.grammar} holds no GBNF rule (name ::= ...)`, {
+        hint: 'e.g. root ::= "yes" | "no"',
+      });
     }
     return { type: "grammar", grammar };
   }

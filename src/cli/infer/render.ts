@@ -15,6 +15,7 @@ export interface AnswerPrinterOptions {
 }
 
 // C0 controls except tab and newline, DEL, and C1 controls
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are stripped from model output
 const CONTROL_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 
 /** Prints one answer's chunks; `end()` closes an open think block and the line. */
@@ -79,7 +80,8 @@ export function profileLine(r: Pick<GenerationResult, "profile" | "usage" | "fin
     `${tokens} token${tokens === 1 ? "" : "s"}`,
     `first token ${fixed(p.ttftMs, 0)} ms`,
   ];
-  if (p.prefillTokensPerSec !== undefined) parts.push(`prompt ${p.promptTokens ?? r.usage.promptTokens} tokens at ${fixed(p.prefillTokensPerSec, 0)} tok/s`);
+  if (p.prefillTokensPerSec !== undefined)
+    parts.push(`prompt ${p.promptTokens ?? r.usage.promptTokens} tokens at ${fixed(p.prefillTokensPerSec, 0)} tok/s`);
   if (r.finishReason === "length") parts.push("stopped at the token limit");
   if (r.finishReason === "abort") parts.push("stopped");
   return parts.join(" · ");

@@ -9,9 +9,7 @@ import type { ChatModel } from "./chatModel.ts";
 import { Conversation } from "./conversation.ts";
 import { historyFile, HISTORY_SIZE, loadHistory, saveHistory } from "./inputHistory.ts";
 import { AnswerPrinter, profileLine } from "./render.ts";
-import {
-  DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE, TerminalInput, restorePastedNewlines,
-} from "./terminalInput.ts";
+import { DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE, TerminalInput, restorePastedNewlines } from "./terminalInput.ts";
 import { runTurn } from "./turn.ts";
 
 export interface ReplOptions {
@@ -103,7 +101,11 @@ export async function runRepl(model: ChatModel, o: ReplOptions): Promise<void> {
   });
 
   const info = model.info;
-  say(pc.dim(`${info.ref} on ${info.backend}/${info.device}${info.contextSize ? `, context ${info.contextSize}` : ""}. /help lists commands; Ctrl-C stops an answer, Ctrl-D exits.`));
+  say(
+    pc.dim(
+      `${info.ref} on ${info.backend}/${info.device}${info.contextSize ? `, context ${info.contextSize}` : ""}. /help lists commands; Ctrl-C stops an answer, Ctrl-D exits.`,
+    ),
+  );
 
   try {
     for (;;) {
@@ -133,14 +135,20 @@ export async function runRepl(model: ChatModel, o: ReplOptions): Promise<void> {
         controller.abort();
       };
       const printer = new AnswerPrinter({ out, hideThink: o.hideThink, terminal: true });
-      const t = await runTurn(model, conversation, text.startsWith("//") ? text.slice(1) : text, { ...o.generate, signal: controller.signal }, printer);
+      const t = await runTurn(
+        model,
+        conversation,
+        text.startsWith("//") ? text.slice(1) : text,
+        { ...o.generate, signal: controller.signal },
+        printer,
+      );
       input.busy = false;
       input.onInterrupt = undefined;
       if (t.error) {
         say(`${pc.red("error:")} ${t.error.line}`);
-        if (t.error.code === "context_exceeded" && conversation.length > 0) say(pc.dim("(the conversation fills the context: /clear starts over)"));
-      }
-      else if (t.result) say(pc.dim(profileLine(t.result)));
+        if (t.error.code === "context_exceeded" && conversation.length > 0)
+          say(pc.dim("(the conversation fills the context: /clear starts over)"));
+      } else if (t.result) say(pc.dim(profileLine(t.result)));
       else if (t.aborted) say(pc.dim("stopped"));
     }
   } finally {

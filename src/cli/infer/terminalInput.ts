@@ -16,6 +16,7 @@ export const DISABLE_BRACKETED_PASTE = "\x1b[?2004l";
 
 const CTRL_C = "\x03";
 // an escape sequence cut at the end of a chunk, which may be the start of a paste marker
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the terminal escape sequence matched here
 const PARTIAL_MARKER = /\x1b\[(?:2(?:0(?:[01])?)?)?$/;
 
 export class TerminalInput extends Transform {

@@ -16,7 +16,8 @@ function malformed(file: string, why: string): HearthError {
 function toolFrom(file: string, value: unknown, where: string): ToolDefinition {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw malformed(file, `${where} is not an object`);
   let t = value as Record<string, unknown>;
-  if (t.type !== undefined && t.type !== "function") throw malformed(file, `${where} has type "${String(t.type)}"; only "function" tools exist`);
+  if (t.type !== undefined && t.type !== "function")
+    throw malformed(file, `${where} has type "${String(t.type)}"; only "function" tools exist`);
   if (t.type === "function" || t.function !== undefined) {
     if (typeof t.function !== "object" || t.function === null) throw malformed(file, `${where} has no "function" object`);
     t = t.function as Record<string, unknown>;
@@ -43,7 +44,9 @@ export function loadToolFiles(files: string[]): ToolDefinition[] {
     try {
       text = readFileSync(file, "utf8");
     } catch (e) {
-      throw new HearthError("bad_input", `cannot read tool file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { hint: "check the path" });
+      throw new HearthError("bad_input", `cannot read tool file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        hint: "check the path",
+      });
     }
     let parsed: unknown;
     try {
@@ -53,7 +56,9 @@ export function loadToolFiles(files: string[]): ToolDefinition[] {
     }
     const list = Array.isArray(parsed) ? parsed : [parsed];
     if (list.length === 0) throw malformed(file, "the array holds no tools");
-    list.forEach((v, i) => tools.push(toolFrom(file, v, Array.isArray(parsed) ? `tool #${i + 1}` : "the tool")));
+    list.forEach((v, i) => {
+      tools.push(toolFrom(file, v, Array.isArray(parsed) ? `tool #${i + 1}` : "the tool"));
+    });
   }
   const seen = new Set<string>();
   for (const t of tools) {

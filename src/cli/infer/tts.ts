@@ -80,12 +80,14 @@ export async function runTtsInfer(model: string, options: TtsInferOptions): Prom
       return;
     }
     const rtf = r.profile.realTimeFactor ?? 0;
-    out(pc.dim(
-      `${toStdout ? "wrote WAV to stdout" : `wrote ${output}`}: ${formatDuration(r.durationMs / 1000)} of audio at ${r.sampleRate} Hz, ` +
-      `voice ${summary.voice}, speed ${summary.speed}, in ${(r.profile.totalMs / 1000).toFixed(2)} s, ` +
-      `real-time factor ${rtf >= 0.01 ? rtf.toFixed(3) : rtf.toPrecision(2)} (${rtf ? (1 / rtf).toFixed(1) : "-"}x real time)` +
-      `${r.profile.ttftMs !== undefined ? `, first audio after ${Math.round(r.profile.ttftMs)} ms` : ""}, ${r.profile.device}`,
-    ));
+    out(
+      pc.dim(
+        `${toStdout ? "wrote WAV to stdout" : `wrote ${output}`}: ${formatDuration(r.durationMs / 1000)} of audio at ${r.sampleRate} Hz, ` +
+          `voice ${summary.voice}, speed ${summary.speed}, in ${(r.profile.totalMs / 1000).toFixed(2)} s, ` +
+          `real-time factor ${rtf >= 0.01 ? rtf.toFixed(3) : rtf.toPrecision(2)} (${rtf ? (1 / rtf).toFixed(1) : "-"}x real time)` +
+          `${r.profile.ttftMs !== undefined ? `, first audio after ${Math.round(r.profile.ttftMs)} ms` : ""}, ${r.profile.device}`,
+      ),
+    );
   } finally {
     await tts.dispose();
   }

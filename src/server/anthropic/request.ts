@@ -85,7 +85,11 @@ async function toMessages(m: AnthropicMessage, where: string): Promise<ChatMessa
         const u = b as { id: string; name: string; input: unknown };
         toolCalls.push({ id: u.id, name: u.name, arguments: JSON.stringify(u.input ?? {}) });
       } else if (b.type !== "thinking" && b.type !== "redacted_thinking") {
-        throw badParam(`${where}.content[${j}]`, `assistant turns carry text, tool_use and thinking blocks, not "${b.type}"`, "send the assistant's text and tool calls");
+        throw badParam(
+          `${where}.content[${j}]`,
+          `assistant turns carry text, tool_use and thinking blocks, not "${b.type}"`,
+          "send the assistant's text and tool calls",
+        );
       }
     }
     return [{ role: "assistant", content: text, ...(toolCalls.length ? { toolCalls } : {}) }];
@@ -100,10 +104,18 @@ async function toMessages(m: AnthropicMessage, where: string): Promise<ChatMessa
       const r = b as { tool_use_id: string; content?: string | AnthropicBlock[]; is_error?: boolean };
       out.push({ role: "tool", toolCallId: r.tool_use_id, content: toolResultText(r.content, at) });
     } else {
-      throw badParam(at, `user turns carry text, image and tool_result blocks, not "${b.type}"`, "send text, base64 images or tool results");
+      throw badParam(
+        at,
+        `user turns carry text, image and tool_result blocks, not "${b.type}"`,
+        "send text, base64 images or tool results",
+      );
     }
   }
-  if (parts.length) out.push({ role: "user", content: parts.every((p) => p.type === "text") ? parts.map((p) => (p as { text: string }).text).join("") : parts });
+  if (parts.length)
+    out.push({
+      role: "user",
+      content: parts.every((p) => p.type === "text") ? parts.map((p) => (p as { text: string }).text).join("") : parts,
+    });
   if (out.length === 0) throw badParam(`${where}.content`, `${where} has no content`, "give the message a text block");
   return out;
 }
@@ -122,13 +134,18 @@ async function toImage(b: Extract<AnthropicBlock, { type: "image" }>, at: string
   const src = b.source as { type: string; data?: string };
   if (src.type !== "base64" || typeof src.data !== "string") {
     // a server never fetches addresses for clients
-    throw badParam(`${at}.source`, `image sources of type "${src.type}" are not supported`, "send the image as { type: \"base64\", media_type, data }");
+    throw badParam(
+      `${at}.source`,
+      `image sources of type "${src.type}" are not supported`,
+      'send the image as { type: "base64", media_type, data }',
+    );
   }
   return imageFromBase64(src.data, `${at}.source.data`);
 }
 
 function toTool(t: AnthropicTool, at: string): ToolDefinition {
-  if (t.type && t.type !== "custom") throw badParam(`${at}.type`, `server tool "${t.type}" is not available here`, "send client tools with name and input_schema");
+  if (t.type && t.type !== "custom")
+    throw badParam(`${at}.type`, `server tool "${t.type}" is not available here`, "send client tools with name and input_schema");
   const d: ToolDefinition = { name: t.name };
   if (t.description) d.description = t.description;
   if (t.input_schema) d.parameters = t.input_schema;
@@ -141,6 +158,7 @@ function toToolChoice(c: MessagesBody["tool_choice"], tools: ToolDefinition[]): 
   if (tools.length === 0) throw badParam("tool_choice", `tool_choice "${c.type}" needs tools`, "send tools, or omit tool_choice");
   if (c.type === "auto") return "auto";
   if (c.type === "any") return "required";
-  if (!c.name || !tools.some((t) => t.name === c.name)) throw badParam("tool_choice.name", `tool_choice names "${c.name ?? ""}", which is not among the tools`, "name one of the tools sent");
+  if (!c.name || !tools.some((t) => t.name === c.name))
+    throw badParam("tool_choice.name", `tool_choice names "${c.name ?? ""}", which is not among the tools`, "name one of the tools sent");
   return { name: c.name };
 }

@@ -22,7 +22,10 @@ function inputOf(call: ToolCall): unknown {
 }
 
 const usageOf = (r: GenerationResult) => ({
-  input_tokens: r.usage.promptTokens, output_tokens: r.usage.completionTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0,
+  input_tokens: r.usage.promptTokens,
+  output_tokens: r.usage.completionTokens,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
 });
 
 export function message(id: string, model: string, r: GenerationResult, showThinking: boolean) {
@@ -35,7 +38,10 @@ export function message(id: string, model: string, r: GenerationResult, showThin
 
 /** Streams one message as Anthropic's events; resolves with the result (undefined when it failed). */
 export async function streamMessage(
-  sse: SseStream, events: AsyncGenerator<TextStreamEvent>, first: IteratorResult<TextStreamEvent>, m: { id: string; model: string; showThinking: boolean },
+  sse: SseStream,
+  events: AsyncGenerator<TextStreamEvent>,
+  first: IteratorResult<TextStreamEvent>,
+  m: { id: string; model: string; showThinking: boolean },
 ): Promise<GenerationResult | undefined> {
   let index = -1;
   let open: "text" | "thinking" | "tool" | undefined;
@@ -54,7 +60,13 @@ export async function streamMessage(
     await sse.sendEvent("message_start", {
       type: "message_start",
       message: {
-        id: m.id, type: "message", role: "assistant", model: m.model, content: [], stop_reason: null, stop_sequence: null,
+        id: m.id,
+        type: "message",
+        role: "assistant",
+        model: m.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
         usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
       },
     });

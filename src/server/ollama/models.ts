@@ -9,7 +9,9 @@ import type { ServedFacts } from "../modelFacts.ts";
 import { toOllamaName } from "./request.ts";
 
 export function digestOf(files: ModelFiles, facts: ServedFacts): string {
-  return createHash("sha256").update(`${files.primary}|${facts.sizeBytes}|${facts.modifiedAt?.getTime() ?? 0}`).digest("hex");
+  return createHash("sha256")
+    .update(`${files.primary}|${facts.sizeBytes}|${facts.modifiedAt?.getTime() ?? 0}`)
+    .digest("hex");
 }
 
 function parameterSize(n: number | undefined): string {
@@ -33,7 +35,8 @@ export function details(files: ModelFiles, facts: ServedFacts, quant?: string) {
 export function tagEntry(m: CatalogModel, files: ModelFiles, facts: ServedFacts) {
   const name = toOllamaName(m.id);
   return {
-    name, model: name,
+    name,
+    model: name,
     modified_at: (m.created ? new Date(m.created * 1000) : (facts.modifiedAt ?? new Date(0))).toISOString(),
     size: facts.sizeBytes,
     digest: digestOf(files, facts),
@@ -83,7 +86,11 @@ export function psEntry(s: ModelStatus, files: ModelFiles, facts: ServedFacts, k
   const expires = keepAliveSec < 0 ? new Date("2318-01-01T00:00:00Z") : new Date(last + keepAliveSec * 1000);
   const size = s.memoryBytes ?? facts.sizeBytes;
   return {
-    name, model: name, size, digest: digestOf(files, facts), details: details(files, facts),
+    name,
+    model: name,
+    size,
+    digest: digestOf(files, facts),
+    details: details(files, facts),
     expires_at: expires.toISOString(),
     size_vram: s.device && s.device !== "cpu" ? size : 0,
     context_length: contextLength ?? facts.contextLength ?? 0,

@@ -1,7 +1,15 @@
 // Ollama's /api/chat and /api/generate bodies -> our ChatRequest or CompleteRequest: messages with
 // base64 `images` and `tool_calls` (arguments as objects), `options` mapped to sampling, `format`
 // ("json" or a JSON schema), `tools`, `think`; and the model names Ollama clients send.
-import type { ChatMessage, ChatRequest, CompleteRequest, ContentPart, OutputConstraint, SamplingOptions, ToolDefinition } from "../../model/tasks/text.ts";
+import type {
+  ChatMessage,
+  ChatRequest,
+  CompleteRequest,
+  ContentPart,
+  OutputConstraint,
+  SamplingOptions,
+  ToolDefinition,
+} from "../../model/tasks/text.ts";
 import { badParam } from "../errors.ts";
 import { imageFromBase64 } from "../base64Image.ts";
 
@@ -125,7 +133,8 @@ async function toMessage(m: OllamaMessage, at: string): Promise<ChatMessage> {
     msg.content = parts;
   }
   if (m.tool_calls?.length) {
-    if (m.role !== "assistant") throw badParam(`${at}.tool_calls`, "only assistant messages carry tool_calls", "move them to the assistant turn");
+    if (m.role !== "assistant")
+      throw badParam(`${at}.tool_calls`, "only assistant messages carry tool_calls", "move them to the assistant turn");
     msg.toolCalls = m.tool_calls.map((c, j) => ({
       id: c.id ?? `call_${j}`,
       name: c.function.name,
@@ -142,8 +151,14 @@ async function toMessage(m: OllamaMessage, at: string): Promise<ChatMessage> {
  * through the model's chat template, as Ollama does. */
 export async function toGenerateRequest(body: GenerateBody): Promise<ChatRequest | CompleteRequest> {
   if (body.suffix) throw badParam("suffix", "suffix (fill-in-the-middle) is not supported", "send the prompt only");
-  if (body.template) throw badParam("template", "a per-request template is not supported: the model's own chat template is used", "omit template, or send raw: true with a formatted prompt");
-  if (body.context?.length) throw badParam("context", "context (token ids of an earlier answer) is not supported", "send the conversation to /api/chat instead");
+  if (body.template)
+    throw badParam(
+      "template",
+      "a per-request template is not supported: the model's own chat template is used",
+      "omit template, or send raw: true with a formatted prompt",
+    );
+  if (body.context?.length)
+    throw badParam("context", "context (token ids of an earlier answer) is not supported", "send the conversation to /api/chat instead");
   const sampling = toSampling(body.options);
   const constraint = toConstraint(body.format);
   if (body.raw) {

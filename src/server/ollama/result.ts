@@ -40,7 +40,11 @@ export function ollamaToolCall(c: ToolCall, index: number) {
 
 const doneReason = (r: GenerationResult) => (r.finishReason === "length" ? "length" : "stop");
 
-function line(m: OllamaMeta, fields: { content?: string; thinking?: string; toolCalls?: ReturnType<typeof ollamaToolCall>[] }, done: boolean) {
+function line(
+  m: OllamaMeta,
+  fields: { content?: string; thinking?: string; toolCalls?: ReturnType<typeof ollamaToolCall>[] },
+  done: boolean,
+) {
   const base = { model: m.model, created_at: new Date().toISOString() };
   if (m.kind === "generate") {
     return { ...base, response: fields.content ?? "", ...(fields.thinking ? { thinking: fields.thinking } : {}), done };
@@ -60,7 +64,10 @@ export function answer(m: OllamaMeta, r: GenerationResult) {
 
 /** Streams the answer as NDJSON lines; resolves with the result (undefined when it failed). */
 export async function streamAnswer(
-  out: NdjsonStream, events: AsyncGenerator<TextStreamEvent>, first: IteratorResult<TextStreamEvent>, m: OllamaMeta,
+  out: NdjsonStream,
+  events: AsyncGenerator<TextStreamEvent>,
+  first: IteratorResult<TextStreamEvent>,
+  m: OllamaMeta,
 ): Promise<GenerationResult | undefined> {
   try {
     let result: GenerationResult | undefined;

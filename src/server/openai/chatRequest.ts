@@ -49,7 +49,12 @@ export async function toChatRequest(body: ChatCompletionBody, options: ContentOp
   const constraint = toConstraint(body);
   if (constraint) request.constraint = constraint;
   if (tools.length && toolChoice !== "none") {
-    if (constraint) throw badParam("response_format", "tools and response_format/grammar cannot be combined in one request", "send tools, or a response format");
+    if (constraint)
+      throw badParam(
+        "response_format",
+        "tools and response_format/grammar cannot be combined in one request",
+        "send tools, or a response format",
+      );
     request.tools = tools;
     request.toolChoice = toolChoice ?? "auto";
     if (body.parallel_tool_calls != null) request.parallelToolCalls = body.parallel_tool_calls;
@@ -73,11 +78,13 @@ async function toMessage(m: OpenAIMessage, i: number, options: ContentOptions): 
   const msg: ChatMessage = { role, content };
   if (m.name) msg.name = m.name;
   if (role === "tool") {
-    if (!m.tool_call_id) throw badParam(`messages[${i}].tool_call_id`, "a tool message needs tool_call_id", "echo the id of the call it answers");
+    if (!m.tool_call_id)
+      throw badParam(`messages[${i}].tool_call_id`, "a tool message needs tool_call_id", "echo the id of the call it answers");
     msg.toolCallId = m.tool_call_id;
   }
   if (m.tool_calls?.length) {
-    if (role !== "assistant") throw badParam(`messages[${i}].tool_calls`, "only assistant messages carry tool_calls", "move them to the assistant turn");
+    if (role !== "assistant")
+      throw badParam(`messages[${i}].tool_calls`, "only assistant messages carry tool_calls", "move them to the assistant turn");
     msg.toolCalls = m.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
   } else if (m.content == null && role !== "assistant") {
     throw badParam(`messages[${i}].content`, `messages[${i}] has no content`, "give the message text");
@@ -95,10 +102,12 @@ function toTool(t: OpenAITool): ToolDefinition {
 function toToolChoice(choice: OpenAIToolChoice | null | undefined, tools: ToolDefinition[]): ToolChoice | undefined {
   if (choice == null) return undefined;
   if (typeof choice === "string") {
-    if (choice !== "none" && tools.length === 0) throw badParam("tool_choice", `tool_choice "${choice}" needs tools`, "send tools, or omit tool_choice");
+    if (choice !== "none" && tools.length === 0)
+      throw badParam("tool_choice", `tool_choice "${choice}" needs tools`, "send tools, or omit tool_choice");
     return choice;
   }
   const name = choice.function.name;
-  if (!tools.some((t) => t.name === name)) throw badParam("tool_choice", `tool_choice names "${name}", which is not among the tools`, "name one of the tools sent");
+  if (!tools.some((t) => t.name === name))
+    throw badParam("tool_choice", `tool_choice names "${name}", which is not among the tools`, "name one of the tools sent");
   return { name };
 }

@@ -38,16 +38,31 @@ export function chatCompletion(id: string, created: number, model: string, r: Ge
   if (r.reasoning) message.reasoning_content = r.reasoning;
   if (r.toolCalls?.length) message.tool_calls = r.toolCalls.map(openAIToolCall);
   return {
-    id, object: "chat.completion" as const, created, model, system_fingerprint: SYSTEM_FINGERPRINT,
+    id,
+    object: "chat.completion" as const,
+    created,
+    model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
     choices: [{ index: 0, message, logprobs: null, finish_reason: finishReasonOf(r) }],
     usage: usageOf(r),
   };
 }
 
 /** One chat.completion.chunk; `usage` is null on every chunk but the last when usage is asked for. */
-export function chatChunk(id: string, created: number, model: string, delta: Record<string, unknown>, finish: OpenAIFinishReason | null = null, withUsage = false) {
+export function chatChunk(
+  id: string,
+  created: number,
+  model: string,
+  delta: Record<string, unknown>,
+  finish: OpenAIFinishReason | null = null,
+  withUsage = false,
+) {
   return {
-    id, object: "chat.completion.chunk" as const, created, model, system_fingerprint: SYSTEM_FINGERPRINT,
+    id,
+    object: "chat.completion.chunk" as const,
+    created,
+    model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     ...(withUsage ? { usage: null } : {}),
   };
@@ -70,22 +85,45 @@ export function hearthFigures(r: GenerationResult, engine: { backend: string; de
 }
 
 export function chatUsageChunk(id: string, created: number, model: string, r: GenerationResult) {
-  return { id, object: "chat.completion.chunk" as const, created, model, system_fingerprint: SYSTEM_FINGERPRINT, choices: [], usage: usageOf(r) };
+  return {
+    id,
+    object: "chat.completion.chunk" as const,
+    created,
+    model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
+    choices: [],
+    usage: usageOf(r),
+  };
 }
 
 export function textCompletion(id: string, created: number, model: string, choices: { text: string; result: GenerationResult }[]) {
   const promptTokens = choices.reduce((s, c) => s + c.result.usage.promptTokens, 0);
   const completionTokens = choices.reduce((s, c) => s + c.result.usage.completionTokens, 0);
   return {
-    id, object: "text_completion" as const, created, model, system_fingerprint: SYSTEM_FINGERPRINT,
+    id,
+    object: "text_completion" as const,
+    created,
+    model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
     choices: choices.map((c, index) => ({ text: c.text, index, logprobs: null, finish_reason: finishReasonOf(c.result) })),
     usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
   };
 }
 
-export function textChunk(id: string, created: number, model: string, text: string, finish: OpenAIFinishReason | null = null, withUsage = false) {
+export function textChunk(
+  id: string,
+  created: number,
+  model: string,
+  text: string,
+  finish: OpenAIFinishReason | null = null,
+  withUsage = false,
+) {
   return {
-    id, object: "text_completion" as const, created, model, system_fingerprint: SYSTEM_FINGERPRINT,
+    id,
+    object: "text_completion" as const,
+    created,
+    model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
     choices: [{ text, index: 0, logprobs: null, finish_reason: finish }],
     ...(withUsage ? { usage: null } : {}),
   };

@@ -19,12 +19,20 @@ export interface OpenAISamplingFields {
   n?: number | null;
   logprobs?: boolean | number | null;
   grammar?: string | null;
-  response_format?: { type: "text" | "json_object" | "json_schema"; json_schema?: { name?: string; schema?: Record<string, unknown>; strict?: boolean | null } } | null;
+  response_format?: {
+    type: "text" | "json_object" | "json_schema";
+    json_schema?: { name?: string; schema?: Record<string, unknown>; strict?: boolean | null };
+  } | null;
 }
 
 // OpenAI's default temperature is 1; an unset field keeps the engine's default instead
 export function toSampling(b: OpenAISamplingFields): SamplingOptions {
-  if (b.n != null && b.n > 1) throw badParam("n", `n=${b.n} is not supported: hearth returns one choice per request`, "send n=1 (or omit it) and make several requests");
+  if (b.n != null && b.n > 1)
+    throw badParam(
+      "n",
+      `n=${b.n} is not supported: hearth returns one choice per request`,
+      "send n=1 (or omit it) and make several requests",
+    );
   if (b.logprobs === true || (typeof b.logprobs === "number" && b.logprobs > 0)) {
     throw badParam("logprobs", "logprobs are not supported", "omit logprobs");
   }
@@ -67,6 +75,11 @@ export function toConstraint(b: OpenAISamplingFields): OutputConstraint | undefi
   if (!rf || rf.type === "text") return undefined;
   if (rf.type === "json_object") return { type: "json_object" };
   const schema = rf.json_schema?.schema;
-  if (!schema) throw badParam("response_format.json_schema.schema", "response_format json_schema needs json_schema.schema", "give the JSON schema the output must follow");
+  if (!schema)
+    throw badParam(
+      "response_format.json_schema.schema",
+      "response_format json_schema needs json_schema.schema",
+      "give the JSON schema the output must follow",
+    );
   return { type: "json_schema", schema };
 }

@@ -56,7 +56,11 @@ export interface ResponsesBody {
 
 export async function toChatRequest(body: ResponsesBody, options: { allowRemoteMedia: boolean }): Promise<ChatRequest> {
   if (body.previous_response_id) {
-    throw badParam("previous_response_id", "this server does not keep responses, so previous_response_id cannot be followed", "send the whole conversation in `input` (store: false)");
+    throw badParam(
+      "previous_response_id",
+      "this server does not keep responses, so previous_response_id cannot be followed",
+      "send the whole conversation in `input` (store: false)",
+    );
   }
   const messages: ChatMessage[] = [];
   if (body.instructions) messages.push({ role: "system", content: body.instructions });
@@ -69,7 +73,8 @@ export async function toChatRequest(body: ResponsesBody, options: { allowRemoteM
   const tools = (body.tools ?? []).map((t, i) => toTool(t, `tools[${i}]`));
   const choice = toToolChoice(body.tool_choice, tools);
   if (tools.length && choice !== "none") {
-    if (constraint) throw badParam("text.format", "tools and a JSON text.format cannot be combined in one request", "send tools, or a format");
+    if (constraint)
+      throw badParam("text.format", "tools and a JSON text.format cannot be combined in one request", "send tools, or a format");
     request.tools = tools;
     request.toolChoice = choice ?? "auto";
     if (body.parallel_tool_calls != null) request.parallelToolCalls = body.parallel_tool_calls;
@@ -96,10 +101,15 @@ async function addItem(messages: ChatMessage[], item: ResponsesItem, at: string,
     else messages.push({ role: "assistant", content: "", toolCalls: [call] });
   } else if (type === "function_call_output") {
     const o = item as Extract<ResponsesItem, { type: "function_call_output" }>;
-    const output = typeof o.output === "string" ? o.output : o.output.map((p) => ("text" in p && typeof p.text === "string" ? p.text : "")).join("");
+    const output =
+      typeof o.output === "string" ? o.output : o.output.map((p) => ("text" in p && typeof p.text === "string" ? p.text : "")).join("");
     messages.push({ role: "tool", toolCallId: o.call_id, content: output });
   } else if (type !== "reasoning") {
-    throw badParam(`${at}.type`, `input items of type "${type}" are not supported`, "send message, function_call and function_call_output items");
+    throw badParam(
+      `${at}.type`,
+      `input items of type "${type}" are not supported`,
+      "send message, function_call and function_call_output items",
+    );
   }
 }
 
@@ -108,7 +118,12 @@ async function toContent(parts: ResponsesPart[], at: string, options: { allowRem
     if (p.type === "input_text" || p.type === "output_text") return { type: "text", text: String(p.text ?? "") };
     if (p.type === "refusal") return { type: "text", text: String(p.refusal ?? "") };
     if (p.type === "input_image") {
-      if (typeof p.image_url !== "string") throw badParam(`${at}[${j}]`, "input_image needs image_url (file_id is not supported)", "send the image as a data: URI in image_url");
+      if (typeof p.image_url !== "string")
+        throw badParam(
+          `${at}[${j}]`,
+          "input_image needs image_url (file_id is not supported)",
+          "send the image as a data: URI in image_url",
+        );
       return { type: "image_url", image_url: { url: p.image_url } };
     }
     throw badParam(`${at}[${j}].type`, `content parts of type "${p.type}" are not supported`, "use input_text or input_image");
@@ -131,7 +146,8 @@ function toSampling(b: ResponsesBody): SamplingOptions {
 function toConstraint(f: ResponsesFormat | null | undefined): OutputConstraint | undefined {
   if (!f || f.type === "text") return undefined;
   if (f.type === "json_object") return { type: "json_object" };
-  if (!f.schema) throw badParam("text.format.schema", "text.format json_schema needs a schema", "give the JSON schema the output must follow");
+  if (!f.schema)
+    throw badParam("text.format.schema", "text.format json_schema needs a schema", "give the JSON schema the output must follow");
   return { type: "json_schema", schema: f.schema };
 }
 
@@ -147,10 +163,12 @@ function toTool(t: ResponsesTool, at: string): ToolDefinition {
 function toToolChoice(c: ResponsesToolChoice | null | undefined, tools: ToolDefinition[]): ToolChoice | undefined {
   if (c == null) return undefined;
   if (typeof c === "string") {
-    if (c !== "none" && c !== "auto" && tools.length === 0) throw badParam("tool_choice", `tool_choice "${c}" needs tools`, "send tools, or omit tool_choice");
+    if (c !== "none" && c !== "auto" && tools.length === 0)
+      throw badParam("tool_choice", `tool_choice "${c}" needs tools`, "send tools, or omit tool_choice");
     return c;
   }
   if (c.type !== "function") throw badParam("tool_choice.type", `tool_choice of type "${c.type}" is not supported`, "name a function tool");
-  if (!c.name || !tools.some((t) => t.name === c.name)) throw badParam("tool_choice.name", `tool_choice names "${c.name ?? ""}", which is not among the tools`, "name one of the tools sent");
+  if (!c.name || !tools.some((t) => t.name === c.name))
+    throw badParam("tool_choice.name", `tool_choice names "${c.name ?? ""}", which is not among the tools`, "name one of the tools sent");
   return { name: c.name };
 }

@@ -61,14 +61,27 @@ function usageOf(r: GenerationResult) {
 const statusOf = (r: GenerationResult) => (r.finishReason === "length" && !r.toolCalls?.length ? "incomplete" : "completed");
 
 const reasoningItem = (id: string, text: string, status = "completed"): Item => ({
-  id, type: "reasoning", summary: [], content: [{ type: "reasoning_text", text }], status,
+  id,
+  type: "reasoning",
+  summary: [],
+  content: [{ type: "reasoning_text", text }],
+  status,
 });
 const outputText = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] });
 const messageItem = (id: string, text: string | undefined, status = "completed"): Item => ({
-  id, type: "message", status, role: "assistant", content: text === undefined ? [] : [outputText(text)],
+  id,
+  type: "message",
+  status,
+  role: "assistant",
+  content: text === undefined ? [] : [outputText(text)],
 });
 const callItem = (id: string, callId: string, name: string, args: string, status = "completed"): Item => ({
-  id, type: "function_call", status, call_id: callId, name, arguments: args,
+  id,
+  type: "function_call",
+  status,
+  call_id: callId,
+  name,
+  arguments: args,
 });
 
 export function responseObject(m: ResponseMeta, r: GenerationResult) {
@@ -81,7 +94,10 @@ export function responseObject(m: ResponseMeta, r: GenerationResult) {
 
 /** Streams one response as the Responses API's events; resolves with the result (undefined when it failed). */
 export async function streamResponse(
-  sse: SseStream, events: AsyncGenerator<TextStreamEvent>, first: IteratorResult<TextStreamEvent>, m: ResponseMeta,
+  sse: SseStream,
+  events: AsyncGenerator<TextStreamEvent>,
+  first: IteratorResult<TextStreamEvent>,
+  m: ResponseMeta,
 ): Promise<GenerationResult | undefined> {
   let seq = 0;
   const send = (type: string, fields: Record<string, unknown>) => sse.sendEvent(type, { type, sequence_number: seq++, ...fields });
@@ -110,7 +126,8 @@ export async function streamResponse(
     await close();
     const id = itemId(kind === "reasoning" ? "rs" : "msg");
     open = { kind, index: output.length, id, text: "" };
-    const item = kind === "reasoning" ? { ...reasoningItem(id, "", "in_progress"), content: [] } : messageItem(id, undefined, "in_progress");
+    const item =
+      kind === "reasoning" ? { ...reasoningItem(id, "", "in_progress"), content: [] } : messageItem(id, undefined, "in_progress");
     output.push(item);
     await send("response.output_item.added", { output_index: open.index, item });
     const part = kind === "reasoning" ? { type: "reasoning_text", text: "" } : outputText("");
@@ -127,7 +144,13 @@ export async function streamResponse(
         if (open?.kind !== kind) await begin(kind);
         open!.text += e.text;
         const type = kind === "message" ? "response.output_text.delta" : "response.reasoning_text.delta";
-        await send(type, { item_id: open!.id, output_index: open!.index, content_index: 0, delta: e.text, ...(kind === "message" ? { logprobs: [] } : {}) });
+        await send(type, {
+          item_id: open!.id,
+          output_index: open!.index,
+          content_index: 0,
+          delta: e.text,
+          ...(kind === "message" ? { logprobs: [] } : {}),
+        });
       } else if (e.type === "tool_start") {
         await close();
         open = { kind: "call", index: output.length, id: itemId("fc"), text: "", callId: e.id, name: e.name };
@@ -159,7 +182,14 @@ export async function streamResponse(
     if (!sse.closed) {
       const { error } = toOpenAIError(e).body;
       // the documented fields, and `error` so that OpenAI's clients raise it
-      await sse.sendEvent("error", { type: "error", sequence_number: seq++, code: error.code, message: error.message, param: error.param, error });
+      await sse.sendEvent("error", {
+        type: "error",
+        sequence_number: seq++,
+        code: error.code,
+        message: error.message,
+        param: error.param,
+        error,
+      });
     }
     sse.end();
     return undefined;

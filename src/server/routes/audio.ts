@@ -28,18 +28,31 @@ export async function audioRoutes(app: FastifyInstance, ctx: RouteContext & Audi
   const maxBytes = ctx.maxUploadBytes ?? 200 * 1024 * 1024;
   await app.register(multipart, { limits: formLimits(maxBytes) });
 
-  app.post("/v1/audio/transcriptions", {
-    schema: transcriptionSchema,
-    preValidation: readForm({ files: { file: "file" }, maxFileBytes: maxBytes, multipartOnly: { hint: "send the audio as the `file` field" } }),
-  }, async (req, reply) => {
-    const body = req.body as TranscriptionBody;
-    noteRequest(req, { model: body.model });
-    const signal = disconnectSignal(reply);
-    const lease = await ctx.manager.acquire(body.model, "asr", signal);
-    const audio = new Uint8Array(body.file.buffer, body.file.byteOffset, body.file.byteLength);
-    // silence is cut before recognition (voice activity detection), as the SDK does by default
-    const result = await runToResult(lease, { task: "asr", audio, language: body.language || undefined, prompt: body.prompt || undefined, vad: true }, signal, ctx.metrics);
-    const { body: out, contentType } = formatTranscript(result, body.response_format || "json");
-    return reply.type(contentType).send(out);
-  });
+  app.post(
+    "/v1/audio/transcriptions",
+    {
+      schema: transcriptionSchema,
+      preValidation: readForm({
+        files: { file: "file" },
+        maxFileBytes: maxBytes,
+        multipartOnly: { hint: "send the audio as the `file` field" },
+      }),
+    },
+    async (req, reply) => {
+      const body = req.body as TranscriptionBody;
+      noteRequest(req, { model: body.model });
+      const signal = disconnectSignal(reply);
+      const lease = await ctx.manager.acquire(body.model, "asr", signal);
+      const audio = new Uint8Array(body.file.buffer, body.file.byteOffset, body.file.byteLength);
+      // silence is cut before recognition (voice activity detection), as the SDK does by default
+      const result = await runToResult(
+        lease,
+        { task: "asr", audio, language: body.language || undefined, prompt: body.prompt || undefined, vad: true },
+        signal,
+        ctx.metrics,
+      );
+      const { body: out, contentType } = formatTranscript(result, body.response_format || "json");
+      return reply.type(contentType).send(out);
+    },
+  );
 }

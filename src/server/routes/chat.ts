@@ -32,7 +32,9 @@ export async function chatRoutes(app: FastifyInstance, ctx: RouteContext) {
 
     const engine = { backend: lease.info.backend, device: lease.info.device };
     const meta = { id, created, model: body.model, withUsage: body.stream_options?.include_usage === true, engine };
-    return streamReply({ req, reply, lease, request, signal, metrics: ctx.metrics }, new SseStream(signal), (sse, events, first) => streamChat(sse, events, first, meta));
+    return streamReply({ req, reply, lease, request, signal, metrics: ctx.metrics }, new SseStream(signal), (sse, events, first) =>
+      streamChat(sse, events, first, meta),
+    );
   });
 }
 
@@ -44,7 +46,12 @@ interface StreamMeta {
   engine: { backend: string; device: string };
 }
 
-async function streamChat(sse: SseStream, events: AsyncGenerator<TextStreamEvent>, first: IteratorResult<TextStreamEvent>, m: StreamMeta): Promise<GenerationResult | undefined> {
+async function streamChat(
+  sse: SseStream,
+  events: AsyncGenerator<TextStreamEvent>,
+  first: IteratorResult<TextStreamEvent>,
+  m: StreamMeta,
+): Promise<GenerationResult | undefined> {
   const chunk = (delta: Record<string, unknown>) => sse.send(chatChunk(m.id, m.created, m.model, delta, null, m.withUsage));
   let result: GenerationResult | undefined;
   try {
@@ -53,7 +60,8 @@ async function streamChat(sse: SseStream, events: AsyncGenerator<TextStreamEvent
       const e = it.value;
       if (e.type === "text") await chunk({ content: e.text });
       else if (e.type === "reasoning") await chunk({ reasoning_content: e.text });
-      else if (e.type === "tool_start") await chunk({ tool_calls: [{ index: e.index, id: e.id, type: "function", function: { name: e.name, arguments: "" } }] });
+      else if (e.type === "tool_start")
+        await chunk({ tool_calls: [{ index: e.index, id: e.id, type: "function", function: { name: e.name, arguments: "" } }] });
       else if (e.type === "tool_args") await chunk({ tool_calls: [{ index: e.index, function: { arguments: e.text } }] });
       else if (e.type === "result") result = e.result;
     }

@@ -30,7 +30,8 @@ export async function completionRoutes(app: FastifyInstance, ctx: RouteContext) 
     const prompts = promptsOf(body.prompt);
     if (body.suffix) throw badParam("suffix", "suffix (fill-in-the-middle) is not supported", "omit suffix");
     if (body.best_of != null && body.best_of > 1) throw badParam("best_of", "best_of > 1 is not supported", "omit best_of");
-    if (body.stream && prompts.length > 1) throw badParam("prompt", "a streamed completion takes one prompt", "send one prompt, or stream=false");
+    if (body.stream && prompts.length > 1)
+      throw badParam("prompt", "a streamed completion takes one prompt", "send one prompt, or stream=false");
     const sampling = toSampling(body);
     const constraint = toConstraint(body);
     const signal = disconnectSignal(reply);
@@ -55,9 +56,11 @@ export async function completionRoutes(app: FastifyInstance, ctx: RouteContext) 
     const first = await events.next();
     const withUsage = body.stream_options?.include_usage === true;
     const sse = new SseStream(signal);
-    void streamText(sse, events, first, { id, created, model: body.model, withUsage, echo: body.echo ? prompts[0] : undefined }).then((r) => {
-      if (r) noteRequest(req, { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens });
-    });
+    void streamText(sse, events, first, { id, created, model: body.model, withUsage, echo: body.echo ? prompts[0] : undefined }).then(
+      (r) => {
+        if (r) noteRequest(req, { promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens });
+      },
+    );
     return sse.start(reply);
   });
 }
@@ -69,7 +72,9 @@ function promptsOf(prompt: CompletionBody["prompt"]): string[] {
 }
 
 async function streamText(
-  sse: SseStream, events: AsyncGenerator<TaskEvent>, first: IteratorResult<TaskEvent>,
+  sse: SseStream,
+  events: AsyncGenerator<TaskEvent>,
+  first: IteratorResult<TaskEvent>,
   m: { id: string; created: number; model: string; withUsage: boolean; echo?: string },
 ): Promise<GenerationResult | undefined> {
   let result: GenerationResult | undefined;

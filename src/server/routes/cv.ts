@@ -55,13 +55,15 @@ export interface CvRoutesOptions {
 function fraction(name: string, v: unknown): number | undefined {
   if (v === undefined || v === null || v === "") return undefined;
   const n = typeof v === "string" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isFinite(n) || n < 0 || n > 1) throw badParam(name, `\`${name}\` must be a number from 0 to 1, got ${JSON.stringify(v)}`, `e.g. "${name}": 0.5`);
+  if (typeof n !== "number" || !Number.isFinite(n) || n < 0 || n > 1)
+    throw badParam(name, `\`${name}\` must be a number from 0 to 1, got ${JSON.stringify(v)}`, `e.g. "${name}": 0.5`);
   return n;
 }
 
 async function imageFrom(value: unknown, allowRemote: boolean): Promise<Uint8Array> {
   if (Buffer.isBuffer(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (typeof value !== "string" || !value) throw badParam("image", "no `image` in the request", "send the image as a data: URI (data:image/png;base64,...)");
+  if (typeof value !== "string" || !value)
+    throw badParam("image", "no `image` in the request", "send the image as a data: URI (data:image/png;base64,...)");
   if (!value.startsWith("data:") && !/^https?:\/\//i.test(value)) {
     // never a path: the server does not open files on its disk because a client named them
     throw badParam("image", "`image` must be a data: URI", "send data:image/png;base64,<bytes>, or upload it as multipart `image`");
@@ -104,26 +106,31 @@ export async function cvRoutes(app: FastifyInstance, ctx: RouteContext & CvRoute
   const maxBytes = ctx.maxUploadBytes ?? 50 * 1024 * 1024;
   await app.register(multipart, { limits: formLimits(maxBytes) });
 
-  app.post("/v1/cv", {
-    schema: cvSchema,
-    preValidation: readForm({ files: { image: "image", file: "image" }, maxFileBytes: maxBytes }),
-  }, async (req, reply) => {
-    const body = req.body as CvBody;
-    noteRequest(req, { model: body.model });
-    const r = await parseRequest(body, ctx);
-    const signal = disconnectSignal(reply);
-    const lease = await ctx.manager.acquire(r.model, r.task, signal);
-    const task = r.task ?? CV_TASKS.find((t) => lease.info.tasks.includes(t));
-    if (!task) {
-      lease.release();
-      throw new HearthError("unsupported_task", `model "${r.model}" is not a vision model (it does ${lease.info.tasks.join(", ")})`, {
-        hint: "name a CV model, e.g. \"ocr\"",
-      });
-    }
-    const request: TaskRequest = task === "ocr"
-      ? { task: "ocr", image: r.image }
-      : { task: "detect", image: r.image, scoreThreshold: r.scoreThreshold, iouThreshold: r.iouThreshold };
-    const result = await runToResult(lease, request, signal, ctx.metrics);
-    return reply.send(cvResponse(r.model, task, result as OcrResult | DetectResult));
-  });
+  app.post(
+    "/v1/cv",
+    {
+      schema: cvSchema,
+      preValidation: readForm({ files: { image: "image", file: "image" }, maxFileBytes: maxBytes }),
+    },
+    async (req, reply) => {
+      const body = req.body as CvBody;
+      noteRequest(req, { model: body.model });
+      const r = await parseRequest(body, ctx);
+      const signal = disconnectSignal(reply);
+      const lease = await ctx.manager.acquire(r.model, r.task, signal);
+      const task = r.task ?? CV_TASKS.find((t) => lease.info.tasks.includes(t));
+      if (!task) {
+        lease.release();
+        throw new HearthError("unsupported_task", `model "${r.model}" is not a vision model (it does ${lease.info.tasks.join(", ")})`, {
+          hint: 'name a CV model, e.g. "ocr"',
+        });
+      }
+      const request: TaskRequest =
+        task === "ocr"
+          ? { task: "ocr", image: r.image }
+          : { task: "detect", image: r.image, scoreThreshold: r.scoreThreshold, iouThreshold: r.iouThreshold };
+      const result = await runToResult(lease, request, signal, ctx.metrics);
+      return reply.send(cvResponse(r.model, task, result as OcrResult | DetectResult));
+    },
+  );
 }

@@ -30,7 +30,8 @@ export async function embeddingRoutes(app: FastifyInstance, ctx: RouteContext) {
     const body = req.body as EmbeddingsBody;
     noteRequest(req, { model: body.model });
     const texts = typeof body.input === "string" ? [body.input] : body.input;
-    if (!texts.every((t): t is string => typeof t === "string")) throw badParam("input", "token-id input is not supported", "send the input as text");
+    if (!texts.every((t): t is string => typeof t === "string"))
+      throw badParam("input", "token-id input is not supported", "send the input as text");
     const empty = texts.findIndex((t) => t.length === 0);
     if (empty >= 0) throw badParam("input", `input[${empty}] is empty`, "send non-empty text");
     const signal = disconnectSignal(reply);
@@ -40,11 +41,19 @@ export async function embeddingRoutes(app: FastifyInstance, ctx: RouteContext) {
       if (body.dimensions != null) {
         const facts = await embeddingFacts(lease.files);
         if (facts.dimensions !== undefined && body.dimensions > facts.dimensions) {
-          throw badParam("dimensions", `dimensions=${body.dimensions} is more than the model's ${facts.dimensions}`, `ask for at most ${facts.dimensions}`);
+          throw badParam(
+            "dimensions",
+            `dimensions=${body.dimensions} is more than the model's ${facts.dimensions}`,
+            `ask for at most ${facts.dimensions}`,
+          );
         }
         if (body.dimensions !== facts.dimensions) {
           if (!facts.truncatable) {
-            throw badParam("dimensions", `model "${body.model}" (${facts.architecture ?? "unknown architecture"}) does not support shortened embeddings`, "omit dimensions; only Matryoshka-trained models (Qwen3-Embedding, EmbeddingGemma, nomic-embed v1.5) allow it");
+            throw badParam(
+              "dimensions",
+              `model "${body.model}" (${facts.architecture ?? "unknown architecture"}) does not support shortened embeddings`,
+              "omit dimensions; only Matryoshka-trained models (Qwen3-Embedding, EmbeddingGemma, nomic-embed v1.5) allow it",
+            );
           }
           dims = body.dimensions;
         }
@@ -76,7 +85,11 @@ export async function embeddingRoutes(app: FastifyInstance, ctx: RouteContext) {
     const result = await runToResult(lease, { task: "rerank", query: body.query, documents }, signal, ctx.metrics);
     noteRequest(req, { promptTokens: result.usage.promptTokens });
     const ranked = result.scores
-      .map((relevance_score, index) => ({ index, relevance_score, ...(body.return_documents ? { document: { text: documents[index] } } : {}) }))
+      .map((relevance_score, index) => ({
+        index,
+        relevance_score,
+        ...(body.return_documents ? { document: { text: documents[index] } } : {}),
+      }))
       .sort((a, b) => b.relevance_score - a.relevance_score)
       .slice(0, body.top_n ?? documents.length);
     return reply.send({

@@ -38,7 +38,11 @@ const imageFields = {
   model: modelField,
   prompt: { type: "string", maxLength: 100_000, description: "what to draw" },
   n: nullable({ type: "integer", description: `images to make (1 to ${MAX_IMAGES_PER_REQUEST}; the seeds count up from seed)` }),
-  size: nullable({ type: "string", maxLength: 32, description: "WIDTHxHEIGHT in pixels, multiples of 8 (default: the model's native size)" }),
+  size: nullable({
+    type: "string",
+    maxLength: 32,
+    description: "WIDTHxHEIGHT in pixels, multiples of 8 (default: the model's native size)",
+  }),
   response_format: nullable({ type: "string", maxLength: 32, description: "b64_json (the only form served)" }),
   negative_prompt: nullable({ type: "string", maxLength: 100_000, description: "extension: what the image should not show" }),
   steps: nullable({ type: "integer", description: "extension: denoising steps" }),
@@ -73,45 +77,74 @@ function num(raw: Record<string, unknown>, name: string, check: (v: number) => b
   const v = raw[name];
   if (v === undefined || v === null || v === "") return undefined;
   const n = typeof v === "string" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isFinite(n) || !check(n)) throw badParam(name, `\`${name}\` must be ${what}, got ${JSON.stringify(v)}`, `e.g. "${name}": ${example}`);
+  if (typeof n !== "number" || !Number.isFinite(n) || !check(n))
+    throw badParam(name, `\`${name}\` must be ${what}, got ${JSON.stringify(v)}`, `e.g. "${name}": ${example}`);
   return n;
 }
 
 function parseFields(raw: Record<string, unknown>, image?: Uint8Array): Parsed {
-  if (typeof raw.model !== "string" || !raw.model) throw badParam("model", "no `model` in the request", "name an image model from GET /v1/models");
-  if (typeof raw.prompt !== "string" || !raw.prompt.trim()) throw badParam("prompt", "no `prompt` in the request", "e.g. \"prompt\": \"a red fox in the snow\"");
+  if (typeof raw.model !== "string" || !raw.model)
+    throw badParam("model", "no `model` in the request", "name an image model from GET /v1/models");
+  if (typeof raw.prompt !== "string" || !raw.prompt.trim())
+    throw badParam("prompt", "no `prompt` in the request", 'e.g. "prompt": "a red fox in the snow"');
   const format = raw.response_format ?? "b64_json";
-  if (format === "url") throw badParam("response_format", "`response_format: \"url\"` is not served: a local server keeps no image store to link to", "ask for \"b64_json\" and decode the base64 PNG");
-  if (format !== "b64_json") throw badParam("response_format", `unknown response_format ${JSON.stringify(format)}`, "use \"b64_json\"");
-  const n = num(raw, "n", (v) => Number.isInteger(v) && v >= 1 && v <= MAX_IMAGES_PER_REQUEST, `a whole number from 1 to ${MAX_IMAGES_PER_REQUEST}`, "1") ?? 1;
+  if (format === "url")
+    throw badParam(
+      "response_format",
+      '`response_format: "url"` is not served: a local server keeps no image store to link to',
+      'ask for "b64_json" and decode the base64 PNG',
+    );
+  if (format !== "b64_json") throw badParam("response_format", `unknown response_format ${JSON.stringify(format)}`, 'use "b64_json"');
+  const n =
+    num(
+      raw,
+      "n",
+      (v) => Number.isInteger(v) && v >= 1 && v <= MAX_IMAGES_PER_REQUEST,
+      `a whole number from 1 to ${MAX_IMAGES_PER_REQUEST}`,
+      "1",
+    ) ?? 1;
   let width: number | undefined;
   let height: number | undefined;
   if (raw.size !== undefined && raw.size !== null && raw.size !== "" && raw.size !== "auto") {
     const m = typeof raw.size === "string" ? /^(\d{1,5})x(\d{1,5})$/.exec(raw.size) : null;
-    if (!m) throw badParam("size", `\`size\` must be WIDTHxHEIGHT, got ${JSON.stringify(raw.size)}`, "e.g. \"size\": \"512x512\"");
+    if (!m) throw badParam("size", `\`size\` must be WIDTHxHEIGHT, got ${JSON.stringify(raw.size)}`, 'e.g. "size": "512x512"');
     width = Number(m[1]);
     height = Number(m[2]);
   }
-  if (raw.mask !== undefined) throw badParam("mask", "masks (inpainting) are not supported: these pipelines redraw the whole image", "leave out `mask`; use `strength` for how much changes");
+  if (raw.mask !== undefined)
+    throw badParam(
+      "mask",
+      "masks (inpainting) are not supported: these pipelines redraw the whole image",
+      "leave out `mask`; use `strength` for how much changes",
+    );
   const steps = num(raw, "steps", (v) => Number.isInteger(v) && v >= 1 && v <= 10000, "a whole number from 1", "4");
   const guidance = num(raw, "guidance_scale", (v) => v >= 0 && v <= 50, "a number from 0 to 50", "7.5");
   const seed = num(raw, "seed", (v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff, "a whole number from 0 to 4294967295", "7");
   const strength = num(raw, "strength", (v) => v >= 0 && v <= 1, "a number from 0 to 1", "0.75");
   const negative = raw.negative_prompt;
-  if (negative !== undefined && negative !== null && typeof negative !== "string") throw badParam("negative_prompt", "`negative_prompt` must be text", "e.g. \"negative_prompt\": \"blurry\"");
+  if (negative !== undefined && negative !== null && typeof negative !== "string")
+    throw badParam("negative_prompt", "`negative_prompt` must be text", 'e.g. "negative_prompt": "blurry"');
   return {
     model: raw.model,
     n,
     seed,
     base: {
-      task: "image", prompt: raw.prompt, negativePrompt: (negative as string | null | undefined) ?? undefined, width, height, steps, guidance,
-      image, strength: image ? strength : undefined,
+      task: "image",
+      prompt: raw.prompt,
+      negativePrompt: (negative as string | null | undefined) ?? undefined,
+      width,
+      height,
+      steps,
+      guidance,
+      image,
+      strength: image ? strength : undefined,
     },
   };
 }
 
 async function imageFrom(value: unknown, allowRemote: boolean): Promise<Uint8Array> {
-  if (typeof value !== "string" || !value) throw badParam("image", "no `image` in the request", "upload it as the multipart `image` part, or send a data: URI");
+  if (typeof value !== "string" || !value)
+    throw badParam("image", "no `image` in the request", "upload it as the multipart `image` part, or send a data: URI");
   if (!value.startsWith("data:") && !/^https?:\/\//i.test(value)) {
     // never a path: the server does not open files on its disk because a client named them
     throw badParam("image", "`image` must be a data: URI", "send data:image/png;base64,<bytes>, or upload it as multipart `image`");
@@ -131,7 +164,8 @@ async function parseEdit(req: FastifyRequest, ctx: RouteContext, maxBytes: numbe
         } catch {
           throw badParam(part.fieldname, `the upload is larger than ${(maxBytes / 2 ** 20).toFixed(0)} MiB`, "send a smaller image");
         }
-        if (part.fieldname === "image" || part.fieldname === "image[]") image ??= new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+        if (part.fieldname === "image" || part.fieldname === "image[]")
+          image ??= new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
         else if (part.fieldname === "mask") raw.mask = true;
       } else {
         raw[part.fieldname] = part.value;
@@ -141,7 +175,9 @@ async function parseEdit(req: FastifyRequest, ctx: RouteContext, maxBytes: numbe
   }
   const body = req.body;
   if (!body || typeof body !== "object" || Array.isArray(body)) {
-    throw new HearthError("bad_input", "the request body must be multipart/form-data or a JSON object", { hint: "upload the image as the `image` part with `model` and `prompt`" });
+    throw new HearthError("bad_input", "the request body must be multipart/form-data or a JSON object", {
+      hint: "upload the image as the `image` part with `model` and `prompt`",
+    });
   }
   const raw = body as Record<string, unknown>;
   return parseFields(raw, await imageFrom(raw.image, ctx.allowRemoteMedia));
@@ -155,7 +191,13 @@ function imagesResponse(results: ImageResult[]) {
     hearth: {
       seeds: results.map((r) => r.seed),
       truncated_prompt: results.some((r) => r.truncated),
-      profile: { steps: p.steps, ms_per_step: Math.round(p.msPerStep * 10) / 10, total_ms: Math.round(results.reduce((s, r) => s + r.profile.totalMs, 0)), peak_rss_bytes: p.peakRssBytes, device: p.device ?? null },
+      profile: {
+        steps: p.steps,
+        ms_per_step: Math.round(p.msPerStep * 10) / 10,
+        total_ms: Math.round(results.reduce((s, r) => s + r.profile.totalMs, 0)),
+        peak_rss_bytes: p.peakRssBytes,
+        device: p.device ?? null,
+      },
     },
   };
 }

@@ -19,7 +19,10 @@ export async function llamaServerRoutes(app: FastifyInstance, ctx: RouteContext)
   const modelFor = (named: string | undefined): string => {
     if (named) return named;
     const first = ctx.manager.configuredNames().find((c) => c.files.type === "llm" || c.files.type === "vlm");
-    if (!first) throw new HearthError("model_not_found", "no text model is served here", { hint: "name one with `model`, or start hearth serve with a text model" });
+    if (!first)
+      throw new HearthError("model_not_found", "no text model is served here", {
+        hint: "name one with `model`, or start hearth serve with a text model",
+      });
     return first.id;
   };
   const lease = async (req: FastifyRequest, reply: FastifyReply, named: string | undefined) => {
@@ -32,7 +35,12 @@ export async function llamaServerRoutes(app: FastifyInstance, ctx: RouteContext)
   app.post("/tokenize", { schema: tokenizeSchema }, async (req, reply) => {
     const body = req.body as { content: string; add_special?: boolean; with_pieces?: boolean; model?: string };
     const { lease: l, signal } = await lease(req, reply, body.model);
-    const { tokens } = await runToResult(l, { task: "tokenize", text: body.content, addSpecial: body.add_special ?? false }, signal, ctx.metrics);
+    const { tokens } = await runToResult(
+      l,
+      { task: "tokenize", text: body.content, addSpecial: body.add_special ?? false },
+      signal,
+      ctx.metrics,
+    );
     if (!body.with_pieces) return reply.send({ tokens });
     const { lease: again } = await lease(req, reply, body.model);
     const { pieces } = await runToResult(again, { task: "detokenize", tokens }, signal, ctx.metrics);

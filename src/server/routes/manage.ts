@@ -30,57 +30,85 @@ const idParam = { type: "object", properties: { id: { type: "string", minLength:
 export async function manageRoutes(app: FastifyInstance, ctx: ManageRoutesOptions) {
   // the one /hearth route without the key: the login form asks it, so a wrong key is not a failed request
   // public: the login form asks it before it has a key (it says only whether a key is needed and right)
-  app.get("/hearth/auth", { schema: { summary: "Whether an API key is needed, and whether the one sent is right", tags: ["hearth"] }, config: { public: true } }, async (req) => {
-    if (!ctx.apiKey) return { required: false, valid: true };
-    return { required: true, valid: keyMatches(bearerOf(req.headers.authorization), ctx.apiKey) };
-  });
+  app.get(
+    "/hearth/auth",
+    { schema: { summary: "Whether an API key is needed, and whether the one sent is right", tags: ["hearth"] }, config: { public: true } },
+    async (req) => {
+      if (!ctx.apiKey) return { required: false, valid: true };
+      return { required: true, valid: keyMatches(bearerOf(req.headers.authorization), ctx.apiKey) };
+    },
+  );
 
   app.get("/hearth/models", { schema: { summary: "Models in the store and which are loaded", tags: ["hearth"] } }, async () => {
     const status = new Map(ctx.manager.status().map((s) => [s.id, s]));
     const listed = catalog(ctx).map((m) => ({ ...m, status: status.get(m.id) ?? null }));
     // a model loaded by a name the catalog lists differently (an alias) still shows
-    for (const [id, s] of status) if (!listed.some((m) => m.id === id)) listed.push({ id, type: s.type, created: 0, source: "store", status: s });
+    for (const [id, s] of status)
+      if (!listed.some((m) => m.id === id)) listed.push({ id, type: s.type, created: 0, source: "store", status: s });
     return { models: listed };
   });
 
   // ids hold slashes and colons (org/repo:Q4_K_M): clients encode them (encodeURIComponent)
-  app.post("/hearth/models/:id/load", { schema: { summary: "Load a model now", tags: ["hearth"], params: idParam, response: { "4xx": errorResponse } } }, async (req) => {
-    const { id } = req.params as { id: string };
-    return { model: await ctx.manager.loadByName(id) };
-  });
-
-  app.post("/hearth/models/:id/unload", { schema: { summary: "Unload a model", tags: ["hearth"], params: idParam, response: { "4xx": errorResponse } } }, async (req) => {
-    const { id } = req.params as { id: string };
-    if (!(await ctx.manager.unloadByName(id))) throw new HearthError("model_not_found", `model "${id}" is not loaded`, { hint: "see GET /hearth/models" });
-    return { unloaded: id };
-  });
-
-  app.get("/hearth/plan", {
-    schema: {
-      summary: "Where and how a model runs, why, and the ranked alternatives (hearth plan --json)", tags: ["hearth"],
-      querystring: { type: "object", properties: { model: { type: "string", minLength: 1 } }, required: ["model"] },
-      response: { "4xx": errorResponse },
+  app.post(
+    "/hearth/models/:id/load",
+    { schema: { summary: "Load a model now", tags: ["hearth"], params: idParam, response: { "4xx": errorResponse } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      return { model: await ctx.manager.loadByName(id) };
     },
-  }, async (req) => {
-    const { model } = req.query as { model: string };
-    const files = ctx.manager.configuredFiles(model)?.files ?? (await filesOf(model));
-    const home = readEnv().home;
-    const r = await planModel(files, { home, device: ctx.device, backend: ctx.backend });
-    return planReport(model, files, r, home);
-  });
+  );
 
-  app.get("/hearth/devices", { schema: { summary: "This machine's devices and the engines usable on each (hearth devices --json)", tags: ["hearth"] } }, async () => {
-    return devicesReport(await describeMachine({ home: readEnv().home, descriptors: await engineDescriptors() }));
-  });
+  app.post(
+    "/hearth/models/:id/unload",
+    { schema: { summary: "Unload a model", tags: ["hearth"], params: idParam, response: { "4xx": errorResponse } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      if (!(await ctx.manager.unloadByName(id)))
+        throw new HearthError("model_not_found", `model "${id}" is not loaded`, { hint: "see GET /hearth/models" });
+      return { unloaded: id };
+    },
+  );
 
-  app.get("/hearth/fallbacks", { schema: { summary: "Models moved to another engine or device, and runner exits", tags: ["hearth"] } }, async () => {
-    return { fallbacks: fallbackHistory(), runnerExits: ctx.metrics.recentRunnerExits };
-  });
+  app.get(
+    "/hearth/plan",
+    {
+      schema: {
+        summary: "Where and how a model runs, why, and the ranked alternatives (hearth plan --json)",
+        tags: ["hearth"],
+        querystring: { type: "object", properties: { model: { type: "string", minLength: 1 } }, required: ["model"] },
+        response: { "4xx": errorResponse },
+      },
+    },
+    async (req) => {
+      const { model } = req.query as { model: string };
+      const files = ctx.manager.configuredFiles(model)?.files ?? (await filesOf(model));
+      const home = readEnv().home;
+      const r = await planModel(files, { home, device: ctx.device, backend: ctx.backend });
+      return planReport(model, files, r, home);
+    },
+  );
+
+  app.get(
+    "/hearth/devices",
+    { schema: { summary: "This machine's devices and the engines usable on each (hearth devices --json)", tags: ["hearth"] } },
+    async () => {
+      return devicesReport(await describeMachine({ home: readEnv().home, descriptors: await engineDescriptors() }));
+    },
+  );
+
+  app.get(
+    "/hearth/fallbacks",
+    { schema: { summary: "Models moved to another engine or device, and runner exits", tags: ["hearth"] } },
+    async () => {
+      return { fallbacks: fallbackHistory(), runnerExits: ctx.metrics.recentRunnerExits };
+    },
+  );
 }
 
 async function filesOf(name: string) {
   // as everywhere on the server: a client's name never opens a file on the server's disk
-  if (looksLikePath(name)) throw new HearthError("model_not_found", `model "${name}" is not served here`, { hint: "name a model from GET /hearth/models" });
+  if (looksLikePath(name))
+    throw new HearthError("model_not_found", `model "${name}" is not served here`, { hint: "name a model from GET /hearth/models" });
   try {
     return await resolveModel(name, { pull: false });
   } catch (e) {

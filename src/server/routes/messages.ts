@@ -28,7 +28,9 @@ export async function messagesRoutes(app: FastifyInstance, ctx: RouteContext) {
       return reply.send(message(id, body.model, result, showThinking));
     }
     const meta = { id, model: body.model, showThinking };
-    return streamReply({ req, reply, lease, request, signal, metrics: ctx.metrics }, new SseStream(signal), (sse, events, first) => streamMessage(sse, events, first, meta));
+    return streamReply({ req, reply, lease, request, signal, metrics: ctx.metrics }, new SseStream(signal), (sse, events, first) =>
+      streamMessage(sse, events, first, meta),
+    );
   });
 
   app.post("/v1/messages/count_tokens", { schema: countTokensSchema }, async (req, reply) => {

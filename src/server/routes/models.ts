@@ -13,7 +13,17 @@ export const catalog = (ctx: RouteContext): CatalogModel[] => servedCatalog(ctx.
 
 // context length and modalities as llama-server lists them (`meta` holds its field names)
 async function toOpenAI(ctx: RouteContext, m: CatalogModel, loaded: Set<string>) {
-  const entry = { id: m.id, object: "model", created: m.created, owned_by: "hearth", type: m.type, format: m.format, quant: m.quant, source: m.source, loaded: loaded.has(m.id) };
+  const entry = {
+    id: m.id,
+    object: "model",
+    created: m.created,
+    owned_by: "hearth",
+    type: m.type,
+    format: m.format,
+    quant: m.quant,
+    source: m.source,
+    loaded: loaded.has(m.id),
+  };
   const files = m.format === "gguf" ? await installedFiles(ctx.manager, m.id) : undefined;
   if (!files) return entry;
   const f = await factsOf(files);
@@ -26,7 +36,13 @@ async function toOpenAI(ctx: RouteContext, m: CatalogModel, loaded: Set<string>)
 }
 
 export async function modelRoutes(app: FastifyInstance, ctx: RouteContext) {
-  const loadedIds = () => new Set(ctx.manager.status().filter((s) => s.state === "ready").map((s) => s.id));
+  const loadedIds = () =>
+    new Set(
+      ctx.manager
+        .status()
+        .filter((s) => s.state === "ready")
+        .map((s) => s.id),
+    );
 
   app.get("/v1/models", { schema: { summary: "List models", tags: ["openai"] } }, async () => {
     const loaded = loadedIds();
@@ -34,10 +50,14 @@ export async function modelRoutes(app: FastifyInstance, ctx: RouteContext) {
   });
 
   // ids hold slashes and colons (org/repo:Q4_K_M), hence the wildcard
-  app.get("/v1/models/*", { schema: { summary: "Describe a model", tags: ["openai"], response: { "4xx": errorResponse } } }, async (req) => {
-    const id = decodeURIComponent((req.params as { "*": string })["*"]);
-    const m = catalog(ctx).find((c) => c.id === id);
-    if (!m) throw new HearthError("model_not_found", `model "${id}" is not served here`, { hint: "see GET /v1/models" });
-    return toOpenAI(ctx, m, loadedIds());
-  });
+  app.get(
+    "/v1/models/*",
+    { schema: { summary: "Describe a model", tags: ["openai"], response: { "4xx": errorResponse } } },
+    async (req) => {
+      const id = decodeURIComponent((req.params as { "*": string })["*"]);
+      const m = catalog(ctx).find((c) => c.id === id);
+      if (!m) throw new HearthError("model_not_found", `model "${id}" is not served here`, { hint: "see GET /v1/models" });
+      return toOpenAI(ctx, m, loadedIds());
+    },
+  );
 }

@@ -20,7 +20,14 @@ import { installedFiles, servedCatalog } from "../catalog.ts";
 import { factsOf } from "../modelFacts.ts";
 import { embeddingFacts, truncateAndNormalize } from "../embeddingDimensions.ts";
 import {
-  chatSchema, deleteSchema, embeddingsSchema, embedSchema, generateSchema, listSchema, pullSchema, showSchema,
+  chatSchema,
+  deleteSchema,
+  embeddingsSchema,
+  embedSchema,
+  generateSchema,
+  listSchema,
+  pullSchema,
+  showSchema,
 } from "../schemas/ollama.ts";
 import { fromOllamaName, showsThinking, toChatRequest, toGenerateRequest, type ChatBody, type GenerateBody } from "../ollama/request.ts";
 import { answer, streamAnswer, type OllamaMeta } from "../ollama/result.ts";
@@ -41,8 +48,12 @@ export async function ollamaRoutes(app: FastifyInstance, ctx: RouteContext) {
     const name = fromOllamaName(sent);
     const files = await installedFiles(ctx.manager, name);
     if (files) return { name, files };
-    const how = ctx.allowPull ? `POST /api/pull {"model": "${sent}"}` : `hearth pull ${name} (or start the server with --allow-pull and use ollama pull)`;
-    throw new HearthError("model_not_found", `model "${sent}" not found, try pulling it first`, { hint: `it is not in hearth's store: ${how}` });
+    const how = ctx.allowPull
+      ? `POST /api/pull {"model": "${sent}"}`
+      : `hearth pull ${name} (or start the server with --allow-pull and use ollama pull)`;
+    throw new HearthError("model_not_found", `model "${sent}" not found, try pulling it first`, {
+      hint: `it is not in hearth's store: ${how}`,
+    });
   };
 
   /** A lease on an installed model, and the ms spent waiting for it (Ollama's load_duration). */
@@ -65,7 +76,11 @@ export async function ollamaRoutes(app: FastifyInstance, ctx: RouteContext) {
     if (empty) {
       // Ollama's way to load a model: no prompt, an answer with done_reason "load"
       l.release();
-      const base = { model: body.model, created_at: new Date().toISOString(), ...(kind === "chat" ? { message: { role: "assistant", content: "" } } : { response: "" }) };
+      const base = {
+        model: body.model,
+        created_at: new Date().toISOString(),
+        ...(kind === "chat" ? { message: { role: "assistant", content: "" } } : { response: "" }),
+      };
       return reply.send({ ...base, done: true, done_reason: "load" });
     }
     if (body.stream === false) {
@@ -73,7 +88,9 @@ export async function ollamaRoutes(app: FastifyInstance, ctx: RouteContext) {
       noteRequest(req, { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens });
       return reply.send(answer(meta, result));
     }
-    return streamReply({ req, reply, lease: l, request, signal, metrics: ctx.metrics }, new NdjsonStream(signal), (out, events, first) => streamAnswer(out, events, first, meta));
+    return streamReply({ req, reply, lease: l, request, signal, metrics: ctx.metrics }, new NdjsonStream(signal), (out, events, first) =>
+      streamAnswer(out, events, first, meta),
+    );
   };
 
   app.post("/api/chat", { schema: chatSchema }, (req, reply) => generation(req, reply, "chat"));
@@ -102,7 +119,14 @@ export async function ollamaRoutes(app: FastifyInstance, ctx: RouteContext) {
     const r = await runToResult(l, { task: "embed", texts, normalize: true }, signal, ctx.metrics);
     noteRequest(req, { promptTokens: r.usage.promptTokens });
     const vectors = dims ? r.vectors.map((v) => truncateAndNormalize(v, dims)) : r.vectors;
-    return { vectors, timing: { total_duration: Math.round((performance.now() - startedAt) * 1e6), load_duration: Math.round(loadMs * 1e6), prompt_eval_count: r.usage.promptTokens } };
+    return {
+      vectors,
+      timing: {
+        total_duration: Math.round((performance.now() - startedAt) * 1e6),
+        load_duration: Math.round(loadMs * 1e6),
+        prompt_eval_count: r.usage.promptTokens,
+      },
+    };
   };
 
   app.post("/api/embed", { schema: embedSchema }, async (req, reply) => {
@@ -149,7 +173,12 @@ export async function ollamaRoutes(app: FastifyInstance, ctx: RouteContext) {
     const sent = body.model ?? body.name!;
     const name = fromOllamaName(sent);
     if (!ctx.allowPull) {
-      throw withStatus(new HearthError("bad_input", `pulling is turned off on this server`, { hint: `run hearth pull ${name}, or start the server with --allow-pull` }), 403);
+      throw withStatus(
+        new HearthError("bad_input", `pulling is turned off on this server`, {
+          hint: `run hearth pull ${name}, or start the server with --allow-pull`,
+        }),
+        403,
+      );
     }
     noteRequest(req, { model: name });
     const signal = disconnectSignal(reply);
@@ -164,23 +193,26 @@ export async function ollamaRoutes(app: FastifyInstance, ctx: RouteContext) {
       if (e.type === "resolved") {
         quant = e.quant;
         push({ status: `pulling ${e.repo}:${e.quant}`, digest: `sha256:${e.commit}`, total: e.totalBytes, completed: 0 });
-      } else if (e.type === "progress") push({ status: `pulling ${quant}`, digest: e.file ?? "", total: e.totalBytes, completed: e.doneBytes });
+      } else if (e.type === "progress")
+        push({ status: `pulling ${quant}`, digest: e.file ?? "", total: e.totalBytes, completed: e.doneBytes });
       else if (e.type === "waiting" || e.type === "retry") push({ status: e.message });
     };
     let finished = false;
-    const pulling = pullModel(name, { signal, onEvent }).then(
-      () => {
-        push({ status: "verifying sha256 digest" });
-        push({ status: "writing manifest" });
-        push({ status: "success" });
-      },
-      (e: unknown) => {
-        throw isHearthError(e) && e.code === "model_not_found" ? withStatus(e, 404) : e;
-      },
-    ).finally(() => {
-      finished = true;
-      wake?.();
-    });
+    const pulling = pullModel(name, { signal, onEvent })
+      .then(
+        () => {
+          push({ status: "verifying sha256 digest" });
+          push({ status: "writing manifest" });
+          push({ status: "success" });
+        },
+        (e: unknown) => {
+          throw isHearthError(e) && e.code === "model_not_found" ? withStatus(e, 404) : e;
+        },
+      )
+      .finally(() => {
+        finished = true;
+        wake?.();
+      });
     if (body.stream === false) {
       await pulling;
       return reply.send({ status: "success" });
@@ -210,7 +242,12 @@ export async function ollamaRoutes(app: FastifyInstance, ctx: RouteContext) {
     const sent = body.model ?? body.name!;
     const name = fromOllamaName(sent);
     if (!ctx.allowDelete) {
-      throw withStatus(new HearthError("bad_input", "deleting models is turned off on this server", { hint: `run hearth rm ${name}, or start the server with --allow-delete` }), 403);
+      throw withStatus(
+        new HearthError("bad_input", "deleting models is turned off on this server", {
+          hint: `run hearth rm ${name}, or start the server with --allow-delete`,
+        }),
+        403,
+      );
     }
     if (ctx.manager.configuredNames().some((c) => c.id === name)) {
       throw badParam("model", `model "${sent}" was given to hearth serve, not pulled into the store`, "stop serving it instead");
@@ -219,7 +256,9 @@ export async function ollamaRoutes(app: FastifyInstance, ctx: RouteContext) {
     try {
       await removeModel(name);
     } catch (e) {
-      throw isHearthError(e) && e.code === "model_not_found" ? new HearthError("model_not_found", `model "${sent}" not found`, { hint: "see GET /api/tags" }) : e;
+      throw isHearthError(e) && e.code === "model_not_found"
+        ? new HearthError("model_not_found", `model "${sent}" not found`, { hint: "see GET /api/tags" })
+        : e;
     }
     return reply.code(200).send();
   });

@@ -24,6 +24,8 @@ export async function responsesRoutes(app: FastifyInstance, ctx: RouteContext) {
       noteRequest(req, { promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens });
       return reply.send(responseObject(meta, result));
     }
-    return streamReply({ req, reply, lease, request, signal, metrics: ctx.metrics }, new SseStream(signal), (sse, events, first) => streamResponse(sse, events, first, meta));
+    return streamReply({ req, reply, lease, request, signal, metrics: ctx.metrics }, new SseStream(signal), (sse, events, first) =>
+      streamResponse(sse, events, first, meta),
+    );
   });
 }

@@ -58,7 +58,10 @@ async function speakWhole(reply: FastifyReply, lease: Lease, body: SpeechBody, s
     return reply.type("audio/pcm").header("x-sample-rate", PCM_SAMPLE_RATE).send(pcmBytes(r.samples, r.sampleRate));
   }
   const wav = encodeWav(r.samples, r.sampleRate);
-  return reply.type("audio/wav").header("x-sample-rate", r.sampleRate).send(Buffer.from(wav.buffer, wav.byteOffset, wav.byteLength));
+  return reply
+    .type("audio/wav")
+    .header("x-sample-rate", r.sampleRate)
+    .send(Buffer.from(wav.buffer, wav.byteOffset, wav.byteLength));
 }
 
 /**
@@ -107,34 +110,47 @@ export async function speechRoutes(app: FastifyInstance, ctx: RouteContext & Spe
     const body = req.body as SpeechBody;
     noteRequest(req, { model: body.model });
     if (!body.input.trim()) throw badParam("input", "`input` is empty", "give the text to speak");
-    if (body.input.length > maxChars) throw badParam("input", `\`input\` is ${body.input.length} characters, more than the limit of ${maxChars}`, "split the text");
+    if (body.input.length > maxChars)
+      throw badParam("input", `\`input\` is ${body.input.length} characters, more than the limit of ${maxChars}`, "split the text");
     const signal = disconnectSignal(reply);
     const lease = await ctx.manager.acquire(body.model, "tts", signal);
     return body.stream_format === "sse" ? speakSse(reply, lease, body, signal, ctx) : speakWhole(reply, lease, body, signal, ctx);
   });
 
-  app.post("/v1/audio/diarize", {
-    schema: diarizeSchema,
-    preValidation: readForm({ files: { file: "file" }, maxFileBytes: maxBytes, multipartOnly: { hint: "send the audio as the `file` field" } }),
-  }, async (req, reply) => {
-    const body = req.body as DiarizeBody;
-    noteRequest(req, { model: body.model });
-    let numSpeakers: number | undefined;
-    if (body.num_speakers !== undefined && body.num_speakers.trim() !== "") {
-      numSpeakers = Number(body.num_speakers);
-      if (!Number.isInteger(numSpeakers) || numSpeakers < 1 || numSpeakers > 100) {
-        throw badParam("num_speakers", `num_speakers "${body.num_speakers}" is not a whole number from 1 to 100`, "leave it out to let the model decide");
+  app.post(
+    "/v1/audio/diarize",
+    {
+      schema: diarizeSchema,
+      preValidation: readForm({
+        files: { file: "file" },
+        maxFileBytes: maxBytes,
+        multipartOnly: { hint: "send the audio as the `file` field" },
+      }),
+    },
+    async (req, reply) => {
+      const body = req.body as DiarizeBody;
+      noteRequest(req, { model: body.model });
+      let numSpeakers: number | undefined;
+      if (body.num_speakers !== undefined && body.num_speakers.trim() !== "") {
+        numSpeakers = Number(body.num_speakers);
+        if (!Number.isInteger(numSpeakers) || numSpeakers < 1 || numSpeakers > 100) {
+          throw badParam(
+            "num_speakers",
+            `num_speakers "${body.num_speakers}" is not a whole number from 1 to 100`,
+            "leave it out to let the model decide",
+          );
+        }
       }
-    }
-    const signal = disconnectSignal(reply);
-    const lease = await ctx.manager.acquire(body.model, "diarize", signal);
-    const audio = new Uint8Array(body.file.buffer, body.file.byteOffset, body.file.byteLength);
-    const r = await runToResult(lease, { task: "diarize", audio, numSpeakers }, signal, ctx.metrics);
-    return reply.send({
-      model: body.model,
-      num_speakers: new Set(r.segments.map((s) => s.speaker)).size,
-      segments: r.segments.map((s) => ({ start: s.startMs / 1000, end: s.endMs / 1000, speaker: s.speaker })),
-      profile: r.profile,
-    });
-  });
+      const signal = disconnectSignal(reply);
+      const lease = await ctx.manager.acquire(body.model, "diarize", signal);
+      const audio = new Uint8Array(body.file.buffer, body.file.byteOffset, body.file.byteLength);
+      const r = await runToResult(lease, { task: "diarize", audio, numSpeakers }, signal, ctx.metrics);
+      return reply.send({
+        model: body.model,
+        num_speakers: new Set(r.segments.map((s) => s.speaker)).size,
+        segments: r.segments.map((s) => ({ start: s.startMs / 1000, end: s.endMs / 1000, speaker: s.speaker })),
+        profile: r.profile,
+      });
+    },
+  );
 }

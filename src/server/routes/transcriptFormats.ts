@@ -33,10 +33,15 @@ export function toVerboseJson(r: TranscribeResult) {
 
 export function formatTranscript(r: TranscribeResult, format: ResponseFormat): { body: string | object; contentType: string } {
   switch (format) {
-    case "text": return { body: `${r.text}\n`, contentType: "text/plain; charset=utf-8" };
-    case "srt": return { body: toSrt(r), contentType: "application/x-subrip; charset=utf-8" };
-    case "vtt": return { body: toVtt(r), contentType: "text/vtt; charset=utf-8" };
-    case "verbose_json": return { body: toVerboseJson(r), contentType: "application/json; charset=utf-8" };
-    default: return { body: { text: r.text }, contentType: "application/json; charset=utf-8" };
+    case "text":
+      return { body: `${r.text}\n`, contentType: "text/plain; charset=utf-8" };
+    case "srt":
+      return { body: toSrt(r), contentType: "application/x-subrip; charset=utf-8" };
+    case "vtt":
+      return { body: toVtt(r), contentType: "text/vtt; charset=utf-8" };
+    case "verbose_json":
+      return { body: toVerboseJson(r), contentType: "application/json; charset=utf-8" };
+    default:
+      return { body: { text: r.text }, contentType: "application/json; charset=utf-8" };
   }
 }

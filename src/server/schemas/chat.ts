@@ -44,11 +44,7 @@ const message = {
   properties: {
     role: { enum: ["system", "developer", "user", "assistant", "tool"] },
     content: {
-      anyOf: [
-        { type: "string" },
-        { type: "null" },
-        { type: "array", maxItems: 256, items: { anyOf: [textPart, imagePart, audioPart] } },
-      ],
+      anyOf: [{ type: "string" }, { type: "null" }, { type: "array", maxItems: 256, items: { anyOf: [textPart, imagePart, audioPart] } }],
     },
     name: { type: "string", maxLength: 256 },
     tool_calls: { type: ["array", "null"], maxItems: 128, items: toolCall },
@@ -84,7 +80,12 @@ export const responseFormat = {
         type: { enum: ["text", "json_object", "json_schema"] },
         json_schema: {
           type: "object",
-          properties: { name: { type: "string" }, description: { type: "string" }, schema: { type: "object" }, strict: { type: ["boolean", "null"] } },
+          properties: {
+            name: { type: "string" },
+            description: { type: "string" },
+            schema: { type: "object" },
+            strict: { type: ["boolean", "null"] },
+          },
         },
       },
     },
@@ -110,7 +111,10 @@ export const chatCompletionSchema = {
           {
             type: "object",
             required: ["type", "function"],
-            properties: { type: { const: "function" }, function: { type: "object", required: ["name"], properties: { name: { type: "string" } } } },
+            properties: {
+              type: { const: "function" },
+              function: { type: "object", required: ["name"], properties: { name: { type: "string" } } },
+            },
           },
         ],
       },

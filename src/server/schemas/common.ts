@@ -7,7 +7,12 @@ export const errorResponse = {
   properties: {
     error: {
       type: "object",
-      properties: { message: { type: "string" }, type: { type: "string" }, param: { type: ["string", "null"] }, code: { type: ["string", "null"] } },
+      properties: {
+        message: { type: "string" },
+        type: { type: "string" },
+        param: { type: ["string", "null"] },
+        code: { type: ["string", "null"] },
+      },
     },
   },
 } as const;
@@ -19,7 +24,12 @@ export const modelField = { type: "string", minLength: 1, maxLength: 512, descri
 /** Sampling fields of chat and legacy completions. */
 export const samplingProperties = {
   max_tokens: nullable({ type: "integer", minimum: 1, maximum: 2147483647, description: "most tokens to generate" }),
-  max_completion_tokens: nullable({ type: "integer", minimum: 1, maximum: 2147483647, description: "most tokens to generate (newer name of max_tokens)" }),
+  max_completion_tokens: nullable({
+    type: "integer",
+    minimum: 1,
+    maximum: 2147483647,
+    description: "most tokens to generate (newer name of max_tokens)",
+  }),
   temperature: nullable({ type: "number", minimum: 0, maximum: 2 }),
   top_p: nullable({ type: "number", minimum: 0, maximum: 1 }),
   top_k: nullable({ type: "integer", minimum: 0, maximum: 1000000, description: "extension: sample from the k most likely tokens" }),
@@ -27,9 +37,14 @@ export const samplingProperties = {
   repetition_penalty: nullable({ type: "number", minimum: 0, maximum: 10, description: "extension: llama.cpp repeat penalty" }),
   presence_penalty: nullable({ type: "number", minimum: -2, maximum: 2 }),
   frequency_penalty: nullable({ type: "number", minimum: -2, maximum: 2 }),
-  seed: nullable({ type: "integer", minimum: -9223372036854775808, maximum: 18446744073709551615 }),
+  // -(2 ** 63) and 2 ** 64: the doubles the literals -9223372036854775808 (i64 min) and 18446744073709551615 (u64 max) always parsed to
+  seed: nullable({ type: "integer", minimum: -(2 ** 63), maximum: 2 ** 64 }),
   stop: {
-    anyOf: [{ type: "string", maxLength: 1000 }, { type: "array", maxItems: 16, items: { type: "string", maxLength: 1000 } }, { type: "null" }],
+    anyOf: [
+      { type: "string", maxLength: 1000 },
+      { type: "array", maxItems: 16, items: { type: "string", maxLength: 1000 } },
+      { type: "null" },
+    ],
   },
   logit_bias: {
     type: ["object", "null"],

@@ -16,7 +16,10 @@ export const cvSchema = {
     required: ["model"],
     properties: {
       model: modelField,
-      image: { type: ["string", "object"], description: "a data: URI (or http(s) URL when the server allows remote media), or a file part" },
+      image: {
+        type: ["string", "object"],
+        description: "a data: URI (or http(s) URL when the server allows remote media), or a file part",
+      },
       task: { enum: [...CV_TASKS, "", null], description: "default: what the model does" },
       score_threshold: threshold("0 to 1 (detection, default 0.25)"),
       iou_threshold: threshold("0 to 1 (detection, default 0.45)"),

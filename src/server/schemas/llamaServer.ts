@@ -3,7 +3,12 @@
 // first text model given to `hearth serve`).
 import { errorResponse } from "./common.ts";
 
-const model = { type: "string", minLength: 1, maxLength: 512, description: "extension: which served model (default: the first text model)" } as const;
+const model = {
+  type: "string",
+  minLength: 1,
+  maxLength: 512,
+  description: "extension: which served model (default: the first text model)",
+} as const;
 const errors = { "4xx": errorResponse, "5xx": errorResponse } as const;
 
 export const tokenizeSchema = {
@@ -12,7 +17,13 @@ export const tokenizeSchema = {
   body: {
     type: "object",
     required: ["content"],
-    properties: { content: { type: "string", maxLength: 10_000_000 }, add_special: { type: "boolean" }, parse_special: { type: "boolean" }, with_pieces: { type: "boolean" }, model },
+    properties: {
+      content: { type: "string", maxLength: 10_000_000 },
+      add_special: { type: "boolean" },
+      parse_special: { type: "boolean" },
+      with_pieces: { type: "boolean" },
+      model,
+    },
   },
   response: errors,
 } as const;
@@ -35,7 +46,12 @@ export const applyTemplateSchema = {
     type: "object",
     required: ["messages"],
     properties: {
-      messages: { type: "array", minItems: 1, maxItems: 100000, items: { type: "object", required: ["role"], properties: { role: { enum: ["system", "developer", "user", "assistant", "tool"] } } } },
+      messages: {
+        type: "array",
+        minItems: 1,
+        maxItems: 100000,
+        items: { type: "object", required: ["role"], properties: { role: { enum: ["system", "developer", "user", "assistant", "tool"] } } },
+      },
       tools: { type: "array", maxItems: 512, items: { type: "object", required: ["type", "function"] } },
       model,
     },

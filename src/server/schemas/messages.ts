@@ -11,14 +11,24 @@ const image = {
     source: {
       type: "object",
       required: ["type"],
-      properties: { type: { enum: ["base64", "url", "file"] }, media_type: { type: "string" }, data: { type: "string" }, url: { type: "string" } },
+      properties: {
+        type: { enum: ["base64", "url", "file"] },
+        media_type: { type: "string" },
+        data: { type: "string" },
+        url: { type: "string" },
+      },
     },
   },
 } as const;
 const toolUse = {
   type: "object",
   required: ["type", "id", "name", "input"],
-  properties: { type: { const: "tool_use" }, id: { type: "string", maxLength: 256 }, name: { type: "string", maxLength: 256 }, input: { type: "object" } },
+  properties: {
+    type: { const: "tool_use" },
+    id: { type: "string", maxLength: 256 },
+    name: { type: "string", maxLength: 256 },
+    input: { type: "object" },
+  },
 } as const;
 const toolResult = {
   type: "object",
@@ -30,14 +40,20 @@ const toolResult = {
     is_error: { type: "boolean" },
   },
 } as const;
-const otherBlock = { type: "object", required: ["type"], properties: { type: { enum: ["thinking", "redacted_thinking", "document", "search_result", "server_tool_use"] } } } as const;
+const otherBlock = {
+  type: "object",
+  required: ["type"],
+  properties: { type: { enum: ["thinking", "redacted_thinking", "document", "search_result", "server_tool_use"] } },
+} as const;
 
 const message = {
   type: "object",
   required: ["role", "content"],
   properties: {
     role: { enum: ["user", "assistant"] },
-    content: { anyOf: [{ type: "string" }, { type: "array", maxItems: 1024, items: { anyOf: [text, image, toolUse, toolResult, otherBlock] } }] },
+    content: {
+      anyOf: [{ type: "string" }, { type: "array", maxItems: 1024, items: { anyOf: [text, image, toolUse, toolResult, otherBlock] } }],
+    },
   },
 } as const;
 
@@ -60,14 +76,25 @@ const common = {
   tool_choice: {
     type: "object",
     required: ["type"],
-    properties: { type: { enum: ["auto", "any", "tool", "none"] }, name: { type: "string" }, disable_parallel_tool_use: { type: "boolean" } },
+    properties: {
+      type: { enum: ["auto", "any", "tool", "none"] },
+      name: { type: "string" },
+      disable_parallel_tool_use: { type: "boolean" },
+    },
   },
-  thinking: { type: "object", required: ["type"], properties: { type: { enum: ["enabled", "disabled", "adaptive"] }, budget_tokens: { type: "integer", minimum: 0 } } },
+  thinking: {
+    type: "object",
+    required: ["type"],
+    properties: { type: { enum: ["enabled", "disabled", "adaptive"] }, budget_tokens: { type: "integer", minimum: 0 } },
+  },
 } as const;
 
 export const anthropicErrorResponse = {
   type: "object",
-  properties: { type: { const: "error" }, error: { type: "object", properties: { type: { type: "string" }, message: { type: "string" } } } },
+  properties: {
+    type: { const: "error" },
+    error: { type: "object", properties: { type: { type: "string" }, message: { type: "string" } } },
+  },
 } as const;
 
 export const messagesSchema = {

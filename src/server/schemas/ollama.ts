@@ -12,7 +12,8 @@ const options = {
     top_k: { type: "integer", minimum: 0, maximum: 1000000 },
     top_p: { type: "number", minimum: 0, maximum: 1 },
     min_p: { type: "number", minimum: 0, maximum: 1 },
-    seed: { type: "integer", minimum: -9223372036854775808, maximum: 18446744073709551615 },
+    // -(2 ** 63) and 2 ** 64: the doubles the literals -9223372036854775808 (i64 min) and 18446744073709551615 (u64 max) always parsed to
+    seed: { type: "integer", minimum: -(2 ** 63), maximum: 2 ** 64 },
     stop: { type: "array", maxItems: 16, items: { type: "string", maxLength: 1000 } },
     num_ctx: { type: "integer", minimum: 1, maximum: 2147483647 },
     repeat_penalty: { type: "number", minimum: 0, maximum: 10 },
@@ -40,7 +41,11 @@ const toolCall = {
     function: {
       type: "object",
       required: ["name"],
-      properties: { name: { type: "string", maxLength: 256 }, arguments: { anyOf: [{ type: "object" }, { type: "string" }] }, index: { type: "integer" } },
+      properties: {
+        name: { type: "string", maxLength: 256 },
+        arguments: { anyOf: [{ type: "object" }, { type: "string" }] },
+        index: { type: "integer" },
+      },
     },
   },
 } as const;
@@ -67,7 +72,11 @@ const tool = {
     function: {
       type: "object",
       required: ["name"],
-      properties: { name: { type: "string", pattern: "^[a-zA-Z0-9_.-]{1,64}$" }, description: { type: "string" }, parameters: { type: "object" } },
+      properties: {
+        name: { type: "string", pattern: "^[a-zA-Z0-9_.-]{1,64}$" },
+        description: { type: "string" },
+        parameters: { type: "object" },
+      },
     },
   },
 } as const;
@@ -78,7 +87,11 @@ export const chatSchema = {
   body: {
     type: "object",
     required: ["model"],
-    properties: { ...common, messages: { type: "array", maxItems: 100000, items: message }, tools: { type: "array", maxItems: 512, items: tool } },
+    properties: {
+      ...common,
+      messages: { type: "array", maxItems: 100000, items: message },
+      tools: { type: "array", maxItems: 512, items: tool },
+    },
   },
   response: errors,
 } as const;
@@ -108,7 +121,13 @@ const nameBody = (summary: string) => ({
   tags: ["ollama"],
   body: {
     type: "object",
-    properties: { model: modelField, name: modelField, stream: { type: "boolean" }, insecure: { type: "boolean" }, verbose: { type: "boolean" } },
+    properties: {
+      model: modelField,
+      name: modelField,
+      stream: { type: "boolean" },
+      insecure: { type: "boolean" },
+      verbose: { type: "boolean" },
+    },
     anyOf: [{ required: ["model"] }, { required: ["name"] }],
   },
   response: errors,
@@ -139,7 +158,11 @@ export const embedSchema = {
 export const embeddingsSchema = {
   summary: "Embed one text (Ollama's older API)",
   tags: ["ollama"],
-  body: { type: "object", required: ["model", "prompt"], properties: { model: modelField, prompt: { type: "string" }, options, keep_alive: common.keep_alive } },
+  body: {
+    type: "object",
+    required: ["model", "prompt"],
+    properties: { model: modelField, prompt: { type: "string" }, options, keep_alive: common.keep_alive },
+  },
   response: errors,
 } as const;
 

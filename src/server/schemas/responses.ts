@@ -19,7 +19,19 @@ const part = {
 const item = {
   type: "object",
   properties: {
-    type: { enum: ["message", "function_call", "function_call_output", "reasoning", "item_reference", "file_search_call", "web_search_call", "computer_call", "computer_call_output"] },
+    type: {
+      enum: [
+        "message",
+        "function_call",
+        "function_call_output",
+        "reasoning",
+        "item_reference",
+        "file_search_call",
+        "web_search_call",
+        "computer_call",
+        "computer_call_output",
+      ],
+    },
     role: { enum: ["user", "assistant", "system", "developer"] },
     content: { anyOf: [{ type: "string" }, { type: "array", maxItems: 1024, items: part }] },
     call_id: { type: "string", maxLength: 256 },
@@ -28,9 +40,15 @@ const item = {
     output: { anyOf: [{ type: "string" }, { type: "array", maxItems: 1024, items: part }] },
   },
   allOf: [
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
     { if: { properties: { type: { const: "function_call" } }, required: ["type"] }, then: { required: ["call_id", "name", "arguments"] } },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
     { if: { properties: { type: { const: "function_call_output" } }, required: ["type"] }, then: { required: ["call_id", "output"] } },
-    { if: { anyOf: [{ not: { required: ["type"] } }, { properties: { type: { const: "message" } } }] }, then: { required: ["role", "content"] } },
+    {
+      if: { anyOf: [{ not: { required: ["type"] } }, { properties: { type: { const: "message" } } }] },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
+      then: { required: ["role", "content"] },
+    },
   ],
 } as const;
 
@@ -70,7 +88,10 @@ export const responsesSchema = {
       instructions: { type: ["string", "null"] },
       tools: { type: ["array", "null"], maxItems: 512, items: tool },
       tool_choice: nullable({
-        anyOf: [{ enum: ["none", "auto", "required"] }, { type: "object", required: ["type"], properties: { type: { type: "string" }, name: { type: "string" } } }],
+        anyOf: [
+          { enum: ["none", "auto", "required"] },
+          { type: "object", required: ["type"], properties: { type: { type: "string" }, name: { type: "string" } } },
+        ],
       }),
       parallel_tool_calls: { type: ["boolean", "null"] },
       text: nullable({ type: "object", properties: { format: nullable(format) } }),

@@ -25,7 +25,10 @@ test("CLIP BPE: lower-cased words merge into their </w> tokens between BOS and E
   const { ids, truncated } = t.encode("A  Red FOX");
   assert.equal(ids.length, 77);
   assert.deepEqual(ids.slice(0, 5), [BOS, vocab["a</w>"], vocab["red</w>"], vocab["fox</w>"], EOS]);
-  assert.ok(ids.slice(5).every((i) => i === EOS), "padded with <|endoftext|>");
+  assert.ok(
+    ids.slice(5).every((i) => i === EOS),
+    "padded with <|endoftext|>",
+  );
   assert.equal(truncated, false);
   // a word the merges do not know falls back to its byte characters
   assert.deepEqual(t.tokens("zq"), [vocab.z, vocab["q</w>"]]);
@@ -137,8 +140,11 @@ test("image-to-image with strength 0 returns the input (through the VAE encoder 
   const w = 64;
   const h = 48;
   const raw = Buffer.alloc(w * h * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw.fill(((x >> 3) * 29 + (y >> 3) * 17) % 256, (y * w + x) * 3, (y * w + x) * 3 + 3);
-  const input = await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) raw.fill(((x >> 3) * 29 + (y >> 3) * 17) % 256, (y * w + x) * 3, (y * w + x) * 3 + 3);
+  const input = await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toBuffer();
   const r = await gen.generate({ prompt: "a red fox", image: new Uint8Array(input), strength: 0, width: w, height: h, seed: 1 });
   const out = await sharp(r.png).raw().toBuffer();
   assert.equal(r.profile.steps, 0);
@@ -146,7 +152,16 @@ test("image-to-image with strength 0 returns the input (through the VAE encoder 
   for (let i = 0; i < raw.length; i++) worst = Math.max(worst, Math.abs(out[i] - raw[i]));
   assert.ok(worst <= 1, `largest difference ${worst}`);
   // strength 1 runs the whole schedule and the text decides, not the input
-  const full = await gen.generate({ prompt: "a red fox", image: new Uint8Array(input), strength: 1, steps: 4, guidance: 2, width: w, height: h, seed: 1 });
+  const full = await gen.generate({
+    prompt: "a red fox",
+    image: new Uint8Array(input),
+    strength: 1,
+    steps: 4,
+    guidance: 2,
+    width: w,
+    height: h,
+    seed: 1,
+  });
   assert.deepEqual([...(await pixels(full.png)).values], [204]);
 });
 
@@ -168,9 +183,17 @@ test("each scheduler's schedule, by hand: with 'sample' prediction the image is 
     for (const [i, k] of cases.entries()) {
       const dir = path.join(root, `m${i}`);
       cpSync(ensureDiffusionFixture("diffusion-const"), dir, { recursive: true });
-      writeFileSync(path.join(dir, "scheduler/scheduler_config.json"), JSON.stringify({
-        num_train_timesteps: 1000, beta_start: 0.00085, beta_end: 0.012, beta_schedule: "scaled_linear", prediction_type: "sample", ...k.config,
-      }));
+      writeFileSync(
+        path.join(dir, "scheduler/scheduler_config.json"),
+        JSON.stringify({
+          num_train_timesteps: 1000,
+          beta_start: 0.00085,
+          beta_end: 0.012,
+          beta_schedule: "scaled_linear",
+          prediction_type: "sample",
+          ...k.config,
+        }),
+      );
       const g = await ImageGenerator.load(dir, { threads: 1, isolate: false });
       try {
         const r = await g.generate({ prompt: "a red fox", steps: 4, guidance: 0, seed: 9 });

@@ -30,7 +30,10 @@ async function rejectsWith(p: Promise<unknown>, code: string) {
 test("the llama engine is registered first for GGUF text, embedding and reranking models", () => {
   assert.equal(backendNames()[0], "llama");
   for (const type of ["llm", "embedder", "reranker"] as const) assert.equal(descriptorsFor({ format: "gguf", type })[0]?.name, "llama");
-  assert.equal(descriptorsFor({ format: "gguf", type: "llm" }, "rerank").some((d) => d.name === "llama"), true);
+  assert.equal(
+    descriptorsFor({ format: "gguf", type: "llm" }, "rerank").some((d) => d.name === "llama"),
+    true,
+  );
 });
 
 test("probe: the CPU works; a GPU is reported with a reason when it does not", async () => {
@@ -55,7 +58,10 @@ test("threads default to the physical cores and are never more", async () => {
     assert.equal(a.info.settings.threads, physicalCores());
     assert.equal(b.info.settings.threads, physicalCores());
     assert.equal(a.info.api, "cpu");
-    assert.ok(a.info.settings.llamaBuild === "prebuilt" || a.info.settings.llamaBuild === "local", `llamaBuild ${a.info.settings.llamaBuild}`);
+    assert.ok(
+      a.info.settings.llamaBuild === "prebuilt" || a.info.settings.llamaBuild === "local",
+      `llamaBuild ${a.info.settings.llamaBuild}`,
+    );
     // decode steps time themselves on both counts (threads.ts): a model this small settles on one
     // thread, since using more per token costs more than they give (0.35 against 10 ms a step on
     // the prebuilt build, 0.40 against 0.65 on the local one, measured on a 2-core VM)

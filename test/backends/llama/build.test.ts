@@ -45,7 +45,10 @@ test("the build choice: a load's extra.llamaBuild, else HEARTH_LLAMA_BUILD, else
   assert.equal(buildChoice(undefined), readEnv().llamaBuild);
   assert.equal(readEnv({}).llamaBuild, "auto");
   assert.equal(readEnv({ HEARTH_LLAMA_BUILD: "prebuilt" }).llamaBuild, "prebuilt");
-  assert.throws(() => buildChoice("fast"), (e: unknown) => e instanceof HearthError && e.code === "bad_input" && /"auto", "local" or "prebuilt"/.test(e.message));
+  assert.throws(
+    () => buildChoice("fast"),
+    (e: unknown) => e instanceof HearthError && e.code === "bad_input" && /"auto", "local" or "prebuilt"/.test(e.message),
+  );
 });
 
 test("a load says which build runs it, and why not the local one where it is not", async () => {
@@ -72,7 +75,10 @@ test("a load says which build runs it, and why not the local one where it is not
     await auto.dispose();
     await prebuilt.dispose();
   }
-  await assert.rejects(backend.load(files, { device: "cpu", contextSize: 128, extra: { llamaBuild: "fastest" } }), (e: unknown) => e instanceof HearthError && e.code === "bad_input");
+  await assert.rejects(
+    backend.load(files, { device: "cpu", contextSize: 128, extra: { llamaBuild: "fastest" } }),
+    (e: unknown) => e instanceof HearthError && e.code === "bad_input",
+  );
 });
 
 test("hearth asks libgomp for an active but bounded wait, and leaves a policy the user set alone", () => {

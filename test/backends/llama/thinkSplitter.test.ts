@@ -6,7 +6,11 @@ import { ThinkSplitter } from "../../../src/backends/llama/thinkSplitter.ts";
 function split(chunks: string[]) {
   const s = new ThinkSplitter();
   const pieces = chunks.flatMap((c) => s.push(c)).concat(s.flush());
-  const join = (t: string) => pieces.filter((p) => p.type === t).map((p) => p.text).join("");
+  const join = (t: string) =>
+    pieces
+      .filter((p) => p.type === t)
+      .map((p) => p.text)
+      .join("");
   assert.equal(join("text"), s.text);
   assert.equal(join("reasoning"), s.reasoning);
   return { text: s.text, reasoning: s.reasoning };
@@ -26,7 +30,11 @@ test("every way of cutting the stream gives the same parts", () => {
     assert.deepEqual(split([input]), expected, JSON.stringify(input));
     for (let i = 0; i <= input.length; i++) {
       for (let j = i; j <= input.length; j += 3) {
-        assert.deepEqual(split([input.slice(0, i), input.slice(i, j), input.slice(j)]), expected, `${JSON.stringify(input)} cut at ${i},${j}`);
+        assert.deepEqual(
+          split([input.slice(0, i), input.slice(i, j), input.slice(j)]),
+          expected,
+          `${JSON.stringify(input)} cut at ${i},${j}`,
+        );
       }
     }
     assert.deepEqual(split([...input]), expected, `${JSON.stringify(input)} one character at a time`);

@@ -19,7 +19,10 @@ test("a model that decodes faster on one thread moves there within its first ste
   // the prebuilt build on a 2-core VM, tiny fixture: 0.35 ms a step on one thread, 10 on two
   const c = new DecodeThreadChooser(2);
   const used = driver(c)((t) => (t === 1 ? 0.35 : 10), 8192);
-  assert.ok(used.slice(16).every((t, i) => t === 1 || i > 100), "on one thread from the first look on");
+  assert.ok(
+    used.slice(16).every((t, i) => t === 1 || i > 100),
+    "on one thread from the first look on",
+  );
   assert.equal(c.threadsNow, 1);
   const twoSteps = used.slice(16).filter((t) => t === 2).length;
   // looks back off while the other count is far slower: a few steps per thousands, not 3 per 128

@@ -20,7 +20,8 @@ let image: Buffer;
 before(async () => {
   detector = await Detector.load(ensureYoloFixture(), { threads: 1, device: "cpu" });
   // not square, so the letterbox pads top and bottom
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400"><rect width="640" height="400" fill="#9ab"/>' +
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="400"><rect width="640" height="400" fill="#9ab"/>' +
     '<circle cx="200" cy="200" r="100" fill="#c22"/><rect x="400" y="50" width="150" height="300" fill="#22c"/></svg>';
   image = await sharp(Buffer.from(svg)).png().toBuffer();
 });
@@ -54,9 +55,10 @@ test("detections are labelled, inside the image, sorted, thresholded and suppres
     const [x1, y1, x2, y2] = d.box;
     assert.ok(x1 >= 0 && y1 >= 0 && x2 <= 640 && y2 <= 400 && x2 > x1 && y2 > y1, `box ${d.box}`);
   }
-  for (const a of r.detections) for (const b of r.detections) {
-    if (a !== b && a.classId === b.classId) assert.ok(iou(a.box, b.box) <= 0.45 + 1e-6, "NMS left overlapping boxes");
-  }
+  for (const a of r.detections)
+    for (const b of r.detections) {
+      if (a !== b && a.classId === b.classId) assert.ok(iou(a.box, b.box) <= 0.45 + 1e-6, "NMS left overlapping boxes");
+    }
   assert.equal(r.profile.device, "onnx/cpu");
 });
 
@@ -80,7 +82,9 @@ test("letterbox mapping and NMS on a known answer: 100 identical anchors give on
     assert.ok(Math.abs(det.score - CONSTANT_OUTPUT.scores[1]) < 1e-4);
     // input box: centre (160, 160), 80 x 40 -> [120, 140, 200, 180]; source: x / 0.5, (y - 60) / 0.5
     const want = [240, 160, 400, 240];
-    det.box.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 0.5, `box ${det.box} vs ${want}`));
+    det.box.forEach((v, i) => {
+      assert.ok(Math.abs(v - want[i]) < 0.5, `box ${det.box} vs ${want}`);
+    });
     // a score threshold above every class score leaves nothing
     assert.equal((await d.detect(image, { scoreThreshold: 0.85 })).detections.length, 0);
   } finally {
@@ -98,8 +102,14 @@ test("a model with its weights in an external data file loads and detects the sa
 });
 
 test("bad images fail with a clear error", async () => {
-  await assert.rejects(detector.detect(notAnImage), (e: Error & { code?: string }) => e.code === "unsupported_media" && /cannot read the image/.test(e.message));
-  await assert.rejects(detector.detect(hugePngHeader()), (e: Error & { code?: string }) => e.code === "unsupported_media" && /20000x20000/.test(e.message));
+  await assert.rejects(
+    detector.detect(notAnImage),
+    (e: Error & { code?: string }) => e.code === "unsupported_media" && /cannot read the image/.test(e.message),
+  );
+  await assert.rejects(
+    detector.detect(hugePngHeader()),
+    (e: Error & { code?: string }) => e.code === "unsupported_media" && /20000x20000/.test(e.message),
+  );
   await assert.rejects(detector.detect(await truncatedPng()), (e: Error & { code?: string }) => e.code === "unsupported_media");
   await assert.rejects(detector.detect(new Uint8Array(0)), (e: Error & { code?: string }) => e.code === "unsupported_media");
   await assert.rejects(detector.detect("/no/such/image.png"), (e: Error & { code?: string }) => e.code === "bad_input");
@@ -108,5 +118,8 @@ test("bad images fail with a clear error", async () => {
 test("a file that is not an ONNX model is refused at load", async () => {
   const bad = path.join(home, "broken.onnx");
   (await import("node:fs")).writeFileSync(bad, "not a model");
-  await assert.rejects(Detector.load(bad, { threads: 1, device: "cpu" }), (e: Error & { code?: string }) => e.code !== undefined && /onnx|model/i.test(e.message));
+  await assert.rejects(
+    Detector.load(bad, { threads: 1, device: "cpu" }),
+    (e: Error & { code?: string }) => e.code !== undefined && /onnx|model/i.test(e.message),
+  );
 });

@@ -26,7 +26,10 @@ test("a load walks the provider order and reports what it skipped", async () => 
     assert.equal(model.info.api, "cpu");
     assert.equal(model.info.device, "cpu");
     const tried = model.info.settings.providersTried as Array<{ provider: string; reason: string }>;
-    assert.deepEqual(tried.map((t) => t.provider), unavailable);
+    assert.deepEqual(
+      tried.map((t) => t.provider),
+      unavailable,
+    );
   } finally {
     await model.dispose();
   }
@@ -46,7 +49,11 @@ test("a task the model does not do is refused", async () => {
   const backend = await createBackend();
   const model = await backend.load(files(), { device: "cpu", threads: 1 });
   try {
-    const run = async () => { for await (const _ of model.run({ task: "ocr", image: new Uint8Array(8) })) { /* none */ } };
+    const run = async () => {
+      for await (const _ of model.run({ task: "ocr", image: new Uint8Array(8) })) {
+        /* none */
+      }
+    };
     await assert.rejects(run, (e: Error & { code?: string }) => e.code === "unsupported_task");
   } finally {
     await model.dispose();

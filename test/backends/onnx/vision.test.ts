@@ -26,9 +26,18 @@ test("nms keeps the best of overlapping same-class boxes, and overlapping boxes 
     { box: [300, 300, 310, 310], score: 0.95, classId: 0 },
   ];
   const kept = nms(boxes, { iouThreshold: 0.45 });
-  assert.deepEqual(kept.map((k) => k.score), [0.95, 0.9, 0.7, 0.6]);
-  assert.deepEqual(nms(boxes, { iouThreshold: 0.45, classAgnostic: true }).map((k) => k.score), [0.95, 0.9, 0.6]);
-  assert.deepEqual(nms(boxes, { iouThreshold: 0.2 }).map((k) => k.score), [0.95, 0.9, 0.7]);
+  assert.deepEqual(
+    kept.map((k) => k.score),
+    [0.95, 0.9, 0.7, 0.6],
+  );
+  assert.deepEqual(
+    nms(boxes, { iouThreshold: 0.45, classAgnostic: true }).map((k) => k.score),
+    [0.95, 0.9, 0.6],
+  );
+  assert.deepEqual(
+    nms(boxes, { iouThreshold: 0.2 }).map((k) => k.score),
+    [0.95, 0.9, 0.7],
+  );
   assert.equal(nms(boxes, { maxDetections: 2 }).length, 2);
   assert.deepEqual(nms([]), []);
 });
@@ -37,9 +46,10 @@ test("minAreaRect finds a rotated rectangle from its points", () => {
   // a 40 x 10 rectangle turned 30 degrees about (100, 50)
   const a = Math.PI / 6;
   const pts: Array<[number, number]> = [];
-  for (let u = -20; u <= 20; u += 2) for (let v = -5; v <= 5; v += 1) {
-    pts.push([100 + u * Math.cos(a) - v * Math.sin(a), 50 + u * Math.sin(a) + v * Math.cos(a)]);
-  }
+  for (let u = -20; u <= 20; u += 2)
+    for (let v = -5; v <= 5; v += 1) {
+      pts.push([100 + u * Math.cos(a) - v * Math.sin(a), 50 + u * Math.sin(a) + v * Math.cos(a)]);
+    }
   const r = minAreaRect(pts);
   const [long, short] = [Math.max(r.width, r.height), Math.min(r.width, r.height)];
   assert.ok(Math.abs(long - 40) < 1e-6 && Math.abs(short - 10) < 1e-6, `${r.width} x ${r.height}`);
@@ -47,22 +57,52 @@ test("minAreaRect finds a rotated rectangle from its points", () => {
   const q = rectCorners(r);
   // top-left has the smallest x of the left pair and is above bottom-left
   assert.ok(q[0][1] < q[3][1] && q[1][1] < q[2][1]);
-  assert.equal(convexHull([[0, 0], [1, 1], [2, 2], [0, 2], [2, 0]]).length, 4);
+  assert.equal(
+    convexHull([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+      [0, 2],
+      [2, 0],
+    ]).length,
+    4,
+  );
 });
 
 test("corners are ordered top-left, top-right, bottom-right, bottom-left", () => {
-  assert.deepEqual(orderCorners([[10, 20], [0, 0], [10, 0], [0, 20]]), [[0, 0], [10, 0], [10, 20], [0, 20]]);
+  assert.deepEqual(
+    orderCorners([
+      [10, 20],
+      [0, 0],
+      [10, 0],
+      [0, 20],
+    ]),
+    [
+      [0, 0],
+      [10, 0],
+      [10, 20],
+      [0, 20],
+    ],
+  );
 });
 
 test("reading order: rows top to bottom, left to right within a row", () => {
-  const box = (x: number, y: number): Quad => [[x, y], [x + 50, y], [x + 50, y + 20], [x, y + 20]];
+  const box = (x: number, y: number): Quad => [
+    [x, y],
+    [x + 50, y],
+    [x + 50, y + 20],
+    [x, y + 20],
+  ];
   const items = [
     { t: "second-right", box: box(200, 103) },
     { t: "first", box: box(0, 10) },
     { t: "second-left", box: box(0, 100) },
     { t: "third", box: box(0, 200) },
   ];
-  assert.deepEqual(readingOrder(items).map((i) => i.t), ["first", "second-left", "second-right", "third"]);
+  assert.deepEqual(
+    readingOrder(items).map((i) => i.t),
+    ["first", "second-left", "second-right", "third"],
+  );
 });
 
 test("CTC greedy decoding merges repeats and drops blanks", () => {
@@ -88,7 +128,8 @@ test("full-width punctuation becomes ASCII in Latin lines only", () => {
 });
 
 test("DB post-processing finds each text region and maps it to source pixels", () => {
-  const w = 64, h = 32;
+  const w = 64,
+    h = 32;
   const prob = new Float32Array(w * h);
   const fill = (x0: number, y0: number, x1: number, y1: number, p: number) => {
     for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) prob[y * w + x] = p;
@@ -110,9 +151,22 @@ test("DB post-processing finds each text region and maps it to source pixels", (
 
 test("labels from Ultralytics' Python-dict metadata, JSON objects and arrays", () => {
   const py = parseLabels("{0: 'person', 1: 'traffic light', 2: \"it's\"}");
-  assert.deepEqual([...py.entries()], [[0, "person"], [1, "traffic light"], [2, "it's"]]);
+  assert.deepEqual(
+    [...py.entries()],
+    [
+      [0, "person"],
+      [1, "traffic light"],
+      [2, "it's"],
+    ],
+  );
   assert.deepEqual([...parseLabels('{"0": "cat", "1": "dog"}').values()], ["cat", "dog"]);
-  assert.deepEqual([...parseLabels('["a", "b"]').entries()], [[0, "a"], [1, "b"]]);
+  assert.deepEqual(
+    [...parseLabels('["a", "b"]').entries()],
+    [
+      [0, "a"],
+      [1, "b"],
+    ],
+  );
   assert.equal(parseLabels(undefined).size, 0);
 });
 
@@ -139,9 +193,11 @@ test("provider order: npu, then gpu, then cpu; an explicit list wins", () => {
 
 test("a wide ink-free gap between two letters becomes a space, a letter gap does not, CJK never", () => {
   // a 48-high strip with glyph blocks at columns 8-15, 20-27, 32-39 (letter gaps of 4) and 60-67 (a word gap of 20)
-  const w = 80, h = 48;
+  const w = 80,
+    h = 48;
   const data = new Uint8Array(w * h * 3).fill(255);
-  for (const x0 of [8, 20, 32, 60]) for (let y = 10; y < 40; y++) for (let x = x0; x < x0 + 8; x++) data.fill(0, (y * w + x) * 3, (y * w + x) * 3 + 3);
+  for (const x0 of [8, 20, 32, 60])
+    for (let y = 10; y < 40; y++) for (let x = x0; x < x0 + 8; x++) data.fill(0, (y * w + x) * 3, (y * w + x) * 3 + 3);
   const strip = { data, width: w, height: h };
   // one step per 4 px; each character emitted at its block's centre
   const steps = [3, 6, 9, 15];
