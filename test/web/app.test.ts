@@ -367,7 +367,9 @@ test("models: the plan shows engine, device and reasons", async () => {
 // the picker after the earlier tests and a click on Load never shows "loaded" within 240 s, while the
 // same unload and load through /hearth/models/:id/unload|load answer in milliseconds over HTTP
 // (test/server/webApp.test.ts). Reproduced alone with --test-name-pattern; not yet understood.
-test("models: a model unloads and loads from the picker", { skip: "known failure: the picker's load does not complete in the browser (see the comment above)" }, async () => {
+test("models: a model unloads and loads from the picker", {
+  skip: "known failure: the picker's load does not complete in the browser (see the comment above)",
+}, async () => {
   await page().goto(`${server.base}/#models`);
   const row = page().locator(`tr[data-model="${asr}"]`);
   await row.waitFor();
