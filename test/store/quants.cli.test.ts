@@ -73,7 +73,7 @@ test("a quant too large for this machine's memory is refused before download; a 
   hub.reset();
   const refused = await runHearth(["pull", `${QUANTS_REPO}:F16`], { env });
   assert.notEqual(refused.code, 0);
-  assert.match(refused.stderr, /quant-GGUF:F16 needs about .* of memory/);
+  assert.match(refused.stderr, /quants-GGUF:F16 needs about .* of memory/);
   assert.equal(hub.bytesServed("quant-F16.gguf"), 0, "nothing of the refused quant was downloaded");
   const fits = await runHearth(["pull", `${QUANTS_REPO}:Q4_K_M`], { env, timeoutMs: 120_000 });
   assert.equal(fits.code, 0, fits.stderr);
