@@ -152,22 +152,6 @@ const KINDS: Kind[] = [
       fetch(`${base}/v1/chat/completions`, { ...json(chat({ stream: true, max_tokens: 400, grammar: "root ::= [a-z]{390}" })), signal }),
   },
   {
-    name: "completion",
-    weight: 5,
-    send: (signal) => fetch(`${base}/v1/completions`, { ...json({ model: TINY, prompt: "Once upon", max_tokens: 16 }), signal }),
-  },
-  {
-    name: "embeddings",
-    weight: 8,
-    send: (signal) => fetch(`${base}/v1/embeddings`, { ...json({ model: EMBED, input: ["alpha", "beta gamma"] }), signal }),
-  },
-  {
-    name: "ocr",
-    weight: 2,
-    send: (signal) =>
-      fetch(`${base}/v1/cv`, { ...json({ model: "ocr", image: `data:image/png;base64,${png.toString("base64")}` }), signal }),
-  },
-  {
     name: "responses",
     weight: 4,
     send: (signal) =>
