@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildServer } from "../src/server/app.ts";
 import { physicalCores } from "../src/devices/cpuCores.ts";
+import { decodeSpeed, median, PROMPTS, type Run } from "./streamRuns.ts";
 import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 
 const { values } = parseArgs({
@@ -29,21 +30,6 @@ const log = (s: string) => {
   if (!values.json) process.stderr.write(`${s}\n`);
 };
 process.env.HEARTH_HOME ??= mkdtempSync(path.join(os.tmpdir(), "hearth-bench-dialects-"));
-
-interface Run {
-  ttftMs: number;
-  tokens: number;
-  /** ms from request start to first and last text chunk */
-  firstMs: number;
-  lastMs: number;
-}
-
-const decodeSpeed = (r: Run) => (r.tokens - 1) / ((r.lastMs - r.firstMs) / 1000);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const PROMPTS = ["Hello world", "The quick brown fox", "Once upon a time", "In the beginning", "Dear friend"];
 
 const modelFile = await ensureFixture(values.model as PresetName);
 const contextSize = 1024;
