@@ -29,6 +29,8 @@ export interface BenchCell {
   flashAttention?: boolean;
   kvCacheType?: LoadOptions["kvCacheType"];
   gpuLayers?: number | "max";
+  /** llama engine on the CPU: which llama.cpp binaries (LoadOptions.extra.llamaBuild); default as a user gets */
+  llamaBuild?: "prebuilt" | "local";
 }
 
 function axis<T>(values: T[] | undefined): Array<T | undefined> {
@@ -82,6 +84,7 @@ export function cellKey(c: BenchCell): string {
     c.flashAttention,
     c.kvCacheType,
     c.gpuLayers,
+    c.llamaBuild,
   ]);
 }
 
@@ -98,6 +101,7 @@ export function cellLabel(c: BenchCell, all: BenchCell[] = [c]): string {
   if (c.flashAttention !== undefined && varies("flashAttention")) parts.push(c.flashAttention ? "fa" : "no-fa");
   if (c.kvCacheType !== undefined && varies("kvCacheType")) parts.push(`kv:${c.kvCacheType}`);
   if (c.gpuLayers !== undefined && varies("gpuLayers")) parts.push(`ngl${c.gpuLayers}`);
+  if (c.llamaBuild !== undefined && varies("llamaBuild")) parts.push(c.llamaBuild);
   return parts.join(" ");
 }
 

@@ -117,6 +117,7 @@ export async function measureCell(
       kvCacheType: cell.kvCacheType,
       gpuLayers: cell.gpuLayers,
       seed: settings.seed,
+      extra: cell.llamaBuild ? { llamaBuild: cell.llamaBuild } : undefined,
     });
     out.loadMs = performance.now() - t0;
     out.backend = model.info.backend;

@@ -38,7 +38,18 @@ export function cellDeviceKey(run: BenchRun, c: CellResult): string {
 /** A cell's identity across machines and clones: a model file by its name (its folder differs), a store name as it is. */
 export function gateCellKey(c: BenchCell): string {
   const model = isStoreName(c.model) ? c.model : path.basename(c.model);
-  return JSON.stringify([model, c.backend, c.device, c.threads, c.batchSize, c.contextSize, c.flashAttention, c.kvCacheType, c.gpuLayers]);
+  return JSON.stringify([
+    model,
+    c.backend,
+    c.device,
+    c.threads,
+    c.batchSize,
+    c.contextSize,
+    c.flashAttention,
+    c.kvCacheType,
+    c.gpuLayers,
+    c.llamaBuild,
+  ]);
 }
 
 /**

@@ -17,9 +17,10 @@ export interface HearthEnv {
   noColor: boolean;
   /** HEARTH_DEBUG=1 prints stack traces and forwards engine logs to stderr, like --verbose. */
   debug: boolean;
-  /** HEARTH_LLAMA_BUILD: which llama.cpp binaries run text models on the CPU. "auto" (default): the
-   * local OpenMP build where `npm run build:llama` made one, node-llama-cpp's prebuilt otherwise;
-   * "local" or "prebuilt" to force one (a load's extra.llamaBuild overrides it). */
+  /** HEARTH_LLAMA_BUILD: which llama.cpp binaries run text models on the CPU. "auto" (default): a
+   * local OpenMP build where one loads (`npm run build:llama`, or `hearth build` where it measured
+   * faster), node-llama-cpp's prebuilt otherwise; "local" or "prebuilt" to force one (a load's
+   * extra.llamaBuild overrides it). */
   llamaBuild: "auto" | "local" | "prebuilt";
   /** LD_LIBRARY_PATH: extra folders where system libraries are looked up (a provider's prerequisites). */
   libraryPath: string[];

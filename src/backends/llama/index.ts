@@ -58,10 +58,11 @@ export default async function createBackend(): Promise<Backend> {
     async load(files: ModelFiles, options: LoadOptions): Promise<LoadedModel> {
       const t0 = performance.now();
       await checkModelFile(files);
-      // the local OpenMP build (npm run build:llama) where it loads, unless HEARTH_LLAMA_BUILD or
-      // LoadOptions.extra.llamaBuild says "prebuilt" (llamaInstance.ts)
-      const llama = await llamaFor(options.device, buildChoice(options.extra?.llamaBuild));
-      const build = buildInfoOf(llama);
+      // a local OpenMP build (npm run build:llama, hearth build) where it loads and "auto" or "local"
+      // asks for it: HEARTH_LLAMA_BUILD or LoadOptions.extra.llamaBuild (llamaInstance.ts)
+      const choice = buildChoice(options.extra?.llamaBuild);
+      const llama = await llamaFor(options.device, choice);
+      const build = buildInfoOf(llama, options.device === "cpu" ? choice : undefined);
       const buildSettings = { llamaBuild: build.build, ...(build.note ? { llamaBuildNote: build.note } : {}) };
       if (options.device === "gpu" && !llama.gpu) {
         throw new HearthError("backend_unavailable", "no GPU build of llama.cpp works on this machine", { hint: "use --device cpu" });

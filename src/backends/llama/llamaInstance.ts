@@ -1,32 +1,40 @@
 // node-llama-cpp's Llama instance per device: `gpu: false` loads the CPU build, "auto" the best GPU
-// build that works here (CUDA, Vulkan, Metal), tested by node-llama-cpp before use. On the CPU, the
-// local OpenMP build (localBuild.ts) where `npm run build:llama` made one and it loads, node-llama-cpp's
-// prebuilt binaries otherwise; HEARTH_LLAMA_BUILD or a load's extra.llamaBuild ("local", "prebuilt")
-// forces one. The local build decodes the bench fixture at 0.84-0.98x llama-bench in bench:llm
-// (across runs) against the prebuilt's 0.66-0.67x (docs/benchmarks.md). hearth never compiles
-// llama.cpp or downloads at run time.
+// build that works here (CUDA, Vulkan, Metal), tested by node-llama-cpp before use. On the CPU, a
+// local OpenMP build where one was made and loads: node-llama-cpp's own (`npm run build:llama`,
+// localBuild.ts) or the prebuilt addon over hearth's OpenMP CPU library (`hearth build`,
+// cpuLibrary.ts; "auto" takes it only where hearth build measured it faster); node-llama-cpp's
+// prebuilt binaries otherwise. HEARTH_LLAMA_BUILD or a load's extra.llamaBuild ("local",
+// "prebuilt") forces one. hearth never compiles llama.cpp or downloads at run time: only
+// `hearth build` compiles, when asked.
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 import type { DeviceKind } from "../../model/types.ts";
 import type { DeviceProbe } from "../types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { physicalCores } from "../../devices/cpuCores.ts";
 import { hasPersistentThreads, loadLocalBuild } from "./localBuild.ts";
+import { findCpuLibrary, loadCpuLibrary, measuredFaster } from "./cpuLibrary.ts";
 import { readEnv } from "../../config/env.ts";
 
 /** Which llama.cpp binaries an instance runs, for LoadedModel.info.settings. */
 export interface LlamaBuildInfo {
-  /** "local" (npm run build:llama) or "prebuilt" (node-llama-cpp's binaries) */
-  build: "local" | "prebuilt";
+  /** "local" (npm run build:llama: node-llama-cpp built here), "hearth-build" (`hearth build`: the
+   * prebuilt with hearth's OpenMP CPU library, cpuLibrary.ts) or "prebuilt" (node-llama-cpp's binaries) */
+  build: "local" | "hearth-build" | "prebuilt";
   /** graph computes keep their worker threads (OpenMP): decode gains from every thread */
   persistentThreads: boolean;
-  /** why the CPU instance is not the local build, where one was looked for */
+  /** why the CPU instance is not a local build, where one was looked for */
   note?: string;
 }
 
-/** "cpu-local": the local OpenMP build, where it exists and loads. */
-type InstanceKey = "cpu" | "gpu" | "cpu-local";
+/** The CPU instance of each choice, and the GPU one. A process holds one CPU build of llama.cpp
+ * (ggml registers CPU backends in one process-wide list and llama.cpp runs on the first), so every
+ * CPU choice settles on the first CPU build this process loaded (see cpuInstance). */
+type InstanceKey = "cpu-prebuilt" | "cpu-auto" | "cpu-local" | "gpu";
 const instances = new Map<InstanceKey, Promise<Llama>>();
 const builds = new WeakMap<Llama, LlamaBuildInfo>();
+let cpuInstance: Promise<Llama> | undefined;
+/** the choice the CPU instance was made for */
+let cpuChoice: LlamaBuildChoice | undefined;
 
 /** Which CPU build a load asks for: its extra.llamaBuild, else HEARTH_LLAMA_BUILD, else "auto". */
 export type LlamaBuildChoice = "auto" | "local" | "prebuilt";
@@ -35,30 +43,59 @@ export function buildChoice(extra: unknown): LlamaBuildChoice {
   if (extra === "local" || extra === "prebuilt" || extra === "auto") return extra;
   if (extra !== undefined) {
     throw new HearthError("bad_input", `extra.llamaBuild must be "auto", "local" or "prebuilt", not ${JSON.stringify(extra)}`, {
-      hint: "leave it out to use the local build where one was made (npm run build:llama)",
+      hint: "leave it out to use a local build where one was made and measured faster (hearth build)",
     });
   }
   return readEnv().llamaBuild;
 }
 
-export function buildInfoOf(llama: Llama): LlamaBuildInfo {
-  return (
-    builds.get(llama) ?? { build: llama.buildType === "localBuild" ? "local" : "prebuilt", persistentThreads: hasPersistentThreads(llama) }
-  );
+/** Which build a Llama is; with the choice a load made, a note where this process runs another. */
+export function buildInfoOf(llama: Llama, choice?: LlamaBuildChoice): LlamaBuildInfo {
+  const info = builds.get(llama) ?? {
+    build: llama.buildType === "localBuild" ? "local" : "prebuilt",
+    persistentThreads: hasPersistentThreads(llama),
+  };
+  if (choice === undefined) return info;
+  const already = `this process already runs llama.cpp's ${info.build} CPU build (one per process)`;
+  if (choice === "prebuilt")
+    return info.build === "prebuilt" ? { ...info, note: undefined } : { ...info, note: `the prebuilt was asked for, but ${already}` };
+  if (info.build !== "prebuilt" || choice === cpuChoice || cpuChoice !== "prebuilt") return info;
+  return { ...info, note: `a local build was asked for, but ${already}` };
 }
 
-async function create(key: InstanceKey): Promise<Llama> {
-  let note: string | undefined;
-  if (key === "cpu-local") {
+/** The CPU build a choice asks for: node-llama-cpp's local build (npm run build:llama) where it
+ * loads, then hearth's CPU library ("local" always, "auto" where `hearth build` measured it
+ * faster), else the prebuilt, with the reason. */
+async function createCpu(choice: LlamaBuildChoice): Promise<Llama> {
+  const notes: string[] = [];
+  if (choice !== "prebuilt") {
     const local = await loadLocalBuild(physicalCores());
     if ("llama" in local) {
       builds.set(local.llama, { build: "local", persistentThreads: hasPersistentThreads(local.llama) });
       return local.llama;
     }
-    note = local.reason;
+    notes.push(local.reason);
+    const found = findCpuLibrary(readEnv().home);
+    if ("reason" in found) notes.push(found.reason);
+    else if (choice === "auto" && !measuredFaster(found.info)) {
+      const m = found.info.measured;
+      notes.push(
+        m
+          ? `hearth build measured its CPU library slower than the prebuilt (${m.libraryDecode.toFixed(1)} against ${m.prebuiltDecode.toFixed(1)} tok/s)`
+          : "hearth build's CPU library was not measured against the prebuilt (hearth build --model <model> measures it)",
+      );
+    } else {
+      try {
+        const llama = await loadCpuLibrary(found.loc, physicalCores());
+        builds.set(llama, { build: "hearth-build", persistentThreads: true });
+        return llama;
+      } catch (e) {
+        notes.push(`hearth build's CPU library does not load: ${e instanceof Error ? e.message.split("\n")[0] : e}`);
+      }
+    }
   }
-  const llama = await createPrebuilt(key === "gpu");
-  builds.set(llama, { build: "prebuilt", persistentThreads: false, note });
+  const llama = await createPrebuilt(false);
+  builds.set(llama, { build: "prebuilt", persistentThreads: false, note: notes.length ? notes.join("; ") : undefined });
   return llama;
 }
 
@@ -75,13 +112,26 @@ function createPrebuilt(gpu: boolean): Promise<Llama> {
   });
 }
 
-/** The Llama instance for a device. On the CPU, "auto" and "local" take the local build where it
- * loads (the prebuilt otherwise, with a note why); "prebuilt" never looks for it. */
+/** The CPU instance: the first CPU build of this process serves every later choice too
+ * (buildInfoOf notes where it is not the one asked for). */
+function cpuFor(choice: LlamaBuildChoice): Promise<Llama> {
+  if (!cpuInstance) {
+    cpuChoice = choice;
+    cpuInstance = createCpu(choice);
+    cpuInstance.catch(() => {
+      cpuInstance = undefined;
+    });
+  }
+  return cpuInstance;
+}
+
+/** The Llama instance for a device. On the CPU, "auto" and "local" take a local build where one
+ * loads (the prebuilt otherwise, with a note why); "prebuilt" never looks for one. */
 export function llamaFor(device: DeviceKind, build: LlamaBuildChoice = readEnv().llamaBuild): Promise<Llama> {
-  const key: InstanceKey = device === "gpu" ? "gpu" : build === "prebuilt" ? "cpu" : "cpu-local";
+  const key: InstanceKey = device === "gpu" ? "gpu" : `cpu-${build}`;
   let p = instances.get(key);
   if (!p) {
-    p = create(key).catch((e) => {
+    p = (key === "gpu" ? createPrebuilt(true) : cpuFor(build)).catch((e) => {
       instances.delete(key);
       throw new HearthError(
         "backend_unavailable",
