@@ -109,7 +109,7 @@ async function batchedBenchRun(): Promise<{ one: number; four: number }> {
   );
   const rows = `${stdout}\n${stderr}`
     .split("\n")
-    .filter((l) => l.startsWith('{"pp"'))
+    .filter((l) => l.startsWith("{") && l.includes('"speed_tg"'))
     .map((l) => JSON.parse(l) as { pl: number; speed_tg: number });
   const at = (pl: number) => rows.find((r) => r.pl === pl)?.speed_tg ?? NaN;
   return { one: at(1), four: at(4) };

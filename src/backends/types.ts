@@ -41,6 +41,9 @@ export interface BackendDescriptor {
   /** why the engine runs in a runner process of its own unless the caller asks for this process
    * (isolate: false): it crashed processes it shared */
   ownProcess?: string;
+  /** environment the engine's runner process starts with (what must be set before the process
+   * starts); a variable the user set wins */
+  runnerEnv?: Record<string, string>;
   /**
    * How this engine recognises its models on disk: given an existing file or folder, the model's
    * files (format, type, side files) when they are in this engine's layout, else undefined. Pure:

@@ -31,3 +31,11 @@ export async function placement(backend: string, isolate: boolean | undefined): 
 export function loadingInProcess(backend: string): void {
   here.add(backend);
 }
+
+/** The environment a runner of `backend` starts with: its descriptor's runnerEnv, less the
+ * variables the user set (theirs win). */
+export async function runnerEnv(backend: string): Promise<Record<string, string> | undefined> {
+  const d = (await engineDescriptors()).find((e) => e.name === backend);
+  if (!d?.runnerEnv) return undefined;
+  return Object.fromEntries(Object.entries(d.runnerEnv).filter(([k]) => process.env[k] === undefined));
+}

@@ -12,7 +12,7 @@ import type { GenerationResult } from "../model/tasks/text.ts";
 import { HearthError, isHearthError } from "../errors/HearthError.ts";
 import type { Plan, PlanCandidate } from "../planner/types.ts";
 import { checkedLoad } from "./checkedLoad.ts";
-import { loadingInProcess, placement } from "./inProcess.ts";
+import { loadingInProcess, placement, runnerEnv } from "./inProcess.ts";
 import { runtimeEvents, type FallbackEvent } from "./events.ts";
 import { rememberFailure } from "./fallbackStore.ts";
 import { LatencyWatch, decodeSpeed } from "./latencyWatch.ts";
@@ -117,6 +117,7 @@ export class ManagedModel implements LoadedModel {
     if (where.runner)
       return RunnerModel.start({
         backend: c.backend,
+        env: await runnerEnv(c.backend),
         files: this.o.files,
         options: c.options,
         modelName: this.o.modelName,

@@ -119,3 +119,28 @@ test("a loaded model that has answered leaves the CPU idle (no OpenMP worker kee
   // a spinning worker would use the whole 1.5 s (measured: 1500 ms on the local build before the bound)
   assert.ok(r.idleCpuMs < 300, `idle for 1.5 s after a request, the process (${r.build} build) used ${r.idleCpuMs.toFixed(0)} ms of CPU`);
 });
+
+test("a llama runner process starts with one libuv pool thread, unless the user set a count", { skip: process.platform !== "linux" }, async () => {
+  const { loadModel } = await import("../../../src/runtime/load.ts");
+  const { readFileSync } = await import("node:fs");
+  const files = await tiny();
+  const poolSize = async () => {
+    const m = await loadModel(files, { isolate: true, threads: 1, contextSize: 128, modelName: "tiny" });
+    try {
+      const env = readFileSync(`/proc/${m.runnerPid}/environ`, "utf8").split("\0");
+      return env.find((v) => v.startsWith("UV_THREADPOOL_SIZE="));
+    } finally {
+      await m.dispose();
+    }
+  };
+  const before = process.env.UV_THREADPOOL_SIZE;
+  delete process.env.UV_THREADPOOL_SIZE;
+  try {
+    assert.equal(await poolSize(), "UV_THREADPOOL_SIZE=1");
+    process.env.UV_THREADPOOL_SIZE = "3";
+    assert.equal(await poolSize(), "UV_THREADPOOL_SIZE=3");
+  } finally {
+    if (before === undefined) delete process.env.UV_THREADPOOL_SIZE;
+    else process.env.UV_THREADPOOL_SIZE = before;
+  }
+});
