@@ -40,6 +40,20 @@ test("-p turns with --json: one line per turn with output and a profile; history
   assert.ok(b.usage.prompt_tokens > a.usage.prompt_tokens + 8, `${b.usage.prompt_tokens} vs ${a.usage.prompt_tokens}`);
 });
 
+test("words after the model are the prompt, after any -p turns (as ollama run takes one)", async () => {
+  const r = await runHearth(["infer", tiny, "-p", "first", "why", "is", "the sky blue?", ...small, "-n", "4", "--json"], { env });
+  assert.equal(r.code, 0, r.stderr);
+  const turns = r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { input: string; output: string });
+  assert.deepEqual(
+    turns.map((t) => t.input),
+    ["first", "why is the sky blue?"],
+  );
+  assert.ok(turns.every((t) => t.output.length > 0));
+});
+
 test("greedy output is the same on two runs; plain mode prints the answer on stdout and the speed line on stderr", async () => {
   const one = await runHearth(["infer", tiny, "-p", "the weather in paris", ...small], { env });
   const two = await runHearth(["infer", tiny, "-p", "the weather in paris", ...small], { env });

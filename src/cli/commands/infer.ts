@@ -146,7 +146,9 @@ async function chat(ref: string, f: InferFlags): Promise<void> {
     load: loadOptionsFrom(f),
     mmproj: f.mmproj,
     generate: { ...generateOptionsFrom(f), ...toolOptionsFrom(f.tool, f.toolChoice) },
-    prompts: f.prompt,
+    // words after the model are a prompt, as `ollama run model "why is the sky blue?"` takes one
+    // (an image path among them becomes an input where the model has a projector)
+    prompts: f.images?.length ? [...(f.prompt ?? []), f.images.join(" ")] : f.prompt,
     input: f.input,
     system: f.system,
     json: f.json,
@@ -162,7 +164,10 @@ export default {
         "run a model: chat with an LLM (interactive on a terminal), embed texts, rank documents, transcribe, speak, diarize, read text in images (OCR), detect objects",
       )
       .argument("<model>", "store name (org/repo[:QUANT]), alias, or path to a model file")
-      .argument("[images...]", "images, for a vision model: hearth infer ocr photo.png")
+      .argument(
+        "[inputs...]",
+        "a prompt for a chat model (hearth infer model why is the sky blue), images for a vision model (hearth infer ocr photo.png)",
+      )
       .option(
         "-p, --prompt <text>",
         "a prompt; repeat for several turns of one conversation (texts to embed, for an embedding model)",
