@@ -56,7 +56,8 @@ export function chooseQuant(
 export function checkFitsMemory(q: RemoteQuant, facts: ModelFacts | undefined, repo: string, memory = machineMemoryBytes()): void {
   const need = estimateQuantMemory(q, facts);
   if (need > memory) {
-    const gb = (n: number) => `${(n / 1e9).toFixed(1)} GB`;
+    // MB below a gigabyte: a small model's need read "0.0 GB"
+    const gb = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
     throw new HearthError(
       "insufficient_memory",
       `${repo}:${q.name} needs about ${gb(need)} of memory at a 4096-token context; this machine has ${gb(memory)}`,

@@ -160,4 +160,9 @@ test("a quant larger than memory is refused with insufficient_memory", () => {
     code(() => checkFitsMemory(big, undefined, "m/m", 8e9)),
     "no error",
   );
+  // a small model's need and a small machine read in MB, not "0.0 GB"
+  assert.throws(
+    () => checkFitsMemory({ name: "F16", size: 4e6, files: [] }, undefined, "m/small", 1e6),
+    (e: unknown) => e instanceof Error && /needs about \d+\.\d MB .* this machine has 1\.0 MB/.test(e.message),
+  );
 });
