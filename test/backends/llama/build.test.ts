@@ -120,7 +120,9 @@ test("a loaded model that has answered leaves the CPU idle (no OpenMP worker kee
   assert.ok(r.idleCpuMs < 300, `idle for 1.5 s after a request, the process (${r.build} build) used ${r.idleCpuMs.toFixed(0)} ms of CPU`);
 });
 
-test("a llama runner process starts with one libuv pool thread, unless the user set a count", { skip: process.platform !== "linux" }, async () => {
+test("a llama runner process starts with one libuv pool thread, unless the user set a count", {
+  skip: process.platform !== "linux",
+}, async () => {
   const { loadModel } = await import("../../../src/runtime/load.ts");
   const { readFileSync } = await import("node:fs");
   const files = await tiny();
