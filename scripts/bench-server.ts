@@ -8,8 +8,9 @@
 //  (2) four concurrent HTTP streams against one: total decode tokens/s ratio. Goal: >= 2.5x.
 //  (3) where scripts/build-llama-bench.sh built it, llama.cpp's own ceiling for (2): llama-batched-bench
 //      on the same model (the same CPU variant's kernels), 1 and 4 parallel sequences of `prompt`
-//      prompt tokens and `gen` generated, alternating with (2); its decode throughput (S_TG) against
-//      the four HTTP streams'. Goal: >= 0.9x.
+//      prompt tokens and `gen` generated, alternating with (2); its decode throughput (S_TG: generated
+//      tokens over the generation time, prompts excluded) against the four HTTP streams' decode speeds
+//      summed (each stream's tokens after its first over its own first-to-last time). Goal: >= 0.9x.
 // Prompts are calibrated to `prompt` tokens with the model's tokenizer.
 // Both sides time from the client: TTFT = first text chunk - request start; decode tok/s =
 // (tokens - 1) / (last chunk - first chunk). End-of-text tokens are forbidden (logit bias) and
@@ -202,6 +203,8 @@ await llm.dispose();
 // four concurrent streams against one, on the server (the SDK model is gone: no competition)
 const single: number[] = [];
 const concurrent: number[] = [];
+/** the four streams' own decode speeds summed: generation only, as llama-batched-bench's S_TG counts */
+const concurrentDecode: number[] = [];
 const ceiling: { one: number; four: number }[] = [];
 const haveBatchedBench = existsSync(batchedBench);
 if (!haveBatchedBench) log(`llama-batched-bench is not built (${batchedBench}): run scripts/build-llama-bench.sh; no ceiling measured`);
@@ -218,7 +221,10 @@ for (let rep = 0; rep < reps; rep++) {
   // aggregate: all tokens after each stream's first, over the span from the first first-token to the last last-token
   const span = (Math.max(...runs.map((r) => r.lastMs)) - Math.min(...runs.map((r) => r.firstMs))) / 1000;
   concurrent.push(runs.reduce((s, r) => s + r.tokens - 1, 0) / span);
-  log(`rep ${rep + 1}/${reps}: one stream ${single[rep].toFixed(1)} tok/s, four streams ${concurrent[rep].toFixed(1)} tok/s total`);
+  concurrentDecode.push(runs.reduce((s, r) => s + decodeSpeed(r), 0));
+  log(
+    `rep ${rep + 1}/${reps}: one stream ${single[rep].toFixed(1)} tok/s, four streams ${concurrent[rep].toFixed(1)} tok/s over the span, ${concurrentDecode[rep].toFixed(1)} decoding`,
+  );
 }
 await app.close();
 
@@ -234,13 +240,15 @@ const result = {
   ttftDiffMs: median(http.map((r) => r.ttftMs)) - median(sdk.map((r) => r.ttftMs)),
   oneStreamTokPerSec: median(single),
   fourStreamsTokPerSec: median(concurrent),
+  fourStreamsDecodeTokPerSec: median(concurrentDecode),
   concurrencyRatio: median(concurrent) / median(single),
   promptTokens,
   batchedBench: ceiling.length
     ? {
         oneTokPerSec: median(ceiling.map((c) => c.one)),
         fourTokPerSec: median(ceiling.map((c) => c.four)),
-        fourRatio: median(concurrent) / median(ceiling.map((c) => c.four)),
+        // S_TG counts generation only (the prompts are processed before, together): the streams' decode sum
+        fourRatio: median(concurrentDecode) / median(ceiling.map((c) => c.four)),
       }
     : undefined,
 };
@@ -254,9 +262,9 @@ if (values.json) {
       `one stream   SDK in-process ${result.sdk.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${result.sdk.ttftMs.toFixed(1)} ms`,
       `             HTTP server    ${result.http.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${result.http.ttftMs.toFixed(1)} ms`,
       `             decode ratio ${result.decodeRatio.toFixed(3)}x (goal >= 0.97: ${ok(result.decodeRatio >= 0.97)}), TTFT ${result.ttftDiffMs >= 0 ? "+" : ""}${result.ttftDiffMs.toFixed(1)} ms (goal <= +5: ${ok(result.ttftDiffMs <= 5)})`,
-      `concurrency  one stream ${result.oneStreamTokPerSec.toFixed(1)} tok/s, four streams ${result.fourStreamsTokPerSec.toFixed(1)} tok/s total: ${result.concurrencyRatio.toFixed(2)}x (goal >= 2.5: ${ok(result.concurrencyRatio >= 2.5)})`,
+      `concurrency  one stream ${result.oneStreamTokPerSec.toFixed(1)} tok/s, four streams ${result.fourStreamsTokPerSec.toFixed(1)} tok/s total over the span (later streams' prompts included): ${result.concurrencyRatio.toFixed(2)}x (goal >= 2.5: ${ok(result.concurrencyRatio >= 2.5)}); decoding, the streams' speeds summed: ${result.fourStreamsDecodeTokPerSec.toFixed(1)} tok/s`,
       result.batchedBench
-        ? `ceiling      llama-batched-bench ${result.batchedBench.oneTokPerSec.toFixed(1)} tok/s at 1 sequence, ${result.batchedBench.fourTokPerSec.toFixed(1)} at 4: four HTTP streams ${result.batchedBench.fourRatio.toFixed(2)}x of it (goal >= 0.9: ${ok(result.batchedBench.fourRatio >= 0.9)})`
+        ? `ceiling      llama-batched-bench ${result.batchedBench.oneTokPerSec.toFixed(1)} tok/s at 1 sequence, ${result.batchedBench.fourTokPerSec.toFixed(1)} at 4 (S_TG, generation only): four HTTP streams decoding ${result.batchedBench.fourRatio.toFixed(2)}x of it (goal >= 0.9: ${ok(result.batchedBench.fourRatio >= 0.9)})`
         : "ceiling      not measured (llama-batched-bench is not built)",
       `${promptTokens}-token prompts`,
     ].join("\n") + "\n",

@@ -1,0 +1,55 @@
+// Sequences of one context step together where node-llama-cpp's async jobs share one libuv pool
+// thread (llama runners start so): each batch then holds every busy sequence's next token. The
+// stepping must never hold a stream up for good: streams of different lengths, one aborted halfway
+// and one that starts while the others generate all finish, and the context serves after them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { loadBackend } from "../../../src/backends/registry.ts";
+import type { TaskEvent } from "../../../src/model/task.ts";
+import { ensureFixture } from "../../../fixtures/index.ts";
+
+test("four streams stepping together: different lengths, an abort and a late start all finish", { timeout: 180_000 }, async () => {
+  const before = process.env.UV_THREADPOOL_SIZE;
+  process.env.UV_THREADPOOL_SIZE = "1"; // read when the context's sequences are made
+  const primary = await ensureFixture("tiny");
+  const backend = await loadBackend("llama");
+  const model = await backend.load(
+    { dir: path.dirname(primary), primary, format: "gguf", type: "llm" },
+    {
+      device: "cpu",
+      threads: 1,
+      contextSize: 2048,
+      parallel: 4,
+    },
+  );
+  if (before === undefined) delete process.env.UV_THREADPOOL_SIZE;
+  else process.env.UV_THREADPOOL_SIZE = before;
+  const run = async (prompt: string, maxTokens: number, signal?: AbortSignal) => {
+    let tokens = 0;
+    let result: Extract<TaskEvent, { type: "result" }> | undefined;
+    for await (const e of model.run({ task: "complete", prompt, sampling: { temperature: 0, maxTokens } }, signal)) {
+      if (e.type === "text") tokens++;
+      if (e.type === "result") result = e;
+    }
+    return { tokens, result };
+  };
+  try {
+    const abort = new AbortController();
+    const late = (async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      return run("a late start", 30);
+    })();
+    const aborted = run("stopped halfway", 400, abort.signal).catch((e: unknown) => e);
+    setTimeout(() => abort.abort(), 100);
+    const [short, long, lateRun, stopped] = await Promise.all([run("short one", 4), run("longer one", 60), late, aborted]);
+    for (const r of [short, long, lateRun]) assert.ok(r.result && r.tokens > 0, JSON.stringify(r));
+    assert.ok((short.result?.result as { usage: { completionTokens: number } }).usage.completionTokens <= 4);
+    assert.ok(stopped instanceof Error && /abort/i.test(stopped.message), String(stopped));
+    // the context serves on after all that
+    const after = await run("and after", 8);
+    assert.ok(after.result && after.tokens > 0);
+  } finally {
+    await model.dispose();
+  }
+});
