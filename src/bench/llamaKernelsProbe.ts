@@ -1,16 +1,9 @@
 // Child process of llamaKernels.prebuiltKernels: loads a model with node-llama-cpp's prebuilt CPU
 // binaries at debug log level and prints the log lines that say which variant and buffers it used.
-import { getLlama, LlamaLogLevel } from "node-llama-cpp";
+import { prebuiltDebugLlama } from "../backends/llama/cpuLibrary.ts";
 
 const lines: string[] = [];
-const llama = await getLlama({
-  gpu: false,
-  build: "never",
-  skipDownload: true,
-  progressLogs: false,
-  logLevel: LlamaLogLevel.debug,
-  logger: (_level, message) => lines.push(message),
-});
+const llama = await prebuiltDebugLlama(lines);
 const model = await llama.loadModel({ modelPath: process.argv[2]!, gpuLayers: 0 });
 process.stdout.write(`system_info: CPU : ${llama.systemInfo.replace(/^CPU : /, "")}\n`);
 for (const l of lines) if (/load_backend|model buffer size/.test(l)) process.stdout.write(`${l.trim()}\n`);

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { HearthError } from "../errors/HearthError.ts";
 import { deviceKey } from "../devices/deviceKey.ts";
-import { isStoreName, type BenchCell } from "./matrix.ts";
+import { cellKey, isStoreName, type BenchCell } from "./matrix.ts";
 import type { BenchRun, CellResult, GateResult, GateRow } from "./types.ts";
 
 type Metric = {
@@ -37,19 +37,7 @@ export function cellDeviceKey(run: BenchRun, c: CellResult): string {
 
 /** A cell's identity across machines and clones: a model file by its name (its folder differs), a store name as it is. */
 export function gateCellKey(c: BenchCell): string {
-  const model = isStoreName(c.model) ? c.model : path.basename(c.model);
-  return JSON.stringify([
-    model,
-    c.backend,
-    c.device,
-    c.threads,
-    c.batchSize,
-    c.contextSize,
-    c.flashAttention,
-    c.kvCacheType,
-    c.gpuLayers,
-    c.llamaBuild,
-  ]);
+  return cellKey({ ...c, model: isStoreName(c.model) ? c.model : path.basename(c.model) });
 }
 
 /**

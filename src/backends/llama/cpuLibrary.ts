@@ -158,11 +158,10 @@ export async function loadCpuLibrary(loc: CpuLibraryLocation, maxThreads: number
   });
 }
 
-/** The CPU variant node-llama-cpp's prebuilt loads on this machine (ggml logs the library it picks).
- * Loads the prebuilt in this process: call it where no other CPU build is wanted (hearth build). */
-export async function prebuiltCpuVariant(): Promise<string | undefined> {
-  const lines: string[] = [];
-  const llama = await getLlama({
+/** node-llama-cpp's prebuilt CPU Llama at debug log level, its log lines collected in `lines` (what
+ * says which variant and buffers it used). */
+export function prebuiltDebugLlama(lines: string[]): Promise<Llama> {
+  return getLlama({
     gpu: false,
     build: "never",
     skipDownload: true,
@@ -170,6 +169,13 @@ export async function prebuiltCpuVariant(): Promise<string | undefined> {
     logLevel: LlamaLogLevel.debug,
     logger: (_level, message) => lines.push(message),
   });
+}
+
+/** The CPU variant node-llama-cpp's prebuilt loads on this machine (ggml logs the library it picks).
+ * Loads the prebuilt in this process: call it where no other CPU build is wanted (hearth build). */
+export async function prebuiltCpuVariant(): Promise<string | undefined> {
+  const lines: string[] = [];
+  const llama = await prebuiltDebugLlama(lines);
   await llama.dispose();
   return /loaded CPU backend from \S*libggml-cpu-(\w+)\.so/.exec(lines.join("\n"))?.[1];
 }
