@@ -59,6 +59,8 @@ async function measure(model: string, onTrial: (t: Trial) => void): Promise<{ tr
       const ran = (r.settings as { llamaBuild?: string } | undefined)?.llamaBuild;
       const t: Trial = { build, threads, decode: r.decodeTokensPerSec?.median };
       if (!r.ok) t.error = r.error ?? "failed";
+      else if (build === "local" && ran === "local")
+        t.error = "node-llama-cpp's own local build (npm run build:llama) runs here before the library";
       else if (build === "local" && ran !== "hearth-build") t.error = `ran ${ran ?? "?"}, not the library`;
       trials.push(t);
       onTrial(t);
