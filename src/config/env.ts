@@ -24,6 +24,9 @@ export interface HearthEnv {
   llamaBuild: "auto" | "local" | "prebuilt";
   /** LD_LIBRARY_PATH: extra folders where system libraries are looked up (a provider's prerequisites). */
   libraryPath: string[];
+  /** UV_THREADPOOL_SIZE as set: libuv's pool threads in this process (4 when unset). llama runners
+   * start with 1 (the engine's runnerEnv), which is where its sequences step together. */
+  uvThreadpoolSize?: number;
   /** Test-only overrides: never set them in real use. */
   test: TestOverrides;
 }
@@ -74,8 +77,14 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): HearthEnv {
     debug: env.HEARTH_DEBUG === "1",
     llamaBuild: env.HEARTH_LLAMA_BUILD === "local" || env.HEARTH_LLAMA_BUILD === "prebuilt" ? env.HEARTH_LLAMA_BUILD : "auto",
     libraryPath: (env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean),
+    uvThreadpoolSize: numberOrUndefined(env.UV_THREADPOOL_SIZE),
     test: readTestOverrides(env),
   };
+}
+
+/** The variables of `wanted` that the user has not set: a child process gets these, the user's own stay. */
+export function unsetOf(wanted: Record<string, string>, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(wanted).filter(([k]) => env[k] === undefined));
 }
 
 /** --verbose: turns HEARTH_DEBUG on for this process and the runner processes it starts. */

@@ -5,6 +5,7 @@
 // the same load 3 of 3 times (2026-11-25, 450 requests per run). whisper.node beside node-llama-cpp
 // ran 3 of 3. A native addon stays loaded after its model is disposed, so an engine counts as here
 // from its first load attempt on.
+import { unsetOf } from "../config/env.ts";
 import { engineDescriptors } from "./engines.ts";
 
 const here = new Set<string>();
@@ -37,5 +38,5 @@ export function loadingInProcess(backend: string): void {
 export async function runnerEnv(backend: string): Promise<Record<string, string> | undefined> {
   const d = (await engineDescriptors()).find((e) => e.name === backend);
   if (!d?.runnerEnv) return undefined;
-  return Object.fromEntries(Object.entries(d.runnerEnv).filter(([k]) => process.env[k] === undefined));
+  return unsetOf(d.runnerEnv);
 }

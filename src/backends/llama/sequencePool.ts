@@ -4,6 +4,7 @@
 // evaluating the whole history again.
 import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
 import { HearthError } from "../../errors/HearthError.ts";
+import { readEnv } from "../../config/env.ts";
 
 interface Waiter {
   prompt?: Token[];
@@ -22,7 +23,7 @@ export class SequencePool {
     // stepping together paid where node-llama-cpp's async jobs share one libuv pool thread (llama
     // runners start so: the engine's runnerEnv): four streams in-process, 64 -> 100 tok/s; with
     // libuv's default four pool threads it cost about 10% instead (docs/benchmarks.md)
-    if (count > 1 && process.env.UV_THREADPOOL_SIZE === "1") {
+    if (count > 1 && readEnv().uvThreadpoolSize === 1) {
       const step = new Lockstep();
       for (const s of this.free) step.wrap(s);
     }
