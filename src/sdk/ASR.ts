@@ -9,6 +9,7 @@ import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../resolve/resolveModel.ts";
 import { loadReporter } from "./loadProgress.ts";
 import { loadModel } from "../runtime/load.ts";
+import { engineOptions } from "./engineOptions.ts";
 import { readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
 
@@ -69,12 +70,8 @@ export class ASR {
     const files = await resolveModel(ref, { type: "asr", pull: options.pull, ...progress.resolve });
     const model = await progress.load(() =>
       loadModel(files, {
-        backend: options.backend,
-        device: options.device === "auto" ? undefined : options.device,
-        threads: options.threads,
+        ...engineOptions(options),
         extra: options.temperatureInc !== undefined ? { temperatureInc: options.temperatureInc } : undefined,
-        isolate: options.isolate,
-        strict: options.strict,
       }),
     );
     return new ASR(model, { ...model.info, ref });

@@ -4,6 +4,7 @@ import type { LoadedModel } from "../backends/types.ts";
 import type { ModelFiles } from "../model/types.ts";
 import type { DetectResult, Detection } from "../model/tasks/cv.ts";
 import { loadModel } from "../runtime/load.ts";
+import { engineOptions } from "./engineOptions.ts";
 import { loadReporter } from "./loadProgress.ts";
 import { cvFiles, imageBytes, runToResult } from "./cvModel.ts";
 import type { MediaInputOptions, MediaSource } from "./mediaInput.ts";
@@ -40,11 +41,7 @@ export class Detector {
       loadModel(
         { ...files, extra: { task: "detect", ...files.extra } },
         {
-          backend: options.backend,
-          device: options.device === "auto" ? undefined : options.device,
-          threads: options.threads,
-          isolate: options.isolate,
-          strict: options.strict,
+          ...engineOptions(options),
           extra: { executionProviders: options.executionProviders },
         },
       ),

@@ -7,6 +7,7 @@ import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../resolve/resolveModel.ts";
 import { loadReporter } from "./loadProgress.ts";
 import { loadModel } from "../runtime/load.ts";
+import { engineOptions } from "./engineOptions.ts";
 import { readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
 
@@ -52,10 +53,7 @@ export class Diarizer {
     if (options.minDurationOff !== undefined) extra.minDurationOff = options.minDurationOff;
     const model = await progress.load(() =>
       loadModel(files, {
-        backend: options.backend,
-        device: options.device === "auto" ? undefined : options.device,
-        threads: options.threads,
-        isolate: options.isolate,
+        ...engineOptions(options),
         extra,
       }),
     );

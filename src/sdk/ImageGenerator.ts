@@ -7,6 +7,7 @@ import type { ModelFiles } from "../model/types.ts";
 import type { ImageRequest, ImageResult, ImageProfile } from "../model/tasks/image.ts";
 import { HearthError } from "../errors/HearthError.ts";
 import { loadModel } from "../runtime/load.ts";
+import { engineOptions } from "./engineOptions.ts";
 import { resolveModel } from "../resolve/resolveModel.ts";
 import { loadReporter } from "./loadProgress.ts";
 import { readMediaSource, type MediaInputOptions, type MediaSource } from "./mediaInput.ts";
@@ -64,11 +65,7 @@ export class ImageGenerator {
     }
     const model = await progress.load(() =>
       loadModel(files, {
-        backend: options.backend,
-        device: options.device === "auto" ? undefined : options.device,
-        threads: options.threads,
-        isolate: options.isolate,
-        strict: options.strict,
+        ...engineOptions(options),
         task: "image",
         extra: { executionProviders: options.executionProviders, partProviders: options.partProviders },
       }),

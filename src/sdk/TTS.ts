@@ -9,6 +9,7 @@ import { HearthError } from "../errors/HearthError.ts";
 import { resolveModel } from "../resolve/resolveModel.ts";
 import { loadReporter } from "./loadProgress.ts";
 import { loadModel } from "../runtime/load.ts";
+import { engineOptions } from "./engineOptions.ts";
 import type { LoadModelOptions, ModelHandleInfo } from "./types.ts";
 
 export type { SpeakResult };
@@ -52,10 +53,7 @@ export class TTS {
     const files = await resolveModel(ref, { type: "tts", pull: options.pull, ...progress.resolve });
     const model = await progress.load(() =>
       loadModel(files, {
-        backend: options.backend,
-        device: options.device === "auto" ? undefined : options.device,
-        threads: options.threads,
-        isolate: options.isolate,
+        ...engineOptions(options),
       }),
     );
     return new TTS(model, { ...model.info, ref });
