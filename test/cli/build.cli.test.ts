@@ -34,7 +34,7 @@ test("bad input fails at once: a model that is not there, a bad job count", { sk
   assert.doesNotMatch(missing.stderr, /compiling/, "nothing compiled for a model that is not there");
   const jobs = await runHearth(["build", "--jobs", "0"], { env });
   assert.equal(jobs.code, 2);
-  assert.match(jobs.stderr, /--jobs got "0"/);
+  assert.match(jobs.stderr, /--jobs must be an integer of at least 1, got "0"/);
 });
 
 test("without git, cmake or a compiler it says which are missing", { skip }, async () => {

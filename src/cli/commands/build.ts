@@ -25,11 +25,12 @@ import { runCell } from "../../bench/runCell.ts";
 import { DEFAULT_SETTINGS } from "../../bench/types.ts";
 import { threadCandidates } from "../../bench/tune.ts";
 import { existsSync } from "node:fs";
+import { numberFlag } from "../infer/options.ts";
 
 interface BuildFlags {
   model?: string;
   force?: boolean;
-  jobs?: string;
+  jobs?: number;
   measure: boolean;
   keepWork?: boolean;
   json?: boolean;
@@ -75,14 +76,6 @@ async function measure(model: string, onTrial: (t: Trial) => void): Promise<{ tr
   };
 }
 
-function int(option: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min)
-    throw new HearthError("bad_input", `${option} got "${value}"`, { hint: `give a whole number >= ${min}` });
-  return n;
-}
-
 export default {
   register(program: Command) {
     program
@@ -90,13 +83,12 @@ export default {
       .description("compile llama.cpp's CPU library with OpenMP for this CPU (about a minute) and use it where it measures faster")
       .option("-m, --model <model>", "model to measure on (default: the smallest GGUF text model installed)")
       .option("--force", "compile again even when a library for this CPU and llama.cpp release exists")
-      .option("-j, --jobs <n>", "parallel compile jobs (default: the CPU count)")
+      .option("-j, --jobs <n>", "parallel compile jobs (default: the CPU count)", numberFlag("--jobs", { integer: true, min: 1 }, "2"))
       .option("--no-measure", "compile only; auto then keeps the prebuilt until a measurement says otherwise")
       .option("--keep-work", "keep the source and build folders")
       .option("--json", "print the outcome as JSON")
       .action(async (f: BuildFlags) => {
         const home = readEnv().home;
-        const jobs = int("--jobs", f.jobs, 1);
         const say = (s: string) => f.json || process.stderr.write(`${s}\n`);
         const variant = await prebuiltCpuVariant();
         if (!variant) {
@@ -128,7 +120,7 @@ export default {
               say(`compile: ${pct}%`);
             }
           };
-          info = (await buildCpuLibrary({ home, variant, jobs, keepWork: f.keepWork, onProgress })).info;
+          info = (await buildCpuLibrary({ home, variant, jobs: f.jobs, keepWork: f.keepWork, onProgress })).info;
           say(`built ${loc.library} in ${info.buildSeconds} s`);
         }
 
