@@ -26,13 +26,11 @@ export interface LlamaBuildInfo {
   note?: string;
 }
 
-/** The CPU instance of each choice, and the GPU one. A process holds one CPU build of llama.cpp
- * (ggml registers CPU backends in one process-wide list and llama.cpp runs on the first), so every
- * CPU choice settles on the first CPU build this process loaded (see cpuInstance). */
-type InstanceKey = "cpu-prebuilt" | "cpu-auto" | "cpu-local" | "gpu";
-const instances = new Map<InstanceKey, Promise<Llama>>();
+/** The CPU instance and the GPU one. A process holds one CPU build of llama.cpp (ggml registers
+ * CPU backends in one process-wide list and llama.cpp runs on the first), so every CPU choice is
+ * served by the first CPU build this process loaded (buildInfoOf notes where it is not the one asked for). */
+const instances = new Map<"cpu" | "gpu", Promise<Llama>>();
 const builds = new WeakMap<Llama, LlamaBuildInfo>();
-let cpuInstance: Promise<Llama> | undefined;
 /** the choice the CPU instance was made for */
 let cpuChoice: LlamaBuildChoice | undefined;
 
@@ -112,26 +110,14 @@ function createPrebuilt(gpu: boolean): Promise<Llama> {
   });
 }
 
-/** The CPU instance: the first CPU build of this process serves every later choice too
- * (buildInfoOf notes where it is not the one asked for). */
-function cpuFor(choice: LlamaBuildChoice): Promise<Llama> {
-  if (!cpuInstance) {
-    cpuChoice = choice;
-    cpuInstance = createCpu(choice);
-    cpuInstance.catch(() => {
-      cpuInstance = undefined;
-    });
-  }
-  return cpuInstance;
-}
-
 /** The Llama instance for a device. On the CPU, "auto" and "local" take a local build where one
  * loads (the prebuilt otherwise, with a note why); "prebuilt" never looks for one. */
 export function llamaFor(device: DeviceKind, build: LlamaBuildChoice = readEnv().llamaBuild): Promise<Llama> {
-  const key: InstanceKey = device === "gpu" ? "gpu" : `cpu-${build}`;
+  const key = device === "gpu" ? "gpu" : "cpu";
   let p = instances.get(key);
   if (!p) {
-    p = (key === "gpu" ? createPrebuilt(true) : cpuFor(build)).catch((e) => {
+    if (key === "cpu") cpuChoice = build;
+    p = (key === "gpu" ? createPrebuilt(true) : createCpu(build)).catch((e) => {
       instances.delete(key);
       throw new HearthError(
         "backend_unavailable",
