@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { repoRoot, runHearth } from "../helpers/cli.ts";
 import { ensureFixture } from "../../fixtures/index.ts";
+import { NO_END_BIAS } from "../../fixtures/vocab.ts";
 import type { CpuLibraryInfo } from "../../src/backends/llama/cpuLibrary.ts";
 
 const execFileAsync = promisify(execFile);
@@ -83,8 +84,8 @@ test("compiles the library, measures it against the prebuilt, and the engine use
     const script = `
       import { LLM } from ${JSON.stringify(pathToFileURL(path.join(repoRoot, "src/index.ts")).href)};
       const llm = await LLM.load(process.argv[2], { device: "cpu", threads: 1, contextSize: 256 });
-      const r = await llm.complete("Once upon a time", { maxTokens: 12, temperature: 0 }).result;
-      console.log(JSON.stringify({ text: r.text, settings: llm.info.settings }));
+      const r = await llm.complete("Once upon a time", { maxTokens: 12, temperature: 0, logitBias: ${JSON.stringify(NO_END_BIAS)} }).result;
+      console.log(JSON.stringify({ text: r.text, tokens: r.usage.completionTokens, settings: llm.info.settings }));
       await llm.dispose();`;
     // a file, not -e: node-llama-cpp tests its binaries in a child started with this process's arguments
     const file = path.join(home, "load.mts");
@@ -93,13 +94,15 @@ test("compiles the library, measures it against the prebuilt, and the engine use
       cwd: repoRoot,
       env: { ...process.env, ...env, HEARTH_LLAMA_BUILD: build },
     });
-    return JSON.parse(x.stdout.trim().split("\n").pop()!) as { text: string; settings?: Record<string, unknown> };
+    return JSON.parse(x.stdout.trim().split("\n").pop()!) as { text: string; tokens: number; settings?: Record<string, unknown> };
   };
   const [local, prebuilt, auto] = [await infer("local"), await infer("prebuilt"), await infer("auto")];
   assert.equal(local.settings?.llamaBuild, "hearth-build");
   assert.equal(prebuilt.settings?.llamaBuild, "prebuilt");
   assert.equal(auto.settings?.llamaBuild, out.usedByAuto ? "hearth-build" : "prebuilt");
   if (!out.usedByAuto) assert.match(String(auto.settings?.llamaBuildNote), /measured its CPU library slower/);
+  // every run makes its 12 tokens (no end token can be picked), the same on both builds
+  assert.deepEqual([local.tokens, prebuilt.tokens, auto.tokens], [12, 12, 12]);
   assert.equal(local.text, prebuilt.text);
 
   // a second run reuses the library (no compile) and measures again only when asked for a model
