@@ -15,6 +15,7 @@ import { ensureVlmFixture, imageTokens } from "../../fixtures/mmproj.ts";
 import { ensureWhisperFixture } from "../../fixtures/whisperGgml.ts";
 import { ensureTtsFixture } from "../../fixtures/speechOnnx.ts";
 import { ensureYoloFixture } from "../../fixtures/yolo.ts";
+import { NO_END_LOGIT_BIAS } from "../../fixtures/vocab.ts";
 import { repoRoot } from "../helpers/cli.ts";
 import { say } from "../multimodal/speech.ts";
 import { idOf, startServer, useTempHome, type TestServer } from "../server/helpers.ts";
@@ -133,7 +134,12 @@ test("a message streams an answer, rendered as it arrives, with hearth's figures
 
 test("stop cancels the generation on the server: the slot is freed and the abort counted", async () => {
   await page().click(".settings summary");
-  // greedy decoding: the same long answer every run (random weights never reach an end token here)
+  // a random-weight model may pick an end token after a few tokens (it did, on some runs: a reused
+  // KV-cache prefix changes the logits a little), leaving nothing to stop: the app's request goes out
+  // with the fixture's end tokens banned, so the answer runs until stopped
+  await page().route("**/v1/chat/completions", (route) =>
+    route.continue({ postData: JSON.stringify({ ...route.request().postDataJSON(), logit_bias: NO_END_LOGIT_BIAS }) }),
+  );
   await page().fill("#sampling-temperature", "0");
   await page().locator("#sampling-temperature").blur();
   await page().fill("#sampling-max_tokens", "100000");
@@ -164,6 +170,7 @@ test("stop cancels the generation on the server: the slot is freed and the abort
   assert.match(metrics, new RegExp(`hearth_requests_aborted_total\\{model="${text}"\\} [1-9]`));
   // the composer is ready again
   await page().getByRole("button", { name: "Send" }).waitFor();
+  await page().unroute("**/v1/chat/completions");
   await noErrors("a stopped answer");
 });
 
