@@ -145,14 +145,15 @@ test("a pull cut at 50% that gives up leaves a partial file; the next pull resum
   assert.equal(errorLines(first.stderr).length, 1, first.stderr);
   assert.match(first.stderr, /kept failing/);
   assert.deepEqual(await listed(home), [], "nothing half-written is listed");
-  const firstBytes = hub.bytesServed(file);
-  assert.ok(firstBytes > 0 && firstBytes < size, `first pull got ${firstBytes} of ${size}`);
+  // (what the hub served is no measure of what was kept: fetch drops the chunks it still held when
+  // the connection broke, and the next try asks for them again)
+  assert.ok(hub.bytesServed(file) > 0);
 
   hub.reset();
   const second = await runHearth(["pull", `${TINY}:Q8_0`, "--json"], { env: envFor(home) });
   assert.equal(second.code, 0, second.stderr);
   const out = JSON.parse(second.stdout);
-  assert.ok(out.resumedBytes > 0);
+  assert.ok(out.resumedBytes > 0 && out.resumedBytes <= size / 2, `resumed from ${out.resumedBytes} of ${size}`);
   assert.ok(hub.bytesServed(file) < size, `second pull fetched ${hub.bytesServed(file)} of ${size}`);
   assert.equal(hub.bytesServed(file), size - out.resumedBytes);
   assert.equal(sha(readFileSync(storeFile(home, TINY, file))), sha(repoFile(TINY, file)));

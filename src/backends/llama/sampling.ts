@@ -44,12 +44,31 @@ export function engineSampling(s: SamplingOptions = {}, model: LlamaModel): Engi
 
 function tokenBias(bias: Record<number, number>, model: LlamaModel): TokenBias {
   const tb = new TokenBias(model.tokenizer);
+  const ends: [number, number][] = [];
   for (const [id, value] of Object.entries(bias)) {
     const token = Number(id);
     if (!Number.isInteger(token) || token < 0)
       throw new HearthError("bad_input", `logit bias key "${id}" is not a token id`, { hint: "keys are token ids (integers)" });
     // -Infinity (or a huge negative bias, as OpenAI clients send -100) forbids the token
-    tb.set(token as never, value === -Infinity || value <= -100 ? "never" : { logit: value });
+    const logit = value === -Infinity || value <= -100 ? -Infinity : value;
+    if (model.isEogToken(token as never)) ends.push([token, logit]);
+    else tb.set(token as never, logit === -Infinity ? "never" : { logit });
   }
+  if (ends.length) endTokenBiases(tb).push(...ends);
   return tb;
+}
+
+/**
+ * Where TokenBias keeps its biases, for the end tokens it will not take: its set() skips them ("has no
+ * effect"), yet OpenAI's logit_bias and llama.cpp's server apply a bias to any token (banning the end
+ * tokens is how a client asks for a minimum length), and the native sampler does too. The map is
+ * what node-llama-cpp (pinned) hands the sampler; a release that moves it fails here, loudly.
+ */
+function endTokenBiases(tb: TokenBias): { push: (...entries: [number, number][]) => void } {
+  const biases = (tb as unknown as { _biases?: unknown })._biases;
+  if (!(biases instanceof Map))
+    throw new HearthError("internal", "this node-llama-cpp release keeps token biases where hearth cannot set an end token's", {
+      hint: "leave the end tokens out of the logit bias, or use the node-llama-cpp release package.json pins",
+    });
+  return { push: (...entries) => entries.forEach(([token, logit]) => biases.set(token, logit)) };
 }
