@@ -46,7 +46,12 @@ test("logit_bias -100 on the end tokens holds the answer to max_tokens, as OpenA
   const early: string[] = [];
   for (let i = 0; i < 40 && early.length < 3; i++) {
     const content = `${words[i % words.length]} ${words[(i * 7) % words.length]} ${words[(i * 13) % words.length]}`;
-    const r = await server.client.chat.completions.create({ model: tools, messages: [{ role: "user", content }], max_tokens: 48, temperature: 0 });
+    const r = await server.client.chat.completions.create({
+      model: tools,
+      messages: [{ role: "user", content }],
+      max_tokens: 48,
+      temperature: 0,
+    });
     if (r.choices[0].finish_reason === "stop") early.push(content);
   }
   assert.ok(early.length > 0, "no prompt ended before 48 tokens: nothing to ban");

@@ -54,7 +54,10 @@ function tokenBias(bias: Record<number, number>, model: LlamaModel): TokenBias {
     if (model.isEogToken(token as never)) ends.push([token, logit]);
     else tb.set(token as never, logit === -Infinity ? "never" : { logit });
   }
-  if (ends.length) endTokenBiases(tb).push(...ends);
+  if (ends.length) {
+    const biases = endTokenBiases(tb);
+    for (const [token, logit] of ends) biases.set(token, logit);
+  }
   return tb;
 }
 
@@ -64,11 +67,11 @@ function tokenBias(bias: Record<number, number>, model: LlamaModel): TokenBias {
  * tokens is how a client asks for a minimum length), and the native sampler does too. The map is
  * what node-llama-cpp (pinned) hands the sampler; a release that moves it fails here, loudly.
  */
-function endTokenBiases(tb: TokenBias): { push: (...entries: [number, number][]) => void } {
+function endTokenBiases(tb: TokenBias): Map<number, number> {
   const biases = (tb as unknown as { _biases?: unknown })._biases;
   if (!(biases instanceof Map))
     throw new HearthError("internal", "this node-llama-cpp release keeps token biases where hearth cannot set an end token's", {
       hint: "leave the end tokens out of the logit bias, or use the node-llama-cpp release package.json pins",
     });
-  return { push: (...entries) => entries.forEach(([token, logit]) => biases.set(token, logit)) };
+  return biases as Map<number, number>;
 }
