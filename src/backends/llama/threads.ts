@@ -30,17 +30,20 @@ interface AddonContext {
  * alone on 2 threads 64-66); on the prebuilt build a small model is faster on one thread, a large
  * one on all. It keeps a moving average of the step time per count and uses the faster one. It
  * looks at the other count for LOOK_STEPS steps after the first FIRST_LOOK steps, then every
- * `interval` steps: MIN_INTERVAL while neither is FAR times the other (a look then costs a few
- * percent at most), doubling up to MAX_INTERVAL while the other is (on the prebuilt build a 2-thread
- * step of the tiny model costs 30 of its 1-thread steps: looking every 128 steps would cost more
- * than it finds). The first step after a
- * change is not counted: it pays for waking or parking the workers (30-46 ms against 14-20 ms for
- * the steps after it, measured).
+ * `interval` steps: MIN_INTERVAL after a look that changed the count, doubling after each look that
+ * kept it, up to SETTLED_INTERVAL while neither count is FAR times the other and MAX_INTERVAL while
+ * one is (on the prebuilt build a 2-thread step of the tiny model costs 30 of its 1-thread steps).
+ * A look costs its slower steps and two changes of count: looking every 128 steps cost the bench
+ * fixture about 4% of its decode speed (docs/benchmarks.md), every 1024 steps costs well under 1%,
+ * and a change of load (another process arriving) is still followed within that many steps.
+ * The first step after a change is not counted: it pays for waking or parking the workers
+ * (30-46 ms against 14-20 ms for the steps after it, measured).
  */
 export class DecodeThreadChooser {
   static readonly FIRST_LOOK = 8;
   static readonly LOOK_STEPS = 3;
   static readonly MIN_INTERVAL = 128;
+  static readonly SETTLED_INTERVAL = 1024;
   static readonly MAX_INTERVAL = 4096;
   /** the other count is "far slower" past this ratio of step times */
   static readonly FAR = 3;
@@ -90,9 +93,11 @@ export class DecodeThreadChooser {
     // a look just ended: choose, and say when to look again
     const [mine, theirs] = [this.ms.get(this.current), this.ms.get(this.other())];
     if (mine === undefined || theirs === undefined) return;
-    if (theirs < mine) this.current = this.other();
+    const moved = theirs < mine;
+    if (moved) this.current = this.other();
     const far = Math.max(mine, theirs) > DecodeThreadChooser.FAR * Math.min(mine, theirs);
-    this.interval = far ? Math.min(2 * this.interval, DecodeThreadChooser.MAX_INTERVAL) : DecodeThreadChooser.MIN_INTERVAL;
+    const cap = far ? DecodeThreadChooser.MAX_INTERVAL : DecodeThreadChooser.SETTLED_INTERVAL;
+    this.interval = moved ? DecodeThreadChooser.MIN_INTERVAL : Math.min(2 * this.interval, cap);
     this.nextLook = this.steps + this.interval;
   }
 

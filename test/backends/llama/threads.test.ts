@@ -36,6 +36,16 @@ test("a model that decodes faster on all threads stays there", () => {
   assert.ok(used.filter((t) => t === 4).length > 0.98 * used.length);
 });
 
+test("looks that keep the count come less and less often: a few per thousand steps once settled", () => {
+  // the bench fixture with the OpenMP build: 2 threads 14 ms a step, 1 thread 28 (not far apart)
+  const c = new DecodeThreadChooser(2);
+  const used = driver(c)((t) => (t === 2 ? 14 : 28), 8192);
+  const oneThread = used.filter((t) => t === 1).length;
+  // every 128 steps would be 3 x 64 = 192 slow steps; doubling up to 1024 leaves about 30
+  assert.ok(oneThread <= 40, `${oneThread} steps on one thread in 8192`);
+  assert.ok(used.slice(4096).includes(1), "it still looks now and then");
+});
+
 test("the decode-thread chooser keeps the faster count, looks at the other now and then, and follows a change", () => {
   const c = new DecodeThreadChooser(2);
   // alone: 2 threads take 14 ms, 1 thread 19 ms; the first step after a switch is slow and ignored
