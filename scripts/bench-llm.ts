@@ -131,7 +131,14 @@ const prompts = new Map<string, string>();
  * that is then released, so every engine gets the same texts and nothing idle stays loaded. */
 async function calibratePrompts(model: string, n: number, seeds: number[]): Promise<void> {
   const words = ["river", "stone", "lamp", "cloud", "orange", "window", "quiet", "market", "silver", "garden", "train", "paper"];
-  const tokenizer = await LLM.load(model, { backend: "llama", device: "cpu", threads: 1, contextSize: 256 });
+  // the build the run measures: llama.cpp runs one CPU build per process, and this load is its first
+  const tokenizer = await LLM.load(model, {
+    backend: "llama",
+    device: "cpu",
+    threads: 1,
+    contextSize: 256,
+    extra: { llamaBuild: values.build },
+  } as Parameters<typeof LLM.load>[1]);
   try {
     for (const seed of seeds) {
       let rnd = seed * 7919 + 1;
