@@ -8,7 +8,7 @@ import { HearthError } from "../../errors/HearthError.ts";
 import { readGgufFacts } from "../../formats/ggufFacts.ts";
 import { physicalCores } from "../../devices/cpuCores.ts";
 import { descriptor } from "./descriptor.ts";
-import { buildChoice, buildInfoOf, llamaFor, probeDevices } from "./llamaInstance.ts";
+import { buildChoice, buildInfoOf, llamaFor, poolNote, probeDevices } from "./llamaInstance.ts";
 import { SequencePool } from "./sequencePool.ts";
 import { LlamaTextModel, memoryBytes } from "./textModel.ts";
 import { LlamaVectorModel } from "./vectorModel.ts";
@@ -63,12 +63,13 @@ export default async function createBackend(): Promise<Backend> {
       const choice = buildChoice(options.extra?.llamaBuild);
       const llama = await llamaFor(options.device, choice);
       const build = buildInfoOf(llama, options.device === "cpu" ? choice : undefined);
-      const buildSettings = { llamaBuild: build.build, ...(build.note ? { llamaBuildNote: build.note } : {}) };
       if (options.device === "gpu" && !llama.gpu) {
         throw new HearthError("backend_unavailable", "no GPU build of llama.cpp works on this machine", { hint: "use --device cpu" });
       }
       const cores = physicalCores();
       const threads = Math.max(1, Math.min(options.threads ?? cores, cores));
+      const notes = [build.note, poolNote(build, options.device, threads)].filter(Boolean);
+      const buildSettings = { llamaBuild: build.build, ...(notes.length ? { llamaBuildNote: notes.join("; ") } : {}) };
       const gpuLayers =
         options.device === "cpu" ? 0 : options.gpuLayers === undefined || options.gpuLayers === "max" ? "auto" : options.gpuLayers;
       let model: LlamaModel;

@@ -61,6 +61,18 @@ export function buildInfoOf(llama: Llama, choice?: LlamaBuildChoice): LlamaBuild
   return { ...info, note: `a local build was asked for, but ${already}` };
 }
 
+/** Why decode may run slower in this process than in a runner, where it does: node-llama-cpp runs each
+ * step as a job on libuv's pool, successive steps land on different pool threads, and with OpenMP each
+ * of them keeps a worker team of its own (docs/benchmarks.md). Runners start with one pool thread. */
+export function poolNote(build: LlamaBuildInfo, device: DeviceKind, threads: number): string | undefined {
+  const pool = readEnv().uvThreadpoolSize ?? 4;
+  if (device !== "cpu" || !build.persistentThreads || threads < 2 || pool === 1) return undefined;
+  return (
+    `libuv's pool in this process has ${pool} threads, among which decode steps move, each keeping its own OpenMP workers: ` +
+    "decode is faster with UV_THREADPOOL_SIZE=1 set before the process starts, or in a runner (isolate: true)"
+  );
+}
+
 /** The CPU build a choice asks for: node-llama-cpp's local build (npm run build:llama) where it
  * loads, then hearth's CPU library ("local" always, "auto" where `hearth build` measured it
  * faster), else the prebuilt, with the reason. */
