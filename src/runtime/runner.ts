@@ -137,8 +137,10 @@ export class RunnerModel implements LoadedModel {
   private listen() {
     this.child.on("message", (m: FromRunner) => {
       if (m.type === "events") {
-        const p = this.pending.get(m.id);
-        if (p) for (const e of m.events) p.push(e);
+        for (const b of m.batches) {
+          const p = this.pending.get(b.id);
+          if (p) for (const e of b.events) p.push(e);
+        }
       } else if (m.type === "done") this.finish(m.id);
       else if (m.type === "failed") this.finish(m.id, errorFromJSON(m.error));
     });

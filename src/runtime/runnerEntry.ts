@@ -25,50 +25,50 @@ function slowMs(): number {
 }
 
 /**
- * Events go out in batches: whatever an engine produced before the event loop turns is one IPC
- * message. A slow generation still sends each token at once; a fast one is not throttled by one
- * message (serialize, syscall, wake the parent) per token.
+ * Events go out in batches: whatever the engine produced for all requests before the event loop turns
+ * is one IPC message. A slow generation still sends each token at once; a fast one, or several
+ * streams stepping together, is not throttled by one message (serialize, syscall, wake the parent)
+ * per token and stream.
  */
-function batcher(id: number) {
-  let buffer: TaskEvent[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    if (buffer.length === 0) return;
-    send({ type: "events", id, events: buffer });
-    buffer = [];
-  };
-  return {
-    push(e: TaskEvent) {
-      buffer.push(e);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    },
-    flush,
-  };
+const outbox = new Map<number, TaskEvent[]>();
+let flushScheduled = false;
+
+function flushEvents(): void {
+  flushScheduled = false;
+  if (outbox.size === 0) return;
+  const batches = [...outbox].map(([id, events]) => ({ id, events }));
+  outbox.clear();
+  send({ type: "events", batches });
+}
+
+function pushEvent(id: number, e: TaskEvent): void {
+  const list = outbox.get(id);
+  if (list) list.push(e);
+  else outbox.set(id, [e]);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushEvents);
+  }
 }
 
 async function run(id: number, request: Extract<ToRunner, { type: "run" }>["request"]) {
   const ac = new AbortController();
   running.set(id, ac);
   const delay = slowMs();
-  const out = batcher(id);
   try {
     if (!model) throw new Error("no model loaded in this runner");
     for await (const event of model.run(request, ac.signal)) {
       if (delay) {
         await new Promise((r) => setTimeout(r, delay));
-        out.flush();
+        flushEvents();
       }
       if (ac.signal.aborted) throw new HearthError("aborted", "the request was aborted");
-      out.push(event);
+      pushEvent(id, event);
     }
-    out.flush();
+    flushEvents();
     send({ type: "done", id });
   } catch (e) {
-    out.flush();
+    flushEvents();
     send({ type: "failed", id, error: toWireError(e) });
   } finally {
     running.delete(id);

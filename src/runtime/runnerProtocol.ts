@@ -21,8 +21,9 @@ export type FromRunner =
   | { type: "loaded"; info: LoadedModelInfo }
   | { type: "loadFailed"; error: WireError }
   | { type: "probes"; probes: DeviceProbe[] }
-  /** events produced since the last message, in order (batched: one IPC message per turn of the event loop, not per token) */
-  | { type: "events"; id: number; events: TaskEvent[] }
+  /** events produced since the last message, per request, in order (one IPC message per turn of the
+   * runner's event loop for all its requests, not one per token and stream) */
+  | { type: "events"; batches: { id: number; events: TaskEvent[] }[] }
   | { type: "done"; id: number }
   | { type: "failed"; id: number; error: WireError }
   | { type: "disposed" };
