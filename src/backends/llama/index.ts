@@ -10,6 +10,7 @@ import { physicalCores } from "../../devices/cpuCores.ts";
 import { descriptor } from "./descriptor.ts";
 import { buildChoice, buildInfoOf, llamaFor, poolNote, probeDevices } from "./llamaInstance.ts";
 import { SequencePool } from "./sequencePool.ts";
+import { orderBatchesBySequence } from "./batchOrder.ts";
 import { LlamaTextModel, memoryBytes } from "./textModel.ts";
 import { LlamaVectorModel } from "./vectorModel.ts";
 import { engineError } from "./engineErrors.ts";
@@ -120,6 +121,8 @@ export default async function createBackend(): Promise<Backend> {
         const chooser = pinned === undefined && threads > 1 ? new DecodeThreadChooser(threads) : undefined;
         const decodeThreads = pinned ?? threads;
         const split = (decodeThreads !== threads || chooser !== undefined) && splitDecodeThreads(context, decodeThreads, 1, chooser);
+        // several sequences' tokens in one batch: in the order llama.cpp computes in one go (batchOrder.ts)
+        if (parallel > 1) orderBatchesBySequence(context);
         const engine = {
           llama,
           model,
