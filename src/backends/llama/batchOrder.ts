@@ -12,23 +12,35 @@ interface QueuedDecode {
   sequenceId: number;
 }
 
+/** A queue that keeps its decodes in rising sequence id order as they are pushed (a sequence's own
+ * decodes keep their order), so every batch node-llama-cpp builds from it, whenever it builds one, is
+ * in that order. */
+class BySequence extends Array<QueuedDecode> {
+  // what filter, splice and the like return: plain arrays
+  static override get [Symbol.species]() {
+    return Array;
+  }
+
+  override push(...items: QueuedDecode[]): number {
+    for (const item of items) {
+      let at = this.length;
+      while (at > 0 && this[at - 1].sequenceId > item.sequenceId) at--;
+      this.splice(at, 0, item);
+    }
+    return this.length;
+  }
+}
+
 /**
- * Sorts the context's queued decodes by sequence id before each batch is built. Wraps the context's
- * dispatch (node-llama-cpp 3.21.1, pinned); returns false, changing nothing, where the context is not
- * shaped as expected.
+ * Replaces the context's queue of decodes with one kept in sequence id order (node-llama-cpp 3.21.1,
+ * pinned, only pushes to it, splices from it and reads it); returns false, changing nothing, where the
+ * context is not shaped as expected.
  */
 export function orderBatchesBySequence(context: LlamaContext): boolean {
-  const c = context as unknown as { _queuedDecodes?: QueuedDecode[]; dispatchPendingBatch?: () => void };
-  if (!Array.isArray(c._queuedDecodes) || typeof c.dispatchPendingBatch !== "function") return false;
-  const dispatch = c.dispatchPendingBatch.bind(context);
-  Object.defineProperty(context, "dispatchPendingBatch", {
-    value: () => {
-      // a stable sort: a sequence's own decodes keep their order
-      c._queuedDecodes?.sort((a, b) => a.sequenceId - b.sequenceId);
-      return dispatch();
-    },
-    configurable: true,
-    writable: true,
-  });
+  const c = context as unknown as { _queuedDecodes?: QueuedDecode[] };
+  if (!Array.isArray(c._queuedDecodes)) return false;
+  const queue = new BySequence();
+  queue.push(...c._queuedDecodes);
+  c._queuedDecodes = queue;
   return true;
 }
