@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run build` (also `prepare`, so `npm ci` and `npm pack` build): src/ -> dist/ (ESM, .d.ts,
 // source maps) with tsc, the CLI's verb index, then `npm run build:web` when package.json has that
-// script (the web app's bundle: adding the script is all it takes).
+// script (the web app's bundle: adding the script is all it takes), and the native thread-pool
+// helper (scripts/build-native.mjs).
 // tsc writes into a fresh folder that replaces dist/ only when complete, so a `hearth` already
 // running from dist/ (a test, a server) never sees it half-built; dist/.build-stamp is written last,
 // when every step succeeded: bin/hearth.js compares it with src/ to choose dist/ or the sources.
@@ -35,4 +36,6 @@ try {
 renameSync(fresh, dist);
 rmSync(old, { recursive: true, force: true });
 run("npm", ["run", "build:web", "--if-present"]);
+// the llama.cpp thread-pool helper (says why and goes on where it cannot be built)
+run(process.execPath, [path.join(root, "scripts/build-native.mjs")]);
 writeFileSync(path.join(dist, ".build-stamp"), `${new Date().toISOString()}\n`);

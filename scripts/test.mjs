@@ -23,6 +23,8 @@ function run(cmd, args) {
 }
 
 run("bash", [path.join(root, "scripts/system-deps.sh")]);
+// the llama.cpp thread-pool helper, where missing or stale (npm ci builds it; about 3 s)
+run(process.execPath, [path.join(root, "scripts/build-native.mjs")]);
 run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "."]);
 run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "src/web"]);
 // one formatter and linter for the whole tree (biome.json): a finding fails the run before any test

@@ -44,6 +44,8 @@ function pack(): string {
   assert.ok(paths.includes("README.md") && paths.includes("LICENSE") && paths.includes("bin/hearth.js"));
   const stray = paths.filter((p) => /^(src|test|fixtures|scripts|docs|examples)\//.test(p) || (p.endsWith(".ts") && !p.endsWith(".d.ts")));
   assert.deepEqual(stray, [], "no sources, tests, fixtures or scripts in the tarball");
+  if (process.platform === "linux" && process.arch === "x64")
+    assert.ok(paths.includes("native/build/llama-threads.node"), "the llama.cpp thread-pool helper is packed");
   return path.join(work, info!.filename);
 }
 
@@ -122,6 +124,22 @@ test("the packed tarball installs into a fresh project and works there: SDK, typ
   });
 
   const tiny = await ensureFixture("tiny");
+
+  await t.test(
+    "the SDK runs llama.cpp's prebuilt CPU build on a persistent thread pool there",
+    { skip: process.arch !== "x64" || process.platform !== "linux" },
+    () => {
+      // a file, not -e: node-llama-cpp tests its binding in a child started with this process's execArgv
+      const script = path.join(project, "pool.mjs");
+      writeFileSync(
+        script,
+        `import { LLM } from "hearth";\nconst m = await LLM.load(${JSON.stringify(tiny)}, { contextSize: 128 });\nconst s = m.info.settings;\nconsole.log(JSON.stringify({ build: s.llamaBuild, pool: s.threadPool, note: s.threadPoolNote }));\nawait m.dispose();\n`,
+      );
+      const r = sh(process.execPath, [script], project);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), { build: "prebuilt", pool: "persistent" });
+    },
+  );
 
   await t.test("npx hearth infer answers on the tiny fixture from compiled JS", () => {
     const r = sh(

@@ -15,6 +15,8 @@ import { LlamaTextModel, memoryBytes } from "./textModel.ts";
 import { LlamaVectorModel } from "./vectorModel.ts";
 import { engineError } from "./engineErrors.ts";
 import { DecodeThreadChooser, decodeThreadsSetting, splitDecodeThreads } from "./threads.ts";
+import { attachThreadPool } from "./threadPool.ts";
+import { readEnv } from "../../config/env.ts";
 
 const KV_TYPES = { f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0" } as const;
 
@@ -114,6 +116,13 @@ export default async function createBackend(): Promise<Backend> {
           experimentalKvCacheKeyType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
           experimentalKvCacheValueType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
         });
+        // on the prebuilt CPU build, workers that persist between graph computes (threadPool.ts)
+        const pool =
+          options.device === "cpu" && !build.persistentThreads && readEnv().llamaThreadPool
+            ? attachThreadPool(context, model, threads)
+            : undefined;
+        const poolSettings =
+          pool === undefined ? {} : "reason" in pool ? { threadPool: "none", threadPoolNote: pool.reason } : { threadPool: "persistent" };
         // one-token decode steps run on all threads or on one, whichever this context measures
         // faster (threads.ts); LoadOptions.extra.decodeThreads (e.g. from a tune profile) pins the count
         const extraDecode = Number(options.extra?.decodeThreads);
@@ -147,6 +156,7 @@ export default async function createBackend(): Promise<Backend> {
             kvCacheType: options.kvCacheType ?? "f16",
             chatWrapper: engine.chatWrapper.wrapperName,
             ...buildSettings,
+            ...poolSettings,
           }),
         });
       } catch (e) {
