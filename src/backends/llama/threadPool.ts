@@ -84,7 +84,8 @@ export function attachThreadPool(context: LlamaContext, model: LlamaModel, threa
     ggml: path.join(bins, `libggml.${release}.so`),
     ggmlBase: path.join(bins, "libggml-base.so"),
   };
-  const r = h.attach(addon, native, libraries, threads, POLL, context.contextSize);
+  // llama.cpp's context holds every sequence's cells; node-llama-cpp's contextSize is one sequence's
+  const r = h.attach(addon, native, libraries, threads, POLL, context.contextSize * context.totalSequences);
   if ("reason" in r) return r;
   const dispose = addon.dispose.bind(addon);
   let freed = false;

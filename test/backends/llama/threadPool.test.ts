@@ -103,6 +103,8 @@ test("the engine runs prebuilt CPU contexts on a persistent pool, says so in its
   const primary = await ensureFixture("tiny");
   const files = { dir: path.dirname(primary), primary, format: "gguf" as const, type: "llm" as const };
   const on = await backend.load(files, { device: "cpu", contextSize: 128, extra: { llamaBuild: "prebuilt" } });
+  // several sequences (the server's --parallel): llama.cpp's context holds all their cells
+  const parallel = await backend.load(files, { device: "cpu", contextSize: 128, parallel: 3, extra: { llamaBuild: "prebuilt" } });
   const before = process.env.HEARTH_LLAMA_THREAD_POOL;
   process.env.HEARTH_LLAMA_THREAD_POOL = "off";
   const off = await backend.load(files, { device: "cpu", contextSize: 128, extra: { llamaBuild: "prebuilt" } });
@@ -112,6 +114,7 @@ test("the engine runs prebuilt CPU contexts on a persistent pool, says so in its
     if (on.info.settings.llamaBuild === "prebuilt") {
       assert.equal(on.info.settings.threadPool, "persistent", String(on.info.settings.threadPoolNote));
       assert.equal(on.info.settings.threads, physicalCores());
+      assert.equal(parallel.info.settings.threadPool, "persistent", String(parallel.info.settings.threadPoolNote));
     } else {
       // this process runs an OpenMP build, whose workers persist already
       assert.equal(on.info.settings.threadPool, undefined);
@@ -119,6 +122,7 @@ test("the engine runs prebuilt CPU contexts on a persistent pool, says so in its
     assert.equal(off.info.settings.threadPool, undefined);
   } finally {
     await on.dispose();
+    await parallel.dispose();
     await off.dispose();
   }
 });
