@@ -1,4 +1,5 @@
-// hearth's persistent thread pool for node-llama-cpp's prebuilt llama.cpp (src/backends/llama/threadPool.ts).
+// hearth's threads for node-llama-cpp's llama.cpp contexts (src/backends/llama/threadPool.ts): a persistent
+// ggml thread pool on the prebuilt, and a decode thread of the context's own.
 //
 // The prebuilt binaries have no OpenMP and node-llama-cpp attaches no ggml thread pool to its contexts, so
 // every graph compute (every decode step) starts and joins its worker threads: a second thread then costs
@@ -16,10 +17,19 @@
 //
 // llama.cpp's and ggml's functions come from the libraries node-llama-cpp already loaded (dlopen with
 // RTLD_NOLOAD on their paths), so this addon links against nothing of theirs.
+//
+// The decode thread: node-llama-cpp runs each llama_decode as a job on libuv's pool, and successive
+// steps land on different pool threads, which cost in-process decode 6-12% against one pool thread
+// (docs/benchmarks.md); with OpenMP each of those threads also keeps a team of its own. decode() runs
+// the same call (llama_decode on the context's batch, then llama_synchronize, as node-llama-cpp's
+// AddonContextDecodeBatchWorker does) on one thread per context, always the same.
 #include <dlfcn.h>
 
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "AddonContext.h"
 #include "AddonModel.h"
@@ -32,11 +42,6 @@
 
 namespace {
 
-struct Pool {
-  ggml_threadpool_t pool = nullptr;
-  void (*free_fn)(ggml_threadpool_t) = nullptr;
-};
-
 template <class F>
 F symbol(void* lib, const char* name) {
   return lib ? reinterpret_cast<F>(dlsym(lib, name)) : nullptr;
@@ -44,26 +49,105 @@ F symbol(void* lib, const char* name) {
 
 void* loaded(const std::string& file) { return dlopen(file.c_str(), RTLD_LAZY | RTLD_NOLOAD); }
 
+struct Decoded {
+  int status = 0;  // llama_decode's result; -1000: an exception, with its message
+  std::string message;
+};
+
+// One node-llama-cpp context, read and checked: what pool() and decode() work on.
+class Binding {
+ public:
+  AddonContext* context = nullptr;
+  ggml_backend_reg_t cpuReg = nullptr;
+  int (*decodeFn)(llama_context*, llama_batch) = nullptr;
+  void (*synchronizeFn)(llama_context*) = nullptr;
+  void (*attachFn)(llama_context*, ggml_threadpool_t, ggml_threadpool_t) = nullptr;
+  void* (*procFn)(ggml_backend_reg_t, const char*) = nullptr;
+  ggml_threadpool_params (*paramsDefaultFn)(int) = nullptr;
+  ggml_threadpool_t pool = nullptr;
+  void (*poolFreeFn)(ggml_threadpool_t) = nullptr;
+
+  // the decode thread; one decode at a time (node-llama-cpp awaits each)
+  std::thread thread;
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool pending = false;
+  bool stopping = false;
+  Napi::ThreadSafeFunction done;
+  Napi::Promise::Deferred* deferred = nullptr;
+  bool closed = false;
+
+  void run() {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        wake.wait(lock, [this] { return pending || stopping; });
+        if (stopping && !pending) return;
+      }
+      auto* result = new Decoded();
+      try {
+        result->status = decodeFn(context->ctx, context->batch);
+        if (result->status == 0) synchronizeFn(context->ctx);
+      } catch (const std::exception& e) {
+        result->status = -1000;
+        result->message = e.what();
+      } catch (...) {
+        result->status = -1000;
+        result->message = "Unknown error when calling \"llama_decode\"";
+      }
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        pending = false;
+      }
+      done.NonBlockingCall(result, [this](Napi::Env env, Napi::Function, Decoded* r) { settle(env, r); });
+    }
+  }
+
+  void settle(Napi::Env env, Decoded* r) {
+    Napi::Promise::Deferred* d = deferred;
+    deferred = nullptr;
+    done.Unref(env);
+    if (d) {
+      // node-llama-cpp's own messages for these results (AddonContextDecodeBatchWorker)
+      if (r->status == 0) d->Resolve(env.Undefined());
+      else if (r->status == 1)
+        d->Reject(Napi::Error::New(env, "could not find a KV slot for the batch (try reducing the size of the batch or increase the context)").Value());
+      else if (r->status == -1000) d->Reject(Napi::Error::New(env, r->message).Value());
+      else d->Reject(Napi::Error::New(env, "Eval has failed").Value());
+      delete d;
+    }
+    delete r;
+  }
+};
+
 Napi::Value refuse(Napi::Env env, const std::string& why) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("reason", why);
   return r;
 }
 
-// attach(context._ctx, model._model, { llama, ggml, ggmlBase }, threads, poll, contextSize)
-//   -> { pool: External } | { reason: string }
-Napi::Value Attach(const Napi::CallbackInfo& info) {
+Binding* bindingOf(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsExternal()) {
+    Napi::TypeError::New(info.Env(), "the first argument must be what open() returned").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  Binding* b = info[0].As<Napi::External<Binding>>().Data();
+  if (b->closed) {
+    Napi::Error::New(info.Env(), "the context's helper is closed").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return b;
+}
+
+// open(context._ctx, model._model, { llama, ggml, ggmlBase }, contextCells) -> { binding } | { reason }
+Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 6 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsObject() || !info[3].IsNumber() ||
-      !info[4].IsNumber() || !info[5].IsNumber()) {
-    Napi::TypeError::New(env, "attach(context, model, libraries, threads, poll, contextSize)").ThrowAsJavaScriptException();
+  if (info.Length() < 4 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsObject() || !info[3].IsNumber()) {
+    Napi::TypeError::New(env, "open(context, model, libraries, contextCells)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   Napi::Object libs = info[2].As<Napi::Object>();
-  const int threads = info[3].As<Napi::Number>().Int32Value();
-  const int poll = info[4].As<Napi::Number>().Int32Value();
-  const uint32_t contextSize = info[5].As<Napi::Number>().Uint32Value();
-  if (threads < 1 || threads > GGML_MAX_N_THREADS || poll < 0 || poll > 100) return refuse(env, "threads or poll out of range");
+  const uint32_t cells = info[3].As<Napi::Number>().Uint32Value();
 
   void* rawContext = nullptr;
   void* rawModel = nullptr;
@@ -78,62 +162,128 @@ Napi::Value Attach(const Napi::CallbackInfo& info) {
   void* ggml = loaded(libs.Get("ggml").ToString().Utf8Value());
   void* ggmlBase = loaded(libs.Get("ggmlBase").ToString().Utf8Value());
   if (!llama || !ggml || !ggmlBase) return refuse(env, "node-llama-cpp's prebuilt libraries are not the ones loaded");
-  auto get_model = symbol<const llama_model* (*)(const llama_context*)>(llama, "llama_get_model");
-  auto n_ctx = symbol<uint32_t (*)(const llama_context*)>(llama, "llama_n_ctx");
-  auto attach = symbol<void (*)(llama_context*, ggml_threadpool_t, ggml_threadpool_t)>(llama, "llama_attach_threadpool");
-  auto dev_by_type = symbol<ggml_backend_dev_t (*)(enum ggml_backend_dev_type)>(ggml, "ggml_backend_dev_by_type");
-  auto dev_reg = symbol<ggml_backend_reg_t (*)(ggml_backend_dev_t)>(ggmlBase, "ggml_backend_dev_backend_reg");
-  auto proc = symbol<void* (*)(ggml_backend_reg_t, const char*)>(ggmlBase, "ggml_backend_reg_get_proc_address");
-  auto params_default = symbol<ggml_threadpool_params (*)(int)>(ggmlBase, "ggml_threadpool_params_default");
-  if (!get_model || !n_ctx || !attach || !dev_by_type || !dev_reg || !proc || !params_default)
-    return refuse(env, "llama.cpp's libraries lack the thread pool functions");
-  if (get_model(context->ctx) != model->model || n_ctx(context->ctx) != contextSize)
-    return refuse(env, "llama.cpp does not recognise the context read (node-llama-cpp's layout differs)");
-
-  ggml_backend_dev_t cpu = dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
-  if (!cpu) return refuse(env, "no CPU backend is loaded");
-  ggml_backend_reg_t reg = dev_reg(cpu);
-  // a CPU library built with OpenMP keeps its workers already and ignores a pool's threads
-  auto features = reinterpret_cast<ggml_backend_feature* (*)(ggml_backend_reg_t)>(proc(reg, "ggml_backend_get_features"));
-  if (features) {
-    for (ggml_backend_feature* f = features(reg); f && f->name; f++) {
-      if (std::strcmp(f->name, "OPENMP") == 0) return refuse(env, "the CPU library uses OpenMP, whose workers persist already");
-    }
+  auto getModel = symbol<const llama_model* (*)(const llama_context*)>(llama, "llama_get_model");
+  auto nCtx = symbol<uint32_t (*)(const llama_context*)>(llama, "llama_n_ctx");
+  auto devByType = symbol<ggml_backend_dev_t (*)(enum ggml_backend_dev_type)>(ggml, "ggml_backend_dev_by_type");
+  auto devReg = symbol<ggml_backend_reg_t (*)(ggml_backend_dev_t)>(ggmlBase, "ggml_backend_dev_backend_reg");
+  auto* b = new Binding();
+  b->context = context;
+  b->decodeFn = symbol<int (*)(llama_context*, llama_batch)>(llama, "llama_decode");
+  b->synchronizeFn = symbol<void (*)(llama_context*)>(llama, "llama_synchronize");
+  b->attachFn = symbol<void (*)(llama_context*, ggml_threadpool_t, ggml_threadpool_t)>(llama, "llama_attach_threadpool");
+  b->procFn = symbol<void* (*)(ggml_backend_reg_t, const char*)>(ggmlBase, "ggml_backend_reg_get_proc_address");
+  b->paramsDefaultFn = symbol<ggml_threadpool_params (*)(int)>(ggmlBase, "ggml_threadpool_params_default");
+  if (!getModel || !nCtx || !devByType || !devReg || !b->decodeFn || !b->synchronizeFn || !b->attachFn || !b->procFn || !b->paramsDefaultFn) {
+    delete b;
+    return refuse(env, "llama.cpp's libraries lack the functions the helper calls");
   }
-  auto pool_new = reinterpret_cast<ggml_threadpool_t (*)(ggml_threadpool_params*)>(proc(reg, "ggml_threadpool_new"));
-  auto pool_free = reinterpret_cast<void (*)(ggml_threadpool_t)>(proc(reg, "ggml_threadpool_free"));
-  if (!pool_new || !pool_free) return refuse(env, "the CPU backend has no thread pool functions");
+  if (getModel(context->ctx) != model->model || nCtx(context->ctx) != cells) {
+    delete b;
+    return refuse(env, "llama.cpp does not recognise the context read (node-llama-cpp's layout differs)");
+  }
+  ggml_backend_dev_t cpu = devByType(GGML_BACKEND_DEVICE_TYPE_CPU);
+  b->cpuReg = cpu ? devReg(cpu) : nullptr;
 
-  ggml_threadpool_params params = params_default(threads);
-  params.poll = static_cast<uint32_t>(poll);
-  ggml_threadpool_t pool = pool_new(&params);
-  if (!pool) return refuse(env, "ggml could not start the thread pool");
-  attach(context->ctx, pool, pool);
-
-  auto* handle = new Pool{pool, pool_free};
+  b->done = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "hearth-llama-decode", 0, 1);
+  b->done.Unref(env);  // an idle decode thread keeps no process alive; decode() refs it while a step runs
+  b->thread = std::thread([b] { b->run(); });
   Napi::Object r = Napi::Object::New(env);
-  r.Set("pool", Napi::External<Pool>::New(env, handle));
+  // freed with its JS handle once closed; one never closed keeps its thread and stays
+  r.Set("binding", Napi::External<Binding>::New(env, b, [](Napi::Env, Binding* done) {
+    if (done->closed) delete done;
+  }));
   return r;
 }
 
-// free(pool): only once the context it was attached to is freed (llama_free does not free it)
-Napi::Value Free(const Napi::CallbackInfo& info) {
+// pool(binding, threads, poll) -> undefined | reason: a persistent ggml pool for the context's CPU work
+Napi::Value Pool(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Binding* b = bindingOf(info);
+  if (!b) return env.Undefined();
+  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsNumber()) {
+    Napi::TypeError::New(env, "pool(binding, threads, poll)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const int threads = info[1].As<Napi::Number>().Int32Value();
+  const int poll = info[2].As<Napi::Number>().Int32Value();
+  if (threads < 1 || threads > GGML_MAX_N_THREADS || poll < 0 || poll > 100) return Napi::String::New(env, "threads or poll out of range");
+  if (b->pool) return Napi::String::New(env, "the context has a pool already");
+  if (!b->cpuReg) return Napi::String::New(env, "no CPU backend is loaded");
+  // a CPU library built with OpenMP keeps its workers already and ignores a pool's threads
+  auto features = reinterpret_cast<ggml_backend_feature* (*)(ggml_backend_reg_t)>(b->procFn(b->cpuReg, "ggml_backend_get_features"));
+  if (features) {
+    for (ggml_backend_feature* f = features(b->cpuReg); f && f->name; f++) {
+      if (std::strcmp(f->name, "OPENMP") == 0) return Napi::String::New(env, "the CPU library uses OpenMP, whose workers persist already");
+    }
+  }
+  auto poolNew = reinterpret_cast<ggml_threadpool_t (*)(ggml_threadpool_params*)>(b->procFn(b->cpuReg, "ggml_threadpool_new"));
+  b->poolFreeFn = reinterpret_cast<void (*)(ggml_threadpool_t)>(b->procFn(b->cpuReg, "ggml_threadpool_free"));
+  if (!poolNew || !b->poolFreeFn) return Napi::String::New(env, "the CPU backend has no thread pool functions");
+  ggml_threadpool_params params = b->paramsDefaultFn(threads);
+  params.poll = static_cast<uint32_t>(poll);
+  ggml_threadpool_t pool = poolNew(&params);
+  if (!pool) return Napi::String::New(env, "ggml could not start the thread pool");
+  b->attachFn(b->context->ctx, pool, pool);
+  b->pool = pool;
+  return env.Undefined();
+}
+
+// decode(binding) -> Promise<void>: llama_decode of the context's batch on the context's own thread
+Napi::Value Decode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Binding* b = bindingOf(info);
+  if (!b) return env.Undefined();
+  auto* d = new Napi::Promise::Deferred(env);
+  Napi::Promise promise = d->Promise();
+  if (b->deferred || b->context->disposed || b->context->ctx == nullptr) {
+    d->Reject(Napi::Error::New(env, b->deferred ? "a decode of this context is running already" : "Context is disposed").Value());
+    delete d;
+    return promise;
+  }
+  b->deferred = d;
+  b->done.Ref(env);
+  {
+    std::lock_guard<std::mutex> lock(b->mutex);
+    b->pending = true;
+  }
+  b->wake.notify_one();
+  return promise;
+}
+
+// close(binding): stops the decode thread and frees the pool; call once the native context is freed
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsExternal()) {
-    Napi::TypeError::New(info.Env(), "free(pool)").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
+    Napi::TypeError::New(env, "close(binding)").ThrowAsJavaScriptException();
+    return env.Undefined();
   }
-  Pool* handle = info[0].As<Napi::External<Pool>>().Data();
-  if (handle->pool) {
-    handle->free_fn(handle->pool);
-    handle->pool = nullptr;
+  Binding* b = info[0].As<Napi::External<Binding>>().Data();
+  if (b->closed) return env.Undefined();
+  if (b->deferred) {
+    Napi::Error::New(env, "a decode of this context is still running").ThrowAsJavaScriptException();
+    return env.Undefined();
   }
-  return info.Env().Undefined();
+  b->closed = true;
+  {
+    std::lock_guard<std::mutex> lock(b->mutex);
+    b->stopping = true;
+  }
+  b->wake.notify_one();
+  b->thread.join();
+  b->done.Release();
+  if (b->pool) {
+    b->poolFreeFn(b->pool);
+    b->pool = nullptr;
+  }
+  return env.Undefined();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("nodeLlamaCppVersion", Napi::String::New(env, HEARTH_NLC_VERSION));
-  exports.Set("attach", Napi::Function::New(env, Attach));
-  exports.Set("free", Napi::Function::New(env, Free));
+  exports.Set("open", Napi::Function::New(env, Open));
+  exports.Set("pool", Napi::Function::New(env, Pool));
+  exports.Set("decode", Napi::Function::New(env, Decode));
+  exports.Set("close", Napi::Function::New(env, Close));
   return exports;
 }
 

@@ -22,9 +22,10 @@ export interface HearthEnv {
    * faster), node-llama-cpp's prebuilt otherwise; "local" or "prebuilt" to force one (a load's
    * extra.llamaBuild overrides it). */
   llamaBuild: "auto" | "local" | "prebuilt";
-  /** HEARTH_LLAMA_THREAD_POOL=off: no persistent thread pool on node-llama-cpp's prebuilt CPU build
-   * (backends/llama/threadPool.ts); default on where the helper loads. */
-  llamaThreadPool: boolean;
+  /** HEARTH_LLAMA_THREAD_HELPER=off: CPU contexts run without hearth's thread helper (no persistent
+   * pool on the prebuilt, decode steps on libuv's pool as node-llama-cpp runs them;
+   * backends/llama/threadPool.ts); default on where the helper loads. */
+  llamaThreadHelper: boolean;
   /** LD_LIBRARY_PATH: extra folders where system libraries are looked up (a provider's prerequisites). */
   libraryPath: string[];
   /** UV_THREADPOOL_SIZE as set: libuv's pool threads in this process (4 when unset). llama runners
@@ -81,7 +82,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): HearthEnv {
     llamaBuild: env.HEARTH_LLAMA_BUILD === "local" || env.HEARTH_LLAMA_BUILD === "prebuilt" ? env.HEARTH_LLAMA_BUILD : "auto",
     libraryPath: (env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean),
     uvThreadpoolSize: numberOrUndefined(env.UV_THREADPOOL_SIZE),
-    llamaThreadPool: env.HEARTH_LLAMA_THREAD_POOL !== "off",
+    llamaThreadHelper: env.HEARTH_LLAMA_THREAD_HELPER !== "off",
     test: readTestOverrides(env),
   };
 }

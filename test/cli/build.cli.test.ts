@@ -80,7 +80,7 @@ test("compiles the library, measures it against the prebuilt, and the engine use
   // the engine: "local" runs the library, "prebuilt" the prebuilt, "auto" what was measured faster;
   // the same greedy text on each (same source, same kernels)
   // each in a process of its own: a process holds one CPU build of llama.cpp
-  const infer = async (build: string, threads = 1, pool?: string) => {
+  const infer = async (build: string, threads = 1, pool?: string, extraEnv: NodeJS.ProcessEnv = {}) => {
     const script = `
       import { LLM } from ${JSON.stringify(pathToFileURL(path.join(repoRoot, "src/index.ts")).href)};
       const llm = await LLM.load(process.argv[2], { device: "cpu", threads: Number(process.argv[3]), contextSize: 256 });
@@ -90,7 +90,7 @@ test("compiles the library, measures it against the prebuilt, and the engine use
     // a file, not -e: node-llama-cpp tests its binaries in a child started with this process's arguments
     const file = path.join(home, "load.mts");
     writeFileSync(file, script);
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, HEARTH_LLAMA_BUILD: build };
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, HEARTH_LLAMA_BUILD: build, ...extraEnv };
     if (pool === undefined) delete childEnv.UV_THREADPOOL_SIZE;
     else childEnv.UV_THREADPOOL_SIZE = pool;
     const x = await execFileAsync(process.execPath, ["--import", "tsx", file, model, String(threads)], { cwd: repoRoot, env: childEnv });
@@ -104,11 +104,18 @@ test("compiles the library, measures it against the prebuilt, and the engine use
   // every run makes its 12 tokens (no end token can be picked), the same on both builds
   assert.deepEqual([local.tokens, prebuilt.tokens, auto.tokens], [12, 12, 12]);
   assert.equal(local.text, prebuilt.text);
-  // on several threads in a process with libuv's default pool, the load says why decode is slower
-  // there than in a runner, and how to avoid it; with one pool thread it says nothing of it
-  const [pooled, single] = [await infer("local", 2), await infer("local", 2, "1")];
+  // without the thread helper, on several threads in a process with libuv's default pool, the load
+  // says why decode is slower there than in a runner, and how to avoid it; with one pool thread it
+  // says nothing of it, nor with the helper's decode thread (the library's OpenMP workers persist
+  // already, so it attaches no pool there)
+  const off = { HEARTH_LLAMA_THREAD_HELPER: "off" };
+  const [pooled, single, helped] = [await infer("local", 2, undefined, off), await infer("local", 2, "1", off), await infer("local", 2)];
   if (Number(pooled.settings?.threads) >= 2) assert.match(String(pooled.settings?.llamaBuildNote), /UV_THREADPOOL_SIZE=1/);
   assert.doesNotMatch(String(single.settings?.llamaBuildNote), /UV_THREADPOOL_SIZE/);
+  assert.doesNotMatch(String(helped.settings?.llamaBuildNote), /UV_THREADPOOL_SIZE/);
+  assert.equal(helped.settings?.decodeThread, "own");
+  assert.equal(helped.settings?.threadPool, undefined);
+  assert.equal(prebuilt.settings?.threadPool, "persistent", String(prebuilt.settings?.threadPoolNote));
 
   // a second run reuses the library (no compile) and measures again only when asked for a model
   const again = await runHearth(["build", "--no-measure"], { env });

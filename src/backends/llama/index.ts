@@ -15,7 +15,7 @@ import { LlamaTextModel, memoryBytes } from "./textModel.ts";
 import { LlamaVectorModel } from "./vectorModel.ts";
 import { engineError } from "./engineErrors.ts";
 import { DecodeThreadChooser, decodeThreadsSetting, splitDecodeThreads } from "./threads.ts";
-import { attachThreadPool } from "./threadPool.ts";
+import { attachContextThreads } from "./threadPool.ts";
 import { readEnv } from "../../config/env.ts";
 
 const KV_TYPES = { f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0" } as const;
@@ -71,8 +71,12 @@ export default async function createBackend(): Promise<Backend> {
       }
       const cores = physicalCores();
       const threads = Math.max(1, Math.min(options.threads ?? cores, cores));
-      const notes = [build.note, poolNote(build, options.device, threads)].filter(Boolean);
-      const buildSettings = { llamaBuild: build.build, ...(notes.length ? { llamaBuildNote: notes.join("; ") } : {}) };
+      // the note on libuv's pool does not apply to a context with a decode thread of its own
+      const buildSettingsOf = (ownDecodeThread: boolean) => {
+        const notes = [build.note, ownDecodeThread ? undefined : poolNote(build, options.device, threads)].filter(Boolean);
+        return { llamaBuild: build.build, ...(notes.length ? { llamaBuildNote: notes.join("; ") } : {}) };
+      };
+      const buildSettings = buildSettingsOf(false);
       const gpuLayers =
         options.device === "cpu" ? 0 : options.gpuLayers === undefined || options.gpuLayers === "max" ? "auto" : options.gpuLayers;
       let model: LlamaModel;
@@ -116,13 +120,18 @@ export default async function createBackend(): Promise<Backend> {
           experimentalKvCacheKeyType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
           experimentalKvCacheValueType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
         });
-        // on the prebuilt CPU build, workers that persist between graph computes (threadPool.ts)
-        const pool =
-          options.device === "cpu" && !build.persistentThreads && readEnv().llamaThreadPool
-            ? attachThreadPool(context, model, threads)
+        // on the CPU: a decode thread of the context's own, and on the prebuilt a persistent pool (threadPool.ts)
+        const own =
+          options.device === "cpu" && readEnv().llamaThreadHelper
+            ? attachContextThreads(context, model, threads, !build.persistentThreads)
             : undefined;
-        const poolSettings =
-          pool === undefined ? {} : "reason" in pool ? { threadPool: "none", threadPoolNote: pool.reason } : { threadPool: "persistent" };
+        const threadSettings = own
+          ? {
+              ...(own.threadPool ? { threadPool: own.threadPool } : {}),
+              ...(own.threadPoolNote ? { threadPoolNote: own.threadPoolNote } : {}),
+              ...(own.decodeThread ? { decodeThread: "own" } : {}),
+            }
+          : {};
         // one-token decode steps run on all threads or on one, whichever this context measures
         // faster (threads.ts); LoadOptions.extra.decodeThreads (e.g. from a tune profile) pins the count
         const extraDecode = Number(options.extra?.decodeThreads);
@@ -155,8 +164,8 @@ export default async function createBackend(): Promise<Backend> {
             flashAttention: context.flashAttention,
             kvCacheType: options.kvCacheType ?? "f16",
             chatWrapper: engine.chatWrapper.wrapperName,
-            ...buildSettings,
-            ...poolSettings,
+            ...buildSettingsOf(own?.decodeThread === true),
+            ...threadSettings,
           }),
         });
       } catch (e) {

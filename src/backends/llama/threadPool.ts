@@ -1,11 +1,16 @@
-// A persistent ggml thread pool for contexts on node-llama-cpp's prebuilt CPU build. The prebuilt has
-// no OpenMP and node-llama-cpp attaches no pool, so every decode step starts and joins its worker
-// threads and a second thread costs more than it gains (docs/benchmarks.md). llama.cpp's own tools
-// attach a pool whose workers poll briefly for the next graph and then sleep; hearth's small native
-// helper (native/llama-threads, built by scripts/build-native.mjs and shipped in the package) attaches
-// one to a context node-llama-cpp created, after checking that it reads node-llama-cpp's native
-// context correctly. Where the helper is missing or refuses, the context runs as before and the
-// reason is in the model's settings.
+// Threads for node-llama-cpp's CPU contexts, through hearth's small native helper
+// (native/llama-threads, built by scripts/build-native.mjs and shipped in the package), which reads
+// the llama_context behind node-llama-cpp's context object after checking that it reads it right:
+// - a persistent ggml thread pool on the prebuilt build. The prebuilt has no OpenMP and node-llama-cpp
+//   attaches no pool, so every decode step started and joined its worker threads and a second thread
+//   cost more than it gained; llama.cpp's own tools attach a pool whose workers poll briefly for the
+//   next graph and then sleep.
+// - a decode thread of the context's own. node-llama-cpp runs each decode step as a job on libuv's
+//   pool, and successive steps land on different pool threads: in-process decode ran 6-12% slower
+//   than with one pool thread (docs/benchmarks.md). The helper runs the same llama_decode call on one
+//   thread per context instead.
+// Where the helper is missing or refuses, the context runs as before and the reason is in the
+// model's settings.
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -16,21 +21,22 @@ import { llamaRelease, nodeLlamaCppDir, prebuiltBinsDir } from "./cpuLibrary.ts"
 /** llama.cpp's default polling level (0: workers sleep at once, 100: they spin longest). */
 const POLL = 50;
 
-interface PoolHandle {
-  readonly __pool: unique symbol;
+interface Binding {
+  readonly __binding: unique symbol;
 }
 
 interface Helper {
   nodeLlamaCppVersion: string;
-  attach(
+  open(
     context: object,
     model: object,
     libraries: { llama: string; ggml: string; ggmlBase: string },
-    threads: number,
-    poll: number,
-    contextSize: number,
-  ): { pool: PoolHandle } | { reason: string };
-  free(pool: PoolHandle): void;
+    contextCells: number,
+  ): { binding: Binding } | { reason: string };
+  /** undefined when attached, else why not */
+  pool(binding: Binding, threads: number, poll: number): string | undefined;
+  decode(binding: Binding): Promise<void>;
+  close(binding: Binding): void;
 }
 
 const require = createRequire(import.meta.url);
@@ -45,8 +51,8 @@ function nodeLlamaCppVersion(): string {
 /** The helper, or why it cannot be used here. */
 export function loadHelper(): Helper | { reason: string } {
   if (helper) return helper;
-  if (process.platform !== "linux") helper = { reason: `the thread-pool helper is built on Linux only` };
-  else if (!existsSync(HELPER_PATH)) helper = { reason: `the thread-pool helper was not built (npm run build:native says why)` };
+  if (process.platform !== "linux") helper = { reason: "hearth's llama.cpp thread helper is built on Linux only" };
+  else if (!existsSync(HELPER_PATH)) helper = { reason: "hearth's llama.cpp thread helper was not built (npm run build:native says why)" };
   else {
     try {
       const h = require(HELPER_PATH) as Helper;
@@ -54,55 +60,89 @@ export function loadHelper(): Helper | { reason: string } {
       helper =
         h.nodeLlamaCppVersion === want
           ? h
-          : { reason: `the thread-pool helper was built for node-llama-cpp ${h.nodeLlamaCppVersion}, not ${want} (npm run build:native)` };
+          : {
+              reason: `hearth's llama.cpp thread helper was built for node-llama-cpp ${h.nodeLlamaCppVersion}, not ${want} (npm run build:native)`,
+            };
     } catch (e) {
-      helper = { reason: `the thread-pool helper does not load: ${e instanceof Error ? e.message.split("\n")[0] : e}` };
+      helper = { reason: `hearth's llama.cpp thread helper does not load: ${e instanceof Error ? e.message.split("\n")[0] : e}` };
     }
   }
   return helper;
 }
 
-/** node-llama-cpp's native objects behind its JS classes (node-llama-cpp is pinned exactly). */
-interface Internals {
-  _ctx?: { dispose?: () => unknown };
-  _model?: object;
-}
-
-/** Attaches a pool of `threads` workers to a context on the prebuilt CPU build; the pool is freed
- * after the native context is (node-llama-cpp's dispose, from whichever path). */
-export function attachThreadPool(context: LlamaContext, model: LlamaModel, threads: number): { attached: true } | { reason: string } {
-  const h = loadHelper();
-  if ("reason" in h) return h;
+/** The libraries of node-llama-cpp's prebuilt CPU build, which the helper looks up (loaded ones only). */
+export function prebuiltLibraries(): { llama: string; ggml: string; ggmlBase: string } | undefined {
   const bins = prebuiltBinsDir();
-  if (!bins) return { reason: "node-llama-cpp has no prebuilt binaries here" };
-  const addon = (context as unknown as Internals)._ctx;
-  const native = (model as unknown as Internals)._model;
-  if (!addon || !native || typeof addon.dispose !== "function") return { reason: "node-llama-cpp's context has another shape" };
+  if (!bins) return undefined;
   const release = llamaRelease();
-  const libraries = {
+  return {
     llama: path.join(bins, `libllama.${release}.so`),
     ggml: path.join(bins, `libggml.${release}.so`),
     ggmlBase: path.join(bins, "libggml-base.so"),
   };
-  // llama.cpp's context holds every sequence's cells; node-llama-cpp's contextSize is one sequence's
-  const r = h.attach(addon, native, libraries, threads, POLL, context.contextSize * context.totalSequences);
-  if ("reason" in r) return r;
-  const dispose = addon.dispose.bind(addon);
-  let freed = false;
-  // the addon's methods are read-only on its prototype: shadow dispose on this instance
-  Object.defineProperty(addon, "dispose", {
-    value: async () => {
-      try {
-        return await dispose();
-      } finally {
-        if (!freed) {
-          freed = true;
-          h.free(r.pool);
-        }
-      }
-    },
-    configurable: true,
-    writable: true,
+}
+
+/** node-llama-cpp's native objects behind its JS classes (node-llama-cpp is pinned exactly). */
+interface Internals {
+  _ctx?: { dispose?: () => unknown; decodeBatch?: () => Promise<void> };
+  _model?: object;
+}
+
+export interface ContextThreads {
+  /** "persistent" where a pool was attached, "none" where one was wanted and could not be */
+  threadPool?: "persistent" | "none";
+  /** why there is no pool or no decode thread */
+  threadPoolNote?: string;
+  /** decode steps run on a thread of the context's own */
+  decodeThread: boolean;
+}
+
+/** Gives a CPU context its decode thread and, where `pool` asks, a pool of `threads` workers. Both
+ * end after the native context does (node-llama-cpp's dispose, from whichever path). Call before
+ * anything else wraps the context's decodeBatch (threads.ts). */
+export function attachContextThreads(context: LlamaContext, model: LlamaModel, threads: number, pool: boolean): ContextThreads {
+  const none = (reason: string): ContextThreads => ({
+    ...(pool ? { threadPool: "none" as const } : {}),
+    threadPoolNote: reason,
+    decodeThread: false,
   });
-  return { attached: true };
+  const h = loadHelper();
+  if ("reason" in h) return none(h.reason);
+  const libraries = prebuiltLibraries();
+  if (!libraries) return none("node-llama-cpp has no prebuilt binaries here");
+  const addon = (context as unknown as Internals)._ctx;
+  const native = (model as unknown as Internals)._model;
+  if (!addon || !native || typeof addon.dispose !== "function" || typeof addon.decodeBatch !== "function")
+    return none("node-llama-cpp's context has another shape");
+  // llama.cpp's context holds every sequence's cells; node-llama-cpp's contextSize is one sequence's
+  const opened = h.open(addon, native, libraries, context.contextSize * context.totalSequences);
+  if ("reason" in opened) return none(opened.reason);
+  const { binding } = opened;
+  const poolRefused = pool ? h.pool(binding, threads, POLL) : undefined;
+  const dispose = addon.dispose.bind(addon);
+  let running: Promise<void> | undefined;
+  let closed = false;
+  // the addon's methods are read-only on its prototype: shadow them on this instance
+  const own = (name: string, value: unknown) => Object.defineProperty(addon, name, { value, configurable: true, writable: true });
+  own("decodeBatch", () => {
+    const step = h.decode(binding);
+    running = step.catch(() => undefined);
+    return step;
+  });
+  own("dispose", async () => {
+    await running; // the decode thread must be done with the context before it is freed
+    try {
+      return await dispose();
+    } finally {
+      if (!closed) {
+        closed = true;
+        h.close(binding);
+      }
+    }
+  });
+  return {
+    ...(pool ? { threadPool: poolRefused === undefined ? ("persistent" as const) : ("none" as const) } : {}),
+    ...(poolRefused !== undefined ? { threadPoolNote: poolRefused } : {}),
+    decodeThread: true,
+  };
 }

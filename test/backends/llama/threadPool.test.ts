@@ -1,31 +1,31 @@
-// The persistent thread pool on node-llama-cpp's prebuilt CPU build (threadPool.ts,
-// native/llama-threads): it attaches to a real context, the model answers exactly as without it, its
-// pool is freed with the context whichever way that goes, and the helper refuses what is not a
-// node-llama-cpp context instead of reading it.
+// hearth's thread helper for node-llama-cpp's CPU contexts (threadPool.ts, native/llama-threads): a
+// persistent pool on the prebuilt build and a decode thread per context. It attaches to real
+// contexts, the model answers exactly as without it (also two contexts at once), it ends with the
+// context whichever way that goes, and it refuses what is not a node-llama-cpp context instead of
+// reading it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { getLlama, LlamaLogLevel, type LlamaModel } from "node-llama-cpp";
-import { attachThreadPool, HELPER_PATH, loadHelper } from "../../../src/backends/llama/threadPool.ts";
-import { llamaRelease, prebuiltBinsDir } from "../../../src/backends/llama/cpuLibrary.ts";
+import { attachContextThreads, HELPER_PATH, loadHelper, prebuiltLibraries } from "../../../src/backends/llama/threadPool.ts";
 import { loadBackend } from "../../../src/backends/registry.ts";
 import { physicalCores } from "../../../src/devices/cpuCores.ts";
 import { ensureFixture } from "../../../fixtures/index.ts";
 
 const linuxX64 = process.platform === "linux" && process.arch === "x64";
 
-async function greedy(model: LlamaModel, pool: boolean): Promise<{ tokens: number[]; attached: unknown }> {
+async function greedy(model: LlamaModel, helped: boolean, prompt = "Once upon a time"): Promise<{ tokens: number[]; attached: unknown }> {
   const context = await model.createContext({ contextSize: 256, threads: 2 });
-  const attached = pool ? attachThreadPool(context, model, 2) : undefined;
+  const attached = helped ? attachContextThreads(context, model, 2, true) : undefined;
   const sequence = context.getSequence();
   const tokens: number[] = [];
-  for await (const t of sequence.evaluate(model.tokenize("Once upon a time"), { yieldEogToken: true })) {
+  for await (const t of sequence.evaluate(model.tokenize(prompt), { yieldEogToken: true })) {
     tokens.push(t);
     if (tokens.length >= 48) break;
   }
   await context.dispose();
-  await context.dispose(); // a second dispose must not free the pool twice
+  await context.dispose(); // a second dispose must not end the helper twice
   return { tokens, attached };
 }
 
@@ -35,21 +35,24 @@ test("the helper is built with the package on x86-64 Linux (npm run build)", { s
   assert.ok(!("reason" in helper), "reason" in helper ? helper.reason : "");
 });
 
-test("a pool attaches to a prebuilt CPU context; greedy output is the same token for token, and pools are freed with their contexts", {
+test("a pool and a decode thread attach to a prebuilt CPU context; greedy output is the same token for token, also with two contexts at once", {
   skip: !linuxX64 && "x86-64 Linux",
 }, async () => {
   const llama = await getLlama({ gpu: false, build: "never", skipDownload: true, logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath: await ensureFixture("tiny"), gpuLayers: 0 });
   try {
     const without = await greedy(model, false);
+    const other = await greedy(model, false, "The quick brown fox");
     for (let i = 0; i < 3; i++) {
-      const withPool = await greedy(model, true);
-      assert.deepEqual(withPool.attached, { attached: true });
-      assert.deepEqual(withPool.tokens, without.tokens);
+      const helped = await greedy(model, true);
+      assert.deepEqual(helped.attached, { threadPool: "persistent", decodeThread: true });
+      assert.deepEqual(helped.tokens, without.tokens);
     }
-    // a context disposed through its model (no dispose call of its own) frees its pool too
+    const [a, b] = await Promise.all([greedy(model, true), greedy(model, true, "The quick brown fox")]);
+    assert.deepEqual([a.tokens, b.tokens], [without.tokens, other.tokens]);
+    // a context disposed through its model (no dispose call of its own) ends its helper too
     const context = await model.createContext({ contextSize: 256, threads: 2 });
-    assert.deepEqual(attachThreadPool(context, model, 2), { attached: true });
+    assert.deepEqual(attachContextThreads(context, model, 2, false), { decodeThread: true });
     await model.dispose();
     assert.equal(context.disposed, true);
   } finally {
@@ -67,28 +70,27 @@ test("the helper refuses objects that are not a node-llama-cpp context, and bad 
   const model = await llama.loadModel({ modelPath: await ensureFixture("tiny"), gpuLayers: 0 });
   const context = await model.createContext({ contextSize: 256, threads: 1 });
   try {
-    const bins = prebuiltBinsDir()!;
-    const release = llamaRelease();
-    const libs = { llama: `${bins}/libllama.${release}.so`, ggml: `${bins}/libggml.${release}.so`, ggmlBase: `${bins}/libggml-base.so` };
+    const libs = prebuiltLibraries()!;
     const native = (o: object, k: string) => (o as Record<string, object>)[k]!;
+    const ctx = native(context, "_ctx");
+    const mdl = native(model, "_model");
     // a plain object, and the model's native object where the context's belongs
-    assert.match(JSON.stringify(helper.attach({}, native(model, "_model"), libs, 1, 50, 256)), /not a node-llama-cpp context/);
-    assert.match(
-      JSON.stringify(helper.attach(native(model, "_model"), native(model, "_model"), libs, 1, 50, 256)),
-      /model is not this model|layout differs/,
-    );
+    assert.match(JSON.stringify(helper.open({}, mdl, libs, 256)), /not a node-llama-cpp context/);
+    assert.match(JSON.stringify(helper.open(mdl, mdl, libs, 256)), /model is not this model|layout differs/);
     // the right objects, but the context size the caller believes is wrong: llama.cpp disagrees
-    assert.match(JSON.stringify(helper.attach(native(context, "_ctx"), native(model, "_model"), libs, 1, 50, 999)), /layout differs/);
+    assert.match(JSON.stringify(helper.open(ctx, mdl, libs, 999)), /layout differs/);
     // libraries that are not the ones loaded
-    assert.match(
-      JSON.stringify(
-        helper.attach(native(context, "_ctx"), native(model, "_model"), { ...libs, llama: "/nonexistent/libllama.so" }, 1, 50, 256),
-      ),
-      /not the ones loaded/,
-    );
-    assert.match(JSON.stringify(helper.attach(native(context, "_ctx"), native(model, "_model"), libs, 0, 50, 256)), /out of range/);
-    assert.throws(() => (helper.attach as (...a: unknown[]) => unknown)("nope"), TypeError);
-    assert.throws(() => (helper.free as (...a: unknown[]) => unknown)({}), TypeError);
+    assert.match(JSON.stringify(helper.open(ctx, mdl, { ...libs, llama: "/nonexistent/libllama.so" }, 256)), /not the ones loaded/);
+    assert.throws(() => (helper.open as (...a: unknown[]) => unknown)("nope"), TypeError);
+    const opened = helper.open(ctx, mdl, libs, 256);
+    assert.ok("binding" in opened, JSON.stringify(opened));
+    assert.match(String(helper.pool(opened.binding, 0, 50)), /out of range/);
+    assert.equal(helper.pool(opened.binding, 1, 50), undefined);
+    assert.match(String(helper.pool(opened.binding, 1, 50)), /has a pool already/);
+    assert.throws(() => (helper.decode as (...a: unknown[]) => unknown)({}), TypeError);
+    helper.close(opened.binding);
+    helper.close(opened.binding); // once is enough; again is nothing
+    assert.throws(() => helper.decode(opened.binding), /closed/);
   } finally {
     await context.dispose();
     await model.dispose();
@@ -96,7 +98,7 @@ test("the helper refuses objects that are not a node-llama-cpp context, and bad 
   }
 });
 
-test("the engine runs prebuilt CPU contexts on a persistent pool, says so in its settings, and HEARTH_LLAMA_THREAD_POOL=off turns it off", {
+test("the engine runs CPU contexts with a decode thread and, on the prebuilt, a persistent pool, says so in its settings, and HEARTH_LLAMA_THREAD_HELPER=off turns both off", {
   skip: !linuxX64 && "x86-64 Linux",
 }, async () => {
   const backend = await loadBackend("llama");
@@ -105,14 +107,15 @@ test("the engine runs prebuilt CPU contexts on a persistent pool, says so in its
   const on = await backend.load(files, { device: "cpu", contextSize: 128, extra: { llamaBuild: "prebuilt" } });
   // several sequences (the server's --parallel): llama.cpp's context holds all their cells
   const parallel = await backend.load(files, { device: "cpu", contextSize: 128, parallel: 3, extra: { llamaBuild: "prebuilt" } });
-  const before = process.env.HEARTH_LLAMA_THREAD_POOL;
-  process.env.HEARTH_LLAMA_THREAD_POOL = "off";
+  const before = process.env.HEARTH_LLAMA_THREAD_HELPER;
+  process.env.HEARTH_LLAMA_THREAD_HELPER = "off";
   const off = await backend.load(files, { device: "cpu", contextSize: 128, extra: { llamaBuild: "prebuilt" } });
-  if (before === undefined) delete process.env.HEARTH_LLAMA_THREAD_POOL;
-  else process.env.HEARTH_LLAMA_THREAD_POOL = before;
+  if (before === undefined) delete process.env.HEARTH_LLAMA_THREAD_HELPER;
+  else process.env.HEARTH_LLAMA_THREAD_HELPER = before;
   try {
     if (on.info.settings.llamaBuild === "prebuilt") {
       assert.equal(on.info.settings.threadPool, "persistent", String(on.info.settings.threadPoolNote));
+      assert.equal(on.info.settings.decodeThread, "own");
       assert.equal(on.info.settings.threads, physicalCores());
       assert.equal(parallel.info.settings.threadPool, "persistent", String(parallel.info.settings.threadPoolNote));
     } else {
@@ -120,6 +123,7 @@ test("the engine runs prebuilt CPU contexts on a persistent pool, says so in its
       assert.equal(on.info.settings.threadPool, undefined);
     }
     assert.equal(off.info.settings.threadPool, undefined);
+    assert.equal(off.info.settings.decodeThread, undefined);
   } finally {
     await on.dispose();
     await parallel.dispose();
