@@ -1,7 +1,7 @@
 // The llama.cpp text engine through node-llama-cpp: chat, completion, embeddings and reranking on
 // GGUF models, on the CPU or a GPU (CUDA, Vulkan, Metal). It carries its own ggml, so it must never
 // share a process with @fugood/llama.node: runners host it in a process of its own.
-import { resolveChatWrapper, type LlamaModel } from "node-llama-cpp";
+import { resolveChatWrapper, type LlamaContext, type LlamaModel } from "node-llama-cpp";
 import type { Backend, LoadedModel, LoadOptions } from "../types.ts";
 import type { ModelFiles } from "../../model/types.ts";
 import { HearthError } from "../../errors/HearthError.ts";
@@ -76,7 +76,6 @@ export default async function createBackend(): Promise<Backend> {
         const notes = [build.note, ownDecodeThread ? undefined : poolNote(build, options.device, threads)].filter(Boolean);
         return { llamaBuild: build.build, ...(notes.length ? { llamaBuildNote: notes.join("; ") } : {}) };
       };
-      const buildSettings = buildSettingsOf(false);
       const gpuLayers =
         options.device === "cpu" ? 0 : options.gpuLayers === undefined || options.gpuLayers === "max" ? "auto" : options.gpuLayers;
       let model: LlamaModel;
@@ -92,6 +91,17 @@ export default async function createBackend(): Promise<Backend> {
       const api = llama.gpu && options.device === "gpu" ? llama.gpu : "cpu";
       const device = `llama/${options.device}`;
       const base = { backend: descriptor.name, device: options.device, api };
+      // on the CPU: a decode thread of the context's own, and on the prebuilt a persistent pool (threadPool.ts)
+      const helperFor = (context: LlamaContext) => {
+        if (options.device !== "cpu" || !readEnv().llamaThreadHelper) return { settings: {}, decodeThread: false };
+        const own = attachContextThreads(context, model, threads, !build.persistentThreads);
+        const settings = {
+          ...(own.threadPool ? { threadPool: own.threadPool } : {}),
+          ...(own.threadPoolNote ? { threadPoolNote: own.threadPoolNote } : {}),
+          ...(own.decodeThread ? { decodeThread: "own" } : {}),
+        };
+        return { settings, decodeThread: own.decodeThread };
+      };
       try {
         if (files.type === "embedder" || files.type === "reranker") {
           const contextSize: number | "auto" = options.contextSize ?? "auto";
@@ -101,13 +111,22 @@ export default async function createBackend(): Promise<Backend> {
               ? { kind: "embed" as const, context: await model.createEmbeddingContext(common), contextSize: 0 }
               : { kind: "rerank" as const, context: await model.createRankingContext(common) };
           if (vc.kind === "embed") vc.contextSize = options.contextSize ?? model.trainContextSize;
+          // the thread helper as for text (threadPool.ts): each short embedding is a graph compute
+          const inner = (vc.context as unknown as { _llamaContext?: LlamaContext })._llamaContext;
+          const helped = inner ? helperFor(inner) : { settings: {}, decodeThread: false };
           return new LlamaVectorModel(model, vc, {
             ...base,
             tasks: [vc.kind],
             contextSize: vc.kind === "embed" ? vc.contextSize : vc.context.contextSize,
             memoryBytes: model.size,
             loadMs: performance.now() - t0,
-            settings: { threads, gpuLayers: model.gpuLayers, embeddingLength: model.embeddingVectorSize, ...buildSettings },
+            settings: {
+              threads,
+              gpuLayers: model.gpuLayers,
+              embeddingLength: model.embeddingVectorSize,
+              ...buildSettingsOf(helped.decodeThread),
+              ...helped.settings,
+            },
           });
         }
         const parallel = Math.max(1, options.parallel ?? 1);
@@ -120,18 +139,7 @@ export default async function createBackend(): Promise<Backend> {
           experimentalKvCacheKeyType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
           experimentalKvCacheValueType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
         });
-        // on the CPU: a decode thread of the context's own, and on the prebuilt a persistent pool (threadPool.ts)
-        const own =
-          options.device === "cpu" && readEnv().llamaThreadHelper
-            ? attachContextThreads(context, model, threads, !build.persistentThreads)
-            : undefined;
-        const threadSettings = own
-          ? {
-              ...(own.threadPool ? { threadPool: own.threadPool } : {}),
-              ...(own.threadPoolNote ? { threadPoolNote: own.threadPoolNote } : {}),
-              ...(own.decodeThread ? { decodeThread: "own" } : {}),
-            }
-          : {};
+        const helped = helperFor(context);
         // one-token decode steps run on all threads or on one, whichever this context measures
         // faster (threads.ts); LoadOptions.extra.decodeThreads (e.g. from a tune profile) pins the count
         const extraDecode = Number(options.extra?.decodeThreads);
@@ -164,8 +172,8 @@ export default async function createBackend(): Promise<Backend> {
             flashAttention: context.flashAttention,
             kvCacheType: options.kvCacheType ?? "f16",
             chatWrapper: engine.chatWrapper.wrapperName,
-            ...buildSettingsOf(own?.decodeThread === true),
-            ...threadSettings,
+            ...buildSettingsOf(helped.decodeThread),
+            ...helped.settings,
           }),
         });
       } catch (e) {

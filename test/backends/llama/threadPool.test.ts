@@ -12,6 +12,7 @@ import { attachContextThreads, HELPER_PATH, loadHelper, prebuiltLibraries } from
 import { loadBackend } from "../../../src/backends/registry.ts";
 import { physicalCores } from "../../../src/devices/cpuCores.ts";
 import { ensureFixture } from "../../../fixtures/index.ts";
+import type { TaskRequest } from "../../../src/model/task.ts";
 
 const linuxX64 = process.platform === "linux" && process.arch === "x64";
 
@@ -128,5 +129,48 @@ test("the engine runs CPU contexts with a decode thread and, on the prebuilt, a 
     await on.dispose();
     await parallel.dispose();
     await off.dispose();
+  }
+});
+
+test("embedding and reranking contexts get the helper too, with the same vectors and scores as without it", {
+  skip: !linuxX64 && "x86-64 Linux",
+}, async () => {
+  const backend = await loadBackend("llama");
+  const load = async (preset: "embed" | "rerank", helper: boolean) => {
+    const primary = await ensureFixture(preset);
+    const before = process.env.HEARTH_LLAMA_THREAD_HELPER;
+    if (!helper) process.env.HEARTH_LLAMA_THREAD_HELPER = "off";
+    try {
+      return await backend.load(
+        { dir: path.dirname(primary), primary, format: "gguf", type: preset === "embed" ? "embedder" : "reranker" },
+        { device: "cpu", contextSize: 256, extra: { llamaBuild: "prebuilt" } },
+      );
+    } finally {
+      if (before === undefined) delete process.env.HEARTH_LLAMA_THREAD_HELPER;
+      else process.env.HEARTH_LLAMA_THREAD_HELPER = before;
+    }
+  };
+  const results = async (m: Awaited<ReturnType<typeof load>>, request: Parameters<typeof m.run>[0]) => {
+    const out: unknown[] = [];
+    // the vectors or scores and usage; the profile's timings differ from run to run
+    for await (const e of m.run(request)) out.push({ ...(e as { result?: object }).result, profile: undefined });
+    return out;
+  };
+  const cases: Array<["embed" | "rerank", TaskRequest]> = [
+    ["embed", { task: "embed", texts: ["rivers and stones", "a lamp in the window"] }],
+    ["rerank", { task: "rerank", query: "where is the lamp", documents: ["a lamp in the window", "rivers and stones"] }],
+  ];
+  for (const [preset, request] of cases) {
+    const [on, off] = [await load(preset, true), await load(preset, false)];
+    try {
+      if (on.info.settings.llamaBuild === "prebuilt")
+        assert.equal(on.info.settings.threadPool, "persistent", String(on.info.settings.threadPoolNote));
+      assert.equal(on.info.settings.decodeThread, "own");
+      assert.equal(off.info.settings.decodeThread, undefined);
+      assert.deepEqual(await results(on, request), await results(off, request));
+    } finally {
+      await on.dispose();
+      await off.dispose();
+    }
   }
 });
