@@ -1,4 +1,4 @@
-// hearth's threads for node-llama-cpp's llama.cpp contexts (src/backends/llama/threadPool.ts): a persistent
+// hearth's threads for node-llama-cpp's llama.cpp contexts (src/backends/llama/contextThreads.ts): a persistent
 // ggml thread pool on the prebuilt, and a decode thread of the context's own.
 //
 // The prebuilt binaries have no OpenMP and node-llama-cpp attaches no ggml thread pool to its contexts, so

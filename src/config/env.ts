@@ -24,7 +24,7 @@ export interface HearthEnv {
   llamaBuild: "auto" | "local" | "prebuilt";
   /** HEARTH_LLAMA_THREAD_HELPER=off: CPU contexts run without hearth's thread helper (no persistent
    * pool on the prebuilt, decode steps on libuv's pool as node-llama-cpp runs them;
-   * backends/llama/threadPool.ts); default on where the helper loads. */
+   * backends/llama/contextThreads.ts); default on where the helper loads. */
   llamaThreadHelper: boolean;
   /** LD_LIBRARY_PATH: extra folders where system libraries are looked up (a provider's prerequisites). */
   libraryPath: string[];

@@ -15,7 +15,7 @@ import { LlamaTextModel, memoryBytes } from "./textModel.ts";
 import { LlamaVectorModel } from "./vectorModel.ts";
 import { engineError } from "./engineErrors.ts";
 import { DecodeThreadChooser, decodeThreadsSetting, splitDecodeThreads } from "./threads.ts";
-import { attachContextThreads } from "./threadPool.ts";
+import { attachContextThreads } from "./contextThreads.ts";
 import { readEnv } from "../../config/env.ts";
 
 const KV_TYPES = { f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0" } as const;
@@ -91,7 +91,7 @@ export default async function createBackend(): Promise<Backend> {
       const api = llama.gpu && options.device === "gpu" ? llama.gpu : "cpu";
       const device = `llama/${options.device}`;
       const base = { backend: descriptor.name, device: options.device, api };
-      // on the CPU: a decode thread of the context's own, and on the prebuilt a persistent pool (threadPool.ts)
+      // on the CPU: a decode thread of the context's own, and on the prebuilt a persistent pool (contextThreads.ts)
       const helperFor = (context: LlamaContext) => {
         if (options.device !== "cpu" || !readEnv().llamaThreadHelper) return { settings: {}, decodeThread: false };
         const own = attachContextThreads(context, model, threads, !build.persistentThreads);
@@ -111,7 +111,7 @@ export default async function createBackend(): Promise<Backend> {
               ? { kind: "embed" as const, context: await model.createEmbeddingContext(common), contextSize: 0 }
               : { kind: "rerank" as const, context: await model.createRankingContext(common) };
           if (vc.kind === "embed") vc.contextSize = options.contextSize ?? model.trainContextSize;
-          // the thread helper as for text (threadPool.ts): each short embedding is a graph compute
+          // the thread helper as for text (contextThreads.ts): each short embedding is a graph compute
           const inner = (vc.context as unknown as { _llamaContext?: LlamaContext })._llamaContext;
           const helped = inner ? helperFor(inner) : { settings: {}, decodeThread: false };
           return new LlamaVectorModel(model, vc, {

@@ -2,7 +2,7 @@
 //
 // Whether a decode step is faster on all threads or on one depends on the machine, the build and
 // the model, and on what else runs: node-llama-cpp's prebuilt llama.cpp has no OpenMP and, without
-// hearth's thread helper (threadPool.ts), starts and joins its workers at every multi-threaded graph
+// hearth's thread helper (contextThreads.ts), starts and joins its workers at every multi-threaded graph
 // compute (on one 2-core VM that cost about 10 ms a step, so the tiny fixture decoded at 0.34
 // ms/token on one thread and 10 ms on two), the local OpenMP build and the helper's pool keep them
 // waiting (0.40 against 0.65 ms on the same VM), and a GPU or a 64-core server differs again. Those figures were one VM's; nothing here is a constant from them:

@@ -68,7 +68,7 @@ test("threads default to the physical cores and are never more", async () => {
     const endTokens = await endTokenIds(f);
     const bias = Object.fromEntries(endTokens.map((id) => [id, -Infinity]));
     await collect(a.run({ task: "complete", prompt: "Hi", sampling: { temperature: 0, maxTokens: 64, logitBias: bias } }));
-    // (with a persistent pool on the prebuilt, threadPool.ts, either count can be the faster one)
+    // (with a persistent pool on the prebuilt, contextThreads.ts, either count can be the faster one)
     if ((a.info.settings.llamaBuild === "prebuilt" && a.info.settings.threadPool !== "persistent") || physicalCores() === 1)
       assert.equal(a.info.settings.decodeThreads, 1);
     else assert.ok([1, physicalCores()].includes(Number(a.info.settings.decodeThreads)), `decodeThreads ${a.info.settings.decodeThreads}`);

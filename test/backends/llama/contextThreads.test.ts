@@ -1,4 +1,4 @@
-// hearth's thread helper for node-llama-cpp's CPU contexts (threadPool.ts, native/llama-threads): a
+// hearth's thread helper for node-llama-cpp's CPU contexts (contextThreads.ts, native/llama-threads): a
 // persistent pool on the prebuilt build and a decode thread per context. It attaches to real
 // contexts, the model answers exactly as without it (also two contexts at once), it ends with the
 // context whichever way that goes, and it refuses what is not a node-llama-cpp context instead of
@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { getLlama, LlamaLogLevel, type LlamaModel } from "node-llama-cpp";
-import { attachContextThreads, HELPER_PATH, loadHelper, prebuiltLibraries } from "../../../src/backends/llama/threadPool.ts";
+import { attachContextThreads, HELPER_PATH, loadHelper, prebuiltLibraries } from "../../../src/backends/llama/contextThreads.ts";
 import { loadBackend } from "../../../src/backends/registry.ts";
 import { physicalCores } from "../../../src/devices/cpuCores.ts";
 import { ensureFixture } from "../../../fixtures/index.ts";
