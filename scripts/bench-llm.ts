@@ -257,7 +257,11 @@ for (const name of values
         isolate,
       } as Parameters<typeof LLM.load>[1]);
       const runner = llm.info.settings?.isolated === true;
-      const build = `${llm.info.settings?.llamaBuild ?? "-"}${llm.info.settings?.llamaBuildNote ? ` (${llm.info.settings.llamaBuildNote})` : ""}`;
+      // which binaries, and hearth's thread helper on them (+pool, +thread: backends/llama/contextThreads.ts)
+      const st = llm.info.settings ?? {};
+      const helper = `${st.threadPool === "persistent" ? "+pool" : ""}${st.decodeThread === "own" ? "+thread" : ""}`;
+      const notes = [st.llamaBuildNote, st.threadPoolNote].filter(Boolean).join("; ");
+      const build = `${st.llamaBuild ?? "-"}${helper}${notes ? ` (${notes})` : ""}`;
       const bias = forbiddenEnds(name);
       await runSdk(llm, model, Math.min(gen, 16), -1, bias); // warm-up: first-run allocations
       const row: Row = {
@@ -407,6 +411,10 @@ if (values.json) {
     }
   }
   for (const note of new Set(rows.map((r) => r.build).filter((b) => b.includes("(")))) process.stdout.write(`sdk build: ${note}\n`);
+  if (rows.some((r) => r.build.includes("+")))
+    process.stdout.write(
+      "sdk build +pool: a persistent ggml thread pool; +thread: decode steps on a thread of the context's own (hearth's thread helper)\n",
+    );
   process.stdout.write(
     `tok/s, best of ${reps} alternating runs each; prefill ${promptTokens} tokens, decode ${[...new Set(rows.map((r) => `${r.gen} (${r.model})`))].join(", ")} tokens\n`,
   );
