@@ -88,24 +88,21 @@ interface Internals {
   _model?: object;
 }
 
+/** What a context got, as the model's settings show it. */
 export interface ContextThreads {
   /** "persistent" where a pool was attached, "none" where one was wanted and could not be */
   threadPool?: "persistent" | "none";
   /** why there is no pool or no decode thread */
   threadPoolNote?: string;
-  /** decode steps run on a thread of the context's own */
-  decodeThread: boolean;
+  /** "own": decode steps run on a thread of the context's own */
+  decodeThread?: "own";
 }
 
 /** Gives a CPU context its decode thread and, where `pool` asks, a pool of `threads` workers. Both
  * end after the native context does (node-llama-cpp's dispose, from whichever path). Call before
  * anything else wraps the context's decodeBatch (threads.ts). */
 export function attachContextThreads(context: LlamaContext, model: LlamaModel, threads: number, pool: boolean): ContextThreads {
-  const none = (reason: string): ContextThreads => ({
-    ...(pool ? { threadPool: "none" as const } : {}),
-    threadPoolNote: reason,
-    decodeThread: false,
-  });
+  const none = (reason: string): ContextThreads => ({ ...(pool ? { threadPool: "none" as const } : {}), threadPoolNote: reason });
   const h = loadHelper();
   if ("reason" in h) return none(h.reason);
   const libraries = prebuiltLibraries();
@@ -143,6 +140,6 @@ export function attachContextThreads(context: LlamaContext, model: LlamaModel, t
   return {
     ...(pool ? { threadPool: poolRefused === undefined ? ("persistent" as const) : ("none" as const) } : {}),
     ...(poolRefused !== undefined ? { threadPoolNote: poolRefused } : {}),
-    decodeThread: true,
+    decodeThread: "own",
   };
 }

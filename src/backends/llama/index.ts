@@ -15,7 +15,7 @@ import { LlamaTextModel, memoryBytes } from "./textModel.ts";
 import { LlamaVectorModel } from "./vectorModel.ts";
 import { engineError } from "./engineErrors.ts";
 import { DecodeThreadChooser, decodeThreadsSetting, splitDecodeThreads } from "./threads.ts";
-import { attachContextThreads } from "./contextThreads.ts";
+import { attachContextThreads, type ContextThreads } from "./contextThreads.ts";
 import { readEnv } from "../../config/env.ts";
 
 const KV_TYPES = { f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0" } as const;
@@ -92,16 +92,10 @@ export default async function createBackend(): Promise<Backend> {
       const device = `llama/${options.device}`;
       const base = { backend: descriptor.name, device: options.device, api };
       // on the CPU: a decode thread of the context's own, and on the prebuilt a persistent pool (contextThreads.ts)
-      const helperFor = (context: LlamaContext) => {
-        if (options.device !== "cpu" || !readEnv().llamaThreadHelper) return { settings: {}, decodeThread: false };
-        const own = attachContextThreads(context, model, threads, !build.persistentThreads);
-        const settings = {
-          ...(own.threadPool ? { threadPool: own.threadPool } : {}),
-          ...(own.threadPoolNote ? { threadPoolNote: own.threadPoolNote } : {}),
-          ...(own.decodeThread ? { decodeThread: "own" } : {}),
-        };
-        return { settings, decodeThread: own.decodeThread };
-      };
+      const threadsFor = (context: LlamaContext | undefined): ContextThreads =>
+        context && options.device === "cpu" && readEnv().llamaThreadHelper
+          ? attachContextThreads(context, model, threads, !build.persistentThreads)
+          : {};
       try {
         if (files.type === "embedder" || files.type === "reranker") {
           const contextSize: number | "auto" = options.contextSize ?? "auto";
@@ -112,8 +106,7 @@ export default async function createBackend(): Promise<Backend> {
               : { kind: "rerank" as const, context: await model.createRankingContext(common) };
           if (vc.kind === "embed") vc.contextSize = options.contextSize ?? model.trainContextSize;
           // the thread helper as for text (contextThreads.ts): each short embedding is a graph compute
-          const inner = (vc.context as unknown as { _llamaContext?: LlamaContext })._llamaContext;
-          const helped = inner ? helperFor(inner) : { settings: {}, decodeThread: false };
+          const own = threadsFor((vc.context as unknown as { _llamaContext?: LlamaContext })._llamaContext);
           return new LlamaVectorModel(model, vc, {
             ...base,
             tasks: [vc.kind],
@@ -124,8 +117,8 @@ export default async function createBackend(): Promise<Backend> {
               threads,
               gpuLayers: model.gpuLayers,
               embeddingLength: model.embeddingVectorSize,
-              ...buildSettingsOf(helped.decodeThread),
-              ...helped.settings,
+              ...buildSettingsOf(own.decodeThread === "own"),
+              ...own,
             },
           });
         }
@@ -139,7 +132,7 @@ export default async function createBackend(): Promise<Backend> {
           experimentalKvCacheKeyType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
           experimentalKvCacheValueType: options.kvCacheType ? KV_TYPES[options.kvCacheType] : undefined,
         });
-        const helped = helperFor(context);
+        const own = threadsFor(context);
         // one-token decode steps run on all threads or on one, whichever this context measures
         // faster (threads.ts); LoadOptions.extra.decodeThreads (e.g. from a tune profile) pins the count
         const extraDecode = Number(options.extra?.decodeThreads);
@@ -172,8 +165,8 @@ export default async function createBackend(): Promise<Backend> {
             flashAttention: context.flashAttention,
             kvCacheType: options.kvCacheType ?? "f16",
             chatWrapper: engine.chatWrapper.wrapperName,
-            ...buildSettingsOf(helped.decodeThread),
-            ...helped.settings,
+            ...buildSettingsOf(own.decodeThread === "own"),
+            ...own,
           }),
         });
       } catch (e) {

@@ -16,6 +16,18 @@ import type { TaskRequest } from "../../../src/model/task.ts";
 
 const linuxX64 = process.platform === "linux" && process.arch === "x64";
 
+/** Runs `fn` with HEARTH_LLAMA_THREAD_HELPER=off (loads read it), then puts the variable back. */
+async function helperOff<T>(fn: () => Promise<T>): Promise<T> {
+  const before = process.env.HEARTH_LLAMA_THREAD_HELPER;
+  process.env.HEARTH_LLAMA_THREAD_HELPER = "off";
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.HEARTH_LLAMA_THREAD_HELPER;
+    else process.env.HEARTH_LLAMA_THREAD_HELPER = before;
+  }
+}
+
 async function greedy(model: LlamaModel, helped: boolean, prompt = "Once upon a time"): Promise<{ tokens: number[]; attached: unknown }> {
   const context = await model.createContext({ contextSize: 256, threads: 2 });
   const attached = helped ? attachContextThreads(context, model, 2, true) : undefined;
@@ -46,14 +58,14 @@ test("a pool and a decode thread attach to a prebuilt CPU context; greedy output
     const other = await greedy(model, false, "The quick brown fox");
     for (let i = 0; i < 3; i++) {
       const helped = await greedy(model, true);
-      assert.deepEqual(helped.attached, { threadPool: "persistent", decodeThread: true });
+      assert.deepEqual(helped.attached, { threadPool: "persistent", decodeThread: "own" });
       assert.deepEqual(helped.tokens, without.tokens);
     }
     const [a, b] = await Promise.all([greedy(model, true), greedy(model, true, "The quick brown fox")]);
     assert.deepEqual([a.tokens, b.tokens], [without.tokens, other.tokens]);
     // a context disposed through its model (no dispose call of its own) ends its helper too
     const context = await model.createContext({ contextSize: 256, threads: 2 });
-    assert.deepEqual(attachContextThreads(context, model, 2, false), { decodeThread: true });
+    assert.deepEqual(attachContextThreads(context, model, 2, false), { decodeThread: "own" });
     await model.dispose();
     assert.equal(context.disposed, true);
   } finally {
@@ -108,11 +120,7 @@ test("the engine runs CPU contexts with a decode thread and, on the prebuilt, a 
   const on = await backend.load(files, { device: "cpu", contextSize: 128, extra: { llamaBuild: "prebuilt" } });
   // several sequences (the server's --parallel): llama.cpp's context holds all their cells
   const parallel = await backend.load(files, { device: "cpu", contextSize: 128, parallel: 3, extra: { llamaBuild: "prebuilt" } });
-  const before = process.env.HEARTH_LLAMA_THREAD_HELPER;
-  process.env.HEARTH_LLAMA_THREAD_HELPER = "off";
-  const off = await backend.load(files, { device: "cpu", contextSize: 128, extra: { llamaBuild: "prebuilt" } });
-  if (before === undefined) delete process.env.HEARTH_LLAMA_THREAD_HELPER;
-  else process.env.HEARTH_LLAMA_THREAD_HELPER = before;
+  const off = await helperOff(() => backend.load(files, { device: "cpu", contextSize: 128, extra: { llamaBuild: "prebuilt" } }));
   try {
     if (on.info.settings.llamaBuild === "prebuilt") {
       assert.equal(on.info.settings.threadPool, "persistent", String(on.info.settings.threadPoolNote));
@@ -138,17 +146,12 @@ test("embedding and reranking contexts get the helper too, with the same vectors
   const backend = await loadBackend("llama");
   const load = async (preset: "embed" | "rerank", helper: boolean) => {
     const primary = await ensureFixture(preset);
-    const before = process.env.HEARTH_LLAMA_THREAD_HELPER;
-    if (!helper) process.env.HEARTH_LLAMA_THREAD_HELPER = "off";
-    try {
-      return await backend.load(
+    const loadIt = () =>
+      backend.load(
         { dir: path.dirname(primary), primary, format: "gguf", type: preset === "embed" ? "embedder" : "reranker" },
         { device: "cpu", contextSize: 256, extra: { llamaBuild: "prebuilt" } },
       );
-    } finally {
-      if (before === undefined) delete process.env.HEARTH_LLAMA_THREAD_HELPER;
-      else process.env.HEARTH_LLAMA_THREAD_HELPER = before;
-    }
+    return helper ? loadIt() : helperOff(loadIt);
   };
   const results = async (m: Awaited<ReturnType<typeof load>>, request: Parameters<typeof m.run>[0]) => {
     const out: unknown[] = [];
