@@ -9,7 +9,8 @@
 // it says what and exits 0 (hearth then runs the prebuilt without a persistent pool and says so);
 // `--strict` makes that an error.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -63,8 +64,14 @@ if (!nodeInclude) skip(`Node's headers (node_api.h) are not in ${nodeIncludes.jo
 if (!existsSync(path.join(addonHeaders, "AddonContext.h"))) skip(`node-llama-cpp ${nlcVersion} ships no addon headers`);
 if (!existsSync(bundle)) skip(`node-llama-cpp's llama.cpp source (${bundle}) is missing`);
 
-// up to date: same source, same node-llama-cpp
-const stamp = { nodeLlamaCpp: nlcVersion, source: readFileSync(source, "utf8").length, sourceMtime: statSync(source).mtimeMs };
+// up to date: same source, same build steps (this script), same node-llama-cpp
+const stamp = {
+  nodeLlamaCpp: nlcVersion,
+  sha256: createHash("sha256")
+    .update(readFileSync(source))
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .digest("hex"),
+};
 if (existsSync(output) && existsSync(stampFile)) {
   try {
     if (JSON.stringify(JSON.parse(readFileSync(stampFile, "utf8"))) === JSON.stringify(stamp)) process.exit(0);
