@@ -17,7 +17,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const source = path.join(root, "native", "llama-threads", "llama-threads.cc");
+const sourceDir = path.join(root, "native", "llama-threads");
+const sources = ["llama-threads.cc", "token-loop.cc"].map((f) => path.join(sourceDir, f));
+const headers = ["binding.h"].map((f) => path.join(sourceDir, f));
 const outDir = path.join(root, "native", "build");
 const output = path.join(outDir, "llama-threads.node");
 const stampFile = path.join(outDir, "llama-threads.json");
@@ -67,9 +69,8 @@ if (!existsSync(bundle)) skip(`node-llama-cpp's llama.cpp source (${bundle}) is 
 // up to date: same source, same build steps (this script), same node-llama-cpp
 const stamp = {
   nodeLlamaCpp: nlcVersion,
-  sha256: createHash("sha256")
-    .update(readFileSync(source))
-    .update(readFileSync(fileURLToPath(import.meta.url)))
+  sha256: [...sources, ...headers, fileURLToPath(import.meta.url)]
+    .reduce((hash, file) => hash.update(readFileSync(file)), createHash("sha256"))
     .digest("hex"),
 };
 if (existsSync(output) && existsSync(stampFile)) {
@@ -111,7 +112,7 @@ try {
     `-I${addonHeaders}`,
     `-I${addonApi}`,
     `-I${nodeInclude}`,
-    source,
+    ...sources,
     "-o",
     `${output}.tmp`,
     "-ldl",

@@ -25,16 +25,10 @@
 // AddonContextDecodeBatchWorker does) on one thread per context, always the same.
 #include <dlfcn.h>
 
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <string>
-#include <thread>
 
-#include "AddonContext.h"
-#include "AddonModel.h"
-#include "ggml-backend.h"
-#include "ggml-cpu.h"
+#include "binding.h"
 
 #ifndef HEARTH_NLC_VERSION
 #error "HEARTH_NLC_VERSION (node-llama-cpp's version) must be defined"
@@ -43,8 +37,8 @@
 namespace {
 
 template <class F>
-F symbol(void* lib, const char* name) {
-  return lib ? reinterpret_cast<F>(dlsym(lib, name)) : nullptr;
+void find(void* lib, const char* name, F& out) {
+  out = lib ? reinterpret_cast<F>(dlsym(lib, name)) : nullptr;
 }
 
 void* loaded(const std::string& file) { return dlopen(file.c_str(), RTLD_LAZY | RTLD_NOLOAD); }
@@ -52,79 +46,28 @@ void* loaded(const std::string& file) { return dlopen(file.c_str(), RTLD_LAZY | 
 struct Decoded {
   int status = 0;  // llama_decode's result; -1000: an exception, with its message
   std::string message;
-};
-
-// One node-llama-cpp context, read and checked: what pool() and decode() work on.
-class Binding {
- public:
-  AddonContext* context = nullptr;
-  ggml_backend_reg_t cpuReg = nullptr;
-  int (*decodeFn)(llama_context*, llama_batch) = nullptr;
-  void (*synchronizeFn)(llama_context*) = nullptr;
-  void (*attachFn)(llama_context*, ggml_threadpool_t, ggml_threadpool_t) = nullptr;
-  void* (*procFn)(ggml_backend_reg_t, const char*) = nullptr;
-  ggml_threadpool_params (*paramsDefaultFn)(int) = nullptr;
-  ggml_threadpool_t pool = nullptr;
-  void (*poolFreeFn)(ggml_threadpool_t) = nullptr;
-
-  // the decode thread; one decode at a time (node-llama-cpp awaits each)
-  std::thread thread;
-  std::mutex mutex;
-  std::condition_variable wake;
-  bool pending = false;
-  bool stopping = false;
-  Napi::ThreadSafeFunction done;
   Napi::Promise::Deferred* deferred = nullptr;
-  bool closed = false;
-
-  void run() {
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(mutex);
-        wake.wait(lock, [this] { return pending || stopping; });
-        if (stopping && !pending) return;
-      }
-      auto* result = new Decoded();
-      try {
-        result->status = decodeFn(context->ctx, context->batch);
-        if (result->status == 0) synchronizeFn(context->ctx);
-      } catch (const std::exception& e) {
-        result->status = -1000;
-        result->message = e.what();
-      } catch (...) {
-        result->status = -1000;
-        result->message = "Unknown error when calling \"llama_decode\"";
-      }
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        pending = false;
-      }
-      done.NonBlockingCall(result, [this](Napi::Env env, Napi::Function, Decoded* r) { settle(env, r); });
-    }
-  }
-
-  void settle(Napi::Env env, Decoded* r) {
-    Napi::Promise::Deferred* d = deferred;
-    deferred = nullptr;
-    done.Unref(env);
-    if (d) {
-      // node-llama-cpp's own messages for these results (AddonContextDecodeBatchWorker)
-      if (r->status == 0) d->Resolve(env.Undefined());
-      else if (r->status == 1)
-        d->Reject(Napi::Error::New(env, "could not find a KV slot for the batch (try reducing the size of the batch or increase the context)").Value());
-      else if (r->status == -1000) d->Reject(Napi::Error::New(env, r->message).Value());
-      else d->Reject(Napi::Error::New(env, "Eval has failed").Value());
-      delete d;
-    }
-    delete r;
-  }
 };
+
+// node-llama-cpp's own messages for these results (AddonContextDecodeBatchWorker)
+void settle(Napi::Env env, Decoded* r) {
+  Napi::Promise::Deferred* d = r->deferred;
+  if (r->status == 0) d->Resolve(env.Undefined());
+  else if (r->status == 1)
+    d->Reject(Napi::Error::New(env, "could not find a KV slot for the batch (try reducing the size of the batch or increase the context)").Value());
+  else if (r->status == -1000) d->Reject(Napi::Error::New(env, r->message).Value());
+  else d->Reject(Napi::Error::New(env, "Eval has failed").Value());
+  delete d;
+  delete r;
+}
 
 Napi::Value refuse(Napi::Env env, const std::string& why) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("reason", why);
   return r;
 }
+
+}  // namespace
 
 Binding* bindingOf(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsExternal()) {
@@ -138,6 +81,8 @@ Binding* bindingOf(const Napi::CallbackInfo& info) {
   }
   return b;
 }
+
+namespace {
 
 // open(context._ctx, model._model, { llama, ggml, ggmlBase }, contextCells) -> { binding } | { reason }
 Napi::Value Open(const Napi::CallbackInfo& info) {
@@ -162,25 +107,49 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   void* ggml = loaded(libs.Get("ggml").ToString().Utf8Value());
   void* ggmlBase = loaded(libs.Get("ggmlBase").ToString().Utf8Value());
   if (!llama || !ggml || !ggmlBase) return refuse(env, "node-llama-cpp's prebuilt libraries are not the ones loaded");
-  auto getModel = symbol<const llama_model* (*)(const llama_context*)>(llama, "llama_get_model");
-  auto nCtx = symbol<uint32_t (*)(const llama_context*)>(llama, "llama_n_ctx");
-  auto devByType = symbol<ggml_backend_dev_t (*)(enum ggml_backend_dev_type)>(ggml, "ggml_backend_dev_by_type");
-  auto devReg = symbol<ggml_backend_reg_t (*)(ggml_backend_dev_t)>(ggmlBase, "ggml_backend_dev_backend_reg");
-  auto* b = new Binding();
-  b->context = context;
-  b->decodeFn = symbol<int (*)(llama_context*, llama_batch)>(llama, "llama_decode");
-  b->synchronizeFn = symbol<void (*)(llama_context*)>(llama, "llama_synchronize");
-  b->attachFn = symbol<void (*)(llama_context*, ggml_threadpool_t, ggml_threadpool_t)>(llama, "llama_attach_threadpool");
-  b->procFn = symbol<void* (*)(ggml_backend_reg_t, const char*)>(ggmlBase, "ggml_backend_reg_get_proc_address");
-  b->paramsDefaultFn = symbol<ggml_threadpool_params (*)(int)>(ggmlBase, "ggml_threadpool_params_default");
-  if (!getModel || !nCtx || !devByType || !devReg || !b->decodeFn || !b->synchronizeFn || !b->attachFn || !b->procFn || !b->paramsDefaultFn) {
-    delete b;
+  const llama_model* (*getModel)(const llama_context*);
+  uint32_t (*nCtx)(const llama_context*);
+  ggml_backend_dev_t (*devByType)(enum ggml_backend_dev_type);
+  ggml_backend_reg_t (*devReg)(ggml_backend_dev_t);
+  find(llama, "llama_get_model", getModel);
+  find(llama, "llama_n_ctx", nCtx);
+  find(ggml, "ggml_backend_dev_by_type", devByType);
+  find(ggmlBase, "ggml_backend_dev_backend_reg", devReg);
+  LlamaFunctions f;
+  find(llama, "llama_decode", f.decode);
+  find(llama, "llama_synchronize", f.synchronize);
+  find(llama, "llama_attach_threadpool", f.attachThreadpool);
+  find(ggmlBase, "ggml_backend_reg_get_proc_address", f.regProcAddress);
+  find(ggmlBase, "ggml_threadpool_params_default", f.threadpoolParamsDefault);
+  find(llama, "llama_batch_init", f.batchInit);
+  find(llama, "llama_batch_free", f.batchFree);
+  find(llama, "llama_n_batch", f.nBatch);
+  find(llama, "llama_n_threads", f.nThreads);
+  find(llama, "llama_n_threads_batch", f.nThreadsBatch);
+  find(llama, "llama_set_n_threads", f.setNThreads);
+  find(llama, "llama_vocab_is_eog", f.isEog);
+  find(llama, "llama_vocab_n_tokens", f.nVocab);
+  find(llama, "llama_get_logits_ith", f.logitsIth);
+  find(llama, "llama_sampler_chain_default_params", f.chainDefaultParams);
+  find(llama, "llama_sampler_chain_init", f.chainInit);
+  find(llama, "llama_sampler_chain_add", f.chainAdd);
+  find(llama, "llama_sampler_apply", f.samplerApply);
+  find(llama, "llama_get_sampled_probs_ith", f.sampledProbsIth);
+  find(llama, "llama_get_sampled_probs_count_ith", f.sampledProbsCountIth);
+  find(llama, "llama_get_sampled_logits_ith", f.sampledLogitsIth);
+  find(llama, "llama_get_sampled_logits_count_ith", f.sampledLogitsCountIth);
+  find(llama, "llama_get_sampled_candidates_ith", f.sampledCandidatesIth);
+  if (!getModel || !nCtx || !devByType || !devReg || !f.decode || !f.synchronize || !f.attachThreadpool || !f.regProcAddress ||
+      !f.threadpoolParamsDefault || !f.batchInit || !f.batchFree || !f.nBatch || !f.nThreads || !f.nThreadsBatch || !f.setNThreads ||
+      !f.isEog || !f.nVocab || !f.logitsIth || !f.chainDefaultParams || !f.chainInit || !f.chainAdd || !f.samplerApply) {
     return refuse(env, "llama.cpp's libraries lack the functions the helper calls");
   }
   if (getModel(context->ctx) != model->model || nCtx(context->ctx) != cells) {
-    delete b;
     return refuse(env, "llama.cpp does not recognise the context read (node-llama-cpp's layout differs)");
   }
+  auto* b = new Binding();
+  b->context = context;
+  b->fn = f;
   ggml_backend_dev_t cpu = devByType(GGML_BACKEND_DEVICE_TYPE_CPU);
   b->cpuReg = cpu ? devReg(cpu) : nullptr;
 
@@ -210,20 +179,20 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
   if (b->pool) return Napi::String::New(env, "the context has a pool already");
   if (!b->cpuReg) return Napi::String::New(env, "no CPU backend is loaded");
   // a CPU library built with OpenMP keeps its workers already and ignores a pool's threads
-  auto features = reinterpret_cast<ggml_backend_feature* (*)(ggml_backend_reg_t)>(b->procFn(b->cpuReg, "ggml_backend_get_features"));
+  auto features = reinterpret_cast<ggml_backend_feature* (*)(ggml_backend_reg_t)>(b->fn.regProcAddress(b->cpuReg, "ggml_backend_get_features"));
   if (features) {
     for (ggml_backend_feature* f = features(b->cpuReg); f && f->name; f++) {
       if (std::strcmp(f->name, "OPENMP") == 0) return Napi::String::New(env, "the CPU library uses OpenMP, whose workers persist already");
     }
   }
-  auto poolNew = reinterpret_cast<ggml_threadpool_t (*)(ggml_threadpool_params*)>(b->procFn(b->cpuReg, "ggml_threadpool_new"));
-  b->poolFreeFn = reinterpret_cast<void (*)(ggml_threadpool_t)>(b->procFn(b->cpuReg, "ggml_threadpool_free"));
+  auto poolNew = reinterpret_cast<ggml_threadpool_t (*)(ggml_threadpool_params*)>(b->fn.regProcAddress(b->cpuReg, "ggml_threadpool_new"));
+  b->poolFreeFn = reinterpret_cast<void (*)(ggml_threadpool_t)>(b->fn.regProcAddress(b->cpuReg, "ggml_threadpool_free"));
   if (!poolNew || !b->poolFreeFn) return Napi::String::New(env, "the CPU backend has no thread pool functions");
-  ggml_threadpool_params params = b->paramsDefaultFn(threads);
+  ggml_threadpool_params params = b->fn.threadpoolParamsDefault(threads);
   params.poll = static_cast<uint32_t>(poll);
   ggml_threadpool_t pool = poolNew(&params);
   if (!pool) return Napi::String::New(env, "ggml could not start the thread pool");
-  b->attachFn(b->context->ctx, pool, pool);
+  b->fn.attachThreadpool(b->context->ctx, pool, pool);
   b->pool = pool;
   return env.Undefined();
 }
@@ -235,22 +204,36 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
   if (!b) return env.Undefined();
   auto* d = new Napi::Promise::Deferred(env);
   Napi::Promise promise = d->Promise();
-  if (b->deferred || b->context->disposed || b->context->ctx == nullptr) {
-    d->Reject(Napi::Error::New(env, b->deferred ? "a decode of this context is running already" : "Context is disposed").Value());
+  if (b->busy || b->context->disposed || b->context->ctx == nullptr) {
+    d->Reject(Napi::Error::New(env, b->busy ? "the context's thread is busy with another decode" : "Context is disposed").Value());
     delete d;
     return promise;
   }
-  b->deferred = d;
+  b->busy = true;
   b->done.Ref(env);
-  {
-    std::lock_guard<std::mutex> lock(b->mutex);
-    b->pending = true;
-  }
-  b->wake.notify_one();
+  b->post([b, d] {
+    auto* r = new Decoded();
+    r->deferred = d;
+    try {
+      r->status = b->fn.decode(b->context->ctx, b->context->batch);
+      if (r->status == 0) b->fn.synchronize(b->context->ctx);
+    } catch (const std::exception& e) {
+      r->status = -1000;
+      r->message = e.what();
+    } catch (...) {
+      r->status = -1000;
+      r->message = "Unknown error when calling \"llama_decode\"";
+    }
+    b->done.NonBlockingCall(r, [b](Napi::Env env, Napi::Function, Decoded* result) {
+      b->busy = false;
+      b->done.Unref(env);
+      settle(env, result);
+    });
+  });
   return promise;
 }
 
-// close(binding): stops the decode thread and frees the pool; call once the native context is freed
+// close(binding): stops the context's thread and frees the pool; call once the native context is freed
 Napi::Value Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsExternal()) {
@@ -259,7 +242,7 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   }
   Binding* b = info[0].As<Napi::External<Binding>>().Data();
   if (b->closed) return env.Undefined();
-  if (b->deferred) {
+  if (b->busy) {
     Napi::Error::New(env, "a decode of this context is still running").ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -271,6 +254,10 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   b->wake.notify_one();
   b->thread.join();
   b->done.Release();
+  if (b->loopBatchSize > 0) {
+    b->fn.batchFree(b->loopBatch);
+    b->loopBatchSize = 0;
+  }
   if (b->pool) {
     b->poolFreeFn(b->pool);
     b->pool = nullptr;
@@ -283,6 +270,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("open", Napi::Function::New(env, Open));
   exports.Set("pool", Napi::Function::New(env, Pool));
   exports.Set("decode", Napi::Function::New(env, Decode));
+  exports.Set("generate", Napi::Function::New(env, Generate));
+  exports.Set("stop", Napi::Function::New(env, StopGeneration));
   exports.Set("close", Napi::Function::New(env, Close));
   return exports;
 }

@@ -26,6 +26,9 @@ export interface HearthEnv {
    * pool on the prebuilt, decode steps on libuv's pool as node-llama-cpp runs them;
    * backends/llama/contextThreads.ts); default on where the helper loads. */
   llamaThreadHelper: boolean;
+  /** HEARTH_LLAMA_TOKEN_LOOP=off: generations go through node-llama-cpp's JavaScript loop even where
+   * the helper's native token loop could take them (to compare the two) */
+  llamaTokenLoop: boolean;
   /** LD_LIBRARY_PATH: extra folders where system libraries are looked up (a provider's prerequisites). */
   libraryPath: string[];
   /** UV_THREADPOOL_SIZE as set: libuv's pool threads in this process (4 when unset). llama runners
@@ -83,6 +86,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): HearthEnv {
     libraryPath: (env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean),
     uvThreadpoolSize: numberOrUndefined(env.UV_THREADPOOL_SIZE),
     llamaThreadHelper: env.HEARTH_LLAMA_THREAD_HELPER !== "off",
+    llamaTokenLoop: env.HEARTH_LLAMA_TOKEN_LOOP !== "off",
     test: readTestOverrides(env),
   };
 }

@@ -36,8 +36,50 @@ interface Helper {
   /** undefined when attached, else why not */
   pool(binding: Binding, threads: number, poll: number): string | undefined;
   decode(binding: Binding): Promise<void>;
+  generate(
+    binding: Binding,
+    sampler: object,
+    tokens: Uint32Array,
+    options: LoopOptions,
+    onToken: (token: number, ms: number) => void,
+  ): Promise<LoopEnd>;
+  stop(binding: Binding): void;
   close(binding: Binding): void;
 }
+
+/** What the helper's token loop is told (native/llama-threads/token-loop.cc). */
+export interface LoopOptions {
+  sequence: number;
+  /** the cell position of the first token given */
+  position: number;
+  maxTokens: number;
+  /** no token is decoded at this position or past it */
+  positionLimit: number;
+  decodeThreads: number;
+  batchThreads: number;
+  /** tokens that end the generation besides the model's end tokens */
+  stopTokens?: Uint32Array;
+}
+
+export interface LoopEnd {
+  /** tokens written to the sequence's cells: the ones given, then the generated ones but the last */
+  evaluated: number;
+  stop: "eog" | "length" | "abort" | "context";
+}
+
+/** A context's token loop: one generation at a time on the context's own thread. */
+export interface ContextLoop {
+  /** `sampler`: a node-llama-cpp AddonSampler, configured; `ms`: when the token was sampled, after the
+   * call; rejects with an Error carrying `evaluated` */
+  generate(sampler: object, tokens: Uint32Array, options: LoopOptions, onToken: (token: number, ms: number) => void): Promise<LoopEnd>;
+  /** ends the running generation after the token it is on */
+  stop(): void;
+}
+
+const loops = new WeakMap<LlamaContext, ContextLoop>();
+
+/** The token loop of a context the helper attached to, if it did. */
+export const contextLoopOf = (context: LlamaContext): ContextLoop | undefined => loops.get(context);
 
 const require = createRequire(import.meta.url);
 export const HELPER_PATH = fileURLToPath(new URL("../../../native/build/llama-threads.node", import.meta.url));
@@ -126,8 +168,22 @@ export function attachContextThreads(context: LlamaContext, model: LlamaModel, t
     running = step.catch(() => undefined);
     return step;
   });
+  loops.set(context, {
+    generate(sampler, tokens, options, onToken) {
+      const run = h.generate(binding, sampler, tokens, options, onToken);
+      running = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
+    },
+    stop: () => {
+      if (!closed) h.stop(binding);
+    },
+  });
   own("dispose", async () => {
-    await running; // the decode thread must be done with the context before it is freed
+    if (!closed) h.stop(binding); // a token loop ends after its current token
+    await running; // the context's thread must be done with the context before it is freed
     try {
       return await dispose();
     } finally {

@@ -15,7 +15,7 @@ import {
 import { randomUUID } from "node:crypto";
 import type { ChatRequest, CompleteRequest, FinishReason, GenerationResult, ToolCall } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { engineSampling } from "./sampling.ts";
+import { engineSampling, type EngineSampling } from "./sampling.ts";
 import { grammarFor } from "./constraint.ts";
 import { toChatHistory, toFunctions } from "./messages.ts";
 import { forcingToolCall } from "./toolChoice.ts";
@@ -23,6 +23,9 @@ import { ThinkSplitter } from "./thinkSplitter.ts";
 import { abortedError, engineError } from "./engineErrors.ts";
 import type { EventQueue } from "../../streams/eventQueue.ts";
 import type { SequencePool } from "./sequencePool.ts";
+import type { TokenLoop } from "./tokenLoop.ts";
+import { TokenText } from "./tokenText.ts";
+import { readEnv } from "../../config/env.ts";
 
 export interface Engine {
   llama: Llama;
@@ -34,6 +37,8 @@ export interface Engine {
   device: string;
   /** the load-time seed: sampling uses it when a request gives none */
   seed?: number;
+  /** the helper's native token loop, where this context has one (tokenLoop.ts) */
+  loop?: TokenLoop;
 }
 
 /** Times one generation: first token, end; tokens generated (from the sequence's token meter, which
@@ -41,13 +46,16 @@ export interface Engine {
 class Clock {
   readonly t0 = performance.now();
   first?: number;
+  last?: number;
   private streamed = 0;
   private readonly outputBefore: number;
   constructor(private sequence: LlamaContextSequence) {
     this.outputBefore = sequence.tokenMeter.usedOutputTokens;
   }
-  token(n: number) {
-    this.first ??= performance.now();
+  /** `n` tokens came at `at` (by default now) */
+  token(n: number, at = performance.now()) {
+    this.first ??= at;
+    if (n > 0) this.last = at;
     this.streamed += n;
   }
   /** tokens the caller saw; with `unstreamed`, also those of tool calls (the meter may count one
@@ -65,7 +73,8 @@ function profileOf(
 ): GenerationResult["profile"] {
   const end = performance.now();
   const ttft = (clock.first ?? end) - clock.t0;
-  const decodeMs = end - (clock.first ?? end);
+  // from the first token to the last: generated - 1 decode steps
+  const decodeMs = (clock.last ?? end) - (clock.first ?? end);
   return {
     ttftMs: ttft,
     prefillTokensPerSec: evaluatedPrompt > 0 && ttft > 0 ? (evaluatedPrompt / ttft) * 1000 : undefined,
@@ -265,6 +274,8 @@ export async function runComplete(e: Engine, req: CompleteRequest, q: EventQueue
   if (signal?.aborted) throw abortedError();
 
   await withSequence(e, prompt, signal, async (sequence) => {
+    const loop = e.loop && readEnv().llamaTokenLoop && !e.loop.refuses(sequence, sampling, grammar) ? e.loop : undefined;
+    if (loop) return completeInLoop(e, loop, sequence, prompt, sampling, req.sampling?.maxTokens, q, signal);
     const reused = sequence.compareContextTokens(prompt).firstDifferentIndex;
     const budget = tokenBudget(req.sampling?.maxTokens, prompt.length, sequence.contextSize);
     const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
@@ -305,4 +316,49 @@ export async function runComplete(e: Engine, req: CompleteRequest, q: EventQueue
       completion.dispose({ disposeSequence: false });
     }
   });
+}
+
+/** runComplete through the helper's native token loop (tokenLoop.ts). */
+async function completeInLoop(
+  e: Engine,
+  loop: TokenLoop,
+  sequence: LlamaContextSequence,
+  prompt: Token[],
+  sampling: EngineSampling,
+  maxTokens: number | undefined,
+  q: EventQueue,
+  signal?: AbortSignal,
+): Promise<void> {
+  const reused = Math.min(sequence.compareContextTokens(prompt).firstDifferentIndex, prompt.length - 1);
+  const budget = tokenBudget(maxTokens, prompt.length, sequence.contextSize);
+  const clock = new Clock(sequence);
+  // a completion continues the prompt: its last tokens set the first piece's leading space
+  const text = new TokenText(e.model, prompt);
+  let run: Awaited<ReturnType<TokenLoop["run"]>>;
+  try {
+    run = await loop.run(
+      sequence,
+      prompt,
+      sampling,
+      budget.max,
+      (token, at) => {
+        clock.token(1, at);
+        const piece = text.push(token);
+        if (piece) q.push({ type: "text", text: piece });
+      },
+      signal,
+    );
+  } catch (err) {
+    throw signal?.aborted ? abortedError() : engineError(err, "generate");
+  }
+  if (signal?.aborted) throw abortedError();
+  const rest = text.flush();
+  if (rest) q.push({ type: "text", text: rest });
+  const result: GenerationResult = {
+    text: text.all,
+    finishReason: run.stop === "eog" ? "stop" : "length",
+    usage: { promptTokens: prompt.length, completionTokens: clock.generated() },
+    profile: profileOf(clock, clock.generated(), prompt.length, prompt.length - reused, e.device),
+  };
+  q.push({ type: "result", task: "complete", result });
 }

@@ -16,6 +16,7 @@ import { LlamaVectorModel } from "./vectorModel.ts";
 import { engineError } from "./engineErrors.ts";
 import { DecodeThreadChooser, decodeThreadsSetting, splitDecodeThreads } from "./threads.ts";
 import { attachContextThreads, type ContextThreads } from "./contextThreads.ts";
+import { TokenLoop } from "./tokenLoop.ts";
 import { readEnv } from "../../config/env.ts";
 
 const KV_TYPES = { f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0" } as const;
@@ -142,7 +143,10 @@ export default async function createBackend(): Promise<Backend> {
         const split = (decodeThreads !== threads || chooser !== undefined) && splitDecodeThreads(context, decodeThreads, 1, chooser);
         // several sequences' tokens in one batch: in the order llama.cpp computes in one go (batchOrder.ts)
         if (parallel > 1) orderBatchesBySequence(context);
+        // decode and sample in the helper's native loop where this context has one (tokenLoop.ts)
+        const loop = own.decodeThread === "own" ? TokenLoop.of(context, model, () => chooser?.threadsNow ?? decodeThreads) : undefined;
         const engine = {
+          loop,
           llama,
           model,
           context,
@@ -167,6 +171,7 @@ export default async function createBackend(): Promise<Backend> {
             chatWrapper: engine.chatWrapper.wrapperName,
             ...buildSettingsOf(own.decodeThread === "own"),
             ...own,
+            ...(loop ? { tokenLoop: "native" } : {}),
           }),
         });
       } catch (e) {

@@ -1,0 +1,291 @@
+// The token loop (src/backends/llama/tokenLoop.ts): a whole generation on the context's own thread,
+// decode and sample in C++, each token streamed to JavaScript as it is sampled.
+//
+// node-llama-cpp takes each token through JavaScript: a decode job, a hop to the main thread, a
+// sampling job, another hop, and its generator's bookkeeping before the next decode. That costs about
+// 0.35 ms a token (docs/benchmarks.md): 3% of a token of a small model on two CPU cores, most of a tiny
+// model's, and more than that of a GPU token. Here JavaScript only receives the tokens, while the
+// next one is already being decoded.
+//
+// Sampling is node-llama-cpp's own: the caller passes an AddonSampler it configured with
+// node-llama-cpp's applyConfig (so a seed gives the same tokens either way), and this file builds and
+// applies its chain as AddonSampler::rebuildChainIfNeeded and AddonSampler::sample do. Only samplers
+// that keep no per-token state outside the chain are taken (no grammar, repeat or DRY penalty); the
+// caller sends those requests through node-llama-cpp.
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "AddonSampler.h"
+#include "binding.h"
+
+namespace {
+
+struct Event {
+  bool last = false;
+  llama_token token = 0;
+  double ms = 0;  // when it was sampled, in ms after generate() was called
+};
+
+struct Generation {
+  explicit Generation(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+  Binding* binding = nullptr;
+  AddonSampler* sampler = nullptr;
+  Napi::ObjectReference samplerRef;  // keeps node-llama-cpp's sampler alive while the loop uses it
+  std::vector<llama_token> input;
+  std::vector<llama_token> stopTokens;
+  int32_t sequence = 0;
+  int32_t position = 0;
+  int32_t maxTokens = 0;
+  int32_t positionLimit = 0;
+  int32_t decodeThreads = 1;
+  int32_t batchThreads = 1;
+  std::chrono::steady_clock::time_point called;
+  Napi::ThreadSafeFunction tsfn;
+  Napi::Promise::Deferred deferred;
+  // what the loop did: tokens written to the sequence's cells, and why it ended
+  int32_t evaluated = 0;
+  std::string stop;
+  std::string error;
+};
+
+// AddonSampler::rebuildChainIfNeeded: the same samplers in the same order
+void buildChain(AddonSampler* s, const LlamaFunctions& f) {
+  if (s->chain != nullptr) return;
+  llama_sampler* chain = f.chainInit(f.chainDefaultParams());
+  auto add = [&](llama_sampler* one) {
+    if (one != nullptr) f.chainAdd(chain, one);
+  };
+  add(s->tokenBiasSampler);
+  add(s->repeatPenaltySampler);
+  add(s->dryRepeatPenaltySampler);
+  if (s->greedySampler != nullptr) {
+    add(s->xtcSampler);
+    add(s->greedySampler);
+  } else {
+    add(s->topKSampler);
+    add(s->topPSampler);
+    add(s->minPSampler);
+    add(s->xtcSampler);
+    add(s->temperatureSampler);
+    add(s->seedSampler);
+  }
+  s->chain = chain;
+}
+
+// AddonSampler::setTokenCandidates
+void candidates(AddonSampler* s, const LlamaFunctions& f, llama_context* ctx, int32_t index, int32_t vocabSize, llama_token_data_array& cur) {
+  auto& data = s->tokenCandidates;
+  const float* probs = f.sampledProbsIth ? f.sampledProbsIth(ctx, index) : nullptr;
+  const float* logits = f.sampledLogitsIth ? f.sampledLogitsIth(ctx, index) : nullptr;
+  const llama_token* ids = f.sampledCandidatesIth ? f.sampledCandidatesIth(ctx, index) : nullptr;
+  if (probs != nullptr && ids != nullptr && f.sampledProbsCountIth) {
+    const uint32_t n = f.sampledProbsCountIth(ctx, index);
+    if (data.size() < n) data.resize(n);
+    for (uint32_t i = 0; i < n; i++) data[i] = llama_token_data{ids[i], logits ? logits[i] : 0.0f, probs[i]};
+    cur.size = n;
+  } else if (logits != nullptr && ids != nullptr && f.sampledLogitsCountIth) {
+    const uint32_t n = f.sampledLogitsCountIth(ctx, index);
+    if (data.size() < n) data.resize(n);
+    for (uint32_t i = 0; i < n; i++) data[i] = llama_token_data{ids[i], logits[i], 0.0f};
+    cur.size = n;
+  } else {
+    const float* all = f.logitsIth(ctx, index);
+    if (all == nullptr) {
+      cur.size = 0;
+    } else {
+      if (data.size() < static_cast<size_t>(vocabSize)) data.resize(vocabSize);
+      for (llama_token id = 0; id < vocabSize; id++) data[id] = llama_token_data{id, all[id], 0.0f};
+      cur.size = vocabSize;
+    }
+  }
+  cur.data = data.data();
+  cur.selected = -1;
+  cur.sorted = false;
+}
+
+void deliver(Napi::Env env, Napi::Function onTokens, Generation* g, Event* e) {
+  if (!e->last) {
+    if (env != nullptr) onTokens.Call({Napi::Number::New(env, e->token), Napi::Number::New(env, e->ms)});
+    delete e;
+    return;
+  }
+  delete e;
+  g->binding->busy = false;
+  if (env != nullptr) {
+    if (g->error.empty()) {
+      Napi::Object r = Napi::Object::New(env);
+      r.Set("evaluated", g->evaluated);
+      r.Set("stop", g->stop);
+      g->deferred.Resolve(r);
+    } else {
+      Napi::Object err = Napi::Error::New(env, g->error).Value();
+      err.Set("evaluated", g->evaluated);
+      g->deferred.Reject(err);
+    }
+  }
+  delete g;
+}
+
+void loop(Generation* g) {
+  Binding* b = g->binding;
+  const LlamaFunctions& f = b->fn;
+  llama_context* ctx = b->context->ctx;
+  const llama_vocab* vocab = b->context->model->vocab;
+  const int32_t vocabSize = f.nVocab(vocab);
+  const int32_t before = f.nThreads(ctx);
+  const int32_t beforeBatch = f.nThreadsBatch(ctx);
+  // llama.cpp runs one-token batches on n_threads and larger ones on n_threads_batch
+  f.setNThreads(ctx, g->decodeThreads, g->batchThreads);
+  llama_batch& batch = b->loopBatch;
+  std::vector<llama_token> tokens = std::move(g->input);
+  try {
+    for (;;) {
+      if (g->position + static_cast<int32_t>(tokens.size()) > g->positionLimit) {
+        g->stop = "context";
+        break;
+      }
+      int32_t last = -1;
+      for (size_t i = 0; i < tokens.size();) {
+        const int32_t n = static_cast<int32_t>(std::min<size_t>(b->loopBatchSize, tokens.size() - i));
+        for (int32_t j = 0; j < n; j++) {
+          batch.token[j] = tokens[i + j];
+          batch.pos[j] = g->position + j;
+          batch.n_seq_id[j] = 1;
+          batch.seq_id[j][0] = g->sequence;
+          batch.logits[j] = i + j + 1 == tokens.size();
+        }
+        batch.n_tokens = n;
+        const int status = f.decode(ctx, batch);
+        if (status != 0) {
+          // node-llama-cpp's messages for these results (AddonContextDecodeBatchWorker)
+          g->error = status == 1 ? "could not find a KV slot for the batch (try reducing the size of the batch or increase the context)"
+                                 : "Eval has failed";
+          break;
+        }
+        g->evaluated += n;
+        g->position += n;
+        i += n;
+        last = n - 1;
+      }
+      if (!g->error.empty()) break;
+      f.synchronize(ctx);
+
+      buildChain(g->sampler, f);
+      llama_token_data_array cur;
+      candidates(g->sampler, f, ctx, last, vocabSize, cur);
+      if (cur.size > 0) f.samplerApply(g->sampler->chain, &cur);
+      if (cur.size == 0 || !(cur.selected >= 0 && cur.selected < static_cast<int64_t>(cur.size))) {
+        g->error = "Failed to sample next token";
+        break;
+      }
+      const llama_token token = cur.data[cur.selected].id;
+      if (f.isEog(vocab, token) || std::find(g->stopTokens.begin(), g->stopTokens.end(), token) != g->stopTokens.end()) {
+        g->stop = "eog";
+        break;
+      }
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - g->called).count();
+      g->tsfn.NonBlockingCall(new Event{false, token, ms}, [g](Napi::Env env, Napi::Function fn, Event* e) { deliver(env, fn, g, e); });
+      if (--g->maxTokens <= 0) {
+        g->stop = "length";
+        break;
+      }
+      if (b->stopLoop.load()) {
+        g->stop = "abort";
+        break;
+      }
+      tokens.assign(1, token);
+    }
+  } catch (const std::exception& e) {
+    g->error = e.what();
+  } catch (...) {
+    g->error = "Unknown error in hearth's token loop";
+  }
+  f.setNThreads(ctx, before, beforeBatch);
+  Napi::ThreadSafeFunction tsfn = g->tsfn;  // g is freed once the last event is delivered
+  tsfn.NonBlockingCall(new Event{true, 0, 0}, [g](Napi::Env env, Napi::Function fn, Event* e) { deliver(env, fn, g, e); });
+  tsfn.Release();
+}
+
+std::vector<llama_token> tokensOf(const Napi::Value& v) {
+  std::vector<llama_token> out;
+  Napi::Uint32Array a = v.As<Napi::Uint32Array>();
+  out.reserve(a.ElementLength());
+  for (size_t i = 0; i < a.ElementLength(); i++) out.push_back(static_cast<llama_token>(a[i]));
+  return out;
+}
+
+int32_t intOf(Napi::Object o, const char* key) { return o.Get(key).As<Napi::Number>().Int32Value(); }
+
+}  // namespace
+
+// generate(binding, sampler, tokens: Uint32Array, options, onToken(token, ms)) ->
+//   Promise<{ evaluated, stop: "eog" | "length" | "abort" | "context" }>
+// options: { sequence, position, maxTokens, positionLimit, decodeThreads, batchThreads, stopTokens: Uint32Array }.
+// Decodes `tokens` into the sequence's cells from `position` on, then samples and decodes one token
+// at a time until an end token (not delivered, not decoded), `maxTokens` delivered (the last is not
+// decoded), stop(), or `positionLimit`. `ms`: when the token was sampled, in ms after the call. `evaluated`: how many tokens went into the cells (also on a
+// rejection's error), so the caller can keep node-llama-cpp's record of the sequence in step.
+Napi::Value Generate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Binding* b = bindingOf(info);
+  if (!b) return env.Undefined();
+  if (info.Length() < 5 || !info[1].IsObject() || !info[2].IsTypedArray() || !info[3].IsObject() || !info[4].IsFunction()) {
+    Napi::TypeError::New(env, "generate(binding, sampler, tokens, options, onToken)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto* g = new Generation(env);
+  g->called = std::chrono::steady_clock::now();
+  Napi::Promise promise = g->deferred.Promise();
+  auto fail = [&](const std::string& why) {
+    g->deferred.Reject(Napi::Error::New(env, why).Value());
+    delete g;
+    return promise;
+  };
+  void* raw = nullptr;
+  if (napi_unwrap(env, info[1], &raw) != napi_ok || raw == nullptr) return fail("not a node-llama-cpp sampler");
+  auto* sampler = static_cast<AddonSampler*>(raw);
+  if (sampler->model != b->context->model) return fail("the sampler is not for this context's model (node-llama-cpp's layout differs)");
+  if (sampler->disposed) return fail("the sampler is disposed");
+  if (sampler->grammarEvaluationState != nullptr || sampler->repeatPenaltySampler != nullptr || sampler->dryRepeatPenaltySampler != nullptr)
+    return fail("the token loop takes no grammar, repeat or DRY penalty");
+  if (b->busy) return fail("the context's thread is busy with another decode");
+  if (b->context->disposed || b->context->ctx == nullptr) return fail("Context is disposed");
+  if (info[2].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) return fail("tokens must be a Uint32Array");
+  Napi::Object o = info[3].As<Napi::Object>();
+  g->binding = b;
+  g->sampler = sampler;
+  g->samplerRef = Napi::Persistent(info[1].As<Napi::Object>());
+  g->input = tokensOf(info[2]);
+  g->sequence = intOf(o, "sequence");
+  g->position = intOf(o, "position");
+  g->maxTokens = intOf(o, "maxTokens");
+  g->positionLimit = intOf(o, "positionLimit");
+  g->decodeThreads = intOf(o, "decodeThreads");
+  g->batchThreads = intOf(o, "batchThreads");
+  if (o.Has("stopTokens")) g->stopTokens = tokensOf(o.Get("stopTokens"));
+  if (g->input.empty() || g->maxTokens < 1 || g->position < 0 || g->decodeThreads < 1 || g->batchThreads < 1)
+    return fail("generate() needs tokens, maxTokens of 1 or more, a position and thread counts");
+  const int32_t vocabSize = b->fn.nVocab(b->context->model->vocab);
+  for (llama_token t : g->input) {
+    if (t < 0 || t >= vocabSize) return fail("a token is outside the model's vocabulary");
+  }
+  if (b->loopBatchSize == 0) {
+    const int32_t size = static_cast<int32_t>(b->fn.nBatch(b->context->ctx));
+    b->loopBatch = b->fn.batchInit(size, 0, 1);
+    b->loopBatchSize = size;
+  }
+  b->busy = true;
+  b->stopLoop = false;
+  g->tsfn = Napi::ThreadSafeFunction::New(env, info[4].As<Napi::Function>(), "hearth-llama-token-loop", 0, 1);
+  b->post([g] { loop(g); });
+  return promise;
+}
+
+// stop(binding): the running generation ends after the token it is on
+Napi::Value StopGeneration(const Napi::CallbackInfo& info) {
+  Binding* b = bindingOf(info);
+  if (b) b->stopLoop = true;
+  return info.Env().Undefined();
+}

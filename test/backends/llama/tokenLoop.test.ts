@@ -1,0 +1,239 @@
+// The helper's native token loop (tokenLoop.ts, native/llama-threads/token-loop.cc): completions on a
+// one-sequence CPU context decode and sample in C++. It must answer exactly as node-llama-cpp's own
+// loop does (greedy and seeded), keep node-llama-cpp's record of the sequence true so that later
+// requests on either path reuse and answer right, stop on abort and dispose, and refuse what it cannot
+// take instead of guessing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { getLlama, LlamaLogLevel } from "node-llama-cpp";
+import { loadBackend } from "../../../src/backends/registry.ts";
+import { attachContextThreads, contextLoopOf } from "../../../src/backends/llama/contextThreads.ts";
+import { TokenLoop } from "../../../src/backends/llama/tokenLoop.ts";
+import type { LoadedModel } from "../../../src/backends/types.ts";
+import type { CompleteRequest, GenerationResult } from "../../../src/model/tasks/text.ts";
+import { ensureFixture } from "../../../fixtures/index.ts";
+import { HearthError } from "../../../src/errors/HearthError.ts";
+
+const linuxX64 = process.platform === "linux" && process.arch === "x64";
+const skip = !linuxX64 && "the helper is built on x86-64 Linux";
+
+/** Runs `fn` with HEARTH_LLAMA_TOKEN_LOOP=off (read per request), then puts the variable back. */
+async function loopOff<T>(fn: () => Promise<T>): Promise<T> {
+  const before = process.env.HEARTH_LLAMA_TOKEN_LOOP;
+  process.env.HEARTH_LLAMA_TOKEN_LOOP = "off";
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.HEARTH_LLAMA_TOKEN_LOOP;
+    else process.env.HEARTH_LLAMA_TOKEN_LOOP = before;
+  }
+}
+
+/** Counts the generations the native loop ran (a spy on the real loop: it still runs). */
+function countLoopRuns(): { count: () => number; restore: () => void } {
+  const run = TokenLoop.prototype.run;
+  let n = 0;
+  TokenLoop.prototype.run = function (this: TokenLoop, ...args: Parameters<typeof run>) {
+    n++;
+    return run.apply(this, args);
+  };
+  return {
+    count: () => n,
+    restore: () => {
+      TokenLoop.prototype.run = run;
+    },
+  };
+}
+
+async function complete(m: LoadedModel, prompt: string, sampling: CompleteRequest["sampling"], signal?: AbortSignal, onText?: () => void) {
+  let streamed = "";
+  let result: GenerationResult | undefined;
+  for await (const e of m.run({ task: "complete", prompt, sampling }, signal)) {
+    if (e.type === "text") {
+      streamed += e.text;
+      onText?.();
+    }
+    if (e.type === "result") result = e.result as GenerationResult;
+  }
+  assert.ok(result, "a result");
+  assert.equal(streamed, result.text, "the streamed text is the result's text");
+  return result;
+}
+
+/** What node-llama-cpp holds for the sequence the model used last. */
+const heldTokens = (m: LoadedModel): number[] =>
+  (m as unknown as { engine: { pool: { lastUsed?: { contextTokens: number[] } } } }).engine.pool.lastUsed?.contextTokens ?? [];
+
+async function loadTiny(extra: Record<string, unknown> = {}): Promise<LoadedModel> {
+  const backend = await loadBackend("llama");
+  const primary = await ensureFixture("tiny");
+  return backend.load(
+    { dir: path.dirname(primary), primary, format: "gguf", type: "llm" },
+    { device: "cpu", contextSize: 256, extra: { llamaBuild: "prebuilt" }, ...extra },
+  );
+}
+
+const CASES: Array<[string, CompleteRequest["sampling"]]> = [
+  ["Once upon a time", { temperature: 0, maxTokens: 40 }],
+  ["The quick brown fox", { temperature: 0.8, seed: 7, maxTokens: 40 }],
+  ["The quick brown fox", { temperature: 1.2, seed: 11, topK: 5, topP: 0.9, minP: 0.05, maxTokens: 33 }],
+  ["Hello", { temperature: 0, maxTokens: 1 }],
+  ["Hello", { temperature: 0, maxTokens: 20, logitBias: { 5: 4, 6: -100 } }],
+];
+
+test("completions take the native token loop and answer exactly as node-llama-cpp's loop, greedy and seeded", { skip }, async () => {
+  const m = await loadTiny();
+  const spy = countLoopRuns();
+  try {
+    assert.equal(m.info.settings.tokenLoop, "native", JSON.stringify(m.info.settings));
+    for (const [prompt, sampling] of CASES) {
+      const before = spy.count();
+      const expected = await loopOff(() => complete(m, prompt, sampling));
+      assert.equal(spy.count(), before, "HEARTH_LLAMA_TOKEN_LOOP=off takes node-llama-cpp's loop");
+      const got = await complete(m, prompt, sampling);
+      assert.equal(spy.count(), before + 1, "the request took the native loop");
+      if (expected.usage.completionTokens > (sampling?.maxTokens ?? Infinity)) {
+        // node-llama-cpp's loop goes one token past the limit when the last one ends partway through
+        // a character (it waits for the rest); the native loop keeps to the limit
+        assert.ok(expected.text.startsWith(got.text), `${prompt} ${JSON.stringify(sampling)}: ${got.text} / ${expected.text}`);
+      } else {
+        assert.equal(got.text, expected.text, `${prompt} ${JSON.stringify(sampling)}`);
+      }
+      assert.equal(got.finishReason, expected.finishReason);
+      if (got.finishReason === "length") assert.equal(got.usage.completionTokens, sampling?.maxTokens);
+      assert.equal(got.usage.promptTokens, expected.usage.promptTokens);
+      assert.ok((got.profile.decodeTokensPerSec ?? 1) > 0 && (got.profile.ttftMs ?? 0) >= 0);
+    }
+  } finally {
+    spy.restore();
+    await m.dispose();
+  }
+});
+
+test("the loop keeps node-llama-cpp's record of the sequence true: requests on either path afterwards reuse the cells and answer as on a fresh model", {
+  skip,
+}, async () => {
+  const greedy = { temperature: 0, maxTokens: 24 };
+  const fresh = await loadTiny();
+  const mixed = await loadTiny();
+  try {
+    const a = "The lamp in the window";
+    const b = "The lamp in the window was lit";
+    const expectA = await loopOff(() => complete(fresh, a, greedy));
+    const heldA = heldTokens(fresh);
+    const expectB = await loopOff(() => complete(fresh, b, greedy));
+    const heldB = heldTokens(fresh);
+    // the same request through the loop leaves the same tokens recorded as node-llama-cpp's loop does
+    assert.equal((await complete(mixed, a, greedy)).text, expectA.text);
+    assert.deepEqual(heldTokens(mixed), heldA);
+    // node-llama-cpp's path after the loop, on the cells the loop wrote
+    assert.equal((await loopOff(() => complete(mixed, b, greedy))).text, expectB.text);
+    assert.deepEqual(heldTokens(mixed), heldB);
+    // and the loop after node-llama-cpp's path, reusing the shared start
+    const again = await complete(mixed, a, greedy);
+    assert.equal(again.text, expectA.text);
+    assert.deepEqual(heldTokens(mixed), heldA);
+    // the same prompt again: all but its last token are reused, and the answer is the same
+    const repeat = await complete(mixed, a, greedy);
+    assert.equal(repeat.text, expectA.text);
+  } finally {
+    await fresh.dispose();
+    await mixed.dispose();
+  }
+});
+
+test("aborting a generation in the loop ends it with an abort, and the model answers the same afterwards; disposing mid-generation ends it", {
+  skip,
+}, async () => {
+  const m = await loadTiny({ contextSize: 1024 });
+  try {
+    const expected = await complete(m, "Once upon a time", { temperature: 0, maxTokens: 30 });
+    const ac = new AbortController();
+    await assert.rejects(
+      complete(m, "A long story", { temperature: 0.7, seed: 3, maxTokens: 900 }, ac.signal, () => ac.abort()),
+      (e: unknown) => e instanceof HearthError && e.code === "aborted",
+    );
+    assert.equal((await complete(m, "Once upon a time", { temperature: 0, maxTokens: 30 })).text, expected.text);
+    // dispose while a long generation runs: the loop stops after its token, and both settle
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const generation = complete(m, "A long story", { temperature: 0.7, seed: 3, maxTokens: 900 }, undefined, () => started()).then(
+      (r) => r.finishReason,
+      (e: unknown) => (e instanceof HearthError ? e.code : String(e)),
+    );
+    await running;
+    await m.dispose();
+    const ended = await generation;
+    assert.ok(["length", "stop", "aborted", "internal"].includes(String(ended)), String(ended));
+  } finally {
+    await m.dispose();
+  }
+});
+
+test("requests the loop cannot take (grammar, stop strings, repeat penalty) and contexts of several sequences take node-llama-cpp's path", {
+  skip,
+}, async () => {
+  const m = await loadTiny();
+  const parallel = await loadTiny({ parallel: 2 });
+  const spy = countLoopRuns();
+  try {
+    assert.equal(parallel.info.settings.tokenLoop, undefined);
+    await complete(parallel, "Hello", { temperature: 0, maxTokens: 8 });
+    await complete(m, "Hello", { temperature: 0, maxTokens: 8, stop: ["zzz"] });
+    await complete(m, "Hello", { temperature: 0, maxTokens: 8, repeatPenalty: 1.1 });
+    for await (const _ of m.run({
+      task: "complete",
+      prompt: "Hello",
+      sampling: { temperature: 0, maxTokens: 8 },
+      constraint: { type: "grammar", grammar: 'root ::= "a"+' },
+    }));
+    assert.equal(spy.count(), 0);
+  } finally {
+    spy.restore();
+    await m.dispose();
+    await parallel.dispose();
+  }
+});
+
+test("the native loop refuses bad arguments, a sampler of another model, tokens outside the vocabulary and a second generation at once", {
+  skip,
+}, async () => {
+  const llama = await getLlama({ gpu: false, build: "never", skipDownload: true, logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: await ensureFixture("tiny"), gpuLayers: 0 });
+  const other = await llama.loadModel({ modelPath: await ensureFixture("bench"), gpuLayers: 0 });
+  const context = await model.createContext({ contextSize: 256, threads: 1 });
+  try {
+    assert.deepEqual(attachContextThreads(context, model, 1, true), { threadPool: "persistent", decodeThread: "own" });
+    const loop = contextLoopOf(context)!;
+    const Sampler = (
+      llama as unknown as { _bindings: { AddonSampler: new (m: object) => { applyConfig(c: object): void; dispose(): void } } }
+    )._bindings.AddonSampler;
+    const native = (m: object) => (m as { _model: object })._model;
+    const sampler = new Sampler(native(model));
+    sampler.applyConfig({ temperature: 0 });
+    const options = { sequence: 0, position: 0, maxTokens: 4, positionLimit: 255, decodeThreads: 1, batchThreads: 1 };
+    const noop = () => undefined;
+    assert.throws(() => (loop.generate as (...a: unknown[]) => unknown)({}, [1, 2], options, noop), TypeError);
+    const foreign = new Sampler(native(other));
+    foreign.applyConfig({ temperature: 0 });
+    await assert.rejects(loop.generate(foreign, Uint32Array.of(1, 2), options, noop), /not for this context's model/);
+    await assert.rejects(loop.generate(sampler, Uint32Array.of(1, 1e6), options, noop), /outside the model's vocabulary/);
+    await assert.rejects(loop.generate(sampler, Uint32Array.of(1, 2), { ...options, maxTokens: 0 }, noop), /maxTokens of 1 or more/);
+    const tokens: number[] = [];
+    const first = loop.generate(sampler, Uint32Array.from(model.tokenize("Once upon a time")), { ...options, maxTokens: 100 }, (t) =>
+      tokens.push(t),
+    );
+    await assert.rejects(loop.generate(sampler, Uint32Array.of(1, 2), options, noop), /busy/);
+    const end = await first;
+    assert.ok(end.stop === "length" || end.stop === "eog");
+    assert.equal(end.evaluated, model.tokenize("Once upon a time").length + tokens.length - (end.stop === "length" ? 1 : 0));
+    sampler.dispose();
+    foreign.dispose();
+  } finally {
+    await context.dispose();
+    await model.dispose();
+    await other.dispose();
+    await llama.dispose();
+  }
+});
