@@ -25,6 +25,7 @@ import type { EventQueue } from "../../streams/eventQueue.ts";
 import type { SequencePool } from "./sequencePool.ts";
 import type { TokenLoop } from "./tokenLoop.ts";
 import { TokenText } from "./tokenText.ts";
+import { StopText } from "./stopText.ts";
 import { readEnv } from "../../config/env.ts";
 
 export interface Engine {
@@ -333,7 +334,14 @@ async function completeInLoop(
   const budget = tokenBudget(maxTokens, prompt.length, sequence.contextSize);
   const clock = new Clock(sequence);
   // a completion continues the prompt: its last tokens set the first piece's leading space
-  const text = new TokenText(e.model, prompt);
+  const tokens = new TokenText(e.model, prompt);
+  const stops = new StopText(sampling.customStopTriggers ?? []);
+  let text = "";
+  const emit = (piece: string) => {
+    if (!piece) return;
+    text += piece;
+    q.push({ type: "text", text: piece });
+  };
   let run: Awaited<ReturnType<TokenLoop["run"]>>;
   try {
     run = await loop.run(
@@ -342,9 +350,11 @@ async function completeInLoop(
       sampling,
       budget.max,
       (token, at) => {
+        // tokens the loop decoded past a stop string are not part of the answer
+        if (stops.stopped) return false;
         clock.token(1, at);
-        const piece = text.push(token);
-        if (piece) q.push({ type: "text", text: piece });
+        emit(stops.push(tokens.push(token)));
+        return !stops.stopped;
       },
       signal,
     );
@@ -352,11 +362,10 @@ async function completeInLoop(
     throw signal?.aborted ? abortedError() : engineError(err, "generate");
   }
   if (signal?.aborted) throw abortedError();
-  const rest = text.flush();
-  if (rest) q.push({ type: "text", text: rest });
+  if (!stops.stopped) emit(stops.push(tokens.flush()) + stops.flush());
   const result: GenerationResult = {
-    text: text.all,
-    finishReason: run.stop === "eog" ? "stop" : "length",
+    text,
+    finishReason: run.stop === "eog" || stops.stopped ? "stop" : "length",
     usage: { promptTokens: prompt.length, completionTokens: clock.generated() },
     profile: profileOf(clock, clock.generated(), prompt.length, prompt.length - reused, e.device),
   };

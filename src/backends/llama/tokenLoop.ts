@@ -1,7 +1,8 @@
 // A generation in the helper's token loop (native/llama-threads/token-loop.cc): prefill, then decode and
 // sample each token in C++ on the context's own thread, the tokens streamed here as they come. It
-// takes the requests whose sampling keeps no per-token state in JavaScript (no grammar, repeat
-// penalty or stop strings) on a context of one sequence; the others go through node-llama-cpp's
+// takes the requests whose sampling keeps no per-token state in JavaScript (no grammar or repeat
+// penalty; stop strings are watched here, and end the loop a token or two later) on a context of one
+// sequence; the others go through node-llama-cpp's
 // LlamaCompletion and LlamaChat as before (generate.ts).
 //
 // node-llama-cpp keeps its own record of what each sequence holds (its tokens and next position); the
@@ -56,7 +57,6 @@ export class TokenLoop {
   refuses(sequence: LlamaContextSequence, sampling: EngineSampling, grammar: unknown): string | undefined {
     if (grammar) return "a grammar";
     if (sampling.repeatPenalty !== false) return "a repeat penalty";
-    if (sampling.customStopTriggers?.length) return "stop strings";
     const s = sequence as unknown as Partial<SequenceInternals>;
     if (
       typeof s._sequenceId !== "number" ||
@@ -75,7 +75,7 @@ export class TokenLoop {
   /**
    * Generates on `sequence` after `prompt`, reusing the cells it holds of the prompt's start. `onToken`
    * gets each token and when it was sampled (performance.now() time; the token reaches JavaScript
-   * later, possibly after the loop has ended); `signal` ends the loop after the token it is on. Call only
+   * later, possibly after the loop has ended) and returns false to end the loop; `signal` ends the loop after the token it is on. Call only
    * where refuses() said nothing.
    */
   async run(
@@ -83,7 +83,7 @@ export class TokenLoop {
     prompt: Token[],
     sampling: EngineSampling,
     maxTokens: number,
-    onToken: (token: Token, at: number) => void,
+    onToken: (token: Token, at: number) => boolean | undefined,
     signal?: AbortSignal,
   ): Promise<LoopRun> {
     const s = sequence as unknown as SequenceInternals;
@@ -126,7 +126,7 @@ export class TokenLoop {
         (token, ms) => {
           tokens.push(token as Token);
           try {
-            onToken(token as Token, called + ms);
+            if (onToken(token as Token, called + ms) === false) stop();
           } catch {
             stop();
           }

@@ -10,7 +10,6 @@ export class TokenText {
   private readonly tokens: Token[] = [];
   /** tokens whose text was given out */
   private done = 0;
-  private text = "";
 
   /** `before`: the tokens the generation continues (their last few set the first piece's spacing) */
   constructor(
@@ -35,11 +34,6 @@ export class TokenText {
     return this.take(piece.endsWith(INCOMPLETE) ? piece.replace(/\uFFFD+$/u, "") : piece);
   }
 
-  /** All the text given out. */
-  get all(): string {
-    return this.text;
-  }
-
   private pending(): string {
     const context =
       this.done >= 4
@@ -50,7 +44,6 @@ export class TokenText {
 
   private take(piece: string): string {
     this.done = this.tokens.length;
-    this.text += piece;
     return piece;
   }
 }

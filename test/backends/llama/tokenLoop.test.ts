@@ -111,6 +111,37 @@ test("completions take the native token loop and answer exactly as node-llama-cp
   }
 });
 
+test("stop strings end the text right before the first one, never streaming a part of it; tokens decoded past it are not counted", {
+  skip,
+}, async () => {
+  const m = await loadTiny();
+  const spy = countLoopRuns();
+  try {
+    const greedy = { temperature: 0, maxTokens: 40 };
+    const full = (await complete(m, "Once upon a time", greedy)).text;
+    const words = full.split(" ").filter((w) => w.length > 2);
+    assert.ok(words.length >= 2, full);
+    // within a token, across tokens (the end of one word and the start of the next), more than one, none
+    const cases = [
+      [words[1]],
+      [full.slice(full.indexOf(words[1]) - 2, full.indexOf(words[1]) + 2)],
+      ["zzz", words[2] ?? words[1]],
+      ["zzz"],
+    ];
+    for (const stop of cases) {
+      const at = Math.min(...stop.map((s) => full.indexOf(s)).filter((i) => i >= 0));
+      const got = await complete(m, "Once upon a time", { ...greedy, stop });
+      assert.equal(got.text, Number.isFinite(at) ? full.slice(0, at) : full, JSON.stringify(stop));
+      assert.equal(got.finishReason, Number.isFinite(at) ? "stop" : "length");
+      if (Number.isFinite(at)) assert.ok(got.usage.completionTokens < 40, "tokens past the stop string are not counted");
+    }
+    assert.equal(spy.count(), 1 + cases.length);
+  } finally {
+    spy.restore();
+    await m.dispose();
+  }
+});
+
 test("the loop keeps node-llama-cpp's record of the sequence true: requests on either path afterwards reuse the cells and answer as on a fresh model", {
   skip,
 }, async () => {
@@ -171,7 +202,7 @@ test("aborting a generation in the loop ends it with an abort, and the model ans
   }
 });
 
-test("requests the loop cannot take (grammar, stop strings, repeat penalty) and contexts of several sequences take node-llama-cpp's path", {
+test("requests the loop cannot take (grammar, repeat penalty) and contexts of several sequences take node-llama-cpp's path", {
   skip,
 }, async () => {
   const m = await loadTiny();
@@ -180,7 +211,6 @@ test("requests the loop cannot take (grammar, stop strings, repeat penalty) and 
   try {
     assert.equal(parallel.info.settings.tokenLoop, undefined);
     await complete(parallel, "Hello", { temperature: 0, maxTokens: 8 });
-    await complete(m, "Hello", { temperature: 0, maxTokens: 8, stop: ["zzz"] });
     await complete(m, "Hello", { temperature: 0, maxTokens: 8, repeatPenalty: 1.1 });
     for await (const _ of m.run({
       task: "complete",
