@@ -15,7 +15,7 @@ import {
 import { randomUUID } from "node:crypto";
 import type { ChatRequest, CompleteRequest, FinishReason, GenerationResult, ToolCall } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { engineSampling, type EngineSampling } from "./sampling.ts";
+import { engineSampling } from "./sampling.ts";
 import { grammarFor } from "./constraint.ts";
 import { toChatHistory, toFunctions } from "./messages.ts";
 import { forcingToolCall } from "./toolChoice.ts";
@@ -24,8 +24,8 @@ import { abortedError, engineError } from "./engineErrors.ts";
 import type { EventQueue } from "../../streams/eventQueue.ts";
 import type { SequencePool } from "./sequencePool.ts";
 import type { TokenLoop } from "./tokenLoop.ts";
-import { TokenText } from "./tokenText.ts";
-import { StopText } from "./stopText.ts";
+import { Clock, profileOf, tokenBudget } from "./generationProfile.ts";
+import { chatInLoop, completeInLoop, loopStops } from "./loopGeneration.ts";
 import { readEnv } from "../../config/env.ts";
 
 export interface Engine {
@@ -42,64 +42,12 @@ export interface Engine {
   loop?: TokenLoop;
 }
 
-/** Times one generation: first token, end; tokens generated (from the sequence's token meter, which
- * also counts the tokens of tool calls that node-llama-cpp does not pass to onToken). */
-class Clock {
-  readonly t0 = performance.now();
-  first?: number;
-  last?: number;
-  private streamed = 0;
-  private readonly outputBefore: number;
-  constructor(private sequence: LlamaContextSequence) {
-    this.outputBefore = sequence.tokenMeter.usedOutputTokens;
-  }
-  /** `n` tokens came at `at` (by default now) */
-  token(n: number, at = performance.now()) {
-    this.first ??= at;
-    if (n > 0) this.last = at;
-    this.streamed += n;
-  }
-  /** tokens the caller saw; with `unstreamed`, also those of tool calls (the meter may count one
-   * token sampled past the end, so it is used only when calls were made) */
-  generated = (unstreamed = false): number =>
-    unstreamed ? Math.max(this.streamed, this.sequence.tokenMeter.usedOutputTokens - this.outputBefore) : this.streamed;
-}
-
-function profileOf(
-  clock: Clock,
-  generated: number,
-  promptTokens: number,
-  evaluatedPrompt: number,
-  device: string,
-): GenerationResult["profile"] {
-  const end = performance.now();
-  const ttft = (clock.first ?? end) - clock.t0;
-  // from the first token to the last: generated - 1 decode steps
-  const decodeMs = (clock.last ?? end) - (clock.first ?? end);
-  return {
-    ttftMs: ttft,
-    prefillTokensPerSec: evaluatedPrompt > 0 && ttft > 0 ? (evaluatedPrompt / ttft) * 1000 : undefined,
-    // the first token comes out of prefill; decode speed counts the ones after it
-    decodeTokensPerSec: generated > 1 && decodeMs > 0 ? ((generated - 1) / decodeMs) * 1000 : undefined,
-    promptTokens,
-    generatedTokens: generated,
-    totalMs: end - clock.t0,
-    device,
-  };
-}
-
 function checkFits(promptTokens: number, sequence: { contextSize: number }): void {
   if (promptTokens >= sequence.contextSize) {
     throw new HearthError("context_exceeded", `the prompt is ${promptTokens} tokens but the context holds ${sequence.contextSize}`, {
       hint: "shorten the input or load the model with a larger context size",
     });
   }
-}
-
-/** Tokens left for the answer: never more than fit, so the context never shifts under a generation. */
-function tokenBudget(maxTokens: number | undefined, promptTokens: number, contextSize: number): { max: number } {
-  const room = contextSize - promptTokens;
-  return { max: maxTokens !== undefined ? Math.min(maxTokens, room) : room };
 }
 
 async function withSequence<T>(
@@ -173,6 +121,10 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
   if (signal?.aborted) throw abortedError();
 
   await withSequence(e, prompt, signal, async (sequence) => {
+    // plain answers (no tools or grammar) in the helper's native loop where the chat format allows
+    const loop = e.loop && readEnv().llamaTokenLoop && !functions && !e.loop.refuses(sequence, sampling, grammar) ? e.loop : undefined;
+    const stops = loop && loopStops(wrapper, state, e.model);
+    if (loop && stops) return chatInLoop(e, loop, sequence, prompt, stops, sampling, req.sampling?.maxTokens, q, signal);
     const reused = sequence.compareContextTokens(prompt).firstDifferentIndex;
     const budget = tokenBudget(req.sampling?.maxTokens, prompt.length, sequence.contextSize);
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: wrapper, autoDisposeSequence: false });
@@ -317,57 +269,4 @@ export async function runComplete(e: Engine, req: CompleteRequest, q: EventQueue
       completion.dispose({ disposeSequence: false });
     }
   });
-}
-
-/** runComplete through the helper's native token loop (tokenLoop.ts). */
-async function completeInLoop(
-  e: Engine,
-  loop: TokenLoop,
-  sequence: LlamaContextSequence,
-  prompt: Token[],
-  sampling: EngineSampling,
-  maxTokens: number | undefined,
-  q: EventQueue,
-  signal?: AbortSignal,
-): Promise<void> {
-  const reused = Math.min(sequence.compareContextTokens(prompt).firstDifferentIndex, prompt.length - 1);
-  const budget = tokenBudget(maxTokens, prompt.length, sequence.contextSize);
-  const clock = new Clock(sequence);
-  // a completion continues the prompt: its last tokens set the first piece's leading space
-  const tokens = new TokenText(e.model, prompt);
-  const stops = new StopText(sampling.customStopTriggers ?? []);
-  let text = "";
-  const emit = (piece: string) => {
-    if (!piece) return;
-    text += piece;
-    q.push({ type: "text", text: piece });
-  };
-  let run: Awaited<ReturnType<TokenLoop["run"]>>;
-  try {
-    run = await loop.run(
-      sequence,
-      prompt,
-      sampling,
-      budget.max,
-      (token, at) => {
-        // tokens the loop decoded past a stop string are not part of the answer
-        if (stops.stopped) return false;
-        clock.token(1, at);
-        emit(stops.push(tokens.push(token)));
-        return !stops.stopped;
-      },
-      signal,
-    );
-  } catch (err) {
-    throw signal?.aborted ? abortedError() : engineError(err, "generate");
-  }
-  if (signal?.aborted) throw abortedError();
-  if (!stops.stopped) emit(stops.push(tokens.flush()) + stops.flush());
-  const result: GenerationResult = {
-    text,
-    finishReason: run.stop === "eog" || stops.stopped ? "stop" : "length",
-    usage: { promptTokens: prompt.length, completionTokens: clock.generated() },
-    profile: profileOf(clock, clock.generated(), prompt.length, prompt.length - reused, e.device),
-  };
-  q.push({ type: "result", task: "complete", result });
 }

@@ -37,7 +37,7 @@ export interface LoopRun {
 }
 
 export class TokenLoop {
-  private extraStops?: Uint32Array;
+  private extraStops?: Token[];
 
   private constructor(
     private readonly loop: ContextLoop,
@@ -76,15 +76,14 @@ export class TokenLoop {
    * Generates on `sequence` after `prompt`, reusing the cells it holds of the prompt's start. `onToken`
    * gets each token and when it was sampled (performance.now() time; the token reaches JavaScript
    * later, possibly after the loop has ended) and returns false to end the loop; `signal` ends the loop after the token it is on. Call only
-   * where refuses() said nothing.
+   * where refuses() said nothing. `stopTokens` end it besides the model's end tokens.
    */
   async run(
     sequence: LlamaContextSequence,
     prompt: Token[],
     sampling: EngineSampling,
-    maxTokens: number,
+    { maxTokens, stopTokens, signal }: { maxTokens: number; stopTokens: readonly Token[]; signal?: AbortSignal },
     onToken: (token: Token, at: number) => boolean | undefined,
-    signal?: AbortSignal,
   ): Promise<LoopRun> {
     const s = sequence as unknown as SequenceInternals;
     // keep the longest shared start; the prompt's last token is decoded again for its logits
@@ -121,7 +120,7 @@ export class TokenLoop {
           positionLimit: this.context.contextSize - 1,
           decodeThreads: Math.min(this.decodeThreads(), this.context.currentThreads),
           batchThreads: this.context.currentThreads,
-          stopTokens: this.stopTokens(),
+          stopTokens: Uint32Array.from(stopTokens),
         },
         (token, ms) => {
           tokens.push(token as Token);
@@ -160,9 +159,9 @@ export class TokenLoop {
   }
 
   /** End tokens node-llama-cpp's completion adds for some models (getExtraCompletionEosTokens). */
-  private stopTokens(): Uint32Array {
+  completionStopTokens(): readonly Token[] {
     if (this.extraStops) return this.extraStops;
-    const extra: number[] = [];
+    const extra: Token[] = [];
     const arch = this.model.fileInfo.metadata?.general?.architecture as string | undefined;
     if (arch === "gemma" || arch === "gemma2") {
       for (const token of this.model.iterateAllTokens()) {
@@ -171,7 +170,7 @@ export class TokenLoop {
         if (extra.length === 2) break;
       }
     }
-    this.extraStops = Uint32Array.from(extra);
-    return this.extraStops;
+    this.extraStops = extra;
+    return extra;
   }
 }

@@ -11,7 +11,7 @@ import { loadBackend } from "../../../src/backends/registry.ts";
 import { attachContextThreads, contextLoopOf } from "../../../src/backends/llama/contextThreads.ts";
 import { TokenLoop } from "../../../src/backends/llama/tokenLoop.ts";
 import type { LoadedModel } from "../../../src/backends/types.ts";
-import type { CompleteRequest, GenerationResult } from "../../../src/model/tasks/text.ts";
+import type { ChatRequest, CompleteRequest, GenerationResult } from "../../../src/model/tasks/text.ts";
 import { ensureFixture } from "../../../fixtures/index.ts";
 import { HearthError } from "../../../src/errors/HearthError.ts";
 
@@ -105,6 +105,82 @@ test("completions take the native token loop and answer exactly as node-llama-cp
       assert.equal(got.usage.promptTokens, expected.usage.promptTokens);
       assert.ok((got.profile.decodeTokensPerSec ?? 1) > 0 && (got.profile.ttftMs ?? 0) >= 0);
     }
+  } finally {
+    spy.restore();
+    await m.dispose();
+  }
+});
+
+async function chat(m: LoadedModel, request: Omit<ChatRequest, "task">) {
+  let streamed = "";
+  let result: GenerationResult | undefined;
+  for await (const e of m.run({ task: "chat", ...request })) {
+    if (e.type === "text") streamed += e.text;
+    if (e.type === "result") result = e.result as GenerationResult;
+  }
+  assert.ok(result, "a result");
+  assert.equal(streamed, result.text, "the streamed text is the result's text");
+  return result;
+}
+
+test("plain chat answers take the loop too and read exactly as LlamaChat's; tool calls and grammars stay with LlamaChat", {
+  skip,
+}, async () => {
+  const spy = countLoopRuns();
+  const CHATS: Array<Omit<ChatRequest, "task">> = [
+    { messages: [{ role: "user", content: "hi" }], sampling: { temperature: 0, maxTokens: 40 } },
+    {
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "what is a lamp?" },
+      ],
+      sampling: { temperature: 0.8, seed: 5, maxTokens: 60 },
+    },
+    {
+      messages: [
+        { role: "user", content: "hi" },
+        { role: "assistant", content: "hello" },
+        { role: "user", content: "tell me more" },
+      ],
+      sampling: { temperature: 1, seed: 9, maxTokens: 80 },
+    },
+  ];
+  // the tiny fixture, and the bench fixture, whose answers start with a word-start token (no leading space either way)
+  for (const preset of ["tiny", "bench"] as const) {
+    const primary = await ensureFixture(preset);
+    const m = await (await loadBackend("llama")).load(
+      { dir: path.dirname(primary), primary, format: "gguf", type: "llm" },
+      { device: "cpu", contextSize: 512, extra: { llamaBuild: "prebuilt" } },
+    );
+    try {
+      for (const request of preset === "tiny" ? CHATS : CHATS.slice(0, 1)) {
+        const before = spy.count();
+        const expected = await loopOff(() => chat(m, request));
+        const got = await chat(m, request);
+        assert.equal(spy.count(), before + 1, "the answer came from the native loop");
+        if (expected.usage.completionTokens < got.usage.completionTokens) {
+          // LlamaChat does not count a last token that ends partway through a character
+          assert.equal(got.usage.completionTokens, request.sampling?.maxTokens);
+        }
+        assert.equal(got.text, expected.text, JSON.stringify(request));
+        assert.equal(got.reasoning, expected.reasoning);
+        assert.equal(got.finishReason, expected.finishReason);
+      }
+    } finally {
+      await m.dispose();
+    }
+  }
+  const m = await loadTiny({ contextSize: 2048 });
+  try {
+    const before = spy.count();
+    const tools = [{ name: "lamp", description: "lights the lamp", parameters: { type: "object", properties: {} } }];
+    await chat(m, { messages: [{ role: "user", content: "hi" }], tools, sampling: { temperature: 0, maxTokens: 8 } });
+    await chat(m, {
+      messages: [{ role: "user", content: "hi" }],
+      constraint: { type: "grammar", grammar: 'root ::= "a"+' },
+      sampling: { maxTokens: 8 },
+    });
+    assert.equal(spy.count(), before);
   } finally {
     spy.restore();
     await m.dispose();
