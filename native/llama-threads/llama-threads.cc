@@ -25,7 +25,9 @@
 // AddonContextDecodeBatchWorker does) on one thread per context, always the same.
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <set>
 #include <string>
 
 #include "binding.h"
@@ -65,6 +67,26 @@ Napi::Value refuse(Napi::Env env, const std::string& why) {
   Napi::Object r = Napi::Object::New(env);
   r.Set("reason", why);
   return r;
+}
+
+// The contexts with a thread of ours. A process that exits while one runs a step (process.exit in
+// the middle of a generation) would free llama.cpp's and ggml's statics under it; at exit each
+// thread finishes its step (a token loop stops after its token) and ends first.
+std::mutex liveMutex;
+std::set<Binding*> live;
+
+void endThreadsAtExit() {
+  std::lock_guard<std::mutex> guard(liveMutex);
+  for (Binding* b : live) {
+    b->stopLoop = true;
+    {
+      std::lock_guard<std::mutex> lock(b->mutex);
+      b->stopping = true;
+    }
+    b->wake.notify_one();
+    if (b->thread.joinable()) b->thread.join();
+  }
+  live.clear();
 }
 
 }  // namespace
@@ -156,6 +178,12 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   b->done = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "hearth-llama-decode", 0, 1);
   b->done.Unref(env);  // an idle decode thread keeps no process alive; decode() refs it while a step runs
   b->thread = std::thread([b] { b->run(); });
+  {
+    std::lock_guard<std::mutex> guard(liveMutex);
+    static const bool registered = std::atexit(endThreadsAtExit) == 0;
+    (void)registered;
+    live.insert(b);
+  }
   Napi::Object r = Napi::Object::New(env);
   // freed with its JS handle once closed; one never closed keeps its thread and stays
   r.Set("binding", Napi::External<Binding>::New(env, b, [](Napi::Env, Binding* done) {
@@ -247,6 +275,10 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   b->closed = true;
+  {
+    std::lock_guard<std::mutex> guard(liveMutex);
+    live.erase(b);
+  }
   {
     std::lock_guard<std::mutex> lock(b->mutex);
     b->stopping = true;
