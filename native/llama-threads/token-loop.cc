@@ -22,10 +22,14 @@
 
 namespace {
 
+// A token sampled, and when (in ms after generate() was called).
+struct Sampled {
+  llama_token token;
+  double ms;
+};
+
 struct Event {
   bool last = false;
-  llama_token token = 0;
-  double ms = 0;  // when it was sampled, in ms after generate() was called
 };
 
 struct Generation {
@@ -43,6 +47,11 @@ struct Generation {
   int32_t batchThreads = 1;
   std::chrono::steady_clock::time_point called;
   Napi::ThreadSafeFunction tsfn;
+  // tokens not yet delivered; one delivery call at a time takes all there are, so a fast loop wakes
+  // JavaScript once for several tokens instead of once for each
+  std::mutex queueMutex;
+  std::vector<Sampled> queue;
+  bool delivering = false;
   Napi::Promise::Deferred deferred;
   // what the loop did: tokens written to the sequence's cells, and why it ended
   int32_t evaluated = 0;
@@ -106,8 +115,22 @@ void candidates(AddonSampler* s, const LlamaFunctions& f, llama_context* ctx, in
 }
 
 void deliver(Napi::Env env, Napi::Function onTokens, Generation* g, Event* e) {
+  std::vector<Sampled> tokens;
+  {
+    std::lock_guard<std::mutex> lock(g->queueMutex);
+    tokens.swap(g->queue);
+    g->delivering = false;
+  }
+  if (env != nullptr && !tokens.empty()) {
+    Napi::Array ids = Napi::Array::New(env, tokens.size());
+    Napi::Array times = Napi::Array::New(env, tokens.size());
+    for (uint32_t i = 0; i < tokens.size(); i++) {
+      ids.Set(i, Napi::Number::New(env, tokens[i].token));
+      times.Set(i, Napi::Number::New(env, tokens[i].ms));
+    }
+    onTokens.Call({ids, times});
+  }
   if (!e->last) {
-    if (env != nullptr) onTokens.Call({Napi::Number::New(env, e->token), Napi::Number::New(env, e->ms)});
     delete e;
     return;
   }
@@ -186,7 +209,14 @@ void loop(Generation* g) {
         break;
       }
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - g->called).count();
-      g->tsfn.NonBlockingCall(new Event{false, token, ms}, [g](Napi::Env env, Napi::Function fn, Event* e) { deliver(env, fn, g, e); });
+      bool call = false;
+      {
+        std::lock_guard<std::mutex> lock(g->queueMutex);
+        g->queue.push_back(Sampled{token, ms});
+        call = !g->delivering;
+        g->delivering = true;
+      }
+      if (call) g->tsfn.NonBlockingCall(new Event{false}, [g](Napi::Env env, Napi::Function fn, Event* e) { deliver(env, fn, g, e); });
       if (--g->maxTokens <= 0) {
         g->stop = "length";
         break;
@@ -204,7 +234,7 @@ void loop(Generation* g) {
   }
   f.setNThreads(ctx, before, beforeBatch);
   Napi::ThreadSafeFunction tsfn = g->tsfn;  // g is freed once the last event is delivered
-  tsfn.NonBlockingCall(new Event{true, 0, 0}, [g](Napi::Env env, Napi::Function fn, Event* e) { deliver(env, fn, g, e); });
+  tsfn.NonBlockingCall(new Event{true}, [g](Napi::Env env, Napi::Function fn, Event* e) { deliver(env, fn, g, e); });
   tsfn.Release();
 }
 
@@ -220,12 +250,13 @@ int32_t intOf(Napi::Object o, const char* key) { return o.Get(key).As<Napi::Numb
 
 }  // namespace
 
-// generate(binding, sampler, tokens: Uint32Array, options, onToken(token, ms)) ->
+// generate(binding, sampler, tokens: Uint32Array, options, onTokens(tokens[], ms[])) ->
 //   Promise<{ evaluated, stop: "eog" | "length" | "abort" | "context" }>
 // options: { sequence, position, maxTokens, positionLimit, decodeThreads, batchThreads, stopTokens: Uint32Array }.
 // Decodes `tokens` into the sequence's cells from `position` on, then samples and decodes one token
 // at a time until an end token (not delivered, not decoded), `maxTokens` delivered (the last is not
-// decoded), stop(), or `positionLimit`. `ms`: when the token was sampled, in ms after the call. `evaluated`: how many tokens went into the cells (also on a
+// decoded), stop(), or `positionLimit`. onTokens gets the tokens sampled since its last call, in order,
+// and when each was sampled (ms after the call); all of them before the promise settles. `evaluated`: how many tokens went into the cells (also on a
 // rejection's error), so the caller can keep node-llama-cpp's record of the sequence in step.
 Napi::Value Generate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

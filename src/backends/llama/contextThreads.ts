@@ -41,7 +41,7 @@ interface Helper {
     sampler: object,
     tokens: Uint32Array,
     options: LoopOptions,
-    onToken: (token: number, ms: number) => void,
+    onTokens: (tokens: number[], ms: number[]) => void,
   ): Promise<LoopEnd>;
   stop(binding: Binding): void;
   close(binding: Binding): void;
@@ -69,9 +69,14 @@ export interface LoopEnd {
 
 /** A context's token loop: one generation at a time on the context's own thread. */
 export interface ContextLoop {
-  /** `sampler`: a node-llama-cpp AddonSampler, configured; `ms`: when the token was sampled, after the
-   * call; rejects with an Error carrying `evaluated` */
-  generate(sampler: object, tokens: Uint32Array, options: LoopOptions, onToken: (token: number, ms: number) => void): Promise<LoopEnd>;
+  /** `sampler`: a node-llama-cpp AddonSampler, configured; `onTokens` gets the tokens sampled since its
+   * last call and when each was (ms after the call); rejects with an Error carrying `evaluated` */
+  generate(
+    sampler: object,
+    tokens: Uint32Array,
+    options: LoopOptions,
+    onTokens: (tokens: number[], ms: number[]) => void,
+  ): Promise<LoopEnd>;
   /** ends the running generation after the token it is on */
   stop(): void;
 }
@@ -169,8 +174,8 @@ export function attachContextThreads(context: LlamaContext, model: LlamaModel, t
     return step;
   });
   loops.set(context, {
-    generate(sampler, tokens, options, onToken) {
-      const run = h.generate(binding, sampler, tokens, options, onToken);
+    generate(sampler, tokens, options, onTokens) {
+      const run = h.generate(binding, sampler, tokens, options, onTokens);
       running = run.then(
         () => undefined,
         () => undefined,

@@ -122,12 +122,14 @@ export class TokenLoop {
           batchThreads: this.context.currentThreads,
           stopTokens: Uint32Array.from(stopTokens),
         },
-        (token, ms) => {
-          tokens.push(token as Token);
-          try {
-            if (onToken(token as Token, called + ms) === false) stop();
-          } catch {
-            stop();
+        (sampled, ms) => {
+          for (let i = 0; i < sampled.length; i++) {
+            tokens.push(sampled[i] as Token);
+            try {
+              if (onToken(sampled[i] as Token, called + ms[i]) === false) stop();
+            } catch {
+              stop();
+            }
           }
         },
       );

@@ -328,7 +328,7 @@ test("the native loop refuses bad arguments, a sampler of another model, tokens 
     await assert.rejects(loop.generate(sampler, Uint32Array.of(1, 2), { ...options, maxTokens: 0 }, noop), /maxTokens of 1 or more/);
     const tokens: number[] = [];
     const first = loop.generate(sampler, Uint32Array.from(model.tokenize("Once upon a time")), { ...options, maxTokens: 100 }, (t) =>
-      tokens.push(t),
+      tokens.push(...t),
     );
     await assert.rejects(loop.generate(sampler, Uint32Array.of(1, 2), options, noop), /busy/);
     const end = await first;
