@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "AddonContext.h"
 #include "AddonModel.h"
@@ -42,6 +44,8 @@ struct LlamaFunctions {
   llama_token* (*sampledCandidatesIth)(llama_context*, int32_t) = nullptr;
 };
 
+struct Generation;  // token-loop.cc
+
 class Binding {
  public:
   AddonContext* context = nullptr;
@@ -52,15 +56,24 @@ class Binding {
   llama_batch loopBatch{};
   int32_t loopBatchSize = 0;
 
-  // the context's thread: one job at a time (a decode step or a token loop), run in order
+  // the context's thread: jobs (node-llama-cpp's decode steps, or the token loop) run in order; while
+  // the token loop runs, it runs the decode steps queued between two of its own
   std::thread thread;
   std::mutex mutex;
   std::condition_variable wake;
-  std::function<void()> job;
+  std::deque<std::function<void()>> jobs;
   bool stopping = false;
-  // set on the JS thread while a job runs, cleared when its result is delivered
-  bool busy = false;
-  std::atomic<bool> stopLoop{false};
+  // the token loop is running (under `mutex`); generations waiting to join it; all generations not ended
+  bool looping = false;
+  std::vector<Generation*> joining;
+  std::vector<Generation*> generations;
+  // every generation in the loop ends after the token it is on (dispose, exit)
+  std::atomic<bool> stopAll{false};
+  // on the JS thread: a decode step of node-llama-cpp's is in flight (it awaits each)
+  bool decodeBusy = false;
+  // node-llama-cpp is between its decode step and the sampling of its logits: the token loop must not
+  // decode now (that would replace the logits it samples from); under `mutex`
+  bool held = false;
   Napi::ThreadSafeFunction done;
   bool closed = false;
 
@@ -69,10 +82,36 @@ class Binding {
       std::function<void()> next;
       {
         std::unique_lock<std::mutex> lock(mutex);
-        wake.wait(lock, [this] { return job || stopping; });
-        if (!job) return;
-        next = std::move(job);
-        job = nullptr;
+        wake.wait(lock, [this] { return !jobs.empty() || stopping; });
+        if (jobs.empty()) return;
+        next = std::move(jobs.front());
+        jobs.pop_front();
+      }
+      next();
+    }
+  }
+
+  // from the token loop, between its steps: runs node-llama-cpp's queued decode steps, and while it
+  // holds the context (hold()), keeps running them until it lets go
+  void runQueuedAndWait() {
+    for (;;) {
+      runQueued();
+      std::unique_lock<std::mutex> lock(mutex);
+      if (!held || stopping) return;
+      wake.wait(lock, [this] { return !held || stopping || !jobs.empty(); });
+      if (!held && jobs.empty()) return;
+    }
+  }
+
+  // runs the jobs queued now
+  void runQueued() {
+    for (;;) {
+      std::function<void()> next;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (jobs.empty()) return;
+        next = std::move(jobs.front());
+        jobs.pop_front();
       }
       next();
     }
@@ -81,7 +120,7 @@ class Binding {
   void post(std::function<void()> work) {
     {
       std::lock_guard<std::mutex> lock(mutex);
-      job = std::move(work);
+      jobs.push_back(std::move(work));
     }
     wake.notify_one();
   }
@@ -92,3 +131,4 @@ Binding* bindingOf(const Napi::CallbackInfo& info);
 // the token loop's entry points (token-loop.cc)
 Napi::Value Generate(const Napi::CallbackInfo& info);
 Napi::Value StopGeneration(const Napi::CallbackInfo& info);
+Napi::Value Hold(const Napi::CallbackInfo& info);

@@ -78,7 +78,7 @@ std::set<Binding*> live;
 void endThreadsAtExit() {
   std::lock_guard<std::mutex> guard(liveMutex);
   for (Binding* b : live) {
-    b->stopLoop = true;
+    b->stopAll = true;
     {
       std::lock_guard<std::mutex> lock(b->mutex);
       b->stopping = true;
@@ -232,12 +232,12 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
   if (!b) return env.Undefined();
   auto* d = new Napi::Promise::Deferred(env);
   Napi::Promise promise = d->Promise();
-  if (b->busy || b->context->disposed || b->context->ctx == nullptr) {
-    d->Reject(Napi::Error::New(env, b->busy ? "the context's thread is busy with another decode" : "Context is disposed").Value());
+  if (b->decodeBusy || b->context->disposed || b->context->ctx == nullptr) {
+    d->Reject(Napi::Error::New(env, b->decodeBusy ? "a decode of this context is running already" : "Context is disposed").Value());
     delete d;
     return promise;
   }
-  b->busy = true;
+  b->decodeBusy = true;
   b->done.Ref(env);
   b->post([b, d] {
     auto* r = new Decoded();
@@ -253,7 +253,7 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
       r->message = "Unknown error when calling \"llama_decode\"";
     }
     b->done.NonBlockingCall(r, [b](Napi::Env env, Napi::Function, Decoded* result) {
-      b->busy = false;
+      b->decodeBusy = false;
       b->done.Unref(env);
       settle(env, result);
     });
@@ -270,7 +270,12 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   }
   Binding* b = info[0].As<Napi::External<Binding>>().Data();
   if (b->closed) return env.Undefined();
-  if (b->busy) {
+  bool generating;
+  {
+    std::lock_guard<std::mutex> lock(b->mutex);
+    generating = !b->generations.empty();
+  }
+  if (b->decodeBusy || generating) {
     Napi::Error::New(env, "a decode of this context is still running").ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -304,6 +309,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("decode", Napi::Function::New(env, Decode));
   exports.Set("generate", Napi::Function::New(env, Generate));
   exports.Set("stop", Napi::Function::New(env, StopGeneration));
+  exports.Set("hold", Napi::Function::New(env, Hold));
   exports.Set("close", Napi::Function::New(env, Close));
   return exports;
 }

@@ -20,8 +20,6 @@
 #include "AddonSampler.h"
 #include "binding.h"
 
-namespace {
-
 // A token sampled, and when (in ms after generate() was called).
 struct Sampled {
   llama_token token;
@@ -32,12 +30,13 @@ struct Event {
   bool last = false;
 };
 
+// One sequence's generation in the loop.
 struct Generation {
   explicit Generation(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
   Binding* binding = nullptr;
   AddonSampler* sampler = nullptr;
   Napi::ObjectReference samplerRef;  // keeps node-llama-cpp's sampler alive while the loop uses it
-  std::vector<llama_token> input;
+  std::vector<llama_token> pending;  // to decode next: the prompt's tail, then each sampled token
   std::vector<llama_token> stopTokens;
   int32_t sequence = 0;
   int32_t position = 0;
@@ -45,6 +44,7 @@ struct Generation {
   int32_t positionLimit = 0;
   int32_t decodeThreads = 1;
   int32_t batchThreads = 1;
+  std::atomic<bool> stop{false};
   std::chrono::steady_clock::time_point called;
   Napi::ThreadSafeFunction tsfn;
   // tokens not yet delivered; one delivery call at a time takes all there are, so a fast loop wakes
@@ -53,11 +53,15 @@ struct Generation {
   std::vector<Sampled> queue;
   bool delivering = false;
   Napi::Promise::Deferred deferred;
+  // in the current step: where its logits are in the batch (-1: none this step)
+  int32_t logitIndex = -1;
   // what the loop did: tokens written to the sequence's cells, and why it ended
   int32_t evaluated = 0;
-  std::string stop;
+  std::string stopReason;
   std::string error;
 };
+
+namespace {
 
 // AddonSampler::rebuildChainIfNeeded: the same samplers in the same order
 void buildChain(AddonSampler* s, const LlamaFunctions& f) {
@@ -135,12 +139,11 @@ void deliver(Napi::Env env, Napi::Function onTokens, Generation* g, Event* e) {
     return;
   }
   delete e;
-  g->binding->busy = false;
   if (env != nullptr) {
     if (g->error.empty()) {
       Napi::Object r = Napi::Object::New(env);
       r.Set("evaluated", g->evaluated);
-      r.Set("stop", g->stop);
+      r.Set("stop", g->stopReason);
       g->deferred.Resolve(r);
     } else {
       Napi::Object err = Napi::Error::New(env, g->error).Value();
@@ -151,91 +154,163 @@ void deliver(Napi::Env env, Napi::Function onTokens, Generation* g, Event* e) {
   delete g;
 }
 
-void loop(Generation* g) {
-  Binding* b = g->binding;
+void emit(Generation* g, llama_token token) {
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - g->called).count();
+  bool call = false;
+  {
+    std::lock_guard<std::mutex> lock(g->queueMutex);
+    g->queue.push_back(Sampled{token, ms});
+    call = !g->delivering;
+    g->delivering = true;
+  }
+  if (call) g->tsfn.NonBlockingCall(new Event{false}, [g](Napi::Env env, Napi::Function fn, Event* e) { deliver(env, fn, g, e); });
+}
+
+// the generation's last event: its result (after every token), then its thread-safe function goes
+void finish(Generation* g) {
+  {
+    Binding* b = g->binding;
+    std::lock_guard<std::mutex> lock(b->mutex);
+    b->generations.erase(std::remove(b->generations.begin(), b->generations.end(), g), b->generations.end());
+  }
+  Napi::ThreadSafeFunction tsfn = g->tsfn;  // g is freed once the last event is delivered
+  tsfn.NonBlockingCall(new Event{true}, [g](Napi::Env env, Napi::Function fn, Event* e) { deliver(env, fn, g, e); });
+  tsfn.Release();
+}
+
+// The loop: each step decodes one batch holding every generation's next tokens (a sampled token, or a
+// piece of a prompt), in rising sequence order (the order llama.cpp computes per-sequence cells in one
+// go), then samples each generation whose tokens ended in it. Generations join between steps; the
+// decode steps node-llama-cpp queues for its own requests run between steps too.
+void loop(Binding* b) {
   const LlamaFunctions& f = b->fn;
   llama_context* ctx = b->context->ctx;
   const llama_vocab* vocab = b->context->model->vocab;
   const int32_t vocabSize = f.nVocab(vocab);
   const int32_t before = f.nThreads(ctx);
   const int32_t beforeBatch = f.nThreadsBatch(ctx);
-  // llama.cpp runs one-token batches on n_threads and larger ones on n_threads_batch
-  f.setNThreads(ctx, g->decodeThreads, g->batchThreads);
   llama_batch& batch = b->loopBatch;
-  std::vector<llama_token> tokens = std::move(g->input);
-  try {
-    for (;;) {
-      if (g->position + static_cast<int32_t>(tokens.size()) > g->positionLimit) {
-        g->stop = "context";
+  std::vector<Generation*> active;
+  bool threadsSet = false;
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(b->mutex);
+      for (Generation* g : b->joining) active.push_back(g);
+      b->joining.clear();
+      if (active.empty()) {
+        b->looping = false;
         break;
       }
-      int32_t last = -1;
-      for (size_t i = 0; i < tokens.size();) {
-        const int32_t n = static_cast<int32_t>(std::min<size_t>(b->loopBatchSize, tokens.size() - i));
-        for (int32_t j = 0; j < n; j++) {
-          batch.token[j] = tokens[i + j];
-          batch.pos[j] = g->position + j;
-          batch.n_seq_id[j] = 1;
-          batch.seq_id[j][0] = g->sequence;
-          batch.logits[j] = i + j + 1 == tokens.size();
-        }
-        batch.n_tokens = n;
-        const int status = f.decode(ctx, batch);
-        if (status != 0) {
-          // node-llama-cpp's messages for these results (AddonContextDecodeBatchWorker)
-          g->error = status == 1 ? "could not find a KV slot for the batch (try reducing the size of the batch or increase the context)"
-                                 : "Eval has failed";
-          break;
-        }
-        g->evaluated += n;
-        g->position += n;
-        i += n;
-        last = n - 1;
-      }
-      if (!g->error.empty()) break;
-      f.synchronize(ctx);
-
-      buildChain(g->sampler, f);
-      llama_token_data_array cur;
-      candidates(g->sampler, f, ctx, last, vocabSize, cur);
-      if (cur.size > 0) f.samplerApply(g->sampler->chain, &cur);
-      if (cur.size == 0 || !(cur.selected >= 0 && cur.selected < static_cast<int64_t>(cur.size))) {
-        g->error = "Failed to sample next token";
-        break;
-      }
-      const llama_token token = cur.data[cur.selected].id;
-      if (f.isEog(vocab, token) || std::find(g->stopTokens.begin(), g->stopTokens.end(), token) != g->stopTokens.end()) {
-        g->stop = "eog";
-        break;
-      }
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - g->called).count();
-      bool call = false;
-      {
-        std::lock_guard<std::mutex> lock(g->queueMutex);
-        g->queue.push_back(Sampled{token, ms});
-        call = !g->delivering;
-        g->delivering = true;
-      }
-      if (call) g->tsfn.NonBlockingCall(new Event{false}, [g](Napi::Env env, Napi::Function fn, Event* e) { deliver(env, fn, g, e); });
-      if (--g->maxTokens <= 0) {
-        g->stop = "length";
-        break;
-      }
-      if (b->stopLoop.load()) {
-        g->stop = "abort";
-        break;
-      }
-      tokens.assign(1, token);
     }
-  } catch (const std::exception& e) {
-    g->error = e.what();
-  } catch (...) {
-    g->error = "Unknown error in hearth's token loop";
+    if (!threadsSet) {
+      // llama.cpp runs one-token batches on n_threads and larger ones on n_threads_batch
+      f.setNThreads(ctx, active.front()->decodeThreads, active.front()->batchThreads);
+      threadsSet = true;
+    }
+    std::sort(active.begin(), active.end(), [](const Generation* x, const Generation* y) { return x->sequence < y->sequence; });
+    b->runQueuedAndWait();
+    // generations told to stop, or out of room, end before their next token is decoded
+    for (Generation* g : active) {
+      if (g->stop.load() || b->stopAll.load()) g->stopReason = "abort";
+      else if (g->position + static_cast<int32_t>(std::min<size_t>(g->pending.size(), 1)) > g->positionLimit) g->stopReason = "context";
+    }
+    // the batch: each generation's sampled token first (one each), then prompt pieces in the room left
+    int32_t n = 0;
+    std::vector<std::pair<Generation*, int32_t>> taken;  // generation, tokens it put in
+    for (int pass = 0; pass < 2; pass++) {
+      for (Generation* g : active) {
+        if (!g->stopReason.empty() || g->pending.empty() || n >= b->loopBatchSize) continue;
+        const bool sampled = g->pending.size() == 1 && g->evaluated > 0;
+        if ((pass == 0) != sampled) continue;
+        const int32_t room = std::min<int32_t>(b->loopBatchSize - n, g->positionLimit - g->position);
+        const int32_t k = std::min<int32_t>(room, static_cast<int32_t>(g->pending.size()));
+        if (k <= 0) continue;
+        taken.emplace_back(g, k);
+        n += k;
+      }
+    }
+    std::sort(taken.begin(), taken.end(), [](const auto& x, const auto& y) { return x.first->sequence < y.first->sequence; });
+    n = 0;
+    for (auto& [g, k] : taken) {
+      for (int32_t j = 0; j < k; j++) {
+        batch.token[n] = g->pending[j];
+        batch.pos[n] = g->position + j;
+        batch.n_seq_id[n] = 1;
+        batch.seq_id[n][0] = g->sequence;
+        batch.logits[n] = j + 1 == k && k == static_cast<int32_t>(g->pending.size());
+        if (batch.logits[n]) g->logitIndex = n;
+        n++;
+      }
+    }
+    batch.n_tokens = n;
+    std::string failure;
+    if (n > 0) {
+      try {
+        const int status = f.decode(ctx, batch);
+        // node-llama-cpp's messages for these results (AddonContextDecodeBatchWorker)
+        if (status == 1) failure = "could not find a KV slot for the batch (try reducing the size of the batch or increase the context)";
+        else if (status != 0) failure = "Eval has failed";
+        else f.synchronize(ctx);
+      } catch (const std::exception& e) {
+        failure = e.what();
+      } catch (...) {
+        failure = "Unknown error in hearth's token loop";
+      }
+    }
+    for (auto& [g, k] : taken) {
+      if (!failure.empty()) {
+        g->error = failure;
+        continue;
+      }
+      g->evaluated += k;
+      g->position += k;
+      g->pending.erase(g->pending.begin(), g->pending.begin() + k);
+    }
+    // sample each generation whose tokens ended in this batch
+    for (Generation* g : active) {
+      const int32_t index = g->logitIndex;
+      g->logitIndex = -1;
+      if (index < 0 || !g->error.empty() || !g->stopReason.empty()) continue;
+      try {
+        buildChain(g->sampler, f);
+        llama_token_data_array cur;
+        candidates(g->sampler, f, ctx, index, vocabSize, cur);
+        if (cur.size > 0) f.samplerApply(g->sampler->chain, &cur);
+        if (cur.size == 0 || !(cur.selected >= 0 && cur.selected < static_cast<int64_t>(cur.size))) {
+          g->error = "Failed to sample next token";
+          continue;
+        }
+        const llama_token token = cur.data[cur.selected].id;
+        if (f.isEog(vocab, token) || std::find(g->stopTokens.begin(), g->stopTokens.end(), token) != g->stopTokens.end()) {
+          g->stopReason = "eog";
+          continue;
+        }
+        emit(g, token);
+        if (--g->maxTokens <= 0) g->stopReason = "length";
+        else g->pending.assign(1, token);
+      } catch (const std::exception& e) {
+        g->error = e.what();
+      } catch (...) {
+        g->error = "Unknown error in hearth's token loop";
+      }
+    }
+    // the ended generations leave; their results go out after their tokens
+    std::vector<Generation*> still;
+    std::vector<Generation*> ended;
+    for (Generation* g : active) (g->error.empty() && g->stopReason.empty() ? still : ended).push_back(g);
+    bool last = false;
+    if (still.empty()) {
+      std::lock_guard<std::mutex> lock(b->mutex);
+      last = b->joining.empty();
+      if (last) b->looping = false;
+    }
+    // after the last result the context may be freed at once: nothing here touches it after that
+    if (last) f.setNThreads(ctx, before, beforeBatch);
+    for (Generation* g : ended) finish(g);
+    if (last) return;
+    active.swap(still);
   }
-  f.setNThreads(ctx, before, beforeBatch);
-  Napi::ThreadSafeFunction tsfn = g->tsfn;  // g is freed once the last event is delivered
-  tsfn.NonBlockingCall(new Event{true}, [g](Napi::Env env, Napi::Function fn, Event* e) { deliver(env, fn, g, e); });
-  tsfn.Release();
+  if (threadsSet) f.setNThreads(ctx, before, beforeBatch);
 }
 
 std::vector<llama_token> tokensOf(const Napi::Value& v) {
@@ -256,14 +331,15 @@ int32_t intOf(Napi::Object o, const char* key) { return o.Get(key).As<Napi::Numb
 // Decodes `tokens` into the sequence's cells from `position` on, then samples and decodes one token
 // at a time until an end token (not delivered, not decoded), `maxTokens` delivered (the last is not
 // decoded), stop(), or `positionLimit`. onTokens gets the tokens sampled since its last call, in order,
-// and when each was sampled (ms after the call); all of them before the promise settles. `evaluated`: how many tokens went into the cells (also on a
-// rejection's error), so the caller can keep node-llama-cpp's record of the sequence in step.
+// and when each was sampled (ms after the call); all of them before the promise settles. Generations
+// on other sequences of the context join the same loop. `evaluated`: how many tokens went into the
+// cells (also on a rejection's error), so the caller can keep node-llama-cpp's record in step.
 Napi::Value Generate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Binding* b = bindingOf(info);
   if (!b) return env.Undefined();
   if (info.Length() < 5 || !info[1].IsObject() || !info[2].IsTypedArray() || !info[3].IsObject() || !info[4].IsFunction()) {
-    Napi::TypeError::New(env, "generate(binding, sampler, tokens, options, onToken)").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, "generate(binding, sampler, tokens, options, onTokens)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   auto* g = new Generation(env);
@@ -281,14 +357,12 @@ Napi::Value Generate(const Napi::CallbackInfo& info) {
   if (sampler->disposed) return fail("the sampler is disposed");
   if (sampler->grammarEvaluationState != nullptr || sampler->repeatPenaltySampler != nullptr || sampler->dryRepeatPenaltySampler != nullptr)
     return fail("the token loop takes no grammar, repeat or DRY penalty");
-  if (b->busy) return fail("the context's thread is busy with another decode");
   if (b->context->disposed || b->context->ctx == nullptr) return fail("Context is disposed");
   if (info[2].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) return fail("tokens must be a Uint32Array");
   Napi::Object o = info[3].As<Napi::Object>();
   g->binding = b;
   g->sampler = sampler;
-  g->samplerRef = Napi::Persistent(info[1].As<Napi::Object>());
-  g->input = tokensOf(info[2]);
+  g->pending = tokensOf(info[2]);
   g->sequence = intOf(o, "sequence");
   g->position = intOf(o, "position");
   g->maxTokens = intOf(o, "maxTokens");
@@ -296,10 +370,10 @@ Napi::Value Generate(const Napi::CallbackInfo& info) {
   g->decodeThreads = intOf(o, "decodeThreads");
   g->batchThreads = intOf(o, "batchThreads");
   if (o.Has("stopTokens")) g->stopTokens = tokensOf(o.Get("stopTokens"));
-  if (g->input.empty() || g->maxTokens < 1 || g->position < 0 || g->decodeThreads < 1 || g->batchThreads < 1)
-    return fail("generate() needs tokens, maxTokens of 1 or more, a position and thread counts");
+  if (g->pending.empty() || g->maxTokens < 1 || g->position < 0 || g->sequence < 0 || g->decodeThreads < 1 || g->batchThreads < 1)
+    return fail("generate() needs tokens, maxTokens of 1 or more, a sequence, a position and thread counts");
   const int32_t vocabSize = b->fn.nVocab(b->context->model->vocab);
-  for (llama_token t : g->input) {
+  for (llama_token t : g->pending) {
     if (t < 0 || t >= vocabSize) return fail("a token is outside the model's vocabulary");
   }
   if (b->loopBatchSize == 0) {
@@ -307,16 +381,62 @@ Napi::Value Generate(const Napi::CallbackInfo& info) {
     b->loopBatch = b->fn.batchInit(size, 0, 1);
     b->loopBatchSize = size;
   }
-  b->busy = true;
-  b->stopLoop = false;
+  {
+    std::lock_guard<std::mutex> lock(b->mutex);
+    for (Generation* other : b->generations) {
+      if (other->sequence == g->sequence) return fail("the sequence is busy with another generation");
+    }
+  }
+  g->samplerRef = Napi::Persistent(info[1].As<Napi::Object>());
   g->tsfn = Napi::ThreadSafeFunction::New(env, info[4].As<Napi::Function>(), "hearth-llama-token-loop", 0, 1);
-  b->post([g] { loop(g); });
+  bool start = false;
+  {
+    std::lock_guard<std::mutex> lock(b->mutex);
+    if (!b->looping) b->stopAll = false;
+    b->joining.push_back(g);
+    b->generations.push_back(g);
+    start = !b->looping;
+    b->looping = true;
+  }
+  if (start) b->post([b] { loop(b); });
+  else b->wake.notify_one();
   return promise;
 }
 
-// stop(binding): the running generation ends after the token it is on
+// stop(binding, sequence?): that sequence's generation (without one: every generation of the context)
+// ends after the token it is on
 Napi::Value StopGeneration(const Napi::CallbackInfo& info) {
   Binding* b = bindingOf(info);
-  if (b) b->stopLoop = true;
+  if (!b) return info.Env().Undefined();
+  if (info.Length() < 2 || info[1].IsUndefined()) {
+    b->stopAll = true;
+    return info.Env().Undefined();
+  }
+  if (!info[1].IsNumber()) {
+    Napi::TypeError::New(info.Env(), "stop(binding, sequence?)").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const int32_t sequence = info[1].As<Napi::Number>().Int32Value();
+  std::lock_guard<std::mutex> lock(b->mutex);
+  for (Generation* g : b->generations) {
+    if (g->sequence == sequence) g->stop = true;
+  }
+  return info.Env().Undefined();
+}
+
+// hold(binding, on): node-llama-cpp decoded (or is about to) and samples from the context's logits;
+// the token loop waits between its steps until it lets go
+Napi::Value Hold(const Napi::CallbackInfo& info) {
+  Binding* b = bindingOf(info);
+  if (!b) return info.Env().Undefined();
+  if (info.Length() < 2 || !info[1].IsBoolean()) {
+    Napi::TypeError::New(info.Env(), "hold(binding, on)").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  {
+    std::lock_guard<std::mutex> lock(b->mutex);
+    b->held = info[1].As<Napi::Boolean>().Value();
+  }
+  b->wake.notify_all();
   return info.Env().Undefined();
 }

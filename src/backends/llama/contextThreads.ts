@@ -43,7 +43,8 @@ interface Helper {
     options: LoopOptions,
     onTokens: (tokens: number[], ms: number[]) => void,
   ): Promise<LoopEnd>;
-  stop(binding: Binding): void;
+  stop(binding: Binding, sequence?: number): void;
+  hold(binding: Binding, on: boolean): void;
   close(binding: Binding): void;
 }
 
@@ -67,7 +68,8 @@ export interface LoopEnd {
   stop: "eog" | "length" | "abort" | "context";
 }
 
-/** A context's token loop: one generation at a time on the context's own thread. */
+/** A context's token loop, on the context's own thread: one generation per sequence, the generations
+ * of several sequences decoded together. */
 export interface ContextLoop {
   /** `sampler`: a node-llama-cpp AddonSampler, configured; `onTokens` gets the tokens sampled since its
    * last call and when each was (ms after the call); rejects with an Error carrying `evaluated` */
@@ -77,8 +79,8 @@ export interface ContextLoop {
     options: LoopOptions,
     onTokens: (tokens: number[], ms: number[]) => void,
   ): Promise<LoopEnd>;
-  /** ends the running generation after the token it is on */
-  stop(): void;
+  /** ends the sequence's generation after the token it is on */
+  stop(sequence: number): void;
 }
 
 const loops = new WeakMap<LlamaContext, ContextLoop>();
@@ -131,7 +133,7 @@ export function prebuiltLibraries(): { llama: string; ggml: string; ggmlBase: st
 
 /** node-llama-cpp's native objects behind its JS classes (node-llama-cpp is pinned exactly). */
 interface Internals {
-  _ctx?: { dispose?: () => unknown; decodeBatch?: () => Promise<void> };
+  _ctx?: { dispose?: () => unknown; decodeBatch?: () => Promise<void>; sampleToken?: (...args: unknown[]) => Promise<unknown> };
   _model?: object;
 }
 
@@ -156,7 +158,13 @@ export function attachContextThreads(context: LlamaContext, model: LlamaModel, t
   if (!libraries) return none("node-llama-cpp has no prebuilt binaries here");
   const addon = (context as unknown as Internals)._ctx;
   const native = (model as unknown as Internals)._model;
-  if (!addon || !native || typeof addon.dispose !== "function" || typeof addon.decodeBatch !== "function")
+  if (
+    !addon ||
+    !native ||
+    typeof addon.dispose !== "function" ||
+    typeof addon.decodeBatch !== "function" ||
+    typeof addon.sampleToken !== "function"
+  )
     return none("node-llama-cpp's context has another shape");
   // llama.cpp's context holds every sequence's cells; node-llama-cpp's contextSize is one sequence's
   const opened = h.open(addon, native, libraries, context.contextSize * context.totalSequences);
@@ -165,30 +173,72 @@ export function attachContextThreads(context: LlamaContext, model: LlamaModel, t
   const poolRefused = pool ? h.pool(binding, threads, POLL) : undefined;
   const dispose = addon.dispose.bind(addon);
   let running: Promise<void> | undefined;
+  const generations = new Set<Promise<unknown>>();
   let closed = false;
   // the addon's methods are read-only on its prototype: shadow them on this instance
   const own = (name: string, value: unknown) => Object.defineProperty(addon, name, { value, configurable: true, writable: true });
+  // node-llama-cpp samples from the logits of its decode step after the step: the token loop, which
+  // decodes other sequences in between, holds off from the step until those samples are taken (the
+  // sampling calls come in microtasks after the step, so a macrotask later with none running, there
+  // are no more for it)
+  const sampleToken = addon.sampleToken.bind(addon);
+  let holding = false;
+  let decoding = false;
+  let sampling = 0;
+  const letGo = () =>
+    setImmediate(() => {
+      if (holding && !decoding && sampling === 0 && !closed) {
+        holding = false;
+        h.hold(binding, false);
+      }
+    });
   own("decodeBatch", () => {
+    if (!holding) {
+      holding = true;
+      h.hold(binding, true);
+    }
+    decoding = true;
     const step = h.decode(binding);
     running = step.catch(() => undefined);
+    void running.then(() => {
+      decoding = false;
+      letGo();
+    });
     return step;
+  });
+  own("sampleToken", (...args: unknown[]) => {
+    sampling++;
+    const taken = sampleToken(...args);
+    void taken
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        sampling--;
+        letGo();
+      });
+    return taken;
   });
   loops.set(context, {
     generate(sampler, tokens, options, onTokens) {
       const run = h.generate(binding, sampler, tokens, options, onTokens);
-      running = run.then(
+      const settled = run.then(
         () => undefined,
         () => undefined,
       );
+      generations.add(settled);
+      void settled.then(() => generations.delete(settled));
       return run;
     },
-    stop: () => {
-      if (!closed) h.stop(binding);
+    stop: (sequence) => {
+      if (!closed) h.stop(binding, sequence);
     },
   });
   own("dispose", async () => {
-    if (!closed) h.stop(binding); // a token loop ends after its current token
-    await running; // the context's thread must be done with the context before it is freed
+    if (!closed) h.stop(binding); // the token loop's generations end after their current token
+    // the context's thread must be done with the context before it is freed
+    await Promise.all([running, ...generations]);
     try {
       return await dispose();
     } finally {

@@ -1,8 +1,8 @@
 // A generation in the helper's token loop (native/llama-threads/token-loop.cc): prefill, then decode and
 // sample each token in C++ on the context's own thread, the tokens streamed here as they come. It
 // takes the requests whose sampling keeps no per-token state in JavaScript (no grammar or repeat
-// penalty; stop strings are watched here, and end the loop a token or two later) on a context of one
-// sequence; the others go through node-llama-cpp's
+// penalty; stop strings are watched here, and end the loop a token or two later); the generations of
+// several sequences of a context are decoded together, one batch per step, as llama.cpp's server does; the others go through node-llama-cpp's
 // LlamaCompletion and LlamaChat as before (generate.ts).
 //
 // node-llama-cpp keeps its own record of what each sequence holds (its tokens and next position); the
@@ -47,10 +47,10 @@ export class TokenLoop {
     private readonly decodeThreads: () => number,
   ) {}
 
-  /** The context's token loop, where the helper attached to it and it holds one sequence. */
+  /** The context's token loop, where the helper attached to it. */
   static of(context: LlamaContext, model: LlamaModel, decodeThreads: () => number): TokenLoop | undefined {
     const loop = contextLoopOf(context);
-    return loop && context.totalSequences === 1 ? new TokenLoop(loop, context, model, decodeThreads) : undefined;
+    return loop ? new TokenLoop(loop, context, model, decodeThreads) : undefined;
   }
 
   /** Why this request cannot take the loop, or undefined when it can. */
@@ -93,7 +93,7 @@ export class TokenLoop {
     const m = this.model as unknown as ModelInternals;
     const sampler = new m._llama._bindings.AddonSampler(m._model);
     const tokens: Token[] = [];
-    const stop = () => this.loop.stop();
+    const stop = () => this.loop.stop(s._sequenceId);
     signal?.addEventListener("abort", stop, { once: true });
     let evaluated = 0;
     try {

@@ -278,15 +278,10 @@ test("aborting a generation in the loop ends it with an abort, and the model ans
   }
 });
 
-test("requests the loop cannot take (grammar, repeat penalty) and contexts of several sequences take node-llama-cpp's path", {
-  skip,
-}, async () => {
+test("requests the loop cannot take (grammar, repeat penalty) take node-llama-cpp's path", { skip }, async () => {
   const m = await loadTiny();
-  const parallel = await loadTiny({ parallel: 2 });
   const spy = countLoopRuns();
   try {
-    assert.equal(parallel.info.settings.tokenLoop, undefined);
-    await complete(parallel, "Hello", { temperature: 0, maxTokens: 8 });
     await complete(m, "Hello", { temperature: 0, maxTokens: 8, repeatPenalty: 1.1 });
     for await (const _ of m.run({
       task: "complete",
@@ -298,11 +293,59 @@ test("requests the loop cannot take (grammar, repeat penalty) and contexts of se
   } finally {
     spy.restore();
     await m.dispose();
-    await parallel.dispose();
   }
 });
 
-test("the native loop refuses bad arguments, a sampler of another model, tokens outside the vocabulary and a second generation at once", {
+test("on a context of several sequences, concurrent generations share the loop's batches and each answers as it would alone, also beside one on node-llama-cpp's path", {
+  skip,
+}, async () => {
+  const requests: Array<[string, CompleteRequest["sampling"]]> = [
+    ["Once upon a time", { temperature: 0, maxTokens: 48 }],
+    ["The quick brown fox", { temperature: 0.8, seed: 7, maxTokens: 30 }],
+    ["Hello", { temperature: 0, maxTokens: 60 }],
+    ["A lamp in the window", { temperature: 1, seed: 2, maxTokens: 40 }],
+  ];
+  const alone = await loadTiny();
+  const shared = await loadTiny({ parallel: 4 });
+  const spy = countLoopRuns();
+  try {
+    assert.equal(shared.info.settings.tokenLoop, "native");
+    const expected = [];
+    // each alone in the loop (which answers as node-llama-cpp's loop does: the first test)
+    for (const [prompt, sampling] of requests) expected.push((await complete(alone, prompt, sampling)).text);
+    const before = spy.count();
+    const together = await Promise.all(requests.map(([prompt, sampling]) => complete(shared, prompt, sampling)));
+    assert.equal(spy.count(), before + requests.length);
+    assert.deepEqual(
+      together.map((r) => r.text),
+      expected,
+    );
+    // again, with a grammar-constrained request (node-llama-cpp's own decode steps) among them
+    const grammar = (async () => {
+      const out: string[] = [];
+      for await (const e of shared.run({
+        task: "complete",
+        prompt: "Hello",
+        sampling: { temperature: 0, maxTokens: 12 },
+        constraint: { type: "grammar", grammar: 'root ::= "a"+' },
+      }))
+        if (e.type === "text") out.push(e.text);
+      return out.join("");
+    })();
+    const [constrained, ...rest] = await Promise.all([grammar, ...requests.slice(0, 3).map(([p, s]) => complete(shared, p, s))]);
+    assert.match(constrained, /^a+$/);
+    assert.deepEqual(
+      rest.map((r) => r.text),
+      expected.slice(0, 3),
+    );
+  } finally {
+    spy.restore();
+    await alone.dispose();
+    await shared.dispose();
+  }
+});
+
+test("the native loop refuses bad arguments, a sampler of another model, tokens outside the vocabulary and a second generation on a busy sequence", {
   skip,
 }, async () => {
   const llama = await getLlama({ gpu: false, build: "never", skipDownload: true, logLevel: LlamaLogLevel.error });
