@@ -71,9 +71,12 @@ class Binding {
   std::atomic<bool> stopAll{false};
   // on the JS thread: a decode step of node-llama-cpp's is in flight (it awaits each)
   bool decodeBusy = false;
-  // node-llama-cpp is between its decode step and the sampling of its logits: the token loop must not
-  // decode now (that would replace the logits it samples from); under `mutex`
-  bool held = false;
+  // how many hold the token loop between its steps (under `mutex`): node-llama-cpp between its decode
+  // step and the sampling of its logits (a decode now would replace them), or changing a sequence's
+  // cells (llama.cpp's memory is not to change under a decode); and whether the loop waits so now
+  int holds = 0;
+  bool parked = false;
+  std::condition_variable parkedCv;
   Napi::ThreadSafeFunction done;
   bool closed = false;
 
@@ -97,9 +100,12 @@ class Binding {
     for (;;) {
       runQueued();
       std::unique_lock<std::mutex> lock(mutex);
-      if (!held || stopping) return;
-      wake.wait(lock, [this] { return !held || stopping || !jobs.empty(); });
-      if (!held && jobs.empty()) return;
+      if (holds == 0 || stopping) return;
+      parked = true;
+      parkedCv.notify_all();
+      wake.wait(lock, [this] { return holds == 0 || stopping || !jobs.empty(); });
+      parked = false;
+      if (holds == 0 && jobs.empty()) return;
     }
   }
 

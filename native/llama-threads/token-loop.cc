@@ -424,19 +424,22 @@ Napi::Value StopGeneration(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// hold(binding, on): node-llama-cpp decoded (or is about to) and samples from the context's logits;
-// the token loop waits between its steps until it lets go
+// hold(binding, on, wait?): one more (or one fewer) holder of the token loop between its steps. With
+// `wait`, returns once the loop waits between two steps (at most one step later) or is not running, so
+// the caller may change the context's memory.
 Napi::Value Hold(const Napi::CallbackInfo& info) {
   Binding* b = bindingOf(info);
   if (!b) return info.Env().Undefined();
   if (info.Length() < 2 || !info[1].IsBoolean()) {
-    Napi::TypeError::New(info.Env(), "hold(binding, on)").ThrowAsJavaScriptException();
+    Napi::TypeError::New(info.Env(), "hold(binding, on, wait?)").ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
-  {
-    std::lock_guard<std::mutex> lock(b->mutex);
-    b->held = info[1].As<Napi::Boolean>().Value();
-  }
+  const bool on = info[1].As<Napi::Boolean>().Value();
+  const bool wait = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  std::unique_lock<std::mutex> lock(b->mutex);
+  if (on) b->holds++;
+  else if (b->holds > 0) b->holds--;
   b->wake.notify_all();
+  if (on && wait) b->parkedCv.wait(lock, [b] { return !b->looping || b->parked || b->stopping; });
   return info.Env().Undefined();
 }

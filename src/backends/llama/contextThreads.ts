@@ -44,7 +44,8 @@ interface Helper {
     onTokens: (tokens: number[], ms: number[]) => void,
   ): Promise<LoopEnd>;
   stop(binding: Binding, sequence?: number): void;
-  hold(binding: Binding, on: boolean): void;
+  /** one more (or one fewer) holder of the token loop between its steps; `wait`: until it waits */
+  hold(binding: Binding, on: boolean, wait?: boolean): void;
   close(binding: Binding): void;
 }
 
@@ -137,6 +138,19 @@ interface Internals {
   _model?: object;
 }
 
+/** node-llama-cpp's context methods that read or change a sequence's cells. */
+const MEMORY_METHODS = [
+  "disposeSequence",
+  "removeTokenCellsFromSequence",
+  "shiftSequenceTokenCells",
+  "getSequenceKvCacheMinPosition",
+  "getSequenceKvCacheMaxPosition",
+  "saveSequenceStateToFile",
+  "loadSequenceStateFromFile",
+  "restoreCheckpoint",
+  "setLoras",
+];
+
 /** What a context got, as the model's settings show it. */
 export interface ContextThreads {
   /** "persistent" where a pool was attached, "none" where one was wanted and could not be */
@@ -206,6 +220,29 @@ export function attachContextThreads(context: LlamaContext, model: LlamaModel, t
     });
     return step;
   });
+  // llama.cpp's memory must not change under a decode: node-llama-cpp's own changes to a sequence's
+  // cells (erasing, shifting, state files) wait for the token loop to stand between two steps (at most
+  // one step; nothing when no loop runs)
+  const ctx = addon as unknown as Record<string, unknown>;
+  for (const name of MEMORY_METHODS) {
+    const method = ctx[name];
+    if (typeof method !== "function") continue;
+    const call = method.bind(addon) as (...args: unknown[]) => unknown;
+    own(name, (...args: unknown[]) => {
+      if (closed) return call(...args);
+      h.hold(binding, true, true);
+      let result: unknown;
+      try {
+        result = call(...args);
+      } catch (e) {
+        h.hold(binding, false);
+        throw e;
+      }
+      if (result instanceof Promise) return result.finally(() => !closed && h.hold(binding, false));
+      h.hold(binding, false);
+      return result;
+    });
+  }
   own("sampleToken", (...args: unknown[]) => {
     sampling++;
     const taken = sampleToken(...args);

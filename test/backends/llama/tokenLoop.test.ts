@@ -320,24 +320,30 @@ test("on a context of several sequences, concurrent generations share the loop's
       together.map((r) => r.text),
       expected,
     );
-    // again, with a grammar-constrained request (node-llama-cpp's own decode steps) among them
-    const grammar = (async () => {
-      const out: string[] = [];
-      for await (const e of shared.run({
-        task: "complete",
-        prompt: "Hello",
-        sampling: { temperature: 0, maxTokens: 12 },
-        constraint: { type: "grammar", grammar: 'root ::= "a"+' },
-      }))
-        if (e.type === "text") out.push(e.text);
-      return out.join("");
-    })();
-    const [constrained, ...rest] = await Promise.all([grammar, ...requests.slice(0, 3).map(([p, s]) => complete(shared, p, s))]);
-    assert.match(constrained, /^a+$/);
-    assert.deepEqual(
-      rest.map((r) => r.text),
-      expected.slice(0, 3),
-    );
+    // again, with a grammar-constrained request (node-llama-cpp's own decode steps and cell changes)
+    // among them, a few times over: the sequences' cells change while the loop decodes the others
+    for (let round = 0; round < 3; round++) {
+      const grammar = (async () => {
+        const out: string[] = [];
+        for await (const e of shared.run({
+          task: "complete",
+          prompt: "Hello",
+          sampling: { temperature: 0, maxTokens: 12 },
+          constraint: { type: "grammar", grammar: 'root ::= "a"+' },
+        }))
+          if (e.type === "text") out.push(e.text);
+        return out.join("");
+      })();
+      const [constrained, ...rest] = await Promise.all([
+        grammar,
+        ...requests.slice(round, round + 3).map(([p, s]) => complete(shared, p, s)),
+      ]);
+      assert.match(constrained, /^a+$/);
+      assert.deepEqual(
+        rest.map((r) => r.text),
+        expected.slice(round, round + 3),
+      );
+    }
   } finally {
     spy.restore();
     await alone.dispose();
