@@ -22,7 +22,8 @@
 // steps land on different pool threads, which cost in-process decode 6-12% against one pool thread
 // (docs/benchmarks.md); with OpenMP each of those threads also keeps a team of its own. decode() runs
 // the same call (llama_decode on the context's batch, then llama_synchronize, as node-llama-cpp's
-// AddonContextDecodeBatchWorker does) on one thread per context, always the same.
+// AddonContextDecodeBatchWorker does) on one thread per context, always the same. The same thread runs
+// the token loop (token-loop.cc), and node-llama-cpp's decode steps between the loop's steps.
 #include <dlfcn.h>
 
 #include <cstdlib>

@@ -9,6 +9,9 @@
 //   pool, and successive steps land on different pool threads: in-process decode ran 6-12% slower
 //   than with one pool thread (docs/benchmarks.md). The helper runs the same llama_decode call on one
 //   thread per context instead.
+// - the token loop (tokenLoop.ts): whole generations decoded and sampled in C++ on that thread.
+//   node-llama-cpp's own decode steps for other requests run between the loop's steps, and the loop
+//   holds off while node-llama-cpp samples from the logits of its step or changes a sequence's cells.
 // Where the helper is missing or refuses, the context runs as before and the reason is in the
 // model's settings.
 import { existsSync, readFileSync } from "node:fs";
