@@ -5,9 +5,6 @@ import {
   LlamaChat,
   LlamaCompletion,
   type ChatModelFunctions,
-  type ChatWrapper,
-  type Llama,
-  type LlamaContext,
   type LlamaContextSequence,
   type LlamaModel,
   type Token,
@@ -22,25 +19,10 @@ import { forcingToolCall } from "./toolChoice.ts";
 import { ThinkSplitter } from "./thinkSplitter.ts";
 import { abortedError, engineError } from "./engineErrors.ts";
 import type { EventQueue } from "../../streams/eventQueue.ts";
-import type { SequencePool } from "./sequencePool.ts";
-import type { TokenLoop } from "./tokenLoop.ts";
+import type { Engine } from "./engine.ts";
 import { Clock, profileOf, tokenBudget } from "./generationProfile.ts";
 import { chatInLoop, completeInLoop, loopStops } from "./loopGeneration.ts";
 import { readEnv } from "../../config/env.ts";
-
-export interface Engine {
-  llama: Llama;
-  model: LlamaModel;
-  context: LlamaContext;
-  pool: SequencePool;
-  chatWrapper: ChatWrapper;
-  /** e.g. "llama/cpu" */
-  device: string;
-  /** the load-time seed: sampling uses it when a request gives none */
-  seed?: number;
-  /** the helper's native token loop, where this context has one (tokenLoop.ts) */
-  loop?: TokenLoop;
-}
 
 function checkFits(promptTokens: number, sequence: { contextSize: number }): void {
   if (promptTokens >= sequence.contextSize) {

@@ -5,7 +5,7 @@ import type { ChatWrapper, ChatWrapperGeneratedContextState, LlamaContextSequenc
 import type { FinishReason, GenerationResult } from "../../model/tasks/text.ts";
 import type { EventQueue } from "../../streams/eventQueue.ts";
 import type { TaskEvent } from "../../model/task.ts";
-import type { Engine } from "./generate.ts";
+import type { Engine } from "./engine.ts";
 import type { EngineSampling } from "./sampling.ts";
 import type { TokenLoop } from "./tokenLoop.ts";
 import { TokenText } from "./tokenText.ts";

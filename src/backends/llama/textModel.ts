@@ -5,7 +5,8 @@ import type { LoadedModel, LoadedModelInfo } from "../types.ts";
 import type { TaskEvent, TaskRequest } from "../../model/task.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { EventQueue } from "../../streams/eventQueue.ts";
-import { runChat, runComplete, type Engine } from "./generate.ts";
+import { runChat, runComplete } from "./generate.ts";
+import type { Engine } from "./engine.ts";
 import { engineError } from "./engineErrors.ts";
 import { detokenize, render, tokenize } from "./tokenizer.ts";
 

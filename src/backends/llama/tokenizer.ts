@@ -4,7 +4,7 @@ import { SpecialTokensText, type Token } from "node-llama-cpp";
 import type { ChatMessage, ToolDefinition } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { toChatHistory, toFunctions } from "./messages.ts";
-import type { Engine } from "./generate.ts";
+import type { Engine } from "./engine.ts";
 
 export function tokenize(e: Engine, text: string, addSpecial = false): number[] {
   if (typeof text !== "string") throw new HearthError("bad_input", "tokenize needs a text");
