@@ -118,8 +118,9 @@ export class TokenLoop {
           maxTokens,
           // as node-llama-cpp's own decode: the last cell stays free
           positionLimit: this.context.contextSize - 1,
-          decodeThreads: Math.min(this.decodeThreads(), this.context.currentThreads),
-          batchThreads: this.context.currentThreads,
+          // the context's own count for prompts (its current count is whatever a decode step set last)
+          decodeThreads: Math.min(this.decodeThreads(), this.context.idealThreads),
+          batchThreads: this.context.idealThreads,
           stopTokens: Uint32Array.from(stopTokens),
         },
         (sampled, ms) => {
