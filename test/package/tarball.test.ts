@@ -126,18 +126,23 @@ test("the packed tarball installs into a fresh project and works there: SDK, typ
   const tiny = await ensureFixture("tiny");
 
   await t.test(
-    "the SDK runs llama.cpp's prebuilt CPU build on a persistent thread pool there",
+    "the SDK runs llama.cpp's prebuilt CPU build on a persistent thread pool and its native token loop there",
     { skip: process.arch !== "x64" || process.platform !== "linux" },
     () => {
       // a file, not -e: node-llama-cpp tests its binding in a child started with this process's execArgv
       const script = path.join(project, "pool.mjs");
       writeFileSync(
         script,
-        `import { LLM } from "hearth";\nconst m = await LLM.load(${JSON.stringify(tiny)}, { contextSize: 128 });\nconst s = m.info.settings;\nconsole.log(JSON.stringify({ build: s.llamaBuild, pool: s.threadPool, note: s.threadPoolNote }));\nawait m.dispose();\n`,
+        `import { LLM } from "hearth";\nconst m = await LLM.load(${JSON.stringify(tiny)}, { contextSize: 128 });\nconst s = m.info.settings;\nconst r = await m.complete("Once upon a time", { temperature: 0, maxTokens: 8 }).result;\nconsole.log(JSON.stringify({ build: s.llamaBuild, pool: s.threadPool, note: s.threadPoolNote, loop: s.tokenLoop, tokens: r.usage.completionTokens }));\nawait m.dispose();\n`,
       );
       const r = sh(process.execPath, [script], project);
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), { build: "prebuilt", pool: "persistent" });
+      assert.deepEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), {
+        build: "prebuilt",
+        pool: "persistent",
+        loop: "native",
+        tokens: 8,
+      });
     },
   );
 

@@ -55,7 +55,8 @@ export function loopStops(wrapper: ChatWrapper, state: ChatWrapperGeneratedConte
   return stops;
 }
 
-/** Runs the loop and turns its tokens into text pieces for `emit`, cut at the first stop string. */
+/** Runs the loop and turns its tokens into text pieces for `emit` (one for each batch the loop
+ * delivers: a fast loop's tokens come several at once), cut at the first stop string. */
 async function streamText(
   e: Engine,
   loop: TokenLoop,
@@ -69,6 +70,11 @@ async function streamText(
   // answer starts without one, as LlamaChat gives it
   const tokens = new TokenText(e.model, options.continues ? prompt : []);
   const stops = new StopText([...options.stops.strings, ...(sampling.customStopTriggers ?? [])]);
+  let batch = "";
+  const flush = () => {
+    if (batch) emit(batch);
+    batch = "";
+  };
   let run: Awaited<ReturnType<TokenLoop["run"]>>;
   try {
     run = await loop.run(
@@ -80,10 +86,10 @@ async function streamText(
         // tokens the loop decoded past a stop string are not part of the answer
         if (stops.stopped) return false;
         options.clock.token(1, at);
-        const piece = stops.push(tokens.push(token));
-        if (piece) emit(piece);
+        batch += stops.push(tokens.push(token));
         return !stops.stopped;
       },
+      flush,
     );
   } catch (err) {
     throw options.signal?.aborted ? abortedError() : engineError(err, "generate");

@@ -84,6 +84,8 @@ export class TokenLoop {
     sampling: EngineSampling,
     { maxTokens, stopTokens, signal }: { maxTokens: number; stopTokens: readonly Token[]; signal?: AbortSignal },
     onToken: (token: Token, at: number) => boolean | undefined,
+    /** after each batch of tokens the loop delivered at once */
+    onBatch?: () => void,
   ): Promise<LoopRun> {
     const s = sequence as unknown as SequenceInternals;
     // keep the longest shared start; the prompt's last token is decoded again for its logits
@@ -93,7 +95,12 @@ export class TokenLoop {
     const m = this.model as unknown as ModelInternals;
     const sampler = new m._llama._bindings.AddonSampler(m._model);
     const tokens: Token[] = [];
-    const stop = () => this.loop.stop(s._sequenceId);
+    // once stopped (abort, or the caller's no), tokens still in flight are recorded but not handed on
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      this.loop.stop(s._sequenceId);
+    };
     signal?.addEventListener("abort", stop, { once: true });
     let evaluated = 0;
     try {
@@ -126,12 +133,14 @@ export class TokenLoop {
         (sampled, ms) => {
           for (let i = 0; i < sampled.length; i++) {
             tokens.push(sampled[i] as Token);
+            if (stopped) continue;
             try {
               if (onToken(sampled[i] as Token, called + ms[i]) === false) stop();
             } catch {
               stop();
             }
           }
+          onBatch?.();
         },
       );
       evaluated = end.evaluated;
