@@ -199,6 +199,7 @@ void loop(Binding* b) {
       b->joining.clear();
       if (active.empty()) {
         b->looping = false;
+        b->parkedCv.notify_all();  // a hold waiting for the loop to stand still: it ended
         break;
       }
     }
@@ -302,7 +303,10 @@ void loop(Binding* b) {
     if (still.empty()) {
       std::lock_guard<std::mutex> lock(b->mutex);
       last = b->joining.empty();
-      if (last) b->looping = false;
+      if (last) {
+        b->looping = false;
+        b->parkedCv.notify_all();  // a hold waiting for the loop to stand still: it ended
+      }
     }
     // after the last result the context may be freed at once: nothing here touches it after that
     if (last) f.setNThreads(ctx, before, beforeBatch);

@@ -392,3 +392,21 @@ test("the native loop refuses bad arguments, a sampler of another model, tokens 
     await llama.dispose();
   }
 });
+
+test("a burst of short chats on a context of several sequences all finish (a sequence's cells change while others join and leave the loop)", {
+  skip,
+  timeout: 60_000,
+}, async () => {
+  const m = await loadTiny({ parallel: 4, contextSize: 512 });
+  try {
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        chat(m, { messages: [{ role: "user", content: `question ${i}` }], sampling: { maxTokens: 4, seed: i, temperature: 0.8 } }),
+      ),
+    );
+    assert.equal(results.length, 300);
+    for (const r of results) assert.ok(r.usage.completionTokens <= 4 && (r.finishReason === "stop" || r.usage.completionTokens === 4));
+  } finally {
+    await m.dispose();
+  }
+});
