@@ -1,7 +1,17 @@
 // Completions and plain chat answers in the helper's native token loop (tokenLoop.ts): the tokens
 // come from C++ as they are sampled, and here become text (whole characters), are cut at stop
 // strings, and go out as events. What the loop cannot take goes through node-llama-cpp (generate.ts).
-import type { ChatWrapper, ChatWrapperGeneratedContextState, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import {
+  type ChatWrapper,
+  type ChatWrapperGeneratedContextState,
+  type ChatWrapperSettings,
+  type LlamaContextSequence,
+  type LlamaModel,
+  LlamaText,
+  type LlamaTextInputValue,
+  SpecialTokensText,
+  type Token,
+} from "node-llama-cpp";
 import type { FinishReason, GenerationResult } from "../../model/tasks/text.ts";
 import type { EventQueue } from "../../streams/eventQueue.ts";
 import type { TaskEvent } from "../../model/task.ts";
@@ -22,12 +32,11 @@ export interface LoopStops {
 
 /**
  * A chat format's stop triggers as the loop takes them: single special tokens, or plain text. Anything
- * else (a trigger mixing the two, reasoning segments the format marks, text to skip at the start,
- * re-rendering) is LlamaChat's to handle, and the answer is undefined.
+ * else (a trigger mixing the two, reasoning segments other than a <think> block, text to skip at the
+ * start, re-rendering) is LlamaChat's to handle, and the answer is undefined.
  */
 export function loopStops(wrapper: ChatWrapper, state: ChatWrapperGeneratedContextState, model: LlamaModel): LoopStops | undefined {
-  const segments = wrapper.settings.segments;
-  if (segments && Object.values(segments).some((v) => v != null && v !== false)) return undefined;
+  if (!thinkSegmentsOnly(wrapper.settings.segments, model)) return undefined;
   const s = state as ChatWrapperGeneratedContextState & Record<string, unknown>;
   for (const key of [
     "ignoreStartText",
@@ -53,6 +62,36 @@ export function loopStops(wrapper: ChatWrapper, state: ChatWrapperGeneratedConte
     stops.tokens.push(tokens[0]);
   }
   return stops;
+}
+
+/** The plain text of a segment's prefix or suffix; undefined where it holds a special token. */
+function plainText(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  const values = LlamaText(value as LlamaTextInputValue).values;
+  let text = "";
+  for (const v of values) {
+    if (typeof v === "string") text += v;
+    else if (v instanceof SpecialTokensText) text += v.value;
+    else return undefined;
+  }
+  return text;
+}
+
+/**
+ * Whether the format's reasoning segments, if any, are what ThinkSplitter splits off: a thought
+ * written as "<think>" ... "</think>" (Qwen, DeepSeek), opened by the model itself, with tags the
+ * model's vocabulary renders as text (not hidden control tokens), so the loop's text shows them.
+ * Anything else (a thought the prompt opens, gpt-oss's comment segments, a text that closes all
+ * segments) is LlamaChat's.
+ */
+function thinkSegmentsOnly(segments: ChatWrapperSettings["segments"], model: LlamaModel): boolean {
+  if (!segments) return true;
+  const { thought, reiterateStackAfterFunctionCalls: _functionsOnly, ...rest } = segments;
+  if (Object.values(rest).some((v) => v != null)) return false;
+  if (!thought) return true;
+  if (thought.openOnResponseStart || (typeof thought.prefix === "object" && "type" in thought.prefix)) return false;
+  if (plainText(thought.prefix)?.trim() !== "<think>" || plainText(thought.suffix ?? "")?.trim() !== "</think>") return false;
+  return ["<think>", "</think>"].every((tag) => model.detokenize(model.tokenize(tag, true), false) === tag);
 }
 
 /** Runs the loop and turns its tokens into text pieces for `emit` (one for each batch the loop

@@ -6,13 +6,26 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { getLlama, LlamaLogLevel } from "node-llama-cpp";
+import {
+  type ChatHistoryItem,
+  ChatMLChatWrapper,
+  type ChatWrapper,
+  DeepSeekChatWrapper,
+  Gemma4ChatWrapper,
+  getLlama,
+  HarmonyChatWrapper,
+  LlamaLogLevel,
+  QwenChatWrapper,
+  SeedChatWrapper,
+} from "node-llama-cpp";
+import { loopStops } from "../../../src/backends/llama/loopGeneration.ts";
 import { loadBackend } from "../../../src/backends/registry.ts";
 import { attachContextThreads, contextLoopOf } from "../../../src/backends/llama/contextThreads.ts";
 import { TokenLoop } from "../../../src/backends/llama/tokenLoop.ts";
 import type { LoadedModel } from "../../../src/backends/types.ts";
 import type { ChatRequest, CompleteRequest, GenerationResult } from "../../../src/model/tasks/text.ts";
-import { ensureFixture } from "../../../fixtures/index.ts";
+import { ensureFixture, PRESETS } from "../../../fixtures/index.ts";
+import { buildVocab } from "../../../fixtures/vocab.ts";
 import { HearthError } from "../../../src/errors/HearthError.ts";
 
 const linuxX64 = process.platform === "linux" && process.arch === "x64";
@@ -113,13 +126,16 @@ test("completions take the native token loop and answer exactly as node-llama-cp
 
 async function chat(m: LoadedModel, request: Omit<ChatRequest, "task">) {
   let streamed = "";
+  let thought = "";
   let result: GenerationResult | undefined;
   for await (const e of m.run({ task: "chat", ...request })) {
     if (e.type === "text") streamed += e.text;
+    if (e.type === "reasoning") thought += e.text;
     if (e.type === "result") result = e.result as GenerationResult;
   }
   assert.ok(result, "a result");
   assert.equal(streamed, result.text, "the streamed text is the result's text");
+  assert.equal(thought, result.reasoning ?? "", "the streamed reasoning is the result's reasoning");
   return result;
 }
 
@@ -184,6 +200,75 @@ test("plain chat answers take the loop too and read exactly as LlamaChat's; tool
   } finally {
     spy.restore();
     await m.dispose();
+  }
+});
+
+test("a chat format with <think> segments (Qwen's) takes the loop, and its reasoning and answers read exactly as LlamaChat's", {
+  skip,
+}, async () => {
+  const primary = await ensureFixture("tools");
+  const { special } = buildVocab(PRESETS.tools.vocab);
+  const m = await (await loadBackend("llama")).load(
+    { dir: path.dirname(primary), primary, format: "gguf", type: "llm" },
+    { device: "cpu", contextSize: 1024, extra: { llamaBuild: "prebuilt" } },
+  );
+  const spy = countLoopRuns();
+  try {
+    // the random model writes think tags where a bias favours them: answers that open with a think
+    // block (reasoning, then maybe an answer), and tags in the middle, which stay text on both paths
+    const bias = { [special["<think>"]]: 11, [special["</think>"]]: 6 };
+    let withReasoning = 0;
+    let tagsInText = 0;
+    for (const seed of [1, 2, 4, 8, 10]) {
+      const request: Omit<ChatRequest, "task"> = {
+        messages: [{ role: "user", content: "what is a lamp?" }],
+        sampling: { temperature: 0.9, seed, maxTokens: 40, logitBias: seed === 1 ? {} : bias },
+      };
+      const expected = await loopOff(() => chat(m, request));
+      const before = spy.count();
+      const got = await chat(m, request);
+      assert.equal(spy.count(), before + 1, "the answer came from the native loop");
+      assert.equal(got.reasoning, expected.reasoning, `seed ${seed}`);
+      assert.equal(got.text, expected.text, `seed ${seed}`);
+      assert.equal(got.finishReason, expected.finishReason);
+      if (got.reasoning) withReasoning++;
+      if (got.text.includes("<think>")) tagsInText++;
+    }
+    assert.ok(withReasoning >= 1 && tagsInText >= 1, `${withReasoning} answers with reasoning, ${tagsInText} with tags in the text`);
+  } finally {
+    spy.restore();
+    await m.dispose();
+  }
+});
+
+test("the loop takes chat formats whose reasoning is a <think> block the model writes as text, and leaves every other segment kind to LlamaChat", {
+  skip,
+}, async () => {
+  const llama = await getLlama({ gpu: false, build: "never", skipDownload: true, logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: await ensureFixture("tools") });
+  try {
+    const history: ChatHistoryItem[] = [
+      { type: "user", text: "hi" },
+      { type: "model", response: [] },
+    ];
+    const takes = (w: ChatWrapper) => loopStops(w, w.generateContextState({ chatHistory: history }), model) !== undefined;
+    assert.equal(takes(new QwenChatWrapper()), true, "Qwen: <think>\\n … \\n</think>");
+    // DeepSeek's segments on ChatML's turns (this vocabulary has none of DeepSeek's turn tokens)
+    const segmentsOf = (segments: ChatWrapper["settings"]["segments"]) => {
+      const w = new ChatMLChatWrapper();
+      Object.defineProperty(w, "settings", { value: { ...w.settings, segments } });
+      return w;
+    };
+    const deepSeek = new DeepSeekChatWrapper().settings.segments;
+    assert.equal(takes(segmentsOf(deepSeek)), true, "DeepSeek: <think> … </think>");
+    assert.ok(deepSeek?.thought);
+    assert.equal(takes(segmentsOf({ thought: { ...deepSeek.thought, openOnResponseStart: true } })), false, "a thought the prompt opens");
+    assert.equal(takes(new ChatMLChatWrapper()), true, "no segments");
+    assert.equal(takes(new HarmonyChatWrapper()), false, "gpt-oss: analysis and commentary channels");
+    assert.equal(takes(new SeedChatWrapper()), false, "Seed: <seed:think>");
+    assert.equal(takes(new Gemma4ChatWrapper()), false, "Gemma 4: thought channel");
+  } finally {
+    await model.dispose();
   }
 });
 
