@@ -126,9 +126,10 @@ async function runLlamaBench(model: string, gen: number): Promise<{ decode: numb
 
 const prompts = new Map<string, string>();
 
-/** Texts of about `n` tokens, one per seed, each different from its first token on. Counted with the
- * llama engine's tokenizer (llama-mm has none), before any measurement and in a model of their own
- * that is then released, so every engine gets the same texts and nothing idle stays loaded. */
+/** Texts of `n` tokens (the beginning-of-text token included), one per seed, each different from its
+ * first token on. Counted with the llama engine's tokenizer (llama-mm has none), before any
+ * measurement and in a model of their own that is then released, so every engine gets the same texts
+ * and nothing idle stays loaded. */
 async function calibratePrompts(model: string, n: number, seeds: number[]): Promise<void> {
   const words = ["river", "stone", "lamp", "cloud", "orange", "window", "quiet", "market", "silver", "garden", "train", "paper"];
   // the build the run measures: llama.cpp runs one CPU build per process, and this load is its first
@@ -141,14 +142,25 @@ async function calibratePrompts(model: string, n: number, seeds: number[]): Prom
   } as Parameters<typeof LLM.load>[1]);
   try {
     for (const seed of seeds) {
-      let rnd = seed * 7919 + 1;
-      const next = () => {
-        rnd = (rnd * 48271) % 2147483647;
-        return words[rnd % words.length];
-      };
-      let text = `${seed}`;
-      while ((await tokenizer.tokenize(text)).length < n - 1) text += ` ${next()}`;
-      prompts.set(`${model}\0${seed}`, text);
+      // exactly n tokens with the beginning-of-text token, as llama-bench's pp<n> decodes n: a word
+      // can be several tokens, so other word sequences are tried until one ends on the count
+      for (let attempt = 0; ; attempt++) {
+        let rnd = (seed + attempt * 100_003) * 7919 + 1;
+        const next = () => {
+          rnd = (rnd * 48271) % 2147483647;
+          return words[rnd % words.length];
+        };
+        let text = `${seed}`;
+        let count = (await tokenizer.tokenize(text)).length;
+        while (count < n - 1) {
+          text += ` ${next()}`;
+          count = (await tokenizer.tokenize(text)).length;
+        }
+        if (count === n - 1 || attempt === 50) {
+          prompts.set(`${model}\0${seed}`, text);
+          break;
+        }
+      }
     }
   } finally {
     await tokenizer.dispose();
@@ -205,6 +217,8 @@ async function runSdk(
     throw new Error(`decode runs end early (${d!.usage.completionTokens} of ${gen} tokens)`);
   if (d!.usage.completionTokens < gen - 1) log(`  (longest run: ${d!.usage.completionTokens} of ${gen} tokens)`);
   const p = await llm.complete(promptOf(model, rep + 1000), { temperature: 0, maxTokens: 1 }).result;
+  if (p.usage.promptTokens !== promptTokens)
+    log(`  (the prefill prompt has ${p.usage.promptTokens} tokens, llama-bench's ${promptTokens})`);
   return { decode: d!.profile.decodeTokensPerSec ?? NaN, prefill: p.profile.prefillTokensPerSec ?? NaN, decodeCpuUs };
 }
 
