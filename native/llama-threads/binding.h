@@ -36,6 +36,7 @@ struct LlamaFunctions {
   llama_sampler* (*chainInit)(llama_sampler_chain_params) = nullptr;
   void (*chainAdd)(llama_sampler*, llama_sampler*) = nullptr;
   void (*samplerApply)(llama_sampler*, llama_token_data_array*) = nullptr;
+  void (*samplerAccept)(llama_sampler*, llama_token) = nullptr;
   // backend sampling (optional: where missing, the logits are read as before)
   float* (*sampledProbsIth)(llama_context*, int32_t) = nullptr;
   uint32_t (*sampledProbsCountIth)(llama_context*, int32_t) = nullptr;

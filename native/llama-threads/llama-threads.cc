@@ -157,6 +157,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   find(llama, "llama_sampler_chain_init", f.chainInit);
   find(llama, "llama_sampler_chain_add", f.chainAdd);
   find(llama, "llama_sampler_apply", f.samplerApply);
+  find(llama, "llama_sampler_accept", f.samplerAccept);
   find(llama, "llama_get_sampled_probs_ith", f.sampledProbsIth);
   find(llama, "llama_get_sampled_probs_count_ith", f.sampledProbsCountIth);
   find(llama, "llama_get_sampled_logits_ith", f.sampledLogitsIth);
@@ -164,7 +165,8 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   find(llama, "llama_get_sampled_candidates_ith", f.sampledCandidatesIth);
   if (!getModel || !nCtx || !devByType || !devReg || !f.decode || !f.synchronize || !f.attachThreadpool || !f.regProcAddress ||
       !f.threadpoolParamsDefault || !f.batchInit || !f.batchFree || !f.nBatch || !f.nThreads || !f.nThreadsBatch || !f.setNThreads ||
-      !f.isEog || !f.nVocab || !f.logitsIth || !f.chainDefaultParams || !f.chainInit || !f.chainAdd || !f.samplerApply) {
+      !f.isEog || !f.nVocab || !f.logitsIth || !f.chainDefaultParams || !f.chainInit || !f.chainAdd || !f.samplerApply ||
+      !f.samplerAccept) {
     return refuse(env, "llama.cpp's libraries lack the functions the helper calls");
   }
   if (getModel(context->ctx) != model->model || nCtx(context->ctx) != cells) {

@@ -9,14 +9,16 @@
 //
 // Sampling is node-llama-cpp's own: the caller passes an AddonSampler it configured with
 // node-llama-cpp's applyConfig (so a seed gives the same tokens either way), and this file builds and
-// applies its chain as AddonSampler::rebuildChainIfNeeded and AddonSampler::sample do. Only samplers
-// that keep no per-token state outside the chain are taken (no grammar, repeat or DRY penalty); the
-// caller sends those requests through node-llama-cpp.
+// applies its chain and grammar as AddonSampler::rebuildChainIfNeeded, AddonSampler::sample and
+// AddonSampler::acceptToken do. Repeat and DRY penalties (state kept in node-llama-cpp's JavaScript)
+// are not taken; the caller sends those requests through node-llama-cpp.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <string>
 #include <vector>
 
+#include "AddonGrammarEvaluationState.h"
 #include "AddonSampler.h"
 #include "binding.h"
 
@@ -276,12 +278,27 @@ void loop(Binding* b) {
         buildChain(g->sampler, f);
         llama_token_data_array cur;
         candidates(g->sampler, f, ctx, index, vocabSize, cur);
+        llama_sampler* grammar = g->sampler->grammarEvaluationState != nullptr ? g->sampler->grammarEvaluationState->sampler : nullptr;
         if (cur.size > 0) f.samplerApply(g->sampler->chain, &cur);
+        if (grammar != nullptr && cur.size > 0 && cur.selected >= 0 && cur.selected < static_cast<int64_t>(cur.size)) {
+          // AddonSampler::sample: the grammar judges the chain's pick alone; only where it refuses
+          // it are all candidates masked by the grammar and sampled again
+          llama_token_data one{cur.data[cur.selected].id, 1.0f, 0.0f};
+          llama_token_data_array single{&one, 1, -1, false};
+          f.samplerApply(grammar, &single);
+          if (one.logit == -INFINITY) {
+            candidates(g->sampler, f, ctx, index, vocabSize, cur);
+            f.samplerApply(grammar, &cur);
+            f.samplerApply(g->sampler->chain, &cur);
+          }
+        }
         if (cur.size == 0 || !(cur.selected >= 0 && cur.selected < static_cast<int64_t>(cur.size))) {
           g->error = "Failed to sample next token";
           continue;
         }
         const llama_token token = cur.data[cur.selected].id;
+        // AddonSampler::acceptToken: the grammar advances on every sampled token but an end token
+        if (grammar != nullptr && !f.isEog(vocab, token)) f.samplerAccept(grammar, token);
         if (f.isEog(vocab, token) || std::find(g->stopTokens.begin(), g->stopTokens.end(), token) != g->stopTokens.end()) {
           g->stopReason = "eog";
           continue;
@@ -359,8 +376,10 @@ Napi::Value Generate(const Napi::CallbackInfo& info) {
   auto* sampler = static_cast<AddonSampler*>(raw);
   if (sampler->model != b->context->model) return fail("the sampler is not for this context's model (node-llama-cpp's layout differs)");
   if (sampler->disposed) return fail("the sampler is disposed");
-  if (sampler->grammarEvaluationState != nullptr || sampler->repeatPenaltySampler != nullptr || sampler->dryRepeatPenaltySampler != nullptr)
-    return fail("the token loop takes no grammar, repeat or DRY penalty");
+  if (sampler->repeatPenaltySampler != nullptr || sampler->dryRepeatPenaltySampler != nullptr)
+    return fail("the token loop takes no repeat or DRY penalty");
+  if (sampler->grammarEvaluationState != nullptr && sampler->grammarEvaluationState->model != b->context->model)
+    return fail("the grammar is not for this context's model (node-llama-cpp's layout differs)");
   if (b->context->disposed || b->context->ctx == nullptr) return fail("Context is disposed");
   if (info[2].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) return fail("tokens must be a Uint32Array");
   Napi::Object o = info[3].As<Napi::Object>();

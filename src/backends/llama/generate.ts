@@ -21,7 +21,7 @@ import { abortedError, engineError } from "./engineErrors.ts";
 import type { EventQueue } from "../../streams/eventQueue.ts";
 import type { Engine } from "./engine.ts";
 import { Clock, profileOf, tokenBudget } from "./generationProfile.ts";
-import { chatInLoop, completeInLoop, loopStops } from "./loopGeneration.ts";
+import { chatInLoop, completeInLoop, grammarStops, loopStops } from "./loopGeneration.ts";
 import { readEnv } from "../../config/env.ts";
 
 function checkFits(promptTokens: number, sequence: { contextSize: number }): void {
@@ -103,10 +103,11 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
   if (signal?.aborted) throw abortedError();
 
   await withSequence(e, prompt, signal, async (sequence) => {
-    // plain answers (no tools or grammar) in the helper's native loop where the chat format allows
-    const loop = e.loop && readEnv().llamaTokenLoop && !functions && !e.loop.refuses(sequence, sampling, grammar) ? e.loop : undefined;
+    // answers without tools in the helper's native loop where the chat format and grammar allow
+    const loop =
+      e.loop && readEnv().llamaTokenLoop && !functions && !e.loop.refuses(sequence, sampling) && grammarStops(grammar) ? e.loop : undefined;
     const stops = loop && loopStops(wrapper, state, e.model);
-    if (loop && stops) return chatInLoop(e, loop, sequence, prompt, stops, sampling, req.sampling?.maxTokens, q, signal);
+    if (loop && stops) return chatInLoop(e, loop, sequence, prompt, stops, sampling, req.sampling?.maxTokens, grammar, q, signal);
     const reused = sequence.compareContextTokens(prompt).firstDifferentIndex;
     const budget = tokenBudget(req.sampling?.maxTokens, prompt.length, sequence.contextSize);
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: wrapper, autoDisposeSequence: false });
@@ -209,8 +210,8 @@ export async function runComplete(e: Engine, req: CompleteRequest, q: EventQueue
   if (signal?.aborted) throw abortedError();
 
   await withSequence(e, prompt, signal, async (sequence) => {
-    const loop = e.loop && readEnv().llamaTokenLoop && !e.loop.refuses(sequence, sampling, grammar) ? e.loop : undefined;
-    if (loop) return completeInLoop(e, loop, sequence, prompt, sampling, req.sampling?.maxTokens, q, signal);
+    const loop = e.loop && readEnv().llamaTokenLoop && !e.loop.refuses(sequence, sampling) && grammarStops(grammar) ? e.loop : undefined;
+    if (loop) return completeInLoop(e, loop, sequence, prompt, sampling, req.sampling?.maxTokens, grammar, q, signal);
     const reused = sequence.compareContextTokens(prompt).firstDifferentIndex;
     const budget = tokenBudget(req.sampling?.maxTokens, prompt.length, sequence.contextSize);
     const completion = new LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });

@@ -6,6 +6,7 @@ import {
   type ChatWrapperGeneratedContextState,
   type ChatWrapperSettings,
   type LlamaContextSequence,
+  type LlamaGrammar,
   type LlamaModel,
   LlamaText,
   type LlamaTextInputValue,
@@ -78,6 +79,20 @@ function plainText(value: unknown): string | undefined {
 }
 
 /**
+ * A grammar's own stop texts (node-llama-cpp's JSON grammars stop at a run of newlines), as the loop
+ * takes them: plain text; undefined where one holds a token.
+ */
+export function grammarStops(grammar: LlamaGrammar | undefined): string[] | undefined {
+  const out: string[] = [];
+  for (const trigger of grammar?.stopGenerationTriggers ?? []) {
+    const text = Array.isArray(trigger) ? (trigger.every((v) => typeof v === "string") ? trigger.join("") : undefined) : plainText(trigger);
+    if (text === undefined) return undefined;
+    if (text) out.push(text);
+  }
+  return out;
+}
+
+/**
  * Whether the format's reasoning segments, if any, are what ThinkSplitter splits off: a thought
  * written as "<think>" ... "</think>" (Qwen, DeepSeek), opened by the model itself, with tags the
  * model's vocabulary renders as text (not hidden control tokens), so the loop's text shows them.
@@ -102,13 +117,31 @@ async function streamText(
   sequence: LlamaContextSequence,
   prompt: Token[],
   sampling: EngineSampling,
-  options: { maxTokens: number; stops: LoopStops; clock: Clock; continues: boolean; signal?: AbortSignal },
-  emit: (piece: string) => void,
+  options: {
+    maxTokens: number;
+    stops: LoopStops;
+    clock: Clock;
+    continues: boolean;
+    grammar?: LlamaGrammar;
+    signal?: AbortSignal;
+  },
+  emitText: (piece: string) => void,
 ): Promise<FinishReason> {
   // a continuation keeps its first piece's leading space (the prompt's last tokens set it); an
   // answer starts without one, as LlamaChat gives it
   const tokens = new TokenText(e.model, options.continues ? prompt : []);
-  const stops = new StopText([...options.stops.strings, ...(sampling.customStopTriggers ?? [])]);
+  const stops = new StopText([...options.stops.strings, ...(grammarStops(options.grammar) ?? []), ...(sampling.customStopTriggers ?? [])]);
+  // a grammar that asks for it (node-llama-cpp's JSON grammars) has no whitespace at the end: it is
+  // held back until more text follows, and dropped at the end, so the stream is the answer
+  let held = "";
+  const emit = options.grammar?.trimWhitespaceSuffix
+    ? (piece: string) => {
+        const text = held + piece;
+        const end = text.trimEnd().length;
+        held = text.slice(end);
+        if (end > 0) emitText(text.slice(0, end));
+      }
+    : emitText;
   let batch = "";
   const flush = () => {
     if (batch) emit(batch);
@@ -120,7 +153,7 @@ async function streamText(
       sequence,
       prompt,
       sampling,
-      { maxTokens: options.maxTokens, stopTokens: options.stops.tokens, signal: options.signal },
+      { maxTokens: options.maxTokens, stopTokens: options.stops.tokens, grammar: options.grammar, signal: options.signal },
       (token, at) => {
         // tokens the loop decoded past a stop string are not part of the answer
         if (stops.stopped) return false;
@@ -149,6 +182,7 @@ export async function completeInLoop(
   prompt: Token[],
   sampling: EngineSampling,
   maxTokens: number | undefined,
+  grammar: LlamaGrammar | undefined,
   q: EventQueue,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -166,6 +200,7 @@ export async function completeInLoop(
       stops: { tokens: [...loop.completionStopTokens()], strings: [] },
       clock,
       continues: true,
+      grammar,
       signal,
     },
     (piece) => {
@@ -191,6 +226,7 @@ export async function chatInLoop(
   stops: LoopStops,
   sampling: EngineSampling,
   maxTokens: number | undefined,
+  grammar: LlamaGrammar | undefined,
   q: EventQueue,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -206,7 +242,14 @@ export async function chatInLoop(
     sequence,
     prompt,
     sampling,
-    { maxTokens: tokenBudget(maxTokens, prompt.length, sequence.contextSize).max, stops, clock, continues: false, signal },
+    {
+      maxTokens: tokenBudget(maxTokens, prompt.length, sequence.contextSize).max,
+      stops,
+      clock,
+      continues: false,
+      grammar,
+      signal,
+    },
     (piece) => push(think.push(piece)),
   );
   push(think.flush());

@@ -1,7 +1,8 @@
 // A generation in the helper's token loop (native/llama-threads/token-loop.cc): prefill, then decode and
 // sample each token in C++ on the context's own thread, the tokens streamed here as they come. It
-// takes the requests whose sampling keeps no per-token state in JavaScript (no grammar or repeat
-// penalty; stop strings are watched here, and end the loop a token or two later); the generations of
+// takes the requests whose sampling keeps no per-token state in JavaScript (no repeat penalty; a
+// grammar's state is native and advances in the loop; stop strings are watched here, and end the
+// loop a token or two later); the generations of
 // several sequences of a context are decoded together, one batch per step, as llama.cpp's server does; the others go through node-llama-cpp's
 // LlamaCompletion and LlamaChat as before (generate.ts).
 //
@@ -9,7 +10,14 @@
 // loop writes cells it does not see, so this file brings the record in step afterwards, as
 // node-llama-cpp's own decode does. node-llama-cpp is pinned exactly and its internals used here are
 // checked before use; where they differ the request takes the usual path.
-import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import {
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  LlamaGrammarEvaluationState,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
 import { contextLoopOf, type ContextLoop, type LoopEnd } from "./contextThreads.ts";
 import type { EngineSampling } from "./sampling.ts";
 
@@ -54,8 +62,7 @@ export class TokenLoop {
   }
 
   /** Why this request cannot take the loop, or undefined when it can. */
-  refuses(sequence: LlamaContextSequence, sampling: EngineSampling, grammar: unknown): string | undefined {
-    if (grammar) return "a grammar";
+  refuses(sequence: LlamaContextSequence, sampling: EngineSampling): string | undefined {
     if (sampling.repeatPenalty !== false) return "a repeat penalty";
     const s = sequence as unknown as Partial<SequenceInternals>;
     if (
@@ -76,13 +83,19 @@ export class TokenLoop {
    * Generates on `sequence` after `prompt`, reusing the cells it holds of the prompt's start. `onToken`
    * gets each token and when it was sampled (performance.now() time; the token reaches JavaScript
    * later, possibly after the loop has ended) and returns false to end the loop; `signal` ends the loop after the token it is on. Call only
-   * where refuses() said nothing. `stopTokens` end it besides the model's end tokens.
+   * where refuses() said nothing. `stopTokens` end it besides the model's end tokens; a `grammar`
+   * constrains each token as node-llama-cpp's sampler does (its evaluation state is native).
    */
   async run(
     sequence: LlamaContextSequence,
     prompt: Token[],
     sampling: EngineSampling,
-    { maxTokens, stopTokens, signal }: { maxTokens: number; stopTokens: readonly Token[]; signal?: AbortSignal },
+    {
+      maxTokens,
+      stopTokens,
+      grammar,
+      signal,
+    }: { maxTokens: number; stopTokens: readonly Token[]; grammar?: LlamaGrammar; signal?: AbortSignal },
     onToken: (token: Token, at: number) => boolean | undefined,
     /** after each batch of tokens the loop delivered at once */
     onBatch?: () => void,
@@ -112,6 +125,7 @@ export class TokenLoop {
           topP: sampling.topP,
           seed: sampling.seed,
           tokenBias: sampling.tokenBias,
+          grammarEvaluationState: grammar ? new LlamaGrammarEvaluationState({ model: this.model, grammar }) : undefined,
         }),
       );
       if (signal?.aborted) return { stop: "abort", tokens };
