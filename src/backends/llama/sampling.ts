@@ -25,7 +25,9 @@ export function engineSampling(s: SamplingOptions = {}, model: LlamaModel): Engi
   if (s.maxTokens !== undefined && !(Number.isInteger(s.maxTokens) && s.maxTokens > 0)) {
     throw new HearthError("bad_input", `max tokens must be a positive integer, got ${s.maxTokens}`);
   }
-  const penalised = s.repeatPenalty !== undefined || s.presencePenalty !== undefined || s.frequencyPenalty !== undefined;
+  // a repeat penalty of 1 without presence or frequency penalties is none (llama.cpp's penalties
+  // sampler then returns at once): clients that send zeros keep the native token loop
+  const penalised = (s.repeatPenalty !== undefined && s.repeatPenalty !== 1) || !!s.presencePenalty || !!s.frequencyPenalty;
   return {
     temperature,
     topP: s.topP,

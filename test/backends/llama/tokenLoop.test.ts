@@ -412,12 +412,19 @@ test("grammars, JSON objects and JSON schemas constrain the loop's tokens exactl
   }
 });
 
-test("requests the loop cannot take (a repeat penalty) take node-llama-cpp's path", { skip }, async () => {
+test("requests the loop cannot take (a repeat penalty) take node-llama-cpp's path; penalties that are none (1, zeros) do not count", {
+  skip,
+}, async () => {
   const m = await loadTiny();
   const spy = countLoopRuns();
   try {
     await complete(m, "Hello", { temperature: 0, maxTokens: 8, repeatPenalty: 1.1 });
+    await complete(m, "Hello", { temperature: 0, maxTokens: 8, presencePenalty: 0.5 });
     assert.equal(spy.count(), 0);
+    const plain = await complete(m, "Hello", { temperature: 0, maxTokens: 16 });
+    const zeros = await complete(m, "Hello", { temperature: 0, maxTokens: 16, repeatPenalty: 1, presencePenalty: 0, frequencyPenalty: 0 });
+    assert.equal(spy.count(), 2);
+    assert.equal(zeros.text, plain.text);
   } finally {
     spy.restore();
     await m.dispose();
