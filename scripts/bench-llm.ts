@@ -150,7 +150,9 @@ async function calibratePrompts(model: string, n: number, seeds: number[]): Prom
           rnd = (rnd * 48271) % 2147483647;
           return words[rnd % words.length];
         };
-        let text = `${seed}`;
+        // a different first word for consecutive seeds: the seed's digits alone share their first
+        // tokens ("1000", "1001"), and the SDK would reuse those cells from the run before
+        let text = `${words[seed % words.length]} ${seed}`;
         let count = (await tokenizer.tokenize(text)).length;
         while (count < n - 1) {
           text += ` ${next()}`;

@@ -2,7 +2,8 @@
 // libraries, with node-llama-cpp's context parameters (CTX cells, batch and ubatch 512) and a ggml pool
 // of 2 attached as hearth's helper attaches it, `llama_decode` called from the calling thread or from a
 // std::thread (THREAD=1). It prints pp512 and tg128 tok/s, as llama-bench measures them. SEQRM=1
-// decodes as the SDK does (the first cell kept, the rest erased, PPN tokens from position 1); PPN sets
+// decodes as the SDK does (the first cell kept, the rest erased, PPN tokens from position 1; with
+// NOKEEP=1 the same explicit batch on a cleared cache from position 0); PPN sets
 // the prompt's token count; TEXT=... takes the prompt's tokens from a text; NOPOOL=1 attaches no pool.
 // docs/benchmarks.md ("2026-12-04 (day)") has what it showed. Build it beside the prebuilt libraries
 // (B = node_modules/@node-llama-cpp/linux-x64/bins/linux-x64, S = .cache/llama.cpp from
@@ -58,11 +59,14 @@ static int harness_main(const char* path) {
       double pp;
       if (getenv("SEQRM")) {
         // as the SDK: the sequence keeps its first cell (BOS), the rest is erased, 511 tokens at 1..511
-        if (r == 0) { llama_memory_clear(llama_get_memory(ctx), false); llama_token b = 1; llama_decode(ctx, llama_batch_get_one(&b, 1)); }
-        llama_memory_seq_rm(llama_get_memory(ctx), 0, 1, -1);
+        // NOKEEP=1: the same explicit batch on a cleared cache, from position 0
+        const bool keep = !getenv("NOKEEP");
+        if (r == 0 || !keep) llama_memory_clear(llama_get_memory(ctx), false);
+        if (r == 0 && keep) { llama_token b = 1; llama_decode(ctx, llama_batch_get_one(&b, 1)); }
+        if (keep) llama_memory_seq_rm(llama_get_memory(ctx), 0, 1, -1);
         const int nn = getenv("PPN") ? atoi(getenv("PPN")) : 511;
         llama_batch batch = llama_batch_init(512, 0, 1);
-        for (int i = 0; i < nn; i++) { batch.token[i] = toks[i]; batch.pos[i] = i + 1; batch.n_seq_id[i] = 1; batch.seq_id[i][0] = 0; batch.logits[i] = i == nn - 1; }
+        for (int i = 0; i < nn; i++) { batch.token[i] = toks[i]; batch.pos[i] = i + (keep ? 1 : 0); batch.n_seq_id[i] = 1; batch.seq_id[i][0] = 0; batch.logits[i] = i == nn - 1; }
         batch.n_tokens = nn;
         double t0 = now();
         llama_decode(ctx, batch);

@@ -17,6 +17,7 @@ import {
   LlamaLogLevel,
   QwenChatWrapper,
   SeedChatWrapper,
+  type Token,
 } from "node-llama-cpp";
 import { loopStops } from "../../../src/backends/llama/loopGeneration.ts";
 import { loadBackend } from "../../../src/backends/registry.ts";
@@ -269,6 +270,29 @@ test("the loop takes chat formats whose reasoning is a <think> block the model w
     assert.equal(takes(new HarmonyChatWrapper()), false, "gpt-oss: analysis and commentary channels");
     assert.equal(takes(new SeedChatWrapper()), false, "Seed: <seed:think>");
     assert.equal(takes(new Gemma4ChatWrapper()), false, "Gemma 4: thought channel");
+  } finally {
+    await model.dispose();
+  }
+});
+
+test("a prompt keeps the cells of the start it shares with the sequence, but not a lone first token", { skip }, async () => {
+  const llama = await getLlama({ gpu: false, build: "never", skipDownload: true, logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: await ensureFixture("tiny") });
+  try {
+    const context = await model.createContext({ contextSize: 256 });
+    const sequence = context.getSequence();
+    const bos = model.tokens.bos as Token;
+    const first = [bos, ...model.tokenize("the lamp is lit")];
+    await sequence.evaluateWithoutGeneratingNewTokens(first);
+    // a longer turn of the same text keeps all of it; the same prompt again keeps all but its last
+    // token (decoded again for its logits)
+    assert.equal(TokenLoop.keptStart(sequence, [...first, ...model.tokenize(" and warm")]), first.length);
+    assert.equal(TokenLoop.keptStart(sequence, first), first.length - 1);
+    // another text after the same beginning-of-text token is decoded whole: kept, that one token
+    // would put the prompt one cell off the CPU's attention tiles
+    const other = [bos, (first[1] === 20 ? 21 : 20) as Token, ...first.slice(2)];
+    assert.equal(TokenLoop.keptStart(sequence, other), 0);
+    await context.dispose();
   } finally {
     await model.dispose();
   }
