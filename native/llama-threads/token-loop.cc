@@ -297,9 +297,10 @@ void loop(Binding* b) {
           continue;
         }
         const llama_token token = cur.data[cur.selected].id;
+        const bool eog = f.isEog(vocab, token);
         // AddonSampler::acceptToken: the grammar advances on every sampled token but an end token
-        if (grammar != nullptr && !f.isEog(vocab, token)) f.samplerAccept(grammar, token);
-        if (f.isEog(vocab, token) || std::find(g->stopTokens.begin(), g->stopTokens.end(), token) != g->stopTokens.end()) {
+        if (grammar != nullptr && !eog) f.samplerAccept(grammar, token);
+        if (eog || std::find(g->stopTokens.begin(), g->stopTokens.end(), token) != g->stopTokens.end()) {
           g->stopReason = "eog";
           continue;
         }

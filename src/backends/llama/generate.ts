@@ -22,7 +22,7 @@ import type { EventQueue } from "../../streams/eventQueue.ts";
 import type { Engine } from "./engine.ts";
 import { Clock, profileOf, tokenBudget } from "./generationProfile.ts";
 import { chatInLoop, completeInLoop, grammarStops, loopStops } from "./loopGeneration.ts";
-import { TokenLoop } from "./tokenLoop.ts";
+import { keptStart } from "./sequencePool.ts";
 import { readEnv } from "../../config/env.ts";
 
 function checkFits(promptTokens: number, sequence: { contextSize: number }): void {
@@ -41,8 +41,8 @@ async function withSequence<T>(
 ): Promise<T> {
   const sequence = await e.pool.acquire(prompt, signal);
   try {
-    // a lone shared first token is not kept, on node-llama-cpp's path as in the loop (TokenLoop.keptStart)
-    if (sequence.nextTokenIndex > 0 && TokenLoop.keptStart(sequence, prompt) === 0) await sequence.clearHistory();
+    // a lone shared first token is not kept (keptStart), on node-llama-cpp's path and in the loop
+    if (sequence.nextTokenIndex > 0 && keptStart(sequence, prompt) === 0) await sequence.clearHistory();
     return await fn(sequence);
   } finally {
     e.pool.release(sequence);

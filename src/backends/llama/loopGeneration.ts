@@ -18,7 +18,7 @@ import type { EventQueue } from "../../streams/eventQueue.ts";
 import type { TaskEvent } from "../../model/task.ts";
 import type { Engine } from "./engine.ts";
 import type { EngineSampling } from "./sampling.ts";
-import { TokenLoop } from "./tokenLoop.ts";
+import type { TokenLoop } from "./tokenLoop.ts";
 import { TokenText } from "./tokenText.ts";
 import { StopText } from "./stopText.ts";
 import { ThinkSplitter } from "./thinkSplitter.ts";
@@ -186,7 +186,7 @@ export async function completeInLoop(
   q: EventQueue,
   signal?: AbortSignal,
 ): Promise<void> {
-  const reused = TokenLoop.keptStart(sequence, prompt);
+  const reused = Math.min(sequence.compareContextTokens(prompt).firstDifferentIndex, prompt.length - 1);
   const clock = new Clock(sequence);
   let text = "";
   const finishReason = await streamText(
@@ -230,7 +230,7 @@ export async function chatInLoop(
   q: EventQueue,
   signal?: AbortSignal,
 ): Promise<void> {
-  const reused = TokenLoop.keptStart(sequence, prompt);
+  const reused = Math.min(sequence.compareContextTokens(prompt).firstDifferentIndex, prompt.length - 1);
   const clock = new Clock(sequence);
   const think = new ThinkSplitter();
   const push = (pieces: TaskEvent[]) => {

@@ -6,6 +6,18 @@ import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
 import { HearthError } from "../../errors/HearthError.ts";
 import { readEnv } from "../../config/env.ts";
 
+/**
+ * How many of the prompt's first tokens a sequence keeps in its cells: the longest start it shares
+ * with them, but for the last token (decoded again for its logits), and none where only the first
+ * token is shared. That one is the beginning-of-text token of an unrelated prompt, and a prompt
+ * written after it starts one cell off ggml's flash-attention tiles on the CPU, so every query tile
+ * computes one more key tile: 3-4% slower than decoding that token again (docs/benchmarks.md).
+ */
+export function keptStart(sequence: LlamaContextSequence, prompt: readonly Token[]): number {
+  const shared = Math.min(sequence.compareContextTokens(prompt as Token[]).firstDifferentIndex, prompt.length - 1);
+  return shared > 1 ? shared : 0;
+}
+
 interface Waiter {
   prompt?: Token[];
   resolve: (s: LlamaContextSequence) => void;

@@ -61,19 +61,6 @@ export class TokenLoop {
     return loop ? new TokenLoop(loop, context, model, decodeThreads) : undefined;
   }
 
-  /**
-   * How many of the prompt's first tokens the sequence keeps in its cells: the longest start it
-   * shares with them, but for the last token (decoded again for its logits), and none where only the
-   * first token is shared. That one is the beginning-of-text token of an unrelated prompt, and a
-   * prompt written after it starts one cell off ggml's flash-attention tiles on the CPU, so every
-   * query tile computes one more key tile: 3-4% slower than decoding that token again
-   * (docs/benchmarks.md).
-   */
-  static keptStart(sequence: LlamaContextSequence, prompt: readonly Token[]): number {
-    const shared = Math.min(sequence.compareContextTokens(prompt as Token[]).firstDifferentIndex, prompt.length - 1);
-    return shared > 1 ? shared : 0;
-  }
-
   /** Why this request cannot take the loop, or undefined when it can. */
   refuses(sequence: LlamaContextSequence, sampling: EngineSampling): string | undefined {
     if (sampling.repeatPenalty !== false) return "a repeat penalty";
@@ -114,8 +101,9 @@ export class TokenLoop {
     onBatch?: () => void,
   ): Promise<LoopRun> {
     const s = sequence as unknown as SequenceInternals;
-    // keep the longest shared start (the prompt's last token is decoded again for its logits)
-    await sequence.adaptStateToTokens(prompt.slice(0, TokenLoop.keptStart(sequence, prompt)), false);
+    // keep the longest shared start (generate.ts's withSequence has already let go of a lone first
+    // token: sequencePool.ts's keptStart); the prompt's last token is decoded again for its logits
+    await sequence.adaptStateToTokens(prompt.slice(0, -1), false);
     const start = sequence.nextTokenIndex;
     const input = prompt.slice(start);
     const m = this.model as unknown as ModelInternals;

@@ -23,6 +23,7 @@ import { loopStops } from "../../../src/backends/llama/loopGeneration.ts";
 import { loadBackend } from "../../../src/backends/registry.ts";
 import { attachContextThreads, contextLoopOf } from "../../../src/backends/llama/contextThreads.ts";
 import { TokenLoop } from "../../../src/backends/llama/tokenLoop.ts";
+import { keptStart } from "../../../src/backends/llama/sequencePool.ts";
 import type { LoadedModel } from "../../../src/backends/types.ts";
 import type { ChatRequest, CompleteRequest, GenerationResult, OutputConstraint } from "../../../src/model/tasks/text.ts";
 import { ensureFixture, PRESETS } from "../../../fixtures/index.ts";
@@ -286,12 +287,12 @@ test("a prompt keeps the cells of the start it shares with the sequence, but not
     await sequence.evaluateWithoutGeneratingNewTokens(first);
     // a longer turn of the same text keeps all of it; the same prompt again keeps all but its last
     // token (decoded again for its logits)
-    assert.equal(TokenLoop.keptStart(sequence, [...first, ...model.tokenize(" and warm")]), first.length);
-    assert.equal(TokenLoop.keptStart(sequence, first), first.length - 1);
+    assert.equal(keptStart(sequence, [...first, ...model.tokenize(" and warm")]), first.length);
+    assert.equal(keptStart(sequence, first), first.length - 1);
     // another text after the same beginning-of-text token is decoded whole: kept, that one token
     // would put the prompt one cell off the CPU's attention tiles
     const other = [bos, (first[1] === 20 ? 21 : 20) as Token, ...first.slice(2)];
-    assert.equal(TokenLoop.keptStart(sequence, other), 0);
+    assert.equal(keptStart(sequence, other), 0);
     await context.dispose();
   } finally {
     await model.dispose();
