@@ -10,8 +10,8 @@
 // Sampling is node-llama-cpp's own: the caller passes an AddonSampler it configured with
 // node-llama-cpp's applyConfig (so a seed gives the same tokens either way), and this file builds and
 // applies its chain and grammar as AddonSampler::rebuildChainIfNeeded, AddonSampler::sample and
-// AddonSampler::acceptToken do. Repeat and DRY penalties (state kept in node-llama-cpp's JavaScript)
-// are not taken; the caller sends those requests through node-llama-cpp.
+// AddonSampler::acceptToken do. A repeat penalty starts from no tokens and takes each sampled one, as
+// node-llama-cpp's does where it has handed every earlier token on (it punishes only those it has).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -298,7 +298,13 @@ void loop(Binding* b) {
         }
         const llama_token token = cur.data[cur.selected].id;
         const bool eog = f.isEog(vocab, token);
-        // AddonSampler::acceptToken: the grammar advances on every sampled token but an end token
+        // AddonSampler::acceptToken: the penalties take every sampled token (node-llama-cpp then keeps
+        // the sampler's history as it is, each step, where its record of the tokens agrees); the
+        // grammar advances on every sampled token but an end token
+        if (g->sampler->repeatPenaltySampler != nullptr) {
+          f.samplerAccept(g->sampler->repeatPenaltySampler, token);
+          g->sampler->repeatPenalty_lastTokens.push_back(token);
+        }
         if (grammar != nullptr && !eog) f.samplerAccept(grammar, token);
         if (eog || std::find(g->stopTokens.begin(), g->stopTokens.end(), token) != g->stopTokens.end()) {
           g->stopReason = "eog";
@@ -377,8 +383,8 @@ Napi::Value Generate(const Napi::CallbackInfo& info) {
   auto* sampler = static_cast<AddonSampler*>(raw);
   if (sampler->model != b->context->model) return fail("the sampler is not for this context's model (node-llama-cpp's layout differs)");
   if (sampler->disposed) return fail("the sampler is disposed");
-  if (sampler->repeatPenaltySampler != nullptr || sampler->dryRepeatPenaltySampler != nullptr)
-    return fail("the token loop takes no repeat or DRY penalty");
+  // DRY's sequence breakers and history are node-llama-cpp's JavaScript's to keep
+  if (sampler->dryRepeatPenaltySampler != nullptr) return fail("the token loop takes no DRY penalty");
   if (sampler->grammarEvaluationState != nullptr && sampler->grammarEvaluationState->model != b->context->model)
     return fail("the grammar is not for this context's model (node-llama-cpp's layout differs)");
   if (b->context->disposed || b->context->ctx == nullptr) return fail("Context is disposed");

@@ -26,7 +26,7 @@ export function engineSampling(s: SamplingOptions = {}, model: LlamaModel): Engi
     throw new HearthError("bad_input", `max tokens must be a positive integer, got ${s.maxTokens}`);
   }
   // a repeat penalty of 1 without presence or frequency penalties is none (llama.cpp's penalties
-  // sampler then returns at once): clients that send zeros keep the native token loop
+  // sampler then returns at once)
   const penalised = (s.repeatPenalty !== undefined && s.repeatPenalty !== 1) || !!s.presencePenalty || !!s.frequencyPenalty;
   return {
     temperature,

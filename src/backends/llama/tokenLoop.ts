@@ -1,7 +1,7 @@
 // A generation in the helper's token loop (native/llama-threads/token-loop.cc): prefill, then decode and
 // sample each token in C++ on the context's own thread, the tokens streamed here as they come. It
-// takes the requests whose sampling keeps no per-token state in JavaScript (no repeat penalty; a
-// grammar's state is native and advances in the loop; stop strings are watched here, and end the
+// takes the requests whose sampling keeps no per-token state in JavaScript (a repeat penalty's and a
+// grammar's state are native and advance in the loop; stop strings are watched here, and end the
 // loop a token or two later); the generations of
 // several sequences of a context are decoded together, one batch per step, as llama.cpp's server does; the others go through node-llama-cpp's
 // LlamaCompletion and LlamaChat as before (generate.ts).
@@ -38,6 +38,9 @@ interface ModelInternals {
   _llama: { _bindings: { AddonSampler: new (model: object) => { applyConfig(config: object): void; dispose(): void } } };
 }
 
+/** How many of the last generated tokens a repeat penalty looks at, unless it says (node-llama-cpp's default). */
+const DEFAULT_PUNISHED = 64;
+
 export interface LoopRun {
   stop: LoopEnd["stop"];
   /** every token delivered, in order (an end token is not one) */
@@ -63,7 +66,10 @@ export class TokenLoop {
 
   /** Why this request cannot take the loop, or undefined when it can. */
   refuses(sequence: LlamaContextSequence, sampling: EngineSampling): string | undefined {
-    if (sampling.repeatPenalty !== false) return "a repeat penalty";
+    const penalty = sampling.repeatPenalty;
+    // the loop punishes every token it samples; node-llama-cpp's filters of the punished tokens are JavaScript
+    if (penalty !== false && (penalty.punishTokensFilter != null || penalty.penalizeNewLine === false))
+      return "a repeat penalty that filters the punished tokens";
     const s = sequence as unknown as Partial<SequenceInternals>;
     if (
       typeof s._sequenceId !== "number" ||
@@ -126,6 +132,18 @@ export class TokenLoop {
           topP: sampling.topP,
           seed: sampling.seed,
           tokenBias: sampling.tokenBias,
+          // the penalties start from no tokens (node-llama-cpp punishes only generated ones), and the
+          // loop adds each token it samples, as node-llama-cpp's sampler does (AddonSampler::acceptToken)
+          repeatPenalty:
+            sampling.repeatPenalty === false
+              ? undefined
+              : {
+                  punishTokens: [],
+                  maxPunishTokens: sampling.repeatPenalty.lastTokens ?? DEFAULT_PUNISHED,
+                  penalty: sampling.repeatPenalty.penalty,
+                  frequencyPenalty: sampling.repeatPenalty.frequencyPenalty,
+                  presencePenalty: sampling.repeatPenalty.presencePenalty,
+                },
           grammarEvaluationState: grammar ? new LlamaGrammarEvaluationState({ model: this.model, grammar }) : undefined,
         }),
       );
