@@ -139,3 +139,4 @@ Binding* bindingOf(const Napi::CallbackInfo& info);
 Napi::Value Generate(const Napi::CallbackInfo& info);
 Napi::Value StopGeneration(const Napi::CallbackInfo& info);
 Napi::Value Hold(const Napi::CallbackInfo& info);
+Napi::Value Park(const Napi::CallbackInfo& info);

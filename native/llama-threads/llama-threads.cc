@@ -313,6 +313,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("generate", Napi::Function::New(env, Generate));
   exports.Set("stop", Napi::Function::New(env, StopGeneration));
   exports.Set("hold", Napi::Function::New(env, Hold));
+  exports.Set("park", Napi::Function::New(env, Park));
   exports.Set("close", Napi::Function::New(env, Close));
   return exports;
 }

@@ -473,3 +473,35 @@ Napi::Value Hold(const Napi::CallbackInfo& info) {
   if (on && wait) b->parkedCv.wait(lock, [b] { return !b->looping || b->parked || b->stopping; });
   return info.Env().Undefined();
 }
+
+// park(binding) -> Promise<void>: one more holder of the token loop between its steps, as hold() with
+// `wait`, without blocking JavaScript: resolves once the loop stands between two steps (a job the
+// loop runs there, before it parks for the hold) or at once where it is not running. Let go with
+// hold(binding, false).
+Napi::Value Park(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Binding* b = bindingOf(info);
+  if (!b) return env.Undefined();
+  auto* d = new Napi::Promise::Deferred(env);
+  Napi::Promise promise = d->Promise();
+  bool now;
+  {
+    std::lock_guard<std::mutex> lock(b->mutex);
+    b->holds++;
+    now = !b->looping || b->parked || b->stopping || b->closed;
+  }
+  b->wake.notify_all();
+  if (now) {
+    d->Resolve(env.Undefined());
+    delete d;
+    return promise;
+  }
+  b->post([b, d] {
+    b->done.NonBlockingCall(d, [](Napi::Env env, Napi::Function, Napi::Promise::Deferred* deferred) {
+      deferred->Resolve(env.Undefined());
+      delete deferred;
+    });
+  });
+  return promise;
+}
+

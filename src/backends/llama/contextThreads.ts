@@ -49,6 +49,8 @@ interface Helper {
   stop(binding: Binding, sequence?: number): void;
   /** one more (or one fewer) holder of the token loop between its steps; `wait`: until it waits */
   hold(binding: Binding, on: boolean, wait?: boolean): void;
+  /** one more holder, resolving once the loop waits (without blocking); let go with hold(binding, false) */
+  park(binding: Binding): Promise<void>;
   close(binding: Binding): void;
 }
 
@@ -85,6 +87,13 @@ export interface ContextLoop {
   ): Promise<LoopEnd>;
   /** ends the sequence's generation after the token it is on */
   stop(sequence: number): void;
+  /**
+   * Runs `change` (node-llama-cpp calls that change a sequence's cells) while the loop stands between
+   * two steps. Those calls wait for that anyway, blocking JavaScript for the rest of the loop's step
+   * (a prompt chunk's, seconds on a large model); here the wait is a promise, so the server and the
+   * other generations' tokens go on meanwhile.
+   */
+  parked<T>(change: () => Promise<T>): Promise<T>;
 }
 
 const loops = new WeakMap<LlamaContext, ContextLoop>();
@@ -273,6 +282,15 @@ export function attachContextThreads(context: LlamaContext, model: LlamaModel, t
     },
     stop: (sequence) => {
       if (!closed) h.stop(binding, sequence);
+    },
+    async parked(change) {
+      if (closed) return change();
+      await h.park(binding);
+      try {
+        return await change();
+      } finally {
+        if (!closed) h.hold(binding, false);
+      }
     },
   });
   own("dispose", async () => {

@@ -17,3 +17,11 @@ export interface Engine {
   /** the helper's native token loop, where this context has one (tokenLoop.ts) */
   loop?: TokenLoop;
 }
+
+/**
+ * Runs node-llama-cpp calls that change a sequence's cells where the engine's token loop waits between
+ * two steps, without blocking JavaScript meanwhile (ContextLoop.parked); at once where it has none.
+ */
+export function changeCells<T>(e: Engine, change: () => Promise<T>): Promise<T> {
+  return e.loop ? e.loop.parked(change) : change();
+}

@@ -19,7 +19,7 @@ import { forcingToolCall } from "./toolChoice.ts";
 import { ThinkSplitter } from "./thinkSplitter.ts";
 import { abortedError, engineError } from "./engineErrors.ts";
 import type { EventQueue } from "../../streams/eventQueue.ts";
-import type { Engine } from "./engine.ts";
+import { changeCells, type Engine } from "./engine.ts";
 import { Clock, profileOf, tokenBudget } from "./generationProfile.ts";
 import { chatInLoop, completeInLoop, grammarStops, loopStops } from "./loopGeneration.ts";
 import { keptStart } from "./sequencePool.ts";
@@ -42,7 +42,7 @@ async function withSequence<T>(
   const sequence = await e.pool.acquire(prompt, signal);
   try {
     // a lone shared first token is not kept (keptStart), on node-llama-cpp's path and in the loop
-    if (sequence.nextTokenIndex > 0 && keptStart(sequence, prompt) === 0) await sequence.clearHistory();
+    if (sequence.nextTokenIndex > 0 && keptStart(sequence, prompt) === 0) await changeCells(e, () => sequence.clearHistory());
     return await fn(sequence);
   } finally {
     e.pool.release(sequence);

@@ -6,7 +6,7 @@ import type { TaskEvent, TaskRequest } from "../../model/task.ts";
 import { HearthError } from "../../errors/HearthError.ts";
 import { EventQueue } from "../../streams/eventQueue.ts";
 import { runChat, runComplete } from "./generate.ts";
-import type { Engine } from "./engine.ts";
+import { changeCells, type Engine } from "./engine.ts";
 import { engineError } from "./engineErrors.ts";
 import { detokenize, render, tokenize } from "./tokenizer.ts";
 
@@ -59,7 +59,7 @@ export class LlamaTextModel implements LoadedModel {
         hint: "run a chat or completion first",
       });
     try {
-      const { fileSize } = await sequence.saveStateToFile(file);
+      const { fileSize } = await changeCells(this.engine, () => sequence.saveStateToFile(file));
       return fileSize;
     } catch (e) {
       throw engineError(e, `save the state to ${file}`);
@@ -71,10 +71,10 @@ export class LlamaTextModel implements LoadedModel {
     if (!existsSync(file)) throw new HearthError("bad_input", `no state file at ${file}`, { hint: "check the path" });
     const sequence = await this.engine.pool.acquire();
     try {
-      await sequence.loadStateFromFile(file, { acceptRisk: true });
+      await changeCells(this.engine, () => sequence.loadStateFromFile(file, { acceptRisk: true }));
       return statSync(file).size;
     } catch (e) {
-      await sequence.clearHistory().catch(() => undefined);
+      await changeCells(this.engine, () => sequence.clearHistory()).catch(() => undefined);
       const err = engineError(e, `load the state from ${file}`);
       throw err.code === "internal"
         ? new HearthError("bad_input", `${file} is not a state saved from this model: ${(e as Error).message}`, {

@@ -109,7 +109,7 @@ export class TokenLoop {
     const s = sequence as unknown as SequenceInternals;
     // keep the longest shared start (generate.ts's withSequence has already let go of a lone first
     // token: sequencePool.ts's keptStart); the prompt's last token is decoded again for its logits
-    await sequence.adaptStateToTokens(prompt.slice(0, -1), false);
+    await this.parked(() => sequence.adaptStateToTokens(prompt.slice(0, -1), false));
     const start = sequence.nextTokenIndex;
     const input = prompt.slice(start);
     const m = this.model as unknown as ModelInternals;
@@ -183,13 +183,18 @@ export class TokenLoop {
       // a failed decode may leave cells in any state: record them, then clear the sequence
       this.record(s, [...input, ...tokens].slice(0, evaluated), input.length);
       evaluated = 0;
-      await sequence.clearHistory().catch(() => undefined);
+      await this.parked(() => sequence.clearHistory()).catch(() => undefined);
       throw e;
     } finally {
       signal?.removeEventListener("abort", stop);
       sampler.dispose();
       if (evaluated > 0) this.record(s, [...input, ...tokens].slice(0, evaluated), input.length);
     }
+  }
+
+  /** Runs node-llama-cpp calls that change a sequence's cells where the loop waits, without blocking (ContextLoop.parked). */
+  parked<T>(change: () => Promise<T>): Promise<T> {
+    return this.loop.parked(change);
   }
 
   /** node-llama-cpp's record of the sequence, as its own decode keeps it (LlamaContextSequence._decodeTokens). */

@@ -533,6 +533,47 @@ test("on a context of several sequences, concurrent generations share the loop's
   }
 });
 
+test("a request that must change its sequence's cells while another's prompt is being decoded waits without blocking JavaScript", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const primary = await ensureFixture("bench");
+  const m = await (await loadBackend("llama")).load(
+    { dir: path.dirname(primary), primary, format: "gguf", type: "llm" },
+    { device: "cpu", contextSize: 2048, parallel: 2, threads: 1, extra: { llamaBuild: "prebuilt" } },
+  );
+  try {
+    const greedy = { temperature: 0, maxTokens: 4 };
+    // both sequences hold an answer, so the second request below must clear the cells of its own
+    await Promise.all([complete(m, "First of all", greedy), complete(m, "Second of all", greedy)]);
+    const words = "apple river stone cloud garden lamp window music paper silver ".repeat(200).slice(0, 2400);
+    const started = performance.now();
+    const long = complete(m, words, greedy);
+    await new Promise((r) => setTimeout(r, 300));
+    let last = performance.now();
+    let gap = 0;
+    const tick = setInterval(() => {
+      const now = performance.now();
+      gap = Math.max(gap, now - last);
+      last = now;
+    }, 5);
+    let short: GenerationResult;
+    try {
+      short = await complete(m, "Another prompt", greedy);
+    } finally {
+      clearInterval(tick);
+    }
+    const prefillMs = (await long).profile.ttftMs ?? performance.now() - started;
+    assert.equal(short.usage.completionTokens, 4);
+    // the short request waited for the long prompt's step (llama.cpp's memory must not change under
+    // a decode); JavaScript went on meanwhile. Before, the wait blocked it for the rest of the step.
+    assert.ok(prefillMs > 1000, `the long prompt took ${Math.round(prefillMs)} ms: too short to tell`);
+    assert.ok(gap < prefillMs / 3, `JavaScript stood still for ${Math.round(gap)} ms of a ${Math.round(prefillMs)} ms prefill`);
+  } finally {
+    await m.dispose();
+  }
+});
+
 test("the native loop refuses bad arguments, a sampler of another model, tokens outside the vocabulary and a second generation on a busy sequence", {
   skip,
 }, async () => {
