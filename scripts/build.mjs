@@ -4,16 +4,19 @@
 // script (the web app's bundle: adding the script is all it takes), and the native thread-pool
 // helper (scripts/build-native.mjs).
 // tsc writes into a fresh folder that replaces dist/ only when complete, so a `hearth` already
-// running from dist/ (a test, a server) never sees it half-built; dist/.build-stamp is written last,
+// running from dist/ (a test, a server) never sees it half-built; one build runs at a time
+// (buildLock.mjs); dist/.build-stamp is written last,
 // when every step succeeded: bin/hearth.js compares it with src/ to choose dist/ or the sources.
 import { spawnSync } from "node:child_process";
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildLock } from "./buildLock.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(root, "dist");
 const fresh = path.join(root, `.dist-build-${process.pid}`);
+await buildLock(root);
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root });
@@ -28,6 +31,8 @@ run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p",
 // the index of CLI verbs that lets `hearth --help` and `hearth <verb>` skip the other verbs' imports
 run(process.execPath, [path.join(fresh, "cli/verbs.js")]);
 const old = `${fresh}-old`;
+// the web app built last time stays served until build:web replaces it, file by file
+if (existsSync(path.join(dist, "web"))) renameSync(path.join(dist, "web"), path.join(fresh, "web"));
 try {
   renameSync(dist, old);
 } catch (e) {
