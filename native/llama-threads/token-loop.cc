@@ -217,11 +217,17 @@ void loop(Binding* b) {
       if (g->stop.load() || b->stopAll.load()) g->stopReason = "abort";
       else if (g->position + static_cast<int32_t>(std::min<size_t>(g->pending.size(), 1)) > g->positionLimit) g->stopReason = "context";
     }
-    // the batch: each generation's sampled token first (one each), then prompt pieces in the room left
+    // the batch: each generation's sampled token first (one each), then prompt pieces in the room left,
+    // the shortest first: a short prompt goes in with the next piece of a long one instead of waiting
+    // for all of it (the step is as full either way)
     int32_t n = 0;
     std::vector<std::pair<Generation*, int32_t>> taken;  // generation, tokens it put in
+    std::vector<Generation*> shortestFirst(active);
+    std::stable_sort(shortestFirst.begin(), shortestFirst.end(), [](const Generation* x, const Generation* y) {
+      return x->pending.size() < y->pending.size();
+    });
     for (int pass = 0; pass < 2; pass++) {
-      for (Generation* g : active) {
+      for (Generation* g : pass == 0 ? active : shortestFirst) {
         if (!g->stopReason.empty() || g->pending.empty() || n >= b->loopBatchSize) continue;
         const bool sampled = g->pending.size() == 1 && g->evaluated > 0;
         if ((pass == 0) != sampled) continue;
