@@ -568,14 +568,19 @@ test("a request arriving while another's long prompt is decoded waits without bl
       clearInterval(tick);
     }
     const prefillMs = (await long).profile.ttftMs ?? 0;
-    t.diagnostic(`long prefill ${Math.round(prefillMs)} ms; the short request's first text after ${Math.round(firstText)} ms; JavaScript's longest stop ${Math.round(gap)} ms`);
+    t.diagnostic(
+      `long prefill ${Math.round(prefillMs)} ms; the short request's first text after ${Math.round(firstText)} ms; JavaScript's longest stop ${Math.round(gap)} ms`,
+    );
     assert.equal(short.usage.completionTokens, 4);
     assert.ok(prefillMs > 1000, `the long prompt took ${Math.round(prefillMs)} ms: too short to tell`);
     // the short request waited for the step it arrived in (llama.cpp's memory must not change under a
     // decode) with JavaScript going on meanwhile; before, that wait blocked it for the rest of the step
     assert.ok(gap < prefillMs / 4, `JavaScript stood still for ${Math.round(gap)} ms of a ${Math.round(prefillMs)} ms prefill`);
     // then its prompt went in with the long one's next piece, not after all of it
-    assert.ok(firstText < prefillMs * 0.7, `its first text came ${Math.round(firstText)} ms after it was asked, the long prefill took ${Math.round(prefillMs)} ms`);
+    assert.ok(
+      firstText < prefillMs * 0.7,
+      `its first text came ${Math.round(firstText)} ms after it was asked, the long prefill took ${Math.round(prefillMs)} ms`,
+    );
   } finally {
     await m.dispose();
   }
