@@ -23,6 +23,7 @@ import { changeCells, type Engine } from "./engine.ts";
 import { Clock, profileOf, tokenBudget } from "./generationProfile.ts";
 import { chatInLoop, completeInLoop, grammarStops, loopStops } from "./loopGeneration.ts";
 import { keptStart } from "./sequencePool.ts";
+import { holdTrailingWhitespace } from "./heldWhitespace.ts";
 import { readEnv } from "../../config/env.ts";
 
 function checkFits(promptTokens: number, sequence: { contextSize: number }): void {
@@ -221,6 +222,10 @@ export async function runComplete(e: Engine, req: CompleteRequest, q: EventQueue
     const clock = new Clock(sequence);
     let lead = "";
     let leadSent = false;
+    // LlamaCompletion trims the whitespace a JSON grammar leaves at the end from its response but
+    // streams it: held back here, so the stream reads as the result
+    const push = (piece: string) => q.push({ type: "text", text: piece });
+    const emit = grammar?.trimWhitespaceSuffix ? holdTrailingWhitespace(push) : push;
     try {
       const res = await completion.generateCompletionWithMeta(text, {
         ...sampling,
@@ -237,7 +242,7 @@ export async function runComplete(e: Engine, req: CompleteRequest, q: EventQueue
         },
         onTextChunk: (chunk) => {
           if (!chunk) return;
-          q.push({ type: "text", text: leadSent ? chunk : lead + chunk });
+          emit(leadSent ? chunk : lead + chunk);
           leadSent = true;
         },
       });

@@ -21,6 +21,7 @@ import type { EngineSampling } from "./sampling.ts";
 import type { TokenLoop } from "./tokenLoop.ts";
 import { TokenText } from "./tokenText.ts";
 import { StopText } from "./stopText.ts";
+import { holdTrailingWhitespace } from "./heldWhitespace.ts";
 import { ThinkSplitter } from "./thinkSplitter.ts";
 import { Clock, profileOf, tokenBudget } from "./generationProfile.ts";
 import { abortedError, engineError } from "./engineErrors.ts";
@@ -131,17 +132,8 @@ async function streamText(
   // answer starts without one, as LlamaChat gives it
   const tokens = new TokenText(e.model, options.continues ? prompt : []);
   const stops = new StopText([...options.stops.strings, ...(grammarStops(options.grammar) ?? []), ...(sampling.customStopTriggers ?? [])]);
-  // a grammar that asks for it (node-llama-cpp's JSON grammars) has no whitespace at the end: it is
-  // held back until more text follows, and dropped at the end, so the stream is the answer
-  let held = "";
-  const emit = options.grammar?.trimWhitespaceSuffix
-    ? (piece: string) => {
-        const text = held + piece;
-        const end = text.trimEnd().length;
-        held = text.slice(end);
-        if (end > 0) emitText(text.slice(0, end));
-      }
-    : emitText;
+  // a grammar that asks for it (node-llama-cpp's JSON grammars) has no whitespace at the end
+  const emit = options.grammar?.trimWhitespaceSuffix ? holdTrailingWhitespace(emitText) : emitText;
   let batch = "";
   const flush = () => {
     if (batch) emit(batch);
