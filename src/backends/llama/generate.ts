@@ -12,7 +12,7 @@ import {
 import { randomUUID } from "node:crypto";
 import type { ChatRequest, CompleteRequest, FinishReason, GenerationResult, ToolCall } from "../../model/tasks/text.ts";
 import { HearthError } from "../../errors/HearthError.ts";
-import { engineSampling } from "./sampling.ts";
+import { engineSampling, type EngineSampling } from "./sampling.ts";
 import { grammarFor } from "./constraint.ts";
 import { toChatHistory, toFunctions } from "./messages.ts";
 import { forcingToolCall } from "./toolChoice.ts";
@@ -24,6 +24,7 @@ import { Clock, profileOf, tokenBudget } from "./generationProfile.ts";
 import { chatInLoop, completeInLoop, grammarStops, loopStops } from "./loopGeneration.ts";
 import { keptStart } from "./sequencePool.ts";
 import { holdTrailingWhitespace } from "./heldWhitespace.ts";
+import { StopText } from "./stopText.ts";
 import { readEnv } from "../../config/env.ts";
 
 function checkFits(promptTokens: number, sequence: { contextSize: number }): void {
@@ -48,6 +49,23 @@ async function withSequence<T>(
   } finally {
     e.pool.release(sequence);
   }
+}
+
+/**
+ * Stop strings on node-llama-cpp's path, matched as the token loop matches them (StopText: on the
+ * text as it reads): node-llama-cpp matches each token's text without its leading space, so it
+ * missed strings and cut spaces (5 of 8 cases on the tiny fixture). node-llama-cpp is given none; the
+ * generation is ended through its abort signal once one is found. Undefined where none are asked for.
+ */
+function stopStrings(sampling: EngineSampling, signal: AbortSignal | undefined) {
+  const strings = sampling.customStopTriggers ?? [];
+  if (strings.length === 0) return undefined;
+  const found = new AbortController();
+  return {
+    text: new StopText(strings),
+    signal: signal ? AbortSignal.any([signal, found.signal]) : found.signal,
+    end: () => found.abort(),
+  };
 }
 
 const newCallId = () => `call_${randomUUID().replace(/-/g, "").slice(0, 24)}`;
@@ -110,12 +128,14 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
     // answers without tools in the helper's native loop where the chat format and grammar allow
     const loop =
       e.loop && readEnv().llamaTokenLoop && !functions && !e.loop.refuses(sequence, sampling) && grammarStops(grammar) ? e.loop : undefined;
-    const stops = loop && loopStops(wrapper, state, e.model);
-    if (loop && stops) return chatInLoop(e, loop, sequence, prompt, stops, sampling, req.sampling?.maxTokens, grammar, q, signal);
+    const formatStops = loop && loopStops(wrapper, state, e.model);
+    if (loop && formatStops)
+      return chatInLoop(e, loop, sequence, prompt, formatStops, sampling, req.sampling?.maxTokens, grammar, q, signal);
     const reused = sequence.compareContextTokens(prompt).firstDifferentIndex;
     const budget = tokenBudget(req.sampling?.maxTokens, prompt.length, sequence.contextSize);
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: wrapper, autoDisposeSequence: false });
     const clock = new Clock(sequence);
+    const stops = stopStrings(sampling, signal);
     let reasoning = "";
     const think = new ThinkSplitter();
     // tool-call arguments as the model writes them, streamed as fragments; the call keeps its id
@@ -134,17 +154,22 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
     try {
       const common = {
         ...sampling,
+        customStopTriggers: undefined,
         maxTokens: budget.max,
-        signal,
-        stopOnAbortSignal: false,
-        onToken: (tokens: Token[]) => clock.token(tokens.length),
+        signal: stops?.signal ?? signal,
+        // a stop string found ends the generation through the signal, keeping what came before it
+        stopOnAbortSignal: !!stops,
+        onToken: (tokens: Token[]) => {
+          if (!stops?.text.stopped) clock.token(tokens.length);
+        },
         onResponseChunk: (chunk: { type?: string; segmentType?: string; text: string }) => {
-          if (!chunk.text) return;
+          if (!chunk.text || stops?.text.stopped) return;
           if (chunk.type === "segment") {
             reasoning += chunk.text;
             q.push({ type: "reasoning", text: chunk.text });
           } else {
-            for (const piece of think.push(chunk.text)) q.push(piece);
+            for (const piece of think.push(stops ? stops.text.push(chunk.text) : chunk.text)) q.push(piece);
+            if (stops?.text.stopped) stops.end();
           }
         },
       };
@@ -158,6 +183,7 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
           })
         : await chat.generateResponse(history, { ...common, grammar });
       if (signal?.aborted) throw abortedError();
+      if (stops) for (const piece of think.push(stops.text.flush())) q.push(piece);
       for (const piece of think.flush()) q.push(piece);
       reasoning += think.reasoning;
       const toolCalls: ToolCall[] = (res.functionCalls ?? []).map((c, i) => ({
@@ -169,7 +195,7 @@ export async function runChat(e: Engine, req: ChatRequest, q: EventQueue, signal
       toolCalls.forEach((call, index) => {
         q.push({ type: "tool_call", index, call });
       });
-      let finishReason = finishOf(res.metadata.stopReason, toolCalls.length);
+      let finishReason = stops?.text.stopped && toolCalls.length === 0 ? "stop" : finishOf(res.metadata.stopReason, toolCalls.length);
       // a forced call cut off by the token limit is not a call
       if (forced && toolCalls.length === 0) finishReason = "length";
       const generated = clock.generated(toolCalls.length > 0);
@@ -224,32 +250,47 @@ export async function runComplete(e: Engine, req: CompleteRequest, q: EventQueue
     let leadSent = false;
     // LlamaCompletion trims the whitespace a JSON grammar leaves at the end from its response but
     // streams it: held back here, so the stream reads as the result
-    const push = (piece: string) => q.push({ type: "text", text: piece });
+    let streamed = "";
+    const push = (piece: string) => {
+      streamed += piece;
+      q.push({ type: "text", text: piece });
+    };
     const emit = grammar?.trimWhitespaceSuffix ? holdTrailingWhitespace(push) : push;
+    const stops = stopStrings(sampling, signal);
     try {
       const res = await completion.generateCompletionWithMeta(text, {
         ...sampling,
+        customStopTriggers: undefined,
         grammar,
         maxTokens: budget.max,
-        signal,
-        stopOnAbortSignal: false,
+        signal: stops?.signal ?? signal,
+        // a stop string found ends the generation through the signal, keeping what came before it
+        stopOnAbortSignal: !!stops,
         disableContextShift: true,
         // the prompt was checked to fit; keep node-llama-cpp from trimming its start
         contextShiftSize: 0,
         onToken: (tokens) => {
           if (clock.first === undefined && tokens.length) lead = leadingSpace(e.model, tokens[0], prompt);
-          clock.token(tokens.length);
+          if (!stops?.text.stopped) clock.token(tokens.length);
         },
         onTextChunk: (chunk) => {
-          if (!chunk) return;
-          emit(leadSent ? chunk : lead + chunk);
+          if (!chunk || stops?.text.stopped) return;
+          const piece = leadSent ? chunk : lead + chunk;
           leadSent = true;
+          const out = stops ? stops.text.push(piece) : piece;
+          if (out) emit(out);
+          if (stops?.text.stopped) stops.end();
         },
       });
       if (signal?.aborted) throw abortedError();
+      if (stops) {
+        const rest = stops.text.flush();
+        if (rest) emit(rest);
+      }
       const result: GenerationResult = {
-        text: (res.response ? lead : "") + res.response,
-        finishReason: finishOf(res.metadata.stopReason, 0),
+        // with stop strings, what was streamed up to the first one
+        text: stops ? streamed : (res.response ? lead : "") + res.response,
+        finishReason: stops?.text.stopped ? "stop" : finishOf(res.metadata.stopReason, 0),
         usage: { promptTokens: prompt.length, completionTokens: clock.generated() },
         profile: profileOf(clock, clock.generated(), prompt.length, prompt.length - reused, e.device),
       };

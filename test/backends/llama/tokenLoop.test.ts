@@ -303,7 +303,7 @@ test("a prompt keeps the cells of the start it shares with the sequence, but not
 test("stop strings end the text right before the first one, never streaming a part of it; tokens decoded past it are not counted", {
   skip,
 }, async () => {
-  const m = await loadTiny();
+  const m = await loadTiny({ contextSize: 1024 });
   const spy = countLoopRuns();
   try {
     const greedy = { temperature: 0, maxTokens: 40 };
@@ -317,14 +317,27 @@ test("stop strings end the text right before the first one, never streaming a pa
       ["zzz", words[2] ?? words[1]],
       ["zzz"],
     ];
-    for (const stop of cases) {
-      const at = Math.min(...stop.map((s) => full.indexOf(s)).filter((i) => i >= 0));
-      const got = await complete(m, "Once upon a time", { ...greedy, stop });
-      assert.equal(got.text, Number.isFinite(at) ? full.slice(0, at) : full, JSON.stringify(stop));
-      assert.equal(got.finishReason, Number.isFinite(at) ? "stop" : "length");
-      if (Number.isFinite(at)) assert.ok(got.usage.completionTokens < 40, "tokens past the stop string are not counted");
-    }
+    // node-llama-cpp's path (no helper, or a request the loop does not take) matches them the same way
+    for (const way of ["loop", "node-llama-cpp"] as const)
+      for (const stop of cases) {
+        const at = Math.min(...stop.map((s) => full.indexOf(s)).filter((i) => i >= 0));
+        const run = () => complete(m, "Once upon a time", { ...greedy, stop });
+        const got = await (way === "loop" ? run() : loopOff(run));
+        const what = `${way} ${JSON.stringify(stop)}`;
+        assert.equal(got.text, Number.isFinite(at) ? full.slice(0, at) : full, what);
+        assert.equal(got.finishReason, Number.isFinite(at) ? "stop" : "length", what);
+        if (Number.isFinite(at)) assert.ok(got.usage.completionTokens < 40, `${what}: tokens past the stop string are not counted`);
+      }
     assert.equal(spy.count(), 1 + cases.length);
+    // and in chats with tools (LlamaChat's path)
+    const tools = [{ name: "lamp", description: "lights the lamp", parameters: { type: "object", properties: {} } }];
+    const answer = (await chat(m, { messages: [{ role: "user", content: "hi" }], tools, sampling: greedy })).text;
+    const cut = answer.split(" ").find((w) => w.length > 2);
+    if (cut) {
+      const got = await chat(m, { messages: [{ role: "user", content: "hi" }], tools, sampling: { ...greedy, stop: [cut] } });
+      assert.equal(got.text, answer.slice(0, answer.indexOf(cut)), `tools, stop ${JSON.stringify(cut)}`);
+      assert.equal(got.finishReason, "stop");
+    }
   } finally {
     spy.restore();
     await m.dispose();
