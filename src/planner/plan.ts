@@ -9,7 +9,7 @@ import { HearthError } from "../errors/HearthError.ts";
 import { runsTextByChoice } from "../backends/registry.ts";
 import { deviceKey } from "../devices/deviceKey.ts";
 import { formatBytes } from "./format.ts";
-import { COMPUTE_RESERVE_BYTES, chooseContext, layersThatFit } from "./fit.ts";
+import { COMPUTE_RESERVE_BYTES, chooseContext, kvBytes, layersThatFit } from "./fit.ts";
 import type { Plan, PlanCandidate, PlanInput, PlanMachine, PlanModel } from "./types.ts";
 
 /** used when a model does not say how much context it was trained with */
@@ -257,8 +257,37 @@ export function enginesToPlan(
   return descriptors.filter((d) => lists(d, model) || (runsTextByChoice(d, model) && (named === d.name || measured.has(d.name))));
 }
 
+/**
+ * Architectures whose every layer caches keys and values for the whole context, as the estimate
+ * (fit.ts kvBytes) assumes; others (sliding windows, compressed or recurrent caches) need less.
+ */
+const FULL_ATTENTION = new Set(["llama", "qwen2", "qwen3", "phi3", "granite"]);
+
+/**
+ * A context the user set whose KV cache alone is more than all the memory of the machine (RAM and
+ * every GPU's together) cannot load anywhere: refused here at once. llama.cpp's own check
+ * (node-llama-cpp's simulated context) took 90 s to refuse a context of 400 million tokens.
+ */
+function refuseImpossibleContext(input: PlanInput): void {
+  const settings = input.overrides?.settings;
+  const facts = input.model.facts;
+  if (!settings?.contextSize || !facts?.architecture || !FULL_ATTENTION.has(facts.architecture)) return;
+  const cells = settings.contextSize * Math.max(1, settings.parallel ?? 1);
+  // the smallest a cache type can make it (q4_0: 4.5 bits for 16)
+  const kv = settings.kvCacheType === "q4_0" ? (kvBytes(facts, cells) * 4.5) / 16 : kvBytes(facts, cells, settings.kvCacheType ?? "f16");
+  const all =
+    input.machine.memory.totalBytes + input.machine.gpus.reduce((n, g) => n + (g.unifiedMemory ? 0 : (g.memoryTotalBytes ?? 0)), 0);
+  if (kv <= all) return;
+  throw new HearthError(
+    "insufficient_memory",
+    `a context of ${settings.contextSize} tokens${cells > settings.contextSize ? ` for each of ${settings.parallel} sequences` : ""} needs about ${formatBytes(kv)} of KV cache; this machine has ${formatBytes(all)} of memory in all`,
+    { hint: "set a smaller context size, or leave it to hearth (it sizes the context to the memory)" },
+  );
+}
+
 export function plan(input: PlanInput): Plan {
   const { model, overrides = {} } = input;
+  refuseImpossibleContext(input);
   const forcedDevice = overrides.device && overrides.device !== "auto" ? overrides.device : undefined;
   const measured = new Set((input.profiles ?? []).map((p) => p.backend));
   let descriptors = enginesToPlan(input.descriptors, model, overrides.backend, measured).filter(

@@ -145,6 +145,35 @@ test("a model larger than the RAM and no GPU: insufficient_memory with a hint", 
   );
 });
 
+test("a context the user sets whose KV cache outgrows all the machine's memory is insufficient_memory at once; one that could fit, or a cache the estimate overstates, is left to the load", () => {
+  const box = machine({ ramGiB: 16, vramGiB: 24 });
+  // 128 KiB of f16 KV cache a token: a million tokens is 122 GiB against 40
+  assert.throws(
+    () => plan({ model: model8b, machine: box, descriptors: [llama], overrides: { settings: { contextSize: 1_000_000 } } }),
+    (e: unknown) =>
+      e instanceof HearthError &&
+      e.code === "insufficient_memory" &&
+      /1000000 tokens needs about 122(\.\d)? GiB.*40(\.\d)? GiB/.test(e.message) &&
+      !!e.hint,
+  );
+  // two sequences of 200,000 tokens: 49 GiB
+  assert.throws(
+    () => plan({ model: model8b, machine: box, descriptors: [llama], overrides: { settings: { contextSize: 200_000, parallel: 2 } } }),
+    (e: unknown) => e instanceof HearthError && e.code === "insufficient_memory" && /each of 2 sequences/.test(e.message),
+  );
+  const fits = plan({ model: model8b, machine: box, descriptors: [llama], overrides: { settings: { contextSize: 200_000 } } });
+  assert.equal(fits.chosen.options.contextSize, 200_000);
+  // a q4_0 cache (34 GiB), and an architecture with sliding-window layers, whose cache the estimate overstates
+  for (const settings of [{ contextSize: 1_000_000, kvCacheType: "q4_0" as const }, { contextSize: 1_000_000 }]) {
+    const model = settings.kvCacheType ? model8b : { ...model8b, facts: { ...facts8b, architecture: "gemma3" } };
+    try {
+      plan({ model, machine: box, descriptors: [llama], overrides: { settings } });
+    } catch (e) {
+      assert.doesNotMatch(String(e), /needs about/, JSON.stringify(settings));
+    }
+  }
+});
+
 test("an NPU whose engine runs only ONNX is not chosen for GGUF, and is chosen for ONNX", () => {
   const gg = plan({ model: model8b, machine: machine({ npu: true }), descriptors: [llama, onnx] });
   assert.equal(gg.device, "cpu");
