@@ -119,25 +119,33 @@ test("streamText streams text, reasoning and tool-call deltas", async () => {
 });
 
 test("streamText stops when aborted", async () => {
-  const controller = new AbortController();
+  // the tiny model writes a token in tens of µs and the native loop hands them over in batches, so
+  // on a loaded machine a whole answer can arrive before the first delta is read: the abort then
+  // comes after the end, and the run is tried again (the check needs an abort mid-generation)
   let aborted = false;
-  const s = streamText({
-    model: hearth(llm),
-    prompt: "Tell a long story",
-    temperature: 0,
-    maxOutputTokens: 500,
-    abortSignal: controller.signal,
-    onAbort: () => {
-      aborted = true;
-    },
-  });
   let deltas = 0;
-  const kinds: string[] = [];
-  for await (const p of s.fullStream) {
-    kinds.push(p.type);
-    if (p.type === "text-delta" && ++deltas === 3) controller.abort();
+  let kinds: string[] = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const controller = new AbortController();
+    const s = streamText({
+      model: hearth(llm),
+      prompt: "Tell a long story",
+      temperature: 0,
+      maxOutputTokens: 1500,
+      abortSignal: controller.signal,
+      onAbort: () => {
+        aborted = true;
+      },
+    });
+    deltas = 0;
+    kinds = [];
+    for await (const p of s.fullStream) {
+      kinds.push(p.type);
+      if (p.type === "text-delta" && ++deltas === 1) controller.abort();
+    }
+    if (aborted || !kinds.includes("finish")) break;
   }
-  assert.ok(aborted, "onAbort ran");
+  assert.ok(aborted, `onAbort ran: ${kinds.join(",")}`);
   assert.ok(kinds.includes("abort"), kinds.join(","));
   assert.ok(deltas < 20, `${deltas} deltas`);
   await assert.rejects(
