@@ -164,21 +164,29 @@ test("a bad grammar is a bad_input error", async () => {
 });
 
 test("abort stops generation within one token", async () => {
-  const ctl = new AbortController();
-  const s = llm.complete("Hello world", { temperature: 0, maxTokens: 200, signal: ctl.signal });
-  let after = 0;
-  await assert.rejects(
-    (async () => {
+  // the native loop decodes the tiny model's 200 tokens in milliseconds: on a loaded machine all of
+  // them (and the end) can arrive before the first is read, and the abort comes too late to count;
+  // such a run is tried again
+  for (let attempt = 0; ; attempt++) {
+    const ctl = new AbortController();
+    const s = llm.complete("Hello world", { temperature: 0, maxTokens: 200, logitBias: NO_END_BIAS, signal: ctl.signal });
+    let after = 0;
+    let ended = false;
+    const run = (async () => {
       for await (const c of s) {
         if (c.type !== "text") continue;
         if (ctl.signal.aborted) after++;
         else ctl.abort();
       }
-    })(),
-    (e: unknown) => e instanceof HearthError && e.code === "aborted",
-  );
-  assert.ok(after <= 1, `${after} tokens arrived after the abort`);
-  await rejectsWith(s.result, "aborted");
+      ended = true;
+    })();
+    await run.catch(() => undefined);
+    if (ended && attempt < 2) continue;
+    await assert.rejects(run, (e: unknown) => e instanceof HearthError && e.code === "aborted");
+    assert.ok(after <= 1, `${after} tokens arrived after the abort`);
+    await rejectsWith(s.result, "aborted");
+    break;
+  }
   // the sequence is free again
   // with the end tokens forbidden any sample runs to its limit (a token count can differ: byte tokens are streamed in whole characters)
   assert.equal((await llm.complete("Hi", { temperature: 0, maxTokens: 2, logitBias: NO_END_BIAS }).result).finishReason, "length");
