@@ -222,21 +222,19 @@ void loop(Binding* b) {
     // for all of it (the step is as full either way)
     int32_t n = 0;
     std::vector<std::pair<Generation*, int32_t>> taken;  // generation, tokens it put in
-    std::vector<Generation*> shortestFirst(active);
-    std::stable_sort(shortestFirst.begin(), shortestFirst.end(), [](const Generation* x, const Generation* y) {
-      return x->pending.size() < y->pending.size();
+    auto sampled = [](const Generation* g) { return g->pending.size() == 1 && g->evaluated > 0; };
+    std::vector<Generation*> order(active);
+    std::stable_sort(order.begin(), order.end(), [&](const Generation* x, const Generation* y) {
+      if (sampled(x) != sampled(y)) return sampled(x);
+      return !sampled(x) && x->pending.size() < y->pending.size();
     });
-    for (int pass = 0; pass < 2; pass++) {
-      for (Generation* g : pass == 0 ? active : shortestFirst) {
-        if (!g->stopReason.empty() || g->pending.empty() || n >= b->loopBatchSize) continue;
-        const bool sampled = g->pending.size() == 1 && g->evaluated > 0;
-        if ((pass == 0) != sampled) continue;
-        const int32_t room = std::min<int32_t>(b->loopBatchSize - n, g->positionLimit - g->position);
-        const int32_t k = std::min<int32_t>(room, static_cast<int32_t>(g->pending.size()));
-        if (k <= 0) continue;
-        taken.emplace_back(g, k);
-        n += k;
-      }
+    for (Generation* g : order) {
+      if (!g->stopReason.empty() || g->pending.empty() || n >= b->loopBatchSize) continue;
+      const int32_t room = std::min<int32_t>(b->loopBatchSize - n, g->positionLimit - g->position);
+      const int32_t k = std::min<int32_t>(room, static_cast<int32_t>(g->pending.size()));
+      if (k <= 0) continue;
+      taken.emplace_back(g, k);
+      n += k;
     }
     std::sort(taken.begin(), taken.end(), [](const auto& x, const auto& y) { return x.first->sequence < y.first->sequence; });
     n = 0;
