@@ -1,4 +1,10 @@
-// npm run bench:llm -- [--models bench,tiny] [--threads 1,2] [--reps 3] [--prompt 512] [--gen 128] [--build auto|local|prebuilt] [--backend llama,llama-mm] [--isolate auto|true|false] [--json]
+// npm run bench:llm -- [--models bench,tiny] [--threads 1,2] [--reps 3] [--prompt 512] [--gen 128] [--build auto|local|prebuilt] [--backend llama,llama-mm] [--isolate auto|true|false] [--reference static,prebuilt] [--json]
+//
+// --reference: the llama-bench builds to compare with (default: each that scripts/build-llama-bench.sh
+// made). "static" is llama.cpp's own build of the same source for the same CPU variant, with OpenMP:
+// llama.cpp at its best here. "prebuilt" is the same llama-bench linked against node-llama-cpp's
+// prebuilt libraries, the binaries hearth runs: its ratio is what hearth itself adds or loses. The
+// two differ where the compilers do (the same variant's loops vectorized by one and not the other).
 //
 // --isolate: where the SDK runs the engine, as LLM.load's isolate option: "auto" (default) is what a
 // user gets (this process; llama-mm in a runner process), "false" this process, "true" a runner.
@@ -39,7 +45,12 @@ import { buildVocab } from "../fixtures/vocab.ts";
 import { describeKernels, kernelMismatch, llamaBenchKernels, prebuiltKernels, type LlamaKernels } from "../src/bench/llamaKernels.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const llamaBench = path.join(root, ".cache/llama.cpp/build/bin/llama-bench");
+/** the llama-bench builds, by --reference name (scripts/build-llama-bench.sh) */
+const REFERENCES = {
+  static: { label: "llama-bench", bin: path.join(root, ".cache/llama.cpp/build/bin/llama-bench") },
+  prebuilt: { label: "llama-bench on the prebuilt", bin: path.join(root, ".cache/llama.cpp/build-prebuilt/llama-bench") },
+} as const;
+type RefName = keyof typeof REFERENCES;
 
 const { values } = parseArgs({
   options: {
@@ -52,6 +63,7 @@ const { values } = parseArgs({
     build: { type: "string", default: "auto" },
     backend: { type: "string", default: "llama" },
     isolate: { type: "string", default: "auto" },
+    reference: { type: "string", default: "static,prebuilt" },
     json: { type: "boolean", default: false },
   },
 });
@@ -64,6 +76,15 @@ if (!["auto", "true", "false"].includes(values.isolate!)) {
   process.exit(2);
 }
 const isolate = values.isolate === "auto" ? undefined : values.isolate === "true";
+const asked = values.reference!.split(",").map((r) => r.trim());
+for (const r of asked)
+  if (!(r in REFERENCES)) {
+    process.stderr.write(`--reference takes static and prebuilt, not ${r}\n`);
+    process.exit(2);
+  }
+const missing = asked.filter((r) => !existsSync(REFERENCES[r as RefName].bin));
+/** the references measured: those asked for that are built */
+const refs = asked.filter((r) => !missing.includes(r)) as RefName[];
 const threadCounts = values.threads
   ? values.threads
       .split(",")
@@ -87,7 +108,8 @@ interface Row {
   prompt: number;
   build: string;
   runner: boolean;
-  llamaBench?: Side;
+  /** each reference's runs, by --reference name */
+  refs: Partial<Record<RefName, Side>>;
   sdk: Side;
 }
 
@@ -99,24 +121,24 @@ const log = (s: string) => {
 };
 
 /** CPU seconds (user + system) of one llama-bench decode run of `n` tokens, load included. */
-async function llamaBenchCpu(model: string, n: number): Promise<number> {
+async function llamaBenchCpu(bin: string, model: string, n: number): Promise<number> {
   const { stderr } = await promisify(execFile)(
     timeBin,
-    ["-f", "cpu %U %S", llamaBench, "-m", model, "-t", String(threads), "-p", "0", "-n", String(n), "-r", "1", "--no-warmup", "-o", "json"],
+    ["-f", "cpu %U %S", bin, "-m", model, "-t", String(threads), "-p", "0", "-n", String(n), "-r", "1", "--no-warmup", "-o", "json"],
     { maxBuffer: 1 << 24 },
   );
   const m = /cpu ([\d.]+) ([\d.]+)/.exec(stderr);
   return m ? Number(m[1]) + Number(m[2]) : NaN;
 }
 
-async function llamaBenchDecodeCpuUs(model: string, gen: number): Promise<number> {
+async function llamaBenchDecodeCpuUs(bin: string, model: string, gen: number): Promise<number> {
   if (!existsSync(timeBin)) return NaN;
-  return (((await llamaBenchCpu(model, gen)) - (await llamaBenchCpu(model, 1))) / (gen - 1)) * 1e6;
+  return (((await llamaBenchCpu(bin, model, gen)) - (await llamaBenchCpu(bin, model, 1))) / (gen - 1)) * 1e6;
 }
 
-async function runLlamaBench(model: string, gen: number): Promise<{ decode: number; prefill: number }> {
+async function runLlamaBench(bin: string, model: string, gen: number): Promise<{ decode: number; prefill: number }> {
   const { stdout } = await promisify(execFile)(
-    llamaBench,
+    bin,
     ["-m", model, "-t", String(threads), "-p", String(promptTokens), "-n", String(gen), "-r", "1", "-o", "json"],
     { maxBuffer: 1 << 24 },
   );
@@ -226,9 +248,16 @@ async function runSdk(
 
 const rows: Row[] = [];
 /** per model: the kernels each side ran (llamaKernels.ts) and, where they differ, why no ratio is printed */
-const kernels = new Map<string, { sdk?: LlamaKernels; llamaBench?: LlamaKernels; mismatch?: string; note?: string }>();
-const haveLlamaBench = existsSync(llamaBench);
-if (!haveLlamaBench) log(`llama-bench is not built (${llamaBench}): run scripts/build-llama-bench.sh; measuring the SDK only`);
+interface ModelKernels {
+  sdk?: LlamaKernels;
+  refs: Partial<Record<RefName, LlamaKernels>>;
+  mismatch: Partial<Record<RefName, string>>;
+  notes: string[];
+}
+const kernels = new Map<string, ModelKernels>();
+for (const r of missing)
+  log(`${REFERENCES[r as RefName].label} is not built (${REFERENCES[r as RefName].bin}): run scripts/build-llama-bench.sh`);
+if (refs.length === 0) log("no llama-bench to compare with: measuring the SDK only");
 for (const name of values
   .models!.split(",")
   .map((s) => s.trim())
@@ -240,23 +269,23 @@ for (const name of values
     promptTokens,
     Array.from({ length: reps + 1 }, (_, i) => i - 1 + 1000),
   );
-  if (haveLlamaBench) {
+  if (refs.length) {
     // the kernels each side runs: the SDK's as node-llama-cpp's prebuilt loads it (the local build,
     // where it runs, is built for this CPU from the same source; its buffers are not probed)
-    const k: { sdk?: LlamaKernels; llamaBench?: LlamaKernels; mismatch?: string; note?: string } = {};
-    await llamaBenchKernels(llamaBench, model).then(
-      (x) => (k.llamaBench = x),
-      (e) => (k.note = `llama-bench: ${e.message}`),
-    );
+    const k: ModelKernels = { refs: {}, mismatch: {}, notes: [] };
     await prebuiltKernels(model).then(
       (x) => (k.sdk = x),
-      (e) => (k.note = `sdk: ${e.message}`),
+      (e) => k.notes.push(`sdk: ${e.message}`),
     );
-    if (k.sdk && k.llamaBench) k.mismatch = kernelMismatch(k.sdk, k.llamaBench);
+    for (const r of refs) {
+      await llamaBenchKernels(REFERENCES[r].bin, model).then(
+        (x) => (k.refs[r] = x),
+        (e) => k.notes.push(`${REFERENCES[r].label}: ${e.message}`),
+      );
+      if (k.sdk && k.refs[r]) k.mismatch[r] = kernelMismatch(k.sdk, k.refs[r]);
+    }
     kernels.set(name, k);
-    log(
-      `${name} kernels: sdk (prebuilt) ${k.sdk ? describeKernels(k.sdk) : "?"}; llama-bench ${k.llamaBench ? describeKernels(k.llamaBench) : "?"}${k.mismatch ? ` -- ${k.mismatch}` : ""}`,
-    );
+    log(`${name} kernels: ${describeAll(k)}`);
   }
   for (const backend of values
     .backend!.split(",")
@@ -288,18 +317,19 @@ for (const name of values
         prompt: promptTokens,
         build,
         runner,
+        refs: Object.fromEntries(refs.map((r) => [r, { decode: [], prefill: [], decodeCpuUs: [] }])),
         sdk: { decode: [], prefill: [], decodeCpuUs: [] },
       };
-      if (haveLlamaBench) row.llamaBench = { decode: [], prefill: [], decodeCpuUs: [] };
       for (let rep = 0; rep < reps; rep++) {
-        if (row.llamaBench) {
-          const lb = await runLlamaBench(model, gen);
-          row.llamaBench.decode.push(lb.decode);
-          row.llamaBench.prefill.push(lb.prefill);
-          const cpuUs = await llamaBenchDecodeCpuUs(model, gen);
-          row.llamaBench.decodeCpuUs.push(cpuUs);
+        for (const r of refs) {
+          const side = row.refs[r]!;
+          const lb = await runLlamaBench(REFERENCES[r].bin, model, gen);
+          side.decode.push(lb.decode);
+          side.prefill.push(lb.prefill);
+          const cpuUs = await llamaBenchDecodeCpuUs(REFERENCES[r].bin, model, gen);
+          side.decodeCpuUs.push(cpuUs);
           log(
-            `${name} t${threads} rep ${rep + 1}: llama-bench decode ${lb.decode.toFixed(1)} prefill ${lb.prefill.toFixed(1)} tok/s, decode ${cpuUs.toFixed(0)} CPU µs/token`,
+            `${name} t${threads} rep ${rep + 1}: ${REFERENCES[r].label} decode ${lb.decode.toFixed(1)} prefill ${lb.prefill.toFixed(1)} tok/s, decode ${cpuUs.toFixed(0)} CPU µs/token`,
           );
         }
         const s = await runSdk(llm, model, gen, rep, bias);
@@ -315,10 +345,24 @@ for (const name of values
     }
 }
 
+function describeAll(k: ModelKernels): string {
+  return [
+    `sdk (node-llama-cpp prebuilt) ${k.sdk ? describeKernels(k.sdk) : "?"}`,
+    ...refs.map(
+      (r) => `${REFERENCES[r].label} ${k.refs[r] ? describeKernels(k.refs[r]) : "?"}${k.mismatch[r] ? ` -- ${k.mismatch[r]}` : ""}`,
+    ),
+  ].join("; ");
+}
+
+interface Top {
+  value: number;
+  threads: number;
+  backend: string;
+}
 /** Each side at its own best thread count (and, for the SDK, engine), per model. */
 function bestOf(model: string, backend?: string) {
   const mine = rows.filter((r) => r.model === model && (!backend || r.backend === backend));
-  const pick = (get: (r: Row) => number[] | undefined) => {
+  const pick = (get: (r: Row) => number[] | undefined): Top => {
     let top = { value: NaN, threads: 0, backend: "" };
     for (const r of mine) {
       const v = best(get(r) ?? []);
@@ -328,7 +372,9 @@ function bestOf(model: string, backend?: string) {
   };
   return {
     model,
-    llamaBench: { decode: pick((r) => r.llamaBench?.decode), prefill: pick((r) => r.llamaBench?.prefill) },
+    refs: Object.fromEntries(
+      refs.map((ref) => [ref, { decode: pick((r) => r.refs[ref]?.decode), prefill: pick((r) => r.refs[ref]?.prefill) }]),
+    ) as Partial<Record<RefName, { decode: Top; prefill: Top }>>,
     sdk: { decode: pick((r) => r.sdk.decode), prefill: pick((r) => r.sdk.prefill) },
   };
 }
@@ -336,96 +382,106 @@ const models = [...new Set(rows.map((r) => r.model))];
 const summary = models.map((m) => bestOf(m));
 
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ threadCounts, reps, rows, best: summary, kernels: Object.fromEntries(kernels) }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ threadCounts, reps, references: Object.fromEntries(refs.map((r) => [r, REFERENCES[r]])), rows, best: summary, kernels: Object.fromEntries(kernels) }, null, 2)}\n`,
+  );
 } else {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "-");
   const plainRatio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : "-");
   // no ratio between different matrix kernels (llamaKernels.ts): the prebuilt SDK rows say so instead
-  let differs = false;
-  const ratio = (a: number, b: number) => (differs && Number.isFinite(a) && Number.isFinite(b) ? "n/a (kernels differ)" : plainRatio(a, b));
+  const differs = (model: string, prebuiltRow: boolean, r: RefName) => prebuiltRow && kernels.get(model)?.mismatch[r] !== undefined;
+  const ratio = (a: number, b: number, apart: boolean) =>
+    apart && Number.isFinite(a) && Number.isFinite(b) ? "n/a (kernels differ)" : plainRatio(a, b);
   const table = (lines: string[][]) => {
     const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
     for (const l of lines) process.stdout.write(`${l.map((c, i) => c.padEnd(widths[i])).join("  ")}\n`);
   };
+  // the references' short names in column heads: lb (llama.cpp's static build), lb/pre (on the prebuilt)
+  const short: Record<RefName, string> = { static: "lb", prebuilt: "lb/pre" };
+  const perRef = (head: string) => refs.flatMap((r) => [`${short[r]} ${head}`, "ratio"]);
   const lines = [
     [
       "model",
       "engine",
       "threads",
       "sdk build",
-      "llama-bench decode",
       "sdk decode",
-      "ratio",
-      "llama-bench prefill",
+      ...perRef("decode"),
       "sdk prefill",
-      "ratio",
-      "decode CPU µs/token lb / sdk",
-      "ratio",
+      ...perRef("prefill"),
+      `decode CPU µs/token sdk${refs.map((r) => ` / ${short[r]}`).join("")}`,
     ],
   ];
   for (const r of rows) {
-    const lbD = best(r.llamaBench?.decode ?? []),
-      lbP = best(r.llamaBench?.prefill ?? []);
+    const prebuiltRow = r.build.startsWith("prebuilt") && r.backend === "llama";
     const sD = best(r.sdk.decode),
       sP = best(r.sdk.prefill);
-    const lbC = least(r.llamaBench?.decodeCpuUs ?? []),
-      sC = least(r.sdk.decodeCpuUs);
-    differs = r.build.startsWith("prebuilt") && r.backend === "llama" && kernels.get(r.model)?.mismatch !== undefined;
     lines.push([
       r.model,
       `${r.backend}${r.runner ? " (runner)" : ""}`,
       String(r.threads),
       r.build.split(" ")[0],
-      f(lbD),
       f(sD),
-      ratio(sD, lbD),
-      f(lbP),
+      ...refs.flatMap((ref) => {
+        const lb = best(r.refs[ref]?.decode ?? []);
+        return [f(lb), ratio(sD, lb, differs(r.model, prebuiltRow, ref))];
+      }),
       f(sP),
-      ratio(sP, lbP),
-      `${f(lbC)} / ${f(sC)}`,
-      ratio(lbC, sC),
+      ...refs.flatMap((ref) => {
+        const lb = best(r.refs[ref]?.prefill ?? []);
+        return [f(lb), ratio(sP, lb, differs(r.model, prebuiltRow, ref))];
+      }),
+      [least(r.sdk.decodeCpuUs), ...refs.map((ref) => least(r.refs[ref]?.decodeCpuUs ?? []))].map(f).join(" / "),
     ]);
   }
-  differs = false;
   table(lines);
   for (const [model, k] of kernels) {
-    process.stdout.write(
-      `${model} kernels: sdk (node-llama-cpp prebuilt) ${k.sdk ? describeKernels(k.sdk) : "?"}; llama-bench ${k.llamaBench ? describeKernels(k.llamaBench) : "?"}\n`,
-    );
-    if (k.mismatch)
-      process.stdout.write(`  ${k.mismatch}: the ratios of the prebuilt SDK rows would compare kernels, not hearth, and are not given\n`);
-    if (k.note) process.stdout.write(`  ${k.note}\n`);
+    process.stdout.write(`${model} kernels: ${describeAll(k)}\n`);
+    for (const r of refs)
+      if (k.mismatch[r])
+        process.stdout.write(
+          `  ${REFERENCES[r].label}: ${k.mismatch[r]}: the ratios of the prebuilt SDK rows would compare kernels, not hearth, and are not given\n`,
+        );
+    for (const note of k.notes) process.stdout.write(`  ${note}\n`);
   }
   process.stdout.write("\neach side at its best thread count:\n");
-  const at = (x: { value: number; threads: number; backend: string }) => `${f(x.value)} (${x.backend ? `${x.backend} ` : ""}t${x.threads})`;
+  const at = (x: Top) => `${f(x.value)} (${x.backend ? `${x.backend} ` : ""}t${x.threads})`;
   table([
-    ["model", "llama-bench decode", "sdk decode", "ratio", "llama-bench prefill", "sdk prefill", "ratio"],
+    ["model", "sdk decode", ...perRef("decode"), "sdk prefill", ...perRef("prefill")],
     ...summary.map((b) => {
-      differs = rows.some((r) => r.model === b.model && r.build.startsWith("prebuilt")) && kernels.get(b.model)?.mismatch !== undefined;
+      const prebuiltRows = rows.some((r) => r.model === b.model && r.build.startsWith("prebuilt"));
       return [
         b.model,
-        at({ ...b.llamaBench.decode, backend: "" }),
         at(b.sdk.decode),
-        ratio(b.sdk.decode.value, b.llamaBench.decode.value),
-        at({ ...b.llamaBench.prefill, backend: "" }),
+        ...refs.flatMap((r) => [
+          at({ ...b.refs[r]!.decode, backend: "" }),
+          ratio(b.sdk.decode.value, b.refs[r]!.decode.value, differs(b.model, prebuiltRows, r)),
+        ]),
         at(b.sdk.prefill),
-        ratio(b.sdk.prefill.value, b.llamaBench.prefill.value),
+        ...refs.flatMap((r) => [
+          at({ ...b.refs[r]!.prefill, backend: "" }),
+          ratio(b.sdk.prefill.value, b.refs[r]!.prefill.value, differs(b.model, prebuiltRows, r)),
+        ]),
       ];
     }),
   ]);
-  differs = false;
   const engines = [...new Set(rows.map((r) => r.backend))];
-  if (engines.length > 1) {
-    process.stdout.write("\neach engine at its best thread count (decode against llama-bench's best):\n");
+  if (engines.length > 1 && refs.length) {
+    const ref = refs[0];
+    process.stdout.write(`\neach engine at its best thread count (against ${REFERENCES[ref].label}'s best):\n`);
     for (const b of summary) {
       for (const e of engines) {
         const mine = bestOf(b.model, e);
         process.stdout.write(
-          `  ${b.model} ${e}: decode ${at(mine.sdk.decode)} ${ratio(mine.sdk.decode.value, b.llamaBench.decode.value)}, prefill ${at(mine.sdk.prefill)} ${ratio(mine.sdk.prefill.value, b.llamaBench.prefill.value)}\n`,
+          `  ${b.model} ${e}: decode ${at(mine.sdk.decode)} ${plainRatio(mine.sdk.decode.value, b.refs[ref]!.decode.value)}, prefill ${at(mine.sdk.prefill)} ${plainRatio(mine.sdk.prefill.value, b.refs[ref]!.prefill.value)}\n`,
         );
       }
     }
   }
+  for (const r of refs)
+    process.stdout.write(
+      `${short[r]}: ${r === "static" ? "llama-bench, llama.cpp's own build of the same source for the same CPU variant (OpenMP)" : "the same llama-bench linked against node-llama-cpp's prebuilt libraries, the binaries hearth runs"}\n`,
+    );
   for (const note of new Set(rows.map((r) => r.build).filter((b) => b.includes("(")))) process.stdout.write(`sdk build: ${note}\n`);
   if (rows.some((r) => r.build.includes("+")))
     process.stdout.write(

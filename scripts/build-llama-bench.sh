@@ -17,6 +17,11 @@
 # to keep the stores. A compiler barrier before the intrinsic keeps them; the kernels are unchanged.
 # --native builds for this CPU's every instruction set instead (-march=native). A build for another
 # variant is replaced; one for the same variant is kept.
+#
+# A second llama-bench, .cache/llama.cpp/build-prebuilt/llama-bench (about 20 s), is compiled from the
+# same source but linked against node-llama-cpp's prebuilt libraries themselves (Linux): the very
+# binaries hearth runs. The same variant compiled by another compiler can differ (GCC 12 vectorizes
+# loops the prebuilt's compiler left scalar), so bench:llm gives a ratio against each.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 src="$root/.cache/llama.cpp"
@@ -35,7 +40,32 @@ if [ "${1:-}" != "--native" ]; then
 fi
 stamp="$src/build/hearth-variant"
 built() { for t in "${targets[@]}"; do [ -x "$src/build/bin/$t" ] || return 1; done; }
+# llama-bench on node-llama-cpp's prebuilt libraries, beside symlinks to them (ggml loads its CPU
+# variants from the executable's folder); skipped, saying why, where there are none
+prebuilt_bench() {
+  local plat lib out
+  plat=$(node -p 'process.platform + "-" + process.arch')
+  lib="$root/node_modules/@node-llama-cpp/$plat/bins/$plat"
+  out="$src/build-prebuilt"
+  [ -x "$out/llama-bench" ] && [ "$(cat "$out/hearth-source" 2>/dev/null)" = "$(md5sum <"$bundle")" ] && return 0
+  if [ "$(uname -s)" != Linux ] || ! ls "$lib"/libllama*.so >/dev/null 2>&1; then
+    echo "no prebuilt llama.cpp libraries for $plat: no llama-bench on them" >&2; return 0
+  fi
+  rm -rf "$out" && mkdir -p "$out"
+  ln -s "$lib"/*.so "$out/"
+  local libs=()
+  for l in libllama-common.so "$(basename "$(ls "$lib"/libllama.*so | head -1)")" "$(basename "$(ls "$lib"/libggml.*so | head -1)")" libggml-base.so; do libs+=("-l:$l"); done
+  if g++ -O2 -std=c++17 -w -I"$src/include" -I"$src/ggml/include" -I"$src/common" -I"$src/build/common" -I"$src/vendor" \
+    "$src/tools/llama-bench/llama-bench.cpp" "$src/tools/llama-bench/main.cpp" -o "$out/llama-bench" \
+    -L"$out" "${libs[@]}" -Wl,-rpath,"$out" -pthread; then
+    md5sum <"$bundle" >"$out/hearth-source"
+    echo "built $out/llama-bench on the prebuilt libraries" >&2
+  else
+    echo "warning: llama-bench did not link against the prebuilt libraries; bench:llm compares with the static build only" >&2
+  fi
+}
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$variant" ] && built; then
+  prebuilt_bench
   echo "$src/build/bin/llama-bench"; exit 0
 fi
 
@@ -65,4 +95,5 @@ cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=Release "${flags[@]}" -DLLAMA
 cmake --build "$src/build" --target "${targets[@]}" -j "$(nproc)" >/dev/null
 echo "$variant" >"$stamp"
 echo "built in $(( $(date +%s) - start )) s" >&2
+prebuilt_bench
 echo "$src/build/bin/llama-bench"
