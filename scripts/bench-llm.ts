@@ -30,10 +30,8 @@
 // machine that other processes load says little, so decode is also measured as CPU time per token
 // (all threads of the process; llama-bench's through /usr/bin/time, a 1-token run subtracted to
 // remove its load): at one thread that is the work each side does per token, whatever the load.
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { LLM } from "../src/sdk/LLM.ts";
@@ -42,6 +40,7 @@ import { physicalCores } from "../src/devices/cpuCores.ts";
 import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 import { PRESETS } from "../fixtures/presets.ts";
 import { buildVocab } from "../fixtures/vocab.ts";
+import { Spawner } from "./spawner.ts";
 import { describeKernels, kernelMismatch, llamaBenchKernels, prebuiltKernels, type LlamaKernels } from "../src/bench/llamaKernels.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -120,13 +119,30 @@ const log = (s: string) => {
   if (!values.json) process.stderr.write(`${s}\n`);
 };
 
+// llama-bench runs from a helper process: a fork from this one, which holds the SDK's model, would
+// make the SDK's next prefill and decode fault on its own pages (spawner.ts)
+const spawner = new Spawner();
+
 /** CPU seconds (user + system) of one llama-bench decode run of `n` tokens, load included. */
 async function llamaBenchCpu(bin: string, model: string, n: number): Promise<number> {
-  const { stderr } = await promisify(execFile)(
-    timeBin,
-    ["-f", "cpu %U %S", bin, "-m", model, "-t", String(threads), "-p", "0", "-n", String(n), "-r", "1", "--no-warmup", "-o", "json"],
-    { maxBuffer: 1 << 24 },
-  );
+  const { stderr } = await spawner.run(timeBin, [
+    "-f",
+    "cpu %U %S",
+    bin,
+    "-m",
+    model,
+    "-t",
+    String(threads),
+    "-p",
+    "0",
+    "-n",
+    String(n),
+    "-r",
+    "1",
+    "--no-warmup",
+    "-o",
+    "json",
+  ]);
   const m = /cpu ([\d.]+) ([\d.]+)/.exec(stderr);
   return m ? Number(m[1]) + Number(m[2]) : NaN;
 }
@@ -137,11 +153,20 @@ async function llamaBenchDecodeCpuUs(bin: string, model: string, gen: number): P
 }
 
 async function runLlamaBench(bin: string, model: string, gen: number): Promise<{ decode: number; prefill: number }> {
-  const { stdout } = await promisify(execFile)(
-    bin,
-    ["-m", model, "-t", String(threads), "-p", String(promptTokens), "-n", String(gen), "-r", "1", "-o", "json"],
-    { maxBuffer: 1 << 24 },
-  );
+  const { stdout } = await spawner.run(bin, [
+    "-m",
+    model,
+    "-t",
+    String(threads),
+    "-p",
+    String(promptTokens),
+    "-n",
+    String(gen),
+    "-r",
+    "1",
+    "-o",
+    "json",
+  ]);
   const rows = JSON.parse(stdout) as { n_prompt: number; n_gen: number; avg_ts: number }[];
   return { prefill: rows.find((r) => r.n_prompt > 0)!.avg_ts, decode: rows.find((r) => r.n_gen > 0)!.avg_ts };
 }
@@ -380,6 +405,7 @@ function bestOf(model: string, backend?: string) {
 }
 const models = [...new Set(rows.map((r) => r.model))];
 const summary = models.map((m) => bestOf(m));
+spawner.close();
 
 if (values.json) {
   process.stdout.write(

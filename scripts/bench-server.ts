@@ -15,8 +15,8 @@
 // Both sides time from the client: TTFT = first text chunk - request start; decode tok/s =
 // (tokens - 1) / (last chunk - first chunk). End-of-text tokens are forbidden (logit bias) and
 // sampling is greedy so every run makes `gen` tokens.
-import { parseArgs, promisify } from "node:util";
-import { execFile } from "node:child_process";
+import { parseArgs } from "node:util";
+import { Spawner } from "./spawner.ts";
 import { existsSync, mkdtempSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import os from "node:os";
@@ -53,6 +53,9 @@ const contextSize = Math.max(1024, 2 * (promptTokens + gen + 64));
 const batchedBench = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../.cache/llama.cpp/build/bin/llama-batched-bench");
 
 // --- the SDK in-process ---------------------------------------------------------------------------
+// llama-batched-bench runs from a helper process started before the SDK's model loads: a fork from
+// this process, which holds it, would make the SDK's next generation fault on its own pages (spawner.ts)
+const spawner = new Spawner();
 log(`loading ${values.model} in-process (SDK) and in a server (runner process), ${threads} threads, parallel ${parallel}`);
 const llm = await LLM.load(modelFile, { backend: "llama", device: "cpu", threads, contextSize });
 const bias: Record<number, number> = {};
@@ -84,30 +87,26 @@ for (let rep = -1; rep < reps; rep++) {
 
 /** llama-batched-bench's decode throughput (S_TG, tok/s) at 1 and 4 parallel sequences. */
 async function batchedBenchRun(): Promise<{ one: number; four: number }> {
-  const { stdout, stderr } = await promisify(execFile)(
-    batchedBench,
-    [
-      "-m",
-      modelFile,
-      "-c",
-      String(4 * (promptTokens + gen) + 64),
-      "-b",
-      "2048",
-      "-ub",
-      "512",
-      "-npp",
-      String(promptTokens),
-      "-ntg",
-      String(gen),
-      "-npl",
-      "1,4",
-      "-t",
-      String(threads),
-      "--output-format",
-      "jsonl",
-    ],
-    { maxBuffer: 1 << 24 },
-  );
+  const { stdout, stderr } = await spawner.run(batchedBench, [
+    "-m",
+    modelFile,
+    "-c",
+    String(4 * (promptTokens + gen) + 64),
+    "-b",
+    "2048",
+    "-ub",
+    "512",
+    "-npp",
+    String(promptTokens),
+    "-ntg",
+    String(gen),
+    "-npl",
+    "1,4",
+    "-t",
+    String(threads),
+    "--output-format",
+    "jsonl",
+  ]);
   const rows = `${stdout}\n${stderr}`
     .split("\n")
     .filter((l) => l.startsWith("{") && l.includes('"speed_tg"'))
@@ -227,6 +226,7 @@ for (let rep = 0; rep < reps; rep++) {
   );
 }
 await app.close();
+spawner.close();
 
 const result = {
   model: values.model,
