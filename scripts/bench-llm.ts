@@ -506,7 +506,7 @@ if (values.json) {
   }
   for (const r of refs)
     process.stdout.write(
-      `${short[r]}: ${r === "static" ? "llama-bench, llama.cpp's own build of the same source for the same CPU variant (OpenMP)" : "the same llama-bench linked against node-llama-cpp's prebuilt libraries, the binaries hearth runs"}\n`,
+      `${short[r]}: ${r === "static" ? "llama-bench, llama.cpp's own build of the same source for the same CPU variant (OpenMP)" : "the same llama-bench linked against node-llama-cpp's prebuilt libraries, the binaries hearth runs out of the box"}\n`,
     );
   for (const note of new Set(rows.map((r) => r.build).filter((b) => b.includes("(")))) process.stdout.write(`sdk build: ${note}\n`);
   if (rows.some((r) => r.build.includes("+")))
