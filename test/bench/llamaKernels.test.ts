@@ -2,7 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import path from "node:path";
 import { ensureFixture } from "../../fixtures/index.ts";
+import { repoRoot } from "../helpers/cli.ts";
 import { DEFAULT_LLAMA_BENCH } from "../../src/bench/llamaBench.ts";
 import { describeKernels, kernelMismatch, llamaBenchKernels, parseKernels, prebuiltKernels } from "../../src/bench/llamaKernels.ts";
 
@@ -45,4 +47,15 @@ test("llama-bench reports its weight buffers", {
 }, async () => {
   const k = await llamaBenchKernels(DEFAULT_LLAMA_BENCH, await ensureFixture("tiny"));
   assert.ok(k.bufferTypes.length > 0, `buffers ${k.bufferTypes}`);
+});
+
+// scripts/build-llama-bench.sh's second llama-bench, linked against node-llama-cpp's prebuilt libraries
+const PREBUILT_BENCH = path.join(repoRoot, ".cache/llama.cpp/build-prebuilt/llama-bench");
+test("the llama-bench on the prebuilt libraries loads the variant the SDK loads, with the same weight buffers", {
+  skip: !existsSync(PREBUILT_BENCH) && "llama-bench on the prebuilt is not built (bash scripts/build-llama-bench.sh)",
+}, async () => {
+  const tiny = await ensureFixture("tiny");
+  const [theirs, ours] = await Promise.all([llamaBenchKernels(PREBUILT_BENCH, tiny), prebuiltKernels(tiny)]);
+  assert.equal(theirs.variant, ours.variant);
+  assert.equal(kernelMismatch(ours, theirs), undefined);
 });
