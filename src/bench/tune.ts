@@ -83,6 +83,19 @@ export async function searchSpace(
   return space;
 }
 
+/**
+ * Whether trial `t` beats `best`: a lower median latency, and even its slowest repetition under the
+ * best's median. A difference inside the trials' own noise keeps the setting tried first (each
+ * axis's default), so an axis that does not matter for the workload (a batch size at or above the
+ * prompt's length) is not set by chance, to the cost of other workloads.
+ */
+export function clearlyFaster(t: TuneTrial, best: TuneTrial): boolean {
+  if (t.score === undefined) return false;
+  if (best.score === undefined) return true;
+  const slowest = t.result.latencyMs?.max ?? t.score;
+  return t.score < best.score && slowest < best.score;
+}
+
 const keyOf = (s: Partial<LoadOptions>) => JSON.stringify(Object.entries(s).sort());
 
 export async function tune(
@@ -146,7 +159,7 @@ export async function tune(
     for (const axis of axes) {
       for (const value of space[axis]!.slice(1)) {
         const t = await trial({ ...best.settings, [axis]: value });
-        if (t.score !== undefined && (best.score === undefined || t.score < best.score)) best = t;
+        if (clearlyFaster(t, best)) best = t;
       }
     }
   } finally {
