@@ -140,7 +140,13 @@ export type GenerationChunk =
   | { type: "reasoning"; text: string }
   | { type: "tool_call"; index: number; call: ToolCall };
 
-/** What `llm.chat()` / `llm.complete()` return: iterate for chunks, await `result` for the whole. */
+/**
+ * What `llm.chat()` / `llm.complete()` return: iterate for chunks, await `result` for the whole.
+ * The generation starts when first iterated or when `result` is first read, not when the call
+ * returns. Generations started together (each `result` read, or iterated concurrently) run side by
+ * side on the model's sequences (`parallel`) and queue beyond them; streams created up front and
+ * read one after another run one after another.
+ */
 export interface GenerationStream<R extends GenerationResult = GenerationResult> extends AsyncIterable<GenerationChunk> {
   readonly result: Promise<R>;
 }
