@@ -20,11 +20,14 @@ export function ChatPage(props: { models: ModelEntry[]; ready: boolean }) {
   const [current, setCurrent] = useState<string>("");
   const [listOpen, setListOpen] = useState(false);
   const [note, setNote] = useState("");
+  // whether the stored conversations have been read: until then an empty list means "not yet"
+  const [loaded, setLoaded] = useState(false);
 
   useEffect(() => {
     void listConversations().then((all) => {
       setConvs(all);
       setCurrent((c) => c || all[0]?.id || "");
+      setLoaded(true);
     });
   }, []);
 
@@ -45,14 +48,15 @@ export function ChatPage(props: { models: ModelEntry[]; ready: boolean }) {
     setListOpen(false);
   };
 
-  // a first conversation as soon as the models are known
+  // a first conversation as soon as the models are known and none is stored (were the models known
+  // first, an empty one would join the stored ones read a moment later)
   useEffect(() => {
-    if (props.ready && !conv && convs.length === 0) {
+    if (props.ready && loaded && !conv && convs.length === 0) {
       const c = newConversation(defaultModel(props.models));
       update(c, false);
       setCurrent(c.id);
     }
-  }, [props.ready, props.models, convs.length]);
+  }, [props.ready, props.models, convs.length, loaded]);
 
   const exportAll = () => {
     const url = URL.createObjectURL(new Blob([JSON.stringify({ hearth: 1, conversations: convs }, null, 2)], { type: "application/json" }));
