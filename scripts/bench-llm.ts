@@ -31,9 +31,7 @@
 // (all threads of the process; llama-bench's through /usr/bin/time, a 1-token run subtracted to
 // remove its load): at one thread that is the work each side does per token, whatever the load.
 import { existsSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
 import { LLM } from "../src/sdk/LLM.ts";
 import type { GenerationResult } from "../src/sdk/types.ts";
 import { physicalCores } from "../src/devices/cpuCores.ts";
@@ -41,13 +39,23 @@ import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 import { PRESETS } from "../fixtures/presets.ts";
 import { buildVocab } from "../fixtures/vocab.ts";
 import { Spawner } from "./spawner.ts";
+import { DEFAULT_LLAMA_BENCH, PREBUILT_LLAMA_BENCH } from "../src/bench/llamaBench.ts";
 import { describeKernels, kernelMismatch, llamaBenchKernels, prebuiltKernels, type LlamaKernels } from "../src/bench/llamaKernels.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-/** the llama-bench builds, by --reference name (scripts/build-llama-bench.sh) */
+/** the llama-bench builds, by --reference name (scripts/build-llama-bench.sh); `short` heads the columns */
 const REFERENCES = {
-  static: { label: "llama-bench", bin: path.join(root, ".cache/llama.cpp/build/bin/llama-bench") },
-  prebuilt: { label: "llama-bench on the prebuilt", bin: path.join(root, ".cache/llama.cpp/build-prebuilt/llama-bench") },
+  static: {
+    label: "llama-bench",
+    short: "lb",
+    about: "llama-bench, llama.cpp's own build of the same source for the same CPU variant (OpenMP)",
+    bin: DEFAULT_LLAMA_BENCH,
+  },
+  prebuilt: {
+    label: "llama-bench on the prebuilt",
+    short: "lb/pre",
+    about: "the same llama-bench linked against node-llama-cpp's prebuilt libraries, the binaries hearth runs out of the box",
+    bin: PREBUILT_LLAMA_BENCH,
+  },
 } as const;
 type RefName = keyof typeof REFERENCES;
 
@@ -422,9 +430,7 @@ if (values.json) {
     const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
     for (const l of lines) process.stdout.write(`${l.map((c, i) => c.padEnd(widths[i])).join("  ")}\n`);
   };
-  // the references' short names in column heads: lb (llama.cpp's static build), lb/pre (on the prebuilt)
-  const short: Record<RefName, string> = { static: "lb", prebuilt: "lb/pre" };
-  const perRef = (head: string) => refs.flatMap((r) => [`${short[r]} ${head}`, "ratio"]);
+  const perRef = (head: string) => refs.flatMap((r) => [`${REFERENCES[r].short} ${head}`, "ratio"]);
   const lines = [
     [
       "model",
@@ -435,7 +441,7 @@ if (values.json) {
       ...perRef("decode"),
       "sdk prefill",
       ...perRef("prefill"),
-      `decode CPU µs/token sdk${refs.map((r) => ` / ${short[r]}`).join("")}`,
+      `decode CPU µs/token sdk${refs.map((r) => ` / ${REFERENCES[r].short}`).join("")}`,
     ],
   ];
   for (const r of rows) {
@@ -504,10 +510,7 @@ if (values.json) {
       }
     }
   }
-  for (const r of refs)
-    process.stdout.write(
-      `${short[r]}: ${r === "static" ? "llama-bench, llama.cpp's own build of the same source for the same CPU variant (OpenMP)" : "the same llama-bench linked against node-llama-cpp's prebuilt libraries, the binaries hearth runs out of the box"}\n`,
-    );
+  for (const r of refs) process.stdout.write(`${REFERENCES[r].short}: ${REFERENCES[r].about}\n`);
   for (const note of new Set(rows.map((r) => r.build).filter((b) => b.includes("(")))) process.stdout.write(`sdk build: ${note}\n`);
   if (rows.some((r) => r.build.includes("+")))
     process.stdout.write(

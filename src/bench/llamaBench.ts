@@ -15,6 +15,12 @@ export const DEFAULT_LLAMA_BENCH = path.resolve(
   "../../.cache/llama.cpp/build/bin/llama-bench",
 );
 
+/** The same llama-bench linked against node-llama-cpp's prebuilt libraries (build-llama-bench.sh, Linux). */
+export const PREBUILT_LLAMA_BENCH = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../.cache/llama.cpp/build-prebuilt/llama-bench",
+);
+
 /** The binary to use: the given path, else the project's build; an error saying how to get one. */
 export function findLlamaBench(given?: string): string {
   const p = given ? path.resolve(given) : DEFAULT_LLAMA_BENCH;

@@ -2,10 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import path from "node:path";
 import { ensureFixture } from "../../fixtures/index.ts";
-import { repoRoot } from "../helpers/cli.ts";
-import { DEFAULT_LLAMA_BENCH } from "../../src/bench/llamaBench.ts";
+import { DEFAULT_LLAMA_BENCH, PREBUILT_LLAMA_BENCH } from "../../src/bench/llamaBench.ts";
 import { describeKernels, kernelMismatch, llamaBenchKernels, parseKernels, prebuiltKernels } from "../../src/bench/llamaKernels.ts";
 
 const AMX_LOG = `load_backend: loaded CPU backend from /x/bins/linux-x64/libggml-cpu-sapphirerapids.so
@@ -50,12 +48,11 @@ test("llama-bench reports its weight buffers", {
 });
 
 // scripts/build-llama-bench.sh's second llama-bench, linked against node-llama-cpp's prebuilt libraries
-const PREBUILT_BENCH = path.join(repoRoot, ".cache/llama.cpp/build-prebuilt/llama-bench");
 test("the llama-bench on the prebuilt libraries loads the variant the SDK loads, with the same weight buffers", {
-  skip: !existsSync(PREBUILT_BENCH) && "llama-bench on the prebuilt is not built (bash scripts/build-llama-bench.sh)",
+  skip: !existsSync(PREBUILT_LLAMA_BENCH) && "llama-bench on the prebuilt is not built (bash scripts/build-llama-bench.sh)",
 }, async () => {
   const tiny = await ensureFixture("tiny");
-  const [theirs, ours] = await Promise.all([llamaBenchKernels(PREBUILT_BENCH, tiny), prebuiltKernels(tiny)]);
+  const [theirs, ours] = await Promise.all([llamaBenchKernels(PREBUILT_LLAMA_BENCH, tiny), prebuiltKernels(tiny)]);
   assert.equal(theirs.variant, ours.variant);
   assert.equal(kernelMismatch(ours, theirs), undefined);
 });
