@@ -51,6 +51,8 @@ export interface TuneOutcome {
   profile: StoredProfile;
   file: string;
   trials: TuneTrial[];
+  /** what the search left out and why (e.g. batch sizes the workload cannot tell apart) */
+  notes: string[];
 }
 
 type Axis = "threads" | "batchSize" | "flashAttention" | "kvCacheType" | "gpuLayers";
@@ -63,11 +65,30 @@ export function threadCandidates(cores = physicalCores()): number[] {
   return [...s].sort((a, b) => b - a);
 }
 
+/** llama.cpp batch sizes tune tries, the planner's default first */
+const BATCH_SIZES = [512, 128, 2048];
+
+/**
+ * The batch sizes a workload can tell apart: llama.cpp decodes a prompt in batches of at most the
+ * batch size, so every size at or above the prompt's length runs it the same way, and timing them
+ * would only choose by noise. The first of each group is kept.
+ */
+export function batchCandidates(promptTokens: number, sizes: number[] = BATCH_SIZES): number[] {
+  const seen = new Set<number>();
+  return sizes.filter((b) => {
+    const used = Math.min(b, promptTokens);
+    if (seen.has(used)) return false;
+    seen.add(used);
+    return true;
+  });
+}
+
 /** The search space, as candidate values per axis; the first value of each is the starting point. */
 export async function searchSpace(
   modelPath: string,
   format: string,
   device: DeviceKind,
+  promptTokens = 128,
 ): Promise<Partial<Record<Axis, Array<LoadOptions[Axis]>>>> {
   // the order is the search order: what moves speed most first (on a GPU, how much of the model is on it)
   const space: Partial<Record<Axis, Array<LoadOptions[Axis]>>> = {};
@@ -77,7 +98,7 @@ export async function searchSpace(
   }
   space.threads = threadCandidates();
   if (format !== "gguf") return space; // the llama.cpp settings below mean nothing to other engines
-  space.batchSize = [512, 128, 2048];
+  space.batchSize = batchCandidates(promptTokens);
   space.flashAttention = [false, true];
   space.kvCacheType = ["f16", "q8_0"];
   return space;
@@ -86,8 +107,8 @@ export async function searchSpace(
 /**
  * Whether trial `t` beats `best`: a lower median latency, and even its slowest repetition under the
  * best's median. A difference inside the trials' own noise keeps the setting tried first (each
- * axis's default), so an axis that does not matter for the workload (a batch size at or above the
- * prompt's length) is not set by chance, to the cost of other workloads.
+ * axis's default), so a setting that does not matter for the workload is not set by chance, to the
+ * cost of other workloads.
  */
 export function clearlyFaster(t: TuneTrial, best: TuneTrial): boolean {
   if (t.score === undefined) return false;
@@ -121,7 +142,7 @@ export async function tune(
       const sameWorkload =
         !stored?.workload || (stored.workload.promptTokens === workload.promptTokens && stored.workload.genTokens === workload.genTokens);
       if (stored && sameWorkload) {
-        return { reused: true, profile: stored, file: profileFile(modelSha256, key, backend, home), trials: [] };
+        return { reused: true, profile: stored, file: profileFile(modelSha256, key, backend, home), trials: [], notes: [] };
       }
     }
   }
@@ -132,7 +153,13 @@ export async function tune(
     seed: options.seed ?? DEFAULT_SETTINGS.seed,
     isolate: options.isolate ?? true,
   };
-  const space = await searchSpace(files.primary, files.format, device);
+  const space = await searchSpace(files.primary, files.format, device, workload.promptTokens);
+  const notes: string[] = [];
+  const untried = space.batchSize ? BATCH_SIZES.filter((b) => !space.batchSize!.includes(b)) : [];
+  if (untried.length)
+    notes.push(
+      `batch sizes ${untried.join(", ")} not tried: a ${workload.promptTokens}-token prompt runs the same at batch ${space.batchSize!.join(", ")}; tune with --prompt-tokens ${Math.max(...BATCH_SIZES)} to compare them`,
+    );
   const axes = Object.keys(space) as Axis[];
   const current: Partial<LoadOptions> = Object.fromEntries(axes.map((a) => [a, space[a]![0]]));
   const trials: TuneTrial[] = [];
@@ -196,7 +223,7 @@ export async function tune(
     })),
   };
   const file = writeProfile(profile, home);
-  return { reused: false, profile, file, trials };
+  return { reused: false, profile, file, trials, notes };
 }
 
 export interface EnginesTuneOutcome {

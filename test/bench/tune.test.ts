@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { clearlyFaster, searchSpace, threadCandidates, type TuneTrial } from "../../src/bench/tune.ts";
+import { batchCandidates, clearlyFaster, searchSpace, threadCandidates, type TuneTrial } from "../../src/bench/tune.ts";
 import { ensureFixture } from "../../fixtures/index.ts";
 
 test("tune's search space: thread counts up to the cores, llama.cpp settings for GGUF, GPU layers first on a GPU", async () => {
@@ -15,6 +15,18 @@ test("tune's search space: thread counts up to the cores, llama.cpp settings for
   assert.deepEqual(Object.keys(gpu)[0], "gpuLayers");
   assert.deepEqual(gpu.gpuLayers, ["max", 2, 1]); // the tiny model has 2 layers
   assert.deepEqual(Object.keys(await searchSpace("x.onnx", "onnx", "cpu")), ["threads"]);
+  // a prompt long enough for every batch size to matter: all three are tried, the default first
+  assert.deepEqual((await searchSpace(tiny, "gguf", "cpu", 4096)).batchSize, [512, 128, 2048]);
+});
+
+test("tune tries only the batch sizes its prompt can tell apart", () => {
+  // every size at or above the prompt's length decodes it in one batch: only the default is timed
+  assert.deepEqual(batchCandidates(128), [512]);
+  assert.deepEqual(batchCandidates(16), [512]);
+  assert.deepEqual(batchCandidates(300), [512, 128]);
+  assert.deepEqual(batchCandidates(1024), [512, 128, 2048]);
+  assert.deepEqual(batchCandidates(512), [512, 128]);
+  assert.deepEqual(batchCandidates(513), [512, 128, 2048]);
 });
 
 test("a setting replaces the kept one only when clearly faster: a lower median and its slowest repetition under the kept median", () => {

@@ -56,6 +56,7 @@ function report(out: TuneOutcome): void {
       ["", "settings", "prefill tok/s", "decode tok/s", "latency ms", "note"],
       ...out.trials.map((t) => trialRow(t, JSON.stringify(t.settings) === JSON.stringify(p.settings))),
     ]);
+    for (const note of out.notes) process.stdout.write(`\n${note}\n`);
     process.stdout.write(`\nstored: ${out.file}\n`);
   }
   process.stdout.write(
@@ -120,7 +121,7 @@ export default {
           return printJson(
             out.reused
               ? { reused: true, file: out.file, profile: out.profile }
-              : { reused: false, file: out.file, profile: out.profile, trials: out.trials },
+              : { reused: false, file: out.file, profile: out.profile, trials: out.trials, notes: out.notes },
           );
         report(out);
       });
