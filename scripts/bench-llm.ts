@@ -380,7 +380,7 @@ for (const name of values
 
 function describeAll(k: ModelKernels): string {
   return [
-    `sdk (node-llama-cpp prebuilt) ${k.sdk ? describeKernels(k.sdk) : "?"}`,
+    `sdk on node-llama-cpp's prebuilt ${k.sdk ? describeKernels(k.sdk) : "?"}`,
     ...refs.map(
       (r) => `${REFERENCES[r].label} ${k.refs[r] ? describeKernels(k.refs[r]) : "?"}${k.mismatch[r] ? ` -- ${k.mismatch[r]}` : ""}`,
     ),
@@ -475,6 +475,10 @@ if (values.json) {
           `  ${REFERENCES[r].label}: ${k.mismatch[r]}: the ratios of the prebuilt SDK rows would compare kernels, not hearth, and are not given\n`,
         );
     for (const note of k.notes) process.stdout.write(`  ${note}\n`);
+    if (rows.some((r) => r.model === model && !r.build.startsWith("prebuilt")))
+      process.stdout.write(
+        "  sdk rows on a local build (hearth build, npm run build:llama): the same source compiled here for this CPU; their kernels are not probed\n",
+      );
   }
   process.stdout.write("\neach side at its best thread count:\n");
   const at = (x: Top) => `${f(x.value)} (${x.backend ? `${x.backend} ` : ""}t${x.threads})`;

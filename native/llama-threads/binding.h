@@ -95,6 +95,13 @@ class Binding {
     }
   }
 
+  // from the token loop, between its steps: whether runQueuedAndWait will have work to run or a hold
+  // to wait out (so the tokens the loop holds go to JavaScript first)
+  bool queuedOrHeld() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return !jobs.empty() || holds > 0;
+  }
+
   // from the token loop, between its steps: runs node-llama-cpp's queued decode steps, and while it
   // holds the context (hold()), keeps running them until it lets go
   void runQueuedAndWait() {

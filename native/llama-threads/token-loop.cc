@@ -237,14 +237,7 @@ void loop(Binding* b) {
       threadsSet = true;
     }
     std::sort(active.begin(), active.end(), [](const Generation* x, const Generation* y) { return x->sequence < y->sequence; });
-    {
-      bool waits;
-      {
-        std::lock_guard<std::mutex> lock(b->mutex);
-        waits = !b->jobs.empty() || b->holds > 0;
-      }
-      if (waits) deliverHeld(active);
-    }
+    if (b->queuedOrHeld()) deliverHeld(active);
     b->runQueuedAndWait();
     // generations told to stop, or out of room, end before their next token is decoded
     for (Generation* g : active) {
