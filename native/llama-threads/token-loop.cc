@@ -46,6 +46,8 @@ struct Generation {
   int32_t positionLimit = 0;
   int32_t decodeThreads = 1;
   int32_t batchThreads = 1;
+  // while it streams, how long a step with other requests' prompt pieces may take (ms; < 0: any)
+  double maxStallMs = -1;
   std::atomic<bool> stop{false};
   std::chrono::steady_clock::time_point called;
   Napi::ThreadSafeFunction tsfn;
@@ -194,6 +196,27 @@ void deliverHeld(const std::vector<Generation*>& active) {
   for (Generation* g : active) deliverIf(g, [](auto) { return true; });
 }
 
+// Prompt pieces beside streaming generations: the fewest tokens a piece is cut to. ggml's CPU flash
+// attention takes its tiled path from GGML_FA_TILE_Q (64) query rows on; fewer take the row-by-row
+// path, which reads the whole KV cache for each row: deep in a context that costs several times as
+// much per token. A step of tokens of several sequences is split per sequence where the KV cache is
+// not unified (node-llama-cpp's default), so the piece stays at 64 or more only from twice that.
+constexpr int32_t kMinPiece = 128;
+
+// How many prompt tokens a step may take beside generations that are streaming: as many as fit their
+// stall limit at the loop's measured cost per token (a step's time over its tokens, from steps of
+// kMinPiece tokens or more), at least kMinPiece (also while nothing is measured yet), at most `batch`.
+// (vLLM's chunked prefill and Sarathi-Serve cap a step's tokens the same way, by a token budget.)
+// Without a streaming generation that has a limit, prompts fill the batch as llama.cpp's server does.
+int32_t promptRoom(const std::vector<Generation*>& streaming, double msPerToken, int32_t batch) {
+  double limit = -1;
+  for (const Generation* g : streaming)
+    if (g->maxStallMs >= 0) limit = limit < 0 ? g->maxStallMs : std::min(limit, g->maxStallMs);
+  if (limit < 0) return batch;
+  const double fits = msPerToken > 0 ? limit / msPerToken : 0;
+  return static_cast<int32_t>(std::clamp<double>(fits, kMinPiece, std::max(batch, kMinPiece)));
+}
+
 // the generation's last event: its result (after every token), then its thread-safe function goes
 void finish(Generation* g) {
   {
@@ -220,6 +243,7 @@ void loop(Binding* b) {
   llama_batch& batch = b->loopBatch;
   std::vector<Generation*> active;
   bool threadsSet = false;
+  double msPerToken = 0;  // a step's time over its tokens, recent steps weighing most
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(b->mutex);
@@ -255,13 +279,21 @@ void loop(Binding* b) {
       if (sampled(x) != sampled(y)) return sampled(x);
       return !sampled(x) && x->pending.size() < y->pending.size();
     });
+    // prompt pieces are cut so that the generations streaming meanwhile wait no longer than they allow
+    std::vector<Generation*> streaming;
+    for (Generation* g : active)
+      if (g->stopReason.empty() && sampled(g)) streaming.push_back(g);
+    int32_t promptLeft = promptRoom(streaming, msPerToken, b->loopBatchSize);
     for (Generation* g : order) {
       if (!g->stopReason.empty() || g->pending.empty() || n >= b->loopBatchSize) continue;
-      const int32_t room = std::min<int32_t>(b->loopBatchSize - n, g->positionLimit - g->position);
+      if (!sampled(g) && promptLeft <= 0) continue;
+      int32_t room = std::min<int32_t>(b->loopBatchSize - n, g->positionLimit - g->position);
+      if (!sampled(g)) room = std::min(room, promptLeft);
       const int32_t k = std::min<int32_t>(room, static_cast<int32_t>(g->pending.size()));
       if (k <= 0) continue;
       taken.emplace_back(g, k);
       n += k;
+      if (!sampled(g)) promptLeft -= k;
     }
     std::sort(taken.begin(), taken.end(), [](const auto& x, const auto& y) { return x.first->sequence < y.first->sequence; });
     if (std::any_of(taken.begin(), taken.end(), [&](const auto& t) { return !sampled(t.first); })) deliverHeld(active);
@@ -281,11 +313,16 @@ void loop(Binding* b) {
     std::string failure;
     if (n > 0) {
       try {
+        const auto t0 = std::chrono::steady_clock::now();
         const int status = f.decode(ctx, batch);
         // node-llama-cpp's messages for these results (AddonContextDecodeBatchWorker)
         if (status == 1) failure = "could not find a KV slot for the batch (try reducing the size of the batch or increase the context)";
         else if (status != 0) failure = "Eval has failed";
         else f.synchronize(ctx);
+        if (status == 0 && n >= kMinPiece) {
+          const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / n;
+          msPerToken = msPerToken > 0 ? (msPerToken + ms) / 2 : ms;
+        }
       } catch (const std::exception& e) {
         failure = e.what();
       } catch (...) {
@@ -387,7 +424,9 @@ int32_t intOf(Napi::Object o, const char* key) { return o.Get(key).As<Napi::Numb
 
 // generate(binding, sampler, tokens: Uint32Array, options, onTokens(tokens[], ms[])) ->
 //   Promise<{ evaluated, stop: "eog" | "length" | "abort" | "context" }>
-// options: { sequence, position, maxTokens, positionLimit, decodeThreads, batchThreads, stopTokens: Uint32Array }.
+// options: { sequence, position, maxTokens, positionLimit, decodeThreads, batchThreads, stopTokens: Uint32Array,
+// maxStallMs }: while this generation streams, other prompts go in pieces sized to keep a step within
+// maxStallMs (at the loop's measured cost per token; never under kMinPiece tokens).
 // Decodes `tokens` into the sequence's cells from `position` on, then samples and decodes one token
 // at a time until an end token (not delivered, not decoded), `maxTokens` delivered (the last is not
 // decoded), stop(), or `positionLimit`. onTokens gets the tokens sampled since its last call, in order,
@@ -432,6 +471,7 @@ Napi::Value Generate(const Napi::CallbackInfo& info) {
   g->decodeThreads = intOf(o, "decodeThreads");
   g->batchThreads = intOf(o, "batchThreads");
   if (o.Has("stopTokens")) g->stopTokens = tokensOf(o.Get("stopTokens"));
+  if (o.Has("maxStallMs") && o.Get("maxStallMs").IsNumber()) g->maxStallMs = o.Get("maxStallMs").As<Napi::Number>().DoubleValue();
   if (g->pending.empty() || g->maxTokens < 1 || g->position < 0 || g->sequence < 0 || g->decodeThreads < 1 || g->batchThreads < 1)
     return fail("generate() needs tokens, maxTokens of 1 or more, a sequence, a position and thread counts");
   const int32_t vocabSize = b->fn.nVocab(b->context->model->vocab);

@@ -29,6 +29,11 @@ export interface HearthEnv {
   /** HEARTH_LLAMA_TOKEN_LOOP=off: generations go through node-llama-cpp's JavaScript loop even where
    * the helper's native token loop could take them (to compare the two) */
   llamaTokenLoop: boolean;
+  /** HEARTH_STREAM_STALL_MS: while a generation streams in the native token loop, another request's
+   * prompt goes in pieces sized to keep each step within this many milliseconds (measured cost per
+   * token, never under 128 tokens), so the stream keeps going during a long prefill. Default 200;
+   * "off": prompts fill the batch, as llama.cpp's server does. */
+  streamStallMs?: number;
   /** LD_LIBRARY_PATH: extra folders where system libraries are looked up (a provider's prerequisites). */
   libraryPath: string[];
   /** UV_THREADPOOL_SIZE as set: libuv's pool threads in this process (4 when unset). llama runners
@@ -55,6 +60,14 @@ function numberOrUndefined(v: string | undefined): number | undefined {
   const n = Number(v);
   return Number.isFinite(n) ? n : undefined;
 }
+
+function nonNegative(v: string | undefined): number | undefined {
+  const n = numberOrUndefined(v);
+  return n !== undefined && n >= 0 ? n : undefined;
+}
+
+/** how long a streaming generation may wait for a token while other prompts are decoded (HEARTH_STREAM_STALL_MS) */
+const DEFAULT_STREAM_STALL_MS = 200;
 
 function readTestOverrides(env: NodeJS.ProcessEnv): TestOverrides {
   const memory = numberOrUndefined(env.HEARTH_TEST_MEMORY_BYTES);
@@ -87,6 +100,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): HearthEnv {
     uvThreadpoolSize: numberOrUndefined(env.UV_THREADPOOL_SIZE),
     llamaThreadHelper: env.HEARTH_LLAMA_THREAD_HELPER !== "off",
     llamaTokenLoop: env.HEARTH_LLAMA_TOKEN_LOOP !== "off",
+    streamStallMs: env.HEARTH_STREAM_STALL_MS === "off" ? undefined : (nonNegative(env.HEARTH_STREAM_STALL_MS) ?? DEFAULT_STREAM_STALL_MS),
     test: readTestOverrides(env),
   };
 }

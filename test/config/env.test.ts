@@ -46,3 +46,11 @@ test("test-only overrides are parsed in one place; bad or empty values are ignor
   assert.equal(readEnv({ HEARTH_TEST_MEMORY_BYTES: "0" }).test.memoryBytes, undefined);
   assert.deepEqual(readEnv({ LD_LIBRARY_PATH: "/opt/lib::/usr/local/lib" }).libraryPath, ["/opt/lib", "/usr/local/lib"]);
 });
+
+test("HEARTH_STREAM_STALL_MS: 200 ms unless set; off turns the cap off; a bad value keeps the default", () => {
+  assert.equal(readEnv({}).streamStallMs, 200);
+  assert.equal(readEnv({ HEARTH_STREAM_STALL_MS: "0" }).streamStallMs, 0);
+  assert.equal(readEnv({ HEARTH_STREAM_STALL_MS: "750" }).streamStallMs, 750);
+  assert.equal(readEnv({ HEARTH_STREAM_STALL_MS: "off" }).streamStallMs, undefined);
+  for (const bad of ["-5", "soon", ""]) assert.equal(readEnv({ HEARTH_STREAM_STALL_MS: bad }).streamStallMs, 200, bad);
+});

@@ -66,6 +66,9 @@ export interface LoopOptions {
   batchThreads: number;
   /** tokens that end the generation besides the model's end tokens */
   stopTokens?: Uint32Array;
+  /** while this generation streams, other prompts go in pieces that keep a step within this many ms
+   * (at the loop's measured cost per token, never under 128 tokens); absent: they fill the batch */
+  maxStallMs?: number;
 }
 
 export interface LoopEnd {

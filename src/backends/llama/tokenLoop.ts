@@ -20,6 +20,7 @@ import {
 } from "node-llama-cpp";
 import { contextLoopOf, type ContextLoop, type LoopEnd } from "./contextThreads.ts";
 import type { EngineSampling } from "./sampling.ts";
+import { readEnv } from "../../config/env.ts";
 
 /** node-llama-cpp's internals the loop reads and keeps in step (3.21.1). */
 interface SequenceInternals {
@@ -148,6 +149,7 @@ export class TokenLoop {
         }),
       );
       if (signal?.aborted) return { stop: "abort", tokens };
+      const stallMs = readEnv().streamStallMs;
       const called = performance.now();
       const end = await this.loop.generate(
         sampler,
@@ -162,6 +164,7 @@ export class TokenLoop {
           decodeThreads: Math.min(this.decodeThreads(), this.context.idealThreads),
           batchThreads: this.context.idealThreads,
           stopTokens: Uint32Array.from(stopTokens),
+          ...(stallMs !== undefined ? { maxStallMs: stallMs } : {}),
         },
         (sampled, ms) => {
           for (let i = 0; i < sampled.length; i++) {

@@ -34,17 +34,20 @@ import { HearthError } from "../../../src/errors/HearthError.ts";
 const linuxX64 = process.platform === "linux" && process.arch === "x64";
 const skip = !linuxX64 && "the helper is built on x86-64 Linux";
 
-/** Runs `fn` with HEARTH_LLAMA_TOKEN_LOOP=off (read per request), then puts the variable back. */
-async function loopOff<T>(fn: () => Promise<T>): Promise<T> {
-  const before = process.env.HEARTH_LLAMA_TOKEN_LOOP;
-  process.env.HEARTH_LLAMA_TOKEN_LOOP = "off";
+/** Runs `fn` with the variable `name` set (hearth reads these per request), then puts it back. */
+async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.env[name];
+  process.env[name] = value;
   try {
     return await fn();
   } finally {
-    if (before === undefined) delete process.env.HEARTH_LLAMA_TOKEN_LOOP;
-    else process.env.HEARTH_LLAMA_TOKEN_LOOP = before;
+    if (before === undefined) delete process.env[name];
+    else process.env[name] = before;
   }
 }
+
+/** Runs `fn` with HEARTH_LLAMA_TOKEN_LOOP=off: node-llama-cpp's own loop. */
+const loopOff = <T>(fn: () => Promise<T>): Promise<T> => withEnv("HEARTH_LLAMA_TOKEN_LOOP", "off", fn);
 
 /** Counts the generations the native loop ran (a spy on the real loop: it still runs). */
 function countLoopRuns(): { count: () => number; restore: () => void } {
@@ -87,6 +90,15 @@ async function complete(
 /** What node-llama-cpp holds for the sequence the model used last. */
 const heldTokens = (m: LoadedModel): number[] =>
   (m as unknown as { engine: { pool: { lastUsed?: { contextTokens: number[] } } } }).engine.pool.lastUsed?.contextTokens ?? [];
+
+/** The 349M bench fixture on a context of two sequences: steps long enough to see pieces of a prompt. */
+async function loadBenchModel(options: { batchSize: number; threads: number }): Promise<LoadedModel> {
+  const primary = await ensureFixture("bench");
+  return (await loadBackend("llama")).load(
+    { dir: path.dirname(primary), primary, format: "gguf", type: "llm" },
+    { device: "cpu", contextSize: 2048, parallel: 2, extra: { llamaBuild: "prebuilt" }, ...options },
+  );
+}
 
 async function loadTiny(extra: Record<string, unknown> = {}): Promise<LoadedModel> {
   const backend = await loadBackend("llama");
@@ -577,12 +589,8 @@ test("a request arriving while another's long prompt is decoded waits without bl
   skip,
   timeout: 180_000,
 }, async (t) => {
-  const primary = await ensureFixture("bench");
   // batches of 128 tokens: the long prompt takes several steps
-  const m = await (await loadBackend("llama")).load(
-    { dir: path.dirname(primary), primary, format: "gguf", type: "llm" },
-    { device: "cpu", contextSize: 2048, batchSize: 128, parallel: 2, threads: 1, extra: { llamaBuild: "prebuilt" } },
-  );
+  const m = await loadBenchModel({ batchSize: 128, threads: 1 });
   try {
     const greedy = { temperature: 0, maxTokens: 4, logitBias: NO_END_BIAS };
     // both sequences hold an answer, so the second request below must clear the cells of its own
@@ -621,6 +629,54 @@ test("a request arriving while another's long prompt is decoded waits without bl
       firstText < prefillMs * 0.7,
       `its first text came ${Math.round(firstText)} ms after it was asked, the long prefill took ${Math.round(prefillMs)} ms`,
     );
+  } finally {
+    await m.dispose();
+  }
+});
+
+test("a stream keeps getting tokens while another request's long prompt is decoded: the prompt goes in pieces cut to the stream's stall limit", {
+  skip,
+  timeout: 300_000,
+}, async (t) => {
+  const m = await loadBenchModel({ batchSize: 512, threads: 2 });
+  const long = "apple river stone cloud garden lamp window music paper silver ".repeat(50);
+  /** the streaming request's tokens while the long prompt was decoded (from its request to its first text) */
+  const during = async (stall: string) => {
+    const streamed: number[] = [];
+    const stop = new AbortController();
+    // the stall limit is the streaming generation's own: it is read when that request starts
+    const stream = withEnv("HEARTH_STREAM_STALL_MS", stall, () =>
+      complete(m, "Hello world", { temperature: 0, maxTokens: 600, logitBias: NO_END_BIAS }, stop.signal, () =>
+        streamed.push(performance.now()),
+      ),
+    );
+    while (streamed.length < 3) await new Promise((r) => setTimeout(r, 5));
+    const asked = performance.now();
+    let first = 0;
+    // a start of its own, so that no cells of the other run's prompt are reused
+    const other = await complete(m, `${stall} ${long}`, { temperature: 0, maxTokens: 1, logitBias: NO_END_BIAS }, undefined, () => {
+      first ||= performance.now();
+    });
+    stop.abort();
+    const a = await stream.then(
+      (r) => r.finishReason,
+      (e: unknown) => (e instanceof HearthError ? e.code : String(e)),
+    );
+    assert.equal(a, "aborted", "the stream was still going when the long prompt's first token came");
+    assert.ok(other.usage.promptTokens > 1200, `the long prompt has ${other.usage.promptTokens} tokens`);
+    return { tokens: streamed.filter((x) => x > asked && x < first).length, ms: first - asked, prompt: other.usage.promptTokens };
+  };
+  try {
+    // "off": prompts fill the batch (512), as llama.cpp's server does: the stream gets a token per piece
+    // (four pieces; one more token may come while the request is set up)
+    const whole = await during("off");
+    // 0 ms: the smallest pieces (128 tokens), so the stream gets a token every 128 prompt tokens (13)
+    const cut = await during("0");
+    t.diagnostic(
+      `a ${cut.prompt}-token prompt beside a stream: in batch-size pieces the stream got ${whole.tokens} tokens in ${Math.round(whole.ms)} ms, in pieces cut to its limit ${cut.tokens} in ${Math.round(cut.ms)} ms`,
+    );
+    assert.ok(whole.tokens <= 6, `in 512-token pieces the stream got ${whole.tokens} tokens`);
+    assert.ok(cut.tokens >= 10, `in 128-token pieces the stream got ${cut.tokens} tokens`);
   } finally {
     await m.dispose();
   }
