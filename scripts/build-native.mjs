@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const sourceDir = path.join(root, "native", "llama-threads");
 const sources = ["llama-threads.cc", "token-loop.cc"].map((f) => path.join(sourceDir, f));
-const headers = ["binding.h"].map((f) => path.join(sourceDir, f));
+const headers = ["binding.h", "step-ways.h"].map((f) => path.join(sourceDir, f));
 const outDir = path.join(root, "native", "build");
 const output = path.join(outDir, "llama-threads.node");
 const stampFile = path.join(outDir, "llama-threads.json");

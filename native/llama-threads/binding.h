@@ -14,6 +14,7 @@
 #include "AddonModel.h"
 #include "ggml-backend.h"
 #include "ggml-cpu.h"
+#include "step-ways.h"
 
 // llama.cpp's functions, looked up in the loaded libraries (the helper links against nothing of theirs)
 struct LlamaFunctions {
@@ -56,6 +57,8 @@ class Binding {
   void (*poolFreeFn)(ggml_threadpool_t) = nullptr;
   llama_batch loopBatch{};
   int32_t loopBatchSize = 0;
+  // the token loop's steps of several streams: one batch or one decode each, as measured here
+  StepWays stepWays;
 
   // the context's thread: jobs (node-llama-cpp's decode steps, or the token loop) run in order; while
   // the token loop runs, it runs the decode steps queued between two of its own
@@ -147,3 +150,4 @@ Napi::Value Generate(const Napi::CallbackInfo& info);
 Napi::Value StopGeneration(const Napi::CallbackInfo& info);
 Napi::Value Hold(const Napi::CallbackInfo& info);
 Napi::Value Park(const Napi::CallbackInfo& info);
+Napi::Value Steps(const Napi::CallbackInfo& info);

@@ -314,6 +314,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("stop", Napi::Function::New(env, StopGeneration));
   exports.Set("hold", Napi::Function::New(env, Hold));
   exports.Set("park", Napi::Function::New(env, Park));
+  exports.Set("steps", Napi::Function::New(env, Steps));
   exports.Set("close", Napi::Function::New(env, Close));
   return exports;
 }

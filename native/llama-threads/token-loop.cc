@@ -244,6 +244,56 @@ void loop(Binding* b) {
   std::vector<Generation*> active;
   bool threadsSet = false;
   double msPerToken = 0;  // a step's time over its tokens, recent steps weighing most
+  // samples the generation's next token from its logits in the step just decoded (where it has some)
+  auto sample = [&](Generation* g) {
+    const int32_t index = g->logitIndex;
+    g->logitIndex = -1;
+    if (index < 0 || !g->error.empty() || !g->stopReason.empty()) return;
+    try {
+      buildChain(g->sampler, f);
+      llama_token_data_array cur;
+      candidates(g->sampler, f, ctx, index, vocabSize, cur);
+      llama_sampler* grammar = g->sampler->grammarEvaluationState != nullptr ? g->sampler->grammarEvaluationState->sampler : nullptr;
+      if (cur.size > 0) f.samplerApply(g->sampler->chain, &cur);
+      if (grammar != nullptr && cur.size > 0 && cur.selected >= 0 && cur.selected < static_cast<int64_t>(cur.size)) {
+        // AddonSampler::sample: the grammar judges the chain's pick alone; only where it refuses
+        // it are all candidates masked by the grammar and sampled again
+        llama_token_data one{cur.data[cur.selected].id, 1.0f, 0.0f};
+        llama_token_data_array single{&one, 1, -1, false};
+        f.samplerApply(grammar, &single);
+        if (one.logit == -INFINITY) {
+          candidates(g->sampler, f, ctx, index, vocabSize, cur);
+          f.samplerApply(grammar, &cur);
+          f.samplerApply(g->sampler->chain, &cur);
+        }
+      }
+      if (cur.size == 0 || !(cur.selected >= 0 && cur.selected < static_cast<int64_t>(cur.size))) {
+        g->error = "Failed to sample next token";
+        return;
+      }
+      const llama_token token = cur.data[cur.selected].id;
+      const bool eog = f.isEog(vocab, token);
+      // AddonSampler::acceptToken: the penalties take every sampled token (node-llama-cpp then keeps
+      // the sampler's history as it is, each step, where its record of the tokens agrees); the
+      // grammar advances on every sampled token but an end token
+      if (g->sampler->repeatPenaltySampler != nullptr) {
+        f.samplerAccept(g->sampler->repeatPenaltySampler, token);
+        g->sampler->repeatPenalty_lastTokens.push_back(token);
+      }
+      if (grammar != nullptr && !eog) f.samplerAccept(grammar, token);
+      if (eog || std::find(g->stopTokens.begin(), g->stopTokens.end(), token) != g->stopTokens.end()) {
+        g->stopReason = "eog";
+        return;
+      }
+      emit(g, token);
+      if (--g->maxTokens <= 0) g->stopReason = "length";
+      else g->pending.assign(1, token);
+    } catch (const std::exception& e) {
+      g->error = e.what();
+    } catch (...) {
+      g->error = "Unknown error in hearth's token loop";
+    }
+  };
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(b->mutex);
@@ -297,97 +347,64 @@ void loop(Binding* b) {
     }
     std::sort(taken.begin(), taken.end(), [](const auto& x, const auto& y) { return x.first->sequence < y.first->sequence; });
     if (std::any_of(taken.begin(), taken.end(), [&](const auto& t) { return !sampled(t.first); })) deliverHeld(active);
-    n = 0;
-    for (auto& [g, k] : taken) {
-      for (int32_t j = 0; j < k; j++) {
-        batch.token[n] = g->pending[j];
-        batch.pos[n] = g->position + j;
-        batch.n_seq_id[n] = 1;
-        batch.seq_id[n][0] = g->sequence;
-        batch.logits[n] = j + 1 == k && k == static_cast<int32_t>(g->pending.size());
-        if (batch.logits[n]) g->logitIndex = n;
-        n++;
-      }
-    }
-    batch.n_tokens = n;
-    std::string failure;
-    if (n > 0) {
-      try {
-        const auto t0 = std::chrono::steady_clock::now();
-        const int status = f.decode(ctx, batch);
-        // node-llama-cpp's messages for these results (AddonContextDecodeBatchWorker)
-        if (status == 1) failure = "could not find a KV slot for the batch (try reducing the size of the batch or increase the context)";
-        else if (status != 0) failure = "Eval has failed";
-        else f.synchronize(ctx);
-        if (status == 0 && n >= kMinPiece) {
-          const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / n;
-          msPerToken = msPerToken > 0 ? (msPerToken + ms) / 2 : ms;
+    // the streams' tokens alone: one batch, or one decode each where that measured faster (step-ways.h)
+    const bool streamsOnly =
+        taken.size() >= 2 && std::all_of(taken.begin(), taken.end(), [&](const auto& t) { return sampled(t.first) && t.second == 1; });
+    const bool split = streamsOnly && b->stepWays.split(taken.size());
+    std::vector<std::vector<std::pair<Generation*, int32_t>>> groups;
+    if (split)
+      for (const auto& t : taken) groups.push_back({t});
+    else
+      groups.push_back(taken);
+    double decodeMs = 0;
+    bool failed = false;
+    for (const auto& group : groups) {
+      n = 0;
+      for (auto& [g, k] : group) {
+        for (int32_t j = 0; j < k; j++) {
+          batch.token[n] = g->pending[j];
+          batch.pos[n] = g->position + j;
+          batch.n_seq_id[n] = 1;
+          batch.seq_id[n][0] = g->sequence;
+          batch.logits[n] = j + 1 == k && k == static_cast<int32_t>(g->pending.size());
+          if (batch.logits[n]) g->logitIndex = n;
+          n++;
         }
-      } catch (const std::exception& e) {
-        failure = e.what();
-      } catch (...) {
-        failure = "Unknown error in hearth's token loop";
       }
-    }
-    for (auto& [g, k] : taken) {
-      if (!failure.empty()) {
-        g->error = failure;
-        continue;
-      }
-      g->evaluated += k;
-      g->position += k;
-      g->pending.erase(g->pending.begin(), g->pending.begin() + k);
-    }
-    // sample each generation whose tokens ended in this batch
-    for (Generation* g : active) {
-      const int32_t index = g->logitIndex;
-      g->logitIndex = -1;
-      if (index < 0 || !g->error.empty() || !g->stopReason.empty()) continue;
-      try {
-        buildChain(g->sampler, f);
-        llama_token_data_array cur;
-        candidates(g->sampler, f, ctx, index, vocabSize, cur);
-        llama_sampler* grammar = g->sampler->grammarEvaluationState != nullptr ? g->sampler->grammarEvaluationState->sampler : nullptr;
-        if (cur.size > 0) f.samplerApply(g->sampler->chain, &cur);
-        if (grammar != nullptr && cur.size > 0 && cur.selected >= 0 && cur.selected < static_cast<int64_t>(cur.size)) {
-          // AddonSampler::sample: the grammar judges the chain's pick alone; only where it refuses
-          // it are all candidates masked by the grammar and sampled again
-          llama_token_data one{cur.data[cur.selected].id, 1.0f, 0.0f};
-          llama_token_data_array single{&one, 1, -1, false};
-          f.samplerApply(grammar, &single);
-          if (one.logit == -INFINITY) {
-            candidates(g->sampler, f, ctx, index, vocabSize, cur);
-            f.samplerApply(grammar, &cur);
-            f.samplerApply(g->sampler->chain, &cur);
-          }
+      batch.n_tokens = n;
+      std::string failure;
+      if (n > 0) {
+        try {
+          const auto t0 = std::chrono::steady_clock::now();
+          const int status = f.decode(ctx, batch);
+          // node-llama-cpp's messages for these results (AddonContextDecodeBatchWorker)
+          if (status == 1) failure = "could not find a KV slot for the batch (try reducing the size of the batch or increase the context)";
+          else if (status != 0) failure = "Eval has failed";
+          else f.synchronize(ctx);
+          const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+          decodeMs += ms;
+          if (status == 0 && n >= kMinPiece) msPerToken = msPerToken > 0 ? (msPerToken + ms / n) / 2 : ms / n;
+        } catch (const std::exception& e) {
+          failure = e.what();
+        } catch (...) {
+          failure = "Unknown error in hearth's token loop";
         }
-        if (cur.size == 0 || !(cur.selected >= 0 && cur.selected < static_cast<int64_t>(cur.size))) {
-          g->error = "Failed to sample next token";
+      }
+      failed = failed || !failure.empty();
+      for (auto& [g, k] : group) {
+        if (!failure.empty()) {
+          g->error = failure;
+          g->logitIndex = -1;
           continue;
         }
-        const llama_token token = cur.data[cur.selected].id;
-        const bool eog = f.isEog(vocab, token);
-        // AddonSampler::acceptToken: the penalties take every sampled token (node-llama-cpp then keeps
-        // the sampler's history as it is, each step, where its record of the tokens agrees); the
-        // grammar advances on every sampled token but an end token
-        if (g->sampler->repeatPenaltySampler != nullptr) {
-          f.samplerAccept(g->sampler->repeatPenaltySampler, token);
-          g->sampler->repeatPenalty_lastTokens.push_back(token);
-        }
-        if (grammar != nullptr && !eog) f.samplerAccept(grammar, token);
-        if (eog || std::find(g->stopTokens.begin(), g->stopTokens.end(), token) != g->stopTokens.end()) {
-          g->stopReason = "eog";
-          continue;
-        }
-        emit(g, token);
-        if (--g->maxTokens <= 0) g->stopReason = "length";
-        else g->pending.assign(1, token);
-      } catch (const std::exception& e) {
-        g->error = e.what();
-      } catch (...) {
-        g->error = "Unknown error in hearth's token loop";
+        g->evaluated += k;
+        g->position += k;
+        g->pending.erase(g->pending.begin(), g->pending.begin() + k);
       }
+      // sample each generation whose tokens ended in this batch (before the next batch's logits replace theirs)
+      for (auto& [g, k] : group) sample(g);
     }
+    if (streamsOnly && !failed) b->stepWays.record(taken.size(), split, decodeMs);
     // the ended generations leave; their results go out after their tokens
     std::vector<Generation*> still;
     std::vector<Generation*> ended;
@@ -544,6 +561,29 @@ Napi::Value Hold(const Napi::CallbackInfo& info) {
   b->wake.notify_all();
   if (on && wait) b->parkedCv.wait(lock, [b] { return !b->looping || b->parked || b->stopping; });
   return info.Env().Undefined();
+}
+
+// steps(binding) -> [{ streams, joinedMs, joinedSteps, splitMs, splitSteps, split }]: how the loop
+// has timed steps of several streams' tokens, per stream count, each way (step-ways.h), and the way
+// it takes now
+Napi::Value Steps(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Binding* b = bindingOf(info);
+  if (!b) return env.Undefined();
+  const auto measured = b->stepWays.measured();
+  Napi::Array out = Napi::Array::New(env, measured.size());
+  for (uint32_t i = 0; i < measured.size(); i++) {
+    const auto& m = measured[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("streams", m.streams);
+    o.Set("joinedMs", m.joinedMs);
+    o.Set("joinedSteps", m.joinedSteps);
+    o.Set("splitMs", m.splitMs);
+    o.Set("splitSteps", m.splitSteps);
+    o.Set("split", m.split);
+    out.Set(i, o);
+  }
+  return out;
 }
 
 // park(binding) -> Promise<void>: one more holder of the token loop between its steps, as hold() with

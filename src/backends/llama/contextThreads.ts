@@ -51,7 +51,20 @@ interface Helper {
   hold(binding: Binding, on: boolean, wait?: boolean): void;
   /** one more holder, resolving once the loop waits (without blocking); let go with hold(binding, false) */
   park(binding: Binding): Promise<void>;
+  /** how the loop has timed steps of several streams' tokens (native/llama-threads/step-ways.h) */
+  steps(binding: Binding): StepWay[];
   close(binding: Binding): void;
+}
+
+/** For one stream count: the loop's step time with the streams' tokens in one batch and with one
+ * decode per stream (recent steps weighing most), how many steps each way, and the way it takes now. */
+export interface StepWay {
+  streams: number;
+  joinedMs: number;
+  joinedSteps: number;
+  splitMs: number;
+  splitSteps: number;
+  split: boolean;
 }
 
 /** What the helper's token loop is told (native/llama-threads/token-loop.cc). */
@@ -97,6 +110,8 @@ export interface ContextLoop {
    * other generations' tokens go on meanwhile.
    */
   parked<T>(change: () => Promise<T>): Promise<T>;
+  /** how steps of several streams' tokens were timed, and which way each stream count takes */
+  steps(): StepWay[];
 }
 
 const loops = new WeakMap<LlamaContext, ContextLoop>();
@@ -286,6 +301,7 @@ export function attachContextThreads(context: LlamaContext, model: LlamaModel, t
     stop: (sequence) => {
       if (!closed) h.stop(binding, sequence);
     },
+    steps: () => (closed ? [] : h.steps(binding)),
     async parked(change) {
       if (closed) return change();
       await h.park(binding);
