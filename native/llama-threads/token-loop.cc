@@ -351,16 +351,16 @@ void loop(Binding* b) {
     const bool streamsOnly =
         taken.size() >= 2 && std::all_of(taken.begin(), taken.end(), [&](const auto& t) { return sampled(t.first) && t.second == 1; });
     const bool split = streamsOnly && b->stepWays.split(taken.size());
-    std::vector<std::vector<std::pair<Generation*, int32_t>>> groups;
-    if (split)
-      for (const auto& t : taken) groups.push_back({t});
-    else
-      groups.push_back(taken);
+    // the decodes of this step: all of `taken` at once, or one entry each
+    const size_t per = split ? 1 : taken.size();
     double decodeMs = 0;
     bool failed = false;
-    for (const auto& group : groups) {
+    for (size_t from = 0; from < taken.size(); from += per) {
+      const auto first = taken.begin() + static_cast<std::ptrdiff_t>(from);
+      const auto last = first + static_cast<std::ptrdiff_t>(per);
       n = 0;
-      for (auto& [g, k] : group) {
+      for (auto it = first; it != last; ++it) {
+        auto& [g, k] = *it;
         for (int32_t j = 0; j < k; j++) {
           batch.token[n] = g->pending[j];
           batch.pos[n] = g->position + j;
@@ -391,7 +391,8 @@ void loop(Binding* b) {
         }
       }
       failed = failed || !failure.empty();
-      for (auto& [g, k] : group) {
+      for (auto it = first; it != last; ++it) {
+        auto& [g, k] = *it;
         if (!failure.empty()) {
           g->error = failure;
           g->logitIndex = -1;
@@ -402,7 +403,7 @@ void loop(Binding* b) {
         g->pending.erase(g->pending.begin(), g->pending.begin() + k);
       }
       // sample each generation whose tokens ended in this batch (before the next batch's logits replace theirs)
-      for (auto& [g, k] : group) sample(g);
+      for (auto it = first; it != last; ++it) sample(it->first);
     }
     if (streamsOnly && !failed) b->stepWays.record(taken.size(), split, decodeMs);
     // the ended generations leave; their results go out after their tokens
