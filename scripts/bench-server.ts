@@ -24,7 +24,7 @@ import path from "node:path";
 import { LLM } from "../src/sdk/LLM.ts";
 import { buildServer } from "../src/server/app.ts";
 import { physicalCores } from "../src/devices/cpuCores.ts";
-import { decodeSpeed, median, PROMPTS, type Run } from "./streamRuns.ts";
+import { decodeSpeed, median, PROMPTS, promptOfLength, type Run } from "./streamRuns.ts";
 import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 
 const { values } = parseArgs({
@@ -69,13 +69,7 @@ const calibrated = new Map<string, string>();
 async function promptOf(key: string): Promise<string> {
   let text = calibrated.get(key);
   if (text !== undefined) return text;
-  const words = ["river", "stone", "lamp", "cloud", "orange", "window", "quiet", "market", "silver", "garden", "train", "paper"];
-  let rnd = [...key].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 2147483647, 7) || 1;
-  text = key;
-  while ((await llm.tokenize(text)).length < promptTokens) {
-    rnd = (rnd * 48271) % 2147483647;
-    text += ` ${words[rnd % words.length]}`;
-  }
+  text = await promptOfLength((t) => llm.tokenize(t), key, promptTokens);
   calibrated.set(key, text);
   return text;
 }

@@ -12,7 +12,7 @@ import { LLM } from "../src/sdk/LLM.ts";
 import { physicalCores } from "../src/devices/cpuCores.ts";
 import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 import { NO_END_BIAS } from "../fixtures/vocab.ts";
-import { median } from "./streamRuns.ts";
+import { median, promptOfLength } from "./streamRuns.ts";
 
 const { values } = parseArgs({
   options: {
@@ -43,13 +43,6 @@ const llm = await LLM.load(modelFile, {
   parallel: 2,
   contextSize: Math.max(2048, promptTokens + 700),
 });
-const words = ["river", "stone", "lamp", "cloud", "orange", "window", "quiet", "market", "silver", "garden"];
-/** a prompt of about `promptTokens` tokens starting with `start` */
-async function longPrompt(start: string): Promise<string> {
-  let text = start;
-  for (let i = 0; (await llm.tokenize(text)).length < promptTokens; i++) text += ` ${words[(i * 7) % words.length]}`;
-  return text;
-}
 
 interface Outcome {
   /** the stream's longest wait between two tokens while the prompt was decoded, ms */
@@ -62,7 +55,7 @@ interface Outcome {
 
 async function run(stall: string, rep: number): Promise<Outcome> {
   process.env.HEARTH_STREAM_STALL_MS = stall; // read when each request starts
-  const prompt = await longPrompt(`${stall} ${rep}`);
+  const prompt = await promptOfLength((t) => llm.tokenize(t), `${stall} ${rep}`, promptTokens);
   const times: number[] = [];
   const stop = new AbortController();
   const stream = llm.complete(`Hello world ${rep}`, { temperature: 0, maxTokens: 4000, logitBias: NO_END_BIAS, signal: stop.signal });

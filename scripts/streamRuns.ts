@@ -1,5 +1,5 @@
-// What bench:server and bench:dialects share: one streamed run as the client timed it, its decode
-// speed, the median over reps, and the prompts the reps rotate through.
+// What bench:server, bench:dialects and bench:stall share: one streamed run as the client timed it, its decode
+// speed, the median over reps, the prompts the reps rotate through, and prompts of a given length.
 
 export interface Run {
   ttftMs: number;
@@ -17,5 +17,18 @@ export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/** A text of at least `tokens` tokens as `tokenize` counts them: `start`, then words drawn by a
+ * generator seeded from `start`, so each start gives a text of its own. */
+export async function promptOfLength(tokenize: (text: string) => Promise<unknown[]>, start: string, tokens: number): Promise<string> {
+  const words = ["river", "stone", "lamp", "cloud", "orange", "window", "quiet", "market", "silver", "garden", "train", "paper"];
+  let rnd = [...start].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 2147483647, 7) || 1;
+  let text = start;
+  while ((await tokenize(text)).length < tokens) {
+    rnd = (rnd * 48271) % 2147483647;
+    text += ` ${words[rnd % words.length]}`;
+  }
+  return text;
+}
 
 export const PROMPTS = ["Hello world", "The quick brown fox", "Once upon a time", "In the beginning", "Dear friend"];
