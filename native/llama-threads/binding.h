@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -55,6 +56,8 @@ class Binding {
   LlamaFunctions fn;
   ggml_threadpool_t pool = nullptr;
   void (*poolFreeFn)(ggml_threadpool_t) = nullptr;
+  // puts the pool's workers to sleep; the next graph wakes them (ggml_graph_compute_kickoff)
+  void (*poolPauseFn)(ggml_threadpool_t) = nullptr;
   llama_batch loopBatch{};
   int32_t loopBatchSize = 0;
   // the token loop's steps of several streams: one batch or one decode each, as measured here
@@ -84,12 +87,24 @@ class Binding {
   Napi::ThreadSafeFunction done;
   bool closed = false;
 
+  // How long the thread waits for its next job before the pool's workers are told to sleep. ggml's
+  // workers poll for the next graph for a number of rounds (1024 * 128 * poll), about 140 ms at poll
+  // 50 on a Zen 4 core and longer on cores with a slower pause instruction: after every request a
+  // worker held a core that long (docs/benchmarks.md). Steps come far closer than this while a
+  // generation runs (the loop's, or node-llama-cpp's between two of its samplings), so only idle
+  // time is cut.
+  static constexpr std::chrono::milliseconds kIdleBeforePause{10};
+
   void run() {
     for (;;) {
       std::function<void()> next;
       {
         std::unique_lock<std::mutex> lock(mutex);
-        wake.wait(lock, [this] { return !jobs.empty() || stopping; });
+        const auto ready = [this] { return !jobs.empty() || stopping; };
+        if (!wake.wait_for(lock, kIdleBeforePause, ready)) {
+          if (pool && poolPauseFn) poolPauseFn(pool);
+          wake.wait(lock, ready);
+        }
         if (jobs.empty()) return;
         next = std::move(jobs.front());
         jobs.pop_front();

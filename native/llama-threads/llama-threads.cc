@@ -219,6 +219,12 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
   auto poolNew = reinterpret_cast<ggml_threadpool_t (*)(ggml_threadpool_params*)>(b->fn.regProcAddress(b->cpuReg, "ggml_threadpool_new"));
   b->poolFreeFn = reinterpret_cast<void (*)(ggml_threadpool_t)>(b->fn.regProcAddress(b->cpuReg, "ggml_threadpool_free"));
   if (!poolNew || !b->poolFreeFn) return Napi::String::New(env, "the CPU backend has no thread pool functions");
+  // not among the backend's proc addresses: looked up in the CPU library that holds ggml_threadpool_new
+  // (where missing, idle workers poll out ggml's own spin as before)
+  Dl_info where{};
+  if (dladdr(reinterpret_cast<void*>(poolNew), &where) && where.dli_fname) {
+    find(loaded(where.dli_fname), "ggml_threadpool_pause", b->poolPauseFn);
+  }
   ggml_threadpool_params params = b->fn.threadpoolParamsDefault(threads);
   params.poll = static_cast<uint32_t>(poll);
   ggml_threadpool_t pool = poolNew(&params);

@@ -74,6 +74,37 @@ test("a pool and a decode thread attach to a prebuilt CPU context; greedy output
   }
 });
 
+test("once a context's decodes stop, its pool's workers sleep instead of polling out ggml's spin", {
+  skip: !linuxX64 && "x86-64 Linux",
+}, async () => {
+  const llama = await getLlama({ gpu: false, build: "never", skipDownload: true, logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: await ensureFixture("tiny"), gpuLayers: 0 });
+  const context = await model.createContext({ contextSize: 256, threads: 2 });
+  try {
+    assert.deepEqual(attachContextThreads(context, model, 2, true), { threadPool: "persistent", decodeThread: "own" });
+    const sequence = context.getSequence();
+    let n = 0;
+    for await (const _ of sequence.evaluate(model.tokenize("Once upon a time"), { yieldEogToken: true })) if (++n >= 32) break;
+    // ggml's own poll at the pool's level lasts 1024 * 128 * 50 pause instructions after the last
+    // graph: some 140 ms of a core on a Zen 4, longer where a pause is slower. The helper lets the
+    // workers poll only while steps may still come (its thread waits 10 ms for its next job).
+    await new Promise((r) => setTimeout(r, 30));
+    const before = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 500));
+    const used = process.cpuUsage(before);
+    const ms = (used.user + used.system) / 1000;
+    assert.ok(ms < 40, `the process used ${ms.toFixed(1)} ms of CPU in the 500 ms after its last decode`);
+    // and the sleeping pool wakes for the next graph
+    n = 0;
+    for await (const _ of sequence.evaluate(model.tokenize(" and then"), { yieldEogToken: true })) if (++n >= 8) break;
+    assert.equal(n, 8);
+  } finally {
+    await context.dispose();
+    await model.dispose();
+    await llama.dispose();
+  }
+});
+
 test("the helper refuses objects that are not a node-llama-cpp context, and bad arguments, without reading them", {
   skip: !linuxX64 && "x86-64 Linux",
 }, async () => {
