@@ -3,8 +3,10 @@
 // ggml's matrix kernels for a few columns cost more than as many one-column passes (an AMD EPYC: a
 // step of two tokens 2.7 times a step of one, in llama-batched-bench too; docs/benchmarks.md). So each
 // stream count is timed both ways, and the faster way is kept; the other is tried again now and then,
-// as contexts grow and the machine's load changes. A count is split only where one stream fewer
-// measured faster split, so a GPU tries splitting two streams a few times and never more.
+// as contexts grow and the machine's load changes. A count above two is tried split where one stream
+// fewer measured faster split, or where its joined steps cost more than as many one-stream steps
+// (so three or four streams that start together need not wait for two to be settled first); a GPU
+// tries splitting two streams a few times and never more.
 #pragma once
 
 #include <algorithm>
@@ -28,8 +30,8 @@ class StepWays {
   bool split(size_t k) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (k < 2 || k >= kMaxStreams) return false;
-    if (k > 2 && !(decided(k - 1) && splitFaster(k - 1))) return false;
     Ways& w = ways_[k];
+    if (w.n[1] == 0 && !worthTrying(k)) return false;
     // the first trials: the way with fewer of them, each way kTrials times
     if (!decided(k)) return std::min(w.n[1], kTrials) < std::min(w.n[0], kTrials);
     if (++w.sinceCheck >= kRecheck) {
@@ -39,10 +41,11 @@ class StepWays {
     return splitFaster(k);
   }
 
-  // on the loop's thread: the decode time of a step of `k` streams' tokens taken that way
+  // on the loop's thread: the decode time of a step of `k` streams' tokens taken that way (one
+  // stream's steps too: what a split step of k costs is about k of them)
   void record(size_t k, bool split, double ms) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (k < 2 || k >= kMaxStreams) return;
+    if (k < 1 || k >= kMaxStreams) return;
     Ways& w = ways_[k];
     const int way = split ? 1 : 0;
     // recent steps weigh most: the cost moves as the sequences' contexts grow
@@ -72,6 +75,12 @@ class StepWays {
   };
   bool decided(size_t k) const { return ways_[k].n[0] >= kTrials && ways_[k].n[1] >= kTrials; }
   bool splitFaster(size_t k) const { return ways_[k].ms[1] < ways_[k].ms[0]; }
+  bool worthTrying(size_t k) const {
+    if (k == 2 || (decided(k - 1) && splitFaster(k - 1))) return true;
+    const Ways& one = ways_[1];
+    const Ways& joined = ways_[k];
+    return one.n[0] >= kTrials && joined.n[0] >= kTrials && static_cast<double>(k) * one.ms[0] < joined.ms[0];
+  }
   std::mutex mutex_;
   std::array<Ways, kMaxStreams> ways_{};
 };

@@ -349,7 +349,7 @@ void loop(Binding* b) {
     if (std::any_of(taken.begin(), taken.end(), [&](const auto& t) { return !sampled(t.first); })) deliverHeld(active);
     // the streams' tokens alone: one batch, or one decode each where that measured faster (step-ways.h)
     const bool streamsOnly =
-        taken.size() >= 2 && std::all_of(taken.begin(), taken.end(), [&](const auto& t) { return sampled(t.first) && t.second == 1; });
+        !taken.empty() && std::all_of(taken.begin(), taken.end(), [&](const auto& t) { return sampled(t.first) && t.second == 1; });
     const bool split = streamsOnly && b->stepWays.split(taken.size());
     // the decodes of this step: all of `taken` at once, or one entry each
     const size_t per = split ? 1 : taken.size();
