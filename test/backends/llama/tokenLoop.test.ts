@@ -591,10 +591,10 @@ test("steps of two streams' tokens are timed as one batch and as one decode each
   // the first answer is long and the second starts once the first streams: on a fast CPU the tiny
   // model's 40 tokens can be done before a request started beside it reaches the loop
   const requests: Array<[string, CompleteRequest["sampling"]]> = [
-    ["Once upon a time", { temperature: 0, maxTokens: 220, logitBias: NO_END_BIAS }],
+    ["Once upon a time", { temperature: 0, maxTokens: 400, logitBias: NO_END_BIAS }],
     ["A lamp in the window", { temperature: 0.9, seed: 5, maxTokens: 40, logitBias: NO_END_BIAS }],
   ];
-  const alone = await loadTiny();
+  const alone = await loadTiny({ contextSize: 512 });
   const shared = await loadTiny({ parallel: 2, contextSize: 512 });
   try {
     const expected = [];
