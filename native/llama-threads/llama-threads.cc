@@ -230,7 +230,11 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
   ggml_threadpool_t pool = poolNew(&params);
   if (!pool) return Napi::String::New(env, "ggml could not start the thread pool");
   b->fn.attachThreadpool(b->context->ctx, pool, pool);
-  b->pool = pool;
+  {
+    // the context's thread reads it between jobs (Binding::run)
+    std::lock_guard<std::mutex> lock(b->mutex);
+    b->pool = pool;
+  }
   return env.Undefined();
 }
 
