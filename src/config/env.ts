@@ -34,6 +34,11 @@ export interface HearthEnv {
    * token, never under 128 tokens), so the stream keeps going during a long prefill. Default 200;
    * "off": prompts fill the batch, as llama.cpp's server does. */
   streamStallMs?: number;
+  /** HEARTH_STREAM_FLUSH_MS: a runner process sends a request's events to the server at once until
+   * its first has gone out, then at most once per this many milliseconds (each message wakes the
+   * server's process, which on a machine whose cores all decode slows the decode). 0: each event
+   * as soon as the runner's event loop turns. */
+  streamFlushMs: number;
   /** LD_LIBRARY_PATH: extra folders where system libraries are looked up (a provider's prerequisites). */
   libraryPath: string[];
   /** UV_THREADPOOL_SIZE as set: libuv's pool threads in this process (4 when unset). llama runners
@@ -68,6 +73,8 @@ function nonNegative(v: string | undefined): number | undefined {
 
 /** how long a streaming generation may wait for a token while other prompts are decoded (HEARTH_STREAM_STALL_MS) */
 const DEFAULT_STREAM_STALL_MS = 200;
+/** how long a runner holds a streaming request's later events to send them together (HEARTH_STREAM_FLUSH_MS) */
+const DEFAULT_STREAM_FLUSH_MS = 15;
 
 function readTestOverrides(env: NodeJS.ProcessEnv): TestOverrides {
   const memory = numberOrUndefined(env.HEARTH_TEST_MEMORY_BYTES);
@@ -101,6 +108,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): HearthEnv {
     llamaThreadHelper: env.HEARTH_LLAMA_THREAD_HELPER !== "off",
     llamaTokenLoop: env.HEARTH_LLAMA_TOKEN_LOOP !== "off",
     streamStallMs: env.HEARTH_STREAM_STALL_MS === "off" ? undefined : (nonNegative(env.HEARTH_STREAM_STALL_MS) ?? DEFAULT_STREAM_STALL_MS),
+    streamFlushMs: nonNegative(env.HEARTH_STREAM_FLUSH_MS) ?? DEFAULT_STREAM_FLUSH_MS,
     test: readTestOverrides(env),
   };
 }

@@ -26,35 +26,47 @@ function slowMs(): number {
 
 /**
  * Events go out in batches: whatever the engine produced for all requests before the event loop turns
- * is one IPC message. A slow generation still sends each token at once; a fast one, or several
- * streams stepping together, is not throttled by one message (serialize, syscall, wake the parent)
- * per token and stream.
+ * is one IPC message, so several streams stepping together are not throttled by one message
+ * (serialize, syscall, wake the parent) per token and stream. A request's first events go at once
+ * (time to first token); after that, a batch waits up to HEARTH_STREAM_FLUSH_MS for the tokens that
+ * follow, since each message wakes the server's process, which takes a core from the decode where
+ * every core decodes (docs/benchmarks.md). The end of a request goes at once.
  */
 const outbox = new Map<number, TaskEvent[]>();
+/** requests whose first events went out */
+const started = new Set<number>();
 let flushScheduled = false;
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
 
 function flushEvents(): void {
   flushScheduled = false;
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = undefined;
   if (outbox.size === 0) return;
   const batches = [...outbox].map(([id, events]) => ({ id, events }));
+  for (const id of outbox.keys()) started.add(id);
   outbox.clear();
   send({ type: "events", batches });
 }
 
-function pushEvent(id: number, e: TaskEvent): void {
+function pushEvent(id: number, e: TaskEvent, flushMs: number): void {
   const list = outbox.get(id);
   if (list) list.push(e);
   else outbox.set(id, [e]);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flushEvents);
+  if (flushScheduled) return;
+  if (flushMs > 0 && started.has(id)) {
+    flushTimer ??= setTimeout(flushEvents, flushMs);
+    return;
   }
+  flushScheduled = true;
+  setImmediate(flushEvents);
 }
 
 async function run(id: number, request: Extract<ToRunner, { type: "run" }>["request"]) {
   const ac = new AbortController();
   running.set(id, ac);
   const delay = slowMs();
+  const flushMs = readEnv().streamFlushMs;
   try {
     if (!model) throw new Error("no model loaded in this runner");
     for await (const event of model.run(request, ac.signal)) {
@@ -63,7 +75,7 @@ async function run(id: number, request: Extract<ToRunner, { type: "run" }>["requ
         flushEvents();
       }
       if (ac.signal.aborted) throw new HearthError("aborted", "the request was aborted");
-      pushEvent(id, event);
+      pushEvent(id, event, flushMs);
     }
     flushEvents();
     send({ type: "done", id });
@@ -72,6 +84,7 @@ async function run(id: number, request: Extract<ToRunner, { type: "run" }>["requ
     send({ type: "failed", id, error: toWireError(e) });
   } finally {
     running.delete(id);
+    started.delete(id);
   }
 }
 

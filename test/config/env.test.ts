@@ -54,3 +54,10 @@ test("HEARTH_STREAM_STALL_MS: 200 ms unless set; off turns the cap off; a bad va
   assert.equal(readEnv({ HEARTH_STREAM_STALL_MS: "off" }).streamStallMs, undefined);
   for (const bad of ["-5", "soon", ""]) assert.equal(readEnv({ HEARTH_STREAM_STALL_MS: bad }).streamStallMs, 200, bad);
 });
+
+test("HEARTH_STREAM_FLUSH_MS: 15 ms unless set; 0 sends each event as it comes; a bad value keeps the default", () => {
+  assert.equal(readEnv({}).streamFlushMs, 15);
+  assert.equal(readEnv({ HEARTH_STREAM_FLUSH_MS: "0" }).streamFlushMs, 0);
+  assert.equal(readEnv({ HEARTH_STREAM_FLUSH_MS: "40" }).streamFlushMs, 40);
+  for (const bad of ["-5", "soon", ""]) assert.equal(readEnv({ HEARTH_STREAM_FLUSH_MS: bad }).streamFlushMs, 15, bad);
+});
