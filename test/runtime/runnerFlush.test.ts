@@ -13,18 +13,21 @@ import { loadModel } from "../../src/runtime/load.ts";
 
 const home = mkdtempSync(path.join(os.tmpdir(), "hearth-runner-flush-"));
 
-/** A completion through a runner started with HEARTH_STREAM_FLUSH_MS=`flushMs`: its text, how many
- * text events, and how many bursts they came in (events less than 3 ms apart are one burst). */
+/** A completion through a runner started with HEARTH_STREAM_FLUSH_MS=`flushMs`: its text, and how
+ * many bursts its text events came in (events less than 3 ms apart are one burst). */
 async function streamed(files: ModelFiles, flushMs: string) {
   const before = process.env.HEARTH_STREAM_FLUSH_MS;
   process.env.HEARTH_STREAM_FLUSH_MS = flushMs; // the runner's environment is this process's at its start
-  const model = await loadModel(files, { isolate: true, backend: "llama", threads: 2, contextSize: 512, home, modelName: "bench" });
-  if (before === undefined) delete process.env.HEARTH_STREAM_FLUSH_MS;
-  else process.env.HEARTH_STREAM_FLUSH_MS = before;
+  let model: Awaited<ReturnType<typeof loadModel>>;
+  try {
+    model = await loadModel(files, { isolate: true, backend: "llama", threads: 2, contextSize: 512, home, modelName: "bench" });
+  } finally {
+    if (before === undefined) delete process.env.HEARTH_STREAM_FLUSH_MS;
+    else process.env.HEARTH_STREAM_FLUSH_MS = before;
+  }
   try {
     assert.equal(model.info.settings.isolated, true);
     let text = "";
-    let events = 0;
     let bursts = 0;
     let last = -Infinity;
     let completion = 0;
@@ -38,11 +41,10 @@ async function streamed(files: ModelFiles, flushMs: string) {
         if (now - last >= 3) bursts++;
         last = now;
         text += e.text;
-        events++;
       }
       if (e.type === "result") completion = (e.result as { usage: { completionTokens: number } }).usage.completionTokens;
     }
-    return { text, events, bursts, completion };
+    return { text, bursts, completion };
   } finally {
     await model.dispose();
   }
