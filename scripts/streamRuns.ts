@@ -7,10 +7,23 @@ export interface Run {
   /** ms from request start to first and last text chunk */
   firstMs: number;
   lastMs: number;
+  /** ms from request start to each text chunk, where the client kept them */
+  chunksMs?: number[];
 }
 
 /** Tokens after the first, over the time from the first text chunk to the last. */
 export const decodeSpeed = (r: Run) => (r.tokens - 1) / ((r.lastMs - r.firstMs) / 1000);
+
+/** Concurrent runs' text chunks per second while all of them were streaming: from the last run's
+ * first chunk to the first run's last, as llama-batched-bench's S_TG times only the steps where every
+ * sequence generates (no run's prompt, start or end inside). NaN where the runs never all overlapped. */
+export function overlapSpeed(runs: Run[]): number {
+  const from = Math.max(...runs.map((r) => r.firstMs));
+  const to = Math.min(...runs.map((r) => r.lastMs));
+  if (!(to > from)) return Number.NaN;
+  const inside = runs.reduce((n, r) => n + (r.chunksMs ?? []).filter((t) => t > from && t <= to).length, 0);
+  return inside / ((to - from) / 1000);
+}
 
 /** The middle value, or the mean of the two middle ones. */
 export const median = (xs: number[]) => {
