@@ -222,7 +222,9 @@ for (let rep = 0; rep < ttftReps; rep++) {
   for (let i = 0; i < sides.length; i++) await sides[(rep + i) % sides.length]();
 }
 if (ttftReps > 0)
-  log(`TTFT alone, ${ttftReps} reps: SDK ${median(ttft.sdk).toFixed(1)} ms, SDK in a runner ${median(ttft.runner).toFixed(1)}, HTTP ${median(ttft.http).toFixed(1)}`);
+  log(
+    `TTFT alone, ${ttftReps} reps: SDK ${median(ttft.sdk).toFixed(1)} ms, SDK in a runner ${median(ttft.runner).toFixed(1)}, HTTP ${median(ttft.http).toFixed(1)}`,
+  );
 // (the SDK model stays loaded only for the tokenizer: prompts are calibrated above)
 await llm.dispose();
 await isolated.dispose();
@@ -275,9 +277,7 @@ const result = {
   decodeRatio: median(http.map(decodeSpeed)) / median(sdk.map(decodeSpeed)),
   // from the TTFT series where it ran: each rep's HTTP TTFT less its SDK TTFT, the median of those
   ttftDiffMs:
-    ttftReps > 0
-      ? median(ttft.http.map((t, i) => t - ttft.sdk[i]))
-      : median(http.map((r) => r.ttftMs)) - median(sdk.map((r) => r.ttftMs)),
+    ttftReps > 0 ? median(ttft.http.map((t, i) => t - ttft.sdk[i])) : median(http.map((r) => r.ttftMs)) - median(sdk.map((r) => r.ttftMs)),
   ttftSeries:
     ttftReps > 0
       ? {

@@ -16,12 +16,16 @@ export const decodeSpeed = (r: Run) => (r.tokens - 1) / ((r.lastMs - r.firstMs) 
 
 /** Concurrent runs' text chunks per second while all of them were streaming: from the last run's
  * first chunk to the first run's last, as llama-batched-bench's S_TG times only the steps where every
- * sequence generates (no run's prompt, start or end inside). NaN where the runs never all overlapped. */
+ * sequence generates (no run's prompt, start or end inside). NaN where the runs never all overlapped;
+ * an error for a run without chunk times. */
 export function overlapSpeed(runs: Run[]): number {
   const from = Math.max(...runs.map((r) => r.firstMs));
   const to = Math.min(...runs.map((r) => r.lastMs));
   if (!(to > from)) return Number.NaN;
-  const inside = runs.reduce((n, r) => n + (r.chunksMs ?? []).filter((t) => t > from && t <= to).length, 0);
+  const inside = runs.reduce((n, r) => {
+    if (!r.chunksMs) throw new Error("overlapSpeed needs each run's chunk times (chunksMs)");
+    return n + r.chunksMs.filter((t) => t > from && t <= to).length;
+  }, 0);
   return inside / ((to - from) / 1000);
 }
 
