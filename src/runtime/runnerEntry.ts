@@ -27,10 +27,11 @@ function slowMs(): number {
 /**
  * Events go out in batches: whatever the engine produced for all requests before the event loop turns
  * is one IPC message, so several streams stepping together are not throttled by one message
- * (serialize, syscall, wake the parent) per token and stream. A request's first events go at once
- * (time to first token); after that, a batch waits up to HEARTH_STREAM_FLUSH_MS for the tokens that
- * follow, since each message wakes the server's process, which takes a core from the decode where
- * every core decodes (docs/benchmarks.md). The end of a request goes at once.
+ * (serialize, syscall, wake the parent) per token and stream. A request's first event goes at once,
+ * without waiting for the event loop to turn (time to first token); after that, a batch waits up to
+ * HEARTH_STREAM_FLUSH_MS for the tokens that follow, since each message wakes the server's process,
+ * which takes a core from the decode where every core decodes (docs/benchmarks.md). The end of a
+ * request goes at once.
  */
 const outbox = new Map<number, TaskEvent[]>();
 /** requests whose first events went out */
@@ -53,8 +54,14 @@ function pushEvent(id: number, e: TaskEvent, flushMs: number): void {
   const list = outbox.get(id);
   if (list) list.push(e);
   else outbox.set(id, [e]);
+  if (!started.has(id)) {
+    // a request's first events: now, not after a turn of the event loop, where a busy machine can
+    // keep this thread waiting for milliseconds while the decode threads run on (docs/benchmarks.md)
+    flushEvents();
+    return;
+  }
   if (flushScheduled) return;
-  if (flushMs > 0 && started.has(id)) {
+  if (flushMs > 0) {
     flushTimer ??= setTimeout(flushEvents, flushMs);
     return;
   }
