@@ -10,21 +10,17 @@ import { ensureFixture } from "../../fixtures/index.ts";
 import { NO_END_BIAS } from "../../fixtures/vocab.ts";
 import type { ModelFiles } from "../../src/model/types.ts";
 import { loadModel } from "../../src/runtime/load.ts";
+import { withEnv } from "../helpers/env.ts";
 
 const home = mkdtempSync(path.join(os.tmpdir(), "hearth-runner-flush-"));
 
 /** A completion through a runner started with HEARTH_STREAM_FLUSH_MS=`flushMs`: its text, and how
  * many bursts its text events came in (events less than 3 ms apart are one burst). */
 async function streamed(files: ModelFiles, flushMs: string) {
-  const before = process.env.HEARTH_STREAM_FLUSH_MS;
-  process.env.HEARTH_STREAM_FLUSH_MS = flushMs; // the runner's environment is this process's at its start
-  let model: Awaited<ReturnType<typeof loadModel>>;
-  try {
-    model = await loadModel(files, { isolate: true, backend: "llama", threads: 2, contextSize: 512, home, modelName: "bench" });
-  } finally {
-    if (before === undefined) delete process.env.HEARTH_STREAM_FLUSH_MS;
-    else process.env.HEARTH_STREAM_FLUSH_MS = before;
-  }
+  // the runner's environment is this process's at its start
+  const model = await withEnv("HEARTH_STREAM_FLUSH_MS", flushMs, () =>
+    loadModel(files, { isolate: true, backend: "llama", threads: 2, contextSize: 512, home, modelName: "bench" }),
+  );
   try {
     assert.equal(model.info.settings.isolated, true);
     let text = "";

@@ -13,20 +13,12 @@ import { loadBackend } from "../../../src/backends/registry.ts";
 import { physicalCores } from "../../../src/devices/cpuCores.ts";
 import { ensureFixture } from "../../../fixtures/index.ts";
 import type { TaskRequest } from "../../../src/model/task.ts";
+import { withEnv } from "../../helpers/env.ts";
 
 const linuxX64 = process.platform === "linux" && process.arch === "x64";
 
-/** Runs `fn` with HEARTH_LLAMA_THREAD_HELPER=off (loads read it), then puts the variable back. */
-async function helperOff<T>(fn: () => Promise<T>): Promise<T> {
-  const before = process.env.HEARTH_LLAMA_THREAD_HELPER;
-  process.env.HEARTH_LLAMA_THREAD_HELPER = "off";
-  try {
-    return await fn();
-  } finally {
-    if (before === undefined) delete process.env.HEARTH_LLAMA_THREAD_HELPER;
-    else process.env.HEARTH_LLAMA_THREAD_HELPER = before;
-  }
-}
+/** Runs `fn` with HEARTH_LLAMA_THREAD_HELPER=off (loads read it). */
+const helperOff = <T>(fn: () => Promise<T>): Promise<T> => withEnv("HEARTH_LLAMA_THREAD_HELPER", "off", fn);
 
 async function greedy(model: LlamaModel, helped: boolean, prompt = "Once upon a time"): Promise<{ tokens: number[]; attached: unknown }> {
   const context = await model.createContext({ contextSize: 256, threads: 2 });

@@ -30,21 +30,10 @@ import type { ChatRequest, CompleteRequest, GenerationResult, OutputConstraint }
 import { ensureFixture, PRESETS } from "../../../fixtures/index.ts";
 import { buildVocab, NO_END_BIAS } from "../../../fixtures/vocab.ts";
 import { HearthError } from "../../../src/errors/HearthError.ts";
+import { withEnv } from "../../helpers/env.ts";
 
 const linuxX64 = process.platform === "linux" && process.arch === "x64";
 const skip = !linuxX64 && "the helper is built on x86-64 Linux";
-
-/** Runs `fn` with the variable `name` set (hearth reads these per request), then puts it back. */
-async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Promise<T> {
-  const before = process.env[name];
-  process.env[name] = value;
-  try {
-    return await fn();
-  } finally {
-    if (before === undefined) delete process.env[name];
-    else process.env[name] = before;
-  }
-}
 
 /** Runs `fn` with HEARTH_LLAMA_TOKEN_LOOP=off: node-llama-cpp's own loop. */
 const loopOff = <T>(fn: () => Promise<T>): Promise<T> => withEnv("HEARTH_LLAMA_TOKEN_LOOP", "off", fn);
