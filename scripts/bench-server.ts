@@ -32,7 +32,7 @@ import path from "node:path";
 import { LLM } from "../src/sdk/LLM.ts";
 import { buildServer } from "../src/server/app.ts";
 import { physicalCores } from "../src/devices/cpuCores.ts";
-import { decodeSpeed, median, overlapSpeed, PROMPTS, promptOfLength, type Run } from "./streamRuns.ts";
+import { decodeSpeed, median, overlapSpeed, PROMPTS, promptOfLength, streamCompletion, type Run } from "./streamRuns.ts";
 import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 
 const { values } = parseArgs({
@@ -151,47 +151,8 @@ if (app.hearth.manager.health() !== "ready") throw new Error(`server not ready: 
 const modelId = app.hearth.manager.configuredNames()[0].id;
 const httpBias = Object.fromEntries(Object.keys(bias).map((k) => [k, -100]));
 
-async function httpRun(prompt: string, maxTokens = gen): Promise<Run> {
-  const t0 = performance.now();
-  const res = await fetch(`${base}/v1/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      model: modelId,
-      prompt,
-      max_tokens: maxTokens,
-      temperature: 0,
-      logit_bias: httpBias,
-      stream: true,
-      stream_options: { include_usage: true },
-    }),
-  });
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-  let first: number | undefined;
-  let last = 0;
-  let tokens = 0;
-  const chunksMs: number[] = [];
-  let buffer = "";
-  const decoder = new TextDecoder();
-  for await (const bytes of res.body!) {
-    buffer += decoder.decode(bytes, { stream: true });
-    for (;;) {
-      const end = buffer.indexOf("\n\n");
-      if (end < 0) break;
-      const event = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
-      const chunk = JSON.parse(event.slice(6));
-      if (chunk.usage) tokens = chunk.usage.completion_tokens;
-      if (chunk.choices?.[0]?.text) {
-        last = performance.now() - t0;
-        first ??= last;
-        chunksMs.push(last);
-      }
-    }
-  }
-  return { ttftMs: first ?? NaN, firstMs: first ?? NaN, lastMs: last, tokens, chunksMs };
-}
+const httpRun = (prompt: string, maxTokens = gen): Promise<Run> =>
+  streamCompletion(base, { model: modelId, prompt, max_tokens: maxTokens, temperature: 0, logit_bias: httpBias });
 
 // warm-up both sides (first-run allocations)
 await sdkRun(await promptOf(`${PROMPTS[4]} -1`));

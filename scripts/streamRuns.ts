@@ -1,5 +1,6 @@
-// What bench:server, bench:dialects and bench:stall share: one streamed run as the client timed it, its decode
-// speed, the median over reps, the prompts the reps rotate through, and prompts of a given length.
+// What bench:server, bench:flush, bench:dialects and bench:stall share: one streamed run as the client timed
+// it, its decode speed, the median over reps, the prompts the reps rotate through, prompts of a given
+// length, and a streamed completion timed from the client.
 
 export interface Run {
   ttftMs: number;
@@ -46,6 +47,42 @@ export async function promptOfLength(tokenize: (text: string) => Promise<unknown
     text += ` ${words[rnd % words.length]}`;
   }
   return text;
+}
+
+/** One streamed `POST /v1/completions` (`body` without `stream`), timed from the client: each text
+ * chunk's arrival, and the completion tokens the closing usage chunk counts. */
+export async function streamCompletion(base: string, body: Record<string, unknown>): Promise<Run> {
+  const t0 = performance.now();
+  const res = await fetch(`${base}/v1/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }),
+  });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  let first: number | undefined;
+  let last = 0;
+  let tokens = 0;
+  const chunksMs: number[] = [];
+  let buffer = "";
+  const decoder = new TextDecoder();
+  for await (const bytes of res.body!) {
+    buffer += decoder.decode(bytes, { stream: true });
+    for (;;) {
+      const end = buffer.indexOf("\n\n");
+      if (end < 0) break;
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (!event.startsWith("data: ") || event === "data: [DONE]") continue;
+      const chunk = JSON.parse(event.slice(6));
+      if (chunk.usage) tokens = chunk.usage.completion_tokens;
+      if (chunk.choices?.[0]?.text) {
+        last = performance.now() - t0;
+        first ??= last;
+        chunksMs.push(last);
+      }
+    }
+  }
+  return { ttftMs: first ?? Number.NaN, firstMs: first ?? Number.NaN, lastMs: last, tokens, chunksMs };
 }
 
 export const PROMPTS = ["Hello world", "The quick brown fox", "Once upon a time", "In the beginning", "Dear friend"];
