@@ -31,6 +31,9 @@ export interface SchedulerOptions {
   load?: Partial<RuntimeLoadOptions>;
   /** told about loads and unloads, for the log */
   log?: (line: string) => void;
+  /** the sampling seed of requests that name none (`hearth serve --seed`, as llama-server's): the same
+   * request then gets the same answer from the same engine and device (default: a random seed each) */
+  seed?: number;
 }
 
 /** The model a request asks for: its files, and the id logs, metrics and /health show. */
@@ -48,6 +51,8 @@ export interface Lease {
   /** the runtime's model: `model.run({ task: ... }, signal)` streams TaskEvents */
   model: LoadedModel;
   info: LoadedModelInfo;
+  /** the server's default seed for requests that name none (SchedulerOptions.seed) */
+  seed?: number;
   release(): void;
 }
 
@@ -101,6 +106,7 @@ export class Scheduler {
   private readonly parallel: number;
   private readonly queueLimit: number;
   private readonly loadWaitMs: number;
+  private readonly seed: number | undefined;
   /** loaded or loading models by key (primary file and type) */
   private readonly entries = new Map<string, Entry>();
   private loadChain: Promise<void> = Promise.resolve();
@@ -113,6 +119,7 @@ export class Scheduler {
     this.parallel = Math.max(1, options.parallel ?? 4);
     this.queueLimit = Math.max(0, options.queueLimit ?? 512);
     this.loadWaitMs = options.loadWaitMs ?? 120_000;
+    this.seed = options.seed;
   }
 
   /**
@@ -162,6 +169,7 @@ export class Scheduler {
       files: entry.files,
       model,
       info: model.info,
+      seed: this.seed,
       release: () => {
         release();
         entry.lastUsed = Date.now();

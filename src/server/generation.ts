@@ -7,6 +7,13 @@ import { HearthError, isHearthError } from "../errors/HearthError.ts";
 import type { Lease } from "../runtime/scheduler.ts";
 import type { ServerMetrics } from "./metrics.ts";
 
+/** A text request that names no seed takes the server's (`hearth serve --seed`); others pass as they are. */
+function withDefaultSeed(request: TaskRequest, seed: number | undefined): TaskRequest {
+  if (seed === undefined || (request.task !== "chat" && request.task !== "complete") || request.sampling?.seed !== undefined)
+    return request;
+  return { ...request, sampling: { ...request.sampling, seed } };
+}
+
 /** Yields the engine's events; the lease is released when the iteration ends, however it ends. */
 export async function* runOnLease(
   lease: Lease,
@@ -18,7 +25,7 @@ export async function* runOnLease(
   let firstAt: number | undefined;
   const labels = { model: lease.id };
   try {
-    for await (const event of lease.model.run(request, signal)) {
+    for await (const event of lease.model.run(withDefaultSeed(request, lease.seed), signal)) {
       if (
         firstAt === undefined &&
         (event.type === "text" || event.type === "tool_call" || event.type === "tool_call_delta" || event.type === "reasoning")

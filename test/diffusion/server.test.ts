@@ -47,6 +47,22 @@ test("openai images.generate: b64 PNGs of the requested size; n images with coun
   assert.equal(again.data?.[0].b64_json, r.data?.[0].b64_json);
 });
 
+test("a server started with a seed (hearth serve --seed) counts images up from it where a request names none", async () => {
+  const seeded = await startServer({ models: [fixture], seed: 1000 });
+  try {
+    const r = await seeded.client.images.generate({ model, prompt: "a red fox", size: "64x48" as never, n: 2, steps: 2 } as never);
+    assert.deepEqual((r as unknown as { hearth: { seeds: number[] } }).hearth.seeds, [1000, 1001]);
+    const named = await seeded.client.images.generate({ model, prompt: "a red fox", size: "64x48" as never, seed: 5, steps: 2 } as never);
+    assert.deepEqual((named as unknown as { hearth: { seeds: number[] } }).hearth.seeds, [5], "the request's own seed wins");
+    // without a server seed, each request draws one of its own
+    const drawn = await server.client.images.generate({ model, prompt: "a red fox", size: "64x48" as never, steps: 1 } as never);
+    const [seed] = (drawn as unknown as { hearth: { seeds: number[] } }).hearth.seeds;
+    assert.ok(Number.isInteger(seed) && seed >= 0, String(seed));
+  } finally {
+    await seeded.close();
+  }
+});
+
 test("openai images.edit: image-to-image from an upload", async () => {
   const input = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#208040" } })
     .png()

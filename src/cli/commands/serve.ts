@@ -30,6 +30,7 @@ interface ServeFlags {
   mmproj?: string;
   device?: string;
   backend?: string;
+  seed?: string;
   json?: boolean;
   quiet?: boolean;
   ui: boolean;
@@ -100,6 +101,7 @@ export default {
       .option("--ctx-size <n>", "context size per model")
       .option("--device <device>", "cpu, gpu, npu or auto", "auto")
       .option("--backend <name>", "force an engine")
+      .option("--seed <n>", "sampling seed for requests that name none (0-4294967295): the same request, the same answer (default: random)")
       .option("--no-ui", "do not serve the web app at /")
       .option("--json", "log as JSON lines")
       .option("--quiet", "no request log")
@@ -115,6 +117,11 @@ export default {
         if (!["cpu", "gpu", "npu", "auto"].includes(device))
           throw new HearthError("bad_input", `--device "${flags.device}" is not cpu, gpu, npu or auto`, {
             hint: "omit it to let hearth choose",
+          });
+        const seed = flags.seed === undefined ? undefined : int(flags.seed, "--seed", 0);
+        if (seed !== undefined && seed > 0xffffffff)
+          throw new HearthError("bad_input", `--seed ${flags.seed} is out of range`, {
+            hint: "use 0-4294967295 (the engines' seeds are 32-bit)",
           });
         const log = (line: string) => {
           if (flags.quiet) return;
@@ -150,6 +157,7 @@ export default {
           allowPull: flags.allowPull ?? false,
           allowDelete: flags.allowDelete ?? false,
           ui: flags.ui,
+          seed,
           load: {
             threads: flags.threads ? int(flags.threads, "--threads", 1) : undefined,
             contextSize: flags.ctxSize ? int(flags.ctxSize, "--ctx-size", 16) : undefined,

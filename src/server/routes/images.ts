@@ -206,10 +206,12 @@ async function generate(ctx: RouteContext, req: FastifyRequest, reply: Parameter
   noteRequest(req, { model: r.model });
   const signal = disconnectSignal(reply);
   const results: ImageResult[] = [];
-  // a random seed when none is named, then counting up, so each of n images differs and can be redone
-  const first = r.seed ?? Math.floor(Math.random() * 2 ** 31);
+  // the seed named, else the server's (--seed), else a random one; then counting up, so each of n
+  // images differs and can be redone
+  let first = r.seed;
   for (let i = 0; i < r.n; i++) {
     const lease = await ctx.manager.acquire(r.model, "image", signal);
+    first ??= lease.seed ?? Math.floor(Math.random() * 2 ** 31);
     results.push(await runToResult(lease, { ...r.base, seed: (first + i) >>> 0 }, signal, ctx.metrics));
   }
   return imagesResponse(results);
