@@ -1,5 +1,5 @@
 // `hearth serve --seed N` (as llama-server's): requests that name no seed sample with N, so the same
-// request gets the same answer; a request's own seed still wins; without it each answer draws anew.
+// request gets the same answer; a request's own seed still wins. (Without either, each draws a seed of its own.)
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { ensureFixture } from "../../fixtures/index.ts";
