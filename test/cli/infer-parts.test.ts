@@ -78,6 +78,8 @@ test("bad numbers are a bad_input error that names the flag and gives an example
     ["--threads", "x"],
     ["--gpu-layers", "-3"],
     ["--logit-bias", "abc"],
+    ["--seed", "4294967296"], // the engines' seeds are 32-bit
+    ["--seed", "-1"],
   ]) {
     assert.throws(
       () => parse([flag, value]),

@@ -88,7 +88,7 @@ export function addSamplingOptions(cmd: Command): Command {
       "penalty growing with a token's count",
       numberFlag("--frequency-penalty", { min: -2, max: 2 }, "0.5"),
     )
-    .option("--seed <n>", "sampling seed (same seed, same output)", numberFlag("--seed", { integer: true, min: 0 }, "42"))
+    .option("--seed <n>", "sampling seed (same seed, same output)", numberFlag("--seed", { integer: true, min: 0, max: 0xffffffff }, "42"))
     .option("-n, --max-tokens <n>", "most tokens to generate per answer", numberFlag("--max-tokens", { integer: true, min: 1 }, "256"))
     .option("--stop <text>", "stop when this text is generated (repeatable)", collect)
     .option("--logit-bias <id=bias>", "add BIAS to token ID's logit; -inf forbids it (repeatable)", parseLogitBias)
