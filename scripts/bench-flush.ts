@@ -20,6 +20,7 @@ import { physicalCores } from "../src/devices/cpuCores.ts";
 import { ensureFixture, type PresetName } from "../fixtures/index.ts";
 import { NO_END_LOGIT_BIAS } from "../fixtures/vocab.ts";
 import { decodeSpeed, median, PROMPTS, streamCompletion, type Run } from "./streamRuns.ts";
+import { withEnv } from "../test/helpers/env.ts";
 
 const { values } = parseArgs({
   options: {
@@ -55,9 +56,7 @@ const modelFile = await ensureFixture(values.model as PresetName);
 /** A server whose runner reads HEARTH_STREAM_FLUSH_MS=`window` (a runner takes this process's
  * environment when it starts, which the preload does before `ready`). */
 async function serverWith(window: string) {
-  const before = process.env.HEARTH_STREAM_FLUSH_MS;
-  process.env.HEARTH_STREAM_FLUSH_MS = window;
-  try {
+  return withEnv("HEARTH_STREAM_FLUSH_MS", window, async () => {
     const app = await buildServer({
       models: [modelFile],
       parallel: 1,
@@ -68,10 +67,7 @@ async function serverWith(window: string) {
     await app.hearth.ready;
     if (app.hearth.manager.health() !== "ready") throw new Error(`server not ready: ${JSON.stringify(app.hearth.manager.preloadErrors())}`);
     return { window, app, base, modelId: app.hearth.manager.configuredNames()[0].id };
-  } finally {
-    if (before === undefined) delete process.env.HEARTH_STREAM_FLUSH_MS;
-    else process.env.HEARTH_STREAM_FLUSH_MS = before;
-  }
+  });
 }
 
 /** Text chunks that arrived more than a millisecond after the one before: the client's bursts. */

@@ -226,6 +226,17 @@ for (let rep = 0; rep < reps; rep++) {
 await app.close();
 spawner.close();
 
+const ttftSeries =
+  ttftReps > 0
+    ? {
+        reps: ttftReps,
+        sdkMs: median(ttft.sdk),
+        runnerMs: median(ttft.runner),
+        httpMs: median(ttft.http),
+        runnerDiffMs: median(ttft.runner.map((t, i) => t - ttft.sdk[i])),
+        httpDiffMs: median(ttft.http.map((t, i) => t - ttft.sdk[i])),
+      }
+    : undefined;
 const result = {
   model: values.model,
   threads,
@@ -237,19 +248,8 @@ const result = {
   http: { decodeTokPerSec: median(http.map(decodeSpeed)), ttftMs: median(http.map((r) => r.ttftMs)) },
   decodeRatio: median(http.map(decodeSpeed)) / median(sdk.map(decodeSpeed)),
   // from the TTFT series where it ran: each rep's HTTP TTFT less its SDK TTFT, the median of those
-  ttftDiffMs:
-    ttftReps > 0 ? median(ttft.http.map((t, i) => t - ttft.sdk[i])) : median(http.map((r) => r.ttftMs)) - median(sdk.map((r) => r.ttftMs)),
-  ttftSeries:
-    ttftReps > 0
-      ? {
-          reps: ttftReps,
-          sdkMs: median(ttft.sdk),
-          runnerMs: median(ttft.runner),
-          httpMs: median(ttft.http),
-          runnerDiffMs: median(ttft.runner.map((t, i) => t - ttft.sdk[i])),
-          httpDiffMs: median(ttft.http.map((t, i) => t - ttft.sdk[i])),
-        }
-      : undefined,
+  ttftDiffMs: ttftSeries?.httpDiffMs ?? median(http.map((r) => r.ttftMs)) - median(sdk.map((r) => r.ttftMs)),
+  ttftSeries,
   oneStreamTokPerSec: median(single),
   fourStreamsTokPerSec: median(concurrent),
   fourStreamsDecodeTokPerSec: median(concurrentDecode),
