@@ -41,6 +41,9 @@ export interface BackendDescriptor {
   /** why the engine runs in a runner process of its own unless the caller asks for this process
    * (isolate: false): it crashed processes it shared */
   ownProcess?: string;
+  /** why the engine cannot bias or forbid tokens (logitBias, ignoreEos): it refuses such requests,
+   * and the bench lets its generations end where the model ends them */
+  noTokenBias?: string;
   /** environment the engine's runner process starts with (what must be set before the process
    * starts); a variable the user set wins */
   runnerEnv?: Record<string, string>;

@@ -17,7 +17,7 @@ import type { BenchCell } from "./matrix.ts";
 import type { BenchSettings, CellResult } from "./types.ts";
 import { summarize } from "./stats.ts";
 import { currentRss, peakRss, resetPeakRss, GpuMemorySampler } from "./memory.ts";
-import { endTokenIds, promptText, requestFor, testAudio, testImage, testScene, workloadKind, type WorkloadInput } from "./workload.ts";
+import { promptText, requestFor, testAudio, testImage, testScene, workloadKind, type WorkloadInput } from "./workload.ts";
 import { rescaleWords } from "./prompt.ts";
 
 export interface CellProgress {
@@ -129,7 +129,7 @@ export async function measureCell(
       text: "",
       genTokens: settings.genTokens,
       seed: settings.seed,
-      endTokens: kind === "generate" ? await endTokenIds(files) : [],
+      banEnds: kind === "generate" && !backend.descriptor.noTokenBias,
       audio: kind === "asr" ? testAudio(settings.audioSeconds, settings.seed) : undefined,
       image: kind === "ocr" ? await testImage() : kind === "detect" ? await testScene() : undefined,
     };

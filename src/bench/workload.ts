@@ -3,7 +3,6 @@
 // the asked count, as llama-bench does), embedding and reranking for those models, generated
 // audio for speech recognition, a rendered text image for OCR and a scene of shapes for detectors.
 import { readFileSync } from "node:fs";
-import { gguf } from "@huggingface/gguf";
 import sharp from "sharp";
 import type { ModelFiles } from "../model/types.ts";
 import type { TaskRequest } from "../model/task.ts";
@@ -37,20 +36,6 @@ export function workloadKind(files: ModelFiles): WorkloadKind {
       throw new HearthError("unsupported_task", `hearth bench cannot measure ${files.type} models yet`, {
         hint: "it measures LLMs, embedders, rerankers, speech recognition, OCR, object detection and image generation",
       });
-  }
-}
-
-/** Token ids that end generation (EOS, EOT, EOM), read from the GGUF header. */
-export async function endTokenIds(files: ModelFiles): Promise<number[]> {
-  if (files.format !== "gguf") return [];
-  try {
-    const { metadata } = await gguf(files.primary, { allowLocalFile: true });
-    const m = metadata as Record<string, unknown>;
-    return ["tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"]
-      .map((k) => m[k])
-      .filter((v): v is number => typeof v === "number");
-  } catch {
-    return [];
   }
 }
 
@@ -102,7 +87,8 @@ export interface WorkloadInput {
   text: string;
   genTokens: number;
   seed: number;
-  endTokens: number[];
+  /** forbid the model's end tokens so every run generates genTokens (where the engine can) */
+  banEnds: boolean;
   audio?: Uint8Array;
   image?: Uint8Array;
 }
@@ -117,7 +103,7 @@ export function requestFor(w: WorkloadInput): TaskRequest {
           temperature: 0,
           seed: w.seed,
           maxTokens: w.genTokens,
-          logitBias: Object.fromEntries(w.endTokens.map((id) => [id, -Infinity])),
+          ignoreEos: w.banEnds || undefined,
         },
       };
     case "embed":

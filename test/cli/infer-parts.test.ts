@@ -44,6 +44,7 @@ test("sampling and load flags become SDK options; unset flags stay unset", () =>
     "15=-inf",
     "--logit-bias",
     "7=2.5",
+    "--ignore-eos",
     "--seed",
     "3",
     "-c",
@@ -62,6 +63,7 @@ test("sampling and load flags become SDK options; unset flags stay unset", () =>
     maxTokens: 16,
     stop: ["a", "b"],
     logitBias: { 15: -Infinity, 7: 2.5 },
+    ignoreEos: true,
     seed: 3,
   });
   assert.deepEqual(loadOptionsFrom(f), { contextSize: 512, threads: 2, gpuLayers: "max", device: "cpu", seed: 3 });

@@ -13,8 +13,8 @@ import { HearthError } from "../../src/errors/HearthError.ts";
 import { writeCpuProfile } from "../helpers/profiles.ts";
 import { loadModel } from "../../src/runtime/load.ts";
 
-// the end tokens forbidden: whichever token the random model picks, it answers (16 tokens)
-const greedy = { temperature: 0, maxTokens: 16, logitBias: NO_END_BIAS };
+// llama.node cannot forbid the end tokens (its descriptor's noTokenBias): the random model may end early
+const greedy = { temperature: 0, maxTokens: 16 };
 const home = mkdtempSync(path.join(os.tmpdir(), "hearth-engine-choice-"));
 process.env.HEARTH_HOME = home;
 
@@ -30,6 +30,19 @@ test("named: llama-mm runs a text model, streams, reports its decode speed; what
     assert.equal(streamed, r.text);
     assert.ok(r.usage.completionTokens > 0);
     assert.ok((r.profile.decodeTokensPerSec ?? 0) > 0);
+    // a grammar that cannot end within 16 tokens (at most four letters each): the answer stops on
+    // the limit, and says so with the count asked for
+    const capped = await llm.complete("Once", { ...greedy, constraint: { type: "grammar", grammar: "root ::= [a-z]{200}" } }).result;
+    assert.equal(capped.finishReason, "length");
+    assert.equal(capped.usage.completionTokens, 16);
+    assert.match(capped.text, /^[a-z]+$/);
+    // a bias or ban it would drop is refused, not ignored
+    for (const s of [{ logitBias: NO_END_BIAS }, { ignoreEos: true }]) {
+      await assert.rejects(
+        llm.complete("Once", { ...greedy, ...s }).result,
+        (e: unknown) => e instanceof HearthError && e.code === "unsupported_task" && /backend "llama"/.test(e.hint ?? ""),
+      );
+    }
     const chat = await llm.chat([{ role: "user", content: "hi" }], greedy).result;
     assert.ok(chat.usage.promptTokens > 1, "the chat template wrapped the message");
     // tools stay with the llama engine (llama.node crashed on them), and the refusal says so
@@ -66,7 +79,7 @@ test("measured: with profiles for both engines the faster one runs the model", a
   }
 });
 
-test("measured onto llama-mm: a request it cannot run (tools, tokenize) runs on the llama engine instead", async () => {
+test("measured onto llama-mm: a request it cannot run (tools, tokenize, a logit bias) runs on the llama engine instead", async () => {
   const model = await ensureFixture("tools");
   writeCpuProfile(home, model, { backend: "llama", settings: { threads: 1 }, decodeTokensPerSec: 3000 });
   writeCpuProfile(home, model, { backend: "llama-mm", settings: { threads: 1 }, decodeTokensPerSec: 9000 });
@@ -88,6 +101,10 @@ test("measured onto llama-mm: a request it cannot run (tools, tokenize) runs on 
     assert.equal(call.finishReason, "tool_calls");
     assert.equal(call.toolCalls?.[0]?.name, "get_time");
     assert.match(call.profile.device ?? "", /^llama\//);
+    // so does a logit bias or an ignoreEos, which llama.node would drop
+    const banned = await llm.complete("Once upon a time", { ...greedy, ignoreEos: true }).result;
+    assert.match(banned.profile.device ?? "", /^llama\//);
+    assert.equal(banned.usage.completionTokens, 16);
     const tokens = await llm.tokenize("hello world");
     assert.ok(tokens.length > 0 && tokens.every((t) => Number.isInteger(t)));
     assert.match((await llm.complete("again", greedy).result).profile.device ?? "", /^llama-mm\//);

@@ -12,6 +12,8 @@ import { LLM } from "../../src/sdk/LLM.ts";
 import { HearthError } from "../../src/errors/HearthError.ts";
 import { ensureFixture } from "../../fixtures/index.ts";
 import { NO_END_BIAS } from "../../fixtures/vocab.ts";
+
+const NO_END_BIAS_IDS = Object.keys(NO_END_BIAS).map(Number);
 import { ensureVlmFixture } from "../../fixtures/mmproj.ts";
 import { repoRoot } from "../helpers/cli.ts";
 
@@ -124,6 +126,18 @@ test("logit bias forbids or forces tokens", async () => {
   assert.equal(forbidden.text, forced.text, "a forbidden token does not disturb a forced one");
   const none = await llm.complete("Hello world", { temperature: 0, maxTokens: 4, logitBias: { [a]: -Infinity, [b]: 100 } }).result;
   assert.equal(none.text, forcedB.text);
+});
+
+test("ignoreEos generates to maxTokens past every end token, even one a bias forces", async () => {
+  // the end tokens pushed up by 100 end the answer at once, unless they are forbidden
+  const end = Object.fromEntries(NO_END_BIAS_IDS.map((id) => [id, 100]));
+  const ended = await llm.complete("Hello world", { temperature: 0, maxTokens: 8, logitBias: end }).result;
+  assert.equal(ended.finishReason, "stop");
+  assert.equal(ended.text, "");
+  const full = await llm.complete("Hello world", { temperature: 0, maxTokens: 8, logitBias: end, ignoreEos: true }).result;
+  assert.equal(full.finishReason, "length");
+  assert.equal(full.usage.completionTokens, 8);
+  assert.ok(full.text.length > 0);
 });
 
 test("sampling with a seed is reproducible", async () => {

@@ -39,7 +39,7 @@ const weather = {
   },
 };
 
-test("logit_bias -100 on the end tokens holds the answer to max_tokens, as OpenAI and llama.cpp's server do", async () => {
+test("logit_bias -100 on the end tokens, or ignore_eos, holds the answer to max_tokens, as OpenAI and llama.cpp's server do", async () => {
   // prompts on which the random model ends early at temperature 0 (which ones depends on the CPU's
   // kernels, so they are found first); banned, each one runs to the limit
   const words = "hello world weather paris london tool call answer question json null yes time date model hearth".split(" ");
@@ -65,6 +65,16 @@ test("logit_bias -100 on the end tokens holds the answer to max_tokens, as OpenA
     });
     assert.equal(r.choices[0].finish_reason, "length", content);
     assert.equal(r.usage?.completion_tokens, 48, content);
+    // llama.cpp server's ignore_eos does the same (an extension the openai client passes through)
+    const ignored = await server.client.chat.completions.create({
+      model: tools,
+      messages: [{ role: "user", content }],
+      max_tokens: 48,
+      temperature: 0,
+      ignore_eos: true,
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    assert.equal(ignored.choices[0].finish_reason, "length", content);
+    assert.equal(ignored.choices[0].message.content, r.choices[0].message.content, content);
   }
 });
 

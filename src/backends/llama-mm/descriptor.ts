@@ -16,5 +16,8 @@ export const descriptor: BackendDescriptor = {
   // node->IsInUse()" in the environment's cleanup, SIGTRAP; SIGSEGV); its tool calls crashed a
   // process before (backend index.ts)
   ownProcess: "llama.node crashed the processes it shared (at exit, after its models were disposed)",
+  // llama.node 1.7.15 reads no logit_bias from a completion's options, and with ignore_eos its
+  // completions still stopped on the end token (2026-12-05)
+  noTokenBias: "llama.node reads no logit bias, and its ignore_eos let the end token through",
   recognize: recognizeGgufWithProjector,
 };

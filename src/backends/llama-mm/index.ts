@@ -12,6 +12,7 @@ import { descriptor } from "./descriptor.ts";
 import { EventQueue } from "../../streams/eventQueue.ts";
 import { gguf } from "@huggingface/gguf";
 import { toLlamaNodeMessages, type MediaSupport } from "./messages.ts";
+import { uncut } from "./finalText.ts";
 
 type LlamaNode = typeof import("@fugood/llama.node");
 type Context = Awaited<ReturnType<LlamaNode["loadModel"]>>;
@@ -37,6 +38,12 @@ async function gpuVariant(ln: LlamaNode): Promise<{ variant?: LibVariant; reason
 }
 
 function samplingOptions(s: SamplingOptions = {}): Partial<LlamaCompletionOptions> {
+  // a bias or ban the engine would drop (descriptor.noTokenBias) is refused, not ignored
+  if ((s.logitBias && Object.keys(s.logitBias).length > 0) || s.ignoreEos) {
+    throw new HearthError("unsupported_task", `the llama-mm engine cannot bias or forbid tokens (${descriptor.noTokenBias})`, {
+      hint: 'leave out logit_bias and ignore_eos, or load a text model with the llama engine (backend "llama", --backend llama)',
+    });
+  }
   return {
     temperature: s.temperature ?? 0.8,
     top_p: s.topP,
@@ -48,9 +55,6 @@ function samplingOptions(s: SamplingOptions = {}): Partial<LlamaCompletionOption
     seed: s.seed,
     n_predict: s.maxTokens ?? -1,
     stop: s.stop,
-    logit_bias: s.logitBias
-      ? Object.entries(s.logitBias).map(([id, bias]) => [Number(id), Number.isFinite(bias) ? bias : -1e9])
-      : undefined,
   };
 }
 
@@ -61,9 +65,21 @@ function constraintOptions(c?: OutputConstraint): Partial<LlamaCompletionOptions
   return { response_format: { type: "json_object" } };
 }
 
-function finishReason(r: LlamaCompletionResult, maxTokens: number | undefined, aborted: boolean): FinishReason {
+/** llama.node 1.7.15 sets stopped_limited at run time (its types leave it out) */
+type CompletionResult = LlamaCompletionResult & { stopped_limited?: boolean };
+
+/**
+ * Tokens generated. llama.node's tokens_predicted came out one short of n_predict in some
+ * completions that ended on the limit (47 for 48, 0 for 1; 2026-12-05), so a completion stopped by
+ * maxTokens counts maxTokens.
+ */
+function generatedTokens(r: CompletionResult, maxTokens: number | undefined): number {
+  return r.stopped_limited && maxTokens !== undefined && !r.context_full ? Math.max(maxTokens, r.tokens_predicted) : r.tokens_predicted;
+}
+
+function finishReason(r: CompletionResult, maxTokens: number | undefined, aborted: boolean): FinishReason {
   if (aborted || r.interrupted) return "abort";
-  if (r.context_full || (maxTokens !== undefined && r.tokens_predicted >= maxTokens)) return "length";
+  if (r.context_full || r.stopped_limited || (maxTokens !== undefined && r.tokens_predicted >= maxTokens)) return "length";
   return "stop";
 }
 
@@ -152,11 +168,12 @@ class LlamaMmModel implements LoadedModel {
       this.ctx.stopCompletion();
     };
     signal?.addEventListener("abort", onAbort, { once: true });
-    let r: LlamaCompletionResult;
+    let r: CompletionResult;
     // Token callbacks reach the JS thread through a queue that can still hold tokens when the
     // completion's promise resolves (seen on a loaded machine): stream what arrives in time, send
     // the rest from the final text, and drop late callbacks, so the stream always adds up to the result.
     let streamed = "";
+    let text = "";
     let finished = false;
     try {
       r = await this.completionWhenFree(options, (t) => {
@@ -169,9 +186,10 @@ class LlamaMmModel implements LoadedModel {
         }
       });
       finished = true;
-      if (r.text.startsWith(streamed) && r.text.length > streamed.length) {
+      text = uncut(r.content ?? r.text, streamed);
+      if (text.startsWith(streamed) && text.length > streamed.length) {
         ttft ??= performance.now() - t0;
-        q.push({ type: "text", text: r.text.slice(streamed.length) });
+        q.push({ type: "text", text: text.slice(streamed.length) });
       }
     } catch (e) {
       throw mediaError(e);
@@ -181,16 +199,16 @@ class LlamaMmModel implements LoadedModel {
     if (aborted) throw new HearthError("aborted", "the request was aborted");
     const totalMs = performance.now() - t0;
     const result: GenerationResult = {
-      text: r.content ?? r.text,
+      text,
       reasoning: r.reasoning_content || undefined,
       finishReason: finishReason(r, maxTokens, aborted),
-      usage: { promptTokens: r.tokens_evaluated, completionTokens: r.tokens_predicted },
+      usage: { promptTokens: r.tokens_evaluated, completionTokens: generatedTokens(r, maxTokens) },
       profile: {
         ttftMs: ttft ?? totalMs,
         prefillTokensPerSec: r.timings.prompt_per_second || undefined,
         decodeTokensPerSec: r.timings.predicted_per_second || undefined,
         promptTokens: r.tokens_evaluated,
-        generatedTokens: r.tokens_predicted,
+        generatedTokens: generatedTokens(r, maxTokens),
         totalMs,
         device: `llama-mm/${this.info.device}`,
       },

@@ -39,12 +39,12 @@ export function engineSampling(s: SamplingOptions = {}, model: LlamaModel): Engi
     repeatPenalty: penalised
       ? { penalty: s.repeatPenalty ?? 1, presencePenalty: s.presencePenalty, frequencyPenalty: s.frequencyPenalty, penalizeNewLine: true }
       : false,
-    tokenBias: s.logitBias ? tokenBias(s.logitBias, model) : undefined,
+    tokenBias: s.logitBias || s.ignoreEos ? tokenBias(s.logitBias ?? {}, model, s.ignoreEos) : undefined,
     customStopTriggers: s.stop?.filter((t) => t.length > 0),
   };
 }
 
-function tokenBias(bias: Record<number, number>, model: LlamaModel): TokenBias {
+function tokenBias(bias: Record<number, number>, model: LlamaModel, ignoreEos = false): TokenBias {
   const tb = new TokenBias(model.tokenizer);
   const ends: [number, number][] = [];
   for (const [id, value] of Object.entries(bias)) {
@@ -56,11 +56,27 @@ function tokenBias(bias: Record<number, number>, model: LlamaModel): TokenBias {
     if (model.isEogToken(token as never)) ends.push([token, logit]);
     else tb.set(token as never, logit === -Infinity ? "never" : { logit });
   }
+  if (ignoreEos) for (const t of endTokens(model)) ends.push([t, -Infinity]);
   if (ends.length) {
     const biases = endTokenBiases(tb);
     for (const [token, logit] of ends) biases.set(token, logit);
   }
   return tb;
+}
+
+const endTokensOf = new WeakMap<LlamaModel, number[]>();
+
+/** Every end-of-generation token of the model (eos, eot, eom and those llama.cpp knows by their text), found once. */
+function endTokens(model: LlamaModel): number[] {
+  let ends = endTokensOf.get(model);
+  if (!ends) {
+    const vocab = model.fileInfo.metadata?.tokenizer?.ggml?.tokens;
+    const size = Array.isArray(vocab) ? vocab.length : 0;
+    ends = [];
+    for (let t = 0; t < size; t++) if (model.isEogToken(t as never)) ends.push(t);
+    endTokensOf.set(model, ends);
+  }
+  return ends;
 }
 
 /**

@@ -92,6 +92,7 @@ export function addSamplingOptions(cmd: Command): Command {
     .option("-n, --max-tokens <n>", "most tokens to generate per answer", numberFlag("--max-tokens", { integer: true, min: 1 }, "256"))
     .option("--stop <text>", "stop when this text is generated (repeatable)", collect)
     .option("--logit-bias <id=bias>", "add BIAS to token ID's logit; -inf forbids it (repeatable)", parseLogitBias)
+    .option("--ignore-eos", "never end on an end-of-generation token: generate to --max-tokens")
     .option("--json-schema <file>", "constrain the output to this JSON schema")
     .option("--grammar <file>", "constrain the output to this GBNF grammar");
 }
@@ -118,6 +119,7 @@ export interface SamplingFlags {
   maxTokens?: number;
   stop?: string[];
   logitBias?: Record<number, number>;
+  ignoreEos?: boolean;
   jsonSchema?: string;
   grammar?: string;
 }
@@ -196,6 +198,7 @@ export function generateOptionsFrom(f: SamplingFlags): GenerateOptions {
     maxTokens: f.maxTokens,
     stop: f.stop,
     logitBias: f.logitBias,
+    ignoreEos: f.ignoreEos,
     constraint: constraintFrom(f),
   });
 }

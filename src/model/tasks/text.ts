@@ -56,6 +56,8 @@ export interface SamplingOptions {
   stop?: string[];
   /** token id -> bias; -Infinity forbids the token */
   logitBias?: Record<number, number>;
+  /** never end on the model's end-of-generation tokens: generate until maxTokens or a stop string (llama.cpp's ignore_eos) */
+  ignoreEos?: boolean;
 }
 
 /** Constrained output: a GBNF grammar or a JSON schema (compiled to a grammar by the backend). */

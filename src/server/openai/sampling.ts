@@ -1,4 +1,4 @@
-// OpenAI sampling fields (and the usual extensions: top_k, min_p, repetition_penalty, grammar)
+// OpenAI sampling fields (and the usual extensions: top_k, min_p, repetition_penalty, grammar, ignore_eos)
 // -> our SamplingOptions and OutputConstraint. Shared by chat and legacy completions.
 import type { OutputConstraint, SamplingOptions } from "../../model/tasks/text.ts";
 import { badParam } from "../errors.ts";
@@ -16,6 +16,7 @@ export interface OpenAISamplingFields {
   seed?: number | null;
   stop?: string | string[] | null;
   logit_bias?: Record<string, number> | null;
+  ignore_eos?: boolean | null;
   n?: number | null;
   logprobs?: boolean | number | null;
   grammar?: string | null;
@@ -60,6 +61,7 @@ export function toSampling(b: OpenAISamplingFields): SamplingOptions {
     }
     if (Object.keys(bias).length) s.logitBias = bias;
   }
+  if (b.ignore_eos) s.ignoreEos = true;
   return s;
 }
 

@@ -52,6 +52,10 @@ export const samplingProperties = {
     propertyNames: { pattern: "^[0-9]{1,9}$" },
     additionalProperties: { type: "number", minimum: -100, maximum: 100 },
   },
+  ignore_eos: nullable({
+    type: "boolean",
+    description: "extension (llama.cpp's server): never end on an end token; generate to max_tokens",
+  }),
   n: nullable({ type: "integer", minimum: 1, maximum: 128 }),
   logprobs: { type: ["boolean", "integer", "null"] },
   grammar: nullable({ type: "string", maxLength: 1000000, description: "extension: a GBNF grammar the output must follow" }),

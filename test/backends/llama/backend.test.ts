@@ -10,7 +10,6 @@ import type { ModelFiles } from "../../../src/model/types.ts";
 import type { TaskEvent } from "../../../src/model/task.ts";
 import { HearthError } from "../../../src/errors/HearthError.ts";
 import { ensureFixture } from "../../../fixtures/index.ts";
-import { endTokenIds } from "../../../src/bench/workload.ts";
 
 async function files(preset: "tiny" | "embed", type: ModelFiles["type"]): Promise<ModelFiles> {
   const primary = await ensureFixture(preset);
@@ -65,9 +64,7 @@ test("threads default to the physical cores and are never more", async () => {
     // decode steps time themselves on both counts (threads.ts): a model this small settles on one
     // thread, since using more per token costs more than they give (0.35 against 10 ms a step on
     // the prebuilt build, 0.40 against 0.65 on the local one, measured on a 2-core VM)
-    const endTokens = await endTokenIds(f);
-    const bias = Object.fromEntries(endTokens.map((id) => [id, -Infinity]));
-    await collect(a.run({ task: "complete", prompt: "Hi", sampling: { temperature: 0, maxTokens: 64, logitBias: bias } }));
+    await collect(a.run({ task: "complete", prompt: "Hi", sampling: { temperature: 0, maxTokens: 64, ignoreEos: true } }));
     // (with a persistent pool on the prebuilt, contextThreads.ts, either count can be the faster one)
     if ((a.info.settings.llamaBuild === "prebuilt" && a.info.settings.threadPool !== "persistent") || physicalCores() === 1)
       assert.equal(a.info.settings.decodeThreads, 1);
@@ -75,7 +72,7 @@ test("threads default to the physical cores and are never more", async () => {
     // the measured choice shows in the settings as they are read or sent
     assert.equal(JSON.parse(JSON.stringify(a.info.settings)).decodeThreads, a.info.settings.decodeThreads);
     const pinned = await backend.load(f, { device: "cpu", contextSize: 128, extra: { decodeThreads: physicalCores() } });
-    await collect(pinned.run({ task: "complete", prompt: "Hi", sampling: { temperature: 0, maxTokens: 32, logitBias: bias } }));
+    await collect(pinned.run({ task: "complete", prompt: "Hi", sampling: { temperature: 0, maxTokens: 32, ignoreEos: true } }));
     assert.equal(pinned.info.settings.decodeThreads, physicalCores(), "extra.decodeThreads pins the count");
     await pinned.dispose();
     assert.ok((a.info.memoryBytes ?? 0) >= statSync(f.primary).size * 0.5, `memoryBytes ${a.info.memoryBytes}`);
