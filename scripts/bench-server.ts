@@ -1,4 +1,4 @@
-// npm run bench:server -- [--model bench] [--prompt 128] [--gen 128] [--reps 5] [--ttft-reps 15] [--threads N] [--parallel 4] [--json]
+// npm run bench:server -- [--model bench] [--prompt 128] [--gen 128] [--reps 5] [--ttft-reps 15] [--threads N] [--parallel 4] [--in-process] [--json]
 //
 // What the HTTP server costs, in one run on one model (the `bench` fixture by default):
 //  (1) one stream through HTTP (POST /v1/completions, stream: true, the engine in the server's runner
@@ -8,7 +8,8 @@
 //      TTFT <= +5 ms, from a series of its own (--ttft-reps two-token answers, the three sides' order
 //      turning each rep; the median of each rep's HTTP TTFT less its SDK TTFT). The SDK in a runner
 //      process (LLM.load's isolate, as the server runs models) splits the gap: in-process -> runner is
-//      the process hop, runner -> HTTP is the server's own share.
+//      the process hop, runner -> HTTP is the server's own share. With --in-process the server loads
+//      the model in its own process (`hearth serve --in-process`): no hop.
 //  (2) four concurrent HTTP streams against one: total decode tokens/s ratio. Goal: >= 2.5x.
 //  (3) where scripts/build-llama-bench.sh built it, llama.cpp's own ceiling for (2): llama-batched-bench
 //      on the same model (the same CPU variant's kernels), 1 and 4 parallel sequences of `prompt`
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     threads: { type: "string" },
     parallel: { type: "string", default: "4" },
     "ttft-reps": { type: "string", default: "15" },
+    "in-process": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
@@ -143,7 +145,7 @@ const app = await buildServer({
   models: [modelFile],
   parallel,
   queueLimit: 16,
-  load: { threads, contextSize, backend: "llama", device: "cpu" },
+  load: { threads, contextSize, backend: "llama", device: "cpu", isolate: values["in-process"] ? false : undefined },
 });
 const base = await app.listen({ host: "127.0.0.1", port: 0 });
 await app.hearth.ready;
@@ -239,6 +241,7 @@ const ttftSeries =
     : undefined;
 const result = {
   model: values.model,
+  serverInProcess: values["in-process"],
   threads,
   parallel,
   gen,
@@ -283,7 +286,7 @@ if (values.json) {
       `model ${result.model}, ${threads} threads, ${gen} tokens, median of ${reps}`,
       `one stream   SDK in-process ${result.sdk.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${result.sdk.ttftMs.toFixed(1)} ms`,
       `             SDK in a runner ${result.runner.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${result.runner.ttftMs.toFixed(1)} ms (the process hop: ${(result.runner.decodeTokPerSec / result.sdk.decodeTokPerSec).toFixed(3)}x, ${signed(result.runner.ttftMs - result.sdk.ttftMs)} ms)`,
-      `             HTTP server    ${result.http.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${result.http.ttftMs.toFixed(1)} ms (over the runner: ${(result.http.decodeTokPerSec / result.runner.decodeTokPerSec).toFixed(3)}x, ${signed(result.http.ttftMs - result.runner.ttftMs)} ms)`,
+      `             HTTP server${result.serverInProcess ? " (model in its process)" : ""}    ${result.http.decodeTokPerSec.toFixed(1)} tok/s, TTFT ${result.http.ttftMs.toFixed(1)} ms (over the runner: ${(result.http.decodeTokPerSec / result.runner.decodeTokPerSec).toFixed(3)}x, ${signed(result.http.ttftMs - result.runner.ttftMs)} ms)`,
       ...(result.ttftSeries
         ? [
             `             TTFT alone (${result.ttftSeries.reps} reps of 2-token answers, the median of each rep's difference): runner ${signed(result.ttftSeries.runnerDiffMs)} ms, HTTP ${signed(result.ttftSeries.httpDiffMs)} ms over the SDK in-process (${result.ttftSeries.sdkMs.toFixed(1)} ms)`,

@@ -27,7 +27,8 @@ export interface SchedulerOptions {
   queueLimit?: number;
   /** how long a request waits for a load before 503 (default 120 s) */
   loadWaitMs?: number;
-  /** engine settings for every load (threads, contextSize, device, backend) */
+  /** engine settings for every load (threads, contextSize, device, backend); models load in runner
+   * processes unless `isolate` is false (`hearth serve --in-process`): then where their engine allows */
   load?: Partial<RuntimeLoadOptions>;
   /** told about loads and unloads, for the log */
   log?: (line: string) => void;
@@ -66,6 +67,8 @@ export interface ModelStatus {
   backend?: string;
   device?: string;
   memoryBytes?: number;
+  /** the process the model runs in: its runner's, or the server's own (`hearth serve --in-process`) */
+  pid?: number;
   active: number;
   queued: number;
   loadedAt?: string;
@@ -186,6 +189,7 @@ export class Scheduler {
       backend: e.model?.info.backend,
       device: e.model?.info.device,
       memoryBytes: e.model ? (e.model.info.memoryBytes ?? e.estimateBytes) : undefined,
+      pid: e.model ? processOf(e.model.info) : undefined,
       active: e.slots.active,
       queued: e.slots.queued,
       loadedAt: e.loadedAt ? new Date(e.loadedAt).toISOString() : undefined,
@@ -276,8 +280,10 @@ export class Scheduler {
     try {
       await this.makeRoom(entry);
       this.options.log?.(`loading ${entry.id} (${entry.files.type}, ${entry.files.primary})`);
-      // isolated: the engine runs in a runner process, so a native crash costs one request, not the server
-      const model = await loadModel(entry.files, { ...this.options.load, parallel: this.parallel, isolate: true, modelName: entry.id });
+      // isolated: the engine runs in a runner process, so a native crash costs one request, not the
+      // server; in process (asked for), only engines that crash processes they share get a runner
+      const isolate = this.options.load?.isolate === false ? undefined : true;
+      const model = await loadModel(entry.files, { ...this.options.load, parallel: this.parallel, isolate, modelName: entry.id });
       entry.model = model;
       entry.state = "ready";
       entry.loadedAt = Date.now();
@@ -339,4 +345,10 @@ export class Scheduler {
       this.options.log?.(`unloading ${entry.id} failed: ${e instanceof Error ? e.message : e}`);
     }
   }
+}
+
+/** The process a loaded model runs in: its runner's (runner.ts sets settings.runnerPid), else this one. */
+function processOf(info: LoadedModelInfo): number {
+  const pid = info.settings.runnerPid;
+  return typeof pid === "number" ? pid : process.pid;
 }

@@ -31,6 +31,7 @@ interface ServeFlags {
   device?: string;
   backend?: string;
   seed?: string;
+  inProcess?: boolean;
   json?: boolean;
   quiet?: boolean;
   ui: boolean;
@@ -102,6 +103,10 @@ export default {
       .option("--device <device>", "cpu, gpu, npu or auto", "auto")
       .option("--backend <name>", "force an engine")
       .option("--seed <n>", "sampling seed for requests that name none (0-4294967295): the same request, the same answer (default: random)")
+      .option(
+        "--in-process",
+        "run models in the server's process where their engine allows: no hop to a runner process (sooner first tokens), but an engine crash stops the server",
+      )
       .option("--no-ui", "do not serve the web app at /")
       .option("--json", "log as JSON lines")
       .option("--quiet", "no request log")
@@ -163,6 +168,7 @@ export default {
             contextSize: flags.ctxSize ? int(flags.ctxSize, "--ctx-size", 16) : undefined,
             device,
             backend: flags.backend,
+            isolate: flags.inProcess ? false : undefined,
           },
           log,
         };
