@@ -55,6 +55,9 @@ function samplingOptions(s: SamplingOptions = {}): Partial<LlamaCompletionOption
     seed: s.seed,
     n_predict: s.maxTokens ?? -1,
     stop: s.stop,
+    // llama.node turns XTC on by default (probability 0.1 at threshold 0: one step in ten drops the
+    // likeliest tokens, so even temperature 0 gave six different answers in six); hearth offers no XTC
+    xtc_probability: 0,
   };
 }
 
