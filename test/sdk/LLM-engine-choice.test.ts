@@ -45,6 +45,19 @@ test("named: llama-mm runs a text model, streams, reports its decode speed; what
         (e: unknown) => e instanceof HearthError && e.code === "unsupported_task" && /backend "llama"/.test(e.hint ?? ""),
       );
     }
+    // a <think> block (forced by a grammar) streams and ends as reasoning, apart from the answer,
+    // as on the llama engine
+    const thinking = llm.chat([{ role: "user", content: "hi" }], {
+      ...greedy,
+      maxTokens: 40,
+      constraint: { type: "grammar", grammar: 'root ::= "<think>" [a-z ]{3,12} "</think>" [a-z]{3,12}' },
+    });
+    const parts = { text: "", reasoning: "" };
+    for await (const c of thinking) if (c.type === "text" || c.type === "reasoning") parts[c.type] += c.text;
+    const thought = await thinking.result;
+    assert.match(thought.reasoning ?? "", /^[a-z ]{3,12}$/);
+    assert.match(thought.text, /^[a-z]{3,12}$/);
+    assert.deepEqual(parts, { text: thought.text, reasoning: thought.reasoning });
     const chat = await llm.chat([{ role: "user", content: "hi" }], greedy).result;
     assert.ok(chat.usage.promptTokens > 1, "the chat template wrapped the message");
     // tools stay with the llama engine (llama.node crashed on them), and the refusal says so

@@ -13,6 +13,7 @@ import { EventQueue } from "../../streams/eventQueue.ts";
 import { gguf } from "@huggingface/gguf";
 import { toLlamaNodeMessages, type MediaSupport } from "./messages.ts";
 import { uncut } from "./finalText.ts";
+import { ThinkSplitter } from "../../streams/thinkSplitter.ts";
 
 type LlamaNode = typeof import("@fugood/llama.node");
 type Context = Awaited<ReturnType<LlamaNode["loadModel"]>>;
@@ -175,6 +176,13 @@ class LlamaMmModel implements LoadedModel {
     // Token callbacks reach the JS thread through a queue that can still hold tokens when the
     // completion's promise resolves (seen on a loaded machine): stream what arrives in time, send
     // the rest from the final text, and drop late callbacks, so the stream always adds up to the result.
+    // A chat answer's <think> block streams as reasoning, as the llama engine streams it (llama.node
+    // leaves it in the text).
+    const think = task === "chat" ? new ThinkSplitter() : undefined;
+    const emit = (piece: string) => {
+      if (!think) q.push({ type: "text", text: piece });
+      else for (const p of think.push(piece)) q.push(p);
+    };
     let streamed = "";
     let text = "";
     let finished = false;
@@ -185,14 +193,19 @@ class LlamaMmModel implements LoadedModel {
         // `content`/`reasoning_content` in these callbacks are the parsed text so far; the new piece is `token`
         if (t.token) {
           streamed += t.token;
-          q.push({ type: "text", text: t.token });
+          emit(t.token);
         }
       });
       finished = true;
-      text = uncut(r.content ?? r.text, streamed);
+      // a chat's raw text, to split here; a completion's as llama.node gives it
+      text = uncut(think ? r.text : (r.content ?? r.text), streamed);
       if (text.startsWith(streamed) && text.length > streamed.length) {
         ttft ??= performance.now() - t0;
-        q.push({ type: "text", text: text.slice(streamed.length) });
+        emit(text.slice(streamed.length));
+      }
+      if (think) {
+        for (const p of think.flush()) q.push(p);
+        text = think.text;
       }
     } catch (e) {
       throw mediaError(e);
@@ -203,7 +216,7 @@ class LlamaMmModel implements LoadedModel {
     const totalMs = performance.now() - t0;
     const result: GenerationResult = {
       text,
-      reasoning: r.reasoning_content || undefined,
+      reasoning: think?.reasoning || r.reasoning_content || undefined,
       finishReason: finishReason(r, maxTokens, aborted),
       usage: { promptTokens: r.tokens_evaluated, completionTokens: generatedTokens(r, maxTokens) },
       profile: {

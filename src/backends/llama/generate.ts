@@ -16,7 +16,7 @@ import { engineSampling, type EngineSampling } from "./sampling.ts";
 import { grammarFor } from "./constraint.ts";
 import { toChatHistory, toFunctions } from "./messages.ts";
 import { forcingToolCall } from "./toolChoice.ts";
-import { ThinkSplitter } from "./thinkSplitter.ts";
+import { ThinkSplitter } from "../../streams/thinkSplitter.ts";
 import { abortedError, engineError } from "./engineErrors.ts";
 import type { EventQueue } from "../../streams/eventQueue.ts";
 import { changeCells, type Engine } from "./engine.ts";

@@ -22,7 +22,7 @@ import type { TokenLoop } from "./tokenLoop.ts";
 import { TokenText } from "./tokenText.ts";
 import { StopText } from "./stopText.ts";
 import { holdTrailingWhitespace } from "./heldWhitespace.ts";
-import { ThinkSplitter } from "./thinkSplitter.ts";
+import { ThinkSplitter } from "../../streams/thinkSplitter.ts";
 import { Clock, profileOf, tokenBudget } from "./generationProfile.ts";
 import { abortedError, engineError } from "./engineErrors.ts";
 

@@ -1,7 +1,7 @@
 // The <think> splitter gives the same answer and reasoning however the text is cut into chunks.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ThinkSplitter } from "../../../src/backends/llama/thinkSplitter.ts";
+import { ThinkSplitter } from "../../src/streams/thinkSplitter.ts";
 
 function split(chunks: string[]) {
   const s = new ThinkSplitter();
