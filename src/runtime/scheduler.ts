@@ -69,6 +69,8 @@ export interface ModelStatus {
   memoryBytes?: number;
   /** the process the model runs in: its runner's, or the server's own (`hearth serve --in-process`) */
   pid?: number;
+  /** whether that process is a runner of the model's own (an engine crash then costs its requests only) */
+  runner?: boolean;
   active: number;
   queued: number;
   loadedAt?: string;
@@ -190,6 +192,7 @@ export class Scheduler {
       device: e.model?.info.device,
       memoryBytes: e.model ? (e.model.info.memoryBytes ?? e.estimateBytes) : undefined,
       pid: e.model ? processOf(e.model.info) : undefined,
+      runner: e.model ? processOf(e.model.info) !== process.pid : undefined,
       active: e.slots.active,
       queued: e.slots.queued,
       loadedAt: e.loadedAt ? new Date(e.loadedAt).toISOString() : undefined,

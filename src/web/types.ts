@@ -9,6 +9,9 @@ export interface ModelStatus {
   backend?: string;
   device?: string;
   memoryBytes?: number;
+  /** the process it runs in, and whether that is a runner of its own or the server's process */
+  pid?: number;
+  runner?: boolean;
   active: number;
   queued: number;
 }

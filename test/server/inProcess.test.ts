@@ -17,13 +17,15 @@ after(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
+/** The process a loaded model runs in, as GET /hearth/models says; its `runner` flag must agree. */
 async function pidOf(s: TestServer, id: string): Promise<number> {
   const { models } = (await (await fetch(`${s.base}/hearth/models`)).json()) as {
-    models: { id: string; status: { pid?: number } | null }[];
+    models: { id: string; status: { pid?: number; runner?: boolean } | null }[];
   };
-  const pid = models.find((m) => m.id === id)?.status?.pid;
-  assert.ok(typeof pid === "number", `no pid for ${id}: ${JSON.stringify(models)}`);
-  return pid;
+  const status = models.find((m) => m.id === id)?.status;
+  assert.ok(typeof status?.pid === "number", `no pid for ${id}: ${JSON.stringify(models)}`);
+  assert.equal(status.runner, status.pid !== process.pid);
+  return status.pid;
 }
 
 async function answer(s: TestServer, model: string): Promise<string> {

@@ -400,6 +400,14 @@ test("models: a model unloads and loads from the picker", async () => {
   await loadedOrError();
   assert.equal(await page().locator(".models-view .error").count(), 0);
   assert.ok((await health()).some((m) => m.id === asr && m.state === "ready"));
+  // where it runs: a runner process of its own (the server's default), named by its pid
+  const listed = (await (await fetch(`${server.base}/hearth/models`)).json()) as {
+    models: { id: string; status: { pid?: number } | null }[];
+  };
+  const pid = listed.models.find((m) => m.id === asr)?.status?.pid;
+  assert.ok(pid !== undefined && pid !== process.pid, `pid ${pid}`);
+  await row.locator(".process", { hasText: `runner ${pid}` }).waitFor();
+  await screenshots(page(), "models-loaded");
   await noErrors("the models view");
 });
 

@@ -64,7 +64,17 @@ export function ModelsView(props: { models: ModelEntry[]; refresh: () => Promise
                       <td>{m.type ?? ""}</td>
                       <td>{m.source}</td>
                       <td class="state">{busy === m.id ? "working…" : s ? s.state === "ready" ? "loaded" : s.state : "not loaded"}</td>
-                      <td>{s?.backend ? `${s.backend} / ${s.device}` : ""}</td>
+                      <td>
+                        {s?.backend ? `${s.backend} / ${s.device}` : ""}
+                        {s?.pid !== undefined && (
+                          <span
+                            class="process"
+                            title={s.runner ? "a runner process of its own: an engine crash ends its requests, not the server" : "in the server's process (hearth serve --in-process)"}
+                          >
+                            {s.runner ? `runner ${s.pid}` : "in the server"}
+                          </span>
+                        )}
+                      </td>
                       <td>{bytes(s?.memoryBytes)}</td>
                       <td>
                         {s ? (
