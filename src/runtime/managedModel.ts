@@ -98,7 +98,7 @@ export class ManagedModel implements LoadedModel {
     return this.o.plan.fallbackChain[this.index];
   }
 
-  /** the runner's process id when isolated (tests kill it) */
+  /** the runner's process id when isolated (the server's model status shows it; tests kill it) */
   get runnerPid(): number | undefined {
     return this.current instanceof RunnerModel ? this.current.pid : undefined;
   }

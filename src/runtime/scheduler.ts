@@ -12,6 +12,7 @@ import { HearthError } from "../errors/HearthError.ts";
 import { withRetryAfter } from "../errors/retryAfter.ts";
 import { estimateLoadedBytes } from "../store/memoryEstimate.ts";
 import { loadModel, type RuntimeLoadOptions } from "./load.ts";
+import type { ManagedModel } from "./managedModel.ts";
 import { Slots } from "./slots.ts";
 
 export interface SchedulerOptions {
@@ -85,7 +86,7 @@ interface Entry {
   estimateBytes: number;
   slots: Slots;
   loading?: Promise<LoadedModel>;
-  model?: LoadedModel;
+  model?: LoadedModel & ManagedModel;
   loadedAt?: number;
   lastUsed: number;
   idleTimer?: NodeJS.Timeout;
@@ -191,8 +192,8 @@ export class Scheduler {
       backend: e.model?.info.backend,
       device: e.model?.info.device,
       memoryBytes: e.model ? (e.model.info.memoryBytes ?? e.estimateBytes) : undefined,
-      pid: e.model ? processOf(e.model.info) : undefined,
-      runner: e.model ? processOf(e.model.info) !== process.pid : undefined,
+      pid: e.model ? (e.model.runnerPid ?? process.pid) : undefined,
+      runner: e.model ? e.model.runnerPid !== undefined : undefined,
       active: e.slots.active,
       queued: e.slots.queued,
       loadedAt: e.loadedAt ? new Date(e.loadedAt).toISOString() : undefined,
@@ -348,10 +349,4 @@ export class Scheduler {
       this.options.log?.(`unloading ${entry.id} failed: ${e instanceof Error ? e.message : e}`);
     }
   }
-}
-
-/** The process a loaded model runs in: its runner's (runner.ts sets settings.runnerPid), else this one. */
-function processOf(info: LoadedModelInfo): number {
-  const pid = info.settings.runnerPid;
-  return typeof pid === "number" ? pid : process.pid;
 }
